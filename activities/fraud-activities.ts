@@ -1,0 +1,44 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Orm } from '../src/db/orm';
+import type { GatewayRegistry } from '../src/gateways/payment-gateway';
+import { evaluateFraudRules, type FraudPolicy } from '../src/fraud/fraud-rules';
+import { PAYMENT_FAILURES } from '../src/shared/failure-types';
+
+export interface FraudActivityDeps {
+  orm: Orm;
+  gateways: GatewayRegistry;
+  fraudPolicy: FraudPolicy;
+  now?: () => Date;
+}
+
+export interface AssessPaymentRiskInput {
+  paymentId: string;
+  merchantId: string;
+  amountMinor: number;
+  currency: string;
+  source: string;
+  gateway: string;
+}
+
+export interface AssessPaymentRiskResult {
+  riskLevel: string;
+}
+
+export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => new Date() }: FraudActivityDeps) {
+  return {
+    /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule. */
+    async assessPaymentRisk(input: AssessPaymentRiskInput): Promise<AssessPaymentRiskResult> {
+      const em = orm.em.fork();
+      const verdict = await evaluateFraudRules(em, gateways.get(input.gateway), fraudPolicy, input, now());
+      if (verdict.blocked) {
+        throw ApplicationFailure.create({
+          type: 'FraudBlocked',
+          message: PAYMENT_FAILURES.FraudBlocked.message,
+          nonRetryable: true,
+          details: [{ rule: verdict.rule }],
+        });
+      }
+      return { riskLevel: verdict.riskLevel };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { Orm } from '../src/db/orm';
+import { recordEvent } from '../src/events/event-recorder';
+import { ledgerAccounts } from '../src/ledger/ledger-accounts';
+import { postJournalEntry } from '../src/ledger/ledger-service';
+import { PaymentRepository } from '../src/payments/payment-repository';
+import type { PaymentState } from '../src/payments/payment-state';
+import { paymentRecordFromState, renderPayment } from '../src/payments/payment-view';
+
+export interface PaymentRecordActivityDeps {
+  orm: Orm;
+  now?: () => Date;
+}
+
+export interface RecordPaymentOutcomeInput {
+  state: PaymentState;
+}
+
+export function createPaymentRecordActivities({ orm, now = () => new Date() }: PaymentRecordActivityDeps) {
+  return {
+    /**
+     * Writes a payment's new state, its `payment.<status>` event and, on capture, its ledger entry,
+     * in one transaction: no charge without its entry, no entry without its payment. Every write is
+     * keyed, so a retry changes nothing.
+     */
+    async recordPaymentOutcome({ state }: RecordPaymentOutcomeInput): Promise<void> {
+      await orm.em.fork().transactional(async (em) => {
+        const record = paymentRecordFromState(state, now());
+        await new PaymentRepository(em).save(record);
+        if (state.status === 'succeeded') {
+          await postJournalEntry(em, {
+            idempotencyKey: `payment:${state.paymentId}:capture`,
+            merchantId: state.merchantId,
+            sourceType: 'payment',
+            sourceId: state.paymentId,
+            description: `Capture of ${state.paymentId}`,
+            postings: [
+              { account: ledgerAccounts.gatewayClearing(state.gateway), currency: state.currency, amountMinor: -state.amountCapturedMinor },
+              { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: state.amountCapturedMinor },
+              ...(state.feeMinor !== 0 ? [
+                { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: -state.feeMinor },
+                { account: ledgerAccounts.feeRevenue(), currency: state.currency, amountMinor: state.feeMinor },
+              ] : []),
+            ],
+          });
+        }
+        await recordEvent(em, {
+          merchantId: state.merchantId,
+          type: `payment.${state.status}`,
+          idempotencyKey: `payment:${state.paymentId}:${state.status}`,
+          objectType: 'payment',
+          objectId: state.paymentId,
+          object: { ...renderPayment(record) },
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import bodyParser from 'koa-bodyparser';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../logger';
+import type { MerchantService } from '../merchants/merchant-service';
+import { merchantRoutes } from '../merchants/merchant-routes';
+import type { PaymentService } from '../payments/payment-service';
+import { paymentRoutes } from '../payments/payment-routes';
+import { createDocsRouter } from './docs-router';
+import { errorMiddleware } from './error-middleware';
+import { healthRoutes } from './health';
+import { mountRoutes } from './mount-routes';
+import { buildOpenApiDocument } from './openapi';
+import type { ApiRoute } from './route';
+
+export interface AppDeps {
+  orm: MikroORM;
+  temporal: Client;
+  merchants: MerchantService;
+  payments: PaymentService;
+  adminApiKey?: string;
+  logger: Logger;
+  bodyLimit?: string;
+}
+
+/** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
+export function apiRoutes(deps: AppDeps): ApiRoute[] {
+  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments)];
+}
+
+/** Builds the Koa app; it listens nowhere (entry points and tests decide). */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const routes = apiRoutes(deps);
+  const router = new Router();
+  mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey });
+  const docs = createDocsRouter(buildOpenApiDocument(routes, { title: 'Ledgerflow payments API', version: '1.0.0' }));
+
+  app.use(errorMiddleware(deps.logger));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));
+  app.use(docs.routes());
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger';
+import { ApiError } from '../shared/api-error';
+
+interface HttpLikeError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+/** Errors from the body parser and Koa itself, which carry an HTTP status, mapped to our codes. */
+function fromHttpError(error: HttpLikeError): ApiError | undefined {
+  const status = error.status ?? error.statusCode;
+  if (!status || status >= 500) return undefined;
+  if (status === 413) return new ApiError(413, 'The request body is too large', 'body_too_large');
+  if (status === 415) return new ApiError(415, 'Content-Type must be application/json', 'unsupported_media_type');
+  if (error.type === 'entity.parse.failed' || status === 400) return new ApiError(400, 'The request body is not valid JSON', 'invalid_json');
+  return new ApiError(status, 'The request could not be processed', 'invalid_request');
+}
+
+/**
+ * The one place errors become responses: `{ error, code, param? }`. Known errors keep their
+ * status; anything unexpected is logged and answered with a 500 that reveals nothing.
+ */
+export function errorMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.path})`, 'route_not_found');
+      }
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : fromHttpError(error as HttpLikeError);
+      if (apiError) {
+        ctx.status = apiError.status;
+        ctx.body = { error: apiError.message, code: apiError.code, ...(apiError.param ? { param: apiError.param } : {}), ...apiError.details };
+        return;
+      }
+      logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { error: 'An internal error occurred', code: 'internal_error' };
+    }
+  };
+}

@@ -1,0 +1,52 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { MerchantService } from '../merchants/merchant-service';
+import type { Merchant } from '../merchants/merchant-entities';
+import { ApiError } from '../shared/api-error';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency-keys';
+import { authenticateAdmin, authenticateMerchant } from './auth';
+import type { ApiRoute } from './route';
+import { parseOrThrow } from './validation';
+
+export interface MountDeps {
+  merchants: MerchantService;
+  adminApiKey?: string;
+}
+
+const emptyObject = z.strictObject({});
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+function idempotencyKeyOf(ctx: Context): string | undefined {
+  const key = ctx.get('idempotency-key');
+  if (key === '') return undefined;
+  if (key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !PRINTABLE_ASCII.test(key)) {
+    throw ApiError.badRequest(`Invalid Idempotency-Key: use 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, such as a UUID`, 'parameter_invalid', 'Idempotency-Key');
+  }
+  return key;
+}
+
+function requestBody(ctx: Context): unknown {
+  const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+  if (hasBody && !ctx.is('application/json')) throw new ApiError(415, 'Content-Type must be application/json', 'unsupported_media_type');
+  return (ctx.request as { body?: unknown }).body ?? {};
+}
+
+/** Registers each route with its authentication and validation, in the order: auth, path, query, body. */
+export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (ctx) => {
+      let merchant: Merchant | undefined;
+      if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants);
+      if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
+      const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
+      if (route.params && !params) throw ApiError.notFound('Not found');
+      const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
+      const body = route.body ? parseOrThrow(route.body, requestBody(ctx), 'body') : undefined;
+      const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;
+      const result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, requestPath: ctx.path }, ctx);
+      ctx.status = result.status;
+      ctx.body = result.body;
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { z, type ZodType } from 'zod';
+import type { ApiRoute } from './route';
+
+type JsonObject = Record<string, unknown>;
+
+function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonObject {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
+  return rest;
+}
+
+function pathParameters(route: ApiRoute): JsonObject[] {
+  if (!route.params) return [];
+  const shape = jsonSchema(route.params, 'input') as { properties?: Record<string, JsonObject> };
+  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema, description: schema.description }));
+}
+
+function queryParameters(route: ApiRoute): JsonObject[] {
+  if (!route.query) return [];
+  const shape = jsonSchema(route.query, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
+  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({
+    name, in: 'query', required: (shape.required ?? []).includes(name), schema, description: schema.description,
+  }));
+}
+
+const idempotencyHeader = {
+  name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
+  description: 'Makes the request safe to retry: the same key with the same body returns the same payment and never charges twice. Keys are scoped to your account; reusing one with a different body answers 422.',
+};
+
+/** The OpenAPI 3.1 document, built from the same route definitions and schemas that validate requests. */
+export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; version: string }): JsonObject {
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const operation: JsonObject = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: route.tags,
+      security: route.auth === 'none' ? [] : [{ [route.auth === 'admin' ? 'adminKey' : 'merchantKey']: [] }],
+      parameters: [...pathParameters(route), ...queryParameters(route), ...(route.idempotent ? [idempotencyHeader] : [])],
+      responses: Object.fromEntries(Object.entries(route.responses).map(([status, response]) => [status, {
+        description: response.description,
+        ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+      }])),
+    };
+    if (route.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
+    (paths[path] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { ...info, description: 'A self-hostable, workflow-orchestrated payment processor. Amounts are in major units (100.00 USD); errors are `{ "error", "code", "param" }`.' },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: {
+        merchantKey: { type: 'http', scheme: 'bearer', description: 'A merchant secret key: sk_test_...' },
+        adminKey: { type: 'http', scheme: 'bearer', description: 'The platform admin key (ADMIN_API_KEY).' },
+      },
+    },
+  };
+}

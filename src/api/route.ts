@@ -1,0 +1,51 @@
+import type { ParameterizedContext } from 'koa';
+import type { ZodType } from 'zod';
+import type { Merchant } from '../merchants/merchant-entities';
+
+export type AuthKind = 'merchant' | 'admin' | 'none';
+
+export interface RouteInput<Body, Query, Params> {
+  body: Body;
+  query: Query;
+  params: Params;
+  /** Set on merchant-authenticated routes. */
+  merchant: Merchant;
+  idempotencyKey?: string;
+  requestPath: string;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+}
+
+/**
+ * One endpoint: its schemas validate requests and, unchanged, describe it in /openapi.json, so
+ * the two cannot drift. Handlers stay thin: validated input in, one service call, a result out.
+ */
+export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  auth: AuthKind;
+  /** Accepts an Idempotency-Key header. */
+  idempotent?: boolean;
+  body?: ZodType<Body, any>;
+  query?: ZodType<Query, any>;
+  params?: ZodType<Params, any>;
+  responses: Record<number, ResponseSpec>;
+  handle(input: RouteInput<Body, Query, Params>, ctx: ParameterizedContext): Promise<RouteResult>;
+}
+
+/** Keeps each route's input types inferred from its schemas. */
+export function defineRoute<Body, Query, Params>(route: ApiRoute<Body, Query, Params>): ApiRoute {
+  return route as unknown as ApiRoute;
+}

@@ -1,0 +1,59 @@
+import type { ZodType, core } from 'zod';
+import { ApiError } from '../shared/api-error';
+
+type Location = 'body' | 'query' | 'path';
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function paramName(path: PropertyKey[]): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `[${String(part)}]`)).join('');
+}
+
+/** Turns the first schema issue into a 400 naming the field, in the seed's error shape. */
+export function issueToApiError(issue: core.$ZodIssue, input: unknown, location: Location): ApiError {
+  if (issue.code === 'unrecognized_keys') {
+    const key = paramName([...issue.path, issue.keys[0]]);
+    return ApiError.badRequest(`Received unknown parameter: ${key}`, 'parameter_unknown', key);
+  }
+  const param = paramName(issue.path);
+  if (valueAt(input, issue.path) === undefined && issue.path.length > 0) {
+    return ApiError.badRequest(`Missing required param: ${param}`, 'parameter_missing', param);
+  }
+  const where = location === 'body' ? '' : ` (${location})`;
+  if (issue.code === 'custom' || issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_format' || issue.code === 'invalid_value') {
+    return ApiError.badRequest(`Invalid ${param || 'request'}${where}: ${issue.message}`, 'parameter_invalid', param || undefined);
+  }
+  if (issue.path.length === 0) return ApiError.badRequest('The request body must be a JSON object', 'invalid_request_body');
+  return ApiError.badRequest(`Invalid ${param}${where}: ${describeExpected(issue)}`, 'parameter_invalid', param);
+}
+
+function describeExpected(issue: core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_union') {
+    const expected = issue.errors.flat().flatMap((inner) => (inner.code === 'invalid_type' ? [inner.expected] : []));
+    if (expected.length > 0) return `expected ${[...new Set(expected)].join(' or ')}`;
+  }
+  return issue.message;
+}
+
+/** Parses input with a schema or throws the 400 for its first issue. */
+export function parseOrThrow<T>(schema: ZodType<T, any>, input: unknown, location: Location): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const ordered = [...result.error.issues].sort((a, b) => rank(a, input) - rank(b, input));
+  throw issueToApiError(ordered[0], input, location);
+}
+
+// Report a missing field before an unknown one, and both before a malformed value: the most actionable first.
+function rank(issue: core.$ZodIssue, input: unknown): number {
+  if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) return 0;
+  if (issue.code === 'unrecognized_keys') return 1;
+  return 2;
+}

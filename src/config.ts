@@ -1,0 +1,105 @@
+import path from 'node:path';
+
+/** Everything the processes read from the environment, parsed once. docker-compose.yml sets the same names. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  api: { host: string; port: number; bodyLimit: string };
+  dataDir: string;
+  database: { url?: string; embeddedPort: number; poolMax: number };
+  temporal: {
+    /** External cluster; when unset `npm start` runs the embedded dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    cliPath?: string;
+    devServerPort: number;
+    devServerUiPort: number;
+  };
+  adminApiKey?: string;
+  payments: {
+    /** How long POST /v1/payments waits for the workflow's decision before answering 202. */
+    syncWaitMs: number;
+    /** How long an uncaptured authorization lives before it is voided. */
+    authorizationTtlMs: number;
+  };
+  fees: { percentBps: number; fixedMinor: number };
+  fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
+  /** The sandbox gateway's delay between recording an operation and answering; reliability tests widen the crash window with it. */
+  sandbox: { responseDelayMs: number };
+  logLevel: string;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "7d", "90s", "250ms"; a bare number is milliseconds. */
+export function parseDuration(raw: string, name: string): number {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const match = DURATION.exec(raw.trim());
+  if (!match) throw new Error(`${name} must be a duration such as 7d, 12h, 30s or 500ms, got "${raw}"`);
+  return Number(match[1]) * UNIT_MS[match[2]];
+}
+
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  return parseDuration(env[name] || fallback, name);
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Reads the configuration from `env` (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const tlsCert = optional(env, 'TEMPORAL_TLS_CERT');
+  const tlsKey = optional(env, 'TEMPORAL_TLS_KEY');
+  const tlsCa = optional(env, 'TEMPORAL_TLS_CA');
+  const apiKey = optional(env, 'TEMPORAL_API_KEY');
+  const tlsRequested = env.TEMPORAL_TLS === 'true' || Boolean(tlsCert || tlsKey || tlsCa || apiKey);
+  return {
+    env: nodeEnv,
+    api: { host: env.HOST || '127.0.0.1', port: integer(env, 'PORT', 3000), bodyLimit: env.API_BODY_LIMIT || '64kb' },
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    database: {
+      url: optional(env, 'DATABASE_URL'),
+      embeddedPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54329),
+      poolMax: integer(env, 'DATABASE_POOL_MAX', 8),
+    },
+    temporal: {
+      address: optional(env, 'TEMPORAL_ADDRESS'),
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.TEMPORAL_TASK_QUEUE || 'payments',
+      apiKey,
+      tls: tlsRequested
+        ? { certPath: tlsCert, keyPath: tlsKey, caPath: tlsCa, serverName: optional(env, 'TEMPORAL_TLS_SERVER_NAME') }
+        : undefined,
+      cliPath: optional(env, 'TEMPORAL_CLI_PATH'),
+      devServerPort: integer(env, 'TEMPORAL_PORT', 7233),
+      devServerUiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
+    },
+    adminApiKey: optional(env, 'ADMIN_API_KEY'),
+    payments: {
+      syncWaitMs: duration(env, 'PAYMENT_SYNC_WAIT', '5s'),
+      authorizationTtlMs: duration(env, 'AUTHORIZATION_TTL', '7d'),
+    },
+    fees: { percentBps: integer(env, 'FEE_PERCENT_BPS', 290), fixedMinor: integer(env, 'FEE_FIXED_MINOR', 30) },
+    fraud: {
+      maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),
+      velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),
+      velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
+    },
+    sandbox: { responseDelayMs: duration(env, 'SANDBOX_RESPONSE_DELAY', '0ms') },
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+  };
+}

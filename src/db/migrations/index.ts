@@ -1,0 +1,4 @@
+import { Migration20261121000000Initial } from './Migration20261121000000Initial';
+
+/** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
+export const migrations = [{ name: 'Migration20261121000000Initial', class: Migration20261121000000Initial }];

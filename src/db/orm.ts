@@ -1,0 +1,58 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { Client } from 'pg';
+import { MerchantEntity, ApiKeyEntity } from '../merchants/merchant-entities';
+import { PaymentEntity, IdempotencyKeyEntity } from '../payments/payment-entity';
+import { EventEntity } from '../events/event-entity';
+import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-entities';
+import { BlocklistEntryEntity } from '../fraud/blocklist-entity';
+import { migrations } from './migrations';
+
+export type Orm = MikroORM;
+
+export interface DatabaseOptions {
+  url: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Options {
+  return {
+    clientUrl: url,
+    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity],
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
+    discovery: { warnWhenNoEntities: true },
+    forceUtcTimezone: true,
+    pool: { min: 0, max: poolMax },
+    debug,
+    // Entities are plain schemas; there are no classes to reflect on or file globs to scan.
+    metadataProvider: undefined,
+    allowGlobalContext: false,
+  };
+}
+
+/** Connects the ORM. Every request and every activity run works in its own `orm.em.fork()`. */
+export async function initOrm(options: DatabaseOptions): Promise<Orm> {
+  return MikroORM.init(ormOptions(options));
+}
+
+// An arbitrary constant: the advisory lock that serializes migrations across processes.
+const MIGRATION_LOCK_KEY = 724_100_001;
+
+/**
+ * Applies pending migrations. The API and the worker may start together; an advisory lock
+ * makes the second wait instead of racing the first.
+ */
+export async function migrate(orm: Orm, url: string): Promise<string[]> {
+  const lockClient = new Client({ connectionString: url });
+  await lockClient.connect();
+  try {
+    await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await orm.getMigrator().up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lockClient.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lockClient.end();
+  }
+}

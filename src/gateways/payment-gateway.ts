@@ -1,0 +1,82 @@
+import type { PaymentFailureType } from '../shared/failure-types';
+
+/**
+ * What every gateway adapter implements. Each call carries an idempotency key derived from the
+ * payment and the step (`pay_x:authorize`, `pay_x:capture`), never one key for two operations,
+ * so a retried activity returns the gateway's first answer instead of charging again.
+ */
+export interface PaymentGateway {
+  readonly name: string;
+  /** Whether this gateway can charge the source at all; unknown sources are refused before any workflow starts. */
+  recognizesSource(source: string): boolean;
+  /** The gateway's risk signal for a source, fed into our fraud rules. */
+  riskLevel(source: string): Promise<RiskLevel>;
+  authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
+  capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult>;
+  void(request: VoidRequest): Promise<VoidResult>;
+}
+
+export type RiskLevel = 'normal' | 'elevated' | 'highest';
+
+export interface AuthorizeRequest {
+  idempotencyKey: string;
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  source: string;
+  /** Authorize and capture in one call (a "sale"). */
+  capture: boolean;
+}
+
+export interface AuthorizeResult {
+  /** The gateway's id for the authorization; captures and voids refer to it. */
+  reference: string;
+  capturedMinor: number;
+}
+
+export interface GatewayCaptureRequest {
+  idempotencyKey: string;
+  reference: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export interface GatewayCaptureResult {
+  reference: string;
+  capturedMinor: number;
+}
+
+export interface VoidRequest {
+  idempotencyKey: string;
+  reference: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export interface VoidResult {
+  reference: string;
+}
+
+/** A gateway's answer that is not a success: a decline (final) or a transient fault (retried). */
+export class GatewayError extends Error {
+  constructor(readonly failureType: PaymentFailureType, message: string) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+/** Gateways by name; the payment's `gateway` field picks one. */
+export class GatewayRegistry {
+  private readonly gateways = new Map<string, PaymentGateway>();
+
+  constructor(gateways: PaymentGateway[], readonly defaultGateway: string) {
+    for (const gateway of gateways) this.gateways.set(gateway.name, gateway);
+    if (!this.gateways.has(defaultGateway)) throw new Error(`Default gateway ${defaultGateway} is not registered`);
+  }
+
+  get(name: string): PaymentGateway {
+    const gateway = this.gateways.get(name);
+    if (!gateway) throw new Error(`Unknown gateway ${name}`);
+    return gateway;
+  }
+}

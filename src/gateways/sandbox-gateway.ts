@@ -1,0 +1,117 @@
+import type { Orm } from '../db/orm';
+import { newId } from '../shared/ids';
+import { PAYMENT_FAILURES } from '../shared/failure-types';
+import { sandboxBehaviour } from './sandbox-tokens';
+import {
+  GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
+  type PaymentGateway, type RiskLevel, type VoidRequest, type VoidResult,
+} from './payment-gateway';
+
+export interface SandboxGatewayOptions {
+  orm: Orm;
+  /** Delay after the sandbox has recorded an operation and before it answers: the window where a crash loses the answer but not the charge. */
+  responseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface OperationRow {
+  id: string;
+  outcome: string;
+  attempts: number;
+  amount_minor: string;
+  authorization_id: string | null;
+}
+
+/**
+ * The test-mode gateway. It keeps its own books in `sandbox_gateway_operations`, one row per
+ * idempotency key, exactly as a real gateway would on its side: a repeated key returns the first
+ * answer and never moves money twice.
+ */
+export class SandboxGateway implements PaymentGateway {
+  readonly name = 'sandbox';
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: SandboxGatewayOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  recognizesSource(source: string): boolean {
+    return sandboxBehaviour(source) !== undefined;
+  }
+
+  async riskLevel(source: string): Promise<RiskLevel> {
+    return sandboxBehaviour(source)?.risk ?? 'normal';
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    const behaviour = sandboxBehaviour(request.source);
+    if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
+    const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
+    const row = await this.record({
+      idempotencyKey: request.idempotencyKey, operation: 'authorize', authorizationId: null, source: request.source,
+      amountMinor: request.amountMinor, currency: request.currency, outcome,
+    });
+    await this.answerDelay(row, behaviour.timeoutsBeforeAnswer ?? 0);
+    if (row.outcome.startsWith('declined:')) {
+      const failureType = row.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES;
+      throw new GatewayError(failureType, PAYMENT_FAILURES[failureType].message);
+    }
+    return { reference: row.id, capturedMinor: row.outcome === 'captured' ? Number(row.amount_minor) : 0 };
+  }
+
+  async capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult> {
+    await this.requireLiveAuthorization(request.reference, request.amountMinor);
+    const row = await this.record({
+      idempotencyKey: request.idempotencyKey, operation: 'capture', authorizationId: request.reference, source: null,
+      amountMinor: request.amountMinor, currency: request.currency, outcome: 'captured',
+    });
+    await this.answerDelay(row, 0);
+    return { reference: row.id, capturedMinor: Number(row.amount_minor) };
+  }
+
+  async void(request: VoidRequest): Promise<VoidResult> {
+    const row = await this.record({
+      idempotencyKey: request.idempotencyKey, operation: 'void', authorizationId: request.reference, source: null,
+      amountMinor: request.amountMinor, currency: request.currency, outcome: 'voided',
+    });
+    await this.answerDelay(row, 0);
+    return { reference: row.id };
+  }
+
+  private async requireLiveAuthorization(reference: string, amountMinor: number): Promise<void> {
+    const rows = await this.options.orm.em.getConnection().execute<{ outcome: string; amount_minor: string; voided: boolean }[]>(
+      `select a.outcome, a.amount_minor,
+              exists (select 1 from sandbox_gateway_operations v where v.authorization_id = a.id and v.operation = 'void') as voided
+         from sandbox_gateway_operations a where a.id = ? and a.operation = 'authorize'`,
+      [reference],
+    );
+    const authorization = rows[0];
+    if (!authorization || authorization.outcome !== 'authorized' || authorization.voided || amountMinor > Number(authorization.amount_minor)) {
+      throw new GatewayError('AuthorizationExpired', PAYMENT_FAILURES.AuthorizationExpired.message);
+    }
+  }
+
+  /** Inserts the operation, or counts one more attempt at an existing key and returns the original row. */
+  private async record(operation: {
+    idempotencyKey: string; operation: 'authorize' | 'capture' | 'void'; authorizationId: string | null; source: string | null;
+    amountMinor: number; currency: string; outcome: string;
+  }): Promise<OperationRow> {
+    const rows = await this.options.orm.em.getConnection().execute<OperationRow[]>(
+      `insert into sandbox_gateway_operations (id, idempotency_key, operation, authorization_id, source, amount_minor, currency, outcome)
+       values (?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (idempotency_key) do update set attempts = sandbox_gateway_operations.attempts + 1
+       returning id, outcome, attempts, amount_minor, authorization_id`,
+      [newId('ch'), operation.idempotencyKey, operation.operation, operation.authorizationId, operation.source,
+        operation.amountMinor, operation.currency, operation.outcome],
+    );
+    return rows[0];
+  }
+
+  private async answerDelay(row: OperationRow, timeoutsBeforeAnswer: number): Promise<void> {
+    if (this.options.responseDelayMs) await this.sleep(this.options.responseDelayMs);
+    if (row.attempts <= timeoutsBeforeAnswer) {
+      // The operation is recorded, but the caller never hears back: only the idempotency key saves it from a second charge.
+      throw new GatewayError('GatewayTimeout', PAYMENT_FAILURES.GatewayTimeout.message);
+    }
+  }
+}

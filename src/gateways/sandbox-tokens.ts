@@ -1,0 +1,26 @@
+import type { PaymentFailureType } from '../shared/failure-types';
+import type { RiskLevel } from './payment-gateway';
+
+/** How the sandbox treats a test token: the same tokens Stripe's test mode documents, where they overlap. */
+export interface SandboxBehaviour {
+  brand: 'visa' | 'mastercard' | 'amex';
+  decline?: PaymentFailureType;
+  /** Attempts that record the charge and then time out before answering, as a flaky network would. */
+  timeoutsBeforeAnswer?: number;
+  risk?: RiskLevel;
+}
+
+export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object.freeze({
+  tok_visa: { brand: 'visa' },
+  tok_mastercard: { brand: 'mastercard' },
+  tok_amex: { brand: 'amex' },
+  tok_chargeDeclined: { brand: 'visa', decline: 'CardDeclined' },
+  tok_insufficient_funds: { brand: 'visa', decline: 'InsufficientFunds' },
+  tok_expired_card: { brand: 'visa', decline: 'ExpiredCard' },
+  tok_gateway_timeout: { brand: 'visa', timeoutsBeforeAnswer: 2 },
+  tok_risk_highest: { brand: 'visa', risk: 'highest' },
+});
+
+export function sandboxBehaviour(source: string): SandboxBehaviour | undefined {
+  return Object.prototype.hasOwnProperty.call(SANDBOX_TOKENS, source) ? SANDBOX_TOKENS[source] : undefined;
+}

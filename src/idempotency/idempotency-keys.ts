@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { IdempotencyKeyEntity } from '../payments/payment-entity';
+import { ApiError } from '../shared/api-error';
+
+export interface IdempotencyClaim {
+  merchantId: string;
+  key: string;
+  method: string;
+  path: string;
+  /** The normalized request, hashed: 100, "100" and "100.00" are one request. */
+  request: unknown;
+  /** The id the resource gets if this request is the first with the key. */
+  newResourceId: string;
+  now: Date;
+}
+
+export interface ClaimedKey {
+  resourceId: string;
+  createdAt: Date;
+  /** True when an earlier request already holds the key. */
+  replay: boolean;
+}
+
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestHash(method: string, path: string, request: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(request)}`).digest('hex');
+}
+
+/**
+ * Claims an Idempotency-Key for a merchant, or finds who holds it. Concurrent requests race on
+ * the primary key; exactly one inserts and all get the same resource id. A key reused with a
+ * different request is refused: that is a client bug, not a retry.
+ */
+export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyClaim): Promise<ClaimedKey> {
+  const hash = requestHash(claim.method, claim.path, claim.request);
+  const inserted = await em.getConnection().execute<{ resource_id: string }[]>(
+    `insert into idempotency_keys (merchant_id, key, request_method, request_path, request_hash, resource_id, created_at)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict (merchant_id, key) do nothing returning resource_id`,
+    [claim.merchantId, claim.key, claim.method, claim.path, hash, claim.newResourceId, claim.now],
+  );
+  if (inserted.length > 0) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
+  const existing = await em.findOneOrFail(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
+  if (existing.requestHash !== hash) {
+    throw new ApiError(422, 'Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new Idempotency-Key for a different request.', 'idempotency_key_reused', 'Idempotency-Key');
+  }
+  return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
+}

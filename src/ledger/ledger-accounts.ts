@@ -1,0 +1,7 @@
+/** Account names. Balances are sums of postings per account and currency; positive credits the holder. */
+export const ledgerAccounts = {
+  merchantPending: (merchantId: string) => `merchant:${merchantId}:pending`,
+  merchantAvailable: (merchantId: string) => `merchant:${merchantId}:available`,
+  gatewayClearing: (gateway: string) => `platform:gateway_clearing:${gateway}`,
+  feeRevenue: () => 'platform:fee_revenue',
+};

@@ -1,0 +1,85 @@
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import type { PaymentStatus } from './payment-state';
+
+/** A payment as stored: the read model the API serves, written by the payment workflow's activities. */
+export interface PaymentRecord {
+  id: string;
+  merchantId: string;
+  amountMinor: number;
+  currency: string;
+  status: PaymentStatus;
+  captureMethod: 'automatic' | 'manual';
+  source: string;
+  description?: string | null;
+  metadata: Record<string, string>;
+  amountCapturableMinor: number;
+  amountCapturedMinor: number;
+  amountRefundedMinor: number;
+  feeMinor: number;
+  gateway: string;
+  gatewayReference?: string | null;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+  cancellationReason?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  authorizationExpiresAt?: Date | null;
+  capturedAt?: Date | null;
+  canceledAt?: Date | null;
+}
+
+const money = () => ({ type: new BigIntType('number') });
+
+export const PaymentEntity = new EntitySchema<PaymentRecord>({
+  name: 'Payment',
+  tableName: 'payments',
+  properties: {
+    id: { type: 'string', primary: true },
+    merchantId: { type: 'string' },
+    amountMinor: money(),
+    currency: { type: 'string' },
+    status: { type: 'string' },
+    captureMethod: { type: 'string' },
+    source: { type: 'string' },
+    description: { type: 'string', nullable: true },
+    metadata: { type: 'json' },
+    amountCapturableMinor: money(),
+    amountCapturedMinor: money(),
+    amountRefundedMinor: money(),
+    feeMinor: money(),
+    gateway: { type: 'string' },
+    gatewayReference: { type: 'string', nullable: true },
+    failureCode: { type: 'string', nullable: true },
+    failureMessage: { type: 'string', nullable: true },
+    cancellationReason: { type: 'string', nullable: true },
+    createdAt: { type: 'Date' },
+    updatedAt: { type: 'Date' },
+    authorizationExpiresAt: { type: 'Date', nullable: true },
+    capturedAt: { type: 'Date', nullable: true },
+    canceledAt: { type: 'Date', nullable: true },
+  },
+});
+
+export interface IdempotencyKeyRecord {
+  merchantId: string;
+  key: string;
+  requestMethod: string;
+  requestPath: string;
+  requestHash: string;
+  resourceId: string;
+  createdAt: Date;
+}
+
+export const IdempotencyKeyEntity = new EntitySchema<IdempotencyKeyRecord>({
+  name: 'IdempotencyKey',
+  tableName: 'idempotency_keys',
+  properties: {
+    merchantId: { type: 'string', primary: true },
+    key: { type: 'string', primary: true },
+    requestMethod: { type: 'string' },
+    requestPath: { type: 'string' },
+    requestHash: { type: 'string' },
+    resourceId: { type: 'string' },
+    createdAt: { type: 'Date' },
+  },
+});

@@ -1,0 +1,72 @@
+import { defineRoute, type ApiRoute } from '../api/route';
+import { errorResponses, errorSchema } from '../api/common-schemas';
+import type { PaymentService } from './payment-service';
+import {
+  cancelPaymentBody, capturePaymentBody, createPaymentBody, listPaymentsQuery, paymentIdParams, paymentListSchema, paymentSchema,
+} from './payment-schemas';
+
+/** The /v1/payments endpoints (seed 004's contract plus capture, cancel and list). */
+export function paymentRoutes(payments: PaymentService): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'post', path: '/v1/payments', operationId: 'createPayment', tags: ['Payments'], auth: 'merchant', idempotent: true,
+      summary: 'Create a payment',
+      description: 'Starts the payment workflow and answers once it has decided: 201 with status succeeded, requires_capture or failed. If the gateway is slower than the configured wait, 202 with status processing; poll GET /v1/payments/{id}.',
+      body: createPaymentBody,
+      responses: {
+        201: { description: 'The payment, decided.', schema: paymentSchema },
+        202: { description: 'The payment, still processing.', schema: paymentSchema },
+        ...errorResponses,
+        413: { description: 'The body is too large.', schema: errorSchema },
+        422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
+        503: { description: 'The payment engine is unreachable; retry with the same Idempotency-Key.', schema: errorSchema },
+      },
+      async handle({ body, merchant, idempotencyKey, requestPath }) {
+        const outcome = await payments.create(merchant, body, idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined);
+        return { status: outcome.httpStatus, body: outcome.payment };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/payments/:id', operationId: 'getPayment', tags: ['Payments'], auth: 'merchant',
+      summary: 'Retrieve a payment', params: paymentIdParams,
+      responses: { 200: { description: 'The payment.', schema: paymentSchema }, ...errorResponses, 404: { description: 'Payment not found.', schema: errorSchema } },
+      async handle({ params, merchant }) {
+        return { status: 200, body: await payments.get(merchant, params.id) };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/payments', operationId: 'listPayments', tags: ['Payments'], auth: 'merchant',
+      summary: 'List payments, newest first', query: listPaymentsQuery,
+      responses: { 200: { description: 'A page of payments.', schema: paymentListSchema }, ...errorResponses },
+      async handle({ query, merchant }) {
+        const page = await payments.list(merchant, query.limit, query.starting_after);
+        return { status: 200, body: { object: 'list', data: page.data, has_more: page.hasMore } };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/v1/payments/:id/capture', operationId: 'capturePayment', tags: ['Payments'], auth: 'merchant',
+      summary: 'Capture an authorized payment', params: paymentIdParams, body: capturePaymentBody,
+      responses: {
+        200: { description: 'The captured payment.', schema: paymentSchema }, ...errorResponses,
+        402: { description: 'The gateway refused the capture.', schema: errorSchema },
+        404: { description: 'Payment not found.', schema: errorSchema },
+        409: { description: 'The payment is not awaiting capture.', schema: errorSchema },
+      },
+      async handle({ params, body, merchant }) {
+        return { status: 200, body: await payments.capture(merchant, params.id, body.amount) };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/v1/payments/:id/cancel', operationId: 'cancelPayment', tags: ['Payments'], auth: 'merchant',
+      summary: 'Cancel an authorized payment', params: paymentIdParams, body: cancelPaymentBody,
+      responses: {
+        200: { description: 'The canceled payment.', schema: paymentSchema }, ...errorResponses,
+        404: { description: 'Payment not found.', schema: errorSchema },
+        409: { description: 'The payment is not awaiting capture.', schema: errorSchema },
+      },
+      async handle({ params, body, merchant }) {
+        return { status: 200, body: await payments.cancel(merchant, params.id, body.cancellation_reason) };
+      },
+    }),
+  ];
+}

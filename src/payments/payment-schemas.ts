@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { isSupportedCurrency, parseMajorAmount } from '../shared/money';
+import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES } from './payment-state';
+
+const currency = z.string().min(3).max(3)
+  .transform((code) => code.toUpperCase())
+  .refine(isSupportedCurrency, { message: 'unsupported currency; use an ISO 4217 code such as USD, EUR, JPY or KWD' })
+  .describe('Three-letter ISO 4217 currency code, e.g. USD.');
+
+const majorAmount = z.union([z.number(), z.string().max(32)])
+  .describe('Amount in major units, as a number or a decimal string (100.00 is one hundred dollars). No more decimals than the currency has.');
+
+export const metadataSchema = z.record(z.string().min(1).max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 50, { message: 'at most 50 keys' })
+  .describe('Up to 50 string key-value pairs stored with the object.');
+
+export const createPaymentBody = z.strictObject({
+  amount: majorAmount,
+  currency,
+  source: z.string().min(1).max(255).describe('A payment source token, e.g. tok_visa.'),
+  description: z.string().max(1000).optional(),
+  capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
+  metadata: metadataSchema.optional(),
+}).superRefine((body, ctx) => {
+  const parsed = parseMajorAmount(body.amount, body.currency);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
+}).transform((body) => ({
+  amountMinor: (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor,
+  currency: body.currency,
+  source: body.source,
+  description: body.description ?? null,
+  captureMethod: body.capture ? 'automatic' as const : 'manual' as const,
+  metadata: body.metadata ?? {},
+}));
+export type CreatePaymentRequest = z.output<typeof createPaymentBody>;
+
+export const capturePaymentBody = z.strictObject({
+  amount: majorAmount.optional().describe('Amount to capture, in major units; defaults to the whole authorization. The rest is released.'),
+});
+
+export const cancelPaymentBody = z.strictObject({
+  cancellation_reason: z.enum(MERCHANT_CANCELLATION_REASONS).default('requested_by_customer'),
+});
+
+export const paymentIdParams = z.strictObject({
+  id: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id such as pay_...').describe('The payment id.'),
+});
+
+export const listPaymentsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(10).describe('How many payments to return, 1-100.'),
+  starting_after: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id').optional().describe('Cursor: the last id of the previous page.'),
+});
+
+export const paymentSchema = z.object({
+  id: z.string(),
+  object: z.literal('payment'),
+  amount: z.number(),
+  amount_capturable: z.number(),
+  amount_received: z.number(),
+  amount_refunded: z.number(),
+  currency: z.string(),
+  status: z.enum(PAYMENT_STATUSES),
+  capture_method: z.enum(['automatic', 'manual']),
+  source: z.string(),
+  description: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  fee: z.number(),
+  failure_code: z.string().nullable(),
+  failure_message: z.string().nullable(),
+  cancellation_reason: z.string().nullable(),
+  livemode: z.boolean(),
+  created_at: z.string(),
+  captured_at: z.string().nullable(),
+  canceled_at: z.string().nullable(),
+  authorization_expires_at: z.string().nullable(),
+}).describe('A payment.');
+
+export const paymentListSchema = z.object({ object: z.literal('list'), data: z.array(paymentSchema), has_more: z.boolean() });

@@ -1,0 +1,195 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Logger } from '../logger';
+import type { GatewayRegistry } from '../gateways/payment-gateway';
+import { claimIdempotencyKey } from '../idempotency/idempotency-keys';
+import type { Merchant } from '../merchants/merchant-entities';
+import { ApiError } from '../shared/api-error';
+import { newId } from '../shared/ids';
+import { formatMinor, parseMajorAmount } from '../shared/money';
+import { PAYMENT_FAILURES, isPaymentFailureType } from '../shared/failure-types';
+import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, StatusKey } from '../temporal/search-attributes';
+import { cancelPaymentUpdate, capturePaymentUpdate, waitForDecisionUpdate } from '../../workflows/payment-workflow';
+import type { PaymentRecord } from './payment-entity';
+import { PaymentRepository } from './payment-repository';
+import type { CreatePaymentRequest } from './payment-schemas';
+import {
+  initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentWorkflowInput,
+} from './payment-state';
+import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
+import { isWorkflowGone, temporalUnavailable, updateFailureType } from './temporal-errors';
+
+export interface PaymentServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  gateways: GatewayRegistry;
+  syncWaitMs: number;
+  authorizationTtlMs: number;
+  defaultFees: FeeSchedule;
+  logger: Logger;
+}
+
+export interface IdempotencyContext {
+  key: string;
+  method: string;
+  path: string;
+}
+
+export interface PaymentOutcome {
+  /** 201 once the workflow decided; 202 while it is still processing. */
+  httpStatus: 201 | 202;
+  payment: PaymentJson;
+}
+
+/** Creates payments as workflows and reads them back; captures and cancels go to the same workflow as updates. */
+export class PaymentService {
+  constructor(private readonly deps: PaymentServiceDeps) {}
+
+  /** Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision. */
+  async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
+    const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
+    if (!gateway.recognizesSource(request.source)) {
+      throw ApiError.badRequest(PAYMENT_FAILURES.InvalidSource.message, PAYMENT_FAILURES.InvalidSource.code, 'source');
+    }
+    const em = this.deps.orm.em.fork();
+    let paymentId = newId('pay');
+    let createdAt = new Date();
+    if (idempotency) {
+      const claim = await claimIdempotencyKey(em, {
+        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
+        request, newResourceId: paymentId, now: createdAt,
+      });
+      paymentId = claim.resourceId;
+      createdAt = claim.createdAt;
+    }
+    const input: PaymentWorkflowInput = {
+      paymentId,
+      merchantId: merchant.id,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      source: request.source,
+      description: request.description,
+      metadata: request.metadata,
+      captureMethod: request.captureMethod,
+      gateway: gateway.name,
+      createdAt: createdAt.toISOString(),
+      authorizationTtlMs: this.deps.authorizationTtlMs,
+      fees: {
+        percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps,
+        fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor,
+      },
+    };
+
+    let handle: WorkflowHandle;
+    try {
+      handle = await this.deps.temporal.workflow.start('paymentWorkflow', {
+        workflowId: paymentWorkflowId(paymentId),
+        taskQueue: this.deps.taskQueue,
+        args: [input],
+        // A repeated key joins the running workflow; a finished one is never started again.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MerchantIdKey, value: merchant.id },
+          { key: PaymentIdKey, value: paymentId },
+          { key: StatusKey, value: 'processing' },
+          { key: AmountMinorKey, value: input.amountMinor },
+          { key: CurrencyKey, value: input.currency },
+          { key: GatewayKey, value: input.gateway },
+        ],
+        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} card payment for merchant ${merchant.id}`,
+        staticDetails: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.description ? `: ${input.description}` : ''}`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.outcomeFromRecord(merchant, paymentId);
+      throw temporalUnavailable(error) ?? error;
+    }
+    await new PaymentRepository(em).insertIfAbsent(paymentRecordFromState(initialPaymentState(input), new Date()));
+
+    const decided = await this.waitForDecision(handle);
+    if (decided) return { httpStatus: decided.status === 'processing' ? 202 : 201, payment: renderPayment(paymentRecordFromState(decided, new Date())) };
+    return this.outcomeFromRecord(merchant, paymentId);
+  }
+
+  async get(merchant: Merchant, id: string): Promise<PaymentJson> {
+    return renderPayment(await this.findOrThrow(merchant, id));
+  }
+
+  async list(merchant: Merchant, limit: number, startingAfter?: string): Promise<{ data: PaymentJson[]; hasMore: boolean }> {
+    const repository = new PaymentRepository(this.deps.orm.em.fork());
+    const cursor = startingAfter ? await repository.findForMerchant(merchant.id, startingAfter) : undefined;
+    if (startingAfter && !cursor) throw ApiError.badRequest(`No such payment: ${startingAfter}`, 'resource_missing', 'starting_after');
+    const page = await repository.listForMerchant(merchant.id, limit, cursor ?? undefined);
+    return { data: page.data.map((record) => renderPayment(record)), hasMore: page.hasMore };
+  }
+
+  /** Captures an authorized payment, wholly or partly (`amount` in major units). */
+  async capture(merchant: Merchant, id: string, amount?: number | string): Promise<PaymentJson> {
+    const record = await this.findOrThrow(merchant, id);
+    let amountMinor: number | undefined;
+    if (amount !== undefined) {
+      const parsed = parseMajorAmount(amount, record.currency);
+      if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
+      amountMinor = parsed.minor;
+    }
+    return this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }] }));
+  }
+
+  /** Cancels an authorized payment; the hold on the card is released. */
+  async cancel(merchant: Merchant, id: string, reason: CancellationReason): Promise<PaymentJson> {
+    const record = await this.findOrThrow(merchant, id);
+    return this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }] }));
+  }
+
+  private handleFor(paymentId: string): WorkflowHandle {
+    return this.deps.temporal.workflow.getHandle(paymentWorkflowId(paymentId));
+  }
+
+  private async command(record: PaymentRecord, send: () => Promise<PaymentState>): Promise<PaymentJson> {
+    try {
+      return renderPayment(paymentRecordFromState(await send(), new Date()));
+    } catch (error) {
+      const failure = updateFailureType(error);
+      if (failure?.type === 'InvalidCaptureAmount') {
+        throw ApiError.badRequest('Invalid amount: the capture amount must be positive and at most the amount capturable', 'parameter_invalid', 'amount');
+      }
+      if (failure && isPaymentFailureType(failure.type)) {
+        throw new ApiError(402, PAYMENT_FAILURES[failure.type].message, PAYMENT_FAILURES[failure.type].code);
+      }
+      if (failure?.type === 'PaymentUnexpectedState' || isWorkflowGone(error)) {
+        const current = await this.findOrThrow({ id: record.merchantId } as Merchant, record.id);
+        throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status requires_capture.`, 'payment_unexpected_state', undefined, { status: current.status });
+      }
+      throw temporalUnavailable(error) ?? error;
+    }
+  }
+
+  /** The workflow's state once it has decided, or undefined when the wait ran out or the workflow is already closed. */
+  private async waitForDecision(handle: WorkflowHandle): Promise<PaymentState | undefined> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.deps.syncWaitMs);
+    try {
+      return await this.deps.temporal.withAbortSignal(controller.signal, () => handle.executeUpdate(waitForDecisionUpdate));
+    } catch (error) {
+      if (controller.signal.aborted || isWorkflowGone(error)) return undefined;
+      const unavailable = temporalUnavailable(error);
+      if (unavailable) return undefined;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
+    const payment = renderPayment(await this.findOrThrow(merchant, paymentId));
+    return { httpStatus: payment.status === 'processing' ? 202 : 201, payment };
+  }
+
+  private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<PaymentRecord> {
+    const record = await new PaymentRepository(this.deps.orm.em.fork()).findForMerchant(merchant.id, id);
+    if (!record) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
+    return record;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The payment's state as the workflow owns it. Pure types and functions, with no I/O: the
+ * workflow bundle imports this file.
+ */
+
+export type PaymentStatus = 'processing' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['processing', 'requires_capture', 'succeeded', 'failed', 'canceled'];
+export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
+
+export type CaptureMethod = 'automatic' | 'manual';
+export type CancellationReason = 'requested_by_customer' | 'duplicate' | 'fraudulent' | 'abandoned' | 'expired';
+export const MERCHANT_CANCELLATION_REASONS = ['requested_by_customer', 'duplicate', 'fraudulent', 'abandoned'] as const;
+
+export interface FeeSchedule {
+  percentBps: number;
+  fixedMinor: number;
+}
+
+/** Everything the workflow needs, fixed when the payment is created. Card data never travels here: only the token. */
+export interface PaymentWorkflowInput {
+  paymentId: string;
+  merchantId: string;
+  amountMinor: number;
+  currency: string;
+  source: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  captureMethod: CaptureMethod;
+  gateway: string;
+  createdAt: string;
+  authorizationTtlMs: number;
+  fees: FeeSchedule;
+}
+
+export interface PaymentState {
+  paymentId: string;
+  merchantId: string;
+  status: PaymentStatus;
+  amountMinor: number;
+  currency: string;
+  source: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  captureMethod: CaptureMethod;
+  gateway: string;
+  amountCapturableMinor: number;
+  amountCapturedMinor: number;
+  feeMinor: number;
+  gatewayReference: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  cancellationReason: CancellationReason | null;
+  createdAt: string;
+  authorizationExpiresAt: string | null;
+  capturedAt: string | null;
+  canceledAt: string | null;
+}
+
+export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
+  return {
+    paymentId: input.paymentId,
+    merchantId: input.merchantId,
+    status: 'processing',
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    source: input.source,
+    description: input.description,
+    metadata: input.metadata,
+    captureMethod: input.captureMethod,
+    gateway: input.gateway,
+    amountCapturableMinor: 0,
+    amountCapturedMinor: 0,
+    feeMinor: 0,
+    gatewayReference: null,
+    failureCode: null,
+    failureMessage: null,
+    cancellationReason: null,
+    createdAt: input.createdAt,
+    authorizationExpiresAt: null,
+    capturedAt: null,
+    canceledAt: null,
+  };
+}
+
+export function isFinalPaymentStatus(status: PaymentStatus): boolean {
+  return FINAL_PAYMENT_STATUSES.includes(status);
+}
+
+/** The workflow ID of a payment: readable in the Temporal UI and derived from the business key. */
+export function paymentWorkflowId(paymentId: string): string {
+  return `payment-${paymentId}`;
+}
+
+export interface CaptureRequest {
+  /** Minor units to capture; the whole authorization when omitted. */
+  amountMinor?: number;
+}
+
+export interface CancelRequest {
+  reason: CancellationReason;
+}

@@ -1,0 +1,88 @@
+import { minorToMajorNumber } from '../shared/money';
+import type { PaymentRecord } from './payment-entity';
+import type { PaymentState } from './payment-state';
+
+/** A payment as the API shows it (seed 004's shape, with Stripe-like detail fields). */
+export interface PaymentJson {
+  id: string;
+  object: 'payment';
+  amount: number;
+  amount_capturable: number;
+  amount_received: number;
+  amount_refunded: number;
+  currency: string;
+  status: PaymentRecord['status'];
+  capture_method: PaymentRecord['captureMethod'];
+  source: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  fee: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  cancellation_reason: string | null;
+  livemode: boolean;
+  created_at: string;
+  captured_at: string | null;
+  canceled_at: string | null;
+  authorization_expires_at: string | null;
+}
+
+const iso = (value: Date | string | null | undefined): string | null =>
+  value == null ? null : (typeof value === 'string' ? new Date(value) : value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The stored row for a workflow state, as the workflow's activities write it. */
+export function paymentRecordFromState(state: PaymentState, updatedAt: Date): PaymentRecord {
+  return {
+    id: state.paymentId,
+    merchantId: state.merchantId,
+    amountMinor: state.amountMinor,
+    currency: state.currency,
+    status: state.status,
+    captureMethod: state.captureMethod,
+    source: state.source,
+    description: state.description,
+    metadata: state.metadata,
+    amountCapturableMinor: state.amountCapturableMinor,
+    amountCapturedMinor: state.amountCapturedMinor,
+    amountRefundedMinor: 0,
+    feeMinor: state.feeMinor,
+    gateway: state.gateway,
+    gatewayReference: state.gatewayReference,
+    failureCode: state.failureCode,
+    failureMessage: state.failureMessage,
+    cancellationReason: state.cancellationReason,
+    createdAt: new Date(state.createdAt),
+    updatedAt,
+    authorizationExpiresAt: state.authorizationExpiresAt ? new Date(state.authorizationExpiresAt) : null,
+    capturedAt: state.capturedAt ? new Date(state.capturedAt) : null,
+    canceledAt: state.canceledAt ? new Date(state.canceledAt) : null,
+  };
+}
+
+/** Renders a stored payment for the API and for event payloads. */
+export function renderPayment(payment: PaymentRecord, livemode = false): PaymentJson {
+  const major = (minor: number) => minorToMajorNumber(minor, payment.currency);
+  return {
+    id: payment.id,
+    object: 'payment',
+    amount: major(payment.amountMinor),
+    amount_capturable: major(payment.amountCapturableMinor),
+    amount_received: major(payment.amountCapturedMinor),
+    amount_refunded: major(payment.amountRefundedMinor),
+    currency: payment.currency,
+    status: payment.status,
+    capture_method: payment.captureMethod,
+    source: payment.source,
+    description: payment.description ?? null,
+    metadata: payment.metadata ?? {},
+    fee: major(payment.feeMinor),
+    failure_code: payment.failureCode ?? null,
+    failure_message: payment.failureMessage ?? null,
+    cancellation_reason: payment.cancellationReason ?? null,
+    livemode,
+    created_at: iso(payment.createdAt) as string,
+    captured_at: iso(payment.capturedAt),
+    canceled_at: iso(payment.canceledAt),
+    authorization_expires_at: iso(payment.authorizationExpiresAt),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The one map of business failures. Activities throw `ApplicationFailure`s whose `type` is a key
+ * here; workflows and the API read `type`, never the message. Pure data: workflows import it.
+ */
+export const PAYMENT_FAILURES = {
+  CardDeclined: { code: 'card_declined', message: 'Your card was declined.', retryable: false },
+  InsufficientFunds: { code: 'insufficient_funds', message: 'Your card has insufficient funds.', retryable: false },
+  ExpiredCard: { code: 'expired_card', message: 'Your card has expired.', retryable: false },
+  FraudBlocked: { code: 'fraud_blocked', message: 'The payment was blocked as likely fraudulent.', retryable: false },
+  InvalidSource: { code: 'invalid_source', message: 'Invalid payment source', retryable: false },
+  AuthorizationExpired: { code: 'authorization_expired', message: 'The authorization expired before capture.', retryable: false },
+  LedgerIdempotencyConflict: { code: 'ledger_idempotency_conflict', message: 'A ledger entry with this key exists with different content.', retryable: false },
+  // Transient: the gateway did not answer in time. Retried; the idempotency key makes that safe.
+  GatewayTimeout: { code: 'gateway_timeout', message: 'The payment gateway did not answer in time.', retryable: true },
+  GatewayUnavailable: { code: 'gateway_unavailable', message: 'The payment gateway is unavailable.', retryable: true },
+} as const;
+
+export type PaymentFailureType = keyof typeof PAYMENT_FAILURES;
+
+/** Failure types that no retry can fix: activity retry policies list these as non-retryable. */
+export const NON_RETRYABLE_FAILURE_TYPES: PaymentFailureType[] = (Object.keys(PAYMENT_FAILURES) as PaymentFailureType[])
+  .filter((type) => !PAYMENT_FAILURES[type].retryable);
+
+export function isPaymentFailureType(type: string | undefined | null): type is PaymentFailureType {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(PAYMENT_FAILURES, type);
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A random base62 string; 22 characters carry ~131 bits, enough that ids never collide. */
+export function randomBase62(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  for (let i = 0; out.length < length && i < bytes.length; i++) {
+    // Rejection sampling keeps the distribution uniform (248 = 4 * 62).
+    if (bytes[i] < 248) out += ALPHABET[bytes[i] % 62];
+  }
+  return out.length === length ? out : out + randomBase62(length - out.length);
+}
+
+export type IdPrefix = 'pay' | 'mer' | 'key' | 'evt' | 'je' | 'lp' | 'ch' | 'idk';
+
+/** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomBase62(22)}`;
+}

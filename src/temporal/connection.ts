@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { AppConfig } from '../config';
+
+type TemporalSettings = AppConfig['temporal'] & { address: string };
+
+function tlsOptions(settings: TemporalSettings) {
+  if (!settings.tls) return undefined;
+  const { certPath, keyPath, caPath, serverName } = settings.tls;
+  return {
+    serverNameOverride: serverName,
+    serverRootCACertificate: caPath ? fs.readFileSync(caPath) : undefined,
+    clientCertPair: certPath && keyPath ? { crt: fs.readFileSync(certPath), key: fs.readFileSync(keyPath) } : undefined,
+  };
+}
+
+function connectionOptions(settings: TemporalSettings): ConnectionOptions & NativeConnectionOptions {
+  return {
+    address: settings.address,
+    tls: tlsOptions(settings),
+    apiKey: settings.apiKey,
+    // Temporal Cloud with API keys routes by this header.
+    metadata: settings.apiKey ? { 'temporal-namespace': settings.namespace } : undefined,
+  };
+}
+
+/** A client for starting and steering workflows (API side). */
+export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(settings));
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+/** A native connection for workers. */
+export async function connectTemporalWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(settings));
+}

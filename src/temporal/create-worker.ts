@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+
+export interface PaymentWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+// A folder, not a resolved file: under tsx and vitest the .ts sources are bundled directly.
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../../workflows');
+
+/** A worker that runs every workflow and activity on the task queue. */
+export async function createPaymentWorker(options: PaymentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+  });
+}

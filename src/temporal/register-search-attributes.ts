@@ -1,0 +1,31 @@
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+// gRPC's ALREADY_EXISTS: another process registered the attribute between our list and our add.
+const GRPC_ALREADY_EXISTS = 6;
+import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
+
+const INDEXED_VALUE_TYPE = {
+  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+} as const;
+
+/**
+ * Registers our custom search attributes on a namespace (an external cluster; the embedded dev
+ * server gets them as start flags). Already-registered attributes are left alone.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = Object.entries(CUSTOM_SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
+  if (missing.length === 0) return [];
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_VALUE_TYPE[type]])),
+    });
+  } catch (error) {
+    if ((error as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw error;
+  }
+  return missing.map(([name]) => name);
+}

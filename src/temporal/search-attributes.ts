@@ -1,0 +1,22 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes ops filter on in the Temporal UI and CLI. Only @temporalio/common is
+ * imported, so workflows may use this file.
+ */
+export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttributeType.KEYWORD);
+export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttributeType.KEYWORD);
+export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
+export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
+export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
+export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
+
+/** Name → type, as `temporal server start-dev --search-attribute` and the operator API want them. */
+export const CUSTOM_SEARCH_ATTRIBUTES = {
+  MerchantId: 'Keyword',
+  PaymentId: 'Keyword',
+  Status: 'Keyword',
+  AmountMinor: 'Int',
+  Currency: 'Keyword',
+  Gateway: 'Keyword',
+} as const;

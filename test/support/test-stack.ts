@@ -1,0 +1,124 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { initOrm, type Orm } from '../../src/db/orm';
+import { createLogger } from '../../src/logger';
+import { createApiServices, createWorkerActivities } from '../../src/services';
+import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
+import { createPaymentWorker } from '../../src/temporal/create-worker';
+import { randomBase62 } from '../../src/shared/ids';
+
+export const TEST_ADMIN_KEY = 'test_admin_key_for_the_suite';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestStack {
+  config: AppConfig;
+  orm: Orm;
+  client: Client;
+  baseUrl: string;
+  taskQueue: string;
+  /** A fresh merchant with its key: each test gets its own, so tests never see each other's objects. */
+  createMerchant(name?: string): Promise<{ id: string; apiKey: string }>;
+  request<T = any>(method: string, path: string, options?: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  /** Run an in-process worker (default true). */
+  worker?: boolean;
+}
+
+/** The real API (listening on a free port) and a real worker on this file's own task queue, against the suite's Postgres and Temporal. */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const taskQueue = `test-${randomBase62(10)}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    DATABASE_POOL_MAX: '6',
+    ...options.env,
+  });
+  const logger = createLogger(config.logLevel);
+  const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
+  const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string });
+  const services = createApiServices(config, orm, client, logger);
+  const app = createApp({ orm, temporal: client, merchants: services.merchants, payments: services.payments, adminApiKey: config.adminApiKey, logger });
+  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let connection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const stack: TestStack = {
+    config, orm, client, baseUrl, taskQueue,
+    async createMerchant(name = 'Test merchant') {
+      const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name } });
+      if (response.status !== 201) throw new Error(`creating a merchant answered ${response.status}: ${JSON.stringify(response.body)}`);
+      return { id: response.body.id, apiKey: response.body.api_key };
+    },
+    async request(method, path, { apiKey, body, rawBody, headers = {} } = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+          ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: rawBody ?? (body !== undefined ? JSON.stringify(body) : undefined),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    async startWorker() {
+      connection ??= await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
+      worker = await createPaymentWorker({
+        connection, namespace: config.temporal.namespace, taskQueue, activities: createWorkerActivities(config, orm),
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = undefined;
+      running = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await connection?.close();
+      await new Promise((resolve) => server.close(resolve));
+      await client.connection.close();
+      await orm.close();
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,191 @@
+import {
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities,
+  setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, isPaymentFailureType, type PaymentFailureType } from '../src/shared/failure-types';
+import { formatMinor } from '../src/shared/money';
+import { processingFeeMinor } from '../src/ledger/fees';
+import {
+  initialPaymentState, MERCHANT_CANCELLATION_REASONS, type CancelRequest, type CancellationReason, type CaptureRequest,
+  type PaymentState, type PaymentWorkflowInput,
+} from '../src/payments/payment-state';
+import { StatusKey } from '../src/temporal/search-attributes';
+
+/** The payment's full current state, for ops and for the API. */
+export const getPaymentStateQuery = defineQuery<PaymentState>('getPaymentState');
+/** Returns once the payment has left `processing` (authorized, captured or declined): the API's synchronous answer. */
+export const waitForDecisionUpdate = defineUpdate<PaymentState>('waitForDecision');
+/** Captures an authorized payment, in full or in part. */
+export const capturePaymentUpdate = defineUpdate<PaymentState, [CaptureRequest]>('capture');
+/** Cancels an authorized payment and releases the hold on the card. */
+export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('cancel');
+
+const gateway = proxyActivities<Activities>({
+  // Gateways answer in seconds; a crashed worker's call is retried after this, under the same idempotency key.
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+});
+const recordOptions: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+};
+const records = proxyActivities<Activities>(recordOptions);
+
+function businessFailureType(error: unknown): PaymentFailureType | undefined {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) {
+    return error.cause.type;
+  }
+  return undefined;
+}
+
+type PendingCommand = { kind: 'capture'; amountMinor: number } | { kind: 'cancel'; reason: CancellationReason };
+
+/** One card payment: fraud check, authorization, capture or cancel or expiry, ledger posting and events. */
+export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
+  const state = await runPayment(input);
+  // Let a capture or cancel caller receive its answer before the workflow closes.
+  await condition(allHandlersFinished);
+  return state;
+}
+
+async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
+  const state = initialPaymentState(input);
+  const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
+  let pending: PendingCommand | undefined;
+  let commandFailure: PaymentFailureType | undefined;
+
+  setHandler(getPaymentStateQuery, () => state);
+  setHandler(waitForDecisionUpdate, async () => {
+    await condition(() => state.status !== 'processing');
+    return state;
+  });
+  setHandler(capturePaymentUpdate, async (request) => {
+    pending = { kind: 'capture', amountMinor: request.amountMinor ?? state.amountCapturableMinor };
+    await condition(() => pending === undefined);
+    if (commandFailure) throw ApplicationFailure.create({ type: commandFailure, message: PAYMENT_FAILURES[commandFailure].message, nonRetryable: true });
+    return state;
+  }, {
+    validator: (request) => {
+      requireCapturable('capture');
+      const amount = request.amountMinor ?? state.amountCapturableMinor;
+      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > state.amountCapturableMinor) {
+        throw ApplicationFailure.create({ type: 'InvalidCaptureAmount', message: 'The capture amount must be positive and at most the amount capturable.', nonRetryable: true });
+      }
+    },
+  });
+  setHandler(cancelPaymentUpdate, async (request) => {
+    pending = { kind: 'cancel', reason: request.reason };
+    await condition(() => pending === undefined);
+    return state;
+  }, {
+    validator: (request) => {
+      requireCapturable('cancel');
+      if (!(MERCHANT_CANCELLATION_REASONS as readonly string[]).includes(request.reason)) {
+        throw ApplicationFailure.create({ type: 'InvalidCancellationReason', message: 'Unknown cancellation reason.', nonRetryable: true });
+      }
+    },
+  });
+
+  function requireCapturable(action: string): void {
+    if (state.status !== 'requires_capture' || pending !== undefined) {
+      throw ApplicationFailure.create({ type: 'PaymentUnexpectedState', message: `This payment cannot ${action} while its status is ${state.status}.`, nonRetryable: true, details: [{ status: state.status }] });
+    }
+  }
+
+  /** Persists the next state, then publishes it: whoever sees a decision can rely on it being stored. */
+  async function settle(status: PaymentState['status'], changes: Partial<PaymentState>, details: string): Promise<void> {
+    const next: PaymentState = { ...state, ...changes, status };
+    await records.recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
+    Object.assign(state, next);
+    upsertSearchAttributes([{ key: StatusKey, value: status }]);
+    setCurrentDetails(`**${status}**: ${details}`);
+  }
+
+  async function fail(type: PaymentFailureType): Promise<PaymentState> {
+    await settle('failed', { failureCode: PAYMENT_FAILURES[type].code, failureMessage: PAYMENT_FAILURES[type].message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
+    return state;
+  }
+
+  setCurrentDetails(`**processing**: ${money}, checking fraud rules`);
+  try {
+    await gateway.assessPaymentRisk({ paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway });
+  } catch (error) {
+    const type = businessFailureType(error);
+    if (type) return fail(type);
+    throw error;
+  }
+
+  const automatic = input.captureMethod === 'automatic';
+  let authorization;
+  try {
+    setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
+    authorization = await gateway.authorizePayment({
+      gateway: input.gateway, idempotencyKey: `${input.paymentId}:authorize`, paymentId: input.paymentId,
+      amountMinor: input.amountMinor, currency: input.currency, source: input.source, capture: automatic,
+    });
+  } catch (error) {
+    const type = businessFailureType(error);
+    if (type) return fail(type);
+    throw error;
+  }
+
+  if (automatic) {
+    const captured = authorization.capturedMinor;
+    await settle('succeeded', {
+      gatewayReference: authorization.reference, amountCapturedMinor: captured,
+      feeMinor: processingFeeMinor(captured, input.fees), capturedAt: new Date().toISOString(),
+    }, `${money} captured`);
+    return state;
+  }
+
+  const expiresAt = new Date(Date.parse(input.createdAt) + input.authorizationTtlMs);
+  await settle('requires_capture', {
+    gatewayReference: authorization.reference, amountCapturableMinor: input.amountMinor, authorizationExpiresAt: expiresAt.toISOString(),
+  }, `${money} authorized, awaiting capture until ${expiresAt.toISOString()}`);
+
+  for (;;) {
+    const commanded = await condition(() => pending !== undefined, Math.max(0, expiresAt.getTime() - Date.now()));
+    if (!commanded) {
+      await release('expired');
+      return state;
+    }
+    const command = pending as PendingCommand;
+    commandFailure = undefined;
+    if (command.kind === 'cancel') {
+      await release(command.reason);
+      pending = undefined;
+      return state;
+    }
+    try {
+      const capture = await gateway.capturePayment({
+        gateway: input.gateway, idempotencyKey: `${input.paymentId}:capture`, reference: authorization.reference,
+        amountMinor: command.amountMinor, currency: input.currency,
+      });
+      await settle('succeeded', {
+        amountCapturedMinor: capture.capturedMinor, amountCapturableMinor: 0,
+        feeMinor: processingFeeMinor(capture.capturedMinor, input.fees), capturedAt: new Date().toISOString(),
+      }, `${input.currency} ${formatMinor(capture.capturedMinor, input.currency)} of ${money} captured`);
+      pending = undefined;
+      return state;
+    } catch (error) {
+      const type = businessFailureType(error);
+      if (!type) throw error;
+      commandFailure = type;
+      pending = undefined;
+      if (type === 'AuthorizationExpired') {
+        await settle('canceled', { amountCapturableMinor: 0, cancellationReason: 'expired', canceledAt: new Date().toISOString() }, 'authorization expired at the gateway');
+        return state;
+      }
+    }
+  }
+
+  async function release(reason: CancellationReason): Promise<void> {
+    await gateway.voidPayment({
+      gateway: input.gateway, idempotencyKey: `${input.paymentId}:void`, reference: state.gatewayReference as string,
+      amountMinor: input.amountMinor, currency: input.currency,
+    });
+    await settle('canceled', { amountCapturableMinor: 0, cancellationReason: reason, canceledAt: new Date().toISOString() },
+      reason === 'expired' ? 'authorization expired uncaptured and was voided' : `canceled (${reason})`);
+  }
+}
