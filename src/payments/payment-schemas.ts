@@ -22,6 +22,8 @@ export const createPaymentBody = z.strictObject({
   capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
   metadata: metadataSchema.optional(),
 }).superRefine((body, ctx) => {
+  // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
+  if (!isSupportedCurrency(body.currency)) return;
   const parsed = parseMajorAmount(body.amount, body.currency);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
 }).transform((body) => ({

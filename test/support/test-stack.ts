@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { initOrm, type Orm } from '../../src/db/orm';
@@ -11,6 +11,9 @@ import { createApiServices, createWorkerActivities } from '../../src/services';
 import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
 import { createPaymentWorker } from '../../src/temporal/create-worker';
 import { randomBase62 } from '../../src/shared/ids';
+
+// Expected declines make the SDK log activity failures; tests only want real errors.
+try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
 
 export const TEST_ADMIN_KEY = 'test_admin_key_for_the_suite';
 

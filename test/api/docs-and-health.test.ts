@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/test-stack';
+import { apiRoutes } from '../../src/api/app';
+
+let stack: TestStack;
+
+beforeAll(async () => { stack = await startTestStack({ worker: false }); });
+afterAll(async () => stack?.close());
+
+describe('operations endpoints', () => {
+  it('when Postgres and Temporal answer, then GET /health is 200 with each check ok', async () => {
+    const response = await stack.request('GET', '/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } });
+  });
+
+  it('when the OpenAPI document is fetched, then every mounted route is described with its request schema and errors', async () => {
+    const response = await stack.request('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    const document = response.body;
+    expect(document.openapi).toBe('3.1.0');
+    const routes = apiRoutes({} as never);
+    for (const route of routes) {
+      const operation = document.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(operation.operationId).toBe(route.operationId);
+    }
+    const create = document.paths['/v1/payments'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(['amount', 'currency', 'source']);
+    expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '202', '400', '401', '422']));
+    expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+  });
+
+  it('when /docs is opened, then the page and its renderer come from this server, not a CDN', async () => {
+    const page = await stack.request('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect(page.body).not.toMatch(/https?:\/\//);
+    const bundle = await fetch(`${stack.baseUrl}/docs/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+});
