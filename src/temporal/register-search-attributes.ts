@@ -3,6 +3,8 @@ import { temporal } from '@temporalio/proto';
 
 // gRPC's ALREADY_EXISTS: another process registered the attribute between our list and our add.
 const GRPC_ALREADY_EXISTS = 6;
+// The time-skipping test server can add search attributes but not list them.
+const GRPC_UNIMPLEMENTED = 12;
 import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
 
 const INDEXED_VALUE_TYPE = {
@@ -15,8 +17,13 @@ const INDEXED_VALUE_TYPE = {
  * server gets them as start flags). Already-registered attributes are left alone.
  */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const known = new Set<string>();
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    for (const name of Object.keys(existing.customAttributes ?? {})) known.add(name);
+  } catch (error) {
+    if ((error as { code?: number }).code !== GRPC_UNIMPLEMENTED) throw error;
+  }
   const missing = Object.entries(CUSTOM_SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
   if (missing.length === 0) return [];
   try {

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { initOrm, type Orm } from '../../src/db/orm';
+import { createGateways } from '../../src/services';
+import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { MerchantService } from '../../src/merchants/merchant-service';
+import { newId } from '../../src/shared/ids';
+import { paymentWorkflowId, type PaymentWorkflowInput } from '../../src/payments/payment-state';
+import { capturePaymentUpdate, getPaymentStateQuery, paymentWorkflow } from '../../workflows/payment-workflow';
+
+try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
+
+const DAY = 24 * 3600 * 1000;
+let env: TestWorkflowEnvironment;
+let orm: Orm;
+let merchantId: string;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  await registerSearchAttributes(env.connection, 'default');
+  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
+  merchantId = (await new MerchantService(orm).create({ name: 'Expiry test' })).merchant.id;
+});
+afterAll(async () => {
+  await env?.teardown();
+  await orm?.close();
+});
+
+function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowInput {
+  return {
+    paymentId: newId('pay'), merchantId, amountMinor: 12_345, currency: 'USD', source: 'tok_visa', description: null, metadata: {},
+    captureMethod: 'manual', gateway: 'sandbox', createdAt: new Date().toISOString(), authorizationTtlMs: 7 * DAY,
+    fees: { percentBps: 290, fixedMinor: 30 }, ...overrides,
+  };
+}
+
+async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `expiry-${newId('pay')}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } }),
+  });
+  return worker.runUntil(run(taskQueue));
+}
+
+async function sandboxOperations(paymentId: string): Promise<string[]> {
+  const rows = await orm.em.getConnection().execute<{ operation: string }[]>(`select operation from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`]);
+  return rows.map((row) => row.operation);
+}
+
+describe('an uncaptured authorization expires (time-skipping)', () => {
+  it('when nobody captures within 7 days, then the authorization is voided and the payment is canceled as expired', async () => {
+    const args = input({ createdAt: new Date(await env.currentTimeMs()).toISOString() });
+    const state = await withWorker((taskQueue) => env.client.workflow.execute(paymentWorkflow, {
+      workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args],
+    }));
+    expect(state).toMatchObject({ status: 'canceled', cancellationReason: 'expired', amountCapturableMinor: 0, amountCapturedMinor: 0 });
+    expect(Date.parse(state.canceledAt as string) - Date.parse(args.createdAt)).toBeGreaterThanOrEqual(7 * DAY);
+    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize', 'void']);
+    const stored = await orm.em.getConnection().execute(`select status, cancellation_reason from payments where id = ?`, [args.paymentId]);
+    expect(stored).toEqual([{ status: 'canceled', cancellation_reason: 'expired' }]);
+  });
+
+  it('when the merchant captures on day 6, then the timer does not void it', async () => {
+    const args = input({ createdAt: new Date(await env.currentTimeMs()).toISOString() });
+    const state = await withWorker(async (taskQueue) => {
+      const handle = await env.client.workflow.start(paymentWorkflow, { workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args] });
+      // Wait until the authorization is recorded, then let six days pass.
+      for (;;) {
+        if ((await handle.query(getPaymentStateQuery)).status === 'requires_capture') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await env.sleep(6 * DAY);
+      await handle.executeUpdate(capturePaymentUpdate, { args: [{}] });
+      return handle.result();
+    });
+    expect(state).toMatchObject({ status: 'succeeded', amountCapturedMinor: 12_345 });
+    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize', 'capture']);
+  });
+});
