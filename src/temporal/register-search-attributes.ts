@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 // gRPC's ALREADY_EXISTS: another process registered the attribute between our list and our add.
@@ -16,7 +16,7 @@ const INDEXED_VALUE_TYPE = {
  * Registers our custom search attributes on a namespace (an external cluster; the embedded dev
  * server gets them as start flags). Already-registered attributes are left alone.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<string[]> {
   const known = new Set<string>();
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });

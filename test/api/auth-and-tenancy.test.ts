@@ -58,7 +58,7 @@ describe('tenant boundaries', () => {
   });
 
   it("when a merchant lists payments, then only its own appear, newest first, paginated", async () => {
-    const created = [];
+    const created: string[] = [];
     for (let i = 0; i < 3; i++) {
       created.push((await stack.request('POST', '/v1/payments', { apiKey: bob.apiKey, body: { amount: i + 1, currency: 'USD', source: 'tok_visa' } })).body.id);
     }

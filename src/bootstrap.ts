@@ -1,0 +1,89 @@
+import type { Server } from 'node:http';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createApp } from './api/app';
+import type { AppConfig } from './config';
+import type { Orm } from './db/orm';
+import type { Logger } from './logger';
+import { createApiServices, createWorkerActivities } from './services';
+import { connectTemporalWorker } from './temporal/connection';
+import { createPaymentWorker } from './temporal/create-worker';
+
+/**
+ * Routes the Temporal SDK's logs into ours and leaves signal handling to our entry points, which
+ * stop the API, the worker and the embedded servers in order.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  const toPino: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger[toPino[entry.level]]({ ...entry.meta }, entry.message)),
+    shutdownSignals: [],
+  });
+}
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** Starts a worker on the configured task queue; `stop()` drains it. */
+export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm): Promise<Stoppable> {
+  const connection = await connectTemporalWorker(config.temporal);
+  const worker = await createPaymentWorker({
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities: createWorkerActivities(config, orm),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** Starts the HTTP API; resolves once it listens. */
+export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
+  const services = createApiServices(config, orm, temporal, logger);
+  const app = createApp({ orm, temporal, merchants: services.merchants, payments: services.payments, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  return {
+    url: `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections would hold close() open.
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+/** Runs `shutdown` once on SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    shutdown().then(() => process.exit(0), (error) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** For the production entry points: settings they cannot run without. */
+export function requireSetting(value: string | undefined, name: string, hint: string): string {
+  if (!value) {
+    process.stderr.write(`${name} is not set. ${hint}\n`);
+    process.exit(2);
+  }
+  return value;
+}

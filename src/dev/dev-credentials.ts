@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MerchantService } from '../merchants/merchant-service';
+import { generateApiKey } from '../merchants/api-keys';
+
+/**
+ * The dev launcher's own secrets, kept in the data folder (mode 0600, never committed) so a
+ * restart reuses the same admin key and test merchant instead of printing new ones each time.
+ */
+export interface DevCredentials {
+  adminApiKey: string;
+  merchantId?: string;
+  merchantApiKey?: string;
+}
+
+function read(file: string): Partial<DevCredentials> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DevCredentials>;
+  } catch {
+    return {};
+  }
+}
+
+function write(file: string, credentials: DevCredentials): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The admin key: ADMIN_API_KEY when set, else the one saved earlier, else a new one. */
+export function devAdminKey(file: string, fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  const saved = read(file);
+  if (saved.adminApiKey) return saved.adminApiKey;
+  const adminApiKey = generateApiKey('sk_admin_');
+  write(file, { ...saved, adminApiKey });
+  return adminApiKey;
+}
+
+/** A test-mode merchant for the newcomer's first curl: reused while its key still works. */
+export async function devMerchant(file: string, merchants: MerchantService): Promise<{ id: string; apiKey: string; created: boolean }> {
+  const saved = read(file);
+  if (saved.merchantApiKey) {
+    const merchant = await merchants.authenticate(saved.merchantApiKey);
+    if (merchant) return { id: merchant.id, apiKey: saved.merchantApiKey, created: false };
+  }
+  const { merchant, apiKey } = await merchants.create({ name: 'Local development merchant' });
+  write(file, { adminApiKey: saved.adminApiKey ?? '', ...saved, merchantId: merchant.id, merchantApiKey: apiKey });
+  return { id: merchant.id, apiKey, created: true };
+}

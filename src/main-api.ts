@@ -1,0 +1,30 @@
+import { installTemporalRuntime, onShutdownSignal, requireSetting, startApi } from './bootstrap';
+import { loadConfig } from './config';
+import { initOrm, migrate } from './db/orm';
+import { createLogger } from './logger';
+import { connectTemporalClient } from './temporal/connection';
+
+/** `npm run api`: serves the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  installTemporalRuntime(logger);
+  const url = requireSetting(config.database.url, 'DATABASE_URL', 'The API needs PostgreSQL; `npm start` runs everything embedded instead.');
+  requireSetting(config.adminApiKey, 'ADMIN_API_KEY', 'Set a long random secret: it authorizes POST /v1/merchants.');
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+  const orm = await initOrm({ url, poolMax: config.database.poolMax });
+  await migrate(orm, url);
+  const temporal = await connectTemporalClient({ ...config.temporal, address });
+  const api = await startApi(config, orm, temporal, logger);
+  logger.info({ url: api.url }, 'API listening');
+  onShutdownSignal(logger, async () => {
+    await api.stop();
+    await temporal.connection.close();
+    await orm.close();
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(`API failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

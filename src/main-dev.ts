@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { installTemporalRuntime, onShutdownSignal, startApi, startWorker, type Stoppable } from './bootstrap';
+import { loadConfig } from './config';
+import { initOrm, migrate } from './db/orm';
+import { devAdminKey, devMerchant } from './dev/dev-credentials';
+import { stopAllManagedChildren } from './infra/child-processes';
+import { startEmbeddedPostgres } from './infra/embedded-postgres';
+import { ensureTemporalCli } from './infra/temporal-cli';
+import { startTemporalDevServer } from './infra/temporal-dev-server';
+import { createLogger } from './logger';
+import { MerchantService } from './merchants/merchant-service';
+import { connectTemporalClient } from './temporal/connection';
+import { registerSearchAttributes } from './temporal/register-search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './temporal/search-attributes';
+
+const ROOT = path.resolve(__dirname, '..');
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+/**
+ * `npm start`: the whole processor on one machine with nothing installed by hand. PostgreSQL
+ * (embedded, or DATABASE_URL), the Temporal dev server with its UI (or TEMPORAL_ADDRESS), then the
+ * worker and the API. State lives under DATA_DIR (.data) and survives restarts.
+ */
+async function main(): Promise<void> {
+  const base = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const logger = createLogger(base.logLevel, 'ledgerflow');
+  installTemporalRuntime(logger);
+  fs.mkdirSync(base.dataDir, { recursive: true });
+  const stops: Stoppable[] = [];
+  const stopAll = async () => {
+    say('\nStopping...');
+    for (const part of stops.reverse()) await part.stop().catch((error) => logger.error({ err: error }, 'stop failed'));
+    await stopAllManagedChildren();
+    say('Stopped.');
+  };
+  onShutdownSignal(logger, stopAll);
+
+  let databaseUrl = base.database.url;
+  if (!databaseUrl) {
+    say(`Starting PostgreSQL (embedded, data in ${path.join(base.dataDir, 'postgres')})...`);
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(base.dataDir, 'postgres'), port: base.database.embeddedPort, databases: ['ledgerflow'],
+      log: (message) => logger.info(message),
+    });
+    stops.push(postgres);
+    databaseUrl = postgres.url('ledgerflow');
+  }
+
+  let temporalAddress = base.temporal.address;
+  let temporalUi: string | undefined;
+  if (!temporalAddress) {
+    const cliPath = await ensureTemporalCli({ toolsDir: path.join(ROOT, '.tools'), explicitPath: base.temporal.cliPath, log: say });
+    say('Starting the Temporal dev server...');
+    const temporal = await startTemporalDevServer({
+      cliPath, port: base.temporal.devServerPort, uiPort: base.temporal.devServerUiPort, namespace: base.temporal.namespace,
+      dbFilename: path.join(base.dataDir, 'temporal', 'temporal.db'), searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], logFile: path.join(base.dataDir, 'temporal', 'server.log'),
+      log: (message) => logger.info(message),
+    });
+    stops.push(temporal);
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+
+  const credentialsFile = path.join(base.dataDir, 'dev-credentials.json');
+  const config = {
+    ...base,
+    adminApiKey: devAdminKey(credentialsFile, base.adminApiKey),
+    database: { ...base.database, url: databaseUrl },
+    temporal: { ...base.temporal, address: temporalAddress },
+  };
+
+  const orm = await initOrm({ url: databaseUrl, poolMax: config.database.poolMax });
+  stops.push({ stop: () => orm.close() });
+  await migrate(orm, databaseUrl);
+  const client = await connectTemporalClient(config.temporal);
+  stops.push({ stop: () => client.connection.close() });
+  if (base.temporal.address) await registerSearchAttributes(client.connection, config.temporal.namespace);
+
+  stops.push(await startWorker(config, orm));
+  const api = await startApi(config, orm, client, logger);
+  stops.push(api);
+  const merchant = await devMerchant(credentialsFile, new MerchantService(orm));
+
+  say(`
+Ledgerflow is running.
+
+  API            ${api.url}            (docs: ${api.url}/docs, health: ${api.url}/health)
+  Temporal UI    ${temporalUi ?? '(external cluster: use its own UI)'}
+  Temporal gRPC  ${temporalAddress}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}
+  PostgreSQL     ${databaseUrl.replace(/\/\/([^:]+):[^@]*@/, '//$1:***@')}
+
+  Test merchant  ${merchant.id} (${merchant.created ? 'created' : 'reused'})
+  API key        ${merchant.apiKey}
+  Admin key      ${config.adminApiKey}   (POST /v1/merchants)
+
+Try it:
+  curl -s ${api.url}/v1/payments \\
+    -H "Authorization: Bearer ${merchant.apiKey}" -H "Content-Type: application/json" \\
+    -d '{"amount": 100.00, "currency": "USD", "source": "tok_visa", "description": "Payment for order #12345"}'
+
+Ctrl-C stops everything.`);
+}
+
+main().catch(async (error) => {
+  process.stderr.write(`Could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await stopAllManagedChildren();
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+import { installTemporalRuntime, onShutdownSignal, requireSetting, startWorker } from './bootstrap';
+import { loadConfig } from './config';
+import { initOrm, migrate } from './db/orm';
+import { createLogger } from './logger';
+
+/** `npm run worker`: runs the workflows and activities against DATABASE_URL and TEMPORAL_ADDRESS. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  installTemporalRuntime(logger);
+  const url = requireSetting(config.database.url, 'DATABASE_URL', 'The worker needs PostgreSQL; `npm start` runs everything embedded instead.');
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+  const orm = await initOrm({ url, poolMax: config.database.poolMax });
+  await migrate(orm, url);
+  const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm);
+  logger.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
+  onShutdownSignal(logger, async () => {
+    await worker.stop();
+    await orm.close();
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
