@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+
+try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
+
+const HISTORIES = path.join(__dirname, 'histories');
+const files = fs.readdirSync(HISTORIES).filter((file) => file.endsWith('.json')).sort();
+
+describe('recorded payment histories replay with the current workflow code', () => {
+  it('when the recordings are listed, then every payment path is covered', () => {
+    expect(files).toEqual(expect.arrayContaining([
+      'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
+      'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
+    ]));
+  });
+
+  it.each(files)('when %s is replayed, then no non-determinism is raised', async (file) => {
+    const history = JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file)).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { paymentWorkflowId } from '../../src/payments/payment-state';
+import { startTestStack, type TestStack } from '../support/test-stack';
+
+/**
+ * Records the payment histories the replay test checks new code against. Runs only with
+ * RECORD_HISTORIES=1 (`npm run record:histories`), after a deliberate change to the workflow.
+ */
+const HISTORIES = path.join(__dirname, 'histories');
+let stack: TestStack;
+
+describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories', () => {
+  beforeAll(async () => { stack = await startTestStack(); });
+  afterAll(async () => stack?.close());
+
+  it('when every payment path runs, then its history is saved', async () => {
+    const merchant = await stack.createMerchant('Replay recordings');
+    const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', ...body } });
+    const scenarios: Record<string, () => Promise<string>> = {
+      'automatic-capture': async () => (await pay({ source: 'tok_visa' })).body.id,
+      'card-declined': async () => (await pay({ source: 'tok_chargeDeclined' })).body.id,
+      'fraud-blocked': async () => (await pay({ source: 'tok_risk_highest' })).body.id,
+      'gateway-timeout-retried': async () => (await pay({ source: 'tok_gateway_timeout' })).body.id,
+      'manual-partial-capture': async () => {
+        const { body } = await pay({ source: 'tok_mastercard', capture: false });
+        await stack.request('POST', `/v1/payments/${body.id}/capture`, { apiKey: merchant.apiKey, body: { amount: 10 } });
+        return body.id;
+      },
+      'manual-cancel': async () => {
+        const { body } = await pay({ source: 'tok_amex', capture: false });
+        await stack.request('POST', `/v1/payments/${body.id}/cancel`, { apiKey: merchant.apiKey, body: {} });
+        return body.id;
+      },
+    };
+    fs.mkdirSync(HISTORIES, { recursive: true });
+    for (const [name, run] of Object.entries(scenarios)) {
+      const handle = stack.client.workflow.getHandle(paymentWorkflowId(await run()));
+      await handle.result();
+      fs.writeFileSync(path.join(HISTORIES, `payment-${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+    }
+    expect(fs.readdirSync(HISTORIES).filter((file) => file.endsWith('.json')).length).toBeGreaterThanOrEqual(Object.keys(scenarios).length);
+  });
+});
