@@ -12,7 +12,7 @@ import { createDocsRouter } from './docs-router';
 import { errorMiddleware } from './error-middleware';
 import { healthRoutes } from './health';
 import { mountRoutes } from './mount-routes';
-import { buildOpenApiDocument } from './openapi';
+import { API_INFO, buildOpenApiDocument } from './openapi';
 import type { ApiRoute } from './route';
 
 export interface AppDeps {
@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): Koa {
   const routes = apiRoutes(deps);
   const router = new Router();
   mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey });
-  const docs = createDocsRouter(buildOpenApiDocument(routes, { title: 'Ledgerflow payments API', version: '1.0.0' }));
+  const docs = createDocsRouter(buildOpenApiDocument(routes, API_INFO));
 
   app.use(errorMiddleware(deps.logger));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));

@@ -3,6 +3,8 @@ import type { ApiRoute } from './route';
 
 type JsonObject = Record<string, unknown>;
 
+export const API_INFO = { title: 'Ledgerflow payments API', version: '1.0.0' };
+
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonObject {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
   return rest;

@@ -42,3 +42,13 @@ describe('operations endpoints', () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 });
+
+describe('the committed openapi.json', () => {
+  it('when compared with what the API serves, then it is identical (run `npm run openapi` after changing a route)', async () => {
+    const fs = await import('node:fs');
+    const { currentOpenApiText, OPENAPI_FILE } = await import('../../src/main-openapi');
+    expect(fs.readFileSync(OPENAPI_FILE, 'utf8')).toBe(currentOpenApiText());
+    const served = await stack.request('GET', '/openapi.json');
+    expect(served.body).toEqual(JSON.parse(currentOpenApiText()));
+  });
+});
