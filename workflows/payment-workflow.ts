@@ -21,20 +21,28 @@ export const capturePaymentUpdate = defineUpdate<PaymentState, [CaptureRequest]>
 /** Cancels an authorized payment and releases the hold on the card. */
 export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('cancel');
 
-const gateway = proxyActivities<Activities>({
+const gatewayOptions: ActivityOptions = {
   // Gateways answer in seconds; a crashed worker's call is retried after this, under the same idempotency key.
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
+};
+const gateway = proxyActivities<Activities>(gatewayOptions);
 const recordOptions: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
 const records = proxyActivities<Activities>(recordOptions);
 
-function businessFailureType(error: unknown): PaymentFailureType | undefined {
+interface BusinessFailure {
+  type: PaymentFailureType;
+  /** The fraud rule that blocked the payment, from a fixed set; never a stringified cause. */
+  rule?: string;
+}
+
+function businessFailure(error: unknown): BusinessFailure | undefined {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) {
-    return error.cause.type;
+    const detail = error.cause.details?.[0] as { rule?: unknown } | undefined;
+    return { type: error.cause.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
   }
   return undefined;
 }
@@ -102,17 +110,20 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     setCurrentDetails(`**${status}**: ${details}`);
   }
 
-  async function fail(type: PaymentFailureType): Promise<PaymentState> {
-    await settle('failed', { failureCode: PAYMENT_FAILURES[type].code, failureMessage: PAYMENT_FAILURES[type].message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
+  async function fail({ type, rule }: BusinessFailure): Promise<PaymentState> {
+    const message = rule ? `${PAYMENT_FAILURES[type].message} Rule: ${rule}.` : PAYMENT_FAILURES[type].message;
+    await settle('failed', { failureCode: PAYMENT_FAILURES[type].code, failureMessage: message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
     return state;
   }
 
   setCurrentDetails(`**processing**: ${money}, checking fraud rules`);
   try {
-    await gateway.assessPaymentRisk({ paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway });
+    await gateway.assessPaymentRisk.executeWithOptions({ ...gatewayOptions, summary: `fraud rules for ${money}` }, [{
+      paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway,
+    }]);
   } catch (error) {
-    const type = businessFailureType(error);
-    if (type) return fail(type);
+    const failure = businessFailure(error);
+    if (failure) return fail(failure);
     throw error;
   }
 
@@ -120,13 +131,13 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   let authorization;
   try {
     setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
-    authorization = await gateway.authorizePayment({
+    authorization = await gateway.authorizePayment.executeWithOptions({ ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` }, [{
       gateway: input.gateway, idempotencyKey: `${input.paymentId}:authorize`, paymentId: input.paymentId,
       amountMinor: input.amountMinor, currency: input.currency, source: input.source, capture: automatic,
-    });
+    }]);
   } catch (error) {
-    const type = businessFailureType(error);
-    if (type) return fail(type);
+    const failure = businessFailure(error);
+    if (failure) return fail(failure);
     throw error;
   }
 
@@ -169,7 +180,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       pending = undefined;
       return state;
     } catch (error) {
-      const type = businessFailureType(error);
+      const type = businessFailure(error)?.type;
       if (!type) throw error;
       commandFailure = type;
       pending = undefined;

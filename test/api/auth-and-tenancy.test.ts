@@ -72,8 +72,8 @@ describe('tenant boundaries', () => {
     expect(alices.body.data.some((p: { id: string }) => created.includes(p.id))).toBe(false);
   });
 
-  it("when a missing payment is requested, then the seed's 404 body", async () => {
-    const response = await stack.request('GET', '/v1/payments/pay_doesnotexist', { apiKey: alice.apiKey });
+  it.each(['pay_doesnotexist', 'not-a-payment-id', 'pay_%27%20or%201%3D1'])("when payment %s is requested, then the seed's 404 body", async (id) => {
+    const response = await stack.request('GET', `/v1/payments/${id}`, { apiKey: alice.apiKey });
     expect(response.status).toBe(404);
     expect(response.body.error).toBe('Payment not found');
   });

@@ -14,6 +14,25 @@ describe('operations endpoints', () => {
     expect(response.body).toEqual({ status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } });
   });
 
+  it('when Temporal cannot be reached, then GET /health is 503 and names it', async () => {
+    const { Client, Connection } = await import('@temporalio/client');
+    const { createApp } = await import('../../src/api/app');
+    const { createLogger } = await import('../../src/logger');
+    const { findFreePort } = await import('../../src/infra/temporal-dev-server');
+    // Nothing listens on a fresh free port.
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await findFreePort()}` }) });
+    const app = createApp({ orm: stack.orm, temporal: deadTemporal, merchants: {} as never, payments: {} as never, logger: createLogger('silent') });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'degraded', checks: { postgres: 'ok', temporal: 'unreachable' } });
+    } finally {
+      server.close();
+    }
+  });
+
   it('when the OpenAPI document is fetched, then every mounted route is described with its request schema and errors', async () => {
     const response = await stack.request('GET', '/openapi.json');
     expect(response.status).toBe(200);
