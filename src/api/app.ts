@@ -9,6 +9,7 @@ import { merchantRoutes } from '../merchants/merchant-routes';
 import type { PaymentService } from '../payments/payment-service';
 import { paymentRoutes } from '../payments/payment-routes';
 import { createDocsRouter } from './docs-router';
+import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
 import { healthRoutes } from './health';
 import { mountRoutes } from './mount-routes';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Koa {
   mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey });
   const docs = createDocsRouter(buildOpenApiDocument(routes, API_INFO));
 
+  app.use(accessLog(deps.logger));
   app.use(errorMiddleware(deps.logger));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));
   app.use(docs.routes());
