@@ -10,7 +10,7 @@ import {
   initialPaymentState, MERCHANT_CANCELLATION_REASONS, type CancelRequest, type CancellationReason, type CaptureRequest,
   type PaymentState, type PaymentWorkflowInput,
 } from '../src/payments/payment-state';
-import { StatusKey } from '../src/temporal/search-attributes';
+import { PaymentStatusKey } from '../src/temporal/search-attributes';
 
 /** The payment's full current state, for ops and for the API. */
 export const getPaymentStateQuery = defineQuery<PaymentState>('getPaymentState');
@@ -106,7 +106,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     const next: PaymentState = { ...state, ...changes, status };
     await records.recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
     Object.assign(state, next);
-    upsertSearchAttributes([{ key: StatusKey, value: status }]);
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
     setCurrentDetails(`**${status}**: ${details}`);
   }
 

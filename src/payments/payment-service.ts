@@ -9,7 +9,7 @@ import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { PAYMENT_FAILURES, isPaymentFailureType } from '../shared/failure-types';
-import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, StatusKey } from '../temporal/search-attributes';
+import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../temporal/search-attributes';
 import { cancelPaymentUpdate, capturePaymentUpdate, waitForDecisionUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-entity';
 import { PaymentRepository } from './payment-repository';
@@ -94,7 +94,7 @@ export class PaymentService {
         typedSearchAttributes: [
           { key: MerchantIdKey, value: merchant.id },
           { key: PaymentIdKey, value: paymentId },
-          { key: StatusKey, value: 'processing' },
+          { key: PaymentStatusKey, value: 'processing' },
           { key: AmountMinorKey, value: input.amountMinor },
           { key: CurrencyKey, value: input.currency },
           { key: GatewayKey, value: input.gateway },

@@ -6,7 +6,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
  */
 export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttributeType.KEYWORD);
 export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttributeType.KEYWORD);
-export const StatusKey = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
+// Not plain "Status": the visibility query language rejects that name.
+export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
@@ -15,7 +16,7 @@ export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeTyp
 export const CUSTOM_SEARCH_ATTRIBUTES = {
   MerchantId: 'Keyword',
   PaymentId: 'Keyword',
-  Status: 'Keyword',
+  PaymentStatus: 'Keyword',
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',

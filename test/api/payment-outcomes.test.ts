@@ -75,3 +75,20 @@ describe('POST /v1/payments with each sandbox token', () => {
     expect(after.body.data).toHaveLength(before.body.data.length);
   });
 });
+
+describe('ops can find payments in Temporal by search attributes', () => {
+  it("when a merchant's payments settle, then listing by MerchantId and PaymentStatus finds exactly the failed ones", async () => {
+    const own = await stack.createMerchant('Searchable');
+    const pay = (source: string) => stack.request('POST', '/v1/payments', { apiKey: own.apiKey, body: { amount: 12, currency: 'USD', source } });
+    const succeeded = (await pay('tok_visa')).body.id;
+    const failed = (await pay('tok_chargeDeclined')).body.id;
+    const { eventually } = await import('../support/test-stack');
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${own.id}' AND PaymentStatus = 'failed'` })) ids.push(execution.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    }, 15_000, 200);
+    expect(found).toEqual([`payment-${failed}`]);
+    expect(found).not.toContain(`payment-${succeeded}`);
+  });
+});
