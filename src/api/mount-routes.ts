@@ -40,7 +40,6 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants);
       if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
       const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
-      if (route.params && !params) throw ApiError.notFound('Not found');
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
       const body = route.body ? parseOrThrow(route.body, requestBody(ctx), 'body') : undefined;
       const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;

@@ -22,12 +22,9 @@ function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Optio
     entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
-    discovery: { warnWhenNoEntities: true },
     forceUtcTimezone: true,
     pool: { min: 0, max: poolMax },
     debug,
-    // Entities are plain schemas; there are no classes to reflect on or file globs to scan.
-    metadataProvider: undefined,
     allowGlobalContext: false,
   };
 }

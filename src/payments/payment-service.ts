@@ -159,7 +159,7 @@ export class PaymentService {
         throw new ApiError(402, PAYMENT_FAILURES[failure.type].message, PAYMENT_FAILURES[failure.type].code);
       }
       if (failure?.type === 'PaymentUnexpectedState' || isWorkflowGone(error)) {
-        const current = await this.findOrThrow({ id: record.merchantId } as Merchant, record.id);
+        const current = await this.findOrThrow({ id: record.merchantId }, record.id);
         throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status requires_capture.`, 'payment_unexpected_state', undefined, { status: current.status });
       }
       throw temporalUnavailable(error) ?? error;

@@ -16,8 +16,8 @@ export interface FeeSchedule {
   fixedMinor: number;
 }
 
-/** Everything the workflow needs, fixed when the payment is created. Card data never travels here: only the token. */
-export interface PaymentWorkflowInput {
+/** What the merchant asked for, fixed at creation. Card data never travels here: only the token. */
+export interface PaymentTerms {
   paymentId: string;
   merchantId: string;
   amountMinor: number;
@@ -28,21 +28,16 @@ export interface PaymentWorkflowInput {
   captureMethod: CaptureMethod;
   gateway: string;
   createdAt: string;
+}
+
+/** Everything the workflow needs: the terms plus the policies in force when the payment was created. */
+export interface PaymentWorkflowInput extends PaymentTerms {
   authorizationTtlMs: number;
   fees: FeeSchedule;
 }
 
-export interface PaymentState {
-  paymentId: string;
-  merchantId: string;
+export interface PaymentState extends PaymentTerms {
   status: PaymentStatus;
-  amountMinor: number;
-  currency: string;
-  source: string;
-  description: string | null;
-  metadata: Record<string, string>;
-  captureMethod: CaptureMethod;
-  gateway: string;
   amountCapturableMinor: number;
   amountCapturedMinor: number;
   feeMinor: number;
@@ -50,24 +45,16 @@ export interface PaymentState {
   failureCode: string | null;
   failureMessage: string | null;
   cancellationReason: CancellationReason | null;
-  createdAt: string;
   authorizationExpiresAt: string | null;
   capturedAt: string | null;
   canceledAt: string | null;
 }
 
 export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
+  const { authorizationTtlMs: _ttl, fees: _fees, ...terms } = input;
   return {
-    paymentId: input.paymentId,
-    merchantId: input.merchantId,
+    ...terms,
     status: 'processing',
-    amountMinor: input.amountMinor,
-    currency: input.currency,
-    source: input.source,
-    description: input.description,
-    metadata: input.metadata,
-    captureMethod: input.captureMethod,
-    gateway: input.gateway,
     amountCapturableMinor: 0,
     amountCapturedMinor: 0,
     feeMinor: 0,
@@ -75,7 +62,6 @@ export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
     failureCode: null,
     failureMessage: null,
     cancellationReason: null,
-    createdAt: input.createdAt,
     authorizationExpiresAt: null,
     capturedAt: null,
     canceledAt: null,
