@@ -61,15 +61,19 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
   };
 }
 
-/** Runs `shutdown` once on SIGINT/SIGTERM; a second signal exits at once. */
+// Ctrl-C reaches us twice: from the terminal to the whole process group, and relayed by tsx.
+const DUPLICATE_SIGNAL_WINDOW_MS = 2_000;
+
+/** Runs `shutdown` once on SIGINT/SIGTERM; a later second signal exits at once. */
 export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_WINDOW_MS) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     shutdown().then(() => process.exit(0), (error) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
