@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult, type GatewayRegistry, type VoidRequest, type VoidResult } from '../src/gateways/payment-gateway';
+import { GatewayError, type GatewayRefundRequest, type GatewayRefundResult, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult, type GatewayRegistry, type VoidRequest, type VoidResult } from '../src/gateways/payment-gateway';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
 
 export interface GatewayActivityDeps {
@@ -30,6 +30,10 @@ export function createGatewayActivities({ gateways }: GatewayActivityDeps) {
     /** Captures an authorization, under the payment's capture key. */
     async capturePayment({ gateway, ...request }: WithGateway<GatewayCaptureRequest>): Promise<GatewayCaptureResult> {
       return callGateway(() => gateways.get(gateway).capture(request));
+    },
+    /** Refunds captured money, under the refund's own key. */
+    async refundPayment({ gateway, ...request }: WithGateway<GatewayRefundRequest>): Promise<GatewayRefundResult> {
+      return callGateway(() => gateways.get(gateway).refund(request));
     },
     /** Releases an uncaptured authorization, under the payment's void key. */
     async voidPayment({ gateway, ...request }: WithGateway<VoidRequest>): Promise<VoidResult> {

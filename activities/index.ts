@@ -1,8 +1,9 @@
 import { createFraudActivities, type FraudActivityDeps } from './fraud-activities';
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
+import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFraudActivities(deps),
     ...createGatewayActivities(deps),
     ...createPaymentRecordActivities(deps),
+    ...createRefundActivities(deps),
   };
 }
 

@@ -44,7 +44,7 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
 /** Starts the HTTP API; resolves once it listens. */
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
   const services = createApiServices(config, orm, temporal, logger);
-  const app = createApp({ orm, temporal, merchants: services.merchants, payments: services.payments, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
+  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);

@@ -7,6 +7,7 @@ import { SandboxGateway } from './gateways/sandbox-gateway';
 import type { Logger } from './logger';
 import { MerchantService } from './merchants/merchant-service';
 import { PaymentService } from './payments/payment-service';
+import { RefundService } from './refunds/refund-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, options: { sandboxResponseDelayMs?: number } = {}): GatewayRegistry {
@@ -24,7 +25,8 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     authorizationTtlMs: config.payments.authorizationTtlMs,
     defaultFees: config.fees,
   });
-  return { gateways, merchants, payments };
+  const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
+  return { gateways, merchants, payments, refunds };
 }
 
 /** The activities a worker registers, with their real dependencies. */

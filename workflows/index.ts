@@ -1,1 +1,2 @@
 export * from './payment-workflow';
+export * from './refund-workflow';

@@ -8,6 +8,8 @@ import type { MerchantService } from '../merchants/merchant-service';
 import { merchantRoutes } from '../merchants/merchant-routes';
 import type { PaymentService } from '../payments/payment-service';
 import { paymentRoutes } from '../payments/payment-routes';
+import type { RefundService } from '../refunds/refund-service';
+import { refundRoutes } from '../refunds/refund-routes';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
@@ -21,6 +23,7 @@ export interface AppDeps {
   temporal: Client;
   merchants: MerchantService;
   payments: PaymentService;
+  refunds: RefundService;
   adminApiKey?: string;
   logger: Logger;
   bodyLimit?: string;
@@ -28,7 +31,7 @@ export interface AppDeps {
 
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments)];
+  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds)];
 }
 
 /** Builds the Koa app; it listens nowhere (entry points and tests decide). */

@@ -6,6 +6,7 @@ import { PaymentEntity, IdempotencyKeyEntity } from '../payments/payment-entity'
 import { EventEntity } from '../events/event-entity';
 import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-entities';
 import { BlocklistEntryEntity } from '../fraud/blocklist-entity';
+import { RefundEntity } from '../refunds/refund-entity';
 import { migrations } from './migrations';
 
 export type Orm = MikroORM;
@@ -19,7 +20,7 @@ export interface DatabaseOptions {
 function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Options {
   return {
     clientUrl: url,
-    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity],
+    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
     forceUtcTimezone: true,

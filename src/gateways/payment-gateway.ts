@@ -14,6 +14,8 @@ export interface PaymentGateway {
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
   capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult>;
   void(request: VoidRequest): Promise<VoidResult>;
+  /** Returns captured money to the card, under the refund's own key (never the charge's). */
+  refund(request: GatewayRefundRequest): Promise<GatewayRefundResult>;
 }
 
 export type RiskLevel = 'normal' | 'elevated' | 'highest';
@@ -54,6 +56,18 @@ export interface VoidRequest {
 }
 
 export interface VoidResult {
+  reference: string;
+}
+
+export interface GatewayRefundRequest {
+  idempotencyKey: string;
+  /** The charge (authorization) being refunded. */
+  reference: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export interface GatewayRefundResult {
   reference: string;
 }
 

@@ -4,7 +4,7 @@ import { PAYMENT_FAILURES } from '../shared/failure-types';
 import { sandboxBehaviour } from './sandbox-tokens';
 import {
   GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
-  type PaymentGateway, type RiskLevel, type VoidRequest, type VoidResult,
+  type GatewayRefundRequest, type GatewayRefundResult, type PaymentGateway, type RiskLevel, type VoidRequest, type VoidResult,
 } from './payment-gateway';
 
 export interface SandboxGatewayOptions {
@@ -78,6 +78,27 @@ export class SandboxGateway implements PaymentGateway {
     return { reference: row.id };
   }
 
+  async refund(request: GatewayRefundRequest): Promise<GatewayRefundResult> {
+    const [charge] = await this.options.orm.em.getConnection().execute<{ source: string; captured: string; refunded: string }[]>(
+      `select a.source,
+              case when a.outcome = 'captured' then a.amount_minor
+                   else coalesce((select sum(c.amount_minor) from sandbox_gateway_operations c where c.authorization_id = a.id and c.operation = 'capture'), 0) end as captured,
+              coalesce((select sum(r.amount_minor) from sandbox_gateway_operations r
+                         where r.authorization_id = a.id and r.operation = 'refund' and r.outcome = 'refunded' and r.idempotency_key <> ?), 0) as refunded
+         from sandbox_gateway_operations a where a.id = ? and a.operation = 'authorize'`,
+      [request.idempotencyKey, request.reference],
+    );
+    const refundable = charge ? Number(charge.captured) - Number(charge.refunded) : 0;
+    const fails = !charge || sandboxBehaviour(charge.source)?.refundFails || request.amountMinor > refundable;
+    const row = await this.record({
+      idempotencyKey: request.idempotencyKey, operation: 'refund', authorizationId: request.reference, source: null,
+      amountMinor: request.amountMinor, currency: request.currency, outcome: fails ? 'failed' : 'refunded',
+    });
+    await this.answerDelay(row, 0);
+    if (row.outcome === 'failed') throw new GatewayError('RefundFailed', PAYMENT_FAILURES.RefundFailed.message);
+    return { reference: row.id };
+  }
+
   private async requireLiveAuthorization(reference: string, amountMinor: number): Promise<void> {
     const rows = await this.options.orm.em.getConnection().execute<{ outcome: string; amount_minor: string; voided: boolean }[]>(
       `select a.outcome, a.amount_minor,
@@ -93,7 +114,7 @@ export class SandboxGateway implements PaymentGateway {
 
   /** Inserts the operation, or counts one more attempt at an existing key and returns the original row. */
   private async record(operation: {
-    idempotencyKey: string; operation: 'authorize' | 'capture' | 'void'; authorizationId: string | null; source: string | null;
+    idempotencyKey: string; operation: 'authorize' | 'capture' | 'void' | 'refund'; authorizationId: string | null; source: string | null;
     amountMinor: number; currency: string; outcome: string;
   }): Promise<OperationRow> {
     const rows = await this.options.orm.em.getConnection().execute<OperationRow[]>(

@@ -8,6 +8,10 @@ export interface SandboxBehaviour {
   /** Attempts that record the charge and then time out before answering, as a flaky network would. */
   timeoutsBeforeAnswer?: number;
   risk?: RiskLevel;
+  /** Charges succeed, refunds of them fail at the gateway. */
+  refundFails?: boolean;
+  /** The card network opens a dispute shortly after the charge is captured. */
+  disputeAfterCapture?: boolean;
 }
 
 export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object.freeze({
@@ -19,6 +23,8 @@ export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object
   tok_expired_card: { brand: 'visa', decline: 'ExpiredCard' },
   tok_gateway_timeout: { brand: 'visa', timeoutsBeforeAnswer: 2 },
   tok_risk_highest: { brand: 'visa', risk: 'highest' },
+  tok_refund_fails: { brand: 'visa', refundFails: true },
+  tok_createDispute: { brand: 'visa', disputeAfterCapture: true },
 });
 
 export function sandboxBehaviour(source: string): SandboxBehaviour | undefined {

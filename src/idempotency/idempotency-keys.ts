@@ -37,6 +37,22 @@ export function requestHash(method: string, path: string, request: unknown): str
 }
 
 /**
+ * The earlier request that holds this key, if any; a key reused with a different request is a
+ * 422. Read-only: callers check this before validating against current state, so a retry of a
+ * request that succeeded is answered with its result, not re-judged.
+ */
+export async function findIdempotencyKey(em: EntityManager, claim: Omit<IdempotencyClaim, 'newResourceId' | 'now'>): Promise<ClaimedKey | null> {
+  const existing = await em.findOne(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
+  if (!existing) return null;
+  if (existing.requestHash !== requestHash(claim.method, claim.path, claim.request)) throw keyReused();
+  return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
+}
+
+function keyReused(): ApiError {
+  return new ApiError(422, 'Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new Idempotency-Key for a different request.', 'idempotency_key_reused', 'Idempotency-Key');
+}
+
+/**
  * Claims an Idempotency-Key for a merchant, or finds who holds it. Concurrent requests race on
  * the primary key; exactly one inserts and all get the same resource id. A key reused with a
  * different request is refused: that is a client bug, not a retry.
@@ -50,8 +66,6 @@ export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyC
   );
   if (inserted.length > 0) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
   const existing = await em.findOneOrFail(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
-  if (existing.requestHash !== hash) {
-    throw new ApiError(422, 'Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new Idempotency-Key for a different request.', 'idempotency_key_reused', 'Idempotency-Key');
-  }
+  if (existing.requestHash !== hash) throw keyReused();
   return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { listNewestFirst } from '../db/pagination';
 import { PaymentEntity, type PaymentRecord } from './payment-entity';
 
 /** Reads and writes of the payments read model. */
@@ -7,7 +8,8 @@ export class PaymentRepository {
 
   /** Writes the workflow's latest state; later states overwrite earlier ones. */
   async save(record: PaymentRecord): Promise<void> {
-    await this.em.upsert(PaymentEntity, record, { onConflictFields: ['id'], onConflictAction: 'merge' });
+    // The refunded amount belongs to refunds, which may settle before a retried write of the payment's state.
+    await this.em.upsert(PaymentEntity, record, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['amountRefundedMinor'] });
   }
 
   /** Inserts the first `processing` row unless the workflow got there first. */
@@ -21,11 +23,7 @@ export class PaymentRepository {
 
   /** Newest first, cursor-paginated by `starting_after` like Stripe's lists. */
   async listForMerchant(merchantId: string, limit: number, startingAfter?: PaymentRecord): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
-    const where = startingAfter
-      ? { merchantId, $or: [{ createdAt: { $lt: startingAfter.createdAt } }, { createdAt: startingAfter.createdAt, id: { $lt: startingAfter.id } }] }
-      : { merchantId };
-    const rows = await this.em.find(PaymentEntity, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: limit + 1, disableIdentityMap: true });
-    return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+    return listNewestFirst(this.em, PaymentEntity, { merchantId }, limit, startingAfter);
   }
 
   /** Payments from one source for one merchant since a moment: the velocity signal. */

@@ -62,7 +62,7 @@ export const paymentSchema = z.object({
   amount_received: z.number(),
   amount_refunded: z.number(),
   currency: z.string(),
-  status: z.enum(PAYMENT_STATUSES),
+  status: z.enum([...PAYMENT_STATUSES, 'refunded']).describe('refunded is shown once refunds add up to the captured amount.'),
   capture_method: z.enum(['automatic', 'manual']),
   source: z.string(),
   description: z.string().nullable(),

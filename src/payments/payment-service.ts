@@ -18,6 +18,7 @@ import {
   initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentWorkflowInput,
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
+import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { isWorkflowGone, temporalUnavailable, updateFailureType } from './temporal-errors';
 
 export interface PaymentServiceDeps {
@@ -108,7 +109,7 @@ export class PaymentService {
     }
     await new PaymentRepository(em).insertIfAbsent(paymentRecordFromState(initialPaymentState(input), new Date()));
 
-    const decided = await this.waitForDecision(handle);
+    const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForDecisionUpdate, this.deps.syncWaitMs);
     if (decided) return { httpStatus: decided.status === 'processing' ? 202 : 201, payment: renderPayment(paymentRecordFromState(decided, new Date())) };
     return this.outcomeFromRecord(merchant, paymentId);
   }
@@ -163,22 +164,6 @@ export class PaymentService {
         throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status requires_capture.`, 'payment_unexpected_state', undefined, { status: current.status });
       }
       throw temporalUnavailable(error) ?? error;
-    }
-  }
-
-  /** The workflow's state once it has decided, or undefined when the wait ran out or the workflow is already closed. */
-  private async waitForDecision(handle: WorkflowHandle): Promise<PaymentState | undefined> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.deps.syncWaitMs);
-    try {
-      return await this.deps.temporal.withAbortSignal(controller.signal, () => handle.executeUpdate(waitForDecisionUpdate));
-    } catch (error) {
-      if (controller.signal.aborted || isWorkflowGone(error)) return undefined;
-      const unavailable = temporalUnavailable(error);
-      if (unavailable) return undefined;
-      throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

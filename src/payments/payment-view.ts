@@ -11,7 +11,7 @@ export interface PaymentJson {
   amount_received: number;
   amount_refunded: number;
   currency: string;
-  status: PaymentRecord['status'];
+  status: PaymentRecord['status'] | 'refunded';
   capture_method: PaymentRecord['captureMethod'];
   source: string;
   description: string | null;
@@ -59,6 +59,15 @@ export function paymentRecordFromState(state: PaymentState, updatedAt: Date): Pa
   };
 }
 
+/**
+ * `refunded` is derived, not stored: the payment workflow owns the stored status and has finished
+ * by the time refunds happen, so no two writers ever race on it.
+ */
+function displayStatus(payment: PaymentRecord): PaymentJson['status'] {
+  const fullyRefunded = payment.amountCapturedMinor > 0 && payment.amountRefundedMinor >= payment.amountCapturedMinor;
+  return payment.status === 'succeeded' && fullyRefunded ? 'refunded' : payment.status;
+}
+
 /** Renders a stored payment for the API and for event payloads. */
 export function renderPayment(payment: PaymentRecord, livemode = false): PaymentJson {
   const major = (minor: number) => minorToMajorNumber(minor, payment.currency);
@@ -70,7 +79,7 @@ export function renderPayment(payment: PaymentRecord, livemode = false): Payment
     amount_received: major(payment.amountCapturedMinor),
     amount_refunded: major(payment.amountRefundedMinor),
     currency: payment.currency,
-    status: payment.status,
+    status: displayStatus(payment),
     capture_method: payment.captureMethod,
     source: payment.source,
     description: payment.description ?? null,

@@ -8,6 +8,10 @@ export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttrib
 export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttributeType.KEYWORD);
 // Not plain "Status": the visibility query language rejects that name.
 export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
+export const RefundIdKey = defineSearchAttributeKey('RefundId', SearchAttributeType.KEYWORD);
+export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
+export const DisputeIdKey = defineSearchAttributeKey('DisputeId', SearchAttributeType.KEYWORD);
+export const DisputeStatusKey = defineSearchAttributeKey('DisputeStatus', SearchAttributeType.KEYWORD);
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
@@ -17,6 +21,10 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   MerchantId: 'Keyword',
   PaymentId: 'Keyword',
   PaymentStatus: 'Keyword',
+  RefundId: 'Keyword',
+  RefundStatus: 'Keyword',
+  DisputeId: 'Keyword',
+  DisputeStatus: 'Keyword',
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',

@@ -59,7 +59,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
   const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string });
   const services = createApiServices(config, orm, client, logger);
-  const app = createApp({ orm, temporal: client, merchants: services.merchants, payments: services.payments, adminApiKey: config.adminApiKey, logger });
+  const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey, logger });
   const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

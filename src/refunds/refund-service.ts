@@ -1,0 +1,143 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { listNewestFirst } from '../db/pagination';
+import { claimIdempotencyKey, findIdempotencyKey } from '../idempotency/idempotency-keys';
+import type { Merchant } from '../merchants/merchant-entities';
+import { readPaymentBalance } from '../payments/payment-balance';
+import { PaymentRepository } from '../payments/payment-repository';
+import type { IdempotencyContext } from '../payments/payment-service';
+import { temporalUnavailable } from '../payments/temporal-errors';
+import { ApiError } from '../shared/api-error';
+import { newId } from '../shared/ids';
+import { formatMinor, parseMajorAmount } from '../shared/money';
+import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
+import { executeUpdateWithin } from '../temporal/wait-for-update';
+import { waitForRefundDecisionUpdate } from '../../workflows/refund-workflow';
+import { RefundEntity, type RefundRecord } from './refund-entity';
+import type { CreateRefundBody } from './refund-schemas';
+import { refundWorkflowId, type RefundState, type RefundWorkflowInput } from './refund-state';
+import { refundRecordFromState, renderRefund, type RefundJson } from './refund-view';
+
+export interface RefundServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  syncWaitMs: number;
+}
+
+const invalidAmount = () => ApiError.badRequest('Invalid refund amount', 'amount_too_large', 'amount');
+
+/** Refunds as workflows: one `refund-<id>` per refund, decided before the API answers when the gateway is quick. */
+export class RefundService {
+  constructor(private readonly deps: RefundServiceDeps) {}
+
+  /** Creates a refund, or answers a retried request with the refund it made. */
+  async create(merchant: Merchant, body: CreateRefundBody, idempotency?: IdempotencyContext): Promise<RefundJson> {
+    const em = this.deps.orm.em.fork();
+    const payment = await new PaymentRepository(em).findForMerchant(merchant.id, body.payment_id);
+    if (!payment) throw ApiError.notFound('Payment not found', 'resource_missing', 'payment_id');
+    let requestedMinor: number | undefined;
+    if (body.amount !== undefined) {
+      const parsed = parseMajorAmount(body.amount, payment.currency);
+      if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
+      requestedMinor = parsed.minor;
+    }
+    const request = { payment_id: payment.id, amount_minor: requestedMinor ?? null, reason: body.reason ?? null, metadata: body.metadata ?? {} };
+    const claimRequest = idempotency && { merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path, request };
+
+    // A retried request is answered with what it did, even when nothing is refundable any more.
+    const earlier = claimRequest ? await findIdempotencyKey(em, claimRequest) : null;
+    if (earlier) {
+      const replayed = await this.replay(merchant, earlier.resourceId);
+      if (replayed) return replayed;
+    }
+
+    if (payment.status === 'requires_capture') {
+      throw ApiError.badRequest('This payment has not been captured, so there is nothing to refund; cancel it instead.', 'payment_not_captured', 'payment_id');
+    }
+    if (payment.status !== 'succeeded') throw ApiError.badRequest(`A ${payment.status} payment cannot be refunded.`, 'payment_not_refundable', 'payment_id');
+    const balance = await readPaymentBalance(em, payment.id, { lock: false });
+    const amountMinor = requestedMinor ?? balance?.availableMinor ?? 0;
+    if (!balance || amountMinor <= 0 || amountMinor > balance.availableMinor) throw invalidAmount();
+
+    const claim = claimRequest
+      ? await claimIdempotencyKey(em, { ...claimRequest, newResourceId: newId('re'), now: new Date() })
+      : { resourceId: newId('re'), createdAt: new Date(), replay: false };
+    const input: RefundWorkflowInput = {
+      refundId: claim.resourceId, merchantId: merchant.id, paymentId: payment.id, amountMinor, currency: payment.currency,
+      reason: body.reason ?? null, metadata: body.metadata ?? {}, gateway: payment.gateway,
+      paymentGatewayReference: payment.gatewayReference as string, createdAt: claim.createdAt.toISOString(),
+    };
+    return this.run(merchant, input);
+  }
+
+  async get(merchant: Merchant, id: string): Promise<RefundJson> {
+    const refund = await this.deps.orm.em.fork().findOne(RefundEntity, { id, merchantId: merchant.id }, { disableIdentityMap: true });
+    if (!refund) throw ApiError.notFound('Refund not found', 'resource_missing', 'id');
+    return renderRefund(refund);
+  }
+
+  async list(merchant: Merchant, query: { paymentId?: string; limit: number; startingAfter?: string }): Promise<{ data: RefundJson[]; hasMore: boolean }> {
+    const em = this.deps.orm.em.fork();
+    const cursor = query.startingAfter ? await em.findOne(RefundEntity, { id: query.startingAfter, merchantId: merchant.id }, { disableIdentityMap: true }) : undefined;
+    if (query.startingAfter && !cursor) throw ApiError.badRequest(`No such refund: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+    const where = query.paymentId ? { merchantId: merchant.id, paymentId: query.paymentId } : { merchantId: merchant.id };
+    const page = await listNewestFirst<RefundRecord>(em, RefundEntity, where, query.limit, cursor ?? undefined);
+    return { data: page.data.map(renderRefund), hasMore: page.hasMore };
+  }
+
+  /** Starts the refund's workflow (or joins it) and answers with its decision, or with `pending` when the gateway is slow. */
+  private async run(merchant: Merchant, input: RefundWorkflowInput): Promise<RefundJson> {
+    let handle;
+    try {
+      handle = await this.deps.temporal.workflow.start('refundWorkflow', {
+        workflowId: refundWorkflowId(input.refundId),
+        taskQueue: this.deps.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId }, { key: RefundIdKey, value: input.refundId },
+          { key: RefundStatusKey, value: 'pending' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+          { key: GatewayKey, value: input.gateway },
+        ],
+        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} refund of ${input.paymentId} for merchant ${merchant.id}`,
+        staticDetails: `Refund ${input.refundId}${input.reason ? ` (${input.reason})` : ''} via ${input.gateway}`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const replayed = await this.replay(merchant, input.refundId);
+        if (replayed) return replayed;
+      }
+      throw temporalUnavailable(error) ?? error;
+    }
+    const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForRefundDecisionUpdate, this.deps.syncWaitMs);
+    if (decided) return this.answer(decided);
+    return (await this.replay(merchant, input.refundId)) ?? renderRefund(refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, new Date()));
+  }
+
+  /** What an earlier request with this refund id produced: the stored refund, or the closed workflow's rejection. Null when no workflow ever ran. */
+  private async replay(merchant: Merchant, refundId: string): Promise<RefundJson | null> {
+    const stored = await this.deps.orm.em.fork().findOne(RefundEntity, { id: refundId, merchantId: merchant.id }, { disableIdentityMap: true });
+    if (stored) return renderRefund(stored);
+    const handle = this.deps.temporal.workflow.getHandle(refundWorkflowId(refundId));
+    try {
+      const description = await handle.describe();
+      if (description.status.name === 'COMPLETED') return this.answer(await handle.result() as RefundState);
+      const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForRefundDecisionUpdate, this.deps.syncWaitMs);
+      return decided ? this.answer(decided) : null;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'WorkflowNotFoundError') return null;
+      throw temporalUnavailable(error) ?? error;
+    }
+  }
+
+  private answer(state: RefundState): RefundJson {
+    if (state.status === 'rejected') {
+      if (state.failureCode === 'payment_not_refundable') throw ApiError.badRequest(state.failureMessage ?? 'This payment cannot be refunded.', 'payment_not_refundable', 'payment_id');
+      throw invalidAmount();
+    }
+    return renderRefund(refundRecordFromState(state, new Date()));
+  }
+}
