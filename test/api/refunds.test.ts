@@ -115,7 +115,7 @@ describe('refunds', () => {
     [{ payment_id: 'pay_x', refund_application_fee: true }, 'refund_application_fee', 'parameter_unknown'],
   ])('when the body is %j, then 400 names %s', async (body, param, code) => {
     const payment = await pay(10);
-    const response = await refund({ ...body, ...(body.payment_id ? { payment_id: payment.id } : {}) });
+    const response = await refund({ ...body, ...('payment_id' in body ? { payment_id: payment.id } : {}) });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ param, code });
   });
