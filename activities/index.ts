@@ -1,9 +1,10 @@
+import { createDisputeActivities, type DisputeActivityDeps } from './dispute-activities';
 import { createFraudActivities, type FraudActivityDeps } from './fraud-activities';
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGatewayActivities(deps),
     ...createPaymentRecordActivities(deps),
     ...createRefundActivities(deps),
+    ...createDisputeActivities(deps),
   };
 }
 

@@ -45,6 +45,8 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
   const services = createApiServices(config, orm, temporal, logger);
   const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
+  // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
+  services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);
@@ -52,6 +54,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
   return {
     url: `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`,
     async stop() {
+      await services.network.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open.

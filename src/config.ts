@@ -26,8 +26,13 @@ export interface AppConfig {
   };
   fees: { percentBps: number; fixedMinor: number };
   fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
-  /** The sandbox gateway's delay between recording an operation and answering; reliability tests widen the crash window with it. */
-  sandbox: { responseDelayMs: number };
+  disputes: { feeMinor: number; evidenceWindowMs: number };
+  /**
+   * The sandbox gateway: its delay between recording an operation and answering (reliability
+   * tests widen the crash window with it), the secret it signs its network events with (random
+   * per process when unset), and how long after a tok_createDispute capture the network disputes it.
+   */
+  sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number };
   logLevel: string;
 }
 
@@ -99,7 +104,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),
       velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
     },
-    sandbox: { responseDelayMs: duration(env, 'SANDBOX_RESPONSE_DELAY', '0ms') },
+    disputes: { feeMinor: integer(env, 'DISPUTE_FEE_MINOR', 1500), evidenceWindowMs: duration(env, 'DISPUTE_EVIDENCE_WINDOW', '7d') },
+    sandbox: {
+      responseDelayMs: duration(env, 'SANDBOX_RESPONSE_DELAY', '0ms'),
+      eventSecret: optional(env, 'SANDBOX_EVENT_SECRET'),
+      disputeDelayMs: duration(env, 'SANDBOX_DISPUTE_DELAY', '2s'),
+    },
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
   };
 }

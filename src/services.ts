@@ -8,10 +8,14 @@ import type { Logger } from './logger';
 import { MerchantService } from './merchants/merchant-service';
 import { PaymentService } from './payments/payment-service';
 import { RefundService } from './refunds/refund-service';
+import { DisputeService } from './disputes/dispute-service';
+import { GatewayEventService } from './gateways/gateway-event-service';
+import { SandboxNetwork } from './gateways/sandbox-network';
+import { randomBase62 } from './shared/ids';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
-export function createGateways(orm: MikroORM, options: { sandboxResponseDelayMs?: number } = {}): GatewayRegistry {
-  return new GatewayRegistry([new SandboxGateway({ orm, responseDelayMs: options.sandboxResponseDelayMs })], 'sandbox');
+export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
+  return new GatewayRegistry([new SandboxGateway({ orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs })], 'sandbox');
 }
 
 /** The domain services the API uses. */
@@ -26,10 +30,18 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     defaultFees: config.fees,
   });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
-  return { gateways, merchants, payments, refunds };
+  const disputes = new DisputeService({
+    orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs,
+    feeMinor: config.disputes.feeMinor, evidenceWindowMs: config.disputes.evidenceWindowMs,
+  });
+  // Without a configured secret the sandbox signs with one of its own, known only to this process.
+  const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
+  const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
+  const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network };
 }
 
 /** The activities a worker registers, with their real dependencies. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM): Activities {
-  return createActivities({ orm, gateways: createGateways(orm, { sandboxResponseDelayMs: config.sandbox.responseDelayMs }), fraudPolicy: config.fraud });
+  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud });
 }

@@ -1,2 +1,3 @@
 export * from './payment-workflow';
 export * from './refund-workflow';
+export * from './dispute-workflow';

@@ -10,6 +10,12 @@ import type { PaymentService } from '../payments/payment-service';
 import { paymentRoutes } from '../payments/payment-routes';
 import type { RefundService } from '../refunds/refund-service';
 import { refundRoutes } from '../refunds/refund-routes';
+import type { DisputeService } from '../disputes/dispute-service';
+import { disputeRoutes } from '../disputes/dispute-routes';
+import { testHelperRoutes } from '../disputes/test-helper-routes';
+import type { GatewayEventService } from '../gateways/gateway-event-service';
+import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
+import type { SandboxNetwork } from '../gateways/sandbox-network';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
@@ -24,6 +30,9 @@ export interface AppDeps {
   merchants: MerchantService;
   payments: PaymentService;
   refunds: RefundService;
+  disputes: DisputeService;
+  gatewayEvents: GatewayEventService;
+  network: SandboxNetwork;
   adminApiKey?: string;
   logger: Logger;
   bodyLimit?: string;
@@ -31,7 +40,9 @@ export interface AppDeps {
 
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds)];
+  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
+    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents),
+    ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }
 
 /** Builds the Koa app; it listens nowhere (entry points and tests decide). */

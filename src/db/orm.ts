@@ -7,6 +7,7 @@ import { EventEntity } from '../events/event-entity';
 import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-entities';
 import { BlocklistEntryEntity } from '../fraud/blocklist-entity';
 import { RefundEntity } from '../refunds/refund-entity';
+import { DisputeEntity } from '../disputes/dispute-entity';
 import { migrations } from './migrations';
 
 export type Orm = MikroORM;
@@ -20,7 +21,7 @@ export interface DatabaseOptions {
 function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Options {
   return {
     clientUrl: url,
-    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity],
+    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity, DisputeEntity],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
     forceUtcTimezone: true,

@@ -11,6 +11,8 @@ export interface SandboxGatewayOptions {
   orm: Orm;
   /** Delay after the sandbox has recorded an operation and before it answers: the window where a crash loses the answer but not the charge. */
   responseDelayMs?: number;
+  /** How long after capturing a tok_createDispute charge the network opens its dispute. */
+  disputeDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export class SandboxGateway implements PaymentGateway {
       idempotencyKey: request.idempotencyKey, operation: 'authorize', authorizationId: null, source: request.source,
       amountMinor: request.amountMinor, currency: request.currency, outcome,
     });
+    if (row.outcome === 'captured' && behaviour.disputeAfterCapture) await this.scheduleDispute(row.id, request.amountMinor, request.currency);
     await this.answerDelay(row, behaviour.timeoutsBeforeAnswer ?? 0);
     if (row.outcome.startsWith('declined:')) {
       const failureType = row.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES;
@@ -97,6 +100,15 @@ export class SandboxGateway implements PaymentGateway {
     await this.answerDelay(row, 0);
     if (row.outcome === 'failed') throw new GatewayError('RefundFailed', PAYMENT_FAILURES.RefundFailed.message);
     return { reference: row.id };
+  }
+
+  /** The network's dispute of a charge, delivered later; keyed by the charge so a retried capture schedules it once. */
+  private async scheduleDispute(charge: string, amountMinor: number, currency: string): Promise<void> {
+    await this.options.orm.em.getConnection().execute(
+      `insert into sandbox_network_events (id, type, payload, deliver_after) values (?, 'dispute.created', ?, now() + (? * interval '1 millisecond'))
+       on conflict (id) do nothing`,
+      [`nev_dispute_${charge}`, JSON.stringify({ charge, amount_minor: amountMinor, currency, reason: 'fraudulent', dispute: `ndp_${charge}` }), this.options.disputeDelayMs ?? 2000],
+    );
   }
 
   private async requireLiveAuthorization(reference: string, amountMinor: number): Promise<void> {

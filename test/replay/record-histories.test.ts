@@ -14,9 +14,38 @@ let stack: TestStack;
 
 describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories', () => {
   beforeAll(async () => { stack = await startTestStack(); });
+
+  it('when every refund and dispute path runs, then its history is saved', async () => {
+    const merchant = await stack.createMerchant('Replay recordings: refunds and disputes');
+    const post = (path: string, body: Record<string, unknown>) => stack.request('POST', path, { apiKey: merchant.apiKey, body });
+    const captured = async (source = 'tok_visa') => (await post('/v1/payments', { amount: 50, currency: 'USD', source })).body.id as string;
+    const scenarios: Record<string, () => Promise<string>> = {
+      'refund-succeeded': async () => `refund-${(await post('/v1/refunds', { payment_id: await captured(), amount: 20 })).body.id}`,
+      'refund-gateway-failed': async () => `refund-${(await post('/v1/refunds', { payment_id: await captured('tok_refund_fails') })).body.id}`,
+      'dispute-won-after-evidence': async () => {
+        const { body } = await post(`/v1/test_helpers/payments/${await captured()}/dispute`, {});
+        await post(`/v1/disputes/${body.id}/evidence`, { evidence: { receipt: 'draft' }, submit: false });
+        await post(`/v1/disputes/${body.id}/evidence`, { evidence: { product_description: 'mug' } });
+        await post(`/v1/test_helpers/disputes/${body.id}/resolve`, { outcome: 'won' });
+        return `dispute-${body.id}`;
+      },
+      'dispute-accepted': async () => {
+        const { body } = await post(`/v1/test_helpers/payments/${await captured()}/dispute`, {});
+        await post(`/v1/disputes/${body.id}/close`, {});
+        return `dispute-${body.id}`;
+      },
+    };
+    fs.mkdirSync(HISTORIES, { recursive: true });
+    for (const [name, run] of Object.entries(scenarios)) {
+      const handle = stack.client.workflow.getHandle(await run());
+      await handle.result();
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+    }
+    expect(fs.existsSync(path.join(HISTORIES, 'dispute-accepted.json'))).toBe(true);
+  });
   afterAll(async () => stack?.close());
 
-  it('when every payment path runs, then its history is saved', async () => {
+  it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');
     const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', ...body } });
     const scenarios: Record<string, () => Promise<string>> = {

@@ -50,6 +50,7 @@ export class Migration20261121010000RefundsDisputes extends Migration {
         payload jsonb not null,
         deliver_after timestamptz not null,
         delivered_at timestamptz,
+        attempts integer not null default 0,
         created_at timestamptz not null default now()
       );`);
     this.addSql(`create index sandbox_network_events_due_idx on sandbox_network_events (deliver_after) where delivered_at is null;`);

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { listNewestFirst } from '../db/pagination';
+import type { Merchant } from '../merchants/merchant-entities';
+import { readPaymentBalance } from '../payments/payment-balance';
+import { PaymentEntity } from '../payments/payment-entity';
+import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../payments/temporal-errors';
+import { ApiError } from '../shared/api-error';
+import { formatMinor } from '../shared/money';
+import { AmountMinorKey, CurrencyKey, DisputeIdKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
+import { executeUpdateWithin } from '../temporal/wait-for-update';
+import { acceptDisputeUpdate, resolveDisputeUpdate, submitEvidenceUpdate, waitForDisputeOpenedUpdate } from '../../workflows/dispute-workflow';
+import { DisputeEntity, type DisputeRecord } from './dispute-entity';
+import { DISPUTE_REASONS, disputeWorkflowId, type DisputeReason, type DisputeState, type DisputeStatus, type SubmitEvidenceRequest } from './dispute-state';
+import { renderDispute, type DisputeJson } from './dispute-view';
+
+export interface DisputeServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  syncWaitMs: number;
+  feeMinor: number;
+  evidenceWindowMs: number;
+}
+
+export interface NetworkDispute {
+  gateway: string;
+  /** The gateway's id of the disputed charge. */
+  charge: string;
+  amountMinor?: number;
+  reason: string;
+  /** The network's id of the dispute: redelivered events carry the same one. */
+  networkReference: string;
+}
+
+const notDisputable = () => ApiError.badRequest('Nothing of this payment is left to dispute: it was fully refunded or is already disputed.', 'payment_not_disputable', 'payment_id');
+
+/** Disputes as workflows: opened by the card network, answered by the merchant, decided by the network. */
+export class DisputeService {
+  constructor(private readonly deps: DisputeServiceDeps) {}
+
+  /** The dispute id for a network reference, stable so a redelivered event finds the same dispute. */
+  static disputeIdFor(gateway: string, networkReference: string): string {
+    const digest = createHash('sha256').update(`${gateway}:${networkReference}`).digest();
+    return `dp_${BigInt(`0x${digest.subarray(0, 16).toString('hex')}`).toString(36).padStart(22, '0').slice(0, 22)}`;
+  }
+
+  /** Opens the dispute the network reported (or finds the one an earlier delivery opened). */
+  async openFromNetwork(dispute: NetworkDispute): Promise<DisputeJson> {
+    const em = this.deps.orm.em.fork();
+    const payment = await em.findOne(PaymentEntity, { gateway: dispute.gateway, gatewayReference: dispute.charge }, { disableIdentityMap: true });
+    if (!payment) throw ApiError.notFound(`No payment for charge ${dispute.charge}`, 'resource_missing', 'charge');
+    const disputeId = DisputeService.disputeIdFor(dispute.gateway, dispute.networkReference);
+    const existing = await em.findOne(DisputeEntity, { id: disputeId }, { disableIdentityMap: true });
+    if (existing) return renderDispute(existing);
+    const balance = await readPaymentBalance(em, payment.id, { lock: false });
+    if (!balance || balance.status !== 'succeeded' || balance.availableMinor <= 0) throw notDisputable();
+
+    const createdAt = new Date();
+    const input = {
+      disputeId, merchantId: payment.merchantId, paymentId: payment.id, currency: payment.currency, gateway: dispute.gateway,
+      amountMinor: Math.min(dispute.amountMinor ?? balance.availableMinor, balance.availableMinor),
+      feeMinor: this.deps.feeMinor,
+      reason: ((DISPUTE_REASONS as readonly string[]).includes(dispute.reason) ? dispute.reason : 'general') as DisputeReason,
+      networkReference: dispute.networkReference,
+      evidenceDueBy: new Date(createdAt.getTime() + this.deps.evidenceWindowMs).toISOString(),
+      createdAt: createdAt.toISOString(),
+    };
+    let handle;
+    try {
+      handle = await this.deps.temporal.workflow.start('disputeWorkflow', {
+        workflowId: disputeWorkflowId(disputeId), taskQueue: this.deps.taskQueue, args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId }, { key: DisputeIdKey, value: disputeId },
+          { key: DisputeStatusKey, value: 'needs_response' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+          { key: GatewayKey, value: input.gateway },
+        ],
+        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} dispute (${input.reason}) of ${input.paymentId} for merchant ${input.merchantId}`,
+        staticDetails: `Dispute ${disputeId}, network reference ${input.networkReference}; evidence due by ${input.evidenceDueBy}`,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(error) ?? error;
+      handle = this.deps.temporal.workflow.getHandle(disputeWorkflowId(disputeId));
+    }
+    const opened = await executeUpdateWithin(this.deps.temporal, handle, waitForDisputeOpenedUpdate, this.deps.syncWaitMs);
+    if (opened?.status === 'rejected') throw notDisputable();
+    const stored = await this.deps.orm.em.fork().findOne(DisputeEntity, { id: disputeId }, { disableIdentityMap: true });
+    if (!stored) throw ApiError.unavailable('The dispute is being recorded; retry shortly', 'dispute_pending');
+    return renderDispute(stored);
+  }
+
+  /** Applies the network's decision to the dispute with this network reference. */
+  async resolveFromNetwork(gateway: string, networkReference: string, outcome: 'won' | 'lost'): Promise<DisputeJson> {
+    const disputeId = DisputeService.disputeIdFor(gateway, networkReference);
+    const dispute = await this.deps.orm.em.fork().findOne(DisputeEntity, { id: disputeId }, { disableIdentityMap: true });
+    if (!dispute) throw ApiError.notFound(`No dispute for network reference ${networkReference}`, 'resource_missing', 'dispute');
+    // A redelivered decision finds the dispute already closed with it: nothing to do.
+    if (dispute.status === outcome) return renderDispute(dispute);
+    return this.command(dispute, () => this.handleFor(disputeId).executeUpdate(resolveDisputeUpdate, { args: [{ outcome }] }));
+  }
+
+  async get(merchant: Merchant, id: string): Promise<DisputeJson> {
+    return renderDispute(await this.findOrThrow(merchant.id, id));
+  }
+
+  /** The record, for the test helpers that act as the network. */
+  async findForMerchant(merchant: Merchant, id: string): Promise<DisputeRecord> {
+    return this.findOrThrow(merchant.id, id);
+  }
+
+  async list(merchant: Merchant, query: { status?: DisputeStatus; limit: number; startingAfter?: string }): Promise<{ data: DisputeJson[]; hasMore: boolean }> {
+    const em = this.deps.orm.em.fork();
+    const cursor = query.startingAfter ? await em.findOne(DisputeEntity, { id: query.startingAfter, merchantId: merchant.id }, { disableIdentityMap: true }) : undefined;
+    if (query.startingAfter && !cursor) throw ApiError.badRequest(`No such dispute: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+    const where = query.status ? { merchantId: merchant.id, status: query.status } : { merchantId: merchant.id };
+    const page = await listNewestFirst<DisputeRecord>(em, DisputeEntity, where, query.limit, cursor ?? undefined);
+    return { data: page.data.map(renderDispute), hasMore: page.hasMore };
+  }
+
+  /** Saves draft evidence, or submits it once for review. */
+  async submitEvidence(merchant: Merchant, id: string, request: SubmitEvidenceRequest): Promise<DisputeJson> {
+    const dispute = await this.findOrThrow(merchant.id, id);
+    return this.command(dispute, () => this.handleFor(id).executeUpdate(submitEvidenceUpdate, { args: [request] }));
+  }
+
+  /** The merchant accepts the dispute; it is lost. */
+  async accept(merchant: Merchant, id: string): Promise<DisputeJson> {
+    const dispute = await this.findOrThrow(merchant.id, id);
+    return this.command(dispute, () => this.handleFor(id).executeUpdate(acceptDisputeUpdate));
+  }
+
+  private handleFor(disputeId: string) {
+    return this.deps.temporal.workflow.getHandle(disputeWorkflowId(disputeId));
+  }
+
+  private async command(dispute: DisputeRecord, send: () => Promise<DisputeState>): Promise<DisputeJson> {
+    try {
+      await send();
+      return renderDispute(await this.findOrThrow(dispute.merchantId, dispute.id));
+    } catch (error) {
+      if (updateFailureType(error)?.type === 'DisputeUnexpectedState' || isWorkflowGone(error)) {
+        const current = await this.findOrThrow(dispute.merchantId, dispute.id);
+        throw new ApiError(409, `This dispute's status is ${current.status}; that is no longer possible.`, 'dispute_unexpected_state', undefined, { status: current.status });
+      }
+      throw temporalUnavailable(error) ?? error;
+    }
+  }
+
+  private async findOrThrow(merchantId: string, id: string): Promise<DisputeRecord> {
+    const dispute = await this.deps.orm.em.fork().findOne(DisputeEntity, { id, merchantId }, { disableIdentityMap: true });
+    if (!dispute) throw ApiError.notFound('Dispute not found', 'resource_missing', 'id');
+    return dispute;
+  }
+}
