@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/test-stack';
+import { describe, expect, it } from 'vitest';
+import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
-let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  merchant = await stack.createMerchant();
-});
-afterAll(async () => stack?.close());
+let merchant: TestMerchant;
+useTestStack((started) => ({ stack, merchant } = started));
 
 const valid = { amount: 10, currency: 'USD', source: 'tok_visa' };
 const post = (body: unknown) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body });

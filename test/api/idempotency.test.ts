@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/test-stack';
+import { describe, expect, it } from 'vitest';
+import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 
 let stack: TestStack;
-let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  merchant = await stack.createMerchant();
-});
-afterAll(async () => stack?.close());
+let merchant: TestMerchant;
+useTestStack((started) => ({ stack, merchant } = started));
 
 const body = { amount: 42.0, currency: 'USD', source: 'tok_visa', description: 'order 7' };
 const create = (key: string, payload: unknown = body, apiKey = merchant.apiKey) =>

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/test-stack';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
-let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  merchant = await stack.createMerchant();
-});
-afterAll(async () => stack?.close());
+let merchant: TestMerchant;
+useTestStack((started) => ({ stack, merchant } = started));
 
 async function pay(source: string, extra: Record<string, unknown> = {}) {
   return stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 100.0, currency: 'USD', source, description: 'Payment for order #12345', ...extra } });
@@ -82,7 +77,6 @@ describe('ops can find payments in Temporal by search attributes', () => {
     const pay = (source: string) => stack.request('POST', '/v1/payments', { apiKey: own.apiKey, body: { amount: 12, currency: 'USD', source } });
     const succeeded = (await pay('tok_visa')).body.id;
     const failed = (await pay('tok_chargeDeclined')).body.id;
-    const { eventually } = await import('../support/test-stack');
     const found = await eventually(async () => {
       const ids: string[] = [];
       for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${own.id}' AND PaymentStatus = 'failed'` })) ids.push(execution.workflowId);

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestStack, type TestStack } from '../support/test-stack';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { expectLedgerBalanced, merchantBalances, platformTotalsFor } from '../support/ledger';
 
 let stack: TestStack;
-let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  merchant = await stack.createMerchant();
-});
-afterAll(async () => stack?.close());
+let merchant: TestMerchant;
+useTestStack((started) => ({ stack, merchant } = started));
 
 const pay = async (amount: number, source = 'tok_visa', apiKey = merchant.apiKey) =>
   (await stack.request('POST', '/v1/payments', { apiKey, body: { amount, currency: 'USD', source } })).body;

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
@@ -126,4 +126,19 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+export interface TestMerchant {
+  id: string;
+  apiKey: string;
+}
+
+/** The usual suite set-up: a stack and one merchant before the file's tests, closed after them. */
+export function useTestStack(assign: (started: { stack: TestStack; merchant: TestMerchant }) => void, options: TestStackOptions = {}): void {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(options);
+    assign({ stack: started, merchant: await started.createMerchant() });
+  });
+  afterAll(async () => started?.close());
 }
