@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
+import { sqlFor } from '../src/db/sql';
 import { DisputeEntity } from '../src/disputes/dispute-entity';
 import type { DisputeState, DisputeWorkflowInput } from '../src/disputes/dispute-state';
 import { disputeRecordFromState, renderDispute } from '../src/disputes/dispute-view';
@@ -40,7 +41,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
         }, now());
         await em.insert(DisputeEntity, record);
         const { merchantId, currency } = input;
-        await postJournalEntry(em, {
+        await postJournalEntry(sqlFor(em), {
           idempotencyKey: `dispute:${input.disputeId}:open`, merchantId, sourceType: 'dispute', sourceId: input.disputeId,
           description: `Dispute ${input.disputeId} opened on ${input.paymentId}`,
           postings: [
@@ -49,7 +50,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
             ...(input.feeMinor > 0 ? [{ account: ledgerAccounts.disputeFeeRevenue(), currency, amountMinor: input.feeMinor }] : []),
           ],
         });
-        await recordEvent(em, {
+        await recordEvent(sqlFor(em), {
           merchantId, type: 'dispute.created', idempotencyKey: `dispute:${input.disputeId}:v1`,
           objectType: 'dispute', objectId: input.disputeId, object: { ...renderDispute(record) },
         });
@@ -69,7 +70,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
         });
         if (record.status === 'won' || record.status === 'lost') {
           const { merchantId, currency, amountMinor } = record;
-          await postJournalEntry(em, {
+          await postJournalEntry(sqlFor(em), {
             idempotencyKey: `dispute:${record.id}:close`, merchantId, sourceType: 'dispute', sourceId: record.id,
             description: `Dispute ${record.id} ${record.status}`,
             postings: [
@@ -80,7 +81,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
             ],
           });
         }
-        await recordEvent(em, {
+        await recordEvent(sqlFor(em), {
           merchantId: record.merchantId, type: eventType, idempotencyKey: `dispute:${record.id}:v${state.version}`,
           objectType: 'dispute', objectId: record.id, object: { ...renderDispute(record) },
         });

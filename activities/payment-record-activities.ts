@@ -2,7 +2,8 @@ import type { Orm } from '../src/db/orm';
 import { recordEvent } from '../src/events/event-recorder';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../src/ledger/ledger-service';
-import { PaymentRepository } from '../src/payments/payment-repository';
+import { inTransaction } from '../src/db/sql';
+import { savePayment } from '../src/payments/payment-writes';
 import type { PaymentState } from '../src/payments/payment-state';
 import { paymentRecordFromState, renderPayment } from '../src/payments/payment-view';
 
@@ -23,11 +24,11 @@ export function createPaymentRecordActivities({ orm, now = () => new Date() }: P
      * keyed, so a retry changes nothing.
      */
     async recordPaymentOutcome({ state }: RecordPaymentOutcomeInput): Promise<void> {
-      await orm.em.fork().transactional(async (em) => {
+      await inTransaction(orm, async (sql) => {
         const record = paymentRecordFromState(state, now());
-        await new PaymentRepository(em).save(record);
+        await savePayment(sql, record);
         if (state.status === 'succeeded') {
-          await postJournalEntry(em, {
+          await postJournalEntry(sql, {
             idempotencyKey: `payment:${state.paymentId}:capture`,
             merchantId: state.merchantId,
             sourceType: 'payment',
@@ -43,7 +44,7 @@ export function createPaymentRecordActivities({ orm, now = () => new Date() }: P
             ],
           });
         }
-        await recordEvent(em, {
+        await recordEvent(sql, {
           merchantId: state.merchantId,
           type: `payment.${state.status}`,
           idempotencyKey: `payment:${state.paymentId}:${state.status}`,

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
+import { sqlFor } from '../src/db/sql';
 import { recordEvent } from '../src/events/event-recorder';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../src/ledger/ledger-service';
@@ -52,7 +53,7 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
         if (settled.length > 0 && record.status === 'succeeded') {
           await connection.execute(`update payments set amount_refunded_minor = amount_refunded_minor + ?, updated_at = ? where id = ?`,
             [record.amountMinor, record.updatedAt, record.paymentId], 'run', trx);
-          await postJournalEntry(em, {
+          await postJournalEntry(sqlFor(em), {
             idempotencyKey: `refund:${record.id}`,
             merchantId: record.merchantId,
             sourceType: 'refund',
@@ -64,7 +65,7 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
             ],
           });
         }
-        await recordEvent(em, {
+        await recordEvent(sqlFor(em), {
           merchantId: record.merchantId, type: `refund.${record.status}`, idempotencyKey: `refund:${record.id}:${record.status}`,
           objectType: 'refund', objectId: record.id, object: { ...renderRefund(record) },
         });

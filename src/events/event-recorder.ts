@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql';
 import { newId } from '../shared/ids';
 
 export interface EventInput {
@@ -12,12 +12,10 @@ export interface EventInput {
 }
 
 /** Records an event inside the caller's transaction, exactly once per idempotency key. */
-export async function recordEvent(em: EntityManager, event: EventInput): Promise<void> {
-  await em.getConnection().execute(
+export async function recordEvent(sql: Sql, event: EventInput): Promise<void> {
+  await sql.query(
     `insert into events (id, merchant_id, type, idempotency_key, object_type, object_id, data)
      values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing`,
     [newId('evt'), event.merchantId, event.type, event.idempotencyKey, event.objectType, event.objectId, JSON.stringify({ object: event.object })],
-    'run',
-    em.getTransactionContext(),
   );
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql';
 import { newId } from '../shared/ids';
-import { LedgerEntryEntity, LedgerPostingEntity } from './ledger-entities';
 
 export interface PostingInput {
   account: string;
@@ -61,30 +60,31 @@ function assertBalanced(entry: JournalEntryInput): void {
  * returning the original entry; the same key with other postings is refused. The database also
  * checks the balance at commit and refuses any update or delete.
  */
-export async function postJournalEntry(em: EntityManager, entry: JournalEntryInput): Promise<PostedEntry> {
+export async function postJournalEntry(sql: Sql, entry: JournalEntryInput): Promise<PostedEntry> {
   assertBalanced(entry);
   const hash = contentHash(entry);
   const entryId = newId('je');
-  const inserted = await em.getConnection().execute<{ id: string }[]>(
-    `insert into ledger_entries (id, idempotency_key, content_hash, merchant_id, source_type, source_id, description)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing returning id`,
-    [entryId, entry.idempotencyKey, hash, entry.merchantId ?? null, entry.sourceType, entry.sourceId, entry.description],
-    'all',
-    em.getTransactionContext(),
+  // One statement writes the entry and its postings: the ledger is the hottest write path. A key
+  // posted before inserts nothing here and is checked against the original below.
+  const values: unknown[] = [entryId, entry.idempotencyKey, hash, entry.merchantId ?? null, entry.sourceType, entry.sourceId, entry.description];
+  const rows = entry.postings.map((posting) => {
+    values.push(newId('lp'), posting.account, posting.merchantId ?? null, posting.currency, posting.amountMinor);
+    return '(?, ?, ?, ?::char(3), ?::bigint)';
+  });
+  const inserted = await sql.query<{ entry_id: string }>(
+    `with entry as (
+       insert into ledger_entries (id, idempotency_key, content_hash, merchant_id, source_type, source_id, description)
+       values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing returning id)
+     insert into ledger_postings (id, entry_id, account, merchant_id, currency, amount_minor)
+     select p.id, entry.id, p.account, p.merchant_id, p.currency, p.amount_minor
+       from entry, (values ${rows.join(', ')}) as p (id, account, merchant_id, currency, amount_minor)
+     returning entry_id`,
+    values,
   );
   if (inserted.length === 0) {
-    const existing = await em.findOneOrFail(LedgerEntryEntity, { idempotencyKey: entry.idempotencyKey });
-    if (existing.contentHash !== hash) throw new LedgerIdempotencyConflictError(entry.idempotencyKey);
+    const [existing] = await sql.query<{ id: string; content_hash: string }>(`select id, content_hash from ledger_entries where idempotency_key = ?`, [entry.idempotencyKey]);
+    if (!existing || existing.content_hash !== hash) throw new LedgerIdempotencyConflictError(entry.idempotencyKey);
     return { entryId: existing.id, created: false };
   }
-  await em.insertMany(LedgerPostingEntity, entry.postings.map((posting) => ({
-    id: newId('lp'),
-    entryId,
-    account: posting.account,
-    merchantId: posting.merchantId ?? null,
-    currency: posting.currency,
-    amountMinor: posting.amountMinor,
-    createdAt: new Date(),
-  })));
   return { entryId, created: true };
 }

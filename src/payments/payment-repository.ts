@@ -6,17 +6,6 @@ import { PaymentEntity, type PaymentRecord } from './payment-entity';
 export class PaymentRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Writes the workflow's latest state; later states overwrite earlier ones. */
-  async save(record: PaymentRecord): Promise<void> {
-    // The refunded amount belongs to refunds, which may settle before a retried write of the payment's state.
-    await this.em.upsert(PaymentEntity, record, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['amountRefundedMinor'] });
-  }
-
-  /** Inserts the first `processing` row unless the workflow got there first. */
-  async insertIfAbsent(record: PaymentRecord): Promise<void> {
-    await this.em.upsert(PaymentEntity, record, { onConflictFields: ['id'], onConflictAction: 'ignore' });
-  }
-
   async findForMerchant(merchantId: string, id: string): Promise<PaymentRecord | null> {
     return this.em.findOne(PaymentEntity, { id, merchantId }, { disableIdentityMap: true });
   }

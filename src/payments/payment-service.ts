@@ -13,6 +13,8 @@ import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, P
 import { cancelPaymentUpdate, capturePaymentUpdate, waitForDecisionUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-entity';
 import { PaymentRepository } from './payment-repository';
+import { insertPaymentIfAbsent } from './payment-writes';
+import { sqlFor } from '../db/sql';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
   initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentWorkflowInput,
@@ -107,7 +109,7 @@ export class PaymentService {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return this.outcomeFromRecord(merchant, paymentId);
       throw temporalUnavailable(error) ?? error;
     }
-    await new PaymentRepository(em).insertIfAbsent(paymentRecordFromState(initialPaymentState(input), new Date()));
+    await insertPaymentIfAbsent(sqlFor(em), paymentRecordFromState(initialPaymentState(input), new Date()));
 
     const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForDecisionUpdate, this.deps.syncWaitMs);
     if (decided) return { httpStatus: decided.status === 'processing' ? 202 : 201, payment: renderPayment(paymentRecordFromState(decided, new Date())) };

@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { LedgerIdempotencyConflictError, postJournalEntry } from '../../src/ledger/ledger-service';
 import { newId } from '../../src/shared/ids';
+import { sqlFor } from '../../src/db/sql';
 
 let orm: Orm;
 
@@ -18,8 +19,8 @@ describe('the ledger, as the database enforces it', () => {
   it('when the same key is posted twice, then the second returns the first entry and adds no postings', async () => {
     const key = newId('je');
     const input = entry(key);
-    const first = await orm.em.fork().transactional((em) => postJournalEntry(em, input));
-    const second = await orm.em.fork().transactional((em) => postJournalEntry(em, input));
+    const first = await orm.em.fork().transactional((em) => postJournalEntry(sqlFor(em), input));
+    const second = await orm.em.fork().transactional((em) => postJournalEntry(sqlFor(em), input));
     expect(second).toEqual({ entryId: first.entryId, created: false });
     const rows = await orm.em.getConnection().execute(`select count(*)::int as n from ledger_postings where entry_id = ?`, [first.entryId]);
     expect(rows[0].n).toBe(2);
@@ -28,8 +29,8 @@ describe('the ledger, as the database enforces it', () => {
   it('when a key is reused with other postings, then it is refused', async () => {
     const key = newId('je');
     const input = entry(key);
-    await orm.em.fork().transactional((em) => postJournalEntry(em, input));
-    await expect(orm.em.fork().transactional((em) => postJournalEntry(em, { ...input, postings: entry(key, 501).postings }))).rejects.toBeInstanceOf(LedgerIdempotencyConflictError);
+    await orm.em.fork().transactional((em) => postJournalEntry(sqlFor(em), input));
+    await expect(orm.em.fork().transactional((em) => postJournalEntry(sqlFor(em), { ...input, postings: entry(key, 501).postings }))).rejects.toBeInstanceOf(LedgerIdempotencyConflictError);
   });
 
   it('when rows that do not balance are written around the service, then the commit is refused', async () => {
@@ -45,7 +46,7 @@ describe('the ledger, as the database enforces it', () => {
   });
 
   it('when a posting is updated or deleted, then the database refuses: corrections are new entries', async () => {
-    const posted = await orm.em.fork().transactional((em) => postJournalEntry(em, entry(newId('je'))));
+    const posted = await orm.em.fork().transactional((em) => postJournalEntry(sqlFor(em), entry(newId('je'))));
     await expect(orm.em.getConnection().execute(`update ledger_postings set amount_minor = 1 where entry_id = ?`, [posted.entryId])).rejects.toThrow(/append-only/);
     await expect(orm.em.getConnection().execute(`delete from ledger_entries where id = ?`, [posted.entryId])).rejects.toThrow(/append-only/);
   });

@@ -6,7 +6,8 @@ import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { disputeWorkflowId, type DisputeWorkflowInput } from '../../src/disputes/dispute-state';
 import { MerchantService } from '../../src/merchants/merchant-service';
-import { PaymentRepository } from '../../src/payments/payment-repository';
+import { savePayment } from '../../src/payments/payment-writes';
+import { sqlFor } from '../../src/db/sql';
 import { newId } from '../../src/shared/ids';
 import { createGateways } from '../../src/services';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
@@ -34,7 +35,7 @@ async function capturedPayment(): Promise<{ merchantId: string; paymentId: strin
   const merchantId = (await new MerchantService(orm).create({ name: 'Dispute deadline' })).merchant.id;
   const paymentId = newId('pay');
   const now = new Date();
-  await new PaymentRepository(orm.em.fork()).save({
+  await savePayment(sqlFor(orm.em.fork()), {
     id: paymentId, merchantId, amountMinor: 10_000, currency: 'USD', status: 'succeeded', captureMethod: 'automatic', source: 'tok_visa',
     description: null, metadata: {}, amountCapturableMinor: 0, amountCapturedMinor: 10_000, amountRefundedMinor: 0, feeMinor: 320,
     gateway: 'sandbox', gatewayReference: newId('ch'), createdAt: now, updatedAt: now, capturedAt: now,

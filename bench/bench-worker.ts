@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { installTemporalRuntime } from '../src/bootstrap';
+import { loadConfig } from '../src/config';
+import { initOrm } from '../src/db/orm';
+import { createLogger } from '../src/logger';
+import { createWorkerActivities } from '../src/services';
+import { connectTemporalWorker } from '../src/temporal/connection';
+import { createPaymentWorker } from '../src/temporal/create-worker';
+
+/** The production worker, with the same settings, plus the empty benchmark workflow and its no-op activity. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'bench-worker');
+  installTemporalRuntime(logger);
+  const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
+  const connection = await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
+  const worker = await createPaymentWorker({
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    activities: { ...createWorkerActivities(config, orm), benchNoop: async () => undefined },
+    workflowsPath: path.join(__dirname, 'bench-workflows.ts'),
+  });
+  process.on('SIGTERM', () => worker.shutdown());
+  await worker.run();
+  await orm.close();
+  await connection.close();
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench worker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

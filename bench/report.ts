@@ -1,0 +1,78 @@
+import type { LedgerBenchResult } from './ledger-bench';
+import type { LevelResult } from './load';
+
+export interface BenchReport {
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  startedAt: string;
+  activityCount: number;
+  workflowsB: LevelResult[];
+  paymentsE: LevelResult[];
+  halfRate: LevelResult & { targetPerSecond: number };
+  peak: { bPerSecond: number; ePerSecond: number; ratio: number; bP50Ms: number; eP50Ms: number; p50Ratio: number };
+  ledger: LedgerBenchResult[];
+  memory: { apiPeakRssMb: number; workerPeakRssMb: number; totalPeakRssMb: number };
+  targets: Record<string, { value: number; target: string; met: boolean }>;
+}
+
+const pad = (value: unknown, width: number) => String(value).padStart(width);
+
+/** The table printed at the end of a run. */
+export function formatTable(report: BenchReport): string {
+  const lines = [
+    `Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
+    '',
+    `                      in flight   per second   answer p50/p95/p99 ms   complete p50/p95/p99 ms`,
+  ];
+  const row = (label: string, level: LevelResult) => lines.push(
+    `${label.padEnd(22)}${pad(level.inFlight || '-', 9)}${pad(level.perSecond, 13)}   ${pad(level.answer ? `${level.answer.p50}/${level.answer.p95}/${level.answer.p99}` : '-', 21)}   ${pad(`${level.complete.p50}/${level.complete.p95}/${level.complete.p99}`, 23)}`);
+  for (const level of report.workflowsB) row(`B(${report.activityCount}) empty workflow`, level);
+  for (const level of report.paymentsE) row('E payment over HTTP', level);
+  row(`E at half peak (${report.halfRate.targetPerSecond}/s)`, report.halfRate);
+  lines.push('');
+  lines.push(`Peak: B ${report.peak.bPerSecond}/s, E ${report.peak.ePerSecond}/s, E/B = ${report.peak.ratio}; p50 completion B ${report.peak.bP50Ms} ms, E ${report.peak.eP50Ms} ms, B/E = ${report.peak.p50Ratio}`);
+  for (const ledger of report.ledger) {
+    lines.push(`Ledger (${ledger.merchants} merchants): postJournalEntry ${ledger.projectPerSecond}/s, plain SQL ${ledger.plainSqlPerSecond}/s, ratio ${ledger.ratio}`);
+  }
+  const cpuRow = (label: string, level: LevelResult) => {
+    if (!level.cpuMsPerOperation) return;
+    lines.push(`CPU ms per ${label} at ${level.inFlight} in flight: ${Object.entries(level.cpuMsPerOperation).map(([role, ms]) => `${role} ${ms}`).join(', ')}`);
+  };
+  const bestOf = (levels: LevelResult[]) => levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  cpuRow(`B(${report.activityCount}) workflow`, bestOf(report.workflowsB));
+  cpuRow('E payment', bestOf(report.paymentsE));
+  lines.push(`Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB`);
+  lines.push('');
+  for (const [name, target] of Object.entries(report.targets)) lines.push(`${target.met ? 'met   ' : 'MISSED'}  ${name}: ${target.value} (target ${target.target})`);
+  return lines.join('\n');
+}
+
+/** A small bar chart: per-second rates of B and E at each concurrency level. */
+export function renderSvg(report: BenchReport): string {
+  const levels = report.workflowsB.map((level) => level.inFlight);
+  const max = Math.max(...report.workflowsB.map((l) => l.perSecond), ...report.paymentsE.map((l) => l.perSecond), 1);
+  const width = 640;
+  const height = 320;
+  const chartHeight = 220;
+  const groupWidth = (width - 80) / levels.length;
+  const bars = levels.map((inFlight, i) => {
+    const b = report.workflowsB[i].perSecond;
+    const e = report.paymentsE[i]?.perSecond ?? 0;
+    const x = 60 + i * groupWidth;
+    const bar = (value: number, offset: number, color: string) => {
+      const h = (value / max) * chartHeight;
+      return `<rect x="${x + offset}" y="${40 + chartHeight - h}" width="${groupWidth / 3}" height="${h}" fill="${color}"/>` +
+        `<text x="${x + offset + groupWidth / 6}" y="${35 + chartHeight - h}" font-size="11" text-anchor="middle">${value}</text>`;
+    };
+    return bar(b, groupWidth / 6, '#4c78a8') + bar(e, groupWidth / 2, '#f58518') +
+      `<text x="${x + groupWidth / 2}" y="${40 + chartHeight + 18}" font-size="12" text-anchor="middle">${inFlight} in flight</text>`;
+  }).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="20" y="22" font-size="14" font-weight="bold">Completed per second: B(${report.activityCount}) empty workflow vs E payment over HTTP (E/B at peak ${report.peak.ratio})</text>
+<line x1="55" y1="${40 + chartHeight}" x2="${width - 20}" y2="${40 + chartHeight}" stroke="#333"/>
+${bars}
+<rect x="${width - 210}" y="${height - 28}" width="12" height="12" fill="#4c78a8"/><text x="${width - 193}" y="${height - 18}" font-size="12">B(N) workflow</text>
+<rect x="${width - 105}" y="${height - 28}" width="12" height="12" fill="#f58518"/><text x="${width - 88}" y="${height - 18}" font-size="12">E payment</text>
+</svg>
+`;
+}

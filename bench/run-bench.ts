@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { initOrm, migrate } from '../src/db/orm';
+import { stopAllManagedChildren } from '../src/infra/child-processes';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/infra/embedded-postgres';
+import { ensureTemporalCli } from '../src/infra/temporal-cli';
+import { findFreePort, startTemporalDevServer, type RunningDevServer } from '../src/infra/temporal-dev-server';
+import { randomBase62 } from '../src/shared/ids';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
+import { paymentWorkflowId } from '../src/payments/payment-state';
+import { benchLedger } from './ledger-bench';
+import { cpuPerOperation, snapshotCpu } from './cpu';
+import { closedLoop, openLoop, round, type LevelResult, type Sample } from './load';
+import { formatTable, renderSvg, type BenchReport } from './report';
+
+const ROOT = path.resolve(__dirname, '..');
+const RESULTS = path.join(ROOT, 'bench', 'results');
+const LEVELS = (process.env.BENCH_LEVELS ?? '8,32,128').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// A payment with automatic capture runs three activities: fraud rules, authorize, record.
+const PAYMENT_ACTIVITIES = 3;
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+/** Peak resident memory of a process (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return round(kb / 1024);
+}
+
+function spawnNode(script: string, env: Record<string, string>): ChildProcess {
+  // `node --import tsx` keeps each role in one process, so its pid is the one whose memory we read.
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+async function waitForHealth(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return;
+    } catch { /* not up yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`API at ${url} did not become healthy`);
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.join(ROOT, '.data', 'bench');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const children: ChildProcess[] = [];
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    const roles: Parameters<typeof snapshotCpu>[0] = { 'load generator': { self: true } };
+    if (!databaseUrl) {
+      const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await findFreePort(), databases: ['ledgerflow_bench'] });
+      stops.push(() => postgres.stop());
+      databaseUrl = postgres.url('ledgerflow_bench');
+      roles.postgres = { pid: postgres.pid, withChildren: true };
+    }
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const cliPath = await ensureTemporalCli({ toolsDir: path.join(ROOT, '.tools'), explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
+      // The same dev server npm start runs: file-backed SQLite in WAL mode.
+      const temporal: RunningDevServer = await startTemporalDevServer({
+        cliPath, port: await findFreePort(), headless: true, dbFilename: path.join(dataDir, 'temporal.db'),
+        sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+        logFile: path.join(dataDir, 'temporal.log'),
+      });
+      stops.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      roles['temporal server'] = { pid: temporal.pid };
+    }
+    const orm = await initOrm({ url: databaseUrl, poolMax: 8 });
+    stops.push(() => orm.close());
+    await migrate(orm, databaseUrl);
+
+    const port = await findFreePort();
+    const adminKey = `bench_admin_${randomBase62(16)}`;
+    const env = {
+      DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'bench', PORT: String(port), ADMIN_API_KEY: adminKey,
+      // The fraud rules still run; only the velocity threshold is out of reach of a load test that pays with one token.
+      FRAUD_VELOCITY_LIMIT: '1000000000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'production',
+    };
+    const worker = spawnNode('bench/bench-worker.ts', env);
+    const api = spawnNode('src/main-api.ts', env);
+    children.push(worker, api);
+    roles.worker = { pid: worker.pid };
+    roles.api = { pid: api.pid };
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await waitForHealth(apiUrl);
+    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+    stops.push(() => client.connection.close());
+
+    const merchant = await (await fetch(`${apiUrl}/v1/merchants`, {
+      method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench merchant' }),
+    })).json() as { id: string; api_key: string };
+
+    const emptyWorkflow = async (): Promise<Sample> => {
+      const started = performance.now();
+      await client.workflow.execute('benchEmptyWorkflow', { workflowId: `bench-${randomBase62(16)}`, taskQueue: 'bench', args: [PAYMENT_ACTIVITIES] });
+      return { completeMs: performance.now() - started, ok: true };
+    };
+    const payment = async (): Promise<Sample> => {
+      const started = performance.now();
+      const response = await fetch(`${apiUrl}/v1/payments`, {
+        method: 'POST', headers: { authorization: `Bearer ${merchant.api_key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 25, currency: 'USD', source: 'tok_visa' }),
+      });
+      const body = await response.json() as { id: string; status: string };
+      const answerMs = performance.now() - started;
+      // Counted when the workflow completes, not when the API answers.
+      await client.workflow.getHandle(paymentWorkflowId(body.id)).result();
+      return { answerMs, completeMs: performance.now() - started, ok: response.status === 201 && body.status === 'succeeded' };
+    };
+
+    say('Warming up...');
+    await closedLoop(16, 5_000, emptyWorkflow);
+    await closedLoop(16, 5_000, payment);
+
+    const workflowsB: LevelResult[] = [];
+    const paymentsE: LevelResult[] = [];
+    // CPU milliseconds each process spends per completed operation: where the time goes.
+    const measured = async (run: () => Promise<LevelResult>): Promise<LevelResult> => {
+      const before = snapshotCpu(roles);
+      const result = await run();
+      return { ...result, cpuMsPerOperation: cpuPerOperation(before, snapshotCpu(roles), result.completed) };
+    };
+    for (const inFlight of LEVELS) {
+      say(`B(${PAYMENT_ACTIVITIES}) and E at ${inFlight} in flight, ${SECONDS} s each...`);
+      workflowsB.push(await measured(() => closedLoop(inFlight, SECONDS * 1000, emptyWorkflow)));
+      paymentsE.push(await measured(() => closedLoop(inFlight, SECONDS * 1000, payment)));
+    }
+    const bestB = workflowsB.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    const bestE = paymentsE.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    const targetPerSecond = round(bestE.perSecond / 2);
+    say(`E open loop at half the peak, ${targetPerSecond}/s...`);
+    const halfRate = { ...(await openLoop(targetPerSecond, SECONDS * 1000, payment)), targetPerSecond };
+
+    say('Ledger postings...');
+    const merchantIds = Array.from({ length: 1000 }, (_, i) => `mer_bench_${i}`);
+    await orm.em.getConnection().execute(`insert into merchants (id, name) select 'mer_bench_' || g, 'bench ledger merchant' from generate_series(0, 999) g`);
+    const ledger = [
+      await benchLedger(orm, databaseUrl, { merchantIds, label: 'spread', seconds: 5, inFlight: 8, poolMax: 8 }),
+      await benchLedger(orm, databaseUrl, { merchantIds: [merchantIds[0]], label: 'hot', seconds: 5, inFlight: 8, poolMax: 8 }),
+    ];
+
+    const memory = { apiPeakRssMb: peakRssMb(api.pid as number), workerPeakRssMb: peakRssMb(worker.pid as number), totalPeakRssMb: 0 };
+    memory.totalPeakRssMb = round(memory.apiPeakRssMb + memory.workerPeakRssMb);
+    const peak = {
+      bPerSecond: bestB.perSecond, ePerSecond: bestE.perSecond, ratio: round(bestE.perSecond / bestB.perSecond, 2),
+      bP50Ms: bestB.complete.p50, eP50Ms: bestE.complete.p50, p50Ratio: round(bestB.complete.p50 / bestE.complete.p50, 2),
+    };
+    const spread = ledger.find((l) => l.merchants === 'spread') as (typeof ledger)[number];
+    const report: BenchReport = {
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+      startedAt: new Date().toISOString(), activityCount: PAYMENT_ACTIVITIES, workflowsB, paymentsE, halfRate, peak, ledger, memory,
+      targets: {
+        'E / B(N) at peak': { value: peak.ratio, target: '>= 0.9', met: peak.ratio >= 0.9 },
+        'HTTP answer p99 at half peak (ms)': { value: halfRate.answer?.p99 ?? 0, target: '<= 250', met: (halfRate.answer?.p99 ?? Infinity) <= 250 && halfRate.failed === 0 },
+        'Ledger posting / plain SQL, spread merchants': { value: spread.ratio, target: '>= 0.8', met: spread.ratio >= 0.8 },
+        'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 400', met: memory.totalPeakRssMb < 400 },
+      },
+    };
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const stamp = report.startedAt.replace(/[:.]/g, '-');
+    fs.writeFileSync(path.join(RESULTS, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(path.join(RESULTS, 'latest.svg'), renderSvg(report));
+    say(`\n${formatTable(report)}\n\nWritten: bench/results/latest.json, bench/results/latest.svg, bench/results/bench-${stamp}.json`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await stopAllManagedChildren();
+  }
+}
+
+main().then(() => process.exit(0), (error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
