@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
+import { sqlFor } from '../src/db/sql';
 import type { GatewayRegistry } from '../src/gateways/payment-gateway';
 import { evaluateFraudRules, type FraudPolicy } from '../src/fraud/fraud-rules';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
@@ -28,8 +29,7 @@ export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => 
   return {
     /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule. */
     async assessPaymentRisk(input: AssessPaymentRiskInput): Promise<AssessPaymentRiskResult> {
-      const em = orm.em.fork();
-      const verdict = await evaluateFraudRules(em, gateways.get(input.gateway), fraudPolicy, input, now());
+      const verdict = await evaluateFraudRules(sqlFor(orm.em.fork()), gateways.get(input.gateway), fraudPolicy, input, now());
       if (verdict.blocked) {
         throw ApplicationFailure.create({
           type: 'FraudBlocked',

@@ -4,6 +4,7 @@ import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../src/ledger/ledger-service';
 import { inTransaction } from '../src/db/sql';
 import { savePayment } from '../src/payments/payment-writes';
+import { notifyPaymentDecided } from '../src/payments/payment-decisions';
 import type { PaymentState } from '../src/payments/payment-state';
 import { paymentRecordFromState, renderPayment } from '../src/payments/payment-view';
 
@@ -52,6 +53,7 @@ export function createPaymentRecordActivities({ orm, now = () => new Date() }: P
           objectId: state.paymentId,
           object: { ...renderPayment(record) },
         });
+        await notifyPaymentDecided(sql, state.paymentId);
       });
     },
   };

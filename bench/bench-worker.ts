@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { installTemporalRuntime } from '../src/bootstrap';
+import { installTemporalRuntime, workerOptions } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { initOrm } from '../src/db/orm';
 import { createLogger } from '../src/logger';
-import { createWorkerActivities } from '../src/services';
 import { connectTemporalWorker } from '../src/temporal/connection';
 import { createPaymentWorker } from '../src/temporal/create-worker';
 
@@ -14,10 +13,11 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger);
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
   const connection = await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
+  const base = workerOptions({ ...config, temporal: { ...config.temporal, address: config.temporal.address as string } }, orm, connection);
   const worker = await createPaymentWorker({
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    activities: { ...createWorkerActivities(config, orm), benchNoop: async () => undefined },
-    workflowsPath: path.join(__dirname, 'bench-workflows.ts'),
+    ...base,
+    activities: { ...base.activities, benchNoop: async () => undefined },
+    ...(base.workflowBundle ? {} : { workflowsPath: path.join(__dirname, 'bench-workflows.ts') }),
   });
   process.on('SIGTERM', () => worker.shutdown());
   await worker.run();

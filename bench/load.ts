@@ -6,6 +6,8 @@ export interface Sample {
   /** Milliseconds until the workflow completed. */
   completeMs: number;
   ok: boolean;
+  /** The API answered 202 (still processing) instead of waiting for the decision. */
+  answeredLater?: boolean;
 }
 
 export interface LevelResult {
@@ -13,6 +15,8 @@ export interface LevelResult {
   seconds: number;
   completed: number;
   failed: number;
+  /** Answered 202 because the decision took longer than the synchronous wait. */
+  answeredLater: number;
   perSecond: number;
   answer?: Percentiles;
   complete: Percentiles;
@@ -37,7 +41,7 @@ function summarize(inFlight: number, seconds: number, samples: Sample[]): LevelR
   const ok = samples.filter((s) => s.ok);
   const answers = ok.flatMap((s) => (s.answerMs === undefined ? [] : [s.answerMs]));
   return {
-    inFlight, seconds: round(seconds, 2), completed: ok.length, failed: samples.length - ok.length,
+    inFlight, seconds: round(seconds, 2), completed: ok.length, failed: samples.length - ok.length, answeredLater: samples.filter((s) => s.answeredLater).length,
     perSecond: round(ok.length / seconds),
     ...(answers.length ? { answer: percentiles(answers) } : {}),
     complete: percentiles(ok.map((s) => s.completeMs)),

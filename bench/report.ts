@@ -6,11 +6,12 @@ export interface BenchReport {
   startedAt: string;
   activityCount: number;
   workflowsB: LevelResult[];
+  workflowsBWithVisibility: LevelResult;
   paymentsE: LevelResult[];
   halfRate: LevelResult & { targetPerSecond: number };
   peak: { bPerSecond: number; ePerSecond: number; ratio: number; bP50Ms: number; eP50Ms: number; p50Ratio: number };
   ledger: LedgerBenchResult[];
-  memory: { apiPeakRssMb: number; workerPeakRssMb: number; totalPeakRssMb: number };
+  memory: { apiIdleRssMb: number; workerIdleRssMb: number; apiPeakRssMb: number; workerPeakRssMb: number; totalPeakRssMb: number };
   targets: Record<string, { value: number; target: string; met: boolean }>;
 }
 
@@ -21,14 +22,16 @@ export function formatTable(report: BenchReport): string {
   const lines = [
     `Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
     '',
-    `                      in flight   per second   answer p50/p95/p99 ms   complete p50/p95/p99 ms`,
+    `                      in flight   per second   answer p50/p95/p99 ms   complete p50/p95/p99 ms   202s  failed`,
   ];
   const row = (label: string, level: LevelResult) => lines.push(
-    `${label.padEnd(22)}${pad(level.inFlight || '-', 9)}${pad(level.perSecond, 13)}   ${pad(level.answer ? `${level.answer.p50}/${level.answer.p95}/${level.answer.p99}` : '-', 21)}   ${pad(`${level.complete.p50}/${level.complete.p95}/${level.complete.p99}`, 23)}`);
+    `${label.padEnd(22)}${pad(level.inFlight || '-', 9)}${pad(level.perSecond, 13)}   ${pad(level.answer ? `${level.answer.p50}/${level.answer.p95}/${level.answer.p99}` : '-', 21)}   ${pad(`${level.complete.p50}/${level.complete.p95}/${level.complete.p99}`, 23)}${pad(level.answeredLater, 7)}${pad(level.failed, 8)}`);
   for (const level of report.workflowsB) row(`B(${report.activityCount}) empty workflow`, level);
+  row(`B(${report.activityCount}) + search attrs`, report.workflowsBWithVisibility);
   for (const level of report.paymentsE) row('E payment over HTTP', level);
   row(`E at half peak (${report.halfRate.targetPerSecond}/s)`, report.halfRate);
   lines.push('');
+  lines.push(`With the payment's search attributes, summary and status upsert, the empty workflow runs ${report.workflowsBWithVisibility.perSecond}/s: E / that = ${Math.round((100 * report.peak.ePerSecond) / report.workflowsBWithVisibility.perSecond) / 100}`);
   lines.push(`Peak: B ${report.peak.bPerSecond}/s, E ${report.peak.ePerSecond}/s, E/B = ${report.peak.ratio}; p50 completion B ${report.peak.bP50Ms} ms, E ${report.peak.eP50Ms} ms, B/E = ${report.peak.p50Ratio}`);
   for (const ledger of report.ledger) {
     lines.push(`Ledger (${ledger.merchants} merchants): postJournalEntry ${ledger.projectPerSecond}/s, plain SQL ${ledger.plainSqlPerSecond}/s, ratio ${ledger.ratio}`);
@@ -39,8 +42,9 @@ export function formatTable(report: BenchReport): string {
   };
   const bestOf = (levels: LevelResult[]) => levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   cpuRow(`B(${report.activityCount}) workflow`, bestOf(report.workflowsB));
+  cpuRow(`B(${report.activityCount}) workflow with search attributes`, report.workflowsBWithVisibility);
   cpuRow('E payment', bestOf(report.paymentsE));
-  lines.push(`Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB`);
+  lines.push(`Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`);
   lines.push('');
   for (const [name, target] of Object.entries(report.targets)) lines.push(`${target.met ? 'met   ' : 'MISSED'}  ${name}: ${target.value} (target ${target.target})`);
   return lines.join('\n');

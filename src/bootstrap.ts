@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { AppConfig } from './config';
@@ -7,7 +7,7 @@ import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { createApiServices, createWorkerActivities } from './services';
 import { connectTemporalWorker } from './temporal/connection';
-import { createPaymentWorker } from './temporal/create-worker';
+import { createPaymentWorker, type PaymentWorkerOptions } from './temporal/create-worker';
 
 /**
  * Routes the Temporal SDK's logs into ours and leaves signal handling to our entry points, which
@@ -25,12 +25,20 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** The worker's settings from the configuration, shared by every process that runs one. */
+export function workerOptions(config: AppConfig & { temporal: { address: string } }, orm: Orm, connection: NativeConnection): PaymentWorkerOptions {
+  return {
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities: createWorkerActivities(config, orm),
+    ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
+    maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
+  };
+}
+
 /** Starts a worker on the configured task queue; `stop()` drains it. */
 export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm): Promise<Stoppable> {
   const connection = await connectTemporalWorker(config.temporal);
-  const worker = await createPaymentWorker({
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities: createWorkerActivities(config, orm),
-  });
+  const worker = await createPaymentWorker(workerOptions(config, orm, connection));
   const running = worker.run();
   return {
     async stop() {
@@ -45,6 +53,7 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
   const services = createApiServices(config, orm, temporal, logger);
   const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
+  await services.decisions.start();
   // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve, reject) => {
@@ -55,6 +64,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
     url: `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`,
     async stop() {
       await services.network.stop();
+      await services.decisions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open.
@@ -77,7 +87,10 @@ export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>):
       process.exit(1);
     }
     stoppingSince = Date.now();
-    shutdown().then(() => process.exit(0), (error) => {
+    shutdown().then(() => {
+      logger.flush();
+      process.exit(0);
+    }, (error) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });

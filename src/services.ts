@@ -7,6 +7,7 @@ import { SandboxGateway } from './gateways/sandbox-gateway';
 import type { Logger } from './logger';
 import { MerchantService } from './merchants/merchant-service';
 import { PaymentService } from './payments/payment-service';
+import { PaymentDecisionListener } from './payments/payment-decisions';
 import { RefundService } from './refunds/refund-service';
 import { DisputeService } from './disputes/dispute-service';
 import { GatewayEventService } from './gateways/gateway-event-service';
@@ -22,8 +23,9 @@ export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbo
 export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Client, logger: Logger) {
   const gateways = createGateways(orm);
   const merchants = new MerchantService(orm);
+  const decisions = new PaymentDecisionListener({ url: config.database.url as string, logger });
   const payments = new PaymentService({
-    orm, temporal, gateways, logger,
+    orm, temporal, gateways, logger, decisions,
     taskQueue: config.temporal.taskQueue,
     syncWaitMs: config.payments.syncWaitMs,
     authorizationTtlMs: config.payments.authorizationTtlMs,
@@ -38,7 +40,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network };
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions };
 }
 
 /** The activities a worker registers, with their real dependencies. */

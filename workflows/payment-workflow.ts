@@ -62,6 +62,8 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
   let pending: PendingCommand | undefined;
   let commandFailure: PaymentFailureType | undefined;
+  /** The state being recorded right now, before it is published. */
+  let recording: PaymentState | undefined;
 
   setHandler(getPaymentStateQuery, () => state);
   setHandler(waitForDecisionUpdate, async () => {
@@ -69,15 +71,16 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     return state;
   });
   setHandler(capturePaymentUpdate, async (request) => {
-    pending = { kind: 'capture', amountMinor: request.amountMinor ?? state.amountCapturableMinor };
+    pending = { kind: 'capture', amountMinor: request.amountMinor ?? (recording ?? state).amountCapturableMinor };
     await condition(() => pending === undefined);
     if (commandFailure) throw ApplicationFailure.create({ type: commandFailure, message: PAYMENT_FAILURES[commandFailure].message, nonRetryable: true });
     return state;
   }, {
     validator: (request) => {
       requireCapturable('capture');
-      const amount = request.amountMinor ?? state.amountCapturableMinor;
-      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > state.amountCapturableMinor) {
+      const capturable = (recording ?? state).amountCapturableMinor;
+      const amount = request.amountMinor ?? capturable;
+      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > capturable) {
         throw ApplicationFailure.create({ type: 'InvalidCaptureAmount', message: 'The capture amount must be positive and at most the amount capturable.', nonRetryable: true });
       }
     },
@@ -96,7 +99,9 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   });
 
   function requireCapturable(action: string): void {
-    if (state.status !== 'requires_capture' || pending !== undefined) {
+    // While requires_capture is being recorded the API may already show it; the command then waits its turn.
+    const current = recording ?? state;
+    if (current.status !== 'requires_capture' || pending !== undefined) {
       throw ApplicationFailure.create({ type: 'PaymentUnexpectedState', message: `This payment cannot ${action} while its status is ${state.status}.`, nonRetryable: true, details: [{ status: state.status }] });
     }
   }
@@ -104,8 +109,10 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   /** Persists the next state, then publishes it: whoever sees a decision can rely on it being stored. */
   async function settle(status: PaymentState['status'], changes: Partial<PaymentState>, details: string): Promise<void> {
     const next: PaymentState = { ...state, ...changes, status };
+    recording = next;
     await records.recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
     Object.assign(state, next);
+    recording = undefined;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
     setCurrentDetails(`**${status}**: ${details}`);
   }

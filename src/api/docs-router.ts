@@ -21,7 +21,8 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs
 
 /** GET /openapi.json and the rendered reference at GET /docs. */
 export function createDocsRouter(document: object): Router {
-  const assetDir = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  // Only the folder: the package's main module would load its whole browser bundle into this process.
+  const assetDir = (require('swagger-ui-dist/absolute-path.js') as () => string)();
   const json = JSON.stringify(document);
   const router = new Router();
   router.get('/openapi.json', (ctx) => {

@@ -1,8 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql';
 import type { PaymentGateway, RiskLevel } from '../gateways/payment-gateway';
-import { MerchantEntity } from '../merchants/merchant-entities';
-import { PaymentRepository } from '../payments/payment-repository';
-import { BlocklistEntryEntity } from './blocklist-entity';
 
 /** Platform defaults; a merchant's own amount limit overrides the first. */
 export interface FraudPolicy {
@@ -24,24 +21,35 @@ export interface FraudSubject {
   source: string;
 }
 
-/** The first version of the rules: merchant amount limit, blocklist, velocity per source, gateway risk level. */
+interface RuleInputs {
+  amount_limit: string;
+  blocklisted: boolean;
+  recent: string;
+}
+
+/**
+ * The first version of the rules: merchant amount limit, blocklist, velocity per source, gateway
+ * risk level. Their inputs come from one query, and the velocity count stops at the limit: a
+ * busy card costs no more to check than a quiet one.
+ */
 export async function evaluateFraudRules(
-  em: EntityManager, gateway: PaymentGateway, policy: FraudPolicy, subject: FraudSubject, now: Date,
+  sql: Sql, gateway: PaymentGateway, policy: FraudPolicy, subject: FraudSubject, now: Date,
 ): Promise<FraudVerdict> {
   const riskLevel = await gateway.riskLevel(subject.source);
-  const merchant = await em.findOneOrFail(MerchantEntity, { id: subject.merchantId });
-  const limit = merchant.maxPaymentAmountMinor ?? policy.maxAmountMinor;
-  if (subject.amountMinor > limit) return { blocked: true, rule: 'amount_limit', riskLevel };
-
-  const blocked = await em.count(BlocklistEntryEntity, {
-    kind: 'source', value: subject.source, $or: [{ merchantId: subject.merchantId }, { merchantId: null }],
-  });
-  if (blocked > 0) return { blocked: true, rule: 'blocklist', riskLevel };
-
-  const since = new Date(now.getTime() - policy.velocityWindowMs);
-  const recent = await new PaymentRepository(em).countRecentBySource(subject.merchantId, subject.source, since, subject.paymentId);
-  if (recent >= policy.velocityLimit) return { blocked: true, rule: 'velocity', riskLevel };
-
+  const [inputs] = await sql.query<RuleInputs>(
+    `select coalesce(m.max_payment_amount_minor, ?) as amount_limit,
+            exists (select 1 from fraud_blocklist b
+                     where b.kind = 'source' and b.value = ? and (b.merchant_id = m.id or b.merchant_id is null)) as blocklisted,
+            (select count(*) from (select 1 from payments p
+                                    where p.merchant_id = m.id and p.source = ? and p.created_at >= ? and p.id <> ?
+                                    limit ?) as recent) as recent
+       from merchants m where m.id = ?`,
+    [policy.maxAmountMinor, subject.source, subject.source, new Date(now.getTime() - policy.velocityWindowMs), subject.paymentId, policy.velocityLimit, subject.merchantId],
+  );
+  if (!inputs) throw new Error(`Merchant ${subject.merchantId} does not exist`);
+  if (subject.amountMinor > Number(inputs.amount_limit)) return { blocked: true, rule: 'amount_limit', riskLevel };
+  if (inputs.blocklisted) return { blocked: true, rule: 'blocklist', riskLevel };
+  if (Number(inputs.recent) >= policy.velocityLimit) return { blocked: true, rule: 'velocity', riskLevel };
   if (riskLevel === 'highest') return { blocked: true, rule: 'highest_risk_level', riskLevel };
   return { blocked: false, riskLevel };
 }

@@ -14,9 +14,4 @@ export class PaymentRepository {
   async listForMerchant(merchantId: string, limit: number, startingAfter?: PaymentRecord): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
     return listNewestFirst(this.em, PaymentEntity, { merchantId }, limit, startingAfter);
   }
-
-  /** Payments from one source for one merchant since a moment: the velocity signal. */
-  async countRecentBySource(merchantId: string, source: string, since: Date, excludeId: string): Promise<number> {
-    return this.em.count(PaymentEntity, { merchantId, source, createdAt: { $gte: since }, id: { $ne: excludeId } });
-  }
 }

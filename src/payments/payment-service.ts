@@ -10,7 +10,7 @@ import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { PAYMENT_FAILURES, isPaymentFailureType } from '../shared/failure-types';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../temporal/search-attributes';
-import { cancelPaymentUpdate, capturePaymentUpdate, waitForDecisionUpdate } from '../../workflows/payment-workflow';
+import { cancelPaymentUpdate, capturePaymentUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-entity';
 import { PaymentRepository } from './payment-repository';
 import { insertPaymentIfAbsent } from './payment-writes';
@@ -20,7 +20,7 @@ import {
   initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentWorkflowInput,
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
-import { executeUpdateWithin } from '../temporal/wait-for-update';
+import type { PaymentDecisionWaiter } from './payment-decisions';
 import { isWorkflowGone, temporalUnavailable, updateFailureType } from './temporal-errors';
 
 export interface PaymentServiceDeps {
@@ -31,8 +31,12 @@ export interface PaymentServiceDeps {
   syncWaitMs: number;
   authorizationTtlMs: number;
   defaultFees: FeeSchedule;
+  decisions: PaymentDecisionWaiter;
   logger: Logger;
 }
+
+// A lost notification costs at most this long: the row is re-read after each wake-up.
+const DECISION_POLL_MS = 1_000;
 
 export interface IdempotencyContext {
   key: string;
@@ -110,10 +114,19 @@ export class PaymentService {
       throw temporalUnavailable(error) ?? error;
     }
     await insertPaymentIfAbsent(sqlFor(em), paymentRecordFromState(initialPaymentState(input), new Date()));
+    return this.awaitDecision(merchant, paymentId);
+  }
 
-    const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForDecisionUpdate, this.deps.syncWaitMs);
-    if (decided) return { httpStatus: decided.status === 'processing' ? 202 : 201, payment: renderPayment(paymentRecordFromState(decided, new Date())) };
-    return this.outcomeFromRecord(merchant, paymentId);
+  /** Answers once the workflow has recorded its decision (201), or with `processing` when the wait runs out (202). */
+  private async awaitDecision(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
+    const deadline = Date.now() + this.deps.syncWaitMs;
+    for (;;) {
+      // Listen before reading, so a decision recorded between the two still wakes us.
+      const woken = this.deps.decisions.wait(paymentId, Math.max(0, Math.min(DECISION_POLL_MS, deadline - Date.now())));
+      const outcome = await this.outcomeFromRecord(merchant, paymentId);
+      if (outcome.httpStatus === 201 || Date.now() >= deadline) return outcome;
+      await woken;
+    }
   }
 
   async get(merchant: Merchant, id: string): Promise<PaymentJson> {

@@ -12,6 +12,8 @@ export interface PaymentWorkerOptions {
   /** Another workflows entry point (the benchmark adds its empty workflow to ours). */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Payment workflows are short; the cache need only hold those in flight, not the heap-sized default (thousands). */
+  maxCachedWorkflows?: number;
 }
 
 // A folder, not a resolved file: under tsx and vitest the .ts sources are bundled directly.
@@ -26,5 +28,6 @@ export async function createPaymentWorker(options: PaymentWorkerOptions): Promis
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
   });
 }

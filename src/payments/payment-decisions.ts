@@ -1,0 +1,65 @@
+import { Client } from 'pg';
+import type { Logger } from '../logger';
+import type { Sql } from '../db/sql';
+
+/** The channel the transaction that records a payment's outcome notifies on, with the payment id as payload. */
+export const PAYMENT_DECIDED_CHANNEL = 'payment_decided';
+
+/** Queued in the recording transaction: PostgreSQL delivers it at commit, so a listener never hears of an unstored decision. */
+export async function notifyPaymentDecided(sql: Sql, paymentId: string): Promise<void> {
+  await sql.query(`select pg_notify('${PAYMENT_DECIDED_CHANNEL}', ?)`, [paymentId]);
+}
+
+/** Waits for a payment's decision to be recorded. */
+export interface PaymentDecisionWaiter {
+  /** Resolves when the decision of `paymentId` is recorded, or after `ms`, whichever comes first. */
+  wait(paymentId: string, ms: number): Promise<void>;
+}
+
+/**
+ * Listens for recorded payment decisions on one connection, so the API can answer the moment a
+ * payment is decided without asking Temporal (an update per payment measured +7 ms of server CPU).
+ * Callers re-read the row after each wake-up, so a lost notification only costs one poll interval.
+ */
+export class PaymentDecisionListener implements PaymentDecisionWaiter {
+  private client?: Client;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private stopped = false;
+
+  constructor(private readonly options: { url: string; logger: Logger }) {}
+
+  async start(): Promise<void> {
+    const client = new Client({ connectionString: this.options.url });
+    client.on('notification', (message) => {
+      for (const wake of this.waiters.get(message.payload ?? '') ?? []) wake();
+    });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'payment decision listener lost its connection; reconnecting');
+      this.client = undefined;
+      if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 1_000);
+    });
+    await client.connect();
+    await client.query(`listen ${PAYMENT_DECIDED_CHANNEL}`);
+    this.client = client;
+  }
+
+  wait(paymentId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(paymentId) ?? new Set();
+      this.waiters.set(paymentId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(paymentId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}
