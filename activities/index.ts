@@ -3,8 +3,9 @@ import { createFraudActivities, type FraudActivityDeps } from './fraud-activitie
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentRecordActivities(deps),
     ...createRefundActivities(deps),
     ...createDisputeActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

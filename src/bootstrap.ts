@@ -54,6 +54,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
   const services = createApiServices(config, orm, temporal, logger);
   const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
   await services.decisions.start();
+  await services.dispatcher.start();
   // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve, reject) => {
@@ -65,6 +66,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
     async stop() {
       await services.network.stop();
       await services.decisions.stop();
+      await services.dispatcher.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open.

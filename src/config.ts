@@ -31,6 +31,8 @@ export interface AppConfig {
   fees: { percentBps: number; fixedMinor: number };
   fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
   disputes: { feeMinor: number; evidenceWindowMs: number };
+  /** How long a merchant's webhook endpoint has to answer. */
+  webhooks: { timeoutMs: number };
   /**
    * The sandbox gateway: its delay between recording an operation and answering (reliability
    * tests widen the crash window with it), the secret it signs its network events with (random
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),
       velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
     },
+    webhooks: { timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '12s') },
     disputes: { feeMinor: integer(env, 'DISPUTE_FEE_MINOR', 1500), evidenceWindowMs: duration(env, 'DISPUTE_EVIDENCE_WINDOW', '7d') },
     sandbox: {
       responseDelayMs: duration(env, 'SANDBOX_RESPONSE_DELAY', '0ms'),

@@ -13,6 +13,8 @@ import { DisputeService } from './disputes/dispute-service';
 import { GatewayEventService } from './gateways/gateway-event-service';
 import { SandboxNetwork } from './gateways/sandbox-network';
 import { randomBase62 } from './shared/ids';
+import { WebhookService } from './webhooks/webhook-service';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -40,10 +42,12 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions };
+  const webhooks = new WebhookService({ orm, temporal, taskQueue: config.temporal.taskQueue });
+  const dispatcher = new WebhookDispatcher({ orm, temporal, taskQueue: config.temporal.taskQueue, databaseUrl: config.database.url as string, logger });
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher };
 }
 
 /** The activities a worker registers, with their real dependencies. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM): Activities {
-  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud });
+  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs });
 }

@@ -16,6 +16,8 @@ import { testHelperRoutes } from '../disputes/test-helper-routes';
 import type { GatewayEventService } from '../gateways/gateway-event-service';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
 import type { SandboxNetwork } from '../gateways/sandbox-network';
+import type { WebhookService } from '../webhooks/webhook-service';
+import { webhookRoutes } from '../webhooks/webhook-routes';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
@@ -33,6 +35,7 @@ export interface AppDeps {
   disputes: DisputeService;
   gatewayEvents: GatewayEventService;
   network: SandboxNetwork;
+  webhooks: WebhookService;
   adminApiKey?: string;
   logger: Logger;
   bodyLimit?: string;
@@ -41,7 +44,7 @@ export interface AppDeps {
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
   return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
-    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents),
+    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks),
     ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }
 

@@ -8,6 +8,7 @@ import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-entitie
 import { BlocklistEntryEntity } from '../fraud/blocklist-entity';
 import { RefundEntity } from '../refunds/refund-entity';
 import { DisputeEntity } from '../disputes/dispute-entity';
+import { WebhookAttemptEntity, WebhookEndpointEntity } from '../webhooks/webhook-entities';
 import { migrations } from './migrations';
 
 export type Orm = MikroORM;
@@ -21,7 +22,7 @@ export interface DatabaseOptions {
 function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Options {
   return {
     clientUrl: url,
-    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity, DisputeEntity],
+    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity, DisputeEntity, WebhookEndpointEntity, WebhookAttemptEntity],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
     forceUtcTimezone: true,

@@ -18,4 +18,8 @@ export async function recordEvent(sql: Sql, event: EventInput): Promise<void> {
      values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing`,
     [newId('evt'), event.merchantId, event.type, event.idempotencyKey, event.objectType, event.objectId, JSON.stringify({ object: event.object })],
   );
+  // Delivered at commit: the webhook dispatcher wakes at once instead of at its next sweep.
+  await sql.query(`select pg_notify('${EVENT_RECORDED_CHANNEL}', '')`);
 }
+
+export const EVENT_RECORDED_CHANNEL = 'event_recorded';

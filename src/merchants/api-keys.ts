@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from '../shared/ids';
 
 export const TEST_KEY_PREFIX = 'sk_test_';
+export const LIVE_KEY_PREFIX = 'sk_live_';
 
 /** A new secret API key; only its hash is ever stored. */
 export function generateApiKey(prefix = TEST_KEY_PREFIX): string {

@@ -8,6 +8,7 @@ const createMerchantBody = z.strictObject({
   fee_percent_bps: z.number().int().min(0).max(10_000).optional().describe('Processing fee percentage in basis points (290 = 2.9%).'),
   fee_fixed_minor: z.number().int().min(0).max(100_000).optional().describe('Fixed processing fee per capture, in minor units.'),
   max_payment_amount_minor: z.number().int().positive().max(99_999_999_999).optional().describe('Fraud rule: the largest single payment, in minor units.'),
+  livemode: z.boolean().default(false).describe('Live mode: sk_live_ keys, https-only public webhook endpoints, no test helpers.'),
 });
 
 const createdMerchantSchema = z.object({
@@ -24,7 +25,7 @@ export function merchantRoutes(merchants: MerchantService): ApiRoute[] {
       responses: { 201: { description: 'The merchant and its secret key.', schema: createdMerchantSchema }, ...errorResponses },
       async handle({ body }) {
         const { merchant, apiKey } = await merchants.create({
-          name: body.name, feePercentBps: body.fee_percent_bps, feeFixedMinor: body.fee_fixed_minor, maxPaymentAmountMinor: body.max_payment_amount_minor,
+          name: body.name, livemode: body.livemode, feePercentBps: body.fee_percent_bps, feeFixedMinor: body.fee_fixed_minor, maxPaymentAmountMinor: body.max_payment_amount_minor,
         });
         return {
           status: 201,

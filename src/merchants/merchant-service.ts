@@ -1,10 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { newId } from '../shared/ids';
-import { generateApiKey, hashApiKey } from './api-keys';
+import { generateApiKey, hashApiKey, LIVE_KEY_PREFIX, TEST_KEY_PREFIX } from './api-keys';
 import { ApiKeyEntity, MerchantEntity, type Merchant } from './merchant-entities';
 
 export interface CreateMerchantInput {
   name: string;
+  livemode?: boolean;
   feePercentBps?: number;
   feeFixedMinor?: number;
   maxPaymentAmountMinor?: number;
@@ -24,11 +25,11 @@ export class MerchantService {
 
   constructor(private readonly orm: MikroORM) {}
 
-  /** Creates a test-mode merchant and its first secret key. */
+  /** Creates a merchant (test mode unless asked) and its first secret key. */
   async create(input: CreateMerchantInput): Promise<CreatedMerchant> {
-    const apiKey = generateApiKey();
+    const apiKey = generateApiKey(input.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
     const merchant: Merchant = {
-      id: newId('mer'), name: input.name, livemode: false, createdAt: new Date(),
+      id: newId('mer'), name: input.name, livemode: input.livemode ?? false, createdAt: new Date(),
       feePercentBps: input.feePercentBps ?? null, feeFixedMinor: input.feeFixedMinor ?? null,
       maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null,
     };

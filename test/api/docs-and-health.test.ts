@@ -21,7 +21,7 @@ describe('operations endpoints', () => {
     const { findFreePort } = await import('../../src/infra/temporal-dev-server');
     // Nothing listens on a fresh free port.
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await findFreePort()}` }) });
-    const app = createApp({ orm: stack.orm, temporal: deadTemporal, merchants: {} as never, payments: {} as never, refunds: {} as never, disputes: {} as never, gatewayEvents: {} as never, network: {} as never, logger: createLogger('silent') });
+    const app = createApp({ orm: stack.orm, temporal: deadTemporal, merchants: {} as never, payments: {} as never, refunds: {} as never, disputes: {} as never, gatewayEvents: {} as never, network: {} as never, webhooks: {} as never, logger: createLogger('silent') });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {

@@ -61,6 +61,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const services = createApiServices(config, orm, client, logger);
   const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey, logger });
   await services.decisions.start();
+  await services.dispatcher.start();
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -108,6 +109,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async close() {
       await services.network.stop();
       await services.decisions.stop();
+      await services.dispatcher.stop();
       await stack.stopWorker();
       await connection?.close();
       await new Promise((resolve) => server.close(resolve));

@@ -1,0 +1,151 @@
+import type { Orm } from '../src/db/orm';
+import { sqlFor } from '../src/db/sql';
+import { newId } from '../src/shared/ids';
+import { assertPublicHost } from '../src/webhooks/url-policy';
+import { signWebhook } from '../src/webhooks/webhook-signature';
+
+export interface WebhookActivityDeps {
+  orm: Orm;
+  fetchImpl?: typeof fetch;
+  /** How long a merchant's endpoint has to answer. */
+  webhookTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface DeliverWebhookInput {
+  eventId: string;
+  endpointId: string;
+  attempt: number;
+}
+
+export type DeliveryOutcome =
+  | { result: 'succeeded'; statusCode: number }
+  | { result: 'failed'; statusCode: number | null; retryAfterMs: number | null }
+  | { result: 'gone' }
+  | { result: 'endpoint_unavailable' };
+
+const EXCERPT_BYTES = 1024;
+const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+
+interface Target {
+  url: string;
+  status: string;
+  secret: string;
+  previous_secret: string | null;
+  // Raw queries through the ORM return timestamps as strings.
+  previous_secret_expires_at: string | null;
+  livemode: boolean;
+  type: string;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads at most `limit` bytes of a body, so a huge or endless answer cannot exhaust the worker. */
+async function excerpt(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds, capped at a day. */
+function retryAfterMs(header: string | null, now: Date): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now.getTime();
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : null;
+}
+
+export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeoutMs = 12_000, now = () => new Date() }: WebhookActivityDeps) {
+  return {
+    /**
+     * One delivery attempt of an event to an endpoint, signed per Standard Webhooks with a
+     * `webhook-id` that stays the same on every retry. Every attempt is recorded; HTTP outcomes are
+     * returned, never thrown, so only our own faults (the database) make Temporal retry.
+     */
+    async deliverWebhook({ eventId, endpointId, attempt }: DeliverWebhookInput): Promise<DeliveryOutcome> {
+      const sql = sqlFor(orm.em.fork());
+      const [target] = await sql.query<Target>(
+        `select w.url, w.status, w.secret, w.previous_secret, w.previous_secret_expires_at, m.livemode, e.type, e.created_at, e.data
+           from webhook_endpoints w join merchants m on m.id = w.merchant_id join events e on e.id = ? and e.merchant_id = w.merchant_id
+          where w.id = ? and w.deleted_at is null`, [eventId, endpointId]);
+      if (!target || target.status !== 'enabled') return { result: 'endpoint_unavailable' };
+
+      const sentAt = now();
+      const timestamp = Math.floor(sentAt.getTime() / 1000);
+      const body = JSON.stringify({ id: eventId, type: target.type, created_at: new Date(target.created_at).toISOString().replace(/\.\d{3}Z$/, 'Z'), data: target.data });
+      const secrets = [target.secret];
+      if (target.previous_secret && target.previous_secret_expires_at && new Date(target.previous_secret_expires_at) > sentAt) secrets.push(target.previous_secret);
+
+      const started = performance.now();
+      let statusCode: number | null = null;
+      let responseExcerpt: string | null = null;
+      let error: string | null = null;
+      let retryAfter: number | null = null;
+      try {
+        // Live endpoints are checked again at each delivery: DNS may have been pointed inside since the URL was accepted.
+        if (target.livemode) await assertPublicHost(new URL(target.url).hostname);
+        const response = await fetchImpl(target.url, {
+          method: 'POST',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(webhookTimeoutMs),
+          headers: {
+            'content-type': 'application/json', 'user-agent': 'Ledgerflow-Webhooks/1.0',
+            'webhook-id': eventId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secrets, eventId, timestamp, body),
+          },
+          body,
+        });
+        statusCode = response.status;
+        responseExcerpt = await excerpt(response);
+        retryAfter = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after'), sentAt) : null;
+      } catch (failure) {
+        error = (failure as Error).name === 'TimeoutError' ? `no answer within ${webhookTimeoutMs} ms` : (failure as Error).message.slice(0, 300);
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      await sql.query(
+        `insert into webhook_attempts (id, endpoint_id, event_id, webhook_id, attempt, url, status_code, latency_ms, response_excerpt, error, succeeded)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [newId('wa'), endpointId, eventId, eventId, attempt, target.url, statusCode, latencyMs, responseExcerpt, error, succeeded]);
+      if (succeeded) {
+        await sql.query(`update webhook_endpoints set failing_since = null where id = ?`, [endpointId]);
+        return { result: 'succeeded', statusCode: statusCode as number };
+      }
+      if (statusCode === 410) {
+        await sql.query(`update webhook_endpoints set status = 'disabled', disabled_reason = 'The endpoint answered 410 Gone', updated_at = now() where id = ?`, [endpointId]);
+        return { result: 'gone' };
+      }
+      await sql.query(`update webhook_endpoints set failing_since = coalesce(failing_since, ?) where id = ?`, [sentAt, endpointId]);
+      return { result: 'failed', statusCode, retryAfterMs: retryAfter };
+    },
+
+    /**
+     * After the last retry of a schedule that spans about three days: an endpoint with no successful
+     * delivery since that schedule began is disabled, and the merchant gets a notice.
+     */
+    async disableEndpointIfFailingSince({ endpointId, since }: { endpointId: string; since: string }): Promise<{ disabled: boolean }> {
+      const sql = sqlFor(orm.em.fork());
+      const disabled = await sql.query<{ merchant_id: string; url: string }>(
+        `update webhook_endpoints set status = 'disabled', updated_at = now(), disabled_reason = 'Every delivery failed for about three days'
+          where id = ? and status = 'enabled'
+            and not exists (select 1 from webhook_attempts a where a.endpoint_id = webhook_endpoints.id and a.succeeded and a.created_at >= ?)
+          returning merchant_id, url`,
+        [endpointId, new Date(since)]);
+      if (disabled.length === 0) return { disabled: false };
+      await sql.query(`update merchants set webhook_notice = ? where id = ?`,
+        [`Webhook endpoint ${endpointId} (${disabled[0].url}) was disabled on ${now().toISOString()}: no delivery succeeded since ${since}.`, disabled[0].merchant_id]);
+      return { disabled: true };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/** Every event type a merchant can subscribe to. Pure: workflows may import it. */
+export const EVENT_TYPES = [
+  'payment.requires_capture', 'payment.succeeded', 'payment.failed', 'payment.canceled',
+  'refund.succeeded', 'refund.failed',
+  'dispute.created', 'dispute.updated', 'dispute.closed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * When to try again after each failed attempt: about three days in all, as the large processors
+ * do. Attempt 1 is immediate; the workflow adds ±10 % jitter so endpoints that failed together do
+ * not all come back at once.
+ */
+export const RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 14 * 3600_000, 20 * 3600_000, 24 * 3600_000];
+
+export function webhookDeliveryWorkflowId(eventId: string, endpointId: string, redelivery?: string): string {
+  return `webhook-${eventId}-${endpointId}${redelivery ? `-${redelivery}` : ''}`;
+}

@@ -1,0 +1,62 @@
+import { defineQuery, proxyActivities, setCurrentDetails, setHandler, sleep, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { RETRY_DELAYS_MS } from '../src/webhooks/event-types';
+
+export interface WebhookDeliveryInput {
+  eventId: string;
+  endpointId: string;
+  merchantId: string;
+  eventType: string;
+}
+
+export interface WebhookDeliveryState {
+  status: 'delivering' | 'delivered' | 'gone' | 'endpoint_unavailable' | 'exhausted';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+}
+
+/** Where the delivery stands: attempts so far and when the next one is due. */
+export const getDeliveryStateQuery = defineQuery<WebhookDeliveryState>('getDeliveryState');
+
+const options: ActivityOptions = {
+  // The endpoint's own timeout is 12 s; this covers it and the bookkeeping. Retries are for our faults only.
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+};
+const activities = proxyActivities<Activities>(options);
+
+/** ±10 %: workflow randomness is deterministic on replay. */
+const withJitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
+
+/** One event to one endpoint: attempts on a schedule of about three days, honouring Retry-After; it never holds up the payment that raised the event. */
+export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<WebhookDeliveryState> {
+  const state: WebhookDeliveryState = { status: 'delivering', attempts: 0, nextAttemptAt: null, lastStatusCode: null };
+  setHandler(getDeliveryStateQuery, () => state);
+  const startedAt = new Date().toISOString();
+  for (let attempt = 1; attempt <= RETRY_DELAYS_MS.length + 1; attempt++) {
+    state.attempts = attempt;
+    const outcome = await activities.deliverWebhook.executeWithOptions(
+      { ...options, summary: `deliver ${input.eventType} (attempt ${attempt})` }, [{ eventId: input.eventId, endpointId: input.endpointId, attempt }]);
+    if (outcome.result === 'succeeded') {
+      Object.assign(state, { status: 'delivered', nextAttemptAt: null, lastStatusCode: outcome.statusCode });
+      setCurrentDetails(`delivered on attempt ${attempt}`);
+      return state;
+    }
+    if (outcome.result === 'gone' || outcome.result === 'endpoint_unavailable') {
+      Object.assign(state, { status: outcome.result, nextAttemptAt: null });
+      setCurrentDetails(outcome.result === 'gone' ? 'the endpoint answered 410 Gone and was disabled' : 'the endpoint is disabled or deleted');
+      return state;
+    }
+    state.lastStatusCode = outcome.statusCode;
+    if (attempt > RETRY_DELAYS_MS.length) break;
+    const delay = Math.max(withJitter(RETRY_DELAYS_MS[attempt - 1]), outcome.retryAfterMs ?? 0);
+    state.nextAttemptAt = new Date(Date.now() + delay).toISOString();
+    setCurrentDetails(`attempt ${attempt} failed (${outcome.statusCode ?? 'no answer'}); next attempt at ${state.nextAttemptAt}`);
+    await sleep(delay);
+  }
+  await activities.disableEndpointIfFailingSince({ endpointId: input.endpointId, since: startedAt });
+  Object.assign(state, { status: 'exhausted', nextAttemptAt: null });
+  setCurrentDetails(`gave up after ${state.attempts} attempts`);
+  return state;
+}
