@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { startTestStack, type TestStack } from '../support/test-stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * Records the payment histories the replay test checks new code against. Runs only with
@@ -35,12 +36,25 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
         return `dispute-${body.id}`;
       },
     };
+    const receiver = await startWebhookReceiver({ '/once-failing': (count) => ({ status: count === 1 ? 500 : 200 }) });
+    scenarios['webhook-delivered-after-retry'] = async () => {
+      const hooked = await stack.createMerchant('Replay recordings: webhooks');
+      await stack.request('POST', '/v1/webhook_endpoints', { apiKey: hooked.apiKey, body: { url: receiver.url('/once-failing'), enabled_events: ['payment.succeeded'] } });
+      await stack.request('POST', '/v1/payments', { apiKey: hooked.apiKey, body: { amount: 5, currency: 'USD', source: 'tok_visa' } });
+      const ids: string[] = [];
+      while (ids.length === 0) {
+        for await (const wf of stack.client.workflow.list({ query: `MerchantId = '${hooked.id}' AND WorkflowType = 'webhookDeliveryWorkflow'` })) ids.push(wf.workflowId);
+        if (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return ids[0];
+    };
     fs.mkdirSync(HISTORIES, { recursive: true });
     for (const [name, run] of Object.entries(scenarios)) {
       const handle = stack.client.workflow.getHandle(await run());
       await handle.result();
       fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
     }
+    await receiver.close();
     expect(fs.existsSync(path.join(HISTORIES, 'dispute-accepted.json'))).toBe(true);
   });
   afterAll(async () => stack?.close());

@@ -14,7 +14,7 @@ describe('recorded payment, refund and dispute histories replay with the current
     expect(files).toEqual(expect.arrayContaining([
       'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
       'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
-      'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json',
+      'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json', 'webhook-delivered-after-retry.json',
     ]));
   });
 

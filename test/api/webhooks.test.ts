@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { eventually, startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
+
+let stack: TestStack;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { WEBHOOK_TIMEOUT: '2s' } });
+  receiver = await startWebhookReceiver({ '/hang': () => 'hang' });
+});
+afterAll(async () => {
+  await receiver?.close();
+  await stack?.close();
+});
+
+const createEndpoint = (apiKey: string, body: Record<string, unknown>) => stack.request('POST', '/v1/webhook_endpoints', { apiKey, body });
+const pay = (apiKey: string) => stack.request('POST', '/v1/payments', { apiKey, body: { amount: 12, currency: 'USD', source: 'tok_visa' } });
+const deliveriesTo = (path: string, webhookId?: string) => receiver.received(path).filter((r) => !webhookId || r.headers['webhook-id'] === webhookId);
+
+describe('webhook endpoints', () => {
+  it('when an endpoint is created, then its secret is shown once, and a payment event arrives signed so standardwebhooks verifies it', async () => {
+    const merchant = await stack.createMerchant();
+    const created = await createEndpoint(merchant.apiKey, { url: receiver.url('/shop'), enabled_events: ['payment.succeeded'], description: 'orders' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ object: 'webhook_endpoint', status: 'enabled', enabled_events: ['payment.succeeded'], secret: expect.stringMatching(/^whsec_/) });
+    const fetched = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}`, { apiKey: merchant.apiKey });
+    expect(fetched.body.secret).toBeUndefined();
+
+    const payment = (await pay(merchant.apiKey)).body;
+    const [delivery] = await eventually(async () => {
+      const found = deliveriesTo('/shop').filter((r) => r.body.includes(payment.id));
+      return found.length ? found : undefined;
+    }, 20_000, 100);
+    const event = new Webhook(created.body.secret).verify(delivery.body, delivery.headers) as { id: string; type: string; data: { object: { id: string; status: string } } };
+    expect(event).toMatchObject({ type: 'payment.succeeded', data: { object: { id: payment.id, status: 'succeeded' } } });
+    expect(delivery.headers['webhook-id']).toBe(event.id);
+    expect(() => new Webhook('whsec_' + Buffer.from('not the secret, 24 bytes!').toString('base64')).verify(delivery.body, delivery.headers)).toThrow();
+
+    const stored = await stack.request('GET', `/v1/events/${event.id}`, { apiKey: merchant.apiKey });
+    expect(stored.body).toMatchObject({ id: event.id, type: 'payment.succeeded' });
+    const listed = await stack.request('GET', '/v1/events?type=payment.succeeded', { apiKey: merchant.apiKey });
+    expect(listed.body.data.map((e: { id: string }) => e.id)).toContain(event.id);
+    const attempts = await eventually(async () => {
+      const page = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}/deliveries`, { apiKey: merchant.apiKey });
+      return page.body.data.length ? page.body.data : undefined;
+    }, 10_000, 100);
+    expect(attempts[0]).toMatchObject({ event_id: event.id, webhook_id: event.id, status_code: 200, succeeded: true, attempt: 1 });
+  });
+
+  it('when an event is redelivered, then the receiver gets it again with the same webhook-id', async () => {
+    const merchant = await stack.createMerchant();
+    const endpoint = (await createEndpoint(merchant.apiKey, { url: receiver.url('/redeliver'), enabled_events: ['*'] })).body;
+    const payment = (await pay(merchant.apiKey)).body;
+    const first = await eventually(async () => deliveriesTo('/redeliver').find((r) => r.body.includes(payment.id)), 20_000, 100);
+    const eventId = first.headers['webhook-id'];
+    const response = await stack.request('POST', `/v1/events/${eventId}/redeliver`, { apiKey: merchant.apiKey, body: { endpoint: endpoint.id } });
+    expect(response.status).toBe(202);
+    await eventually(async () => (deliveriesTo('/redeliver', eventId).length === 2 ? true : undefined), 20_000, 100);
+    const both = deliveriesTo('/redeliver', eventId);
+    expect(both.map((r) => JSON.parse(r.body).id)).toEqual([eventId, eventId]);
+  });
+
+  it('when the secret is rotated, then deliveries carry two signatures and both the old and the new secret verify them', async () => {
+    const merchant = await stack.createMerchant();
+    const created = (await createEndpoint(merchant.apiKey, { url: receiver.url('/rotate'), enabled_events: ['payment.succeeded'] })).body;
+    const rotated = (await stack.request('POST', `/v1/webhook_endpoints/${created.id}/rotate_secret`, { apiKey: merchant.apiKey })).body;
+    expect(rotated.secret).not.toBe(created.secret);
+    const payment = (await pay(merchant.apiKey)).body;
+    const delivery = await eventually(async () => deliveriesTo('/rotate').find((r) => r.body.includes(payment.id)), 20_000, 100);
+    expect(delivery.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(new Webhook(rotated.secret).verify(delivery.body, delivery.headers)).toBeTruthy();
+    expect(new Webhook(created.secret).verify(delivery.body, delivery.headers)).toBeTruthy();
+  });
+
+  it("when a merchant's endpoint hangs, then its payments are answered without waiting for the webhook", async () => {
+    const merchant = await stack.createMerchant();
+    await createEndpoint(merchant.apiKey, { url: receiver.url('/hang'), enabled_events: ['*'] });
+    const payment = await pay(merchant.apiKey);
+    expect(payment.status).toBe(201);
+    expect(payment.body.status).toBe('succeeded');
+    // The endpoint has been called and has not answered, yet the payment was decided and answered.
+    await eventually(async () => (deliveriesTo('/hang').some((r) => r.body.includes(payment.body.id)) ? true : undefined), 20_000, 100);
+    const stillOpen = await stack.client.workflow.getHandle(`payment-${payment.body.id}`).describe();
+    expect(stillOpen.status.name).toBe('COMPLETED');
+  });
+
+  it.each([
+    [{ url: 'not a url', enabled_events: ['*'] }, 'url'],
+    [{ url: 'ftp://example.com/hook', enabled_events: ['*'] }, 'url'],
+    [{ url: 'https://example.com/hook', enabled_events: ['payment.exploded'] }, 'enabled_events[0]'],
+    [{ url: 'https://example.com/hook', enabled_events: [] }, 'enabled_events'],
+    [{ enabled_events: ['*'] }, 'url'],
+  ])('when the endpoint is %j, then 400 names %s', async (body, param) => {
+    const merchant = await stack.createMerchant();
+    const response = await createEndpoint(merchant.apiKey, body);
+    expect(response.status).toBe(400);
+    expect(response.body.param).toBe(param);
+  });
+
+  it('when a live-mode merchant points an endpoint at a loopback, private or link-local address, then it is refused; test mode allows localhost', async () => {
+    const live = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Live shop', livemode: true } });
+    expect(live.body.api_key).toMatch(/^sk_live_/);
+    for (const url of ['https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://192.168.0.10/hook', 'https://169.254.169.254/latest', 'https://[::1]/hook', 'http://example.com/hook']) {
+      const response = await createEndpoint(live.body.api_key, { url, enabled_events: ['*'] });
+      expect(response.status, url).toBe(400);
+      expect(response.body).toMatchObject({ code: 'url_invalid', param: 'url' });
+    }
+    const test = await stack.createMerchant();
+    expect((await createEndpoint(test.apiKey, { url: 'http://localhost:9/hook', enabled_events: ['*'] })).status).toBe(201);
+  });
+
+  it('when endpoints are updated, disabled, deleted or touched by another merchant, then each answers accordingly', async () => {
+    const merchant = await stack.createMerchant();
+    const other = await stack.createMerchant();
+    const endpoint = (await createEndpoint(merchant.apiKey, { url: receiver.url('/manage'), enabled_events: ['*'] })).body;
+    const updated = await stack.request('PATCH', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey, body: { enabled_events: ['refund.succeeded'], disabled: true } });
+    expect(updated.body).toMatchObject({ enabled_events: ['refund.succeeded'], status: 'disabled' });
+    expect((await stack.request('GET', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: other.apiKey })).status).toBe(404);
+    expect((await stack.request('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: other.apiKey })).status).toBe(404);
+    const deleted = await stack.request('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey });
+    expect(deleted.body).toEqual({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
+    expect((await stack.request('GET', '/v1/webhook_endpoints', { apiKey: merchant.apiKey })).body.data).toEqual([]);
+  });
+});
