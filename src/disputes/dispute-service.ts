@@ -6,7 +6,7 @@ import { listNewestFirst } from '../db/pagination';
 import type { Merchant } from '../merchants/merchant-entities';
 import { readPaymentBalance } from '../payments/payment-balance';
 import { PaymentEntity } from '../payments/payment-entity';
-import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../payments/temporal-errors';
+import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
 import { ApiError } from '../shared/api-error';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, DisputeIdKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';

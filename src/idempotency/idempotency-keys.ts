@@ -3,6 +3,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { IdempotencyKeyEntity } from '../payments/payment-entity';
 import { ApiError } from '../shared/api-error';
 
+/** The Idempotency-Key of a request, with what it was sent to. */
+export interface IdempotencyContext {
+  key: string;
+  method: string;
+  path: string;
+}
+
 export interface IdempotencyClaim {
   merchantId: string;
   key: string;

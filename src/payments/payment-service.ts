@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Logger } from '../logger';
 import type { GatewayRegistry } from '../gateways/payment-gateway';
-import { claimIdempotencyKey } from '../idempotency/idempotency-keys';
+import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
@@ -21,7 +21,7 @@ import {
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
 import type { PaymentDecisionWaiter } from './payment-decisions';
-import { isWorkflowGone, temporalUnavailable, updateFailureType } from './temporal-errors';
+import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
 
 export interface PaymentServiceDeps {
   orm: MikroORM;
@@ -37,12 +37,6 @@ export interface PaymentServiceDeps {
 
 // A lost notification costs at most this long: the row is re-read after each wake-up.
 const DECISION_POLL_MS = 1_000;
-
-export interface IdempotencyContext {
-  key: string;
-  method: string;
-  path: string;
-}
 
 export interface PaymentOutcome {
   /** 201 once the workflow decided; 202 while it is still processing. */
@@ -89,9 +83,8 @@ export class PaymentService {
       },
     };
 
-    let handle: WorkflowHandle;
     try {
-      handle = await this.deps.temporal.workflow.start('paymentWorkflow', {
+      await this.deps.temporal.workflow.start('paymentWorkflow', {
         workflowId: paymentWorkflowId(paymentId),
         taskQueue: this.deps.taskQueue,
         args: [input],

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { isWorkflowGone, temporalUnavailable } from '../payments/temporal-errors';
+import { isWorkflowGone, temporalUnavailable } from './temporal-errors';
 
 /**
  * Runs an update that waits for a workflow's decision, giving up after `waitMs`. Undefined means

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { listNewestFirst } from '../db/pagination';
 import { EventEntity, type EventRecord } from '../events/event-entity';
 import type { Merchant } from '../merchants/merchant-entities';
-import { temporalUnavailable } from '../payments/temporal-errors';
+import { temporalUnavailable } from '../temporal/temporal-errors';
 import { ApiError } from '../shared/api-error';
 import { newId, randomBase62 } from '../shared/ids';
 import { validateEndpointUrl } from './url-policy';
