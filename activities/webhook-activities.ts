@@ -3,6 +3,7 @@ import { sqlFor } from '../src/db/sql';
 import { newId } from '../src/shared/ids';
 import { assertPublicHost } from '../src/webhooks/url-policy';
 import { signWebhook } from '../src/webhooks/webhook-signature';
+import { apiTimestamp } from '../src/shared/timestamps';
 
 export interface WebhookActivityDeps {
   orm: Orm;
@@ -84,7 +85,7 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
 
       const sentAt = now();
       const timestamp = Math.floor(sentAt.getTime() / 1000);
-      const body = JSON.stringify({ id: eventId, type: target.type, created_at: new Date(target.created_at).toISOString().replace(/\.\d{3}Z$/, 'Z'), data: target.data });
+      const body = JSON.stringify({ id: eventId, type: target.type, created_at: apiTimestamp(target.created_at), data: target.data });
       const secrets = [target.secret];
       if (target.previous_secret && target.previous_secret_expires_at && new Date(target.previous_secret_expires_at) > sentAt) secrets.push(target.previous_secret);
 

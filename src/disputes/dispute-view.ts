@@ -1,8 +1,9 @@
 import { minorToMajorNumber } from '../shared/money';
 import type { DisputeRecord } from './dispute-entity';
 import type { DisputeState } from './dispute-state';
+import { apiTimestampOrNull } from '../shared/timestamps';
 
-const iso = (date: Date | null | undefined) => (date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
+const iso = apiTimestampOrNull;
 
 export function disputeRecordFromState(state: DisputeState, updatedAt: Date): DisputeRecord {
   if (state.status === 'rejected' || state.status === 'opening') throw new Error(`A dispute that is ${state.status} has no record`);

@@ -1,6 +1,7 @@
 import { minorToMajorNumber } from '../shared/money';
 import type { PaymentRecord } from './payment-entity';
 import type { PaymentState } from './payment-state';
+import { apiTimestampOrNull } from '../shared/timestamps';
 
 /** A payment as the API shows it (seed 004's shape, with Stripe-like detail fields). */
 export interface PaymentJson {
@@ -27,8 +28,7 @@ export interface PaymentJson {
   authorization_expires_at: string | null;
 }
 
-const iso = (value: Date | string | null | undefined): string | null =>
-  value == null ? null : (typeof value === 'string' ? new Date(value) : value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = apiTimestampOrNull;
 
 /** The stored row for a workflow state, as the workflow's activities write it. */
 export function paymentRecordFromState(state: PaymentState, updatedAt: Date): PaymentRecord {

@@ -1,6 +1,7 @@
 import { minorToMajorNumber } from '../shared/money';
 import type { RefundRecord } from './refund-entity';
 import type { RefundState } from './refund-state';
+import { apiTimestamp } from '../shared/timestamps';
 
 /** A refund as the API shows it (seed 004's shape plus reason and failure details). */
 export interface RefundJson {
@@ -38,6 +39,6 @@ export function renderRefund(refund: RefundRecord): RefundJson {
     metadata: refund.metadata ?? {},
     failure_code: refund.failureCode ?? null,
     failure_message: refund.failureMessage ?? null,
-    created_at: refund.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    created_at: apiTimestamp(refund.createdAt),
   };
 }

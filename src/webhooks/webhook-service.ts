@@ -10,11 +10,12 @@ import { validateEndpointUrl } from './url-policy';
 import { startDelivery } from './webhook-dispatcher';
 import { WebhookAttemptEntity, WebhookEndpointEntity, type WebhookAttempt, type WebhookEndpoint } from './webhook-entities';
 import { newWebhookSecret } from './webhook-signature';
+import { apiTimestamp } from '../shared/timestamps';
 
 /** How long a rotated-out secret keeps signing beside the new one, so merchants can switch without losing events. */
 const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
-const iso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = apiTimestamp;
 
 export function renderEndpoint(endpoint: WebhookEndpoint, secret?: string) {
   return {
