@@ -49,6 +49,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
             { account: ledgerAccounts.merchantReserve(merchantId), merchantId, currency, amountMinor },
             ...(input.feeMinor > 0 ? [{ account: ledgerAccounts.disputeFeeRevenue(), currency, amountMinor: input.feeMinor }] : []),
           ],
+          balanceTransaction: { type: 'dispute', currency, amountMinor: -amountMinor, feeMinor: input.feeMinor },
         });
         await recordEvent(sqlFor(em), {
           merchantId, type: 'dispute.created', idempotencyKey: `dispute:${input.disputeId}:v1`,
@@ -79,6 +80,8 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
                 ? { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency, amountMinor }
                 : { account: ledgerAccounts.gatewayClearing(state.gateway), currency, amountMinor },
             ],
+            // Only a won dispute moves the available balance (the reserve comes back); a lost one settles the held funds.
+            ...(record.status === 'won' ? { balanceTransaction: { type: 'dispute_reversal' as const, currency, amountMinor, feeMinor: 0 } } : {}),
           });
         }
         await recordEvent(sqlFor(em), {

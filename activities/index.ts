@@ -1,11 +1,12 @@
 import { createDisputeActivities, type DisputeActivityDeps } from './dispute-activities';
 import { createFraudActivities, type FraudActivityDeps } from './fraud-activities';
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
+import { createLedgerActivities, type LedgerActivityDeps } from './ledger-activities';
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps),
     ...createDisputeActivities(deps),
     ...createWebhookActivities(deps),
+    ...createLedgerActivities(deps),
   };
 }
 

@@ -11,13 +11,15 @@ import { paymentRecordFromState, renderPayment } from '../src/payments/payment-v
 export interface PaymentRecordActivityDeps {
   orm: Orm;
   now?: () => Date;
+  /** Days a capture stays pending for merchants without a delay of their own. */
+  settlementDelayDays?: number;
 }
 
 export interface RecordPaymentOutcomeInput {
   state: PaymentState;
 }
 
-export function createPaymentRecordActivities({ orm, now = () => new Date() }: PaymentRecordActivityDeps) {
+export function createPaymentRecordActivities({ orm, now = () => new Date(), settlementDelayDays = 2 }: PaymentRecordActivityDeps) {
   return {
     /**
      * Writes a payment's new state, its `payment.<status>` event and, on capture, its ledger entry,
@@ -38,11 +40,15 @@ export function createPaymentRecordActivities({ orm, now = () => new Date() }: P
             postings: [
               { account: ledgerAccounts.gatewayClearing(state.gateway), currency: state.currency, amountMinor: -state.amountCapturedMinor },
               { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: state.amountCapturedMinor },
+              // The fee is withheld now and invoiced monthly, when it becomes platform revenue.
               ...(state.feeMinor !== 0 ? [
                 { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: -state.feeMinor },
-                { account: ledgerAccounts.feeRevenue(), currency: state.currency, amountMinor: state.feeMinor },
+                { account: ledgerAccounts.merchantFeesPayable(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: state.feeMinor },
               ] : []),
             ],
+            balanceTransaction: {
+              type: 'charge', currency: state.currency, amountMinor: state.amountCapturedMinor, feeMinor: state.feeMinor, defaultSettlementDelayDays: settlementDelayDays,
+            },
           });
         }
         await recordEvent(sql, {

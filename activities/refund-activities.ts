@@ -63,6 +63,7 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
               { account: ledgerAccounts.merchantAvailable(record.merchantId), merchantId: record.merchantId, currency: record.currency, amountMinor: -record.amountMinor },
               { account: ledgerAccounts.gatewayClearing(state.gateway), currency: record.currency, amountMinor: record.amountMinor },
             ],
+            balanceTransaction: { type: 'refund', currency: record.currency, amountMinor: -record.amountMinor, feeMinor: 0 },
           });
         }
         await recordEvent(sqlFor(em), {

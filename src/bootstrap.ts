@@ -6,7 +6,9 @@ import type { AppConfig } from './config';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { createApiServices, createWorkerActivities } from './services';
-import { connectTemporalWorker } from './temporal/connection';
+import { connectTemporalClient, connectTemporalWorker } from './temporal/connection';
+import { ensureSchedules } from './temporal/schedules';
+import { financeSchedules } from './finance-schedules';
 import { createPaymentWorker, type PaymentWorkerOptions } from './temporal/create-worker';
 
 /**
@@ -35,10 +37,22 @@ export function workerOptions(config: AppConfig & { temporal: { address: string 
   };
 }
 
-/** Starts a worker on the configured task queue; `stop()` drains it. */
-export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm): Promise<Stoppable> {
+/** Puts the finance schedules in place (unless FINANCE_SCHEDULES=off): idempotent, so every worker start may do it. */
+export async function keepFinanceSchedules(config: AppConfig & { temporal: { address: string } }, logger?: Logger): Promise<void> {
+  if (!config.ledger.schedules) return;
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    await ensureSchedules({ client, taskQueue: config.temporal.taskQueue, definitions: financeSchedules(config), logger });
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Starts a worker on the configured task queue, with the finance schedules in place; `stop()` drains it. */
+export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm, logger?: Logger): Promise<Stoppable> {
   const connection = await connectTemporalWorker(config.temporal);
   const worker = await createPaymentWorker(workerOptions(config, orm, connection));
+  await keepFinanceSchedules(config, logger);
   const running = worker.run();
   return {
     async stop() {

@@ -29,6 +29,12 @@ export interface AppConfig {
     authorizationTtlMs: number;
   };
   fees: { percentBps: number; fixedMinor: number };
+  /**
+   * Money movement: how many days a capture stays pending before it becomes available (merchants
+   * may have their own), how often settlement runs, and whether this worker keeps the finance
+   * Temporal Schedules (settlement, fee invoices, daily checks) in place.
+   */
+  ledger: { settlementDelayDays: number; settlementIntervalMs: number; schedules: boolean };
   fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
   disputes: { feeMinor: number; evidenceWindowMs: number };
   /** How long a merchant's webhook endpoint has to answer. */
@@ -108,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authorizationTtlMs: duration(env, 'AUTHORIZATION_TTL', '7d'),
     },
     fees: { percentBps: integer(env, 'FEE_PERCENT_BPS', 290), fixedMinor: integer(env, 'FEE_FIXED_MINOR', 30) },
+    ledger: {
+      settlementDelayDays: integer(env, 'SETTLEMENT_DELAY_DAYS', 2),
+      settlementIntervalMs: duration(env, 'SETTLEMENT_INTERVAL', '1h'),
+      schedules: (env.FINANCE_SCHEDULES ?? (nodeEnv === 'test' ? 'off' : 'on')) !== 'off',
+    },
     fraud: {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   stops.push({ stop: () => client.connection.close() });
   if (base.temporal.address) await registerSearchAttributes(client.connection, config.temporal.namespace);
 
-  stops.push(await startWorker(config, orm));
+  stops.push(await startWorker(config, orm, logger));
   const api = await startApi(config, orm, client, logger);
   stops.push(api);
   const merchant = await devMerchant(credentialsFile, new MerchantService(orm));

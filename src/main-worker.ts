@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const orm = await initOrm({ url, poolMax: config.database.poolMax });
   await migrate(orm, url);
-  const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm);
+  const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   onShutdownSignal(logger, async () => {
     await worker.stop();

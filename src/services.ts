@@ -49,5 +49,6 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
 
 /** The activities a worker registers, with their real dependencies. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM): Activities {
-  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs });
+  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs,
+    settlementDelayDays: config.ledger.settlementDelayDays });
 }

@@ -22,7 +22,7 @@ async function eventTypes(objectId: string): Promise<string[]> {
   return rows.map((row) => row.type);
 }
 
-// 100.00 captured with a 3.20 fee: pending holds 96.80. A dispute takes 100.00 plus the 15.00 fee from available.
+// 100.00 captured with a 3.20 fee: pending holds 96.80 and 3.20 waits in fees payable for the monthly invoice. A dispute takes 100.00 plus the 15.00 fee from available.
 const AFTER_CAPTURE = 9_680;
 
 describe('dispute lifecycles', () => {
@@ -33,7 +33,7 @@ describe('dispute lifecycles', () => {
     expect(opened.status).toBe(201);
     expect(opened.body).toMatchObject({ object: 'dispute', payment_id: payment.id, amount: 100, fee: 15, status: 'needs_response', reason: 'product_not_received' });
     expect(Date.parse(opened.body.evidence_details.due_by) - Date.parse(opened.body.created_at)).toBeGreaterThanOrEqual(7 * 24 * 3600 * 1000 - 1000);
-    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, available: -11_500, reserve: 10_000 });
+    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, fees_payable: 320, available: -11_500, reserve: 10_000 });
 
     const id = opened.body.id;
     const draft = await act(merchant.apiKey, `/v1/disputes/${id}/evidence`, { evidence: { product_description: 'Blue mug' }, submit: false });
@@ -47,7 +47,7 @@ describe('dispute lifecycles', () => {
 
     const won = await act(merchant.apiKey, `/v1/test_helpers/disputes/${id}/resolve`, { outcome: 'won' });
     expect(won.body).toMatchObject({ status: 'won', closed_reason: 'network_decision' });
-    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, available: -1_500, reserve: 0 });
+    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, fees_payable: 320, available: -1_500, reserve: 0 });
     expect(await eventTypes(id)).toEqual(['dispute.created', 'dispute.updated', 'dispute.updated', 'dispute.closed']);
     await expectLedgerBalanced(stack.orm);
   });
@@ -59,7 +59,7 @@ describe('dispute lifecycles', () => {
     await act(merchant.apiKey, `/v1/disputes/${opened.id}/evidence`, { evidence: { uncategorized_text: 'They used it' } });
     const lost = await act(merchant.apiKey, `/v1/test_helpers/disputes/${opened.id}/resolve`, { outcome: 'lost' });
     expect(lost.body).toMatchObject({ status: 'lost', closed_reason: 'network_decision' });
-    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, available: -11_500, reserve: 0 });
+    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, fees_payable: 320, available: -11_500, reserve: 0 });
     await expectLedgerBalanced(stack.orm);
   });
 
@@ -70,7 +70,7 @@ describe('dispute lifecycles', () => {
     const accepted = await act(merchant.apiKey, `/v1/disputes/${opened.id}/close`);
     expect(accepted.body).toMatchObject({ status: 'lost', closed_reason: 'accepted' });
     expect((await act(merchant.apiKey, `/v1/disputes/${opened.id}/evidence`, { evidence: { receipt: 'x' } })).status).toBe(409);
-    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, available: -11_500, reserve: 0 });
+    expect(await merchantBalances(stack.orm, merchant.id)).toEqual({ pending: AFTER_CAPTURE, fees_payable: 320, available: -11_500, reserve: 0 });
     const listed = await stack.request('GET', '/v1/disputes?status=lost', { apiKey: merchant.apiKey });
     expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([opened.id]);
     await expectLedgerBalanced(stack.orm);

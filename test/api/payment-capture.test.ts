@@ -32,7 +32,7 @@ describe('authorize, then capture or cancel', () => {
     expect(await ledgerPostings(payment.id)).toEqual([
       { account: 'platform:gateway_clearing:sandbox', amount_minor: '-8000' },
       { account: `merchant:${merchant.id}:pending`, amount_minor: '-262' },
-      { account: 'platform:fee_revenue', amount_minor: '262' },
+      { account: `merchant:${merchant.id}:fees_payable`, amount_minor: '262' },
       { account: `merchant:${merchant.id}:pending`, amount_minor: '8000' },
     ]);
     const stored = await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: merchant.apiKey });

@@ -38,8 +38,8 @@ describe('refunds', () => {
     expect(over.body).toEqual({ error: 'Invalid refund amount', code: 'amount_too_large', param: 'amount' });
 
     // The merchant got 100.00 - 3.20 fee, then gave back 100.00: the fee is not returned.
-    expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 9_680, available: -10_000 });
-    expect(await platformTotalsFor(stack.orm, own.id)).toMatchObject({ 'platform:fee_revenue': 320, 'platform:gateway_clearing:sandbox': 0 });
+    expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 9_680, available: -10_000, fees_payable: 320 });
+    expect(await platformTotalsFor(stack.orm, own.id)).toMatchObject({ 'platform:gateway_clearing:sandbox': 0 });
     await expectLedgerBalanced(stack.orm);
     expect((await gatewayRefunds(payment.id)).map((r) => Number(r.amount_minor))).toEqual([3_000, 7_000]);
   });

@@ -1,10 +1,12 @@
 import { Migration20261121000000Initial } from './Migration20261121000000Initial';
 import { Migration20261121010000RefundsDisputes } from './Migration20261121010000RefundsDisputes';
 import { Migration20261121020000Webhooks } from './Migration20261121020000Webhooks';
+import { Migration20261121030000LedgerBalances } from './Migration20261121030000LedgerBalances';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
   { name: 'Migration20261121000000Initial', class: Migration20261121000000Initial },
   { name: 'Migration20261121010000RefundsDisputes', class: Migration20261121010000RefundsDisputes },
   { name: 'Migration20261121020000Webhooks', class: Migration20261121020000Webhooks },
+  { name: 'Migration20261121030000LedgerBalances', class: Migration20261121030000LedgerBalances },
 ];

@@ -1,0 +1,34 @@
+import { continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const { settleDueFunds } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+export interface SettlementRunInput {
+  /** Settle what is due at this instant; a scheduled run uses its own start time. */
+  asOf?: string;
+  settledSoFar?: number;
+}
+
+export interface SettlementRunResult {
+  asOf: string;
+  settled: number;
+}
+
+/** Bounds the history: a backlog of a million charges continues as new every 200 batches. */
+const BATCHES_PER_RUN = 200;
+
+/** Moves every charge whose available_on has come from pending to available, in batches. */
+export async function settlementWorkflow(input: SettlementRunInput = {}): Promise<SettlementRunResult> {
+  const asOf = input.asOf ?? workflowInfo().startTime.toISOString();
+  let settled = input.settledSoFar ?? 0;
+  for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
+    const result = await settleDueFunds({ asOf, batchSize: 500 });
+    settled += result.settled;
+    setCurrentDetails(`Settling funds available by **${asOf}**: ${settled} transactions so far`);
+    if (!result.hasMore) return { asOf, settled };
+  }
+  return continueAsNew<typeof settlementWorkflow>({ asOf, settledSoFar: settled });
+}
