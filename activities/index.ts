@@ -1,12 +1,14 @@
+import { createBillingActivities, type BillingActivityDeps } from './billing-activities';
 import { createDisputeActivities, type DisputeActivityDeps } from './dispute-activities';
 import { createFraudActivities, type FraudActivityDeps } from './fraud-activities';
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
 import { createLedgerActivities, type LedgerActivityDeps } from './ledger-activities';
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
+import { createReconciliationActivities, type ReconciliationActivityDeps } from './reconciliation-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -18,6 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
     ...createWebhookActivities(deps),
     ...createLedgerActivities(deps),
+    ...createBillingActivities(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

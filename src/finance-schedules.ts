@@ -10,5 +10,25 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
       spec: { intervals: [{ every: config.ledger.settlementIntervalMs }] },
       workflowType: 'settlementWorkflow',
     },
+    {
+      id: 'fee-invoices-monthly',
+      description: 'Issues every merchant\'s fee invoice for the month just ended and moves the invoiced fees to revenue.',
+      // An hour after midnight, so captures committing around it are in the books first.
+      spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 0, comment: 'monthly, on the 1st at 01:00 UTC' }] },
+      workflowType: 'feeInvoiceRunWorkflow',
+    },
+    {
+      id: 'ledger-daily-check',
+      description: 'Proves the books close: debits equal credits, stored balances equal their postings; reports negative balances.',
+      spec: { calendars: [{ hour: 0, minute: 30, comment: 'daily at 00:30 UTC' }] },
+      workflowType: 'dailyLedgerCheckWorkflow',
+    },
+    {
+      id: 'sandbox-settlement-reconciliation',
+      description: "Reconciles the sandbox gateway's settlement report for the previous UTC day against the ledger; discrepancies are logged and kept at GET /v1/admin/reconciliations.",
+      // Two hours into the day, so the previous day's last captures and refunds are in both books.
+      spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily at 02:00 UTC' }] },
+      workflowType: 'dailyReconciliationWorkflow',
+    },
   ];
 }

@@ -15,6 +15,9 @@ import { SandboxNetwork } from './gateways/sandbox-network';
 import { randomBase62 } from './shared/ids';
 import { WebhookService } from './webhooks/webhook-service';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { ReconciliationService } from './reconciliation/reconciliation-service';
+import { BalanceService } from './ledger/balance-service';
+import { LedgerCheckService } from './ledger/ledger-checks';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -44,11 +47,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
   const webhooks = new WebhookService({ orm, temporal, taskQueue: config.temporal.taskQueue });
   const dispatcher = new WebhookDispatcher({ orm, temporal, taskQueue: config.temporal.taskQueue, databaseUrl: config.database.url as string, logger });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher };
+  const balances = new BalanceService({ orm });
+  const ledgerChecks = new LedgerCheckService({ orm });
+  const reconciliations = new ReconciliationService({ orm });
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations };
 }
 
 /** The activities a worker registers, with their real dependencies. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM): Activities {
   return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs,
-    settlementDelayDays: config.ledger.settlementDelayDays });
+    settlementDelayDays: config.ledger.settlementDelayDays, defaultFees: config.fees });
 }

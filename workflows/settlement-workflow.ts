@@ -1,4 +1,5 @@
-import { continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { scheduledTime } from './scheduled-time';
 import type { Activities } from '../activities';
 
 const { settleDueFunds } = proxyActivities<Activities>({
@@ -9,6 +10,8 @@ const { settleDueFunds } = proxyActivities<Activities>({
 export interface SettlementRunInput {
   /** Settle what is due at this instant; a scheduled run uses its own start time. */
   asOf?: string;
+  /** Only these merchants (ops settling one early); everyone when absent. */
+  merchantIds?: string[];
   settledSoFar?: number;
 }
 
@@ -22,13 +25,13 @@ const BATCHES_PER_RUN = 200;
 
 /** Moves every charge whose available_on has come from pending to available, in batches. */
 export async function settlementWorkflow(input: SettlementRunInput = {}): Promise<SettlementRunResult> {
-  const asOf = input.asOf ?? workflowInfo().startTime.toISOString();
+  const asOf = input.asOf ?? scheduledTime().toISOString();
   let settled = input.settledSoFar ?? 0;
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
-    const result = await settleDueFunds({ asOf, batchSize: 500 });
+    const result = await settleDueFunds({ asOf, batchSize: 500, merchantIds: input.merchantIds });
     settled += result.settled;
     setCurrentDetails(`Settling funds available by **${asOf}**: ${settled} transactions so far`);
     if (!result.hasMore) return { asOf, settled };
   }
-  return continueAsNew<typeof settlementWorkflow>({ asOf, settledSoFar: settled });
+  return continueAsNew<typeof settlementWorkflow>({ asOf, merchantIds: input.merchantIds, settledSoFar: settled });
 }

@@ -18,6 +18,13 @@ import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
 import type { SandboxNetwork } from '../gateways/sandbox-network';
 import type { WebhookService } from '../webhooks/webhook-service';
 import { webhookRoutes } from '../webhooks/webhook-routes';
+import type { ReconciliationService } from '../reconciliation/reconciliation-service';
+import { reconciliationRoutes } from '../reconciliation/reconciliation-routes';
+import type { BalanceService } from '../ledger/balance-service';
+import type { LedgerCheckService } from '../ledger/ledger-checks';
+import { ledgerRoutes } from '../ledger/ledger-routes';
+import { reportRoutes } from '../reports/report-routes';
+import { feeInvoiceRoutes } from '../billing/fee-invoice-routes';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
@@ -36,6 +43,9 @@ export interface AppDeps {
   gatewayEvents: GatewayEventService;
   network: SandboxNetwork;
   webhooks: WebhookService;
+  reconciliations: ReconciliationService;
+  balances: BalanceService;
+  ledgerChecks: LedgerCheckService;
   adminApiKey?: string;
   logger: Logger;
   bodyLimit?: string;
@@ -44,7 +54,10 @@ export interface AppDeps {
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
   return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
-    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks),
+    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks),
+    ...reportRoutes({ orm: deps.orm, logger: deps.logger }),
+    ...feeInvoiceRoutes({ orm: deps.orm }),
+    ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }
 

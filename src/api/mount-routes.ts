@@ -7,6 +7,7 @@ import { ApiError } from '../shared/api-error';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency-keys';
 import { authenticateAdmin, authenticateMerchant } from './auth';
 import type { ApiRoute } from './route';
+import { readTextBody } from './raw-body';
 import { parseOrThrow } from './validation';
 
 export interface MountDeps {
@@ -26,9 +27,14 @@ function idempotencyKeyOf(ctx: Context): string | undefined {
   return key;
 }
 
-function requestBody(ctx: Context): unknown {
+async function requestBody(ctx: Context, route: ApiRoute): Promise<unknown> {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
-  if (hasBody && !ctx.is('application/json')) throw new ApiError(415, 'Content-Type must be application/json', 'unsupported_media_type');
+  const raw = route.rawBody;
+  // The JSON body parser leaves other media types unread: a route that accepts one reads it here, under its own limit.
+  if (hasBody && raw && ctx.is(raw.mediaType)) return { [raw.field]: await readTextBody(ctx, raw.limitBytes) };
+  if (hasBody && !ctx.is('application/json')) {
+    throw new ApiError(415, `Content-Type must be application/json${raw ? ` or ${raw.mediaType}` : ''}`, 'unsupported_media_type');
+  }
   return (ctx.request as { body?: unknown }).body ?? {};
 }
 
@@ -41,7 +47,7 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
       const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
-      const body = route.body ? parseOrThrow(route.body, requestBody(ctx), 'body') : undefined;
+      const body = route.body ? parseOrThrow(route.body, await requestBody(ctx, route), 'body') : undefined;
       const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;
       const result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, requestPath: ctx.path }, ctx);
       ctx.status = result.status;

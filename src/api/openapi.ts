@@ -1,5 +1,5 @@
 import { z, type ZodType } from 'zod';
-import type { ApiRoute } from './route';
+import type { ApiRoute, ResponseSpec } from './route';
 
 type JsonObject = Record<string, unknown>;
 
@@ -24,6 +24,11 @@ function queryParameters(route: ApiRoute): JsonObject[] {
   }));
 }
 
+function responseContent(response: ResponseSpec): JsonObject {
+  const other = Object.entries(response.otherContent ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]);
+  return { ...(response.schema ? { 'application/json': { schema: jsonSchema(response.schema, 'output') } } : {}), ...Object.fromEntries(other) };
+}
+
 const idempotencyHeader = {
   name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
   description: 'Makes the request safe to retry: the same key with the same body returns the same payment and never charges twice. Keys are scoped to your account; reusing one with a different body answers 422.',
@@ -43,10 +48,13 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       parameters: [...pathParameters(route), ...queryParameters(route), ...(route.idempotent ? [idempotencyHeader] : [])],
       responses: Object.fromEntries(Object.entries(route.responses).map(([status, response]) => [status, {
         description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+        ...(response.schema || response.otherContent ? { content: responseContent(response) } : {}),
       }])),
     };
-    if (route.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
+    if (route.body) {
+      const raw = route.rawBody ? { [route.rawBody.mediaType]: { schema: { type: 'string', description: route.rawBody.description } } } : {};
+      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw } };
+    }
     (paths[path] ??= {})[route.method] = operation;
   }
   return {

@@ -19,9 +19,20 @@ export interface RouteResult {
   body: unknown;
 }
 
+/** A non-JSON request body a route accepts besides JSON: its text becomes `body[field]`, validated by the route's body schema like JSON. */
+export interface RawBodySpec {
+  mediaType: 'text/csv';
+  field: string;
+  /** Largest body accepted, in bytes; JSON bodies keep the app-wide limit. */
+  limitBytes: number;
+  description: string;
+}
+
 export interface ResponseSpec {
   description: string;
   schema?: ZodType;
+  /** Non-JSON bodies the response may be sent as instead, by media type (e.g. `text/csv`), each described in words. */
+  otherContent?: Record<string, string>;
 }
 
 /**
@@ -39,6 +50,8 @@ export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
   /** Accepts an Idempotency-Key header. */
   idempotent?: boolean;
   body?: ZodType<Body, any>;
+  /** Also accepts this media type as the body. */
+  rawBody?: RawBodySpec;
   query?: ZodType<Query, any>;
   params?: ZodType<Params, any>;
   responses: Record<number, ResponseSpec>;

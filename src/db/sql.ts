@@ -44,3 +44,11 @@ export async function inTransaction<T>(orm: Orm, work: (sql: Sql) => Promise<T>)
     await client.releaseConnection(connection);
   }
 }
+
+/** A read-only transaction on one snapshot: reports that run several queries see one consistent state. */
+export async function inSnapshot<T>(orm: Orm, work: (sql: Sql) => Promise<T>): Promise<T> {
+  return inTransaction(orm, async (sql) => {
+    await sql.query('set transaction isolation level repeatable read, read only');
+    return work(sql);
+  });
+}

@@ -26,12 +26,20 @@ interface DueTransaction {
  * marks commit together, so a retried batch finds its transactions already settled; the entry's
  * key is derived from the transactions it settles, so it can never be posted twice either.
  */
-export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500 }: { asOf: Date; batchSize?: number }): Promise<SettlementBatchResult> {
+export interface SettleOptions {
+  asOf: Date;
+  batchSize?: number;
+  /** Only these merchants' funds (ops settling one merchant early); all merchants when absent. */
+  merchantIds?: string[];
+}
+
+export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500, merchantIds }: SettleOptions): Promise<SettlementBatchResult> {
   return inTransaction(orm, async (sql) => {
     const due = await sql.query<DueTransaction>(
       `select id, merchant_id, currency, net_minor from balance_transactions
-        where status = 'pending' and available_on <= ? order by available_on, id limit ? for update skip locked`,
-      [asOf, batchSize + 1]);
+        where status = 'pending' and available_on <= ? ${merchantIds ? 'and merchant_id = any(?::text[])' : ''}
+        order by available_on, id limit ? for update skip locked`,
+      merchantIds ? [asOf, merchantIds, batchSize + 1] : [asOf, batchSize + 1]);
     const batch = due.slice(0, batchSize);
     const groups = new Map<string, DueTransaction[]>();
     for (const transaction of batch) {

@@ -7,6 +7,8 @@ export interface Merchant {
   feePercentBps?: number | null;
   feeFixedMinor?: number | null;
   maxPaymentAmountMinor?: number | null;
+  /** Days captures stay pending; null takes the deployment's default. */
+  settlementDelayDays?: number | null;
   createdAt: Date;
 }
 
@@ -20,6 +22,7 @@ export const MerchantEntity = new EntitySchema<Merchant>({
     feePercentBps: { type: 'integer', nullable: true },
     feeFixedMinor: { type: new BigIntType('number'), nullable: true },
     maxPaymentAmountMinor: { type: new BigIntType('number'), nullable: true },
+    settlementDelayDays: { type: 'integer', nullable: true },
     createdAt: { type: 'Date' },
   },
 });

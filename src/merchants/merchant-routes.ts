@@ -8,6 +8,7 @@ const createMerchantBody = z.strictObject({
   fee_percent_bps: z.number().int().min(0).max(10_000).optional().describe('Processing fee percentage in basis points (290 = 2.9%).'),
   fee_fixed_minor: z.number().int().min(0).max(100_000).optional().describe('Fixed processing fee per capture, in minor units.'),
   max_payment_amount_minor: z.number().int().positive().max(99_999_999_999).optional().describe('Fraud rule: the largest single payment, in minor units.'),
+  settlement_delay_days: z.number().int().min(0).max(60).optional().describe('Days a capture stays pending before it becomes available (default SETTLEMENT_DELAY_DAYS, 2).'),
   livemode: z.boolean().default(false).describe('Live mode: sk_live_ keys, https-only public webhook endpoints, no test helpers.'),
 });
 
@@ -26,6 +27,7 @@ export function merchantRoutes(merchants: MerchantService): ApiRoute[] {
       async handle({ body }) {
         const { merchant, apiKey } = await merchants.create({
           name: body.name, livemode: body.livemode, feePercentBps: body.fee_percent_bps, feeFixedMinor: body.fee_fixed_minor, maxPaymentAmountMinor: body.max_payment_amount_minor,
+          settlementDelayDays: body.settlement_delay_days,
         });
         return {
           status: 201,

@@ -9,6 +9,7 @@ export interface CreateMerchantInput {
   feePercentBps?: number;
   feeFixedMinor?: number;
   maxPaymentAmountMinor?: number;
+  settlementDelayDays?: number;
 }
 
 export interface CreatedMerchant {
@@ -31,7 +32,7 @@ export class MerchantService {
     const merchant: Merchant = {
       id: newId('mer'), name: input.name, livemode: input.livemode ?? false, createdAt: new Date(),
       feePercentBps: input.feePercentBps ?? null, feeFixedMinor: input.feeFixedMinor ?? null,
-      maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null,
+      maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null, settlementDelayDays: input.settlementDelayDays ?? null,
     };
     await this.orm.em.fork().transactional(async (em) => {
       await em.insert(MerchantEntity, merchant);

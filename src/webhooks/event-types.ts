@@ -3,6 +3,7 @@ export const EVENT_TYPES = [
   'payment.requires_capture', 'payment.succeeded', 'payment.failed', 'payment.canceled',
   'refund.succeeded', 'refund.failed',
   'dispute.created', 'dispute.updated', 'dispute.closed',
+  'reconciliation.completed', 'reconciliation.discrepancies_found',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -59,6 +59,25 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
   });
   afterAll(async () => stack?.close());
 
+  it.skipIf(process.env.RECORD_FINANCE !== '1')('when each finance job runs, then its history is saved', async () => {
+    const merchant = await stack.createMerchant('Replay recordings: finance', { settlement_delay_days: 0 });
+    await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 12, currency: 'USD', source: 'tok_visa' } });
+    const today = new Date().toISOString().slice(0, 10);
+    const jobs: Record<string, [string, unknown[]]> = {
+      'settlement-run': ['settlementWorkflow', [{ merchantIds: [merchant.id] }]],
+      'ledger-daily-check': ['dailyLedgerCheckWorkflow', []],
+      'fee-invoice-run': ['feeInvoiceRunWorkflow', [{ period: '2026-10', merchantIds: [merchant.id] }]],
+      'sandbox-reconciliation': ['dailyReconciliationWorkflow', [{ day: today }]],
+    };
+    fs.mkdirSync(HISTORIES, { recursive: true });
+    for (const [name, [workflowType, args]] of Object.entries(jobs)) {
+      const handle = await stack.client.workflow.start(workflowType, { taskQueue: stack.taskQueue, workflowId: `${name}-${merchant.id}`, args });
+      await handle.result();
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+    }
+    expect(fs.existsSync(path.join(HISTORIES, 'sandbox-reconciliation.json'))).toBe(true);
+  });
+
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');
     const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', ...body } });

@@ -9,12 +9,13 @@ try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* alre
 const HISTORIES = path.join(__dirname, 'histories');
 const files = fs.readdirSync(HISTORIES).filter((file) => file.endsWith('.json')).sort();
 
-describe('recorded payment, refund and dispute histories replay with the current workflow code', () => {
+describe('recorded payment, refund, dispute, webhook and finance histories replay with the current workflow code', () => {
   it('when the recordings are listed, then every payment, refund and dispute path is covered', () => {
     expect(files).toEqual(expect.arrayContaining([
       'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
       'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
       'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json', 'webhook-delivered-after-retry.json',
+      'settlement-run.json', 'ledger-daily-check.json', 'fee-invoice-run.json', 'sandbox-reconciliation.json',
     ]));
   });
 

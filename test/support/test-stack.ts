@@ -11,6 +11,8 @@ import { createApiServices, createWorkerActivities } from '../../src/services';
 import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
 import { createPaymentWorker } from '../../src/temporal/create-worker';
 import { randomBase62 } from '../../src/shared/ids';
+import { ensureSchedules } from '../../src/temporal/schedules';
+import { financeSchedules } from '../../src/finance-schedules';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
@@ -30,7 +32,7 @@ export interface TestStack {
   baseUrl: string;
   taskQueue: string;
   /** A fresh merchant with its key: each test gets its own, so tests never see each other's objects. */
-  createMerchant(name?: string): Promise<{ id: string; apiKey: string }>;
+  createMerchant(name?: string, settings?: Record<string, unknown>): Promise<{ id: string; apiKey: string }>;
   request<T = any>(method: string, path: string, options?: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -41,6 +43,8 @@ export interface TestStackOptions {
   env?: Record<string, string>;
   /** Run an in-process worker (default true). */
   worker?: boolean;
+  /** Create the finance schedules, prefixed with this file's task queue so files never share one. */
+  schedules?: boolean;
 }
 
 /** The real API (listening on a free port) and a real worker on this file's own task queue, against the suite's Postgres and Temporal. */
@@ -72,8 +76,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   const stack: TestStack = {
     config, orm, client, baseUrl, taskQueue,
-    async createMerchant(name = 'Test merchant') {
-      const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name } });
+    async createMerchant(name = 'Test merchant', settings = {}) {
+      const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name, ...settings } });
       if (response.status !== 201) throw new Error(`creating a merchant answered ${response.status}: ${JSON.stringify(response.body)}`);
       return { id: response.body.id, apiKey: response.body.api_key };
     },
@@ -118,6 +122,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
   };
   if (options.worker !== false) await stack.startWorker();
+  if (options.schedules) {
+    const ids = await ensureSchedules({ client, taskQueue, definitions: financeSchedules(config), idPrefix: `${taskQueue}-` });
+    const close = stack.close;
+    stack.close = async () => {
+      await Promise.all(ids.map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+      await close();
+    };
+  }
   return stack;
 }
 

@@ -2,6 +2,9 @@ import { Migration20261121000000Initial } from './Migration20261121000000Initial
 import { Migration20261121010000RefundsDisputes } from './Migration20261121010000RefundsDisputes';
 import { Migration20261121020000Webhooks } from './Migration20261121020000Webhooks';
 import { Migration20261121030000LedgerBalances } from './Migration20261121030000LedgerBalances';
+import { Migration20261121040000FeeInvoices } from './Migration20261121040000FeeInvoices';
+import { Migration20261121060000Reconciliations } from './Migration20261121060000Reconciliations';
+import { Migration20261121070000LedgerChecks } from './Migration20261121070000LedgerChecks';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -9,4 +12,7 @@ export const migrations = [
   { name: 'Migration20261121010000RefundsDisputes', class: Migration20261121010000RefundsDisputes },
   { name: 'Migration20261121020000Webhooks', class: Migration20261121020000Webhooks },
   { name: 'Migration20261121030000LedgerBalances', class: Migration20261121030000LedgerBalances },
+  { name: 'Migration20261121040000FeeInvoices', class: Migration20261121040000FeeInvoices },
+  { name: 'Migration20261121060000Reconciliations', class: Migration20261121060000Reconciliations },
+  { name: 'Migration20261121070000LedgerChecks', class: Migration20261121070000LedgerChecks },
 ];

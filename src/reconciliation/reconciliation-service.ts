@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { Orm } from '../db/orm';
+import { sqlFor } from '../db/sql';
+import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import type { Merchant } from '../merchants/merchant-entities';
+import { ApiError } from '../shared/api-error';
+import { newId } from '../shared/ids';
+import { findReconciliation, listReconciliations, loadReconciliationItems, type ReconciliationRecord, type ReconciliationScope } from './reconciliation-store';
+import { renderReconciliation, type ReconciliationJson } from './reconciliation-view';
+import { runReconciliation } from './run-reconciliation';
+import { parseSettlementCsv, SettlementFileError, type SettlementRow } from './settlement-csv';
+
+export interface ReconciliationServiceDeps {
+  orm: Orm;
+}
+
+export interface SettlementUpload {
+  file: string;
+  periodStart?: string;
+  periodEnd?: string;
+}
+
+/** A period longer than this would load a quarter's ledger at once; split longer runs. */
+export const MAX_PERIOD_DAYS = 92;
+
+function fileError(error: SettlementFileError): ApiError {
+  return new ApiError(400, `Invalid settlement file: ${error.message}`, 'invalid_settlement_file', 'file',
+    { line: error.line, column: error.column, column_name: error.columnName });
+}
+
+function parseFile(file: string): SettlementRow[] {
+  try {
+    return parseSettlementCsv(file);
+  } catch (error) {
+    if (error instanceof SettlementFileError) throw fileError(error);
+    throw error;
+  }
+}
+
+/** The period given, or the file's first and last dates; every row must fall inside it. */
+export function resolvePeriod(rows: SettlementRow[], given: { periodStart?: string; periodEnd?: string }): { periodStart: string; periodEnd: string } {
+  const dates = rows.map((row) => row.date).sort();
+  const periodStart = given.periodStart ?? dates[0];
+  const periodEnd = given.periodEnd ?? dates[dates.length - 1];
+  if (!periodStart) throw ApiError.badRequest('The file has no rows, so period_start and period_end are required', 'parameter_missing', 'period_start');
+  if (!periodEnd) throw ApiError.badRequest('The file has no rows, so period_start and period_end are required', 'parameter_missing', 'period_end');
+  if (periodEnd < periodStart) throw ApiError.badRequest('Invalid period_end: must not be before period_start', 'parameter_invalid', 'period_end');
+  const days = (Date.parse(periodEnd) - Date.parse(periodStart)) / 86_400_000 + 1;
+  if (days > MAX_PERIOD_DAYS) throw ApiError.badRequest(`Invalid period_end: a period covers at most ${MAX_PERIOD_DAYS} days`, 'parameter_invalid', 'period_end');
+  const outside = rows.find((row) => row.date < periodStart || row.date > periodEnd);
+  if (outside) throw fileError(new SettlementFileError(outside.line, 4, `${outside.date} is outside the period ${periodStart} to ${periodEnd}`));
+  return { periodStart, periodEnd };
+}
+
+/** Merchants' reconciliations of a settlement file against their ledger, and the platform's runs for the admin. */
+export class ReconciliationService {
+  constructor(private readonly deps: ReconciliationServiceDeps) {}
+
+  /** Reconciles an uploaded settlement file against the merchant's ledger; a retry with the same Idempotency-Key gets the same run. */
+  async createFromUpload(merchant: Merchant, upload: SettlementUpload, idempotency?: IdempotencyContext): Promise<ReconciliationJson> {
+    const rows = parseFile(upload.file);
+    const period = resolvePeriod(rows, upload);
+    const fileSha256 = createHash('sha256').update(upload.file).digest('hex');
+    let id = newId('rec');
+    if (idempotency) {
+      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
+        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
+        request: { file_sha256: fileSha256, period_start: upload.periodStart ?? null, period_end: upload.periodEnd ?? null },
+        newResourceId: id, now: new Date(),
+      });
+      id = claim.resourceId;
+      const stored = claim.replay ? await findReconciliation(sqlFor(this.deps.orm.em.fork()), { merchantId: merchant.id }, id) : null;
+      if (stored) return this.render(stored);
+    }
+    // A concurrent request with the same key stores the run first; this one then gets that run back.
+    const { run } = await runReconciliation(this.deps.orm, {
+      id, merchantId: merchant.id, source: 'upload', gateway: null, ...period, rows, fileSha256,
+    });
+    return this.render(run);
+  }
+
+  /** A run the reader may see, with its items; 404 for anyone else's. */
+  async get(scope: ReconciliationScope, id: string): Promise<ReconciliationJson> {
+    const run = await findReconciliation(sqlFor(this.deps.orm.em.fork()), scope, id);
+    if (!run) throw ApiError.notFound('Reconciliation not found', 'resource_missing', 'id');
+    return this.render(run);
+  }
+
+  /** The reader's runs, newest first, without their items. */
+  async list(scope: ReconciliationScope, query: { limit: number; startingAfter?: string }) {
+    const page = await listReconciliations(sqlFor(this.deps.orm.em.fork()), scope, query.limit, query.startingAfter);
+    if (!page) throw ApiError.badRequest(`No such reconciliation: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+    return { object: 'list' as const, data: page.data.map((run) => renderReconciliation(run)), has_more: page.hasMore };
+  }
+
+  private async render(run: ReconciliationRecord): Promise<ReconciliationJson> {
+    return renderReconciliation(run, await loadReconciliationItems(sqlFor(this.deps.orm.em.fork()), run.id));
+  }
+}

@@ -1,0 +1,169 @@
+import type { Sql } from '../db/sql';
+import { newId } from '../shared/ids';
+import type { ReconciledItem, ReconciliationCategory, ReconciliationSummary } from './reconcile';
+
+export type ReconciliationSource = 'upload' | 'gateway_report';
+export type ReconciliationStatus = 'reconciled' | 'discrepancies_found';
+
+/** A stored reconciliation run, without its items. */
+export interface ReconciliationRecord {
+  id: string;
+  /** Null for a platform-wide run. */
+  merchantId: string | null;
+  source: ReconciliationSource;
+  gateway: string | null;
+  status: ReconciliationStatus;
+  periodStart: string;
+  periodEnd: string;
+  fileSha256: string;
+  fileRows: number;
+  summary: ReconciliationSummary;
+  createdAt: Date | string;
+}
+
+export interface ReconciliationItemRecord {
+  id: string;
+  category: ReconciliationCategory;
+  reference: string | null;
+  settlement: { line: number; amountMinor: number; currency: string; date: string } | null;
+  ledger: { entryId: string; sourceType: string; sourceId: string; merchantId: string | null; amountMinor: number; currency: string; postedAt: Date | string } | null;
+}
+
+/** Which runs a reader may see: one merchant's, or the platform's (merchant_id null). */
+export type ReconciliationScope = { merchantId: string } | { platform: true };
+
+const RUN_COLUMNS = `id, merchant_id, source, gateway, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
+  matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, created_at`;
+
+interface RunRow {
+  id: string; merchant_id: string | null; source: ReconciliationSource; gateway: string | null; status: ReconciliationStatus;
+  period_start: string; period_end: string; file_sha256: string; file_rows: number;
+  matched_count: number; amount_mismatch_count: number; missing_in_ledger_count: number; missing_in_settlement_count: number; created_at: Date | string;
+}
+
+function toRecord(row: RunRow): ReconciliationRecord {
+  return {
+    id: row.id, merchantId: row.merchant_id, source: row.source, gateway: row.gateway, status: row.status,
+    periodStart: row.period_start, periodEnd: row.period_end, fileSha256: row.file_sha256, fileRows: row.file_rows,
+    summary: {
+      matched: row.matched_count, amount_mismatch: row.amount_mismatch_count,
+      missing_in_ledger: row.missing_in_ledger_count, missing_in_settlement: row.missing_in_settlement_count,
+    },
+    createdAt: row.created_at,
+  };
+}
+
+function scopeClause(scope: ReconciliationScope, params: unknown[]): string {
+  if ('platform' in scope) return 'merchant_id is null';
+  params.push(scope.merchantId);
+  return 'merchant_id = ?';
+}
+
+/**
+ * Inserts a run and its items in the caller's transaction. Returns null, writing nothing, when a
+ * run with this id or idempotency key exists already (a retried request or activity).
+ */
+export async function insertReconciliation(
+  sql: Sql, run: Omit<ReconciliationRecord, 'createdAt'> & { idempotencyKey: string | null }, items: ReconciledItem[],
+): Promise<ReconciliationRecord | null> {
+  const { summary } = run;
+  const [inserted] = await sql.query<RunRow>(
+    `insert into reconciliations (id, merchant_id, source, gateway, status, period_start, period_end, file_sha256, file_rows,
+       matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, idempotency_key)
+     values (?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
+     on conflict do nothing
+     returning ${RUN_COLUMNS}`,
+    [run.id, run.merchantId, run.source, run.gateway, run.status, run.periodStart, run.periodEnd, run.fileSha256, run.fileRows,
+      summary.matched, summary.amount_mismatch, summary.missing_in_ledger, summary.missing_in_settlement, run.idempotencyKey],
+  );
+  if (!inserted) return null;
+  // One statement for any number of items: columns travel as arrays.
+  const columns = {
+    id: [] as string[], position: [] as number[], category: [] as string[], reference: [] as (string | null)[],
+    line: [] as (number | null)[], settledMinor: [] as (number | null)[], settledCurrency: [] as (string | null)[], settledDate: [] as (string | null)[],
+    entryId: [] as (string | null)[], ledgerMinor: [] as (number | null)[], ledgerCurrency: [] as (string | null)[],
+  };
+  items.forEach((item, position) => {
+    columns.id.push(newId('ri'));
+    columns.position.push(position);
+    columns.category.push(item.category);
+    columns.reference.push(item.reference);
+    columns.line.push(item.settlement?.line ?? null);
+    columns.settledMinor.push(item.settlement?.amountMinor ?? null);
+    columns.settledCurrency.push(item.settlement?.currency ?? null);
+    columns.settledDate.push(item.settlement?.date ?? null);
+    columns.entryId.push(item.ledger?.entryId ?? null);
+    columns.ledgerMinor.push(item.ledger?.amountMinor ?? null);
+    columns.ledgerCurrency.push(item.ledger?.currency ?? null);
+  });
+  if (items.length > 0) {
+    await sql.query(
+      `insert into reconciliation_items (id, reconciliation_id, position, category, gateway_reference, settlement_line, settlement_amount_minor,
+         settlement_currency, settlement_date, ledger_entry_id, ledger_amount_minor, ledger_currency)
+       select u.id, ?, u.position, u.category, u.reference, u.line, u.settled_minor, u.settled_currency, u.settled_date, u.entry_id, u.ledger_minor, u.ledger_currency
+         from unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::text[], ?::date[], ?::text[], ?::bigint[], ?::text[])
+           as u (id, position, category, reference, line, settled_minor, settled_currency, settled_date, entry_id, ledger_minor, ledger_currency)`,
+      [run.id, columns.id, columns.position, columns.category, columns.reference, columns.line, columns.settledMinor, columns.settledCurrency,
+        columns.settledDate, columns.entryId, columns.ledgerMinor, columns.ledgerCurrency],
+    );
+  }
+  return toRecord(inserted);
+}
+
+/** The run stored under this id or idempotency key, whoever's it is: what a retried request or activity is answered with. */
+export async function findStoredReconciliation(sql: Sql, { id, idempotencyKey }: { id: string; idempotencyKey: string | null }): Promise<ReconciliationRecord | null> {
+  const [row] = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? or idempotency_key = ? limit 1`, [id, idempotencyKey]);
+  return row ? toRecord(row) : null;
+}
+
+/** A run the reader may see, or null (another merchant's run is null too). */
+export async function findReconciliation(sql: Sql, scope: ReconciliationScope, id: string): Promise<ReconciliationRecord | null> {
+  const params: unknown[] = [id];
+  const [row] = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? and ${scopeClause(scope, params)}`, params);
+  return row ? toRecord(row) : null;
+}
+
+/** A run's items in the order they were classified: file rows in file order, then what only the ledger holds. */
+export async function loadReconciliationItems(sql: Sql, reconciliationId: string): Promise<ReconciliationItemRecord[]> {
+  const rows = await sql.query<{
+    id: string; category: ReconciliationCategory; gateway_reference: string | null;
+    settlement_line: number | null; settlement_amount_minor: string | null; settlement_currency: string | null; settlement_date: string | null;
+    ledger_entry_id: string | null; ledger_amount_minor: string | null; ledger_currency: string | null;
+    source_type: string | null; source_id: string | null; ledger_merchant_id: string | null; posted_at: Date | string | null;
+  }>(
+    `select i.id, i.category, i.gateway_reference, i.settlement_line, i.settlement_amount_minor, i.settlement_currency, i.settlement_date::text as settlement_date,
+            i.ledger_entry_id, i.ledger_amount_minor, i.ledger_currency, e.source_type, e.source_id, e.merchant_id as ledger_merchant_id, e.created_at as posted_at
+       from reconciliation_items i left join ledger_entries e on e.id = i.ledger_entry_id
+      where i.reconciliation_id = ? order by i.position`,
+    [reconciliationId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    category: row.category,
+    reference: row.gateway_reference,
+    settlement: row.settlement_line === null ? null : {
+      line: row.settlement_line, amountMinor: Number(row.settlement_amount_minor), currency: row.settlement_currency as string, date: row.settlement_date as string,
+    },
+    ledger: row.ledger_entry_id === null ? null : {
+      entryId: row.ledger_entry_id, sourceType: row.source_type as string, sourceId: row.source_id as string, merchantId: row.ledger_merchant_id,
+      amountMinor: Number(row.ledger_amount_minor), currency: row.ledger_currency as string, postedAt: row.posted_at as Date | string,
+    },
+  }));
+}
+
+/** One page of runs, newest first, after the `startingAfter` run; undefined when that cursor is not the reader's. */
+export async function listReconciliations(
+  sql: Sql, scope: ReconciliationScope, limit: number, startingAfter?: string,
+): Promise<{ data: ReconciliationRecord[]; hasMore: boolean } | undefined> {
+  const params: unknown[] = [];
+  const where = scopeClause(scope, params);
+  let cursor = '';
+  if (startingAfter) {
+    if (!(await findReconciliation(sql, scope, startingAfter))) return undefined;
+    cursor = 'and (created_at, id) < (select created_at, id from reconciliations where id = ?)';
+    params.push(startingAfter);
+  }
+  params.push(limit + 1);
+  const rows = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where ${where} ${cursor} order by created_at desc, id desc limit ?`, params);
+  return { data: rows.slice(0, limit).map(toRecord), hasMore: rows.length > limit };
+}

@@ -1,0 +1,33 @@
+import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ReconcileSettlementResult } from '../activities/reconciliation-activities';
+import { isIsoDay, utcDayBefore } from '../src/shared/utc-days';
+import { scheduledTime } from './scheduled-time';
+
+const { reconcileSandboxSettlement } = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  // A report that cannot be read will not read on the tenth try either; a database outage may well be over by then.
+  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 10 },
+});
+
+export interface DailyReconciliationInput {
+  /** The UTC day to reconcile, YYYY-MM-DD; by default the day before the run started. */
+  day?: string;
+}
+
+export interface DailyReconciliationResult extends ReconcileSettlementResult {
+  day: string;
+}
+
+/** Reconciles the sandbox gateway's settlement report for one UTC day against the whole platform's ledger. */
+export async function dailyReconciliationWorkflow(input: DailyReconciliationInput = {}): Promise<DailyReconciliationResult> {
+  const info = workflowInfo();
+  const day = input.day ?? utcDayBefore(scheduledTime());
+  if (!isIsoDay(day)) throw ApplicationFailure.create({ type: 'InvalidReconciliationDay', nonRetryable: true, message: 'day must be a date written YYYY-MM-DD' });
+  const result = await reconcileSandboxSettlement({ day, runKey: `${info.workflowId}:${info.runId}` });
+  const { summary } = result;
+  setCurrentDetails(`Sandbox settlement of **${day}**: ${result.status === 'reconciled' ? 'reconciled' : 'DISCREPANCIES'}: ${summary.matched} matched, `
+    + `${summary.amount_mismatch} amount mismatches, ${summary.missing_in_ledger} missing in the ledger, ${summary.missing_in_settlement} missing in the settlement `
+    + `(reconciliation ${result.reconciliationId})`);
+  return { day, ...result };
+}
