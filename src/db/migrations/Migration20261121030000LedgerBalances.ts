@@ -92,7 +92,7 @@ export class Migration20261121030000LedgerBalances extends Migration {
              case when e.source_type = 'payment' then sum(greatest(-p.amount_minor, 0)) else 0 end,
              sum(p.amount_minor),
              case when e.source_type = 'payment' then 'pending' else 'available' end,
-             e.created_at + interval '2 days', e.created_at
+             case when e.source_type = 'payment' then date_trunc('day', e.created_at, 'UTC') + interval '2 days' else e.created_at end, e.created_at
         from ledger_entries e
         join ledger_postings p on p.entry_id = e.id and p.account in ('merchant:' || e.merchant_id || ':pending', 'merchant:' || e.merchant_id || ':available')
        where e.merchant_id is not null
