@@ -6,9 +6,10 @@ import { createLedgerActivities, type LedgerActivityDeps } from './ledger-activi
 import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from './payment-record-activities';
 import { createReconciliationActivities, type ReconciliationActivityDeps } from './reconciliation-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
+import { createSubscriptionActivities, type SubscriptionActivityDeps } from './subscription-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & SubscriptionActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
     ...createWebhookActivities(deps),
     ...createLedgerActivities(deps),
+    ...createSubscriptionActivities(deps),
     ...createBillingActivities(deps),
     ...createReconciliationActivities(deps),
   };

@@ -18,6 +18,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { ReconciliationService } from './reconciliation/reconciliation-service';
 import { BalanceService } from './ledger/balance-service';
 import { LedgerCheckService } from './ledger/ledger-checks';
+import { CustomerService } from './customers/customer-service';
+import { PlanService } from './plans/plan-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -50,7 +52,9 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const balances = new BalanceService({ orm });
   const ledgerChecks = new LedgerCheckService({ orm });
   const reconciliations = new ReconciliationService({ orm });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations };
+  const customers = new CustomerService({ orm, gateways, logger });
+  const plans = new PlanService({ orm });
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans };
 }
 
 /** The activities a worker registers, with their real dependencies. */

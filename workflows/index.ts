@@ -6,3 +6,4 @@ export * from './settlement-workflow';
 export * from './fee-invoice-workflow';
 export * from './ledger-check-workflow';
 export * from './reconciliation-workflow';
+export * from './subscription-workflow';

@@ -25,6 +25,11 @@ import type { LedgerCheckService } from '../ledger/ledger-checks';
 import { ledgerRoutes } from '../ledger/ledger-routes';
 import { reportRoutes } from '../reports/report-routes';
 import { feeInvoiceRoutes } from '../billing/fee-invoice-routes';
+import type { CustomerService } from '../customers/customer-service';
+import { customerRoutes } from '../customers/customer-routes';
+import type { PlanService } from '../plans/plan-service';
+import { planRoutes } from '../plans/plan-routes';
+import { invoiceRoutes } from '../invoices/invoice-routes';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
@@ -46,6 +51,8 @@ export interface AppDeps {
   reconciliations: ReconciliationService;
   balances: BalanceService;
   ledgerChecks: LedgerCheckService;
+  customers: CustomerService;
+  plans: PlanService;
   adminApiKey?: string;
   logger: Logger;
   bodyLimit?: string;
@@ -57,6 +64,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes({ orm: deps.orm, logger: deps.logger }),
     ...feeInvoiceRoutes({ orm: deps.orm }),
+    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...invoiceRoutes({ orm: deps.orm }),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }

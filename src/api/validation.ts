@@ -43,8 +43,41 @@ function describeExpected(issue: core.$ZodIssue): string {
   return issue.message;
 }
 
+interface Visit {
+  value: unknown;
+  key?: PropertyKey;
+  parent?: Visit;
+}
+
+// PostgreSQL text cannot hold a NUL character: a string with one would fail its query with a 500, so it is refused here.
+// Iterative, with paths built only for the culprit, so a deeply nested body costs linear time and no stack.
+function nulCharacterPath(input: unknown): PropertyKey[] | undefined {
+  const pathOf = (visit: Visit) => {
+    const path: PropertyKey[] = [];
+    for (let at: Visit | undefined = visit; at?.parent; at = at.parent) path.push(at.key as PropertyKey);
+    return path.reverse();
+  };
+  const pending: Visit[] = [{ value: input }];
+  for (let visit = pending.pop(); visit; visit = pending.pop()) {
+    const { value } = visit;
+    if (typeof value === 'string' && value.includes('\u0000')) return pathOf(visit);
+    if (value === null || typeof value !== 'object') continue;
+    for (const [key, child] of Object.entries(value)) {
+      const next = { value: child, key: Array.isArray(value) ? Number(key) : key, parent: visit };
+      if (key.includes('\u0000')) return pathOf(next);
+      pending.push(next);
+    }
+  }
+  return undefined;
+}
+
 /** Parses input with a schema or throws the 400 for its first issue. */
 export function parseOrThrow<T>(schema: ZodType<T, any>, input: unknown, location: Location): T {
+  const nul = nulCharacterPath(input);
+  if (nul) {
+    const param = paramName(nul);
+    throw ApiError.badRequest(`Invalid ${param || 'request'}${location === 'body' ? '' : ` (${location})`}: must not contain NUL (\\u0000) characters`, 'parameter_invalid', param || undefined);
+  }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const ordered = [...result.error.issues].sort((a, b) => rank(a, input) - rank(b, input));

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { isSupportedCurrency, parseMajorAmount } from '../shared/money';
 import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES } from './payment-state';
 
-const currency = z.string().min(3).max(3)
+export const currency = z.string().min(3).max(3)
   .transform((code) => code.toUpperCase())
   .refine(isSupportedCurrency, { message: 'unsupported currency; use an ISO 4217 code such as USD, EUR, JPY or KWD' })
   .describe('Three-letter ISO 4217 currency code, e.g. USD.');
 
-const majorAmount = z.union([z.number(), z.string().max(32)])
+export const majorAmount = z.union([z.number(), z.string().max(32)])
   .describe('Amount in major units, as a number or a decimal string (100.00 is one hundred dollars). No more decimals than the currency has.');
 
 export const metadataSchema = z.record(z.string().min(1).max(40), z.string().max(500))

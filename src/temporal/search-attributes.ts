@@ -15,6 +15,9 @@ export const DisputeStatusKey = defineSearchAttributeKey('DisputeStatus', Search
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
+// The dev server allows ten Keyword attributes: subscriptions are found by their workflow ID (subscription-sub_...) and MerchantId.
+export const SubscriptionStatusKey = defineSearchAttributeKey('SubscriptionStatus', SearchAttributeType.KEYWORD);
+export const NextBillingAtKey = defineSearchAttributeKey('NextBillingAt', SearchAttributeType.DATETIME);
 
 /** Name → type, as `temporal server start-dev --search-attribute` and the operator API want them. */
 export const CUSTOM_SEARCH_ATTRIBUTES = {
@@ -28,4 +31,6 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',
+  SubscriptionStatus: 'Keyword',
+  NextBillingAt: 'Datetime',
 } as const;

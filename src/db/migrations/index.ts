@@ -5,6 +5,8 @@ import { Migration20261121030000LedgerBalances } from './Migration20261121030000
 import { Migration20261121040000FeeInvoices } from './Migration20261121040000FeeInvoices';
 import { Migration20261121060000Reconciliations } from './Migration20261121060000Reconciliations';
 import { Migration20261121070000LedgerChecks } from './Migration20261121070000LedgerChecks';
+import { Migration20261121080000Subscriptions } from './Migration20261121080000Subscriptions';
+import { Migration20261121090000CustomersPlans } from './Migration20261121090000CustomersPlans';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -15,4 +17,6 @@ export const migrations = [
   { name: 'Migration20261121040000FeeInvoices', class: Migration20261121040000FeeInvoices },
   { name: 'Migration20261121060000Reconciliations', class: Migration20261121060000Reconciliations },
   { name: 'Migration20261121070000LedgerChecks', class: Migration20261121070000LedgerChecks },
+  { name: 'Migration20261121080000Subscriptions', class: Migration20261121080000Subscriptions },
+  { name: 'Migration20261121090000CustomersPlans', class: Migration20261121090000CustomersPlans },
 ];

@@ -1,0 +1,101 @@
+import type { Orm } from '../db/orm';
+import { sqlFor } from '../db/sql';
+import type { GatewayRegistry } from '../gateways/payment-gateway';
+import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import type { Logger } from '../logger';
+import type { Merchant } from '../merchants/merchant-entities';
+import { ApiError } from '../shared/api-error';
+import { PAYMENT_FAILURES } from '../shared/failure-types';
+import { newId } from '../shared/ids';
+import type { CustomerRecord } from './customer-record';
+import { CustomerRepository } from './customer-repository';
+import type { CreateCustomerBody } from './customer-schemas';
+import { renderCustomer, type CustomerJson } from './customer-view';
+
+/** Told that a customer's default source changed, after the change is committed (e.g. to retry past-due invoices at once). */
+export type DefaultSourceChangedHook = (merchant: Merchant, customerId: string) => Promise<void>;
+
+export interface CustomerServiceDeps {
+  orm: Orm;
+  gateways: GatewayRegistry;
+  logger: Logger;
+  onDefaultSourceChanged?: DefaultSourceChangedHook;
+}
+
+/** A merchant's customers and their default payment sources. */
+export class CustomerService {
+  constructor(private readonly deps: CustomerServiceDeps) {}
+
+  /** Creates a customer, or answers a retried request (same Idempotency-Key, same body) with the customer it made. */
+  async create(merchant: Merchant, body: CreateCustomerBody, idempotency?: IdempotencyContext): Promise<CustomerJson> {
+    this.checkSource(body.source);
+    const repository = this.repository();
+    const request = { email: body.email, name: body.name ?? null, source: body.source, metadata: body.metadata ?? {} };
+    let id = newId('cus');
+    let createdAt = new Date();
+    if (idempotency) {
+      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
+        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: id, now: createdAt,
+      });
+      id = claim.resourceId;
+      createdAt = claim.createdAt;
+    }
+    // A replay writes nothing new; it also completes a first request that claimed the key and stopped before inserting.
+    await repository.insertIfAbsent({
+      id, merchantId: merchant.id, email: request.email, name: request.name, defaultSource: request.source, metadata: request.metadata, createdAt, updatedAt: createdAt,
+    });
+    return renderCustomer(await this.findOrThrow(merchant, id));
+  }
+
+  async get(merchant: Merchant, id: string): Promise<CustomerJson> {
+    return renderCustomer(await this.findOrThrow(merchant, id));
+  }
+
+  async list(merchant: Merchant, query: { email?: string; limit: number; startingAfter?: string }): Promise<{ data: CustomerJson[]; hasMore: boolean }> {
+    const repository = this.repository();
+    if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
+      throw ApiError.badRequest(`No such customer: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+    }
+    const page = await repository.listForMerchant(merchant.id, query);
+    return { data: page.data.map(renderCustomer), hasMore: page.hasMore };
+  }
+
+  /**
+   * Makes `source` the customer's default source, then tells `onDefaultSourceChanged`. The change
+   * is committed first and stands whatever the hook does: a failing hook is logged, not answered.
+   */
+  async setDefaultSource(merchant: Merchant, id: string, source: string): Promise<CustomerJson> {
+    this.checkSource(source);
+    const updated = await this.repository().setDefaultSource(merchant.id, id, source, new Date());
+    if (!updated) throw ApiError.notFound('Customer not found', 'resource_missing', 'id');
+    if (this.deps.onDefaultSourceChanged) {
+      try {
+        await this.deps.onDefaultSourceChanged(merchant, id);
+      } catch (error) {
+        this.deps.logger.error({ err: error, merchantId: merchant.id, customerId: id }, 'onDefaultSourceChanged failed; the new default source stands');
+      }
+    }
+    return renderCustomer(updated);
+  }
+
+  /** The stored customer with its default source, or null when the merchant has none with this id. */
+  async getForMerchant(merchant: Pick<Merchant, 'id'>, id: string): Promise<CustomerRecord | null> {
+    return this.repository().findForMerchant(merchant.id, id);
+  }
+
+  // The same check, and the same 400, as POST /v1/payments: an unknown token is refused before anything is stored.
+  private checkSource(source: string): void {
+    const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
+    if (!gateway.recognizesSource(source)) throw ApiError.badRequest(PAYMENT_FAILURES.InvalidSource.message, PAYMENT_FAILURES.InvalidSource.code, 'source');
+  }
+
+  private repository(): CustomerRepository {
+    return new CustomerRepository(sqlFor(this.deps.orm.em.fork()));
+  }
+
+  private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<CustomerRecord> {
+    const customer = await this.repository().findForMerchant(merchant.id, id);
+    if (!customer) throw ApiError.notFound('Customer not found', 'resource_missing', 'id');
+    return customer;
+  }
+}

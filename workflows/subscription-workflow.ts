@@ -1,0 +1,339 @@
+import {
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild,
+  ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PaymentState, PaymentWorkflowInput } from '../src/payments/payment-state';
+import { paymentWorkflowId } from '../src/payments/payment-state';
+import { formatMinor } from '../src/shared/money';
+import { describeInterval, periodBoundary, prorate } from '../src/subscriptions/billing-periods';
+import type { InvoiceLine } from '../src/subscriptions/invoice-lines';
+import {
+  HARD_DECLINE_CODES, type BillingReason, type InvoiceState, type PlanTerms, type SubscriptionState, type SubscriptionWorkflowInput,
+} from '../src/subscriptions/subscription-state';
+import {
+  AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
+} from '../src/temporal/search-attributes';
+
+/** The subscription's full current state. */
+export const getSubscriptionStateQuery = defineQuery<SubscriptionState>('getSubscriptionState');
+/** Returns once the subscription has started: trialing, or its first invoice paid or failed. */
+export const waitForSubscriptionStartUpdate = defineUpdate<SubscriptionState>('waitForStart');
+/** Cancels now, or at the end of the current period. */
+export const cancelSubscriptionUpdate = defineUpdate<SubscriptionState, [{ atPeriodEnd: boolean }]>('cancel');
+/** Stops billing: no invoice is created while paused. */
+export const pauseSubscriptionUpdate = defineUpdate<SubscriptionState, []>('pause');
+/** Billing again: within a paid period nothing is charged; after it, a new period starts at once. */
+export const resumeSubscriptionUpdate = defineUpdate<SubscriptionState, []>('resume');
+/** Moves to another plan of the same currency and interval, prorating the rest of the period onto the next invoice. */
+export const changePlanUpdate = defineUpdate<SubscriptionState, [{ plan: PlanTerms }]>('changePlan');
+/** The customer's default payment method changed: a failed invoice is retried at once. */
+export const paymentMethodUpdatedSignal = defineSignal('paymentMethodUpdated');
+
+const records = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+type SubscriptionEvent = 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted';
+type InvoiceEvent = 'invoice.created' | 'invoice.paid' | 'invoice.payment_failed';
+
+function failure(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/**
+ * One subscription for its whole life: trial, then one invoice per billing period charged through
+ * the payment workflow (fraud, gateway, ledger, events) under a payment id per invoice attempt, so
+ * no replay or retry charges twice; dunning on failure; pause, resume, plan changes and
+ * cancellation as updates. Continues as new every few cycles, carrying its state.
+ */
+export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionState> {
+  const { clock } = input;
+  const state: SubscriptionState = input.carried ?? {
+    subscriptionId: input.subscriptionId, merchantId: input.merchantId, customerId: input.customerId, plan: input.plan,
+    status: input.trialEnd ? 'trialing' : 'incomplete', billingAnchor: input.trialEnd ?? input.createdAt, cycle: 0,
+    currentPeriodStart: input.trialEnd ? input.createdAt : null, currentPeriodEnd: input.trialEnd,
+    trialStart: input.trialEnd ? input.createdAt : null, trialEnd: input.trialEnd, cancelAtPeriodEnd: input.cancelAtPeriodEnd,
+    canceledAt: null, endedAt: null, pausedAt: null, latestInvoiceId: null, nextBillingAt: input.trialEnd ?? input.createdAt,
+    creditBalanceMinor: 0, pendingLines: [], invoicesIssued: 0, metadata: input.metadata, createdAt: input.createdAt, version: 0,
+  };
+  let started = input.carried !== undefined || state.status === 'trialing';
+  let cancelNow = false;
+  let paymentMethodUpdated = false;
+  let cyclesThisRun = 0;
+  let cancellationRecorded = false;
+  let invoice: InvoiceState | undefined;
+
+  /** Subscription time: the workflow's own clock, run `scale` times faster in tests. */
+  const now = () => new Date(clock.virtualOrigin + (Date.now() - clock.realOrigin) * clock.scale);
+  const iso = (date: Date) => date.toISOString();
+  const boundary = (index: number) => periodBoundary(new Date(state.billingAnchor), state.plan.interval, state.plan.intervalCount, index);
+  const money = (minor: number) => `${state.plan.currency} ${formatMinor(minor, state.plan.currency)}`;
+
+  /** Waits until `at` (subscription time) or until `wake` holds; true when woken early. */
+  async function sleepUntil(at: string, wake: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (wake()) return true;
+      const remainingMs = (Date.parse(at) - now().getTime()) / clock.scale;
+      if (remainingMs <= 0) return false;
+      if (await condition(wake, Math.max(1, Math.ceil(remainingMs)))) return true;
+    }
+  }
+
+  function publish(): void {
+    upsertSearchAttributes([
+      { key: SubscriptionStatusKey, value: state.status },
+      { key: NextBillingAtKey, value: state.nextBillingAt ? new Date(state.nextBillingAt) : null },
+    ]);
+    const next = state.nextBillingAt ? `next invoice on ${state.nextBillingAt.slice(0, 10)}` : 'no invoice scheduled';
+    setCurrentDetails(`**${state.status}** on ${state.plan.name} (${money(state.plan.amountMinor)} / ${describeInterval(state.plan.interval, state.plan.intervalCount)}): ${next}` +
+      (state.cancelAtPeriodEnd ? `, cancels on ${state.currentPeriodEnd?.slice(0, 10)}` : '') +
+      (invoice && invoice.status === 'open' ? `; invoice ${invoice.invoiceId} open after ${invoice.attemptCount} attempt(s)` : ''));
+  }
+
+  /** Persists the subscription (and the invoice being billed) with their events, in one transaction. */
+  async function record(subscriptionEvent?: SubscriptionEvent, invoiceEvents: InvoiceEvent[] = []): Promise<void> {
+    state.version += 1;
+    if (invoice) invoice.version += 1;
+    publish();
+    await records.recordSubscriptionBilling({
+      subscription: { ...state }, invoice: invoice ? { ...invoice } : undefined, subscriptionEvent, invoiceEvents,
+    });
+  }
+
+  setHandler(getSubscriptionStateQuery, () => state);
+  setHandler(waitForSubscriptionStartUpdate, async () => {
+    await condition(() => started);
+    return state;
+  });
+  setHandler(cancelSubscriptionUpdate, async ({ atPeriodEnd }) => {
+    if (atPeriodEnd && state.status !== 'trialing' && state.status !== 'unpaid' && state.status !== 'paused') {
+      state.cancelAtPeriodEnd = true;
+      state.canceledAt = iso(now());
+      await record('customer.subscription.updated');
+    } else {
+      cancelNow = true;
+      await condition(() => cancellationRecorded);
+    }
+    return state;
+  }, { validator: (_request: { atPeriodEnd: boolean }) => { if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.'); } });
+  setHandler(pauseSubscriptionUpdate, async () => {
+    state.status = 'paused';
+    state.pausedAt = iso(now());
+    state.nextBillingAt = null;
+    await record('customer.subscription.updated');
+    return state;
+  }, {
+    validator: () => {
+      if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.');
+      if (state.status !== 'active') throw failure('SubscriptionNotActive', `Only an active subscription can be paused; this one is ${state.status}.`);
+    },
+  });
+  setHandler(resumeSubscriptionUpdate, async () => {
+    const periodStillPaid = state.currentPeriodEnd !== null && Date.parse(state.currentPeriodEnd) > now().getTime();
+    state.status = 'active';
+    state.pausedAt = null;
+    if (!periodStillPaid) {
+      // The paid period is over: a new one starts now, and is invoiced now.
+      state.billingAnchor = iso(now());
+      state.cycle = -1;
+    }
+    state.nextBillingAt = periodStillPaid ? state.currentPeriodEnd : iso(now());
+    await record('customer.subscription.updated');
+    return state;
+  }, { validator: () => { if (state.status !== 'paused') throw failure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`); } });
+  setHandler(changePlanUpdate, async ({ plan }) => {
+    const previous = state.plan;
+    const at = now();
+    if (state.status !== 'trialing' && state.currentPeriodStart && state.currentPeriodEnd && (state.status === 'active' || state.status === 'past_due')) {
+      const start = Date.parse(state.currentPeriodStart);
+      const end = Date.parse(state.currentPeriodEnd);
+      const remaining = end - at.getTime();
+      const total = end - start;
+      const credit = prorate(previous.amountMinor, remaining, total);
+      const charge = prorate(plan.amountMinor, remaining, total);
+      const period = { planId: plan.planId, periodStart: iso(at), periodEnd: state.currentPeriodEnd };
+      if (credit > 0) state.pendingLines.push({ type: 'proration', description: `Unused time on ${previous.name} after ${iso(at).slice(0, 10)}`, amountMinor: -credit, ...period, planId: previous.planId });
+      if (charge > 0) state.pendingLines.push({ type: 'proration', description: `Remaining time on ${plan.name} after ${iso(at).slice(0, 10)}`, amountMinor: charge, ...period });
+    }
+    state.plan = plan;
+    await record('customer.subscription.updated');
+    return state;
+  }, {
+    validator: ({ plan }) => {
+      if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.');
+      if (plan.planId === state.plan.planId) throw failure('SamePlan', 'The subscription is already on this plan.');
+      if (plan.currency !== state.plan.currency) throw failure('PlanCurrencyMismatch', `The new plan must be in ${state.plan.currency}.`);
+      if (plan.interval !== state.plan.interval || plan.intervalCount !== state.plan.intervalCount) {
+        throw failure('PlanIntervalMismatch', `The new plan must bill every ${describeInterval(state.plan.interval, state.plan.intervalCount)}, like the current one.`);
+      }
+    },
+  });
+  setHandler(paymentMethodUpdatedSignal, () => { paymentMethodUpdated = true; });
+
+  /** Charges one invoice attempt through the payment workflow; the payment id is fixed in history before the child starts. */
+  async function chargeAttempt(current: InvoiceState): Promise<PaymentState> {
+    const paymentId = `pay_${uuid4().replace(/-/g, '').slice(0, 22)}`;
+    current.attemptCount += 1;
+    current.lastPaymentId = paymentId;
+    const { source } = await records.getCustomerSource({ customerId: state.customerId });
+    const paymentInput: PaymentWorkflowInput = {
+      paymentId, merchantId: state.merchantId, amountMinor: current.amountDueMinor, currency: current.currency, source,
+      description: `Invoice ${current.invoiceId} for subscription ${state.subscriptionId}`,
+      metadata: { invoice: current.invoiceId, subscription: state.subscriptionId, attempt: String(current.attemptCount) },
+      captureMethod: 'automatic', gateway: input.gateway, createdAt: iso(new Date(Date.now())), authorizationTtlMs: 7 * 24 * 3600 * 1000, fees: input.fees,
+    };
+    return executeChild('paymentWorkflow', {
+      workflowId: paymentWorkflowId(paymentId),
+      args: [paymentInput],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: MerchantIdKey, value: state.merchantId }, { key: PaymentIdKey, value: paymentId }, { key: PaymentStatusKey, value: 'processing' },
+        { key: AmountMinorKey, value: current.amountDueMinor }, { key: CurrencyKey, value: current.currency }, { key: GatewayKey, value: input.gateway },
+      ],
+      staticSummary: `${money(current.amountDueMinor)} for invoice ${current.invoiceId} of subscription ${state.subscriptionId}`,
+    });
+  }
+
+  /** Creates the invoice for the current period and collects it, retrying on the dunning schedule. */
+  async function billCurrentPeriod(reason: BillingReason): Promise<void> {
+    const periodStart = iso(boundary(state.cycle));
+    const periodEnd = iso(boundary(state.cycle + 1));
+    state.currentPeriodStart = periodStart;
+    state.currentPeriodEnd = periodEnd;
+    const lines: InvoiceLine[] = [
+      { type: 'subscription', description: `${state.plan.name} (${periodStart.slice(0, 10)} – ${periodEnd.slice(0, 10)})`, amountMinor: state.plan.amountMinor, planId: state.plan.planId, periodStart, periodEnd },
+      ...state.pendingLines,
+    ];
+    state.pendingLines = [];
+    const subtotalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
+    // A negative subtotal (a downgrade's credit) becomes credit for later invoices; credit is taken off before charging.
+    const creditAppliedMinor = subtotalMinor > 0 ? Math.min(state.creditBalanceMinor, subtotalMinor) : 0;
+    state.creditBalanceMinor += subtotalMinor < 0 ? -subtotalMinor : -creditAppliedMinor;
+    const amountDueMinor = Math.max(0, subtotalMinor - creditAppliedMinor);
+    invoice = {
+      invoiceId: `in_${uuid4().replace(/-/g, '').slice(0, 22)}`, subscriptionId: state.subscriptionId, merchantId: state.merchantId,
+      customerId: state.customerId, cycle: state.invoicesIssued, status: 'open', billingReason: reason, currency: state.plan.currency, lines,
+      subtotalMinor, creditAppliedMinor, amountDueMinor, amountPaidMinor: 0, attemptCount: 0, nextPaymentAttempt: iso(now()),
+      lastPaymentId: null, lastFailureCode: null, periodStart, periodEnd, paidAt: null, markedUncollectibleAt: null, voidedAt: null,
+      createdAt: iso(now()), version: 0,
+    };
+    state.invoicesIssued += 1;
+    state.latestInvoiceId = invoice.invoiceId;
+    state.nextBillingAt = periodEnd;
+    await record(undefined, ['invoice.created']);
+
+    const firstInvoice = reason === 'subscription_create';
+    // Retries count from when the invoice fell due: the period's start, or now when billing runs late (after a long dunning).
+    const dueAt = now().getTime() - Date.parse(periodStart) < 24 * 3600 * 1000 ? Date.parse(periodStart) : now().getTime();
+    for (;;) {
+      const current = invoice;
+      let failureCode: string | null = null;
+      if (current.amountDueMinor > 0) {
+        const payment = await chargeAttempt(current);
+        failureCode = payment.status === 'succeeded' ? null : (payment.failureCode ?? 'card_declined');
+      }
+      if (failureCode === null) {
+        current.status = 'paid';
+        current.amountPaidMinor = current.amountDueMinor;
+        current.paidAt = iso(now());
+        current.nextPaymentAttempt = null;
+        current.lastFailureCode = null;
+        state.nextBillingAt = state.currentPeriodEnd;
+        const changed = state.status !== 'active';
+        state.status = 'active';
+        started = true;
+        await record(changed ? 'customer.subscription.updated' : undefined, ['invoice.paid']);
+        return;
+      }
+      const retryOffset = input.dunning.retryOffsetsMs[current.attemptCount - 1];
+      const exhausted = HARD_DECLINE_CODES.includes(failureCode) || retryOffset === undefined;
+      current.lastFailureCode = failureCode;
+      current.nextPaymentAttempt = exhausted ? null : iso(new Date(dueAt + retryOffset));
+      state.status = firstInvoice ? 'incomplete' : 'past_due';
+      state.nextBillingAt = current.nextPaymentAttempt;
+      started = true;
+      await record('customer.subscription.updated', ['invoice.payment_failed']);
+      if (exhausted) {
+        current.status = 'uncollectible';
+        current.markedUncollectibleAt = iso(now());
+        state.nextBillingAt = null;
+        if (firstInvoice || input.dunning.whenExhausted === 'canceled') {
+          // Recorded with the cancellation that follows.
+          cancelNow = true;
+        } else {
+          state.status = 'unpaid';
+          await record('customer.subscription.updated', []);
+        }
+        return;
+      }
+      paymentMethodUpdated = false;
+      await sleepUntil(current.nextPaymentAttempt as string, () => paymentMethodUpdated || cancelNow);
+      if (cancelNow) return;
+    }
+  }
+
+  async function finishCancellation(): Promise<SubscriptionState> {
+    const at = iso(now());
+    if (invoice && invoice.status === 'open') {
+      invoice.status = 'void';
+      invoice.voidedAt = at;
+      invoice.nextPaymentAttempt = null;
+    }
+    state.status = 'canceled';
+    state.canceledAt ??= at;
+    state.endedAt ??= at;
+    state.nextBillingAt = null;
+    await record('customer.subscription.deleted');
+    cancellationRecorded = true;
+    await condition(allHandlersFinished);
+    return state;
+  }
+
+  if (!input.carried) await record('customer.subscription.created');
+
+  // The trial: nothing to bill until it ends, unless cancelled first.
+  if (state.status === 'trialing') {
+    if (await sleepUntil(state.trialEnd as string, () => cancelNow)) return finishCancellation();
+    state.status = 'active';
+    await billCurrentPeriod('subscription_cycle');
+  } else if (!input.carried) {
+    await billCurrentPeriod('subscription_create');
+  }
+
+  for (;;) {
+    if (cancelNow) return finishCancellation();
+    if (state.status === 'unpaid') {
+      // Nothing is billed until the customer gives a new card; then a new period starts at once.
+      paymentMethodUpdated = false;
+      await condition(() => paymentMethodUpdated || cancelNow);
+      if (cancelNow) continue;
+      state.billingAnchor = iso(now());
+      state.cycle = 0;
+      await billCurrentPeriod('subscription_cycle');
+      continue;
+    }
+    if (state.status === 'paused') {
+      await condition(() => state.status !== 'paused' || cancelNow);
+      continue;
+    }
+    // Until the next invoice is due: the period's end, or now after a resume that starts a new period.
+    const nextBillingAt = state.nextBillingAt ?? state.currentPeriodEnd;
+    if (nextBillingAt && await sleepUntil(nextBillingAt, () => cancelNow || state.status === 'paused')) continue;
+    if (state.cancelAtPeriodEnd) {
+      // Ends exactly when the paid period does.
+      state.endedAt = state.currentPeriodEnd;
+      cancelNow = true;
+      continue;
+    }
+    // The next period: its boundaries follow the calendar from the anchor.
+    state.cycle += 1;
+    await billCurrentPeriod('subscription_cycle');
+    cyclesThisRun += 1;
+    if (!cancelNow && (cyclesThisRun >= input.cyclesPerRun || workflowInfo().continueAsNewSuggested)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: state });
+    }
+  }
+}
