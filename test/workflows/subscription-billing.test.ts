@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { MerchantService } from '../../src/merchants/merchant-service';
@@ -90,7 +90,7 @@ async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = create
   }
 }
 
-async function start(taskQueue: string, args: SubscriptionWorkflowInput): Promise<WorkflowHandle<typeof subscriptionWorkflow>> {
+async function start(taskQueue: string, args: SubscriptionWorkflowInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof subscriptionWorkflow>> {
   const handle = await env.client.workflow.start(subscriptionWorkflow, { taskQueue, workflowId: subscriptionWorkflowId(args.subscriptionId), args: [args] });
   open.add(handle);
   return handle;
