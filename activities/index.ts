@@ -7,9 +7,10 @@ import { createPaymentRecordActivities, type PaymentRecordActivityDeps } from '.
 import { createReconciliationActivities, type ReconciliationActivityDeps } from './reconciliation-activities';
 import { createRefundActivities, type RefundActivityDeps } from './refund-activities';
 import { createSubscriptionActivities, type SubscriptionActivityDeps } from './subscription-activities';
+import { createSubscriptionReportActivities, type SubscriptionReportActivityDeps } from './subscription-report-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & SubscriptionActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
+export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & SubscriptionActivityDeps & SubscriptionReportActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createLedgerActivities(deps),
     ...createSubscriptionActivities(deps),
+    ...createSubscriptionReportActivities(deps),
     ...createBillingActivities(deps),
     ...createReconciliationActivities(deps),
   };

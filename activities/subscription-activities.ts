@@ -65,7 +65,7 @@ export function createSubscriptionActivities({ orm }: SubscriptionActivityDeps) 
           if (!invoice) continue;
           await recordEvent(sql, {
             merchantId: invoice.merchantId, type, idempotencyKey: `invoice:${invoice.invoiceId}:v${invoice.version}:${type}`,
-            objectType: 'invoice', objectId: invoice.invoiceId, object: renderInvoiceState(invoice),
+            objectType: 'invoice', objectId: invoice.invoiceId, object: { ...renderInvoiceState(invoice) },
           });
         }
         if (subscriptionEvent) {

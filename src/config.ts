@@ -35,6 +35,12 @@ export interface AppConfig {
    * Temporal Schedules (settlement, fee invoices, daily checks) in place.
    */
   ledger: { settlementDelayDays: number; settlementIntervalMs: number; schedules: boolean };
+  /**
+   * Subscriptions: dunning retries (days after a failed renewal) and what happens when they run
+   * out; how many billing cycles a workflow run holds before continuing as new; and, outside
+   * production only, how much faster subscription time runs than the clock (86400: a day a second).
+   */
+  subscriptions: { dunningRetryDays: number[]; whenDunningExhausted: 'canceled' | 'unpaid'; cyclesPerRun: number; timeScale: number };
   fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
   disputes: { feeMinor: number; evidenceWindowMs: number };
   /** How long a merchant's webhook endpoint has to answer. */
@@ -46,6 +52,20 @@ export interface AppConfig {
    */
   sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number };
   logLevel: string;
+}
+
+function subscriptionSettings(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['subscriptions'] {
+  const rawDays = env.SUBSCRIPTION_DUNNING_RETRY_DAYS || '3,5,7';
+  const dunningRetryDays = rawDays.split(',').map((part) => Number(part.trim()));
+  if (dunningRetryDays.some((days, index) => !(days > 0) || (index > 0 && days <= dunningRetryDays[index - 1]))) {
+    throw new Error(`SUBSCRIPTION_DUNNING_RETRY_DAYS must be increasing positive days such as 3,5,7, got "${rawDays}"`);
+  }
+  const whenDunningExhausted = env.SUBSCRIPTION_DUNNING_EXHAUSTED || 'canceled';
+  if (whenDunningExhausted !== 'canceled' && whenDunningExhausted !== 'unpaid') throw new Error(`SUBSCRIPTION_DUNNING_EXHAUSTED must be canceled or unpaid, got "${whenDunningExhausted}"`);
+  const timeScale = Number(env.SUBSCRIPTION_TIME_SCALE || 1);
+  if (!(timeScale >= 1)) throw new Error(`SUBSCRIPTION_TIME_SCALE must be a number of at least 1, got "${env.SUBSCRIPTION_TIME_SCALE}"`);
+  if (timeScale !== 1 && nodeEnv === 'production') throw new Error('SUBSCRIPTION_TIME_SCALE is for tests and demos; it cannot be set in production');
+  return { dunningRetryDays, whenDunningExhausted, cyclesPerRun: integer(env, 'SUBSCRIPTION_CYCLES_PER_RUN', 12) || 12, timeScale };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -119,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       settlementIntervalMs: duration(env, 'SETTLEMENT_INTERVAL', '1h'),
       schedules: (env.FINANCE_SCHEDULES ?? (nodeEnv === 'test' ? 'off' : 'on')) !== 'off',
     },
+    subscriptions: subscriptionSettings(env, nodeEnv),
     fraud: {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),

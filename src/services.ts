@@ -20,6 +20,7 @@ import { BalanceService } from './ledger/balance-service';
 import { LedgerCheckService } from './ledger/ledger-checks';
 import { CustomerService } from './customers/customer-service';
 import { PlanService } from './plans/plan-service';
+import { SubscriptionService } from './subscriptions/subscription-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -52,13 +53,18 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const balances = new BalanceService({ orm });
   const ledgerChecks = new LedgerCheckService({ orm });
   const reconciliations = new ReconciliationService({ orm });
-  const customers = new CustomerService({ orm, gateways, logger });
+  // A new card retries the customer's past-due subscriptions at once (the closure reads `subscriptions` when called).
+  const customers = new CustomerService({ orm, gateways, logger, onDefaultSourceChanged: (merchant, customerId) => subscriptions.retryPastDue(merchant, customerId) });
   const plans = new PlanService({ orm });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans };
+  const subscriptions: SubscriptionService = new SubscriptionService({
+    orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, logger, syncWaitMs: config.payments.syncWaitMs,
+    defaultFees: config.fees, settings: config.subscriptions,
+  });
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans, subscriptions };
 }
 
-/** The activities a worker registers, with their real dependencies. */
-export function createWorkerActivities(config: AppConfig, orm: MikroORM): Activities {
+/** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */
+export function createWorkerActivities(config: AppConfig, orm: MikroORM, temporal?: Client): Activities {
   return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs,
-    settlementDelayDays: config.ledger.settlementDelayDays, defaultFees: config.fees });
+    settlementDelayDays: config.ledger.settlementDelayDays, defaultFees: config.fees, temporal, dunningRetryDays: config.subscriptions.dunningRetryDays });
 }

@@ -7,3 +7,5 @@ export * from './fee-invoice-workflow';
 export * from './ledger-check-workflow';
 export * from './reconciliation-workflow';
 export * from './subscription-workflow';
+export * from './subscription-check-workflow';
+export * from './subscription-revenue-workflow';

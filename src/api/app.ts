@@ -24,11 +24,14 @@ import type { BalanceService } from '../ledger/balance-service';
 import type { LedgerCheckService } from '../ledger/ledger-checks';
 import { ledgerRoutes } from '../ledger/ledger-routes';
 import { reportRoutes } from '../reports/report-routes';
+import { subscriptionReportRoutes } from '../subscription-reports/subscription-report-routes';
 import { feeInvoiceRoutes } from '../billing/fee-invoice-routes';
 import type { CustomerService } from '../customers/customer-service';
 import { customerRoutes } from '../customers/customer-routes';
 import type { PlanService } from '../plans/plan-service';
 import { planRoutes } from '../plans/plan-routes';
+import type { SubscriptionService } from '../subscriptions/subscription-service';
+import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
 import { createDocsRouter } from './docs-router';
 import { accessLog } from './access-log';
@@ -52,6 +55,7 @@ export interface AppDeps {
   balances: BalanceService;
   ledgerChecks: LedgerCheckService;
   customers: CustomerService;
+  subscriptions: SubscriptionService;
   plans: PlanService;
   adminApiKey?: string;
   logger: Logger;
@@ -62,9 +66,9 @@ export interface AppDeps {
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
   return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
     ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks),
-    ...reportRoutes({ orm: deps.orm, logger: deps.logger }),
+    ...reportRoutes({ orm: deps.orm, logger: deps.logger }), ...subscriptionReportRoutes({ orm: deps.orm }),
     ...feeInvoiceRoutes({ orm: deps.orm }),
-    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...invoiceRoutes({ orm: deps.orm }),
+    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes({ orm: deps.orm }),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }

@@ -1,5 +1,6 @@
 import { minorToMajorNumber } from '../shared/money';
 import { apiTimestampOrNull } from '../shared/timestamps';
+import { renderInvoice, type InvoiceJson } from '../invoices/invoice-view';
 import type { InvoiceState, SubscriptionState } from './subscription-state';
 
 /** A subscription as the API and its events show it, Stripe-like. */
@@ -28,33 +29,7 @@ export function renderSubscriptionState(state: SubscriptionState): Record<string
   };
 }
 
-/** An invoice as its events show it; the same shape GET /v1/invoices/:id answers. */
-export function renderInvoiceState(invoice: InvoiceState): Record<string, unknown> {
-  const major = (minor: number) => minorToMajorNumber(minor, invoice.currency);
-  return {
-    id: invoice.invoiceId,
-    object: 'invoice',
-    subscription: invoice.subscriptionId,
-    customer: invoice.customerId,
-    status: invoice.status,
-    billing_reason: invoice.billingReason,
-    currency: invoice.currency,
-    lines: invoice.lines.map((line) => ({
-      type: line.type, description: line.description, amount: major(line.amountMinor), plan: line.planId,
-      period: { start: apiTimestampOrNull(line.periodStart), end: apiTimestampOrNull(line.periodEnd) },
-    })),
-    subtotal: major(invoice.subtotalMinor),
-    credit_applied: major(invoice.creditAppliedMinor),
-    amount_due: major(invoice.amountDueMinor),
-    amount_paid: major(invoice.amountPaidMinor),
-    amount_remaining: major(invoice.amountDueMinor - invoice.amountPaidMinor),
-    attempt_count: invoice.attemptCount,
-    next_payment_attempt: apiTimestampOrNull(invoice.nextPaymentAttempt),
-    last_payment: invoice.lastPaymentId,
-    last_failure_code: invoice.lastFailureCode,
-    period_start: apiTimestampOrNull(invoice.periodStart),
-    period_end: apiTimestampOrNull(invoice.periodEnd),
-    paid_at: apiTimestampOrNull(invoice.paidAt),
-    created_at: apiTimestampOrNull(invoice.createdAt),
-  };
+/** An invoice as its events show it: the same shape GET /v1/invoices/:id answers. */
+export function renderInvoiceState(invoice: InvoiceState): InvoiceJson {
+  return renderInvoice({ ...invoice, id: invoice.invoiceId });
 }

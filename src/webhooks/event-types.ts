@@ -4,6 +4,8 @@ export const EVENT_TYPES = [
   'refund.succeeded', 'refund.failed',
   'dispute.created', 'dispute.updated', 'dispute.closed',
   'reconciliation.completed', 'reconciliation.discrepancies_found',
+  'invoice.created', 'invoice.paid', 'invoice.payment_failed',
+  'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

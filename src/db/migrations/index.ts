@@ -7,6 +7,7 @@ import { Migration20261121060000Reconciliations } from './Migration2026112106000
 import { Migration20261121070000LedgerChecks } from './Migration20261121070000LedgerChecks';
 import { Migration20261121080000Subscriptions } from './Migration20261121080000Subscriptions';
 import { Migration20261121090000CustomersPlans } from './Migration20261121090000CustomersPlans';
+import { Migration20261121100000SubscriptionReports } from './Migration20261121100000SubscriptionReports';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261121070000LedgerChecks', class: Migration20261121070000LedgerChecks },
   { name: 'Migration20261121080000Subscriptions', class: Migration20261121080000Subscriptions },
   { name: 'Migration20261121090000CustomersPlans', class: Migration20261121090000CustomersPlans },
+  { name: 'Migration20261121100000SubscriptionReports', class: Migration20261121100000SubscriptionReports },
 ];

@@ -1,0 +1,222 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Orm } from '../db/orm';
+import { inTransaction } from '../db/sql';
+import type { CustomerService } from '../customers/customer-service';
+import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import type { Logger } from '../logger';
+import type { Merchant } from '../merchants/merchant-entities';
+import type { PlanService } from '../plans/plan-service';
+import type { PlanRecord } from '../plans/plan-record';
+import { ApiError } from '../shared/api-error';
+import { newId } from '../shared/ids';
+import { formatMinor } from '../shared/money';
+import { AmountMinorKey, CurrencyKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
+import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
+import { executeUpdateWithin } from '../temporal/wait-for-update';
+import { describeInterval } from './billing-periods';
+import type { CreateSubscriptionBody } from './subscription-schemas';
+import {
+  subscriptionWorkflowId, type PlanTerms, type SubscriptionState, type SubscriptionStatus, type SubscriptionWorkflowInput,
+} from './subscription-state';
+import { renderSubscriptionState } from './subscription-view';
+import {
+  cancelSubscriptionUpdate as cancelUpdate, changePlanUpdate as changePlan, pauseSubscriptionUpdate as pauseUpdate,
+  paymentMethodUpdatedSignal as paymentMethodUpdated, resumeSubscriptionUpdate as resumeUpdate, waitForSubscriptionStartUpdate as waitForStart,
+} from '../../workflows/subscription-workflow';
+
+const DAY_MS = 24 * 3600 * 1000;
+type Row = Record<string, any>;
+
+export interface SubscriptionServiceDeps {
+  orm: Orm;
+  temporal: Client;
+  taskQueue: string;
+  customers: CustomerService;
+  plans: PlanService;
+  logger: Logger;
+  syncWaitMs: number;
+  defaultFees: { percentBps: number; fixedMinor: number };
+  settings: { dunningRetryDays: number[]; whenDunningExhausted: 'canceled' | 'unpaid'; cyclesPerRun: number; timeScale: number };
+}
+
+// Update failures the workflow reports, as the API answers them.
+const UPDATE_FAILURES: Record<string, (message: string) => ApiError> = {
+  SubscriptionCanceled: (message) => new ApiError(409, message, 'subscription_canceled'),
+  SubscriptionNotActive: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
+  SubscriptionNotPaused: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
+  SamePlan: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+  PlanCurrencyMismatch: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+  PlanIntervalMismatch: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+};
+
+function planTerms(plan: PlanRecord): PlanTerms {
+  return { planId: plan.id, name: plan.name, amountMinor: plan.amountMinor, currency: plan.currency, interval: plan.interval, intervalCount: plan.intervalCount };
+}
+
+/** A stored subscription row (joined with its plan's currency) in the shape the renderer takes. */
+function stateFromRow(row: Row): SubscriptionState {
+  const iso = (value: unknown) => (value == null ? null : new Date(value as string).toISOString());
+  return {
+    subscriptionId: row.id, merchantId: row.merchant_id, customerId: row.customer_id,
+    plan: { planId: row.plan_id, name: row.plan_name, amountMinor: Number(row.plan_amount_minor), currency: row.plan_currency, interval: row.plan_interval, intervalCount: row.plan_interval_count },
+    status: row.status, billingAnchor: iso(row.billing_anchor) as string, cycle: 0,
+    currentPeriodStart: iso(row.current_period_start), currentPeriodEnd: iso(row.current_period_end), trialStart: iso(row.trial_start), trialEnd: iso(row.trial_end),
+    cancelAtPeriodEnd: row.cancel_at_period_end, canceledAt: iso(row.canceled_at), endedAt: iso(row.ended_at), pausedAt: iso(row.paused_at),
+    latestInvoiceId: row.latest_invoice_id, nextBillingAt: iso(row.next_billing_at), creditBalanceMinor: Number(row.credit_balance_minor),
+    pendingLines: [], invoicesIssued: 0, metadata: row.metadata ?? {}, createdAt: iso(row.created_at) as string, version: Number(row.version),
+  };
+}
+
+const SELECT_SUBSCRIPTION = `select s.*, p.name as plan_name, p.amount_minor as plan_amount_minor, p.currency as plan_currency, p.interval as plan_interval,
+  p.interval_count as plan_interval_count from subscriptions s join plans p on p.id = s.plan_id`;
+
+/**
+ * Subscriptions: each one is an entity workflow (subscription-<id>) that bills it for its whole
+ * life; this service starts it, sends it the merchant's changes as updates, and reads its projection.
+ */
+export class SubscriptionService {
+  constructor(private readonly deps: SubscriptionServiceDeps) {}
+
+  async create(merchant: Merchant, body: CreateSubscriptionBody, idempotency?: IdempotencyContext): Promise<Record<string, unknown>> {
+    const customer = await this.deps.customers.getForMerchant(merchant, body.customer);
+    if (!customer) throw ApiError.badRequest(`No such customer: ${body.customer}`, 'resource_missing', 'customer');
+    const plan = await this.deps.plans.getForMerchant(merchant, body.plan);
+    if (!plan) throw ApiError.badRequest(`No such plan: ${body.plan}`, 'resource_missing', 'plan');
+    if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
+
+    let subscriptionId = newId('sub');
+    let createdAt = new Date();
+    if (idempotency) {
+      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
+        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
+        request: { customer: body.customer, plan: body.plan, trial: body.trial_period_days ?? null, cancel: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {} },
+        newResourceId: subscriptionId, now: createdAt,
+      });
+      subscriptionId = claim.resourceId;
+      createdAt = claim.createdAt;
+    }
+    const trialDays = body.trial_period_days ?? plan.trialPeriodDays ?? 0;
+    const { settings } = this.deps;
+    const input: SubscriptionWorkflowInput = {
+      subscriptionId, merchantId: merchant.id, customerId: customer.id, plan: planTerms(plan), createdAt: createdAt.toISOString(),
+      trialEnd: trialDays > 0 ? new Date(createdAt.getTime() + trialDays * DAY_MS).toISOString() : null,
+      cancelAtPeriodEnd: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {},
+      dunning: { retryOffsetsMs: settings.dunningRetryDays.map((days) => days * DAY_MS), whenExhausted: settings.whenDunningExhausted },
+      fees: { percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps, fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor },
+      gateway: 'sandbox',
+      clock: { scale: settings.timeScale, realOrigin: createdAt.getTime(), virtualOrigin: createdAt.getTime() },
+      cyclesPerRun: settings.cyclesPerRun,
+    };
+    try {
+      await this.deps.temporal.workflow.start('subscriptionWorkflow', {
+        workflowId: subscriptionWorkflowId(subscriptionId), taskQueue: this.deps.taskQueue, args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: MerchantIdKey, value: merchant.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
+          { key: AmountMinorKey, value: plan.amountMinor }, { key: CurrencyKey, value: plan.currency },
+        ],
+        staticSummary: `${plan.currency} ${formatMinor(plan.amountMinor, plan.currency)} / ${describeInterval(plan.interval, plan.intervalCount)} (${plan.name}) for ${customer.id} of merchant ${merchant.id}`,
+      });
+    } catch (error) {
+      // A retried request whose workflow already finished: answer from the stored subscription.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(error) ?? error;
+    }
+    const started = await executeUpdateWithin(this.deps.temporal, this.handle(subscriptionId), waitForStart, this.deps.syncWaitMs);
+    if (started) return renderSubscriptionState(started);
+    return (await this.find(merchant, subscriptionId)) ?? renderSubscriptionState({ ...stateFromInput(input), status: 'incomplete' });
+  }
+
+  async get(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
+    const found = await this.find(merchant, id);
+    if (!found) throw ApiError.notFound('Subscription not found', 'resource_missing', 'id');
+    return found;
+  }
+
+  async list(merchant: Merchant, query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string }): Promise<{ data: Record<string, unknown>[]; hasMore: boolean }> {
+    const values: unknown[] = [merchant.id];
+    const where = ['s.merchant_id = ?'];
+    if (query.customer) { where.push('s.customer_id = ?'); values.push(query.customer); }
+    if (query.status) { where.push('s.status = ?'); values.push(query.status); }
+    const rows = await inTransaction(this.deps.orm, async (sql) => {
+      if (query.starting_after) {
+        const [cursor] = await sql.query(`select id from subscriptions where id = ? and merchant_id = ?`, [query.starting_after, merchant.id]);
+        if (!cursor) throw ApiError.badRequest(`No such subscription: ${query.starting_after}`, 'resource_missing', 'starting_after');
+        where.push('(s.created_at, s.id) < (select created_at, id from subscriptions where id = ?)');
+        values.push(query.starting_after);
+      }
+      return sql.query<Row>(`${SELECT_SUBSCRIPTION} where ${where.join(' and ')} order by s.created_at desc, s.id desc limit ?`, [...values, query.limit + 1]);
+    });
+    return { data: rows.slice(0, query.limit).map((row) => renderSubscriptionState(stateFromRow(row))), hasMore: rows.length > query.limit };
+  }
+
+  cancel(merchant: Merchant, id: string, atPeriodEnd: boolean): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }));
+  }
+
+  pause(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(pauseUpdate));
+  }
+
+  resume(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(resumeUpdate));
+  }
+
+  /** PATCH: a plan change (prorated) and/or cancel at period end. */
+  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> | undefined;
+    if (changes.plan !== undefined) {
+      const plan = await this.deps.plans.getForMerchant(merchant, changes.plan);
+      if (!plan) throw ApiError.badRequest(`No such plan: ${changes.plan}`, 'resource_missing', 'plan');
+      if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
+      result = await this.command(merchant, id, (handle) => handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }] }));
+    }
+    if (changes.cancel_at_period_end === true) result = await this.cancel(merchant, id, true);
+    if (changes.cancel_at_period_end === false) {
+      throw ApiError.badRequest('Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription', 'parameter_invalid', 'cancel_at_period_end');
+    }
+    return result as Record<string, unknown>;
+  }
+
+  /** The customer has a new card: every subscription of theirs waiting on a failed invoice tries again now. */
+  async retryPastDue(merchant: Merchant, customerId: string): Promise<void> {
+    const rows = await inTransaction(this.deps.orm, (sql) => sql.query<{ id: string }>(
+      `select id from subscriptions where merchant_id = ? and customer_id = ? and status in ('past_due', 'incomplete', 'unpaid')`, [merchant.id, customerId]));
+    for (const { id } of rows) {
+      await this.handle(id).signal(paymentMethodUpdated).catch((error: unknown) => {
+        if (!isWorkflowGone(error)) this.deps.logger.error({ err: error, subscriptionId: id }, 'could not tell a subscription about its new payment method');
+      });
+    }
+  }
+
+  private async find(merchant: Pick<Merchant, 'id'>, id: string): Promise<Record<string, unknown> | undefined> {
+    const [row] = await inTransaction(this.deps.orm, (sql) => sql.query<Row>(`${SELECT_SUBSCRIPTION} where s.id = ? and s.merchant_id = ?`, [id, merchant.id]));
+    return row ? renderSubscriptionState(stateFromRow(row)) : undefined;
+  }
+
+  private handle(id: string): WorkflowHandle {
+    return this.deps.temporal.workflow.getHandle(subscriptionWorkflowId(id));
+  }
+
+  private async command(merchant: Merchant, id: string, send: (handle: WorkflowHandle) => Promise<SubscriptionState>): Promise<Record<string, unknown>> {
+    const current = await this.get(merchant, id);
+    try {
+      return renderSubscriptionState(await send(this.handle(id)));
+    } catch (error) {
+      const failure = updateFailureType(error);
+      const message = (error as { cause?: { message?: string } }).cause?.message ?? 'The subscription cannot be changed';
+      if (failure && UPDATE_FAILURES[failure.type]) throw UPDATE_FAILURES[failure.type](message);
+      if (isWorkflowGone(error)) throw new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled');
+      throw temporalUnavailable(error) ?? error;
+    }
+  }
+}
+
+function stateFromInput(input: SubscriptionWorkflowInput): SubscriptionState {
+  return {
+    subscriptionId: input.subscriptionId, merchantId: input.merchantId, customerId: input.customerId, plan: input.plan, status: 'incomplete',
+    billingAnchor: input.trialEnd ?? input.createdAt, cycle: 0, currentPeriodStart: null, currentPeriodEnd: null, trialStart: null, trialEnd: input.trialEnd,
+    cancelAtPeriodEnd: input.cancelAtPeriodEnd, canceledAt: null, endedAt: null, pausedAt: null, latestInvoiceId: null, nextBillingAt: input.createdAt,
+    creditBalanceMinor: 0, pendingLines: [], invoicesIssued: 0, metadata: input.metadata, createdAt: input.createdAt, version: 0,
+  };
+}
+
