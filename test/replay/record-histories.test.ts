@@ -78,6 +78,33 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
     expect(fs.existsSync(path.join(HISTORIES, 'sandbox-reconciliation.json'))).toBe(true);
   });
 
+  it.skipIf(process.env.RECORD_SUBSCRIPTIONS !== '1')('when a subscription lives through renewals, a failed charge, a new card, a plan change and a cancellation, then its history is saved', async () => {
+    // A day lasts a second here, so the workflow bills several periods while the test waits.
+    const fast = await startTestStack({ env: { SUBSCRIPTION_TIME_SCALE: '86400' } });
+    try {
+      const merchant = await fast.createMerchant('Replay recordings: subscriptions');
+      const call = (method: string, url: string, body?: unknown) => fast.request(method, url, { apiKey: merchant.apiKey, body });
+      const customer = (await call('POST', '/v1/customers', { email: 'replay@example.com', source: 'tok_visa' })).body.id;
+      const basic = (await call('POST', '/v1/plans', { name: 'Basic', amount: 3, currency: 'USD', interval: 'day' })).body.id;
+      const pro = (await call('POST', '/v1/plans', { name: 'Pro', amount: 6, currency: 'USD', interval: 'day' })).body.id;
+      const subscription = (await call('POST', '/v1/subscriptions', { customer, plan: basic })).body.id;
+      await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_insufficient_funds' });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_visa' });
+      await call('PATCH', `/v1/subscriptions/${subscription}`, { plan: pro });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await call('POST', `/v1/subscriptions/${subscription}/pause`, {});
+      await call('POST', `/v1/subscriptions/${subscription}/resume`, {});
+      await call('POST', `/v1/subscriptions/${subscription}/cancel`, {});
+      const handle = fast.client.workflow.getHandle(`subscription-${subscription}`);
+      await handle.result();
+      fs.mkdirSync(HISTORIES, { recursive: true });
+      fs.writeFileSync(path.join(HISTORIES, 'subscription-lifecycle.json'), `${historyToJSON(await handle.fetchHistory())}\n`);
+    } finally {
+      await fast.close();
+    }
+  }, 60_000);
+
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');
     const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', ...body } });

@@ -15,7 +15,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
       'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
       'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
       'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json', 'webhook-delivered-after-retry.json',
-      'settlement-run.json', 'ledger-daily-check.json', 'fee-invoice-run.json', 'sandbox-reconciliation.json',
+      'settlement-run.json', 'ledger-daily-check.json', 'fee-invoice-run.json', 'sandbox-reconciliation.json', 'subscription-lifecycle.json',
     ]));
   });
 
