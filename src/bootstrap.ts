@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { AppConfig } from './config';
 import type { Orm } from './db/orm';
@@ -30,7 +30,9 @@ export interface Stoppable {
 /** The worker's settings from the configuration, shared by every process that runs one. */
 export function workerOptions(config: AppConfig & { temporal: { address: string } }, orm: Orm, connection: NativeConnection): PaymentWorkerOptions {
   return {
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities: createWorkerActivities(config, orm),
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    // A client on the worker's own connection, for the activities that describe workflows (the daily subscription check).
+    activities: createWorkerActivities(config, orm, new Client({ connection, namespace: config.temporal.namespace })),
     ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,

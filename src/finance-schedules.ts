@@ -30,5 +30,18 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
       spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily at 02:00 UTC' }] },
       workflowType: 'dailyReconciliationWorkflow',
     },
+    {
+      id: 'subscriptions-daily-check',
+      description: 'Finds invoices past due and subscriptions whose workflow is missing, closed or late to bill; findings are logged and kept at GET /v1/reports/subscription_checks.',
+      spec: { calendars: [{ hour: 3, minute: 0, comment: 'daily at 03:00 UTC' }] },
+      workflowType: 'dailySubscriptionCheckWorkflow',
+    },
+    {
+      id: 'subscriptions-monthly-revenue',
+      description: "Stores every merchant's subscription figures for the month just ended (MRR, new, churned, invoices paid, failed, recovered): GET /v1/reports/subscriptions.",
+      // After the fee invoices, and long enough after midnight that the month's last renewals are recorded.
+      spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 30, comment: 'monthly, on the 1st at 01:30 UTC' }] },
+      workflowType: 'monthlySubscriptionRevenueWorkflow',
+    },
   ];
 }

@@ -297,6 +297,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   if (state.status === 'trialing') {
     if (await sleepUntil(state.trialEnd as string, () => cancelNow)) return finishCancellation();
     state.status = 'active';
+    await record('customer.subscription.updated');
     await billCurrentPeriod('subscription_cycle');
   } else if (!input.carried) {
     await billCurrentPeriod('subscription_create');

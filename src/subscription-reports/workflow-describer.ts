@@ -6,6 +6,7 @@ export type WorkflowPresence = { found: false } | { found: true; status: string 
 /** Describes workflows by id through a Temporal client. */
 export type DescribeWorkflow = (workflowId: string) => Promise<WorkflowPresence>;
 
+/** A describer on a Temporal client: not found when the workflow never existed or its history is past retention. */
 export function temporalDescriber(client: Client): DescribeWorkflow {
   return async (workflowId) => {
     try {

@@ -99,7 +99,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async startWorker() {
       connection ??= await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
       worker = await createPaymentWorker({
-        connection, namespace: config.temporal.namespace, taskQueue, activities: createWorkerActivities(config, orm),
+        connection, namespace: config.temporal.namespace, taskQueue, activities: createWorkerActivities(config, orm, client),
         workflowBundle: { codePath: inject('workflowBundlePath') },
       });
       running = worker.run();
