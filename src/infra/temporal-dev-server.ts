@@ -233,6 +233,11 @@ async function ensureSearchAttributes(
     throw new Error(`Search attribute type conflict in namespace ${namespace}: ${mismatched.join('; ')}. Use a fresh db file.`);
   }
   if (Object.keys(missing).length === 0) return;
+  // This db file is the embedded server's own: attributes it holds that we no longer define are
+  // leftovers of earlier versions (such as the old "Status"), and the server allows only ten
+  // Keyword attributes, so they make way for the new ones.
+  const retired = Object.keys(customAttributes ?? {}).filter((name) => !(name in wanted));
+  if (retired.length > 0) await connection.operatorService.removeSearchAttributes({ namespace, searchAttributes: retired });
   try {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   } catch (error) {
