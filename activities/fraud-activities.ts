@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
 import type { GatewayRegistry } from '../src/gateways/payment-gateway';
-import { evaluateFraudRules, type FraudPolicy } from '../src/fraud/fraud-rules';
+import { evaluateFraudRules, type FraudPolicy, type ReviewRule } from '../src/fraud/fraud-rules';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
 
 export interface FraudActivityDeps {
@@ -23,11 +23,13 @@ export interface AssessPaymentRiskInput {
 
 export interface AssessPaymentRiskResult {
   riskLevel: string;
+  /** Set when the payment must wait for a person's decision; absent (as in histories recorded before review existed) otherwise. */
+  review?: ReviewRule;
 }
 
 export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => new Date() }: FraudActivityDeps) {
   return {
-    /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule. */
+    /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule, a hold for review is `review`. */
     async assessPaymentRisk(input: AssessPaymentRiskInput): Promise<AssessPaymentRiskResult> {
       const verdict = await evaluateFraudRules(sqlFor(orm.em.fork()), gateways.get(input.gateway), fraudPolicy, input, now());
       if (verdict.blocked) {
@@ -38,7 +40,7 @@ export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => 
           details: [{ rule: verdict.rule }],
         });
       }
-      return { riskLevel: verdict.riskLevel };
+      return verdict.review ? { riskLevel: verdict.riskLevel, review: verdict.review } : { riskLevel: verdict.riskLevel };
     },
   };
 }

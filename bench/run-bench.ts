@@ -10,6 +10,9 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/infra/embedd
 import { ensureTemporalCli } from '../src/infra/temporal-cli';
 import { findFreePort, startTemporalDevServer, type RunningDevServer } from '../src/infra/temporal-dev-server';
 import { randomBase62 } from '../src/shared/ids';
+import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../src/temporal/data-converter';
+import { formatPayloadKeys } from '../src/temporal/payload-keys';
+import { randomBytes } from 'node:crypto';
 import { AmountMinorKey, CurrencyKey, CUSTOM_SEARCH_ATTRIBUTES, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../src/temporal/search-attributes';
 import { paymentWorkflowId } from '../src/payments/payment-state';
 import { benchLedger } from './ledger-bench';
@@ -98,13 +101,16 @@ async function main(): Promise<void> {
 
     // The worker loads a bundle built here, as production workers do with WORKFLOW_BUNDLE_PATH.
     const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'bench-workflows.ts'), logger: quietLogger });
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'bench-workflows.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
     fs.writeFileSync(workflowBundlePath, code);
     const port = await findFreePort();
     const adminKey = `bench_admin_${randomBase62(16)}`;
+    // Production settings, so payloads are encrypted as in production: one key shared by the API, the worker and this client.
+    const payloadKeys = [{ id: 'bench', key: randomBytes(32) }];
     const env = {
       DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'bench', PORT: String(port), ADMIN_API_KEY: adminKey,
       WORKFLOW_BUNDLE_PATH: workflowBundlePath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', NODE_ENV: 'production',
+      TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(payloadKeys),
     };
     say('Building (npm run build)...');
     execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHealth(apiUrl);
     const idle = { apiRssMb: currentRssMb(api.pid as number), workerRssMb: currentRssMb(worker.pid as number) };
-    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), dataConverter: temporalDataConverter(payloadKeys) });
     stops.push(() => client.connection.close());
 
     // Traffic spread over merchants, as on a real processor; each stays far below the fraud velocity limit.

@@ -10,16 +10,21 @@ import { connectTemporalClient, connectTemporalWorker } from './temporal/connect
 import { ensureSchedules } from './temporal/schedules';
 import { financeSchedules } from './finance-schedules';
 import { createPaymentWorker, type PaymentWorkerOptions } from './temporal/create-worker';
+import { temporalDataConverter } from './temporal/data-converter';
+import { AesGcmPayloadCodec } from './temporal/payload-codec';
+import { startMetricsServer } from './metrics/worker-metrics';
 
 /**
  * Routes the Temporal SDK's logs into ours and leaves signal handling to our entry points, which
  * stop the API, the worker and the embedded servers in order.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, options: { prometheusBindAddress?: string } = {}): void {
   const toPino: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger[toPino[entry.level]]({ ...entry.meta }, entry.message)),
     shutdownSignals: [],
+    // The SDK's own worker metrics (task latencies, slots, temporal_workflow_failed, ...), scraped at <address>/metrics.
+    ...(options.prometheusBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } } : {}),
   });
 }
 
@@ -30,9 +35,9 @@ export interface Stoppable {
 /** The worker's settings from the configuration, shared by every process that runs one. */
 export function workerOptions(config: AppConfig & { temporal: { address: string } }, orm: Orm, connection: NativeConnection): PaymentWorkerOptions {
   return {
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, payloadKeys: config.temporal.payloadKeys,
     // A client on the worker's own connection, for the activities that describe workflows (the daily subscription check).
-    activities: createWorkerActivities(config, orm, new Client({ connection, namespace: config.temporal.namespace })),
+    activities: createWorkerActivities(config, orm, new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.temporal.payloadKeys) })),
     ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
@@ -55,11 +60,17 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
   const connection = await connectTemporalWorker(config.temporal);
   const worker = await createPaymentWorker(workerOptions(config, orm, connection));
   await keepFinanceSchedules(config, logger);
+  const { workerMetricsPort, metricsToken } = config.observability;
+  // The worker has no HTTP API: its metrics (payments_total, workflow_failures_total, ...) get a port of their own.
+  const metricsServer = workerMetricsPort === undefined ? undefined
+    : await startMetricsServer({ port: workerMetricsPort, host: config.api.host, adminApiKey: config.adminApiKey, metricsToken });
+  if (metricsServer) logger?.info({ url: metricsServer.url }, 'worker metrics listening');
   const running = worker.run();
   return {
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await metricsServer?.stop();
       await connection.close();
     },
   };
@@ -68,9 +79,10 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
 /** Starts the HTTP API; resolves once it listens. */
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
   const services = createApiServices(config, orm, temporal, logger);
-  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, logger, bodyLimit: config.api.bodyLimit });
+  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, bodyLimit: config.api.bodyLimit });
   await services.decisions.start();
   await services.dispatcher.start();
+  await services.keyRevocations.start();
   // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve, reject) => {
@@ -83,11 +95,14 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
       await services.network.stop();
       await services.decisions.stop();
       await services.dispatcher.stop();
+      await services.keyRevocations.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open.
         server.closeIdleConnections();
       });
+      // After the last response: the audit rows still queued are written before the process exits.
+      await services.audit.stop();
     },
   };
 }

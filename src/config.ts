@@ -1,9 +1,13 @@
 import path from 'node:path';
+import { parsePayloadKeys, type PayloadKey } from './temporal/payload-keys';
+import { cardVaultSettings } from './vault/vault-config';
+import type { VaultKeyRing } from './vault/vault-keys';
 
 /** Everything the processes read from the environment, parsed once. docker-compose.yml sets the same names. */
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
-  api: { host: string; port: number; bodyLimit: string };
+  /** The HTTP API; `rateLimit` is per API key and per API process (perSecond 0: off). */
+  api: { host: string; port: number; bodyLimit: string; rateLimit: { perSecond: number; burst: number } };
   dataDir: string;
   database: { url?: string; embeddedPort: number; poolMax: number };
   temporal: {
@@ -20,6 +24,13 @@ export interface AppConfig {
     maxConcurrentActivities: number;
     devServerPort: number;
     devServerUiPort: number;
+    /**
+     * AES-256-GCM keys for payloads and failure messages (TEMPORAL_PAYLOAD_KEYS): the first
+     * encrypts, all decrypt. Empty outside production when unset: `npm start` keeps one in DATA_DIR.
+     */
+    payloadKeys: PayloadKey[];
+    /** Origins of the Temporal UIs allowed to call the codec endpoint (CORS). */
+    uiOrigins: string[];
   };
   adminApiKey?: string;
   payments: {
@@ -27,6 +38,8 @@ export interface AppConfig {
     syncWaitMs: number;
     /** How long an uncaptured authorization lives before it is voided. */
     authorizationTtlMs: number;
+    /** How long a payment held for manual review waits for a decision before it is declined; fixed per payment at creation. */
+    reviewTimeoutMs: number;
   };
   fees: { percentBps: number; fixedMinor: number };
   /**
@@ -41,7 +54,8 @@ export interface AppConfig {
    * production only, how much faster subscription time runs than the clock (86400: a day a second).
    */
   subscriptions: { dunningRetryDays: number[]; whenDunningExhausted: 'canceled' | 'unpaid'; cyclesPerRun: number; timeScale: number };
-  fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number };
+  /** Fraud rule defaults; `reviewAmountMinor` (unset: off) holds larger payments for manual review. */
+  fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number; reviewAmountMinor?: number };
   disputes: { feeMinor: number; evidenceWindowMs: number };
   /** How long a merchant's webhook endpoint has to answer. */
   webhooks: { timeoutMs: number };
@@ -51,6 +65,14 @@ export interface AppConfig {
    * per process when unset), and how long after a tok_createDispute capture the network disputes it.
    */
   sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number };
+  /**
+   * Observability: the token that may scrape /metrics besides the admin key, the worker's own
+   * metrics port, the Temporal Core runtime's Prometheus address (worker), and the OTLP endpoint
+   * that turns tracing on.
+   */
+  observability: { metricsToken?: string; workerMetricsPort?: number; temporalMetricsAddress?: string; otlpEndpoint?: string };
+  /** The card vault's AES-256-GCM keys (CARD_VAULT_KEYS: the first encrypts, all decrypt) and fingerprint key (CARD_FINGERPRINT_KEY); unset: no tokenizing. */
+  cardVault?: VaultKeyRing;
   logLevel: string;
 }
 
@@ -96,6 +118,16 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The suite's fixed key: tests read and write encrypted histories like production. */
+export const TEST_PAYLOAD_KEYS = 'test-1:dGVzdC1vbmx5LXBheWxvYWQta2V5LTMyLWJ5dGVzISE=';
+
+function payloadKeys(env: NodeJS.ProcessEnv, nodeEnv: string): PayloadKey[] {
+  const raw = optional(env, 'TEMPORAL_PAYLOAD_KEYS') ?? (nodeEnv === 'test' ? TEST_PAYLOAD_KEYS : undefined);
+  if (raw) return parsePayloadKeys(raw);
+  if (nodeEnv === 'production') throw new Error('TEMPORAL_PAYLOAD_KEYS is required in production: "kid:base64-32-bytes" (e.g. "k1:$(openssl rand -base64 32)"); workflow histories are encrypted with it');
+  return [];
+}
+
 /** Reads the configuration from `env` (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
@@ -106,7 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const tlsRequested = env.TEMPORAL_TLS === 'true' || Boolean(tlsCert || tlsKey || tlsCa || apiKey);
   return {
     env: nodeEnv,
-    api: { host: env.HOST || '127.0.0.1', port: integer(env, 'PORT', 3000), bodyLimit: env.API_BODY_LIMIT || '64kb' },
+    api: {
+      host: env.HOST || '127.0.0.1', port: integer(env, 'PORT', 3000), bodyLimit: env.API_BODY_LIMIT || '64kb',
+      rateLimit: { perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 100), burst: Math.max(1, integer(env, 'RATE_LIMIT_BURST', 200)) },
+    },
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     database: {
       url: optional(env, 'DATABASE_URL'),
@@ -127,11 +162,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConcurrentActivities: integer(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 100),
       devServerPort: integer(env, 'TEMPORAL_PORT', 7233),
       devServerUiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
+      payloadKeys: payloadKeys(env, nodeEnv),
+      uiOrigins: (optional(env, 'TEMPORAL_UI_ORIGIN') ?? `http://127.0.0.1:${integer(env, 'TEMPORAL_UI_PORT', 8233)},http://localhost:${integer(env, 'TEMPORAL_UI_PORT', 8233)}`)
+        .split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean),
     },
     adminApiKey: optional(env, 'ADMIN_API_KEY'),
     payments: {
       syncWaitMs: duration(env, 'PAYMENT_SYNC_WAIT', '5s'),
       authorizationTtlMs: duration(env, 'AUTHORIZATION_TTL', '7d'),
+      reviewTimeoutMs: duration(env, 'PAYMENT_REVIEW_TIMEOUT', '24h'),
     },
     fees: { percentBps: integer(env, 'FEE_PERCENT_BPS', 290), fixedMinor: integer(env, 'FEE_FIXED_MINOR', 30) },
     ledger: {
@@ -144,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),
       velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
+      reviewAmountMinor: optional(env, 'FRAUD_REVIEW_AMOUNT_MINOR') === undefined ? undefined : integer(env, 'FRAUD_REVIEW_AMOUNT_MINOR', 0),
     },
     webhooks: { timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '12s') },
     disputes: { feeMinor: integer(env, 'DISPUTE_FEE_MINOR', 1500), evidenceWindowMs: duration(env, 'DISPUTE_EVIDENCE_WINDOW', '7d') },
@@ -152,6 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       eventSecret: optional(env, 'SANDBOX_EVENT_SECRET'),
       disputeDelayMs: duration(env, 'SANDBOX_DISPUTE_DELAY', '2s'),
     },
+    observability: {
+      metricsToken: optional(env, 'METRICS_TOKEN'),
+      workerMetricsPort: optional(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0),
+      temporalMetricsAddress: optional(env, 'TEMPORAL_METRICS_ADDRESS'),
+      otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    },
+    cardVault: cardVaultSettings(env, nodeEnv),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
   };
 }

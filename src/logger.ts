@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Paths pino blanks before a line is written: credentials, auth headers and anything card-shaped
@@ -12,10 +12,9 @@ export const REDACTED_PATHS = [
 
 /**
  * The process-wide structured logger. It writes asynchronously in 4 kB chunks, so a request never
- * waits on stdout; entry points flush it on shutdown.
+ * waits on stdout; entry points flush it on shutdown. Tests may pass a destination of their own to read what was logged.
  */
-export function createLogger(level: string, name = 'ledgerflow'): Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+export function createLogger(level: string, name = 'ledgerflow', destination: DestinationStream = pino.destination({ dest: 1, sync: false, minLength: 4096 })): Logger {
   return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
 

@@ -1,12 +1,16 @@
+import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startApi } from './bootstrap';
 import { loadConfig } from './config';
 import { initOrm, migrate } from './db/orm';
 import { createLogger } from './logger';
+import { devPayloadKeys } from './dev/dev-credentials';
 import { connectTemporalClient } from './temporal/connection';
 
 /** `npm run api`: serves the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Production refuses to start without TEMPORAL_PAYLOAD_KEYS (loadConfig); elsewhere the key `npm start` keeps in DATA_DIR.
+  config.temporal.payloadKeys = devPayloadKeys(path.join(config.dataDir, 'dev-credentials.json'), config.temporal.payloadKeys);
   const logger = createLogger(config.logLevel, 'api');
   installTemporalRuntime(logger);
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The API needs PostgreSQL; `npm start` runs everything embedded instead.');

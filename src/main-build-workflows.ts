@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './temporal/create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './temporal/create-worker';
+import { FAILURE_CONVERTER_PATH } from './temporal/data-converter';
 
 /**
  * `npm run build:workflows [entry] [output]`: bundles the workflows ahead of time. A worker given
@@ -10,7 +11,7 @@ import { WORKFLOWS_PATH } from './temporal/create-worker';
  */
 async function main(): Promise<void> {
   const [entry = WORKFLOWS_PATH, output = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js')] = process.argv.slice(2);
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(entry) });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(entry), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
   process.stdout.write(`wrote ${output} (${(code.length / 1024 / 1024).toFixed(2)} MB); start workers with WORKFLOW_BUNDLE_PATH=${output}\n`);

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, startApi, startWorker, type Stoppable } from './bootstrap';
 import { loadConfig } from './config';
 import { initOrm, migrate } from './db/orm';
-import { devAdminKey, devMerchant } from './dev/dev-credentials';
+import { devAdminKey, devMerchant, devPayloadKeys } from './dev/dev-credentials';
+import { codecAccessToken } from './api/codec-router';
 import { stopAllManagedChildren } from './infra/child-processes';
+import { devCardVaultKeys } from './vault/dev-vault-keys';
 import { startEmbeddedPostgres } from './infra/embedded-postgres';
 import { ensureTemporalCli } from './infra/temporal-cli';
 import { startTemporalDevServer } from './infra/temporal-dev-server';
@@ -25,7 +27,7 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 async function main(): Promise<void> {
   const base = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger(base.logLevel, 'ledgerflow');
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { prometheusBindAddress: base.observability.temporalMetricsAddress });
   fs.mkdirSync(base.dataDir, { recursive: true });
   const stops: Stoppable[] = [];
   const stopAll = async () => {
@@ -47,6 +49,11 @@ async function main(): Promise<void> {
     databaseUrl = postgres.url('ledgerflow');
   }
 
+  const credentialsFile = path.join(base.dataDir, 'dev-credentials.json');
+  const adminApiKey = devAdminKey(credentialsFile, base.adminApiKey);
+  const payloadKeys = devPayloadKeys(credentialsFile, base.temporal.payloadKeys);
+  // The API's address is known before it starts, so the embedded UI can be pointed at its codec endpoint.
+  const apiUrl = `http://${base.api.host === '0.0.0.0' ? '127.0.0.1' : base.api.host}:${base.api.port}`;
   let temporalAddress = base.temporal.address;
   let temporalUi: string | undefined;
   if (!temporalAddress) {
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
     const temporal = await startTemporalDevServer({
       cliPath, port: base.temporal.devServerPort, uiPort: base.temporal.devServerUiPort, namespace: base.temporal.namespace,
       dbFilename: path.join(base.dataDir, 'temporal', 'temporal.db'), searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      uiCodecEndpoint: `${apiUrl}/codec/${codecAccessToken(adminApiKey)}`,
       sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], logFile: path.join(base.dataDir, 'temporal', 'server.log'),
       log: (message) => logger.info(message),
     });
@@ -63,12 +71,12 @@ async function main(): Promise<void> {
     temporalUi = temporal.uiUrl;
   }
 
-  const credentialsFile = path.join(base.dataDir, 'dev-credentials.json');
   const config = {
     ...base,
-    adminApiKey: devAdminKey(credentialsFile, base.adminApiKey),
+    adminApiKey,
     database: { ...base.database, url: databaseUrl },
-    temporal: { ...base.temporal, address: temporalAddress },
+    temporal: { ...base.temporal, address: temporalAddress, payloadKeys },
+    cardVault: devCardVaultKeys(base.dataDir, base.cardVault),
   };
 
   const orm = await initOrm({ url: databaseUrl, poolMax: config.database.poolMax });
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
 Ledgerflow is running.
 
   API            ${api.url}            (docs: ${api.url}/docs, health: ${api.url}/health)
-  Temporal UI    ${temporalUi ?? '(external cluster: use its own UI)'}
+  Temporal UI    ${temporalUi ? `${temporalUi}   (payloads decoded by ${api.url}/codec)` : '(external cluster: use its own UI; codec endpoint ' + api.url + '/codec)'}
   Temporal gRPC  ${temporalAddress}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}
   PostgreSQL     ${databaseUrl.replace(/\/\/([^:]+):[^@]*@/, '//$1:***@')}
 

@@ -1,15 +1,15 @@
 import { loadConfig } from './config';
-import { connectTemporalClient } from './temporal/connection';
+import { connectTemporalOperator } from './temporal/connection';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 
 /** `npm run temporal:setup`: registers our search attributes on TEMPORAL_ADDRESS's namespace. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const address = config.temporal.address ?? '127.0.0.1:7233';
-  const client = await connectTemporalClient({ ...config.temporal, address });
-  const added = await registerSearchAttributes(client.connection, config.temporal.namespace);
+  const connection = await connectTemporalOperator({ ...config.temporal, address });
+  const added = await registerSearchAttributes(connection, config.temporal.namespace);
   process.stdout.write(added.length ? `registered on ${address}/${config.temporal.namespace}: ${added.join(', ')}\n` : `all search attributes already registered on ${address}/${config.temporal.namespace}\n`);
-  await client.connection.close();
+  await connection.close();
 }
 
 main().catch((error) => {

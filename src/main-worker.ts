@@ -1,13 +1,17 @@
+import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startWorker } from './bootstrap';
 import { loadConfig } from './config';
 import { initOrm, migrate } from './db/orm';
 import { createLogger } from './logger';
+import { devPayloadKeys } from './dev/dev-credentials';
 
 /** `npm run worker`: runs the workflows and activities against DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Production refuses to start without TEMPORAL_PAYLOAD_KEYS (loadConfig); elsewhere the key `npm start` keeps in DATA_DIR.
+  config.temporal.payloadKeys = devPayloadKeys(path.join(config.dataDir, 'dev-credentials.json'), config.temporal.payloadKeys);
   const logger = createLogger(config.logLevel, 'worker');
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { prometheusBindAddress: config.observability.temporalMetricsAddress });
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The worker needs PostgreSQL; `npm start` runs everything embedded instead.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const orm = await initOrm({ url, poolMax: config.database.poolMax });

@@ -21,22 +21,36 @@ import { LedgerCheckService } from './ledger/ledger-checks';
 import { CustomerService } from './customers/customer-service';
 import { PlanService } from './plans/plan-service';
 import { SubscriptionService } from './subscriptions/subscription-service';
+import { ApiKeyService } from './merchants/api-key-service';
+import { KeyRevocationListener } from './merchants/key-revocations';
+import { AuditWriter } from './audit/audit-writer';
+import { RateLimiter } from './api/rate-limiter';
+import { CardTokenSources } from './vault/card-token-sources';
+import { CardVault } from './vault/card-vault';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
-  return new GatewayRegistry([new SandboxGateway({ orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs })], 'sandbox');
+  return new GatewayRegistry([new SandboxGateway({ orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs, cardTokens: new CardTokenSources(orm) })], 'sandbox');
 }
 
 /** The domain services the API uses. */
 export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Client, logger: Logger) {
   const gateways = createGateways(orm);
   const merchants = new MerchantService(orm);
+  const apiKeys = new ApiKeyService({ orm, merchants });
+  // Revocations made by other API processes reach this one's authentication cache at once.
+  const keyRevocations = new KeyRevocationListener({
+    url: config.database.url as string, logger, onRevoked: (keyId) => merchants.forgetKey(keyId), onReconnected: () => merchants.forgetAllKeys(),
+  });
+  const audit = new AuditWriter({ orm, logger });
+  const rateLimiter = config.api.rateLimit.perSecond > 0 ? new RateLimiter(config.api.rateLimit) : undefined;
   const decisions = new PaymentDecisionListener({ url: config.database.url as string, logger });
   const payments = new PaymentService({
     orm, temporal, gateways, logger, decisions,
     taskQueue: config.temporal.taskQueue,
     syncWaitMs: config.payments.syncWaitMs,
     authorizationTtlMs: config.payments.authorizationTtlMs,
+    reviewTimeoutMs: config.payments.reviewTimeoutMs,
     defaultFees: config.fees,
   });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
@@ -56,11 +70,12 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   // A new card retries the customer's past-due subscriptions at once (the closure reads `subscriptions` when called).
   const customers = new CustomerService({ orm, gateways, logger, onDefaultSourceChanged: (merchant, customerId) => subscriptions.retryPastDue(merchant, customerId) });
   const plans = new PlanService({ orm });
+  const vault = new CardVault({ orm, keys: config.cardVault, logger });
   const subscriptions: SubscriptionService = new SubscriptionService({
     orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, logger, syncWaitMs: config.payments.syncWaitMs,
     defaultFees: config.fees, settings: config.subscriptions,
   });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans, subscriptions };
+  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans, subscriptions, vault, apiKeys, keyRevocations, audit, rateLimiter };
 }
 
 /** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */

@@ -7,9 +7,10 @@ import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, isPaymentFailureType, ty
 import { formatMinor } from '../src/shared/money';
 import { processingFeeMinor } from '../src/ledger/fees';
 import {
-  initialPaymentState, MERCHANT_CANCELLATION_REASONS, type CancelRequest, type CancellationReason, type CaptureRequest,
-  type PaymentState, type PaymentWorkflowInput,
+  DEFAULT_REVIEW_TIMEOUT_MS, initialPaymentState, MERCHANT_CANCELLATION_REASONS, REVIEW_DECISIONS, type CancelRequest, type CancellationReason,
+  type CaptureRequest, type PaymentState, type PaymentWorkflowInput, type ReviewRequest,
 } from '../src/payments/payment-state';
+import type { ReviewRule } from '../src/fraud/fraud-rules';
 import { PaymentStatusKey } from '../src/temporal/search-attributes';
 
 /** The payment's full current state, for ops and for the API. */
@@ -20,6 +21,11 @@ export const waitForDecisionUpdate = defineUpdate<PaymentState>('waitForDecision
 export const capturePaymentUpdate = defineUpdate<PaymentState, [CaptureRequest]>('capture');
 /** Cancels an authorized payment and releases the hold on the card. */
 export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('cancel');
+/** Ops' decision on a payment held for review: approve (authorization follows; answers once it is decided) or decline. */
+export const reviewPaymentUpdate = defineUpdate<PaymentState, [ReviewRequest]>('review');
+
+const REVIEW_RULE_TEXT: Record<ReviewRule, string> = { elevated_risk_level: 'elevated risk', review_amount: 'amount above the review threshold' };
+const REVIEW_NOTE_MAX = 500;
 
 const gatewayOptions: ActivityOptions = {
   // Gateways answer in seconds; a crashed worker's call is retried after this, under the same idempotency key.
@@ -62,6 +68,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
   let pending: PendingCommand | undefined;
   let commandFailure: PaymentFailureType | undefined;
+  let reviewRequest: ReviewRequest | undefined;
   /** The state being recorded right now, before it is published. */
   let recording: PaymentState | undefined;
 
@@ -98,6 +105,25 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     },
   });
 
+  setHandler(reviewPaymentUpdate, async (request) => {
+    reviewRequest = request;
+    // Approved: answer with the authorization's outcome; declined: with the failed payment.
+    await condition(() => state.status !== 'requires_review');
+    return state;
+  }, {
+    validator: (request) => {
+      const current = recording ?? state;
+      if (current.status !== 'requires_review' || reviewRequest !== undefined) {
+        throw ApplicationFailure.create({ type: 'PaymentUnexpectedState', message: `This payment cannot be reviewed while its status is ${current.status}.`, nonRetryable: true, details: [{ status: current.status }] });
+      }
+      const note = request?.note;
+      if (!(REVIEW_DECISIONS as readonly string[]).includes(request?.decision) || (note !== undefined && (typeof note !== 'string' || note.length > REVIEW_NOTE_MAX))
+        || (request.reviewer !== undefined && typeof request.reviewer !== 'string')) {
+        throw ApplicationFailure.create({ type: 'InvalidReviewDecision', message: `Send { decision: "approve" | "decline", reviewer?, note? (at most ${REVIEW_NOTE_MAX} characters) }.`, nonRetryable: true });
+      }
+    },
+  });
+
   function requireCapturable(action: string): void {
     // While requires_capture is being recorded the API may already show it; the command then waits its turn.
     const current = recording ?? state;
@@ -117,15 +143,40 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     setCurrentDetails(`**${status}**: ${details}`);
   }
 
-  async function fail({ type, rule }: BusinessFailure): Promise<PaymentState> {
+  async function fail({ type, rule }: BusinessFailure, changes: Partial<PaymentState> = {}): Promise<PaymentState> {
     const message = rule ? `${PAYMENT_FAILURES[type].message} Rule: ${rule}.` : PAYMENT_FAILURES[type].message;
-    await settle('failed', { failureCode: PAYMENT_FAILURES[type].code, failureMessage: message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
+    await settle('failed', { ...changes, failureCode: PAYMENT_FAILURES[type].code, failureMessage: message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
     return state;
   }
 
+  /** Holds the payment until ops approve or decline it, or the review times out (declined); true when approved. */
+  async function holdForReview(rule: ReviewRule): Promise<boolean> {
+    const timeoutMs = input.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
+    const heldAt = new Date();
+    const expiresAt = new Date(heldAt.getTime() + timeoutMs).toISOString();
+    const review = { rule, heldAt: heldAt.toISOString(), expiresAt, outcome: null, reviewer: null, note: null, decidedAt: null };
+    await settle('requires_review', { review }, `held for review: ${REVIEW_RULE_TEXT[rule]}; declines automatically at ${expiresAt}`);
+    // A decision that arrives together with the timer still counts.
+    await condition(() => reviewRequest !== undefined, timeoutMs);
+    const request = reviewRequest;
+    const decidedAt = new Date().toISOString();
+    if (!request) {
+      await fail({ type: 'ReviewTimedOut' }, { review: { ...review, outcome: 'timeout', decidedAt } });
+      return false;
+    }
+    const outcome = { ...review, outcome: request.decision, reviewer: request.reviewer ?? null, note: request.note ?? null, decidedAt };
+    if (request.decision === 'decline') {
+      await fail({ type: 'ReviewDeclined' }, { review: outcome });
+      return false;
+    }
+    state.review = outcome;
+    return true;
+  }
+
   setCurrentDetails(`**processing**: ${money}, checking fraud rules`);
+  let risk;
   try {
-    await gateway.assessPaymentRisk.executeWithOptions({ ...gatewayOptions, summary: `fraud rules for ${money}` }, [{
+    risk = await gateway.assessPaymentRisk.executeWithOptions({ ...gatewayOptions, summary: `fraud rules for ${money}` }, [{
       paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway,
     }]);
   } catch (error) {
@@ -133,6 +184,8 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     if (failure) return fail(failure);
     throw error;
   }
+  // Only this branch adds commands: a payment that needs no review runs exactly as before review existed.
+  if (risk.review && !(await holdForReview(risk.review))) return state;
 
   const automatic = input.captureMethod === 'automatic';
   let authorization;

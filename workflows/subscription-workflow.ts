@@ -12,7 +12,7 @@ import {
   HARD_DECLINE_CODES, type BillingReason, type InvoiceState, type PlanTerms, type SubscriptionState, type SubscriptionWorkflowInput,
 } from '../src/subscriptions/subscription-state';
 import {
-  AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
+  AmountMinorKey, CurrencyKey, CustomerIdKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
 } from '../src/temporal/search-attributes';
 
 /** The subscription's full current state. */
@@ -189,7 +189,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       args: [paymentInput],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
-        { key: MerchantIdKey, value: state.merchantId }, { key: PaymentIdKey, value: paymentId }, { key: PaymentStatusKey, value: 'processing' },
+        { key: MerchantIdKey, value: state.merchantId }, { key: CustomerIdKey, value: state.customerId }, { key: PaymentIdKey, value: paymentId }, { key: PaymentStatusKey, value: 'processing' },
         { key: AmountMinorKey, value: current.amountDueMinor }, { key: CurrencyKey, value: current.currency }, { key: GatewayKey, value: input.gateway },
       ],
       staticSummary: `${money(current.amountDueMinor)} for invoice ${current.invoiceId} of subscription ${state.subscriptionId}`,

@@ -33,7 +33,20 @@ import { planRoutes } from '../plans/plan-routes';
 import type { SubscriptionService } from '../subscriptions/subscription-service';
 import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
+import type { CardVault } from '../vault/card-vault';
+import { cardTokenRoutes } from '../vault/card-token-routes';
 import { createDocsRouter } from './docs-router';
+import type { PayloadCodec } from '@temporalio/common';
+import { createCodecRouter } from './codec-router';
+import { createMetricsRouter } from '../metrics/metrics-router';
+import { httpMetrics } from '../metrics/http-metrics';
+import type { ApiKeyService } from '../merchants/api-key-service';
+import { apiKeyRoutes } from '../merchants/api-key-routes';
+import type { AuditWriter } from '../audit/audit-writer';
+import { auditTrail } from '../audit/audit-middleware';
+import { auditRoutes } from '../audit/audit-routes';
+import { requestId } from './request-id';
+import type { RateLimiter } from './rate-limiter';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
 import { healthRoutes } from './health';
@@ -56,19 +69,30 @@ export interface AppDeps {
   ledgerChecks: LedgerCheckService;
   customers: CustomerService;
   subscriptions: SubscriptionService;
+  vault: CardVault;
   plans: PlanService;
   adminApiKey?: string;
+  /** A merchant's own keys (/v1/api_keys). */
+  apiKeys: ApiKeyService;
+  /** Where mutating requests are recorded; nothing is recorded without one. */
+  audit?: AuditWriter;
+  /** Per-key request limits; none without one. */
+  rateLimiter?: RateLimiter;
+  /** The Temporal payload codec, served to the Temporal UI at /codec/decode and /codec/encode for these origins. */
+  temporalCodec?: { codec: PayloadCodec; uiOrigins: string[] };
+  /** Besides the admin key, this token may read GET /metrics (METRICS_TOKEN). */
+  metricsToken?: string;
   logger: Logger;
   bodyLimit?: string;
 }
 
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
+  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...apiKeyRoutes(deps.apiKeys), ...auditRoutes({ orm: deps.orm }), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
     ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes({ orm: deps.orm, logger: deps.logger }), ...subscriptionReportRoutes({ orm: deps.orm }),
     ...feeInvoiceRoutes({ orm: deps.orm }),
-    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes({ orm: deps.orm }),
+    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes({ orm: deps.orm }), ...cardTokenRoutes(deps.vault),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
 }
@@ -79,13 +103,19 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   const routes = apiRoutes(deps);
   const router = new Router();
-  mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey });
+  mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey, rateLimiter: deps.rateLimiter });
   const docs = createDocsRouter(buildOpenApiDocument(routes, API_INFO));
 
+  app.use(requestId());
   app.use(accessLog(deps.logger));
+  app.use(auditTrail(deps.audit));
+  app.use(httpMetrics());
   app.use(errorMiddleware(deps.logger));
+  // Before the JSON body parser: the codec reads its own, larger bodies.
+  if (deps.temporalCodec) app.use(createCodecRouter({ ...deps.temporalCodec, allowedOrigins: deps.temporalCodec.uiOrigins, adminApiKey: deps.adminApiKey }).routes());
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));
   app.use(docs.routes());
+  app.use(createMetricsRouter({ adminApiKey: deps.adminApiKey, metricsToken: deps.metricsToken }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   return app;

@@ -3,6 +3,7 @@ import type { Merchant } from '../merchants/merchant-entities';
 import type { MerchantService } from '../merchants/merchant-service';
 import { secretsEqual } from '../merchants/api-keys';
 import { ApiError } from '../shared/api-error';
+import { setCaller } from './caller';
 
 function bearerToken(ctx: Context): string {
   const header = ctx.get('authorization');
@@ -11,15 +12,17 @@ function bearerToken(ctx: Context): string {
   return match[1];
 }
 
-/** The merchant behind the request's secret key, or a 401. */
+/** The merchant behind the request's secret key (remembered with the key as the request's caller), or a 401. */
 export async function authenticateMerchant(ctx: Context, merchants: MerchantService): Promise<Merchant> {
-  const merchant = await merchants.authenticate(bearerToken(ctx));
-  if (!merchant) throw ApiError.unauthorized();
-  return merchant;
+  const found = await merchants.authenticateKey(bearerToken(ctx));
+  if (!found) throw ApiError.unauthorized();
+  setCaller(ctx, { kind: 'merchant', merchantId: found.merchant.id, keyId: found.key.id, keyPrefix: found.key.prefix, keyLast4: found.key.last4 });
+  return found.merchant;
 }
 
 /** Checks the platform admin key, or a 401. */
 export function authenticateAdmin(ctx: Context, adminApiKey: string | undefined): void {
   const token = bearerToken(ctx);
   if (!adminApiKey || !secretsEqual(token, adminApiKey)) throw ApiError.unauthorized('Invalid admin API key provided');
+  setCaller(ctx, { kind: 'admin' });
 }

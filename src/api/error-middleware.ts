@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger';
 import { ApiError } from '../shared/api-error';
+import { requestIdOf } from './request-id';
 
 interface HttpLikeError {
   status?: number;
@@ -20,7 +21,7 @@ function fromHttpError(error: HttpLikeError): ApiError | undefined {
 }
 
 /**
- * The one place errors become responses: `{ error, code, param? }`. Known errors keep their
+ * The one place errors become responses: `{ error, code, param?, request_id }`. Known errors keep their
  * status; anything unexpected is logged and answered with a 500 that reveals nothing.
  */
 export function errorMiddleware(logger: Logger): Middleware {
@@ -34,12 +35,12 @@ export function errorMiddleware(logger: Logger): Middleware {
       const apiError = error instanceof ApiError ? error : fromHttpError(error as HttpLikeError);
       if (apiError) {
         ctx.status = apiError.status;
-        ctx.body = { error: apiError.message, code: apiError.code, ...(apiError.param ? { param: apiError.param } : {}), ...apiError.details };
+        ctx.body = { error: apiError.message, code: apiError.code, ...(apiError.param ? { param: apiError.param } : {}), ...apiError.details, request_id: requestIdOf(ctx) };
         return;
       }
-      logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+      logger.error({ err: error, method: ctx.method, path: ctx.path, requestId: requestIdOf(ctx) }, 'unhandled error');
       ctx.status = 500;
-      ctx.body = { error: 'An internal error occurred', code: 'internal_error' };
+      ctx.body = { error: 'An internal error occurred', code: 'internal_error', request_id: requestIdOf(ctx) };
     }
   };
 }

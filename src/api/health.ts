@@ -25,7 +25,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unreachable
 /** GET /health: 200 when Postgres and Temporal answer, 503 otherwise. */
 export function healthRoutes(orm: MikroORM, temporal: Client): ApiRoute[] {
   return [defineRoute({
-    method: 'get', path: '/health', operationId: 'health', tags: ['Operations'], auth: 'none', summary: 'Health of the API and its dependencies',
+    method: 'get', path: '/health', operationId: 'health', tags: ['Operations'], auth: 'none', exemptFromRateLimit: true, summary: 'Health of the API and its dependencies',
     responses: { 200: { description: 'Everything reachable.', schema: healthSchema }, 503: { description: 'A dependency is unreachable.', schema: healthSchema } },
     async handle() {
       const [postgres, temporalStatus] = await Promise.all([

@@ -6,6 +6,8 @@ import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency-keys';
 import { authenticateAdmin, authenticateMerchant } from './auth';
+import { callerOf, setMatchedRoute } from './caller';
+import type { RateLimiter } from './rate-limiter';
 import type { ApiRoute } from './route';
 import { readTextBody } from './raw-body';
 import { parseOrThrow } from './validation';
@@ -13,6 +15,8 @@ import { parseOrThrow } from './validation';
 export interface MountDeps {
   merchants: MerchantService;
   adminApiKey?: string;
+  /** Per-key (per-address when unauthenticated) request limits; none when absent. */
+  rateLimiter?: RateLimiter;
 }
 
 const emptyObject = z.strictObject({});
@@ -38,13 +42,31 @@ async function requestBody(ctx: Context, route: ApiRoute): Promise<unknown> {
   return (ctx.request as { body?: unknown }).body ?? {};
 }
 
-/** Registers each route with its authentication and validation, in the order: auth, path, query, body. */
+/** One token from the caller's bucket: its API key's, the admin's, or (unauthenticated) its address's; else 429 with Retry-After. */
+function enforceRateLimit(ctx: Context, route: ApiRoute, limiter: RateLimiter | undefined): void {
+  if (!limiter || route.exemptFromRateLimit) return;
+  const caller = callerOf(ctx);
+  const decision = limiter.take(caller?.kind === 'merchant' ? `key:${caller.keyId}` : caller?.kind === 'admin' ? 'admin' : `ip:${ctx.ip}`);
+  if (decision.allowed) return;
+  ctx.set('Retry-After', String(decision.retryAfterSeconds));
+  throw new ApiError(429, `Too many requests: retry after ${decision.retryAfterSeconds} s`, 'rate_limited');
+}
+
+/** Registers each route with its authentication, rate limit and validation, in the order: auth, limit, path, query, body. */
 export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
   for (const route of routes) {
     router[route.method](route.path, async (ctx) => {
+      setMatchedRoute(ctx, route);
       let merchant: Merchant | undefined;
-      if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants);
-      if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
+      try {
+        if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants);
+        if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
+      } catch (error) {
+        // Failed attempts count against the client's address, so guessing keys is throttled too.
+        if (error instanceof ApiError && error.status === 401) enforceRateLimit(ctx, route, deps.rateLimiter);
+        throw error;
+      }
+      enforceRateLimit(ctx, route, deps.rateLimiter);
       const params = route.params ? parseOrThrow(route.params, ctx.params, 'path') : {};
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
       const body = route.body ? parseOrThrow(route.body, await requestBody(ctx, route), 'body') : undefined;

@@ -49,6 +49,8 @@ export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
   auth: AuthKind;
   /** Accepts an Idempotency-Key header. */
   idempotent?: boolean;
+  /** Not counted by the per-key rate limit (health checks). */
+  exemptFromRateLimit?: boolean;
   body?: ZodType<Body, any>;
   /** Also accepts this media type as the body. */
   rawBody?: RawBodySpec;

@@ -5,12 +5,12 @@ import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/ide
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
-import { PAYMENT_FAILURES } from '../shared/failure-types';
 import { newId } from '../shared/ids';
 import type { CustomerRecord } from './customer-record';
 import { CustomerRepository } from './customer-repository';
 import type { CreateCustomerBody } from './customer-schemas';
 import { renderCustomer, type CustomerJson } from './customer-view';
+import { CardTokenSources } from '../vault/card-token-sources';
 
 /** Told that a customer's default source changed, after the change is committed (e.g. to retry past-due invoices at once). */
 export type DefaultSourceChangedHook = (merchant: Merchant, customerId: string) => Promise<void>;
@@ -20,6 +20,8 @@ export interface CustomerServiceDeps {
   gateways: GatewayRegistry;
   logger: Logger;
   onDefaultSourceChanged?: DefaultSourceChangedHook;
+  /** Vault tokens as sources (by default read from `orm`). */
+  cardTokens?: CardTokenSources;
 }
 
 /** A merchant's customers and their default payment sources. */
@@ -28,7 +30,7 @@ export class CustomerService {
 
   /** Creates a customer, or answers a retried request (same Idempotency-Key, same body) with the customer it made. */
   async create(merchant: Merchant, body: CreateCustomerBody, idempotency?: IdempotencyContext): Promise<CustomerJson> {
-    this.checkSource(body.source);
+    await this.checkSource(merchant, body.source);
     const repository = this.repository();
     const request = { email: body.email, name: body.name ?? null, source: body.source, metadata: body.metadata ?? {} };
     let id = newId('cus');
@@ -65,7 +67,7 @@ export class CustomerService {
    * is committed first and stands whatever the hook does: a failing hook is logged, not answered.
    */
   async setDefaultSource(merchant: Merchant, id: string, source: string): Promise<CustomerJson> {
-    this.checkSource(source);
+    await this.checkSource(merchant, source);
     const updated = await this.repository().setDefaultSource(merchant.id, id, source, new Date());
     if (!updated) throw ApiError.notFound('Customer not found', 'resource_missing', 'id');
     if (this.deps.onDefaultSourceChanged) {
@@ -83,10 +85,10 @@ export class CustomerService {
     return this.repository().findForMerchant(merchant.id, id);
   }
 
-  // The same check, and the same 400, as POST /v1/payments: an unknown token is refused before anything is stored.
-  private checkSource(source: string): void {
+  // The same check, and the same 400, as POST /v1/payments: an unknown, another merchant's or an expired token is refused before anything is stored.
+  private async checkSource(merchant: Pick<Merchant, 'id'>, source: string): Promise<void> {
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
-    if (!gateway.recognizesSource(source)) throw ApiError.badRequest(PAYMENT_FAILURES.InvalidSource.message, PAYMENT_FAILURES.InvalidSource.code, 'source');
+    await (this.deps.cardTokens ?? new CardTokenSources(this.deps.orm)).requireUsable(gateway, merchant.id, source);
   }
 
   private repository(): CustomerRepository {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MerchantService } from '../merchants/merchant-service';
+import { randomBytes } from 'node:crypto';
 import { generateApiKey } from '../merchants/api-keys';
+import { formatPayloadKeys, parsePayloadKeys, type PayloadKey } from '../temporal/payload-keys';
 
 /**
  * The dev launcher's own secrets, kept in the data folder (mode 0600, never committed) so a
@@ -11,6 +13,8 @@ export interface DevCredentials {
   adminApiKey: string;
   merchantId?: string;
   merchantApiKey?: string;
+  /** TEMPORAL_PAYLOAD_KEYS's form: losing it makes the local histories unreadable. */
+  temporalPayloadKeys?: string;
 }
 
 function read(file: string): Partial<DevCredentials> {
@@ -34,6 +38,16 @@ export function devAdminKey(file: string, fromEnv: string | undefined): string {
   const adminApiKey = generateApiKey('sk_admin_');
   write(file, { ...saved, adminApiKey });
   return adminApiKey;
+}
+
+/** The Temporal payload keys: TEMPORAL_PAYLOAD_KEYS when set, else the ones saved earlier, else a new key. */
+export function devPayloadKeys(file: string, fromEnv: PayloadKey[]): PayloadKey[] {
+  if (fromEnv.length > 0) return fromEnv;
+  const saved = read(file);
+  if (saved.temporalPayloadKeys) return parsePayloadKeys(saved.temporalPayloadKeys, `temporalPayloadKeys in ${file}`);
+  const keys = [{ id: `dev-${randomBytes(3).toString('hex')}`, key: randomBytes(32) }];
+  write(file, { adminApiKey: saved.adminApiKey ?? '', ...saved, temporalPayloadKeys: formatPayloadKeys(keys) });
+  return keys;
 }
 
 /** A test-mode merchant for the newcomer's first curl: reused while its key still works. */

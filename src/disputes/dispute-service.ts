@@ -9,7 +9,7 @@ import { PaymentEntity } from '../payments/payment-entity';
 import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
 import { ApiError } from '../shared/api-error';
 import { formatMinor } from '../shared/money';
-import { AmountMinorKey, CurrencyKey, DisputeIdKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
+import { AmountMinorKey, CurrencyKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { acceptDisputeUpdate, resolveDisputeUpdate, submitEvidenceUpdate, waitForDisputeOpenedUpdate } from '../../workflows/dispute-workflow';
 import { DisputeEntity, type DisputeRecord } from './dispute-entity';
@@ -74,7 +74,7 @@ export class DisputeService {
         workflowId: disputeWorkflowId(disputeId), taskQueue: this.deps.taskQueue, args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId }, { key: DisputeIdKey, value: disputeId },
+          { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId },
           { key: DisputeStatusKey, value: 'needs_response' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
           { key: GatewayKey, value: input.gateway },
         ],

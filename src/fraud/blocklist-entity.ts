@@ -4,7 +4,8 @@ import { EntitySchema } from '@mikro-orm/core';
 export interface BlocklistEntry {
   id: string;
   merchantId?: string | null;
-  kind: 'source';
+  /** `source`: a token as given; `card_fingerprint`: every vault token of one card. */
+  kind: 'source' | 'card_fingerprint';
   value: string;
   reason?: string | null;
   createdAt: Date;

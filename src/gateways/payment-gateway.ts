@@ -7,6 +7,8 @@ import type { PaymentFailureType } from '../shared/failure-types';
  */
 export interface PaymentGateway {
   readonly name: string;
+  /** Moves real money, so it may serve live-mode merchants; absent or false: test mode only (the sandbox). */
+  readonly livemode?: boolean;
   /** Whether this gateway can charge the source at all; unknown sources are refused before any workflow starts. */
   recognizesSource(source: string): boolean;
   /** The gateway's risk signal for a source, fed into our fraud rules. */

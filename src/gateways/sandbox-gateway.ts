@@ -1,7 +1,7 @@
 import type { Orm } from '../db/orm';
 import { newId } from '../shared/ids';
 import { PAYMENT_FAILURES } from '../shared/failure-types';
-import { sandboxBehaviour } from './sandbox-tokens';
+import { sandboxBehaviour, type SandboxBehaviour } from './sandbox-tokens';
 import {
   GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
   type GatewayRefundRequest, type GatewayRefundResult, type PaymentGateway, type RiskLevel, type VoidRequest, type VoidResult,
@@ -14,6 +14,8 @@ export interface SandboxGatewayOptions {
   /** How long after capturing a tok_createDispute charge the network opens its dispute. */
   disputeDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Vault tokens: which sandbox token's behaviour a card token has at a given time (set when it was tokenized; an expired card's once it expires). */
+  cardTokens?: { behaviourAt(source: string, at: Date): Promise<string | undefined> };
 }
 
 interface OperationRow {
@@ -37,16 +39,25 @@ export class SandboxGateway implements PaymentGateway {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
+  // Named test tokens only: this check is synchronous, so vault tokens are resolved by CardTokenSources before anything starts.
   recognizesSource(source: string): boolean {
     return sandboxBehaviour(source) !== undefined;
   }
 
   async riskLevel(source: string): Promise<RiskLevel> {
-    return sandboxBehaviour(source)?.risk ?? 'normal';
+    return (await this.behaviourOf(source))?.risk ?? 'normal';
+  }
+
+  /** A named test token's behaviour, or the one a vault token was given when its card was tokenized. */
+  private async behaviourOf(source: string): Promise<SandboxBehaviour | undefined> {
+    const named = sandboxBehaviour(source);
+    if (named || !this.options.cardTokens) return named;
+    const name = await this.options.cardTokens.behaviourAt(source, new Date());
+    return name ? sandboxBehaviour(name) : undefined;
   }
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
-    const behaviour = sandboxBehaviour(request.source);
+    const behaviour = await this.behaviourOf(request.source);
     if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
     const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
     const row = await this.record({
@@ -92,7 +103,7 @@ export class SandboxGateway implements PaymentGateway {
       [request.idempotencyKey, request.reference],
     );
     const refundable = charge ? Number(charge.captured) - Number(charge.refunded) : 0;
-    const fails = !charge || sandboxBehaviour(charge.source)?.refundFails || request.amountMinor > refundable;
+    const fails = !charge || (await this.behaviourOf(charge.source))?.refundFails || request.amountMinor > refundable;
     const row = await this.record({
       idempotencyKey: request.idempotencyKey, operation: 'refund', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: fails ? 'failed' : 'refunded',

@@ -23,6 +23,7 @@ export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object
   tok_expired_card: { brand: 'visa', decline: 'ExpiredCard' },
   tok_gateway_timeout: { brand: 'visa', timeoutsBeforeAnswer: 2 },
   tok_risk_highest: { brand: 'visa', risk: 'highest' },
+  tok_risk_elevated: { brand: 'visa', risk: 'elevated' },
   tok_refund_fails: { brand: 'visa', refundFails: true },
   tok_createDispute: { brand: 'visa', disputeAfterCapture: true },
 });

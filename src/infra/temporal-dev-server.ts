@@ -234,8 +234,8 @@ async function ensureSearchAttributes(
   }
   if (Object.keys(missing).length === 0) return;
   // This db file is the embedded server's own: attributes it holds that we no longer define are
-  // leftovers of earlier versions (such as the old "Status"), and the server allows only ten
-  // Keyword attributes, so they make way for the new ones.
+  // leftovers of earlier versions (the old "Status", "RefundId" and "DisputeId"), and the server
+  // allows only ten Keyword attributes, so they make way for the new ones (such as "CustomerId").
   const retired = Object.keys(customAttributes ?? {}).filter((name) => !(name in wanted));
   if (retired.length > 0) await connection.operatorService.removeSearchAttributes({ namespace, searchAttributes: retired });
   try {

@@ -18,11 +18,34 @@ export interface CreatedMerchant {
   apiKey: string;
 }
 
-const AUTH_CACHE_TTL_MS = 30_000;
+/** The API key behind a request, as the audit log and key rotation name it (never the secret). */
+export interface AuthenticatedKey {
+  id: string;
+  prefix: string;
+  last4: string;
+}
+
+/**
+ * How long a process trusts a key it looked up. Revocation also clears the entry in every API process
+ * at once (the revoking process directly, the others through a PostgreSQL NOTIFY); this bound only
+ * matters if a notification is lost while a listener reconnects.
+ */
+export const AUTH_CACHE_TTL_MS = 5_000;
+// last_used_at is written at most this often per key and process: a write per request would cost more than it tells.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface CachedKey {
+  merchant: Merchant;
+  key: AuthenticatedKey;
+  expiresAt: number;
+}
 
 /** Merchants and their API keys. */
 export class MerchantService {
-  private readonly authCache = new Map<string, { merchant: Merchant; expiresAt: number }>();
+  private readonly authCache = new Map<string, CachedKey>();
+  private readonly lastUsedWritten = new Map<string, number>();
+  // Bumped by every revocation: a lookup that started before one does not cache its answer.
+  private revocations = 0;
 
   constructor(private readonly orm: MikroORM) {}
 
@@ -46,16 +69,51 @@ export class MerchantService {
 
   /** The merchant a secret key belongs to, or null. Cached briefly: every request authenticates. */
   async authenticate(apiKey: string): Promise<Merchant | null> {
+    return (await this.authenticateKey(apiKey))?.merchant ?? null;
+  }
+
+  /** The merchant and the key (id, prefix, last 4) behind a secret, or null when it is unknown, revoked or past its expiry. */
+  async authenticateKey(apiKey: string): Promise<{ merchant: Merchant; key: AuthenticatedKey } | null> {
     const keyHash = hashApiKey(apiKey);
+    const now = Date.now();
     const cached = this.authCache.get(keyHash);
-    if (cached && cached.expiresAt > Date.now()) return cached.merchant;
+    if (cached && cached.expiresAt > now) return cached;
+    const revocationsBefore = this.revocations;
     const em = this.orm.em.fork();
-    const key = await em.findOne(ApiKeyEntity, { keyHash, revokedAt: null });
-    if (!key) return null;
-    const merchant = await em.findOne(MerchantEntity, { id: key.merchantId });
+    const [row] = await em.getConnection().execute<{ id: string; merchant_id: string; key_prefix: string; last4: string; revoked_at: Date | null; last_used_at: Date | null }[]>(
+      `select id, merchant_id, key_prefix, last4, revoked_at, last_used_at from api_keys where key_hash = ? and (revoked_at is null or revoked_at > now())`, [keyHash]);
+    if (!row) return null;
+    const merchant = await em.findOne(MerchantEntity, { id: row.merchant_id });
     if (!merchant) return null;
-    if (this.authCache.size > 10_000) this.authCache.clear();
-    this.authCache.set(keyHash, { merchant, expiresAt: Date.now() + AUTH_CACHE_TTL_MS });
-    return merchant;
+    const key = { id: row.id, prefix: row.key_prefix, last4: row.last4 };
+    this.noteUse(key.id, row.last_used_at, now);
+    // A key rotated with a delay stops at its revoked_at, whatever the cache's lifetime.
+    const expiresAt = Math.min(now + AUTH_CACHE_TTL_MS, row.revoked_at ? new Date(row.revoked_at).getTime() : Infinity);
+    if (this.revocations === revocationsBefore) {
+      if (this.authCache.size > 10_000) this.authCache.clear();
+      this.authCache.set(keyHash, { merchant, key, expiresAt });
+    }
+    return { merchant, key };
+  }
+
+  /** Forgets a revoked key at once, so its next request is looked up (and refused). */
+  forgetKey(keyId: string): void {
+    this.revocations += 1;
+    for (const [hash, entry] of this.authCache) if (entry.key.id === keyId) this.authCache.delete(hash);
+  }
+
+  /** Forgets every cached key: after a revocation listener reconnects, it may have missed some. */
+  forgetAllKeys(): void {
+    this.revocations += 1;
+    this.authCache.clear();
+  }
+
+  // Off the request's path: a failed write only leaves last_used_at a little older.
+  private noteUse(keyId: string, storedAt: Date | null, now: number): void {
+    const last = Math.max(this.lastUsedWritten.get(keyId) ?? 0, storedAt ? new Date(storedAt).getTime() : 0);
+    if (now - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.lastUsedWritten.size > 10_000) this.lastUsedWritten.clear();
+    this.lastUsedWritten.set(keyId, now);
+    this.orm.em.fork().getConnection().execute(`update api_keys set last_used_at = now() where id = ?`, [keyId]).catch(() => undefined);
   }
 }

@@ -10,6 +10,11 @@ export class PaymentRepository {
     return this.em.findOne(PaymentEntity, { id, merchantId }, { disableIdentityMap: true });
   }
 
+  /** Any merchant's payment: for ops, never for a merchant's request. */
+  async findById(id: string): Promise<PaymentRecord | null> {
+    return this.em.findOne(PaymentEntity, { id }, { disableIdentityMap: true });
+  }
+
   /** Newest first, cursor-paginated by `starting_after` like Stripe's lists. */
   async listForMerchant(merchantId: string, limit: number, startingAfter?: PaymentRecord): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
     return listNewestFirst(this.em, PaymentEntity, { merchantId }, limit, startingAfter);

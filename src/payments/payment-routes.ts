@@ -2,16 +2,16 @@ import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { PaymentService } from './payment-service';
 import {
-  cancelPaymentBody, capturePaymentBody, createPaymentBody, listPaymentsQuery, paymentIdParams, paymentListSchema, paymentSchema,
+  cancelPaymentBody, capturePaymentBody, createPaymentBody, listPaymentsQuery, paymentIdParams, paymentListSchema, paymentSchema, reviewPaymentBody,
 } from './payment-schemas';
 
-/** The /v1/payments endpoints (seed 004's contract plus capture, cancel and list). */
+/** The /v1/payments endpoints (seed 004's contract plus capture, cancel, list and ops' review). */
 export function paymentRoutes(payments: PaymentService): ApiRoute[] {
   return [
     defineRoute({
       method: 'post', path: '/v1/payments', operationId: 'createPayment', tags: ['Payments'], auth: 'merchant', idempotent: true,
       summary: 'Create a payment',
-      description: 'Starts the payment workflow and answers once it has decided: 201 with status succeeded, requires_capture or failed. If the gateway is slower than the configured wait, 202 with status processing; poll GET /v1/payments/{id}.',
+      description: 'Starts the payment workflow and answers once it has decided: 201 with status succeeded, requires_capture, requires_review (held by the fraud rules until ops decide) or failed. If the gateway is slower than the configured wait, 202 with status processing; poll GET /v1/payments/{id}.',
       body: createPaymentBody,
       responses: {
         201: { description: 'The payment, decided.', schema: paymentSchema },
@@ -66,6 +66,20 @@ export function paymentRoutes(payments: PaymentService): ApiRoute[] {
       },
       async handle({ params, body, merchant }) {
         return { status: 200, body: await payments.cancel(merchant, params.id, body.cancellation_reason) };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/v1/payments/:id/review', operationId: 'reviewPayment', tags: ['Payments'], auth: 'admin',
+      summary: 'Approve or decline a payment held for review (ops)',
+      description: 'With the admin key, for any merchant\'s payment in status requires_review. approve answers once the authorization is decided (succeeded, requires_capture or failed); decline answers the payment failed with review_declined.',
+      params: paymentIdParams, body: reviewPaymentBody,
+      responses: {
+        200: { description: 'The reviewed payment.', schema: paymentSchema }, ...errorResponses,
+        404: { description: 'Payment not found.', schema: errorSchema },
+        409: { description: 'The payment is not held for review.', schema: errorSchema },
+      },
+      async handle({ params, body }) {
+        return { status: 200, body: await payments.review(params.id, body.decision, body.note) };
       },
     }),
   ];

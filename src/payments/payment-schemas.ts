@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isSupportedCurrency, parseMajorAmount } from '../shared/money';
-import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES } from './payment-state';
+import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES, REVIEW_DECISIONS } from './payment-state';
 
 export const currency = z.string().min(3).max(3)
   .transform((code) => code.toUpperCase())
@@ -42,6 +42,11 @@ export const capturePaymentBody = z.strictObject({
 
 export const cancelPaymentBody = z.strictObject({
   cancellation_reason: z.enum(MERCHANT_CANCELLATION_REASONS).default('requested_by_customer'),
+});
+
+export const reviewPaymentBody = z.strictObject({
+  decision: z.enum(REVIEW_DECISIONS).describe('approve: the payment goes on to authorization; decline: it fails with review_declined.'),
+  note: z.string().max(500).optional().describe('Kept with the decision in the workflow\'s state, for ops; not shown to the merchant.'),
 });
 
 // Any id is accepted here: one that is malformed simply does not exist, and answers the seed's 404.

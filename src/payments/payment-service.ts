@@ -10,18 +10,21 @@ import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { PAYMENT_FAILURES, isPaymentFailureType } from '../shared/failure-types';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../temporal/search-attributes';
-import { cancelPaymentUpdate, capturePaymentUpdate } from '../../workflows/payment-workflow';
+import { cancelPaymentUpdate, capturePaymentUpdate, reviewPaymentUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-entity';
 import { PaymentRepository } from './payment-repository';
+import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import { insertPaymentIfAbsent } from './payment-writes';
 import { sqlFor } from '../db/sql';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
-  initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentWorkflowInput,
+  initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentStatus, type PaymentWorkflowInput,
+  type ReviewDecision,
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
 import type { PaymentDecisionWaiter } from './payment-decisions';
 import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
+import { CardTokenSources } from '../vault/card-token-sources';
 
 export interface PaymentServiceDeps {
   orm: MikroORM;
@@ -30,9 +33,13 @@ export interface PaymentServiceDeps {
   gateways: GatewayRegistry;
   syncWaitMs: number;
   authorizationTtlMs: number;
+  /** How long a payment held for review waits for ops; fixed into each payment's workflow input. */
+  reviewTimeoutMs: number;
   defaultFees: FeeSchedule;
   decisions: PaymentDecisionWaiter;
   logger: Logger;
+  /** Vault tokens as sources (by default read from `orm`). */
+  cardTokens?: CardTokenSources;
 }
 
 // A lost notification costs at most this long: the row is re-read after each wake-up.
@@ -51,9 +58,9 @@ export class PaymentService {
   /** Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision. */
   async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
-    if (!gateway.recognizesSource(request.source)) {
-      throw ApiError.badRequest(PAYMENT_FAILURES.InvalidSource.message, PAYMENT_FAILURES.InvalidSource.code, 'source');
-    }
+    assertGatewayServesMode(gateway, merchant);
+    // A vault token must be this merchant's and unexpired; the workflow then sees only its id, never card data.
+    await (this.deps.cardTokens ?? new CardTokenSources(this.deps.orm)).requireUsable(gateway, merchant.id, request.source);
     const em = this.deps.orm.em.fork();
     let paymentId = newId('pay');
     let createdAt = new Date();
@@ -77,6 +84,7 @@ export class PaymentService {
       gateway: gateway.name,
       createdAt: createdAt.toISOString(),
       authorizationTtlMs: this.deps.authorizationTtlMs,
+      reviewTimeoutMs: this.deps.reviewTimeoutMs,
       fees: {
         percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps,
         fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor,
@@ -110,7 +118,10 @@ export class PaymentService {
     return this.awaitDecision(merchant, paymentId);
   }
 
-  /** Answers once the workflow has recorded its decision (201), or with `processing` when the wait runs out (202). */
+  /**
+   * Answers once the workflow has recorded its decision (201), or with `processing` when the wait runs out (202).
+   * `requires_review` counts as a decision: the merchant learns at once that the payment waits for ops.
+   */
   private async awaitDecision(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
     const deadline = Date.now() + this.deps.syncWaitMs;
     for (;;) {
@@ -123,7 +134,7 @@ export class PaymentService {
   }
 
   async get(merchant: Merchant, id: string): Promise<PaymentJson> {
-    return renderPayment(await this.findOrThrow(merchant, id));
+    return renderPayment(await this.findOrThrow(merchant, id), merchant.livemode);
   }
 
   async list(merchant: Merchant, limit: number, startingAfter?: string): Promise<{ data: PaymentJson[]; hasMore: boolean }> {
@@ -131,7 +142,7 @@ export class PaymentService {
     const cursor = startingAfter ? await repository.findForMerchant(merchant.id, startingAfter) : undefined;
     if (startingAfter && !cursor) throw ApiError.badRequest(`No such payment: ${startingAfter}`, 'resource_missing', 'starting_after');
     const page = await repository.listForMerchant(merchant.id, limit, cursor ?? undefined);
-    return { data: page.data.map((record) => renderPayment(record)), hasMore: page.hasMore };
+    return { data: page.data.map((record) => renderPayment(record, merchant.livemode)), hasMore: page.hasMore };
   }
 
   /** Captures an authorized payment, wholly or partly (`amount` in major units). */
@@ -143,20 +154,27 @@ export class PaymentService {
       if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
       amountMinor = parsed.minor;
     }
-    return this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }] }));
+    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }] }))), livemode: merchant.livemode };
   }
 
   /** Cancels an authorized payment; the hold on the card is released. */
   async cancel(merchant: Merchant, id: string, reason: CancellationReason): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
-    return this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }] }));
+    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }] }))), livemode: merchant.livemode };
+  }
+
+  /** Ops' decision on a payment held for review, found by id across merchants; approval answers once the authorization is decided. */
+  async review(id: string, decision: ReviewDecision, note?: string): Promise<PaymentJson> {
+    const record = await new PaymentRepository(this.deps.orm.em.fork()).findById(id);
+    if (!record) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
+    return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }] }), 'requires_review');
   }
 
   private handleFor(paymentId: string): WorkflowHandle {
     return this.deps.temporal.workflow.getHandle(paymentWorkflowId(paymentId));
   }
 
-  private async command(record: PaymentRecord, send: () => Promise<PaymentState>): Promise<PaymentJson> {
+  private async command(record: PaymentRecord, send: () => Promise<PaymentState>, needs: PaymentStatus = 'requires_capture'): Promise<PaymentJson> {
     try {
       return renderPayment(paymentRecordFromState(await send(), new Date()));
     } catch (error) {
@@ -169,14 +187,14 @@ export class PaymentService {
       }
       if (failure?.type === 'PaymentUnexpectedState' || isWorkflowGone(error)) {
         const current = await this.findOrThrow({ id: record.merchantId }, record.id);
-        throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status requires_capture.`, 'payment_unexpected_state', undefined, { status: current.status });
+        throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status ${needs}.`, 'payment_unexpected_state', undefined, { status: current.status });
       }
       throw temporalUnavailable(error) ?? error;
     }
   }
 
   private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
-    const payment = renderPayment(await this.findOrThrow(merchant, paymentId));
+    const payment = renderPayment(await this.findOrThrow(merchant, paymentId), merchant.livemode);
     return { httpStatus: payment.status === 'processing' ? 202 : 201, payment };
   }
 

@@ -3,8 +3,8 @@
  * workflow bundle imports this file.
  */
 
-export type PaymentStatus = 'processing' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['processing', 'requires_capture', 'succeeded', 'failed', 'canceled'];
+export type PaymentStatus = 'processing' | 'requires_review' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['processing', 'requires_review', 'requires_capture', 'succeeded', 'failed', 'canceled'];
 export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
 
 export type CaptureMethod = 'automatic' | 'manual';
@@ -34,6 +34,33 @@ export interface PaymentTerms {
 export interface PaymentWorkflowInput extends PaymentTerms {
   authorizationTtlMs: number;
   fees: FeeSchedule;
+  /** How long a payment held for review waits for a decision; absent in payments started before review existed. */
+  reviewTimeoutMs?: number;
+}
+
+/** Used when the input carries no review timeout (payments started before PAYMENT_REVIEW_TIMEOUT existed). */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 24 * 3600 * 1000;
+
+export type ReviewDecision = 'approve' | 'decline';
+export const REVIEW_DECISIONS = ['approve', 'decline'] as const;
+
+/** Ops' decision on a payment held for review: the `review` update's argument. */
+export interface ReviewRequest {
+  decision: ReviewDecision;
+  /** Who decided, for the workflow's state and history (the API sends `admin_api`). */
+  reviewer?: string;
+  note?: string;
+}
+
+/** A manual review: why the payment was held, until when, and what was decided. Kept in the workflow's state only. */
+export interface PaymentReview {
+  rule: string;
+  heldAt: string;
+  expiresAt: string;
+  outcome: ReviewDecision | 'timeout' | null;
+  reviewer: string | null;
+  note: string | null;
+  decidedAt: string | null;
 }
 
 export interface PaymentState extends PaymentTerms {
@@ -48,10 +75,12 @@ export interface PaymentState extends PaymentTerms {
   authorizationExpiresAt: string | null;
   capturedAt: string | null;
   canceledAt: string | null;
+  /** Set once the payment was held for review. */
+  review?: PaymentReview | null;
 }
 
 export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
-  const { authorizationTtlMs: _ttl, fees: _fees, ...terms } = input;
+  const { authorizationTtlMs: _ttl, fees: _fees, reviewTimeoutMs: _review, ...terms } = input;
   return {
     ...terms,
     status: 'processing',

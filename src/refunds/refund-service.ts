@@ -10,7 +10,7 @@ import { temporalUnavailable } from '../temporal/temporal-errors';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
-import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
+import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, RefundStatusKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { waitForRefundDecisionUpdate } from '../../workflows/refund-workflow';
 import { RefundEntity, type RefundRecord } from './refund-entity';
@@ -97,7 +97,7 @@ export class RefundService {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId }, { key: RefundIdKey, value: input.refundId },
+          { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId },
           { key: RefundStatusKey, value: 'pending' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
           { key: GatewayKey, value: input.gateway },
         ],

@@ -7,6 +7,9 @@ export const PAYMENT_FAILURES = {
   InsufficientFunds: { code: 'insufficient_funds', message: 'Your card has insufficient funds.', retryable: false },
   ExpiredCard: { code: 'expired_card', message: 'Your card has expired.', retryable: false },
   FraudBlocked: { code: 'fraud_blocked', message: 'The payment was blocked as likely fraudulent.', retryable: false },
+  // Decided by the payment workflow itself after a manual review, never thrown by an activity.
+  ReviewDeclined: { code: 'review_declined', message: 'The payment was declined after a manual review.', retryable: false },
+  ReviewTimedOut: { code: 'review_timeout', message: 'The payment was declined: nobody reviewed it in time.', retryable: false },
   InvalidSource: { code: 'invalid_source', message: 'Invalid payment source', retryable: false },
   AuthorizationExpired: { code: 'authorization_expired', message: 'The authorization expired before capture.', retryable: false },
   RefundFailed: { code: 'refund_failed', message: 'The gateway could not refund the charge.', retryable: false },

@@ -10,7 +10,7 @@ import type { PlanRecord } from '../plans/plan-record';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor } from '../shared/money';
-import { AmountMinorKey, CurrencyKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
+import { AmountMinorKey, CurrencyKey, CustomerIdKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
 import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { describeInterval } from './billing-periods';
@@ -112,7 +112,7 @@ export class SubscriptionService {
         workflowId: subscriptionWorkflowId(subscriptionId), taskQueue: this.deps.taskQueue, args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
-          { key: MerchantIdKey, value: merchant.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
+          { key: MerchantIdKey, value: merchant.id }, { key: CustomerIdKey, value: customer.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
           { key: AmountMinorKey, value: plan.amountMinor }, { key: CurrencyKey, value: plan.currency },
         ],
         staticSummary: `${plan.currency} ${formatMinor(plan.amountMinor, plan.currency)} / ${describeInterval(plan.interval, plan.intervalCount)} (${plan.name}) for ${customer.id} of merchant ${merchant.id}`,

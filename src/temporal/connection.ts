@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { AppConfig } from '../config';
+import { temporalDataConverter } from './data-converter';
 
 type TemporalSettings = AppConfig['temporal'] & { address: string };
 
@@ -25,10 +26,16 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions & Nati
   };
 }
 
-/** A client for starting and steering workflows (API side). */
+/** A client for starting and steering workflows (API side); its payloads are encrypted with the configured keys. */
 export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
+  const dataConverter = temporalDataConverter(settings.payloadKeys);
   const connection = await Connection.connect(connectionOptions(settings));
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter });
+}
+
+/** A bare connection for operator calls that carry no payloads (registering search attributes). */
+export async function connectTemporalOperator(settings: TemporalSettings): Promise<Connection> {
+  return Connection.connect(connectionOptions(settings));
 }
 
 /** A native connection for workers. */

@@ -8,14 +8,15 @@ export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttrib
 export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttributeType.KEYWORD);
 // Not plain "Status": the visibility query language rejects that name.
 export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
-export const RefundIdKey = defineSearchAttributeKey('RefundId', SearchAttributeType.KEYWORD);
 export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
-export const DisputeIdKey = defineSearchAttributeKey('DisputeId', SearchAttributeType.KEYWORD);
 export const DisputeStatusKey = defineSearchAttributeKey('DisputeStatus', SearchAttributeType.KEYWORD);
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
-// The dev server allows ten Keyword attributes: subscriptions are found by their workflow ID (subscription-sub_...) and MerchantId.
+// Refunds and disputes have no id attribute of their own: their workflow IDs (refund-re_..., dispute-dp_...) carry it, and the
+// dev server (like a default SQL visibility store) allows only ten Keyword attributes.
+/** On subscription workflows and the payment workflows they start. */
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const SubscriptionStatusKey = defineSearchAttributeKey('SubscriptionStatus', SearchAttributeType.KEYWORD);
 export const NextBillingAtKey = defineSearchAttributeKey('NextBillingAt', SearchAttributeType.DATETIME);
 
@@ -24,13 +25,12 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   MerchantId: 'Keyword',
   PaymentId: 'Keyword',
   PaymentStatus: 'Keyword',
-  RefundId: 'Keyword',
   RefundStatus: 'Keyword',
-  DisputeId: 'Keyword',
   DisputeStatus: 'Keyword',
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',
+  CustomerId: 'Keyword',
   SubscriptionStatus: 'Keyword',
   NextBillingAt: 'Datetime',
 } as const;

@@ -1,6 +1,6 @@
 /** Every event type a merchant can subscribe to. Pure: workflows may import it. */
 export const EVENT_TYPES = [
-  'payment.requires_capture', 'payment.succeeded', 'payment.failed', 'payment.canceled',
+  'payment.requires_capture', 'payment.requires_review', 'payment.succeeded', 'payment.failed', 'payment.canceled',
   'refund.succeeded', 'refund.failed',
   'dispute.created', 'dispute.updated', 'dispute.closed',
   'reconciliation.completed', 'reconciliation.discrepancies_found',

@@ -51,7 +51,7 @@ describe('tenant boundaries', () => {
     for (const [method, path] of [['GET', `/v1/payments/${payment.id}`], ['POST', `/v1/payments/${payment.id}/capture`], ['POST', `/v1/payments/${payment.id}/cancel`]] as const) {
       const response = await stack.request(method, path, { apiKey: bob.apiKey, body: method === 'POST' ? {} : undefined });
       expect(response.status, `${method} ${path}`).toBe(404);
-      expect(response.body).toEqual({ error: 'Payment not found', code: 'resource_missing', param: 'id' });
+      expect(response.body).toEqual({ error: 'Payment not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
     }
     const own = await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: alice.apiKey });
     expect(own.body.status).toBe('requires_capture');

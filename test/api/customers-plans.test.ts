@@ -76,9 +76,10 @@ describe('customers', () => {
     const response = await post('/v1/customers', { email: 'a@example.com', source: 'tok_unknown' });
     const payment = await post('/v1/payments', { amount: 1, currency: 'USD', source: 'tok_unknown' });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source' });
+    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source', request_id: expect.any(String) });
     expect(payment.status).toBe(400);
-    expect(response.body).toEqual(payment.body);
+    // The same answer, each with its own request id.
+    expect({ ...response.body, request_id: undefined }).toEqual({ ...payment.body, request_id: undefined });
     expect(await count('customers')).toBe(before);
   });
 
@@ -288,7 +289,7 @@ describe('plans', () => {
     const plan = (await post('/v1/plans', monthly)).body;
     const response = await get(`/v1/plans/${plan.id}`, other.apiKey);
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ error: 'Plan not found', code: 'resource_missing', param: 'id' });
+    expect(response.body).toEqual({ error: 'Plan not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
     expect(ids((await get('/v1/plans?limit=100', other.apiKey)).body)).not.toContain(plan.id);
     expect((await get(`/v1/plans?starting_after=${plan.id}`, other.apiKey)).status).toBe(400);
   });
@@ -399,7 +400,7 @@ describe('invoices', () => {
     const h = await billingHistory(own);
     const response = await get(`/v1/invoices/${h.open}`, other.apiKey);
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ error: 'Invoice not found', code: 'resource_missing', param: 'id' });
+    expect(response.body).toEqual({ error: 'Invoice not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
     expect((await get(`/v1/invoices/${h.open}`, own.apiKey)).status).toBe(200);
     expect(ids((await get(`/v1/invoices?subscription=${h.subscription}`, other.apiKey)).body)).toEqual([]);
     expect(ids((await get(`/v1/invoices?customer=${h.customer.id}`, other.apiKey)).body)).toEqual([]);

@@ -197,7 +197,7 @@ describe('monthly fee invoices', () => {
     for (const path of [`/v1/billing/invoices/${acmeInvoiceId}`, `/v1/billing/invoices/${acmeInvoiceId}/receipt`]) {
       const response = await stack.request('GET', path, { apiKey: merchant.apiKey });
       expect(response.status).toBe(404);
-      expect(response.body).toEqual({ error: 'Fee invoice not found', code: 'resource_missing', param: 'id' });
+      expect(response.body).toEqual({ error: 'Fee invoice not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
     }
     expect((await stack.request('GET', '/v1/billing/invoices', { apiKey: merchant.apiKey })).body.data).toEqual([]);
     expect((await stack.request('GET', `/v1/billing/invoices?starting_after=${acmeInvoiceId}`, { apiKey: merchant.apiKey })).status).toBe(400);

@@ -65,7 +65,7 @@ describe('POST /v1/payments with each sandbox token', () => {
     const before = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
     const response = await pay('tok_nonexistent');
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source' });
+    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source', request_id: expect.any(String) });
     const after = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
     expect(after.body.data).toHaveLength(before.body.data.length);
   });

@@ -236,7 +236,7 @@ describe('who may read a reconciliation', () => {
     expect((await stack.request('GET', `/v1/reconciliations/${created.body.id}`, { apiKey: own.apiKey })).status).toBe(200);
     const other = await stack.request('GET', `/v1/reconciliations/${created.body.id}`, { apiKey: merchant.apiKey });
     expect(other.status).toBe(404);
-    expect(other.body).toEqual({ error: 'Reconciliation not found', code: 'resource_missing', param: 'id' });
+    expect(other.body).toEqual({ error: 'Reconciliation not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
     expect((await stack.request('GET', '/v1/reconciliations', { apiKey: merchant.apiKey })).body.data.map((run: { id: string }) => run.id)).not.toContain(created.body.id);
     expect((await stack.request('GET', `/v1/admin/reconciliations/${created.body.id}`, { apiKey: TEST_ADMIN_KEY })).status).toBe(404);
     expect((await stack.request('GET', '/v1/admin/reconciliations', { apiKey: own.apiKey })).status).toBe(401);

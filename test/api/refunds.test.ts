@@ -35,7 +35,7 @@ describe('refunds', () => {
 
     const over = await refund({ payment_id: payment.id, amount: 0.01 }, { apiKey: own.apiKey });
     expect(over.status).toBe(400);
-    expect(over.body).toEqual({ error: 'Invalid refund amount', code: 'amount_too_large', param: 'amount' });
+    expect(over.body).toEqual({ error: 'Invalid refund amount', code: 'amount_too_large', param: 'amount', request_id: expect.any(String) });
 
     // The merchant got 100.00 - 3.20 fee, then gave back 100.00: the fee is not returned.
     expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 9_680, available: -10_000, fees_payable: 320 });

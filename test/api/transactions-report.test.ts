@@ -197,7 +197,7 @@ describe('GET /v1/reports/transactions', () => {
   ])('when %s, then 400 names %s', async (_case, param, query, code, message) => {
     const response = await report(query());
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: expect.stringContaining(message), code, param });
+    expect(response.body).toEqual({ error: expect.stringContaining(message), code, param, request_id: expect.any(String) });
   });
 
   it('when no API key is sent, then 401', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
-import { startTestStack, type TestStack } from '../support/test-stack';
+import { startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -100,6 +100,34 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
       await handle.result();
       fs.mkdirSync(HISTORIES, { recursive: true });
       fs.writeFileSync(path.join(HISTORIES, 'subscription-lifecycle.json'), `${historyToJSON(await handle.fetchHistory())}\n`);
+    } finally {
+      await fast.close();
+    }
+  }, 60_000);
+
+  it.skipIf(process.env.RECORD_REVIEW !== '1')('when payments are held for review and approved, declined or left to time out, then their histories are saved', async () => {
+    // A one-second review timeout, so the timeout path finishes while the test waits.
+    const fast = await startTestStack({ env: { PAYMENT_REVIEW_TIMEOUT: '1s' } });
+    try {
+      const merchant = await fast.createMerchant('Replay recordings: review');
+      const held = async () => (await fast.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', source: 'tok_risk_elevated' } })).body.id as string;
+      const decide = async (decision: string) => {
+        const id = await held();
+        await fast.request('POST', `/v1/payments/${id}/review`, { apiKey: TEST_ADMIN_KEY, body: { decision, note: 'replay recording' } });
+        return id;
+      };
+      const scenarios: Record<string, () => Promise<string>> = {
+        'review-approved': () => decide('approve'),
+        'review-declined': () => decide('decline'),
+        'review-timeout': held,
+      };
+      fs.mkdirSync(HISTORIES, { recursive: true });
+      for (const [name, run] of Object.entries(scenarios)) {
+        const handle = fast.client.workflow.getHandle(paymentWorkflowId(await run()));
+        const state = await handle.result();
+        expect(state.status).toBe(name === 'review-approved' ? 'succeeded' : 'failed');
+        fs.writeFileSync(path.join(HISTORIES, `payment-${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+      }
     } finally {
       await fast.close();
     }

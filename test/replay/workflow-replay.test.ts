@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/temporal-codec';
 
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
 
@@ -14,6 +15,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
     expect(files).toEqual(expect.arrayContaining([
       'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
       'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
+      'payment-review-approved.json', 'payment-review-declined.json', 'payment-review-timeout.json',
       'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json', 'webhook-delivered-after-retry.json',
       'settlement-run.json', 'ledger-daily-check.json', 'fee-invoice-run.json', 'sandbox-reconciliation.json', 'subscription-lifecycle.json',
     ]));
@@ -21,6 +23,6 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
 
   it.each(files)('when %s is replayed, then no non-determinism is raised', async (file) => {
     const history = JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history, file)).resolves.toBeUndefined();
   });
 });

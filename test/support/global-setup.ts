@@ -9,7 +9,8 @@ import { ensureTemporalCli, ensureTemporalTestServer } from '../../src/infra/tem
 import { findFreePort, startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
 import { stopAllManagedChildren } from '../../src/infra/child-processes';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { WORKFLOWS_PATH } from '../../src/temporal/create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/temporal/create-worker';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter';
 
 const ROOT = path.resolve(__dirname, '../..');
 const log = (message: string) => process.stderr.write(`[test setup] ${message}\n`);
@@ -43,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrate(orm, databaseUrl);
   await orm.close();
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH });
   const workflowBundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);
 

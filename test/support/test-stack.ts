@@ -13,6 +13,7 @@ import { createPaymentWorker } from '../../src/temporal/create-worker';
 import { randomBase62 } from '../../src/shared/ids';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { financeSchedules } from '../../src/finance-schedules';
+import { AesGcmPayloadCodec } from '../../src/temporal/payload-codec';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
@@ -45,6 +46,8 @@ export interface TestStackOptions {
   worker?: boolean;
   /** Create the finance schedules, prefixed with this file's task queue so files never share one. */
   schedules?: boolean;
+  /** Where the API's log lines go (with env LOG_LEVEL), e.g. a buffer a test reads; by default stdout. */
+  logDestination?: { write(line: string): void };
 }
 
 /** The real API (listening on a free port) and a real worker on this file's own task queue, against the suite's Postgres and Temporal. */
@@ -59,13 +62,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     DATABASE_POOL_MAX: '6',
     ...options.env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, options.logDestination);
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
   const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string });
   const services = createApiServices(config, orm, client, logger);
-  const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey, logger });
+  const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey,
+    temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger });
   await services.decisions.start();
   await services.dispatcher.start();
+  await services.keyRevocations.start();
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,7 +104,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async startWorker() {
       connection ??= await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
       worker = await createPaymentWorker({
-        connection, namespace: config.temporal.namespace, taskQueue, activities: createWorkerActivities(config, orm, client),
+        connection, namespace: config.temporal.namespace, taskQueue, payloadKeys: config.temporal.payloadKeys, activities: createWorkerActivities(config, orm, client),
         workflowBundle: { codePath: inject('workflowBundlePath') },
       });
       running = worker.run();
@@ -114,9 +119,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await services.network.stop();
       await services.decisions.stop();
       await services.dispatcher.stop();
+      await services.keyRevocations.stop();
       await stack.stopWorker();
       await connection?.close();
       await new Promise((resolve) => server.close(resolve));
+      await services.audit.stop();
       await client.connection.close();
       await orm.close();
     },

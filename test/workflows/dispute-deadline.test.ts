@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/temporal-codec';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { disputeWorkflowId, type DisputeWorkflowInput } from '../../src/disputes/dispute-state';
@@ -21,7 +22,7 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
   await registerSearchAttributes(env.connection, 'default');
   orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
 });
@@ -55,7 +56,7 @@ async function input(): Promise<DisputeWorkflowInput> {
 async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `disputes-${newId('dp')}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } }),
   });
   return worker.runUntil(run(taskQueue));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/temporal-codec';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { createGateways } from '../../src/services';
@@ -19,7 +20,7 @@ let orm: Orm;
 let merchantId: string;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
   await registerSearchAttributes(env.connection, 'default');
   orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
   merchantId = (await new MerchantService(orm).create({ name: 'Expiry test' })).merchant.id;
@@ -40,7 +41,7 @@ function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowIn
 async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `expiry-${newId('pay')}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } }),
   });
   return worker.runUntil(run(taskQueue));

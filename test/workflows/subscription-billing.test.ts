@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/temporal-codec';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
@@ -26,7 +27,7 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
   await registerSearchAttributes(env.connection, 'default');
   orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
 });
@@ -74,7 +75,7 @@ const open = new Set<WorkflowHandle>();
  */
 async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = createGateways(orm), taskQueue = `subscriptions-${newId('sub')}`, keepOpen = false): Promise<T> {
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
     // No sticky cache for a worker that is about to vanish: the time-skipping server does not move a
     // dead worker's sticky tasks back to the shared queue.
     ...(keepOpen ? { maxCachedWorkflows: 0 } : {}),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/temporal-codec';
 import { Webhook } from 'standardwebhooks';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
@@ -30,7 +31,7 @@ const behaviours: Record<string, Behaviour> = {
 };
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
   await registerSearchAttributes(env.connection, 'default');
   orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
   receiver = await startWebhookReceiver(behaviours);
@@ -58,7 +59,7 @@ async function deliver(path: string, run?: (handle: Awaited<ReturnType<typeof en
   const { merchantId, endpoint, eventId } = await setUp(path);
   const taskQueue = `webhooks-${newId('we')}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 }, webhookTimeoutMs: 1_000 }),
   });
   const state = await worker.runUntil(async () => {

@@ -8,6 +8,9 @@ import { Migration20261121070000LedgerChecks } from './Migration20261121070000Le
 import { Migration20261121080000Subscriptions } from './Migration20261121080000Subscriptions';
 import { Migration20261121090000CustomersPlans } from './Migration20261121090000CustomersPlans';
 import { Migration20261121100000SubscriptionReports } from './Migration20261121100000SubscriptionReports';
+import { Migration20261121120000AuditLog } from './Migration20261121120000AuditLog';
+import { Migration20261121110000CardVault } from './Migration20261121110000CardVault';
+import { Migration20261121130000ManualReview } from './Migration20261121130000ManualReview';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -21,4 +24,7 @@ export const migrations = [
   { name: 'Migration20261121080000Subscriptions', class: Migration20261121080000Subscriptions },
   { name: 'Migration20261121090000CustomersPlans', class: Migration20261121090000CustomersPlans },
   { name: 'Migration20261121100000SubscriptionReports', class: Migration20261121100000SubscriptionReports },
+  { name: 'Migration20261121110000CardVault', class: Migration20261121110000CardVault },
+  { name: 'Migration20261121120000AuditLog', class: Migration20261121120000AuditLog },
+  { name: 'Migration20261121130000ManualReview', class: Migration20261121130000ManualReview },
 ];

@@ -1,0 +1,29 @@
+import type { Context } from 'koa';
+
+/** Who made an authenticated request: a merchant through one of its keys, or the platform admin. */
+export type Caller =
+  | { kind: 'merchant'; merchantId: string; keyId: string; keyPrefix: string; keyLast4: string }
+  | { kind: 'admin' };
+
+interface CallerState {
+  caller?: Caller;
+  /** The matched route's pattern and operation, for the audit log. */
+  route?: { path: string; operationId: string };
+}
+
+/** Remembers the authenticated caller for the rest of the request (rate limits, the audit log, key rotation). */
+export function setCaller(ctx: Context, caller: Caller): void {
+  (ctx.state as CallerState).caller = caller;
+}
+
+export function callerOf(ctx: Context): Caller | undefined {
+  return (ctx.state as CallerState).caller;
+}
+
+export function setMatchedRoute(ctx: Context, route: { path: string; operationId: string }): void {
+  (ctx.state as CallerState).route = { path: route.path, operationId: route.operationId };
+}
+
+export function matchedRouteOf(ctx: Context): { path: string; operationId: string } | undefined {
+  return (ctx.state as CallerState).route;
+}

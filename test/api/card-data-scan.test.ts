@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Payload } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { AesGcmPayloadCodec } from '../../src/temporal/payload-codec';
+import { openPan } from '../../src/vault/vault-keys';
+import { eventually, startTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
+import { findCardNumbers, findCvcs, scanForCardData } from '../support/card-data-scan';
+
+// Unusual CVCs, so a hit is ours and not some other three digits.
+const CVC = '737';
+const AMEX_CVC = '7373';
+const NEXT_YEAR = new Date().getUTCFullYear() + 1;
+const CARDS = {
+  visa: '4242424242424242',
+  visaOther: '4111111111111111',
+  declined: '4000000000000002',
+  insufficient: '4000000000009995',
+  expiredBehaviour: '4000000000000069',
+  mastercard: '5555555555554444',
+  mastercard2: '2223003122003222',
+  amex: '378282246310005',
+};
+const ALL_NUMBERS = Object.values(CARDS);
+
+const logLines: string[] = [];
+let stack: TestStack;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let merchant: TestMerchant;
+let other: TestMerchant;
+const merchants: TestMerchant[] = [];
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver({});
+  // The API logs at debug into a buffer the scan reads; subscription time runs a day a second; a low velocity limit to prove re-tokenizing does not dodge it.
+  stack = await startTestStack({
+    env: { LOG_LEVEL: 'debug', SUBSCRIPTION_TIME_SCALE: '86400', FRAUD_VELOCITY_LIMIT: '3' },
+    logDestination: { write: (line) => { logLines.push(line); } },
+  });
+  merchant = await stack.createMerchant('Card scan');
+  other = await stack.createMerchant('Card scan, other merchant');
+  merchants.push(merchant, other);
+});
+afterAll(async () => {
+  await receiver?.close();
+  await stack?.close();
+});
+
+const tokenize = (card: Record<string, unknown>, apiKey = merchant.apiKey) => stack.request('POST', '/v1/tokens', { apiKey, body: { card } });
+const card = (number: string, cvc = CVC, extra: Record<string, unknown> = {}) => ({ number, exp_month: 12, exp_year: NEXT_YEAR, cvc, ...extra });
+async function token(number: string, cvc = CVC, apiKey = merchant.apiKey): Promise<string> {
+  const response = await tokenize(card(number, cvc), apiKey);
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+const pay = (source: string, options: { capture?: boolean; apiKey?: string } = {}) =>
+  stack.request('POST', '/v1/payments', { apiKey: options.apiKey ?? merchant.apiKey, body: { amount: 25, currency: 'USD', source, capture: options.capture ?? true } });
+
+describe('the card vault', () => {
+  it('when a card is tokenized, then the token shows brand, last4, expiry and a stable fingerprint, never the number', async () => {
+    const first = await tokenize(card('4242 4242 4242 4242'));
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({
+      id: expect.stringMatching(/^tok_[0-9A-Za-z]{22}$/), object: 'token', created_at: expect.any(String),
+      card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: NEXT_YEAR, fingerprint: expect.any(String) },
+    });
+    const again = await tokenize(card('4242-4242-4242-4242'));
+    expect(again.body.id).not.toBe(first.body.id);
+    expect(again.body.card.fingerprint).toBe(first.body.card.fingerprint);
+    expect((await tokenize(card(CARDS.mastercard2))).body.card).toMatchObject({ brand: 'mastercard', last4: '3222' });
+    expect((await tokenize(card(CARDS.amex, AMEX_CVC))).body.card).toMatchObject({ brand: 'amex', last4: '0005' });
+
+    // Stored sealed: the test key opens it, and nothing else in the row is the number.
+    const [row] = await stack.orm.em.getConnection().execute(`select * from card_tokens where id = ?`, [first.body.id]);
+    expect(openPan(stack.config.cardVault!, { kid: row.key_id, sealed: row.pan_ciphertext }, first.body.id)).toBe(CARDS.visa);
+    expect(() => openPan(stack.config.cardVault!, { kid: row.key_id, sealed: row.pan_ciphertext }, again.body.id)).toThrow();
+    expect(Object.keys(row)).not.toContain('cvc');
+  });
+
+  it('when a card is invalid, then the answer is a 400 naming the field, without the number', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [card('4242424242424241'), 'card[number]', 'incorrect_number'],
+      [card('424242424242'), 'card[number]', 'invalid_number'],
+      [card('4242x42424242424'), 'card[number]', 'invalid_number'],
+      [card('6011111111111117'), 'card[number]', 'incorrect_number'],
+      [card(CARDS.visa, CVC, { exp_month: 13 }), 'card[exp_month]', 'invalid_expiry_month'],
+      [card(CARDS.visa, CVC, { exp_year: 2020 }), 'card[exp_year]', 'expired_card'],
+      [card(CARDS.visa, '73'), 'card[cvc]', 'invalid_cvc'],
+      [card(CARDS.amex, CVC), 'card[cvc]', 'invalid_cvc'],
+      [card(CARDS.visa, AMEX_CVC), 'card[cvc]', 'invalid_cvc'],
+      [card(CARDS.visa, CVC, { pin: '1234' }), 'card[pin]', 'parameter_unknown'],
+      [{ ...card(CARDS.visa), number: Number(CARDS.visa) }, 'card[number]', 'parameter_invalid'],
+      [{ exp_month: 12, exp_year: NEXT_YEAR, cvc: CVC }, 'card[number]', 'parameter_missing'],
+    ];
+    for (const [input, param, code] of cases) {
+      const response = await tokenize(input);
+      expect({ status: response.status, param: response.body.param, code: response.body.code }).toEqual({ status: 400, param, code });
+      expect(findCardNumbers(JSON.stringify(response.body))).toEqual([]);
+      if (input.number !== undefined) expect(JSON.stringify(response.body)).not.toContain(String(input.number).replace(/\D/g, '').slice(0, 12));
+    }
+    // A body that is not JSON, holding a number and a CVC, as a broken client might send it.
+    const malformed = await stack.request('POST', '/v1/tokens', { apiKey: merchant.apiKey, rawBody: `{"card": {"number": "${CARDS.visa}", "cvc": "${CVC}", ` });
+    expect(malformed.body).toMatchObject({ error: 'The request body is not valid JSON', code: 'invalid_json' });
+    const inQuery = await stack.request('POST', `/v1/tokens?number=${CARDS.visa}&cvc=${CVC}`, { apiKey: merchant.apiKey, body: { card: card(CARDS.visa) } });
+    expect(inQuery.body).toMatchObject({ code: 'parameter_unknown', param: 'number' });
+    expect((await stack.request('POST', '/v1/tokens', { body: { card: card(CARDS.visa) } })).status).toBe(401);
+  });
+
+  it('when vault tokens are payment sources, then test cards behave like the named tokens, and only their merchant can use them while they are valid', async () => {
+    await stack.request('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body: { url: receiver.url('/cards'), enabled_events: ['*'] } });
+    const visa = await token(CARDS.visa);
+    const paid = await pay(visa);
+    expect(paid.body).toMatchObject({ status: 'succeeded', source: visa });
+    const outcomes = await Promise.all([CARDS.declined, CARDS.insufficient, CARDS.expiredBehaviour].map(async (number) => (await pay(await token(number))).body));
+    expect(outcomes.map((p) => [p.status, p.failure_code])).toEqual([['failed', 'card_declined'], ['failed', 'insufficient_funds'], ['failed', 'expired_card']]);
+
+    // Authorize, then capture; authorize, then cancel; refund; a dispute through the test helper.
+    const authorized = (await pay(await token(CARDS.mastercard), { capture: false })).body;
+    expect(authorized.status).toBe('requires_capture');
+    expect((await stack.request('POST', `/v1/payments/${authorized.id}/capture`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('succeeded');
+    const toCancel = (await pay(await token(CARDS.mastercard2), { capture: false })).body;
+    expect((await stack.request('POST', `/v1/payments/${toCancel.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('canceled');
+    const refund = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: paid.body.id, amount: 5 } });
+    expect(refund.body).toMatchObject({ status: 'succeeded' });
+    const amexPayment = (await pay(await token(CARDS.amex, AMEX_CVC))).body;
+    expect(amexPayment.status).toBe('succeeded');
+    const dispute = await stack.request('POST', `/v1/test_helpers/payments/${amexPayment.id}/dispute`, { apiKey: merchant.apiKey, body: {} });
+    expect(dispute.body).toMatchObject({ object: 'dispute', status: 'needs_response' });
+
+    // Another merchant's token, an unknown one and an expired one are refused before anything starts.
+    const refused = [
+      await pay(visa, { apiKey: other.apiKey }),
+      await stack.request('POST', '/v1/customers', { apiKey: other.apiKey, body: { email: 'x@example.com', source: visa } }),
+      await pay('tok_0000000000000000000000'),
+    ];
+    const expiring = await token(CARDS.visaOther);
+    await stack.orm.em.getConnection().execute(`update card_tokens set exp_year = 2020 where id = ?`, [expiring]);
+    refused.push(await pay(expiring));
+    for (const response of refused) expect(response.body).toMatchObject({ code: 'invalid_source', param: 'source' });
+
+    await eventually(async () => (receiver.received('/cards').some((r) => r.body.includes('dispute.created')) ? true : undefined), 20_000);
+  });
+
+  it('when one card is tokenized again and again, then the velocity limit still counts it as one card, and its blocklisted fingerprint blocks every token', async () => {
+    const own = await stack.createMerchant('Card velocity');
+    merchants.push(own);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push((await pay(await token(CARDS.visa, CVC, own.apiKey), { apiKey: own.apiKey })).body);
+    expect(results.map((p) => p.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
+    expect(results[3].failure_code).toBe('fraud_blocked');
+
+    const fingerprint = (await tokenize(card(CARDS.mastercard), own.apiKey)).body.card.fingerprint;
+    await stack.orm.em.getConnection().execute(
+      `insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'card_fingerprint', ?, 'test')`, [`bl_${own.id}`, own.id, fingerprint]);
+    const blocked = (await pay(await token(CARDS.mastercard, CVC, own.apiKey), { apiKey: own.apiKey })).body;
+    expect(blocked).toMatchObject({ status: 'failed', failure_code: 'fraud_blocked' });
+  });
+
+  it('when a customer pays a subscription with a vault token, then renewals charge it through the payment path', async () => {
+    const customer = await stack.request('POST', '/v1/customers', { apiKey: merchant.apiKey, body: { email: 'card@example.com', source: await token(CARDS.visaOther) } });
+    expect(customer.status).toBe(201);
+    const plan = await stack.request('POST', '/v1/plans', { apiKey: merchant.apiKey, body: { name: 'daily', amount: 3, currency: 'USD', interval: 'day' } });
+    const subscription = await stack.request('POST', '/v1/subscriptions', { apiKey: merchant.apiKey, body: { customer: customer.body.id, plan: plan.body.id } });
+    expect(subscription.body.status).toBe('active');
+    await eventually(async () => {
+      const invoices = (await stack.request('GET', `/v1/invoices?subscription=${subscription.body.id}`, { apiKey: merchant.apiKey })).body.data;
+      return invoices.filter((invoice: { status: string }) => invoice.status === 'paid').length >= 2 ? true : undefined;
+    });
+    const newCard = await stack.request('POST', `/v1/customers/${customer.body.id}/sources`, { apiKey: merchant.apiKey, body: { source: await token(CARDS.mastercard) } });
+    expect(newCard.body.default_source).toMatch(/^tok_/);
+    expect((await stack.request('POST', `/v1/subscriptions/${subscription.body.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('canceled');
+  }, 30_000);
+});
+
+describe('the scan for card data', () => {
+  it('when a card number or a CVC is planted in a text, then the scanner finds it (so the scan below can fail)', () => {
+    expect(findCardNumbers(`{"note":"card ${CARDS.amex} used"}`)).toEqual([CARDS.amex]);
+    expect(findCardNumbers(`x=${CARDS.visa}`)).toEqual([CARDS.visa]);
+    expect(findCardNumbers(`${CARDS.mastercard2} 4242424242424241 1763712345679 20261121080000 pay_4242424242424242abcdefabcdefabcdefabcdef`)).toEqual([CARDS.mastercard2]);
+    expect(findCvcs('{"cvc":"737"}', [CVC])).toHaveLength(1);
+    expect(findCvcs('{"cvc":"[redacted]","amount":737}', [CVC])).toEqual([]);
+    expect(scanForCardData([{ where: 'log', text: `number=${CARDS.mastercard} cvc: 7373` }], [AMEX_CVC])).toHaveLength(2);
+  });
+
+  it('when every path has run, then no table, log line, webhook body or workflow history holds a card number or CVC', async () => {
+    const sources: { where: string; text: string }[] = [];
+    const connection = stack.orm.em.getConnection();
+
+    const columns = await connection.execute<{ table_schema: string; table_name: string; column_name: string; data_type: string }[]>(
+      `select c.table_schema, c.table_name, c.column_name, c.data_type
+         from information_schema.columns c join information_schema.tables t using (table_schema, table_name)
+        where c.table_schema not in ('pg_catalog', 'information_schema') and t.table_type = 'BASE TABLE'
+          and c.data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY', 'USER-DEFINED')`);
+    expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(expect.arrayContaining(['card_tokens.pan_ciphertext', 'payments.source', 'events.data']));
+    for (const column of columns) {
+      const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+      // bytea as escaped text: printable bytes as they are, so a number stored in clear in a bytea column shows.
+      const value = column.data_type === 'bytea' ? `encode(${ident(column.column_name)}, 'escape')` : `${ident(column.column_name)}::text`;
+      const [row] = await connection.execute<{ text: string | null }[]>(`select string_agg(${value}, E'\\n') as text from ${ident(column.table_schema)}.${ident(column.table_name)}`);
+      sources.push({ where: `table ${column.table_name}.${column.column_name}`, text: row.text ?? '' });
+    }
+
+    expect(logLines.some((line) => line.includes('"level":20'))).toBe(true);
+    sources.push({ where: 'API log', text: logLines.join('') });
+
+    const webhooks = receiver.received('/cards');
+    expect(webhooks.length).toBeGreaterThan(5);
+    sources.push(...webhooks.map((delivery) => ({ where: `webhook ${delivery.headers['webhook-id']}`, text: `${JSON.stringify(delivery.headers)}\n${delivery.body}` })));
+
+    const codec = new AesGcmPayloadCodec(stack.config.temporal.payloadKeys);
+    const workflowIds: string[] = [];
+    for (const { id } of merchants) {
+      for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${id}'` })) {
+        workflowIds.push(execution.workflowId);
+        const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+        sources.push({ where: `history ${execution.workflowId}`, text: historyToJSON(history) });
+        // Payloads are encrypted at rest; what the workflow itself saw is their decoded form.
+        const decoded = await codec.decode(payloadsIn(history));
+        sources.push({ where: `history ${execution.workflowId} (decoded)`, text: decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n') });
+      }
+    }
+    expect(workflowIds.some((id) => id.startsWith('payment-'))).toBe(true);
+    expect(workflowIds.some((id) => id.startsWith('subscription-'))).toBe(true);
+    expect(workflowIds.some((id) => id.startsWith('dispute-'))).toBe(true);
+
+    expect(scanForCardData(sources, [CVC, AMEX_CVC])).toEqual([]);
+    // The scan saw the test's tokens (so it read the right places), just never the numbers behind them.
+    expect(sources.some((source) => source.where.startsWith('history payment-') && source.text.includes('tok_'))).toBe(true);
+    for (const number of ALL_NUMBERS) expect(sources.filter((source) => source.text.includes(number)).map((source) => source.where)).toEqual([]);
+  }, 60_000);
+});
+
+/** Every payload in a fetched history, wherever it sits (inputs, results, failures' details, memos, updates). */
+function payloadsIn(root: unknown): Payload[] {
+  const found: Payload[] = [];
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) continue;
+    const record = value as Record<string, unknown>;
+    if (record.data instanceof Uint8Array && record.metadata && typeof record.metadata === 'object') found.push(record as Payload);
+    else pending.push(...Object.values(record));
+  }
+  return found;
+}

@@ -1,0 +1,113 @@
+import { apiRoutes, type AppDeps } from '../../src/api/app';
+import type { ApiRoute } from '../../src/api/route';
+import type { TestStack } from './test-stack';
+
+/**
+ * Every route the API serves, from the same list the router mounts. Only the route definitions are
+ * read, never their handlers, so the services can be stand-ins.
+ */
+export function allRoutes(): ApiRoute[] {
+  const standIn = new Proxy({}, { get: () => ({}) });
+  return apiRoutes(new Proxy({}, { get: () => standIn }) as AppDeps);
+}
+
+export const routeName = (route: ApiRoute) => `${route.method.toUpperCase()} ${route.path}`;
+
+/** One merchant's real objects, one of each kind a path can name. */
+export interface MerchantObjects {
+  payment: string;
+  heldPayment: string;
+  refund: string;
+  dispute: string;
+  webhookEndpoint: string;
+  event: string;
+  customer: string;
+  plan: string;
+  subscription: string;
+  invoice: string;
+  reconciliation: string;
+  apiKey: string;
+  feeInvoice?: string;
+}
+
+const SETTLEMENT_HEADER = 'gateway_reference,amount,currency,date';
+
+/** Creates a merchant's objects through the API (the stack should run subscriptions with compressed time so the first invoice comes at once). */
+export async function createMerchantObjects(stack: TestStack, apiKey: string): Promise<MerchantObjects> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await stack.request(method, path, { apiKey, body });
+    if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body;
+  };
+  const payment = await call('POST', '/v1/payments', { amount: 50, currency: 'USD', source: 'tok_visa' });
+  const heldPayment = await call('POST', '/v1/payments', { amount: 20, currency: 'USD', source: 'tok_visa', capture: false });
+  const refund = await call('POST', '/v1/refunds', { payment_id: payment.id, amount: 5 });
+  const dispute = await call('POST', `/v1/test_helpers/payments/${payment.id}/dispute`, { amount: 10 });
+  const customer = await call('POST', '/v1/customers', { email: 'owner@example.com', source: 'tok_visa' });
+  const plan = await call('POST', '/v1/plans', { name: 'Monthly', amount: 9, currency: 'USD', interval: 'month' });
+  const subscription = await call('POST', '/v1/subscriptions', { customer: customer.id, plan: plan.id });
+  const today = new Date().toISOString().slice(0, 10);
+  const reconciliation = await call('POST', '/v1/reconciliations', { file: `${SETTLEMENT_HEADER}\r\n`, period_start: today, period_end: today });
+  const events = await call('GET', '/v1/events?limit=1');
+  const keys = await call('GET', '/v1/api_keys?limit=1');
+  // Subscribed to an event nobody here emits, so no delivery runs against the unreachable URL.
+  const webhookEndpoint = await call('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hook', enabled_events: ['payment.requires_review'] });
+  return {
+    payment: payment.id, heldPayment: heldPayment.id, refund: refund.id, dispute: dispute.id, webhookEndpoint: webhookEndpoint.id,
+    event: events.data[0].id, customer: customer.id, plan: plan.id, subscription: subscription.id, invoice: subscription.latest_invoice,
+    reconciliation: reconciliation.id, apiKey: keys.data[0].id,
+  };
+}
+
+/** Which object a path's `:id` names, by the path before it; a route under a new prefix has no entry and fails the tests that need one. */
+export function objectForPath(path: string, objects: MerchantObjects): string | undefined {
+  const prefix = path.slice(0, path.indexOf('/:'));
+  const byPrefix: Record<string, string | undefined> = {
+    '/v1/payments': path.endsWith('/capture') || path.endsWith('/cancel') || path.endsWith('/review') ? objects.heldPayment : objects.payment,
+    '/v1/test_helpers/payments': objects.payment,
+    '/v1/refunds': objects.refund,
+    '/v1/disputes': objects.dispute,
+    '/v1/test_helpers/disputes': objects.dispute,
+    '/v1/webhook_endpoints': objects.webhookEndpoint,
+    '/v1/events': objects.event,
+    '/v1/customers': objects.customer,
+    '/v1/plans': objects.plan,
+    '/v1/subscriptions': objects.subscription,
+    '/v1/invoices': objects.invoice,
+    '/v1/billing/invoices': objects.feeInvoice,
+    '/v1/reconciliations': objects.reconciliation,
+    '/v1/api_keys': objects.apiKey,
+  };
+  return byPrefix[prefix];
+}
+
+/** A body each route would accept, by route; a route added with a body schema and no entry here fails the tests that need one. */
+export function validBodies(objects: MerchantObjects): Record<string, unknown> {
+  const today = new Date().toISOString().slice(0, 10);
+  return {
+    'POST /v1/merchants': { name: 'Valid body' },
+    'POST /v1/api_keys': {},
+    'POST /v1/api_keys/:id/revoke': {},
+    'POST /v1/tokens': { card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' } },
+    'POST /v1/payments': { amount: 1, currency: 'USD', source: 'tok_visa' },
+    'POST /v1/payments/:id/capture': { amount: 1 },
+    'POST /v1/payments/:id/cancel': {},
+    'POST /v1/payments/:id/review': { decision: 'approve' },
+    'POST /v1/refunds': { payment_id: objects.payment, amount: 1 },
+    'POST /v1/disputes/:id/evidence': { evidence: { product_description: 'A mug' }, submit: false },
+    'POST /v1/webhook_endpoints': { url: 'http://127.0.0.1:9/other', enabled_events: ['payment.requires_review'] },
+    'PATCH /v1/webhook_endpoints/:id': { description: 'renamed' },
+    'POST /v1/events/:id/redeliver': {},
+    'POST /v1/customers': { email: 'new@example.com', source: 'tok_visa' },
+    'POST /v1/customers/:id/sources': { source: 'tok_mastercard' },
+    'POST /v1/plans': { name: 'Weekly', amount: 2, currency: 'USD', interval: 'week' },
+    'POST /v1/subscriptions': { customer: objects.customer, plan: objects.plan },
+    'POST /v1/subscriptions/:id/cancel': { at_period_end: true },
+    'POST /v1/subscriptions/:id/pause': {},
+    'POST /v1/subscriptions/:id/resume': {},
+    'PATCH /v1/subscriptions/:id': { cancel_at_period_end: true },
+    'POST /v1/reconciliations': { file: `${SETTLEMENT_HEADER}\r\n`, period_start: today, period_end: today },
+    'POST /v1/test_helpers/payments/:id/dispute': {},
+    'POST /v1/test_helpers/disputes/:id/resolve': { outcome: 'won' },
+  };
+}
