@@ -5,6 +5,7 @@ import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/ide
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
+import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import { newId } from '../shared/ids';
 import type { CustomerRecord } from './customer-record';
 import { CustomerRepository } from './customer-repository';
@@ -86,8 +87,10 @@ export class CustomerService {
   }
 
   // The same check, and the same 400, as POST /v1/payments: an unknown, another merchant's or an expired token is refused before anything is stored.
-  private async checkSource(merchant: Pick<Merchant, 'id'>, source: string): Promise<void> {
+  private async checkSource(merchant: Pick<Merchant, 'id' | 'livemode'>, source: string): Promise<void> {
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
+    // A live-mode customer's renewals would charge through this gateway: refused now, as payments are.
+    assertGatewayServesMode(gateway, merchant);
     await (this.deps.cardTokens ?? new CardTokenSources(this.deps.orm)).requireUsable(gateway, merchant.id, source);
   }
 

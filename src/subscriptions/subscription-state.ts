@@ -114,8 +114,8 @@ export interface SubscriptionWorkflowInput {
   carried?: SubscriptionState;
 }
 
-/** Sandbox and network decline codes a new attempt on the same card cannot fix: dunning stops at once. */
-export const HARD_DECLINE_CODES: readonly string[] = ['card_declined', 'expired_card', 'fraud_blocked', 'invalid_source'];
+/** Declines a new attempt on the same card cannot fix (including an ops review that declined or expired): dunning stops at once. */
+export const HARD_DECLINE_CODES: readonly string[] = ['card_declined', 'expired_card', 'fraud_blocked', 'invalid_source', 'review_declined', 'review_timeout'];
 
 export function subscriptionWorkflowId(subscriptionId: string): string {
   return `subscription-${subscriptionId}`;

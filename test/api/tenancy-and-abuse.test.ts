@@ -104,6 +104,10 @@ describe('live mode', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('livemode_gateway_unavailable');
     expect(await sql(`select id from payments where merchant_id = ?`, [live.body.id])).toEqual([]);
+    // Nor can a live customer be given a sandbox card, whose renewals would charge through the sandbox.
+    const customer = await stack.request('POST', '/v1/customers', { apiKey: liveKey, body: { email: 'live@example.com', source: 'tok_visa' } });
+    expect(customer.body).toMatchObject({ code: 'livemode_gateway_unavailable' });
+    expect(await sql(`select id from customers where merchant_id = ?`, [live.body.id])).toEqual([]);
 
     // A payment a live gateway would have made, as stored.
     await sql(`insert into payments (id, merchant_id, amount_minor, currency, status, capture_method, source, gateway, created_at)
