@@ -13,6 +13,7 @@ import { createPaymentWorker, type PaymentWorkerOptions } from './temporal/creat
 import { temporalDataConverter } from './temporal/data-converter';
 import { AesGcmPayloadCodec } from './temporal/payload-codec';
 import { startMetricsServer } from './metrics/worker-metrics';
+import { tracingFromConfig } from './temporal/tracing';
 
 /**
  * Routes the Temporal SDK's logs into ours and leaves signal handling to our entry points, which
@@ -58,7 +59,8 @@ export async function keepFinanceSchedules(config: AppConfig & { temporal: { add
 /** Starts a worker on the configured task queue, with the finance schedules in place; `stop()` drains it. */
 export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm, logger?: Logger): Promise<Stoppable> {
   const connection = await connectTemporalWorker(config.temporal);
-  const worker = await createPaymentWorker(workerOptions(config, orm, connection));
+  const tracing = tracingFromConfig(config.observability, 'ledgerflow-worker');
+  const worker = await createPaymentWorker({ ...workerOptions(config, orm, connection), tracing });
   await keepFinanceSchedules(config, logger);
   const { workerMetricsPort, metricsToken } = config.observability;
   // The worker has no HTTP API: its metrics (payments_total, workflow_failures_total, ...) get a port of their own.
@@ -71,6 +73,7 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await metricsServer?.stop();
+      await tracing?.shutdown();
       await connection.close();
     },
   };

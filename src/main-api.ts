@@ -5,6 +5,7 @@ import { initOrm, migrate } from './db/orm';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 import { connectTemporalClient } from './temporal/connection';
+import { tracingFromConfig } from './temporal/tracing';
 
 /** `npm run api`: serves the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
@@ -18,12 +19,14 @@ async function main(): Promise<void> {
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const orm = await initOrm({ url, poolMax: config.database.poolMax });
   await migrate(orm, url);
-  const temporal = await connectTemporalClient({ ...config.temporal, address });
+  const tracing = tracingFromConfig(config.observability, 'ledgerflow-api');
+  const temporal = await connectTemporalClient({ ...config.temporal, address }, { tracing });
   const api = await startApi(config, orm, temporal, logger);
   logger.info({ url: api.url }, 'API listening');
   onShutdownSignal(logger, async () => {
     await api.stop();
     await temporal.connection.close();
+    await tracing?.shutdown();
     await orm.close();
   });
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './temporal/create-worker';
+import { workflowInterceptorModules, WORKFLOWS_PATH } from './temporal/create-worker';
 import { FAILURE_CONVERTER_PATH } from './temporal/data-converter';
 
 /**
@@ -11,10 +11,12 @@ import { FAILURE_CONVERTER_PATH } from './temporal/data-converter';
  */
 async function main(): Promise<void> {
   const [entry = WORKFLOWS_PATH, output = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js')] = process.argv.slice(2);
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(entry), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH });
+  // Workers refuse a bundle whose tracing differs from theirs: build with the workers' OTEL_EXPORTER_OTLP_ENDPOINT.
+  const tracing = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(entry), workflowInterceptorModules: workflowInterceptorModules(tracing), failureConverterPath: FAILURE_CONVERTER_PATH });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
-  process.stdout.write(`wrote ${output} (${(code.length / 1024 / 1024).toFixed(2)} MB); start workers with WORKFLOW_BUNDLE_PATH=${output}\n`);
+  process.stdout.write(`wrote ${output} (${(code.length / 1024 / 1024).toFixed(2)} MB, tracing ${tracing ? 'on' : 'off'}); start workers with WORKFLOW_BUNDLE_PATH=${output}\n`);
 }
 
 main().catch((error) => {

@@ -13,6 +13,7 @@ import { startTemporalDevServer } from './infra/temporal-dev-server';
 import { createLogger } from './logger';
 import { MerchantService } from './merchants/merchant-service';
 import { connectTemporalClient } from './temporal/connection';
+import { tracingFromConfig } from './temporal/tracing';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './temporal/search-attributes';
 
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
   const orm = await initOrm({ url: databaseUrl, poolMax: config.database.poolMax });
   stops.push({ stop: () => orm.close() });
   await migrate(orm, databaseUrl);
-  const client = await connectTemporalClient(config.temporal);
+  const tracing = tracingFromConfig(config.observability, 'ledgerflow-api');
+  if (tracing) stops.push({ stop: () => tracing.shutdown() });
+  const client = await connectTemporalClient(config.temporal, { tracing });
   stops.push({ stop: () => client.connection.close() });
   if (base.temporal.address) await registerSearchAttributes(client.connection, config.temporal.namespace);
 

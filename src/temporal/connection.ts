@@ -3,6 +3,8 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { temporalDataConverter } from './data-converter';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { Tracing } from './tracing';
 
 type TemporalSettings = AppConfig['temporal'] & { address: string };
 
@@ -26,11 +28,15 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions & Nati
   };
 }
 
-/** A client for starting and steering workflows (API side); its payloads are encrypted with the configured keys. */
-export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
+/**
+ * A client for starting and steering workflows (API side); its payloads are encrypted with the
+ * configured keys. With `tracing`, each start, signal and update is a span whose context travels to the workflow.
+ */
+export async function connectTemporalClient(settings: TemporalSettings, options: { tracing?: Tracing } = {}): Promise<Client> {
   const dataConverter = temporalDataConverter(settings.payloadKeys);
   const connection = await Connection.connect(connectionOptions(settings));
-  return new Client({ connection, namespace: settings.namespace, dataConverter });
+  const interceptors = options.tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer })] } : undefined;
+  return new Client({ connection, namespace: settings.namespace, dataConverter, interceptors });
 }
 
 /** A bare connection for operator calls that carry no payloads (registering search attributes). */

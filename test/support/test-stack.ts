@@ -14,6 +14,7 @@ import { randomBase62 } from '../../src/shared/ids';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { financeSchedules } from '../../src/finance-schedules';
 import { AesGcmPayloadCodec } from '../../src/temporal/payload-codec';
+import type { Tracing } from '../../src/temporal/tracing';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
@@ -48,6 +49,8 @@ export interface TestStackOptions {
   schedules?: boolean;
   /** Where the API's log lines go (with env LOG_LEVEL), e.g. a buffer a test reads; by default stdout. */
   logDestination?: { write(line: string): void };
+  /** OpenTelemetry for the API's client and the worker; a traced worker bundles its workflows at start (~10 s) with the tracing module. */
+  tracing?: { api: Tracing; worker: Tracing };
 }
 
 /** The real API (listening on a free port) and a real worker on this file's own task queue, against the suite's Postgres and Temporal. */
@@ -64,7 +67,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   const logger = createLogger(config.logLevel, undefined, options.logDestination);
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
-  const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string });
+  const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string }, { tracing: options.tracing?.api });
   const services = createApiServices(config, orm, client, logger);
   const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey,
     temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger });
@@ -105,7 +108,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       connection ??= await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
       worker = await createPaymentWorker({
         connection, namespace: config.temporal.namespace, taskQueue, payloadKeys: config.temporal.payloadKeys, activities: createWorkerActivities(config, orm, client),
-        workflowBundle: { codePath: inject('workflowBundlePath') },
+        ...(options.tracing ? { tracing: options.tracing.worker } : { workflowBundle: { codePath: inject('workflowBundlePath') } }),
       });
       running = worker.run();
     },
