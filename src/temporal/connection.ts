@@ -3,7 +3,6 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { temporalDataConverter } from './data-converter';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Tracing } from './tracing';
 
 type TemporalSettings = AppConfig['temporal'] & { address: string };
@@ -35,7 +34,10 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions & Nati
 export async function connectTemporalClient(settings: TemporalSettings, options: { tracing?: Tracing } = {}): Promise<Client> {
   const dataConverter = temporalDataConverter(settings.payloadKeys);
   const connection = await Connection.connect(connectionOptions(settings));
-  const interceptors = options.tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer })] } : undefined;
+  // Loaded only when tracing is on, so an untraced API never loads OpenTelemetry.
+  const interceptors = options.tracing ? {
+    workflow: [new (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')).OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer })],
+  } : undefined;
   return new Client({ connection, namespace: settings.namespace, dataConverter, interceptors });
 }
 

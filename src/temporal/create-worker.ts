@@ -4,7 +4,6 @@ import type { Activities } from '../../activities';
 import { temporalDataConverter } from './data-converter';
 import type { PayloadKey } from './payload-keys';
 import { activityMetricsInterceptor, workflowMetricsSinks } from '../metrics/worker-metrics';
-import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { bundleHasTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULE, type Tracing } from './tracing';
 
 export interface PaymentWorkerOptions {
@@ -44,9 +43,11 @@ export async function createPaymentWorker(options: PaymentWorkerOptions): Promis
       ? `The workflow bundle ${workflowBundle.codePath} was built without tracing: rebuild it with OTEL_EXPORTER_OTLP_ENDPOINT set (npm run build:workflows)`
       : `The workflow bundle ${workflowBundle.codePath} was built with tracing: set OTEL_EXPORTER_OTLP_ENDPOINT, or rebuild it without`);
   }
+  // Loaded only when tracing is on: the OpenTelemetry packages cost the worker memory it does not need otherwise.
+  const otel = tracing ? (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')) : undefined;
   const tracingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
-    inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing?.tracer }),
-    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    inbound: new (otel as NonNullable<typeof otel>).OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing?.tracer }),
+    outbound: new (otel as NonNullable<typeof otel>).OpenTelemetryActivityOutboundInterceptor(ctx),
   });
   return Worker.create({
     connection: options.connection,
@@ -61,6 +62,6 @@ export async function createPaymentWorker(options: PaymentWorkerOptions): Promis
       activity: tracing ? [tracingInterceptor, activityMetricsInterceptor] : [activityMetricsInterceptor],
       workflowModules: workflowInterceptorModules(Boolean(tracing)),
     },
-    sinks: { ...workflowMetricsSinks, ...(tracing ? { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}) },
+    sinks: { ...workflowMetricsSinks, ...(tracing && otel ? { exporter: otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}) },
   });
 }

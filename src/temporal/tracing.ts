@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { ROOT_CONTEXT, type Context, type ContextManager, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
  * The workflow interceptor module that traces workflow runs and the activities they schedule. It is
@@ -45,6 +44,10 @@ let globalsInstalled = false;
  * pass an in-memory one) or, batched, to the OTLP/HTTP collector at `endpoint`.
  */
 export function createTracing(options: { serviceName: string; endpoint?: string; exporter?: SpanExporter }): Tracing {
+  // The SDK is loaded here, not at import: processes without tracing never load it.
+  const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const resource = new Resource({ 'service.name': options.serviceName });
   const spanProcessor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
