@@ -1,7 +1,7 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import type { GatewayRegistry } from '../gateways/payment-gateway';
-import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
@@ -34,15 +34,7 @@ export class CustomerService {
     await this.checkSource(merchant, body.source);
     const repository = this.repository();
     const request = { email: body.email, name: body.name ?? null, source: body.source, metadata: body.metadata ?? {} };
-    let id = newId('cus');
-    let createdAt = new Date();
-    if (idempotency) {
-      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
-        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: id, now: createdAt,
-      });
-      id = claim.resourceId;
-      createdAt = claim.createdAt;
-    }
+    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('cus'), createdAt: new Date() });
     // A replay writes nothing new; it also completes a first request that claimed the key and stopped before inserting.
     await repository.insertIfAbsent({
       id, merchantId: merchant.id, email: request.email, name: request.name, defaultSource: request.source, metadata: request.metadata, createdAt, updatedAt: createdAt,

@@ -76,3 +76,17 @@ export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyC
   if (existing.requestHash !== hash) throw keyReused();
   return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
 }
+
+/**
+ * The id and creation time a create request uses: the fresh ones, or, when its Idempotency-Key
+ * was claimed before with the same request, the first request's (another request is a 422).
+ */
+export async function identityForCreate(
+  em: EntityManager, merchantId: string, idempotency: IdempotencyContext | undefined, request: unknown, fresh: { id: string; createdAt: Date },
+): Promise<{ id: string; createdAt: Date }> {
+  if (!idempotency) return fresh;
+  const claim = await claimIdempotencyKey(em, {
+    merchantId, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: fresh.id, now: fresh.createdAt,
+  });
+  return { id: claim.resourceId, createdAt: claim.createdAt };
+}

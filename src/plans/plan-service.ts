@@ -1,6 +1,6 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
-import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
@@ -15,16 +15,8 @@ export class PlanService {
 
   /** Creates a plan, or answers a retried request (same Idempotency-Key, same body) with the plan it made. */
   async create(merchant: Merchant, request: CreatePlanRequest, idempotency?: IdempotencyContext): Promise<PlanJson> {
-    let id = newId('plan');
-    let createdAt = new Date();
-    if (idempotency) {
-      // The request is hashed in minor units, so 19.9 and "19.90" are one request.
-      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
-        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: id, now: createdAt,
-      });
-      id = claim.resourceId;
-      createdAt = claim.createdAt;
-    }
+    // The request is hashed in minor units, so 19.9 and "19.90" are one request.
+    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('plan'), createdAt: new Date() });
     const repository = this.repository();
     await repository.insertIfAbsent({ id, merchantId: merchant.id, ...request, active: true, createdAt });
     return renderPlan(await this.findOrThrow(merchant, id));

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import type { Orm } from '../db/orm';
 import { inTransaction } from '../db/sql';
 import type { CustomerService } from '../customers/customer-service';
-import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-entities';
 import type { PlanService } from '../plans/plan-service';
@@ -84,17 +84,8 @@ export class SubscriptionService {
     if (!plan) throw ApiError.badRequest(`No such plan: ${body.plan}`, 'resource_missing', 'plan');
     if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
 
-    let subscriptionId = newId('sub');
-    let createdAt = new Date();
-    if (idempotency) {
-      const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
-        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
-        request: { customer: body.customer, plan: body.plan, trial: body.trial_period_days ?? null, cancel: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {} },
-        newResourceId: subscriptionId, now: createdAt,
-      });
-      subscriptionId = claim.resourceId;
-      createdAt = claim.createdAt;
-    }
+    const request = { customer: body.customer, plan: body.plan, trial: body.trial_period_days ?? null, cancel: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {} };
+    const { id: subscriptionId, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('sub'), createdAt: new Date() });
     const trialDays = body.trial_period_days ?? plan.trialPeriodDays ?? 0;
     const { settings } = this.deps;
     const input: SubscriptionWorkflowInput = {
