@@ -182,7 +182,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       paymentId, merchantId: state.merchantId, amountMinor: current.amountDueMinor, currency: current.currency, source,
       description: `Invoice ${current.invoiceId} for subscription ${state.subscriptionId}`,
       metadata: { invoice: current.invoiceId, subscription: state.subscriptionId, attempt: String(current.attemptCount) },
-      captureMethod: 'automatic', gateway: input.gateway, createdAt: iso(new Date(Date.now())), authorizationTtlMs: 7 * 24 * 3600 * 1000, fees: input.fees,
+      captureMethod: 'automatic', gateway: input.gateway, createdAt: iso(new Date()), fees: input.fees,
+      // Captured at once: no authorization is left waiting, so its lifetime never comes into play.
+      authorizationTtlMs: 7 * 24 * 3600 * 1000,
     };
     return executeChild('paymentWorkflow', {
       workflowId: paymentWorkflowId(paymentId),

@@ -6,7 +6,6 @@
  * the 28th.
  */
 export type BillingInterval = 'day' | 'week' | 'month' | 'year';
-export const BILLING_INTERVALS: readonly BillingInterval[] = ['day', 'week', 'month', 'year'];
 
 const DAY_MS = 24 * 3600 * 1000;
 

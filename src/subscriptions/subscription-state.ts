@@ -120,7 +120,3 @@ export const HARD_DECLINE_CODES: readonly string[] = ['card_declined', 'expired_
 export function subscriptionWorkflowId(subscriptionId: string): string {
   return `subscription-${subscriptionId}`;
 }
-
-export function isEnded(status: SubscriptionStatus): boolean {
-  return status === 'canceled';
-}
