@@ -30,7 +30,9 @@ import { CardVault } from './vault/card-vault';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
-  return new GatewayRegistry([new SandboxGateway({ orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs, cardTokens: new CardTokenSources(orm) })], 'sandbox');
+  return new GatewayRegistry([new SandboxGateway({
+    orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs, faults: sandbox.faults, cardTokens: new CardTokenSources(orm),
+  })], 'sandbox');
 }
 
 /** The domain services the API uses. */
@@ -62,8 +64,10 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  const webhooks = new WebhookService({ orm, temporal, taskQueue: config.temporal.taskQueue });
-  const dispatcher = new WebhookDispatcher({ orm, temporal, taskQueue: config.temporal.taskQueue, databaseUrl: config.database.url as string, logger });
+  const webhooks = new WebhookService({ orm, temporal, taskQueue: config.temporal.taskQueue, retryTimeScale: config.webhooks.retryTimeScale });
+  const dispatcher = new WebhookDispatcher({
+    orm, temporal, taskQueue: config.temporal.taskQueue, databaseUrl: config.database.url as string, logger, retryTimeScale: config.webhooks.retryTimeScale,
+  });
   const balances = new BalanceService({ orm });
   const ledgerChecks = new LedgerCheckService({ orm });
   const reconciliations = new ReconciliationService({ orm });

@@ -7,6 +7,8 @@ export interface WebhookDeliveryInput {
   endpointId: string;
   merchantId: string;
   eventType: string;
+  /** Tests and demos (WEBHOOK_RETRY_TIME_SCALE): the waits between attempts are divided by it. Absent: 1, as recorded histories were. */
+  retryTimeScale?: number;
 }
 
 export interface WebhookDeliveryState {
@@ -50,7 +52,8 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     }
     state.lastStatusCode = outcome.statusCode;
     if (attempt > RETRY_DELAYS_MS.length) break;
-    const delay = Math.max(withJitter(RETRY_DELAYS_MS[attempt - 1]), outcome.retryAfterMs ?? 0);
+    const scheduled = Math.max(withJitter(RETRY_DELAYS_MS[attempt - 1]), outcome.retryAfterMs ?? 0);
+    const delay = input.retryTimeScale && input.retryTimeScale !== 1 ? Math.round(scheduled / input.retryTimeScale) : scheduled;
     state.nextAttemptAt = new Date(Date.now() + delay).toISOString();
     setCurrentDetails(`attempt ${attempt} failed (${outcome.statusCode ?? 'no answer'}); next attempt at ${state.nextAttemptAt}`);
     await sleep(delay);

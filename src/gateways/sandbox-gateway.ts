@@ -1,6 +1,7 @@
 import type { Orm } from '../db/orm';
 import { newId } from '../shared/ids';
 import { PAYMENT_FAILURES } from '../shared/failure-types';
+import { SandboxFaults, type SandboxFaultSettings, type SandboxOperation } from './sandbox-faults';
 import { sandboxBehaviour, type SandboxBehaviour } from './sandbox-tokens';
 import {
   GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
@@ -14,6 +15,10 @@ export interface SandboxGatewayOptions {
   /** How long after capturing a tok_createDispute charge the network opens its dispute. */
   disputeDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Faults injected on purpose (SANDBOX_FAULTS, tests and demos only); `random` and `now` let tests draw them. */
+  faults?: SandboxFaultSettings;
+  random?: () => number;
+  now?: () => number;
   /** Vault tokens: which sandbox token's behaviour a card token has at a given time (set when it was tokenized; an expired card's once it expires). */
   cardTokens?: { behaviourAt(source: string, at: Date): Promise<string | undefined> };
 }
@@ -34,9 +39,11 @@ interface OperationRow {
 export class SandboxGateway implements PaymentGateway {
   readonly name = 'sandbox';
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly faults?: SandboxFaults;
 
   constructor(private readonly options: SandboxGatewayOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    if (options.faults) this.faults = new SandboxFaults({ orm: options.orm, settings: options.faults, random: options.random, now: options.now, sleep: this.sleep });
   }
 
   // Named test tokens only: this check is synchronous, so vault tokens are resolved by CardTokenSources before anything starts.
@@ -57,6 +64,7 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    await this.faults?.beforeCall('authorize', request.idempotencyKey);
     const behaviour = await this.behaviourOf(request.source);
     if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
     const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
@@ -65,7 +73,7 @@ export class SandboxGateway implements PaymentGateway {
       amountMinor: request.amountMinor, currency: request.currency, outcome,
     });
     if (row.outcome === 'captured' && behaviour.disputeAfterCapture) await this.scheduleDispute(row.id, request.amountMinor, request.currency);
-    await this.answerDelay(row, behaviour.timeoutsBeforeAnswer ?? 0);
+    await this.answerDelay(row, 'authorize', request.idempotencyKey, behaviour.timeoutsBeforeAnswer ?? 0);
     if (row.outcome.startsWith('declined:')) {
       const failureType = row.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES;
       throw new GatewayError(failureType, PAYMENT_FAILURES[failureType].message);
@@ -74,25 +82,28 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   async capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult> {
+    await this.faults?.beforeCall('capture', request.idempotencyKey);
     await this.requireLiveAuthorization(request.reference, request.amountMinor);
     const row = await this.record({
       idempotencyKey: request.idempotencyKey, operation: 'capture', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: 'captured',
     });
-    await this.answerDelay(row, 0);
+    await this.answerDelay(row, 'capture', request.idempotencyKey, 0);
     return { reference: row.id, capturedMinor: Number(row.amount_minor) };
   }
 
   async void(request: VoidRequest): Promise<VoidResult> {
+    await this.faults?.beforeCall('void', request.idempotencyKey);
     const row = await this.record({
       idempotencyKey: request.idempotencyKey, operation: 'void', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: 'voided',
     });
-    await this.answerDelay(row, 0);
+    await this.answerDelay(row, 'void', request.idempotencyKey, 0);
     return { reference: row.id };
   }
 
   async refund(request: GatewayRefundRequest): Promise<GatewayRefundResult> {
+    await this.faults?.beforeCall('refund', request.idempotencyKey);
     const [charge] = await this.options.orm.em.getConnection().execute<{ source: string; captured: string; refunded: string }[]>(
       `select a.source,
               case when a.outcome = 'captured' then a.amount_minor
@@ -108,7 +119,7 @@ export class SandboxGateway implements PaymentGateway {
       idempotencyKey: request.idempotencyKey, operation: 'refund', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: fails ? 'failed' : 'refunded',
     });
-    await this.answerDelay(row, 0);
+    await this.answerDelay(row, 'refund', request.idempotencyKey, 0);
     if (row.outcome === 'failed') throw new GatewayError('RefundFailed', PAYMENT_FAILURES.RefundFailed.message);
     return { reference: row.id };
   }
@@ -151,7 +162,8 @@ export class SandboxGateway implements PaymentGateway {
     return rows[0];
   }
 
-  private async answerDelay(row: OperationRow, timeoutsBeforeAnswer: number): Promise<void> {
+  private async answerDelay(row: OperationRow, operation: SandboxOperation, idempotencyKey: string, timeoutsBeforeAnswer: number): Promise<void> {
+    await this.faults?.afterRecord(operation, idempotencyKey, row.attempts === 1);
     if (this.options.responseDelayMs) await this.sleep(this.options.responseDelayMs);
     if (row.attempts <= timeoutsBeforeAnswer) {
       // The operation is recorded, but the caller never hears back: only the idempotency key saves it from a second charge.

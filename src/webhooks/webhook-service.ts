@@ -39,7 +39,8 @@ function renderAttempt(attempt: WebhookAttempt) {
 
 /** Merchants' webhook endpoints and the event log they read and replay. */
 export class WebhookService {
-  constructor(private readonly deps: { orm: MikroORM; temporal: Client; taskQueue: string }) {}
+  /** `retryTimeScale` (tests and demos) shortens the waits between delivery attempts. */
+  constructor(private readonly deps: { orm: MikroORM; temporal: Client; taskQueue: string; retryTimeScale?: number }) {}
 
   async createEndpoint(merchant: Merchant, body: { url: string; enabled_events: string[]; description?: string }) {
     const url = await validateEndpointUrl(body.url, merchant.livemode);
@@ -126,7 +127,8 @@ export class WebhookService {
     try {
       for (const endpoint of endpoints) {
         workflows.push(await startDelivery(this.deps.temporal, this.deps.taskQueue,
-          { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id }, `redeliver-${randomBase62(8)}`));
+          { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id },
+          { redelivery: `redeliver-${randomBase62(8)}`, retryTimeScale: this.deps.retryTimeScale }));
       }
     } catch (error) {
       throw temporalUnavailable(error) ?? error;

@@ -11,6 +11,7 @@ import { Migration20261121100000SubscriptionReports } from './Migration202611211
 import { Migration20261121120000AuditLog } from './Migration20261121120000AuditLog';
 import { Migration20261121110000CardVault } from './Migration20261121110000CardVault';
 import { Migration20261121130000ManualReview } from './Migration20261121130000ManualReview';
+import { Migration20261121140000SandboxFaults } from './Migration20261121140000SandboxFaults';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: 'Migration20261121110000CardVault', class: Migration20261121110000CardVault },
   { name: 'Migration20261121120000AuditLog', class: Migration20261121120000AuditLog },
   { name: 'Migration20261121130000ManualReview', class: Migration20261121130000ManualReview },
+  { name: 'Migration20261121140000SandboxFaults', class: Migration20261121140000SandboxFaults },
 ];
