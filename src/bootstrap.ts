@@ -82,7 +82,7 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
 /** Starts the HTTP API; resolves once it listens. */
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
   const services = createApiServices(config, orm, temporal, logger);
-  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, bodyLimit: config.api.bodyLimit });
+  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, bodyLimit: config.api.bodyLimit, dependencyRetryMs: config.api.dependencyRetryMs });
   await services.decisions.start();
   await services.dispatcher.start();
   await services.keyRevocations.start();

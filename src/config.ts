@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { sandboxFaultSettings, type SandboxFaultSettings } from './gateways/sandbox-faults';
 import { parsePayloadKeys, type PayloadKey } from './temporal/payload-keys';
 import { cardVaultSettings } from './vault/vault-config';
 import type { VaultKeyRing } from './vault/vault-keys';
@@ -6,13 +7,19 @@ import type { VaultKeyRing } from './vault/vault-keys';
 /** Everything the processes read from the environment, parsed once. docker-compose.yml sets the same names. */
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
-  /** The HTTP API; `rateLimit` is per API key and per API process (perSecond 0: off). */
-  api: { host: string; port: number; bodyLimit: string; rateLimit: { perSecond: number; burst: number } };
+  /**
+   * The HTTP API; `rateLimit` is per API key and per API process (perSecond 0: off); `dependencyRetryMs`
+   * is how long a request safe to repeat is re-run while PostgreSQL or Temporal is away.
+   */
+  api: { host: string; port: number; bodyLimit: string; rateLimit: { perSecond: number; burst: number }; dependencyRetryMs: number };
   dataDir: string;
-  database: { url?: string; embeddedPort: number; poolMax: number };
+  /** connectTimeoutMs: how long a starting API or worker waits for PostgreSQL to accept connections. */
+  database: { url?: string; embeddedPort: number; poolMax: number; connectTimeoutMs: number };
   temporal: {
     /** External cluster; when unset `npm start` runs the embedded dev server. */
     address?: string;
+    /** How long a starting API or worker keeps trying to reach Temporal (a server restarting) before it gives up. */
+    connectTimeoutMs: number;
     namespace: string;
     taskQueue: string;
     apiKey?: string;
@@ -57,14 +64,18 @@ export interface AppConfig {
   /** Fraud rule defaults; `reviewAmountMinor` (unset: off) holds larger payments for manual review. */
   fraud: { maxAmountMinor: number; velocityLimit: number; velocityWindowMs: number; reviewAmountMinor?: number };
   disputes: { feeMinor: number; evidenceWindowMs: number };
-  /** How long a merchant's webhook endpoint has to answer. */
-  webhooks: { timeoutMs: number };
+  /**
+   * How long a merchant's webhook endpoint has to answer, and, outside production only, how much
+   * shorter the waits between delivery attempts are (10: 5 s becomes 0.5 s).
+   */
+  webhooks: { timeoutMs: number; retryTimeScale: number };
   /**
    * The sandbox gateway: its delay between recording an operation and answering (reliability
    * tests widen the crash window with it), the secret it signs its network events with (random
-   * per process when unset), and how long after a tok_createDispute capture the network disputes it.
+   * per process when unset), how long after a tok_createDispute capture the network disputes it,
+   * and, outside production only, the faults it injects on purpose (SANDBOX_FAULTS).
    */
-  sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number };
+  sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number; faults?: SandboxFaultSettings };
   /**
    * Observability: the token that may scrape /metrics besides the admin key, the worker's own
    * metrics port, the Temporal Core runtime's Prometheus address (worker), and the OTLP endpoint
@@ -88,6 +99,13 @@ function subscriptionSettings(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfi
   if (!(timeScale >= 1)) throw new Error(`SUBSCRIPTION_TIME_SCALE must be a number of at least 1, got "${env.SUBSCRIPTION_TIME_SCALE}"`);
   if (timeScale !== 1 && nodeEnv === 'production') throw new Error('SUBSCRIPTION_TIME_SCALE is for tests and demos; it cannot be set in production');
   return { dunningRetryDays, whenDunningExhausted, cyclesPerRun: integer(env, 'SUBSCRIPTION_CYCLES_PER_RUN', 12) || 12, timeScale };
+}
+
+function webhookRetryTimeScale(env: NodeJS.ProcessEnv, nodeEnv: string): number {
+  const scale = Number(env.WEBHOOK_RETRY_TIME_SCALE || 1);
+  if (!(scale >= 1)) throw new Error(`WEBHOOK_RETRY_TIME_SCALE must be a number of at least 1, got "${env.WEBHOOK_RETRY_TIME_SCALE}"`);
+  if (scale !== 1 && nodeEnv === 'production') throw new Error('WEBHOOK_RETRY_TIME_SCALE is for tests and demos; it cannot be set in production');
+  return scale;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -141,15 +159,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     api: {
       host: env.HOST || '127.0.0.1', port: integer(env, 'PORT', 3000), bodyLimit: env.API_BODY_LIMIT || '64kb',
       rateLimit: { perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 100), burst: Math.max(1, integer(env, 'RATE_LIMIT_BURST', 200)) },
+      dependencyRetryMs: duration(env, 'API_DEPENDENCY_RETRY_MS', '15000'),
     },
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     database: {
       url: optional(env, 'DATABASE_URL'),
       embeddedPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54329),
       poolMax: integer(env, 'DATABASE_POOL_MAX', 8),
+      connectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', '60s'),
     },
     temporal: {
       address: optional(env, 'TEMPORAL_ADDRESS'),
+      connectTimeoutMs: duration(env, 'TEMPORAL_CONNECT_TIMEOUT', '60s'),
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'payments',
       apiKey,
@@ -185,12 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
       reviewAmountMinor: optional(env, 'FRAUD_REVIEW_AMOUNT_MINOR') === undefined ? undefined : integer(env, 'FRAUD_REVIEW_AMOUNT_MINOR', 0),
     },
-    webhooks: { timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '12s') },
+    webhooks: { timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '12s'), retryTimeScale: webhookRetryTimeScale(env, nodeEnv) },
     disputes: { feeMinor: integer(env, 'DISPUTE_FEE_MINOR', 1500), evidenceWindowMs: duration(env, 'DISPUTE_EVIDENCE_WINDOW', '7d') },
     sandbox: {
       responseDelayMs: duration(env, 'SANDBOX_RESPONSE_DELAY', '0ms'),
       eventSecret: optional(env, 'SANDBOX_EVENT_SECRET'),
       disputeDelayMs: duration(env, 'SANDBOX_DISPUTE_DELAY', '2s'),
+      faults: sandboxFaultSettings(env, nodeEnv),
     },
     observability: {
       metricsToken: optional(env, 'METRICS_TOKEN'),

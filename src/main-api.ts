@@ -2,6 +2,7 @@ import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startApi } from './bootstrap';
 import { loadConfig } from './config';
 import { initOrm, migrate } from './db/orm';
+import { waitForPostgres } from './db/wait-for-postgres';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 import { connectTemporalClient } from './temporal/connection';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The API needs PostgreSQL; `npm start` runs everything embedded instead.');
   requireSetting(config.adminApiKey, 'ADMIN_API_KEY', 'Set a long random secret: it authorizes POST /v1/merchants.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
+  await waitForPostgres(url, config.database.connectTimeoutMs);
   const orm = await initOrm({ url, poolMax: config.database.poolMax });
   await migrate(orm, url);
   const tracing = tracingFromConfig(config.observability, 'ledgerflow-api');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startWorker } from './bootstrap';
 import { loadConfig } from './config';
 import { initOrm, migrate } from './db/orm';
+import { waitForPostgres } from './db/wait-for-postgres';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger, { prometheusBindAddress: config.observability.temporalMetricsAddress });
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The worker needs PostgreSQL; `npm start` runs everything embedded instead.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
+  await waitForPostgres(url, config.database.connectTimeoutMs);
   const orm = await initOrm({ url, poolMax: config.database.poolMax });
   await migrate(orm, url);
   const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm, logger);

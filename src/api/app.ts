@@ -49,6 +49,7 @@ import { requestId } from './request-id';
 import type { RateLimiter } from './rate-limiter';
 import { accessLog } from './access-log';
 import { errorMiddleware } from './error-middleware';
+import { retryDependencyOutages } from './dependency-retry';
 import { healthRoutes } from './health';
 import { mountRoutes } from './mount-routes';
 import { API_INFO, buildOpenApiDocument } from './openapi';
@@ -84,7 +85,11 @@ export interface AppDeps {
   metricsToken?: string;
   logger: Logger;
   bodyLimit?: string;
+  /** How long a request safe to repeat is re-run while PostgreSQL or Temporal is away (API_DEPENDENCY_RETRY_MS). */
+  dependencyRetryMs?: number;
 }
+
+const DEFAULT_DEPENDENCY_RETRY_MS = 15_000;
 
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
@@ -114,9 +119,12 @@ export function createApp(deps: AppDeps): Koa {
   // Before the JSON body parser: the codec reads its own, larger bodies.
   if (deps.temporalCodec) app.use(createCodecRouter({ ...deps.temporalCodec, allowedOrigins: deps.temporalCodec.uiOrigins, adminApiKey: deps.adminApiKey }).routes());
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));
-  app.use(docs.routes());
-  app.use(createMetricsRouter({ adminApiKey: deps.adminApiKey, metricsToken: deps.metricsToken }).routes());
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
+  // Everything after the body parser runs again when PostgreSQL or Temporal blinks, for requests safe to repeat.
+  app.use(retryDependencyOutages({ deadlineMs: deps.dependencyRetryMs ?? DEFAULT_DEPENDENCY_RETRY_MS, logger: deps.logger }, [
+    docs.routes(),
+    createMetricsRouter({ adminApiKey: deps.adminApiKey, metricsToken: deps.metricsToken }).routes(),
+    router.routes(),
+    router.allowedMethods({ throw: false }),
+  ]));
   return app;
 }

@@ -7,8 +7,8 @@ export type Caller =
 
 interface CallerState {
   caller?: Caller;
-  /** The matched route's pattern and operation, for the audit log. */
-  route?: { path: string; operationId: string };
+  /** The matched route's pattern and operation, for the audit log; whether it honours an Idempotency-Key, for re-runs. */
+  route?: { path: string; operationId: string; idempotent?: boolean };
 }
 
 /** Remembers the authenticated caller for the rest of the request (rate limits, the audit log, key rotation). */
@@ -20,10 +20,10 @@ export function callerOf(ctx: Context): Caller | undefined {
   return (ctx.state as CallerState).caller;
 }
 
-export function setMatchedRoute(ctx: Context, route: { path: string; operationId: string }): void {
-  (ctx.state as CallerState).route = { path: route.path, operationId: route.operationId };
+export function setMatchedRoute(ctx: Context, route: { path: string; operationId: string; idempotent?: boolean }): void {
+  (ctx.state as CallerState).route = { path: route.path, operationId: route.operationId, idempotent: route.idempotent === true };
 }
 
-export function matchedRouteOf(ctx: Context): { path: string; operationId: string } | undefined {
+export function matchedRouteOf(ctx: Context): { path: string; operationId: string; idempotent?: boolean } | undefined {
   return (ctx.state as CallerState).route;
 }

@@ -1,7 +1,9 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger';
 import { ApiError } from '../shared/api-error';
 import { requestIdOf } from './request-id';
+import { canRerun } from './dependency-retry';
+import { dependencyOutage, type DependencyOutage } from './transient-failures';
 
 interface HttpLikeError {
   status?: number;
@@ -20,9 +22,23 @@ function fromHttpError(error: HttpLikeError): ApiError | undefined {
   return new ApiError(status, 'The request could not be processed', 'invalid_request');
 }
 
+// Outages the API sees are restarts and dropped connections: seconds, not minutes.
+const OUTAGE_RETRY_AFTER_SECONDS = 2;
+
+/** PostgreSQL or Temporal briefly away: a 503 saying how to retry. A mutation without an Idempotency-Key cannot be re-run blindly, so it says to send one. */
+function outageError(ctx: Context, outage: DependencyOutage): ApiError {
+  const what = outage === 'temporal' ? 'The payment engine' : 'The database';
+  const code = outage === 'temporal' ? 'engine_unavailable' : 'service_unavailable';
+  if (!canRerun(ctx)) {
+    return ApiError.unavailable(`${what} was briefly unavailable while this request ran, so it may or may not have taken effect; send requests like this with an Idempotency-Key so they can be retried safely`, code);
+  }
+  return ApiError.unavailable(`${what} is temporarily unavailable; retry the request${ctx.get('idempotency-key') ? ' with the same Idempotency-Key' : ''}`, code);
+}
+
 /**
  * The one place errors become responses: `{ error, code, param?, request_id }`. Known errors keep their
- * status; anything unexpected is logged and answered with a 500 that reveals nothing.
+ * status; a dependency outage is a 503 with Retry-After, logged as a warning; anything unexpected is
+ * logged and answered with a 500 that reveals nothing.
  */
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -32,7 +48,12 @@ export function errorMiddleware(logger: Logger): Middleware {
         throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.path})`, 'route_not_found');
       }
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : fromHttpError(error as HttpLikeError);
+      const outage = dependencyOutage(error);
+      if (outage) {
+        logger.warn({ err: error, outage, method: ctx.method, path: ctx.path, requestId: requestIdOf(ctx) }, 'dependency unavailable');
+        ctx.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+      }
+      const apiError = outage ? outageError(ctx, outage) : error instanceof ApiError ? error : fromHttpError(error as HttpLikeError);
       if (apiError) {
         ctx.status = apiError.status;
         ctx.body = { error: apiError.message, code: apiError.code, ...(apiError.param ? { param: apiError.param } : {}), ...apiError.details, request_id: requestIdOf(ctx) };

@@ -10,6 +10,9 @@ const tooLarge = () => new ApiError(413, 'The request body is too large', 'body_
  * limit is refused before reading; a chunked body is counted as it arrives.
  */
 export async function readTextBody(ctx: Context, limitBytes: number): Promise<string> {
+  // A request re-run after a dependency outage finds its body read already: the stream is gone.
+  const state = ctx.state as { textBody?: string };
+  if (state.textBody !== undefined) return state.textBody;
   const charset = ctx.request.charset;
   if (charset && !UTF8_CHARSETS.includes(charset.toLowerCase())) {
     throw new ApiError(415, `The ${ctx.request.type} body must be UTF-8, not ${charset}`, 'unsupported_media_type');
@@ -23,7 +26,8 @@ export async function readTextBody(ctx: Context, limitBytes: number): Promise<st
     chunks.push(chunk);
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    state.textBody = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return state.textBody;
   } catch {
     throw new ApiError(400, `The ${ctx.request.type} body is not valid UTF-8`, 'invalid_request_body');
   }

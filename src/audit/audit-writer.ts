@@ -1,6 +1,7 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
+import { dependencyOutage } from '../api/transient-failures';
 import { newId } from '../shared/ids';
 
 /** One mutating request, as the audit log keeps it: who, what, when, outcome. Never a body. */
@@ -80,7 +81,7 @@ export class AuditWriter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((error) => {
-        this.deps.logger.error({ err: error, pending: this.pending.length }, 'audit log write failed; retrying');
+        this.deps.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error, pending: this.pending.length }, 'audit log write failed; retrying');
         if (!this.stopped) this.schedule(RETRY_DELAY_MS);
       });
     }, delayMs);

@@ -46,6 +46,8 @@ const MIGRATION_LOCK_KEY = 724_100_001;
  */
 export async function migrate(orm: Orm, url: string): Promise<string[]> {
   const lockClient = new Client({ connectionString: url });
+  // A dropped connection fails the query in hand; unheard, its 'error' event would also kill the process.
+  lockClient.on('error', () => undefined);
   await lockClient.connect();
   try {
     await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -53,6 +55,6 @@ export async function migrate(orm: Orm, url: string): Promise<string[]> {
     return applied.map((migration) => migration.name);
   } finally {
     await lockClient.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lockClient.end();
+    await lockClient.end().catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import type { Orm } from '../db/orm';
 import type { Logger } from '../logger';
+import { dependencyOutage } from '../api/transient-failures';
 import { newId } from '../shared/ids';
 import { signGatewayEvent } from './gateway-event-signature';
 
@@ -40,7 +41,7 @@ export class SandboxNetwork {
   /** Starts delivering scheduled events to `receive`; a failed delivery is retried a few seconds later, ten times at most. */
   start(receive: GatewayEventReceiver): void {
     const tick = () => {
-      this.delivering = this.deliverDue(receive).catch((error) => this.options.logger.error({ err: error }, 'sandbox network delivery failed'));
+      this.delivering = this.deliverDue(receive).catch((error) => this.options.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'sandbox network delivery failed'));
     };
     this.timer = setInterval(tick, this.options.pollMs ?? 500);
   }

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import type { Logger } from '../logger';
+import { ListenClient } from '../db/listen-client';
 import type { Sql } from '../db/sql';
 
 /** The channel a key's revocation is announced on, with the key id as payload. */
@@ -24,34 +24,23 @@ export interface KeyRevocationListenerOptions {
  * authentication cache the moment the revocation commits, instead of trusting it until the cache expires.
  */
 export class KeyRevocationListener {
-  private client?: Client;
-  private stopped = false;
+  private readonly listener: ListenClient;
 
-  constructor(private readonly options: KeyRevocationListenerOptions) {}
-
-  async start(reconnecting = false): Promise<void> {
-    const client = new Client({ connectionString: this.options.url });
-    client.on('notification', (message) => {
-      if (message.payload) this.options.onRevoked(message.payload);
+  constructor(options: KeyRevocationListenerOptions) {
+    this.listener = new ListenClient({
+      url: options.url, logger: options.logger, channel: API_KEY_REVOKED_CHANNEL, name: 'API key revocations',
+      onNotification: (keyId) => {
+        if (keyId) options.onRevoked(keyId);
+      },
+      onReconnected: () => options.onReconnected(),
     });
-    client.on('error', (error) => {
-      this.options.logger.warn({ err: error }, 'API key revocation listener lost its connection; reconnecting');
-      this.client = undefined;
-      this.retryLater();
-    });
-    await client.connect();
-    await client.query(`listen ${API_KEY_REVOKED_CHANNEL}`);
-    this.client = client;
-    if (reconnecting) this.options.onReconnected();
   }
 
-  private retryLater(): void {
-    if (this.stopped) return;
-    setTimeout(() => void this.start(true).catch(() => this.retryLater()), 1_000).unref();
+  async start(): Promise<void> {
+    await this.listener.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.client?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 }

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import type { Logger } from '../logger';
+import { ListenClient } from '../db/listen-client';
 import type { Sql } from '../db/sql';
 
 /** The channel the transaction that records a payment's outcome notifies on, with the payment id as payload. */
@@ -22,25 +22,20 @@ export interface PaymentDecisionWaiter {
  * Callers re-read the row after each wake-up, so a lost notification only costs one poll interval.
  */
 export class PaymentDecisionListener implements PaymentDecisionWaiter {
-  private client?: Client;
   private readonly waiters = new Map<string, Set<() => void>>();
-  private stopped = false;
+  private readonly listener: ListenClient;
 
-  constructor(private readonly options: { url: string; logger: Logger }) {}
+  constructor(options: { url: string; logger: Logger }) {
+    this.listener = new ListenClient({
+      ...options, channel: PAYMENT_DECIDED_CHANNEL, name: 'payment decisions',
+      onNotification: (paymentId) => {
+        for (const wake of this.waiters.get(paymentId ?? '') ?? []) wake();
+      },
+    });
+  }
 
   async start(): Promise<void> {
-    const client = new Client({ connectionString: this.options.url });
-    client.on('notification', (message) => {
-      for (const wake of this.waiters.get(message.payload ?? '') ?? []) wake();
-    });
-    client.on('error', (error) => {
-      this.options.logger.warn({ err: error }, 'payment decision listener lost its connection; reconnecting');
-      this.client = undefined;
-      if (!this.stopped) setTimeout(() => void this.start().catch(() => undefined), 1_000);
-    });
-    await client.connect();
-    await client.query(`listen ${PAYMENT_DECIDED_CHANNEL}`);
-    this.client = client;
+    await this.listener.start();
   }
 
   wait(paymentId: string, ms: number): Promise<void> {
@@ -59,7 +54,6 @@ export class PaymentDecisionListener implements PaymentDecisionWaiter {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.client?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 }

@@ -1,11 +1,13 @@
-import { Client as PgClient } from 'pg';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Orm } from '../db/orm';
+import { ListenClient } from '../db/listen-client';
 import { sqlFor } from '../db/sql';
 import { EVENT_RECORDED_CHANNEL } from '../events/event-recorder';
 import type { Logger } from '../logger';
+import { dependencyOutage } from '../api/transient-failures';
 import { MerchantIdKey } from '../temporal/search-attributes';
+import type { WebhookDeliveryInput } from '../../workflows/webhook-delivery-workflow';
 import { webhookDeliveryWorkflowId } from './event-types';
 
 export interface DispatchTarget {
@@ -15,12 +17,19 @@ export interface DispatchTarget {
   endpointId: string;
 }
 
-/** Starts one delivery workflow; a workflow that exists already (a redispatch) is left alone. */
-export async function startDelivery(temporal: Client, taskQueue: string, target: DispatchTarget, redelivery?: string): Promise<string> {
+/**
+ * Starts one delivery workflow; a workflow that exists already (a redispatch) is left alone.
+ * `retryTimeScale` (tests and demos) goes into the input only when it changes something.
+ */
+export async function startDelivery(
+  temporal: Client, taskQueue: string, target: DispatchTarget, { redelivery, retryTimeScale = 1 }: { redelivery?: string; retryTimeScale?: number } = {},
+): Promise<string> {
   const workflowId = webhookDeliveryWorkflowId(target.eventId, target.endpointId, redelivery);
+  const input: WebhookDeliveryInput = { eventId: target.eventId, endpointId: target.endpointId, merchantId: target.merchantId, eventType: target.eventType };
+  if (retryTimeScale !== 1) input.retryTimeScale = retryTimeScale;
   try {
     await temporal.workflow.start('webhookDeliveryWorkflow', {
-      workflowId, taskQueue, args: [{ eventId: target.eventId, endpointId: target.endpointId, merchantId: target.merchantId, eventType: target.eventType }],
+      workflowId, taskQueue, args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [{ key: MerchantIdKey, value: target.merchantId }],
       staticSummary: `${target.eventType} ${target.eventId} to endpoint ${target.endpointId}${redelivery ? ' (redelivery)' : ''}`,
@@ -38,21 +47,21 @@ export async function startDelivery(temporal: Client, taskQueue: string, target:
  * anything missed. Several API processes can run it: claims skip rows another one holds.
  */
 export class WebhookDispatcher {
-  private listener?: PgClient;
+  private listener?: ListenClient;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
 
-  constructor(private readonly deps: { orm: Orm; temporal: Client; taskQueue: string; databaseUrl: string; logger: Logger; sweepMs?: number }) {}
+  constructor(private readonly deps: { orm: Orm; temporal: Client; taskQueue: string; databaseUrl: string; logger: Logger; sweepMs?: number; retryTimeScale?: number }) {}
 
   async start(): Promise<void> {
-    const listener = new PgClient({ connectionString: this.deps.databaseUrl });
-    listener.on('notification', () => this.kick());
-    listener.on('error', (error) => this.deps.logger.warn({ err: error }, 'webhook dispatcher lost its listener; sweeps continue'));
-    await listener.connect();
-    await listener.query(`listen ${EVENT_RECORDED_CHANNEL}`);
-    this.listener = listener;
+    // While the listener reconnects the sweeps still dispatch; back, it sweeps at once for what it missed.
+    this.listener = new ListenClient({
+      url: this.deps.databaseUrl, channel: EVENT_RECORDED_CHANNEL, logger: this.deps.logger, name: 'webhook dispatcher',
+      onNotification: () => this.kick(), onReconnected: () => this.kick(),
+    });
+    await this.listener.start();
     this.timer = setInterval(() => this.kick(), this.deps.sweepMs ?? 3_000);
     this.kick();
   }
@@ -61,7 +70,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 
   /** Runs a dispatch pass now, or right after the one under way. */
@@ -72,7 +81,7 @@ export class WebhookDispatcher {
       return;
     }
     this.running = this.dispatchAll()
-      .catch((error) => this.deps.logger.error({ err: error }, 'webhook dispatch failed'))
+      .catch((error) => this.deps.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'webhook dispatch failed'))
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -96,7 +105,8 @@ export class WebhookDispatcher {
                 and (enabled_events @> jsonb_build_array(?::text) or enabled_events @> '["*"]'::jsonb)`, [event.merchant_id, event.type]);
           // A failure to start rolls the claim back: the events are dispatched on a later pass.
           for (const endpoint of endpoints) {
-            await startDelivery(this.deps.temporal, this.deps.taskQueue, { eventId: event.id, merchantId: event.merchant_id, eventType: event.type, endpointId: endpoint.id });
+            await startDelivery(this.deps.temporal, this.deps.taskQueue, { eventId: event.id, merchantId: event.merchant_id, eventType: event.type, endpointId: endpoint.id },
+              { retryTimeScale: this.deps.retryTimeScale });
           }
         }
         return events.length;

@@ -70,7 +70,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string }, { tracing: options.tracing?.api });
   const services = createApiServices(config, orm, client, logger);
   const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey,
-    temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger });
+    temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, dependencyRetryMs: config.api.dependencyRetryMs });
   await services.decisions.start();
   await services.dispatcher.start();
   await services.keyRevocations.start();
