@@ -20,7 +20,9 @@ function paramName(path: PropertyKey[]): string {
 export function issueToApiError(issue: core.$ZodIssue, input: unknown, location: Location): ApiError {
   if (issue.code === 'unrecognized_keys') {
     const key = paramName([...issue.path, issue.keys[0]]);
-    return ApiError.badRequest(`Received unknown parameter: ${key}`, 'parameter_unknown', key);
+    // A key may be empty (`?=x`, `{"": 1}`): say so, or the message names nothing.
+    const named = issue.keys[0] === '' ? `${key || 'a parameter'} with an empty name` : key;
+    return ApiError.badRequest(`Received unknown parameter: ${named}`, 'parameter_unknown', key);
   }
   const param = paramName(issue.path);
   if (valueAt(input, issue.path) === undefined && issue.path.length > 0) {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allRoutes, createMerchantObjects, objectForPath, routeName, validBodies, type MerchantObjects } from '../support/route-fixtures';
+import { dataFingerprint, quietFingerprint } from '../support/data-fingerprint';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
@@ -20,15 +21,7 @@ const TOLERANT_ROUTES = new Set(['POST /v1/gateway_events/:gateway']);
 // The audit log records every attempt, refused ones included: that is its purpose, not a write of the request's data.
 const RECORDS_ATTEMPTS = ['audit_events'];
 
-/** A fingerprint of every table's contents: equal before and after means nothing was written. */
-async function databaseFingerprint(): Promise<Record<string, string>> {
-  const db = stack.orm.em.getConnection();
-  const tables = (await db.execute<{ name: string }[]>(`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`))
-    .filter(({ name }) => !RECORDS_ATTEMPTS.includes(name));
-  const rows = await db.execute<{ name: string; digest: string }[]>(tables.map(({ name }) =>
-    `select '${name}' as name, count(*) || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') as digest from "${name}" t`).join(' union all '));
-  return Object.fromEntries(rows.map((row) => [row.name, row.digest]));
-}
+const databaseFingerprint = () => dataFingerprint(stack.orm, { excludeTables: RECORDS_ATTEMPTS });
 
 const declaredFields = (schema: z.ZodType) => Object.keys((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: object }).properties ?? {});
 
@@ -38,13 +31,7 @@ describe('mass assignment', () => {
     expect(routes.length).toBeGreaterThan(15);
     const bodies = validBodies(objects);
     // Workflows started by the set-up may still be recording; wait until the database is quiet.
-    let before = await databaseFingerprint();
-    for (let settled = false; !settled;) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const again = await databaseFingerprint();
-      settled = JSON.stringify(again) === JSON.stringify(before);
-      before = again;
-    }
+    const before = await quietFingerprint(databaseFingerprint);
     const refused: Record<string, unknown> = {};
     const expected: Record<string, unknown> = {};
     for (const route of routes) {

@@ -76,6 +76,7 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/invoices': objects.invoice,
     '/v1/billing/invoices': objects.feeInvoice,
     '/v1/reconciliations': objects.reconciliation,
+    '/v1/admin/reconciliations': objects.reconciliation,
     '/v1/api_keys': objects.apiKey,
   };
   return byPrefix[prefix];
