@@ -187,6 +187,10 @@ export class PaymentService {
       }
       if (failure?.type === 'PaymentUnexpectedState' || isWorkflowGone(error)) {
         const current = await this.findOrThrow({ id: record.merchantId }, record.id);
+        // The record still shows the status the command needs: an earlier capture, cancel or review (often this same request, resent after a lost answer) is being carried out.
+        if (current.status === needs) {
+          throw new ApiError(409, 'Another capture, cancel or review of this payment is in progress; retrieve the payment for its outcome.', 'payment_operation_in_progress', undefined, { status: current.status });
+        }
         throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status ${needs}.`, 'payment_unexpected_state', undefined, { status: current.status });
       }
       throw temporalUnavailable(error) ?? error;

@@ -1,0 +1,246 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ChaosClient, type ClientStats } from './chaos-client';
+import { FaultInjector, type FaultPlan } from './chaos-faults';
+import { gatewayBooksMatch, ledgerConsistent, nothingStuck, webhooksDelivered, type InvariantResult } from './chaos-invariants';
+import { ChaosLoad, type ChaosMerchant } from './chaos-load';
+import { openWorkflows, replayAllHistories, type ReplayOutcome } from './chaos-replay';
+import { ChaosStack } from './chaos-stack';
+import { ChaosWebhookReceiver, ENDPOINT_BEHAVIOURS } from './chaos-webhooks';
+import { formatReport } from './chaos-report';
+
+const ROOT = path.resolve(__dirname, '..');
+
+export interface ChaosProfile {
+  name: string;
+  loadSeconds: number;
+  /** Merchant systems sending requests at once. */
+  concurrency: number;
+  merchants: number;
+  workers: number;
+  faults: FaultPlan;
+  /** SANDBOX_FAULTS for the workers: per-call probabilities of each gateway fault. */
+  sandboxFaults: string;
+  healTimeoutMs: number;
+  seed: number;
+}
+
+export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
+  // In npm test: every fault kind at least once, about three minutes in all.
+  short: {
+    name: 'short', loadSeconds: 60, concurrency: 8, merchants: 2, workers: 2,
+    faults: { outageEveryMs: [2_000, 5_000], workerKillEveryMs: [7_000, 12_000], workerDownMs: [500, 3_000] },
+    sandboxFaults: 'timeout_after_charge:0.08,unavailable:0.01,slow:0.1', healTimeoutMs: 240_000,
+  },
+  long: {
+    name: 'long', loadSeconds: 600, concurrency: 12, merchants: 4, workers: 2,
+    faults: { outageEveryMs: [10_000, 25_000], workerKillEveryMs: [8_000, 20_000], workerDownMs: [500, 5_000] },
+    sandboxFaults: 'timeout_after_charge:0.05,unavailable:0.005,slow:0.05', healTimeoutMs: 300_000,
+  },
+};
+
+export interface ChaosReport {
+  profile: string;
+  seed: number;
+  startedAt: string;
+  loadSeconds: number;
+  healSeconds: number;
+  totalSeconds: number;
+  scenarios: Record<string, number>;
+  operations: Record<string, number>;
+  http: ClientStats;
+  payments: Record<string, number>;
+  refunds: Record<string, number>;
+  disputes: Record<string, number>;
+  webhookDeliveries: { events: number; attemptsReceived: number; redeliveriesAfterSuccess: number };
+  faults: Record<string, number>;
+  unexpectedExits: { role: string; code: number | null; signal: string | null; output: string }[];
+  invariants: InvariantResult[];
+  replay: ReplayOutcome;
+  violations: number;
+  serverErrors: number;
+  /** Sandbox gateway operations, by kind, and how many were answered more than once (retries that found the first answer). */
+  gateway: { operations: Record<string, number>; retriedOperations: number };
+}
+
+/** A small seeded generator, so a run's choices can be repeated with CHAOS_SEED. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function countBy(db: PgClient, text: string): Promise<Record<string, number>> {
+  const result = await db.query<{ key: string; n: number }>(text);
+  return Object.fromEntries(result.rows.map((row) => [row.key, Number(row.n)]));
+}
+
+async function connect(url: string): Promise<PgClient> {
+  for (let attempt = 1; ; attempt++) {
+    const db = new PgClient({ connectionString: url });
+    db.on('error', () => undefined);
+    try {
+      await db.connect();
+      return db;
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+/**
+ * One chaos run: start the stack, create merchants with misbehaving webhook endpoints, drive the
+ * load while injecting faults, stop the faults and let everything finish, then check the
+ * invariants, replay every history and report.
+ */
+export async function runChaos(profile: ChaosProfile, log: (message: string) => void = () => undefined): Promise<ChaosReport> {
+  // Replaying hundreds of histories would otherwise log every replay worker's state changes.
+  try { Runtime.install({ logger: new DefaultLogger('WARN') }); } catch { /* installed already (vitest) */ }
+  const started = Date.now();
+  const random = seededRandom(profile.seed);
+  const stack = new ChaosStack({
+    dataDir: path.join(ROOT, '.data', `chaos-${profile.name}`),
+    workers: profile.workers,
+    log,
+    env: {
+      SANDBOX_FAULTS: profile.sandboxFaults, SANDBOX_FAULT_SLOW_MS: '1500', SANDBOX_FAULT_BURST_MS: '2000',
+      // Webhook retries a thousand times faster (5 s becomes 5 ms, a day 86 s), and a hanging endpoint is given up on after 3 s.
+      WEBHOOK_RETRY_TIME_SCALE: '1000', WEBHOOK_TIMEOUT: '3s',
+      RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_BURST: '2000', DATABASE_POOL_MAX: '10',
+    },
+  });
+  const receiver = new ChaosWebhookReceiver(random);
+  let db: PgClient | undefined;
+  try {
+    log(`Starting the stack (${profile.workers} workers, 1 API, Temporal on SQLite, PostgreSQL)...`);
+    await stack.start();
+    await receiver.start();
+    const client = new ChaosClient(stack.apiUrl);
+
+    const merchants: ChaosMerchant[] = [];
+    const endpoints = new Map<string, { id: string; merchantId: string }>();
+    for (let i = 0; i < profile.merchants; i++) {
+      const created = await client.call('POST', '/v1/merchants', { apiKey: stack.adminKey, body: { name: `Chaos merchant ${i}` }, idempotencyKey: `chaos-merchant-${i}` });
+      if (created.status !== 201) throw new Error(`creating a merchant answered ${created.status}: ${JSON.stringify(created.body)}`);
+      const merchant = { id: created.body.id as string, apiKey: created.body.api_key as string };
+      merchants.push(merchant);
+      for (const behaviour of ENDPOINT_BEHAVIOURS) {
+        const url = receiver.addEndpoint(`${merchant.id}-${behaviour}`, behaviour);
+        const endpoint = await client.call('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body: { url, enabled_events: ['*'] }, idempotencyKey: `chaos-endpoint-${merchant.id}-${behaviour}` });
+        if (endpoint.status !== 201) throw new Error(`creating an endpoint answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
+        receiver.setSecret(url, endpoint.body.secret);
+        endpoints.set(url, { id: endpoint.body.id, merchantId: merchant.id });
+      }
+    }
+
+    log(`Load for ${profile.loadSeconds} s with ${profile.concurrency} merchant systems, faults on (seed ${profile.seed})...`);
+    const load = new ChaosLoad(client, merchants, stack.adminKey, random);
+    const faults = new FaultInjector(stack, profile.faults, random, log);
+    const loadStarted = Date.now();
+    faults.start();
+    await load.run(profile.concurrency, loadStarted + profile.loadSeconds * 1000);
+    log('Load done; stopping the faults and bringing every process back...');
+    await faults.stop();
+    const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
+
+    log('Healing: endpoints answer again; waiting for every payment, refund and delivery to finish...');
+    receiver.heal();
+    const healStarted = Date.now();
+    db = await connect(stack.databaseUrl);
+    let open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
+    while (Date.now() - healStarted < profile.healTimeoutMs) {
+      const [pending] = (await db.query<{ payments: number; refunds: number; events: number; network: number }>(`
+        select (select count(*) from payments where status = 'processing')::int as payments,
+               (select count(*) from refunds where status = 'pending')::int as refunds,
+               (select count(*) from events where dispatched_at is null)::int as events,
+               (select count(*) from sandbox_network_events where delivered_at is null)::int as network`)).rows;
+      open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
+      const busy = open.filter((workflow) => workflow.type === 'refundWorkflow' || workflow.type === 'webhookDeliveryWorkflow').length;
+      if (pending.payments + pending.refunds + pending.events + pending.network + busy === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    const healSeconds = Math.round((Date.now() - healStarted) / 1000);
+
+    log('Checking the invariants...');
+    await load.confirmFinalStatuses(new Map(merchants.map((merchant) => [merchant.id, merchant])));
+    const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
+    const webhooks = await webhooksDelivered(db, receiver, endpoints);
+    const invariants: InvariantResult[] = [
+      await nothingStuck(db, open),
+      await gatewayBooksMatch(db),
+      await ledgerConsistent(db, trialBalance.body),
+      webhooks.result,
+      { name: 'what the merchant systems saw holds (one payment per Idempotency-Key, final states stay final)', checked: load.outcome.payments.size, violations: load.outcome.violations.length, examples: load.outcome.violations.slice(0, 8) },
+    ];
+    log('Replaying every workflow history of the run...');
+    const replay = await replayAllHistories(stack.temporalAddress, stack.payloadKeys, stack.workflowBundlePath);
+    invariants.push({ name: 'every history of the run replays without non-determinism', checked: replay.replayed, violations: replay.failures.length, examples: replay.failures.slice(0, 8) });
+    if (stack.unexpectedExits.length > 0) {
+      invariants.push({ name: 'no process died on its own', checked: profile.workers + 1, violations: stack.unexpectedExits.length, examples: stack.unexpectedExits.map((exit) => `${exit.role} exited (${exit.code ?? exit.signal}): ${exit.output.split('\n').slice(-3).join(' | ')}`).slice(0, 8) });
+    }
+
+    const sandboxFaults = await countBy(db, `select 'gateway_' || kind as key, count(*) as n from sandbox_faults group by kind`);
+    const report: ChaosReport = {
+      profile: profile.name, seed: profile.seed, startedAt: new Date(started).toISOString(), loadSeconds, healSeconds,
+      totalSeconds: Math.round((Date.now() - started) / 1000),
+      scenarios: load.outcome.scenarios, operations: load.outcome.operations, http: client.stats,
+      payments: await countBy(db, `select status as key, count(*) as n from payments group by status`),
+      refunds: await countBy(db, `select status as key, count(*) as n from refunds group by status`),
+      disputes: await countBy(db, `select status as key, count(*) as n from disputes group by status`),
+      webhookDeliveries: {
+        events: Number((await db.query(`select count(*) as n from events`)).rows[0].n),
+        attemptsReceived: [...receiver.endpoints.values()].reduce((sum, endpoint) => sum + [...endpoint.deliveries.values()].reduce((s, d) => s + d.attempts, 0), 0),
+        redeliveriesAfterSuccess: webhooks.redeliveriesAfterSuccess,
+      },
+      faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults },
+      unexpectedExits: stack.unexpectedExits,
+      invariants, replay,
+      violations: invariants.reduce((sum, invariant) => sum + invariant.violations, 0),
+      serverErrors: client.stats.serverErrors,
+      gateway: {
+        operations: await countBy(db, `select operation || ' ' || outcome as key, count(*) as n from sandbox_gateway_operations group by 1`),
+        retriedOperations: Number((await db.query(`select count(*) as n from sandbox_gateway_operations where attempts > 1`)).rows[0].n),
+      },
+    };
+    return report;
+  } finally {
+    await db?.end().catch(() => undefined);
+    await receiver.stop();
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const profileName = (process.argv[2] ?? process.env.CHAOS_PROFILE ?? 'long') as keyof typeof PROFILES;
+  const base = PROFILES[profileName];
+  if (!base) throw new Error(`Unknown profile "${profileName}": use short or long`);
+  const profile: ChaosProfile = {
+    ...base,
+    loadSeconds: Number(process.env.CHAOS_SECONDS ?? base.loadSeconds),
+    concurrency: Number(process.env.CHAOS_CONCURRENCY ?? base.concurrency),
+    seed: Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31)),
+  };
+  const say = (message: string) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  const report = await runChaos(profile, say);
+  const dir = path.join(ROOT, '.data', 'chaos-reports');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${report.startedAt.replace(/[:.]/g, '-')}-${report.profile}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2));
+  process.stdout.write(`\n${formatReport(report)}\nFull report: ${path.relative(ROOT, file)}\n`);
+  process.exit(report.violations === 0 && report.serverErrors === 0 ? 0 : 1);
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`chaos run failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../chaos/chaos-report';
+import { PROFILES, runChaos } from '../../chaos/run-chaos';
+
+// The short variant of `npm run chaos`: its own PostgreSQL, Temporal, API and workers, because it kills and restarts them.
+const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+describe('a short chaos run', () => {
+  it('when workers, the API, Temporal and Postgres are killed and the gateway and endpoints misbehave under load, then no money is lost, nothing is stuck and no 5xx is answered', async () => {
+    const report = await runChaos({ ...PROFILES.short, seed }, (message) => process.stderr.write(`[chaos] ${message}\n`));
+    process.stderr.write(`${formatReport(report)}\n`);
+
+    // Every kind of fault happened at least once, or the run proved less than it says.
+    for (const kind of ['worker_killed', 'worker_killed_after_charge', 'api_killed', 'api_stopped', 'temporal_crashed', 'temporal_restarted',
+      'postgres_restarted', 'postgres_connections_terminated', 'gateway_timeout_after_charge', 'gateway_unavailable', 'gateway_slow',
+      'webhook_5xx', 'webhook_hang', 'webhook_410']) {
+      expect(report.faults[kind], `fault ${kind} (seed ${seed})`).toBeGreaterThan(0);
+    }
+    expect(report.scenarios.duplicate_key_burst ?? 0, 'at least one burst of 50 copies of one Idempotency-Key').toBeGreaterThan(0);
+    expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
+    expect(report.replay.replayed).toBeGreaterThan(50);
+    expect(report.invariants.filter((invariant) => invariant.violations > 0), `seed ${seed}`).toEqual([]);
+    expect(report.serverErrors, `seed ${seed}: ${JSON.stringify(report.http.serverErrorSamples)}`).toBe(0);
+  }, 900_000);
+});
