@@ -13,3 +13,16 @@ export const errorResponses = {
   401: { description: 'Missing or invalid API key.', schema: errorSchema },
   429: { description: 'Too many requests for this API key (or, unauthenticated, this address): retry after the `Retry-After` header\'s seconds.', schema: errorSchema },
 } as const;
+
+// Timestamps the database stores and ISO 8601 writes with four-digit years (Unix seconds 0 to the end of 9999).
+const LATEST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** A point in time in a query: Unix seconds (as Stripe takes them) or an ISO 8601 timestamp, from 1970 to 9999. */
+export const queryInstant = z.string().max(40).transform((raw, ctx) => {
+  const date = /^\d{1,12}$/.test(raw) ? new Date(Number(raw) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? new Date(raw) : new Date(NaN);
+  if (Number.isNaN(date.getTime()) || date.getTime() < 0 || date.getTime() > LATEST_INSTANT_MS) {
+    ctx.addIssue({ code: 'custom', message: 'expected Unix seconds or an ISO 8601 timestamp such as 2026-11-01T00:00:00Z, between 1970 and 9999' });
+    return z.NEVER;
+  }
+  return date;
+});

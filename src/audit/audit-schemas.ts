@@ -1,13 +1,7 @@
 import { z } from 'zod';
+import { queryInstant } from '../api/common-schemas';
 
-const instant = z.string().max(40).transform((raw, ctx) => {
-  const date = /^\d{1,12}$/.test(raw) ? new Date(Number(raw) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? new Date(raw) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'expected Unix seconds or an ISO 8601 timestamp such as 2026-11-01T00:00:00Z' });
-    return z.NEVER;
-  }
-  return date;
-});
+const instant = queryInstant;
 
 export const listAuditEventsQuery = z.strictObject({
   action: z.string().regex(/^[A-Za-z]{1,100}$/, 'must be an operation id such as createPayment').optional()

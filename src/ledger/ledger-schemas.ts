@@ -1,15 +1,8 @@
 import { z } from 'zod';
+import { queryInstant } from '../api/common-schemas';
 import { MERCHANT_ACCOUNT_KINDS } from './ledger-accounts';
 
-/** A point in time in a query: Unix seconds (as Stripe takes them) or an ISO 8601 timestamp. */
-const instant = z.string().max(40).transform((raw, ctx) => {
-  const date = /^\d{1,12}$/.test(raw) ? new Date(Number(raw) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? new Date(raw) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'expected Unix seconds or an ISO 8601 timestamp such as 2026-11-01T00:00:00Z' });
-    return z.NEVER;
-  }
-  return date;
-});
+const instant = queryInstant;
 
 const createdRange = {
   'created[gte]': instant.optional().describe('Created at or after (Unix seconds or ISO 8601).'),

@@ -270,6 +270,10 @@ describe('hostile input', () => {
       { method: 'GET', path: '/v1/payments?limit=1&=x&&', label: 'empty query name', target: { in: 'query', field: '' } }],
     ['a body key that is the empty string was refused the same way', 'POST /v1/customers',
       { method: 'POST', path: '/v1/customers', body: { email: 'a@example.com', source: 'tok_visa', '': 1 }, label: 'empty body key', target: { in: 'body', field: '' } }],
+    ['a created[gte] in the year 10000 (Unix seconds 253402300800) reached the database and answered 500', 'GET /v1/audit_events',
+      { method: 'GET', path: '/v1/audit_events?created%5Bgte%5D=253402300800', label: 'year 10000', target: { in: 'query', field: 'created[gte]' } }],
+    ['the same instant in the balance transactions query', 'GET /v1/balance_transactions',
+      { method: 'GET', path: '/v1/balance_transactions?created%5Blt%5D=253402300800', label: 'year 10000', target: { in: 'query', field: 'created[lt]' } }],
   ] as const)('regression: when %s, then it is fixed', async (_case, name, request) => {
     const route = routes.find((candidate) => routeName(candidate) === name) as ApiRoute;
     await checkRequest(route, request as HostileRequest);
