@@ -1,10 +1,11 @@
 import {
   allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild,
-  ParentClosePolicy, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+  ParentClosePolicy, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PaymentState, PaymentWorkflowInput } from '../src/payments/payment-state';
 import { paymentWorkflowId } from '../src/payments/payment-state';
+import { base62FromHex } from '../src/shared/base62';
 import { formatMinor } from '../src/shared/money';
 import { describeInterval, periodBoundary, prorate } from '../src/subscriptions/billing-periods';
 import type { InvoiceLine } from '../src/subscriptions/invoice-lines';
@@ -172,9 +173,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   });
   setHandler(paymentMethodUpdatedSignal, () => { paymentMethodUpdated = true; });
 
+  /** An id from the workflow's deterministic uuid4, in base62 like every other id (runs recorded before the patch keep hex). */
+  function workflowMadeId(): string {
+    const hex = uuid4().replace(/-/g, '');
+    return patched('workflow-ids-in-base62') ? base62FromHex(hex, 22) : hex.slice(0, 22);
+  }
+
   /** Charges one invoice attempt through the payment workflow; the payment id is fixed in history before the child starts. */
   async function chargeAttempt(current: InvoiceState): Promise<PaymentState> {
-    const paymentId = `pay_${uuid4().replace(/-/g, '').slice(0, 22)}`;
+    const paymentId = `pay_${workflowMadeId()}`;
     current.attemptCount += 1;
     current.lastPaymentId = paymentId;
     const { source } = await records.getCustomerSource({ customerId: state.customerId });
@@ -215,7 +222,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     state.creditBalanceMinor += subtotalMinor < 0 ? -subtotalMinor : -creditAppliedMinor;
     const amountDueMinor = Math.max(0, subtotalMinor - creditAppliedMinor);
     invoice = {
-      invoiceId: `in_${uuid4().replace(/-/g, '').slice(0, 22)}`, subscriptionId: state.subscriptionId, merchantId: state.merchantId,
+      invoiceId: `in_${workflowMadeId()}`, subscriptionId: state.subscriptionId, merchantId: state.merchantId,
       customerId: state.customerId, cycle: state.invoicesIssued, status: 'open', billingReason: reason, currency: state.plan.currency, lines,
       subtotalMinor, creditAppliedMinor, amountDueMinor, amountPaidMinor: 0, attemptCount: 0, nextPaymentAttempt: iso(now()),
       lastPaymentId: null, lastFailureCode: null, periodStart, periodEnd, paidAt: null, markedUncollectibleAt: null, voidedAt: null,

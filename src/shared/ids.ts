@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+import { BASE62_ALPHABET as ALPHABET } from './base62';
 
 /** A random base62 string; 22 characters carry ~131 bits, enough that ids never collide. */
 export function randomBase62(length: number): string {
