@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { withPatience } from '../src/shared/patience';
 import { ChaosClient, type ClientStats } from './chaos-client';
 import { FaultInjector, type FaultPlan } from './chaos-faults';
 import { gatewayBooksMatch, ledgerConsistent, nothingStuck, webhooksDelivered, type InvariantResult } from './chaos-invariants';
@@ -82,18 +83,14 @@ async function countBy(db: PgClient, text: string): Promise<Record<string, numbe
   return Object.fromEntries(result.rows.map((row) => [row.key, Number(row.n)]));
 }
 
-async function connect(url: string): Promise<PgClient> {
-  for (let attempt = 1; ; attempt++) {
+/** A connection of the runner's own, once PostgreSQL (just restarted, perhaps) accepts one. */
+function connect(url: string): Promise<PgClient> {
+  return withPatience(30_000, async () => {
     const db = new PgClient({ connectionString: url });
     db.on('error', () => undefined);
-    try {
-      await db.connect();
-      return db;
-    } catch (error) {
-      if (attempt >= 30) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
+    await db.connect();
+    return db;
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { AppConfig } from '../config';
+import { withPatience } from '../shared/patience';
 import { temporalDataConverter } from './data-converter';
 import type { Tracing } from './tracing';
 
@@ -27,33 +28,13 @@ function connectionOptions(settings: TemporalSettings): ConnectionOptions & Nati
   };
 }
 
-const FIRST_RETRY_MS = 250;
-const LONGEST_RETRY_MS = 5_000;
-
-/**
- * Connects, and while the server does not answer (restarting, or not up yet when everything starts
- * together) tries again with backoff until `connectTimeoutMs` has passed: a process started during
- * a Temporal restart waits for it instead of exiting.
- */
-async function connectPatiently<T>(settings: TemporalSettings, connect: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (settings.connectTimeoutMs ?? 0);
-  for (let delay = FIRST_RETRY_MS; ; delay = Math.min(delay * 2, LONGEST_RETRY_MS)) {
-    try {
-      return await connect();
-    } catch (error) {
-      if (Date.now() + delay > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
-}
-
 /**
  * A client for starting and steering workflows (API side); its payloads are encrypted with the
  * configured keys. With `tracing`, each start, signal and update is a span whose context travels to the workflow.
  */
 export async function connectTemporalClient(settings: TemporalSettings, options: { tracing?: Tracing } = {}): Promise<Client> {
   const dataConverter = temporalDataConverter(settings.payloadKeys);
-  const connection = await connectPatiently(settings, () => Connection.connect(connectionOptions(settings)));
+  const connection = await withPatience(settings.connectTimeoutMs ?? 0, () => Connection.connect(connectionOptions(settings)));
   // Loaded only when tracing is on, so an untraced API never loads OpenTelemetry.
   const interceptors = options.tracing ? {
     workflow: [new (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')).OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer })],
@@ -68,5 +49,5 @@ export async function connectTemporalOperator(settings: TemporalSettings): Promi
 
 /** A native connection for workers. */
 export async function connectTemporalWorker(settings: TemporalSettings): Promise<NativeConnection> {
-  return connectPatiently(settings, () => NativeConnection.connect(connectionOptions(settings)));
+  return withPatience(settings.connectTimeoutMs ?? 0, () => NativeConnection.connect(connectionOptions(settings)));
 }
