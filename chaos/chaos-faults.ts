@@ -135,17 +135,16 @@ export class FaultInjector {
    * answer back (a `slow` fault, written before the wait). The worker that holds it is killed.
    */
   private async killAfterChargeLoop(): Promise<void> {
-    const client = new PgClient({ connectionString: this.stack.databaseUrl });
-    client.on('error', () => undefined);
-    let connected = false;
+    let client: PgClient | undefined;
     let lastSeen = 0;
     let lastKillAt = 0;
     while (!this.stopped) {
       await this.pause(200);
       try {
-        if (!connected) {
+        if (!client) {
+          client = new PgClient({ connectionString: this.stack.databaseUrl });
+          client.on('error', () => undefined);
           await client.connect();
-          connected = true;
           const [row] = (await client.query<{ max: string | null }>(`select max(id) as max from sandbox_faults`)).rows;
           lastSeen = Number(row.max ?? 0);
         }
@@ -162,18 +161,13 @@ export class FaultInjector {
         const revival = this.killAndRevive(slot).finally(() => this.revivals.delete(revival));
         this.revivals.add(revival);
       } catch {
-        // Postgres is being restarted: reconnect on the next round with a new client.
-        connected = false;
-        await client.end().catch(() => undefined);
-        return this.killAfterChargeLoopAgain();
+        // Postgres is being restarted or dropped this connection: a new one on a later round.
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        await this.pause(1_000);
       }
     }
-    await client.end().catch(() => undefined);
-  }
-
-  private async killAfterChargeLoopAgain(): Promise<void> {
-    await this.pause(1_000);
-    if (!this.stopped) await this.killAfterChargeLoop();
+    await client?.end().catch(() => undefined);
   }
 
   private async killAndRevive(slot: number): Promise<void> {
