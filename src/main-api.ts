@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startApi } from './bootstrap';
 import { loadConfig } from './config';
-import { initOrm, migrate } from './db/orm';
-import { waitForPostgres } from './db/wait-for-postgres';
+import { openMigratedDatabase } from './db/open-database';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 import { connectTemporalClient } from './temporal/connection';
@@ -18,9 +17,7 @@ async function main(): Promise<void> {
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The API needs PostgreSQL; `npm start` runs everything embedded instead.');
   requireSetting(config.adminApiKey, 'ADMIN_API_KEY', 'Set a long random secret: it authorizes POST /v1/merchants.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
-  await waitForPostgres(url, config.database.connectTimeoutMs);
-  const orm = await initOrm({ url, poolMax: config.database.poolMax });
-  await migrate(orm, url);
+  const orm = await openMigratedDatabase(url, config.database.poolMax, config.database.connectTimeoutMs);
   const tracing = tracingFromConfig(config.observability, 'ledgerflow-api');
   const temporal = await connectTemporalClient({ ...config.temporal, address }, { tracing });
   const api = await startApi(config, orm, temporal, logger);

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, requireSetting, startWorker } from './bootstrap';
 import { loadConfig } from './config';
-import { initOrm, migrate } from './db/orm';
-import { waitForPostgres } from './db/wait-for-postgres';
+import { openMigratedDatabase } from './db/open-database';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 
@@ -15,9 +14,7 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger, { prometheusBindAddress: config.observability.temporalMetricsAddress });
   const url = requireSetting(config.database.url, 'DATABASE_URL', 'The worker needs PostgreSQL; `npm start` runs everything embedded instead.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
-  await waitForPostgres(url, config.database.connectTimeoutMs);
-  const orm = await initOrm({ url, poolMax: config.database.poolMax });
-  await migrate(orm, url);
+  const orm = await openMigratedDatabase(url, config.database.poolMax, config.database.connectTimeoutMs);
   const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, address }, 'worker running');
   onShutdownSignal(logger, async () => {
