@@ -143,6 +143,10 @@ export class DisputeService {
     } catch (error) {
       if (updateFailureType(error)?.type === 'DisputeUnexpectedState' || isWorkflowGone(error)) {
         const current = await this.findOrThrow(dispute.merchantId, dispute.id);
+        // Still needs_response on record, yet refused: an accept or evidence submission (often this request, resent after a lost answer) is being carried out.
+        if (current.status === 'needs_response') {
+          throw new ApiError(409, 'Another change to this dispute is in progress; retrieve the dispute for its outcome.', 'dispute_operation_in_progress', undefined, { status: current.status });
+        }
         throw new ApiError(409, `This dispute's status is ${current.status}; that is no longer possible.`, 'dispute_unexpected_state', undefined, { status: current.status });
       }
       throw temporalUnavailable(error) ?? error;
