@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities,
   setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -107,8 +107,13 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
 
   setHandler(reviewPaymentUpdate, async (request) => {
     reviewRequest = request;
-    // Approved: answer with the authorization's outcome; declined: with the failed payment.
-    await condition(() => state.status !== 'requires_review');
+    // Approved: answer with the authorization's outcome; declined: with the failed payment. A decision
+    // that arrives while requires_review is still being recorded (the API already shows it) once answered
+    // with that state: it now waits for the outcome (patched, so histories from before replay as they ran).
+    const decided = patched('review-answers-with-outcome')
+      ? () => state.status !== 'requires_review' && state.status !== 'processing'
+      : () => state.status !== 'requires_review';
+    await condition(decided);
     return state;
   }, {
     validator: (request) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { createGateways } from '../../src/services';
@@ -38,11 +38,13 @@ async function input(overrides: Partial<PaymentWorkflowInput> = {}): Promise<Pay
   };
 }
 
-async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
+type Activities = ReturnType<typeof createActivities>;
+
+async function withWorker<T>(run: (taskQueue: string) => Promise<T>, wrap: (activities: Activities) => Activities = (activities) => activities): Promise<T> {
   const taskQueue = `review-${newId('pay')}`;
   const worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: HOUR } }),
+    activities: wrap(createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: HOUR } })),
   });
   return worker.runUntil(run(taskQueue));
 }
@@ -95,6 +97,36 @@ describe('a payment held for manual review (time-skipping)', () => {
     expect(result.review).toMatchObject({ outcome: 'approve', reviewer: 'ops@example.com', note: 'called the customer' });
     expect(await sandboxOperations(args.paymentId)).toEqual(['authorize']);
     expect(await stored(args.paymentId)).toEqual({ status: 'succeeded', failure_code: null, events: ['payment.requires_review', 'payment.succeeded'] });
+  });
+
+  it('when the approval arrives while requires_review is still being recorded (the API already shows it), then it answers with the outcome, not the held state', async () => {
+    const args = await input();
+    let releaseRecording!: () => void;
+    const recordingHeld = new Promise<void>((resolve) => { releaseRecording = resolve; });
+    let recordingStarted!: () => void;
+    const recordingSeen = new Promise<void>((resolve) => { recordingStarted = resolve; });
+    const approved = await withWorker(async (taskQueue) => {
+      const handle = await env.client.workflow.start(paymentWorkflow, { workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args] });
+      await recordingSeen;
+      const update = await handle.startUpdate(reviewPaymentUpdate, { args: [{ decision: 'approve' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      releaseRecording();
+      const approved = await update.result();
+      await handle.result();
+      return approved;
+    }, (activities) => ({
+      ...activities,
+      // The requires_review row is written (the API would show it), and the activity's answer is held back.
+      recordPaymentOutcome: async (request: Parameters<Activities['recordPaymentOutcome']>[0]) => {
+        const recorded = await activities.recordPaymentOutcome(request);
+        if (request.state.status === 'requires_review') {
+          recordingStarted();
+          await recordingHeld;
+        }
+        return recorded;
+      },
+    }));
+    expect(approved).toMatchObject({ status: 'succeeded', amountCapturedMinor: 4_200 });
+    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize']);
   });
 
   it('when ops decline, then the payment fails with review_declined without any gateway call', async () => {
