@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   const routes = apiRoutes(deps);
   const router = new Router();
-  mountRoutes(router, routes, { merchants: deps.merchants, adminApiKey: deps.adminApiKey, rateLimiter: deps.rateLimiter });
+  mountRoutes(router, routes, { merchants: deps.merchants, orm: deps.orm, adminApiKey: deps.adminApiKey, rateLimiter: deps.rateLimiter });
   const docs = createDocsRouter(buildOpenApiDocument(routes, API_INFO));
 
   app.use(requestId());

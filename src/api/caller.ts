@@ -20,8 +20,8 @@ export function callerOf(ctx: Context): Caller | undefined {
   return (ctx.state as CallerState).caller;
 }
 
-export function setMatchedRoute(ctx: Context, route: { path: string; operationId: string; idempotent?: boolean }): void {
-  (ctx.state as CallerState).route = { path: route.path, operationId: route.operationId, idempotent: route.idempotent === true };
+export function setMatchedRoute(ctx: Context, route: { path: string; operationId: string; idempotent?: 'create' | 'update' }): void {
+  (ctx.state as CallerState).route = { path: route.path, operationId: route.operationId, idempotent: route.idempotent !== undefined };
 }
 
 export function matchedRouteOf(ctx: Context): { path: string; operationId: string; idempotent?: boolean } | undefined {

@@ -9,8 +9,10 @@ const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2_000;
 
 /**
- * True when running this request again cannot act twice: a read, or a create whose route honours
- * the Idempotency-Key it carries (a repeat finds the key's resource and completes or returns it).
+ * True when running this request again cannot act twice: a read, or a request carrying an
+ * Idempotency-Key its route honours (a repeated create finds the key's resource and completes or
+ * returns it; a repeated capture, cancel or close sends the same workflow update id, which Temporal
+ * runs once and answers again).
  */
 export function canRerun(ctx: Context): boolean {
   return SAFE_METHODS.has(ctx.method) || (ctx.get('idempotency-key') !== '' && matchedRouteOf(ctx)?.idempotent === true);

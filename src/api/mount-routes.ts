@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { MerchantService } from '../merchants/merchant-service';
 import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
-import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency-keys';
+import type { Orm } from '../db/orm';
+import { claimIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH, requestHash } from '../idempotency/idempotency-keys';
 import { authenticateAdmin, authenticateMerchant } from './auth';
 import { callerOf, setMatchedRoute } from './caller';
 import type { RateLimiter } from './rate-limiter';
@@ -14,6 +15,8 @@ import { parseOrThrow } from './validation';
 
 export interface MountDeps {
   merchants: MerchantService;
+  /** Where the Idempotency-Keys of `idempotent: 'update'` routes are claimed. */
+  orm: Orm;
   adminApiKey?: string;
   /** Per-key (per-address when unauthenticated) request limits; none when absent. */
   rateLimiter?: RateLimiter;
@@ -40,6 +43,35 @@ async function requestBody(ctx: Context, route: ApiRoute): Promise<unknown> {
     throw new ApiError(415, `Content-Type must be application/json${raw ? ` or ${raw.mediaType}` : ''}`, 'unsupported_media_type');
   }
   return (ctx.request as { body?: unknown }).body ?? {};
+}
+
+interface ClaimedUpdateKey {
+  updateId: string;
+  /** Gives the key back when the request is refused (404, 400, 409...): a refused request writes nothing. */
+  release(): Promise<void>;
+}
+
+/**
+ * For an action on an existing resource's workflow sent with an Idempotency-Key: claims the key for
+ * this request (a merchant's keys are one namespace with its creates'; another body is a 422) and
+ * returns the workflow update id it becomes. Temporal runs an update id once per workflow and answers a
+ * repeat with the first outcome, even after the workflow closed, so a retry never acts twice.
+ */
+async function claimUpdateKey(ctx: Context, route: ApiRoute, orm: Orm, key: string, resourceId: string, merchant: Merchant | undefined, body: unknown): Promise<ClaimedUpdateKey> {
+  const request = body ?? {};
+  const hash = requestHash(ctx.method, ctx.path, request);
+  // The admin's keys are not claimed (they belong to no merchant): the request's hash in the id keeps a
+  // key reused with another body from being answered with the first body's outcome.
+  const updateId = `${route.operationId}:${key}:${hash.slice(0, 16)}`;
+  if (!merchant) return { updateId, release: async () => undefined };
+  const claim = await claimIdempotencyKey(orm.em.fork(), { merchantId: merchant.id, key, method: ctx.method, path: ctx.path, request, newResourceId: resourceId, now: new Date() });
+  return {
+    updateId,
+    release: async () => {
+      if (claim.replay) return;
+      await orm.em.fork().getConnection().execute('delete from idempotency_keys where merchant_id = ? and key = ? and request_hash = ?', [merchant.id, key, hash]);
+    },
+  };
 }
 
 /** One token from the caller's bucket: its API key's, the admin's, or (unauthenticated) its address's; else 429 with Retry-After. */
@@ -71,7 +103,17 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
       const body = route.body ? parseOrThrow(route.body, await requestBody(ctx, route), 'body') : undefined;
       const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;
-      const result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, requestPath: ctx.path }, ctx);
+      const resourceId = (params as { id?: string }).id;
+      if (route.idempotent === 'update' && !resourceId) throw new Error(`${route.operationId}: an 'update' route needs an :id path parameter`);
+      const claimed = route.idempotent === 'update' && idempotencyKey ? await claimUpdateKey(ctx, route, deps.orm, idempotencyKey, resourceId as string, merchant, body) : undefined;
+      let result;
+      try {
+        result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, updateId: claimed?.updateId, requestPath: ctx.path }, ctx);
+      } catch (error) {
+        // An outage keeps the key: the request is re-run, or retried by the client, with it.
+        if (claimed && error instanceof ApiError && error.status < 500) await claimed.release();
+        throw error;
+      }
       ctx.status = result.status;
       ctx.body = result.body;
     });

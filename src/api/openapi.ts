@@ -1,5 +1,6 @@
 import { z, type ZodType } from 'zod';
 import type { ApiRoute, ResponseSpec } from './route';
+import { errorSchema } from './common-schemas';
 
 type JsonObject = Record<string, unknown>;
 
@@ -29,10 +30,24 @@ function responseContent(response: ResponseSpec): JsonObject {
   return { ...(response.schema ? { 'application/json': { schema: jsonSchema(response.schema, 'output') } } : {}), ...Object.fromEntries(other) };
 }
 
-const idempotencyHeader = {
-  name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
-  description: 'Makes the request safe to retry: the same key with the same body returns the same payment and never charges twice. Keys are scoped to your account; reusing one with a different body answers 422.',
+const IDEMPOTENCY_KEY_DESCRIPTIONS = {
+  create: 'Makes the request safe to retry: the same key with the same body returns the same resource and never creates, or charges, twice. Keys are scoped to your account; reusing one with a different body answers 422.',
+  update: 'Makes the request safe to retry: the same key with the same body is carried out once and every repeat gets the first outcome, even after the resource has moved on (a retried capture answers with the capture, not 409). Keys are scoped to your account and shared with creates; reusing one with a different body answers 422.',
 };
+
+function idempotencyHeader(mode: 'create' | 'update') {
+  return { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 }, description: IDEMPOTENCY_KEY_DESCRIPTIONS[mode] };
+}
+
+// Every route that takes an Idempotency-Key can answer these, whether or not it lists them itself.
+const KEYED_ROUTE_RESPONSES: ApiRoute['responses'] = {
+  422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
+  503: { description: 'PostgreSQL or Temporal stayed unavailable while the request was run again; retry with the same Idempotency-Key after `Retry-After` seconds.', schema: errorSchema },
+};
+
+function documentedResponses(route: ApiRoute): ApiRoute['responses'] {
+  return route.idempotent ? { ...KEYED_ROUTE_RESPONSES, ...route.responses } : route.responses;
+}
 
 /** The OpenAPI 3.1 document, built from the same route definitions and schemas that validate requests. */
 export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; version: string }): JsonObject {
@@ -45,8 +60,8 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
       security: route.auth === 'none' ? [] : [{ [route.auth === 'admin' ? 'adminKey' : 'merchantKey']: [] }],
-      parameters: [...pathParameters(route), ...queryParameters(route), ...(route.idempotent ? [idempotencyHeader] : [])],
-      responses: Object.fromEntries(Object.entries(route.responses).map(([status, response]) => [status, {
+      parameters: [...pathParameters(route), ...queryParameters(route), ...(route.idempotent ? [idempotencyHeader(route.idempotent)] : [])],
+      responses: Object.fromEntries(Object.entries(documentedResponses(route)).map(([status, response]) => [status, {
         description: response.description,
         ...(response.schema || response.otherContent ? { content: responseContent(response) } : {}),
       }])),

@@ -11,6 +11,11 @@ export interface RouteInput<Body, Query, Params> {
   /** Set on merchant-authenticated routes. */
   merchant: Merchant;
   idempotencyKey?: string;
+  /**
+   * On `idempotent: 'update'` routes sent with an Idempotency-Key: the id to give the workflow update, so a
+   * repeat (a retry, a re-run after an outage, a copy racing the first) joins or returns the first update.
+   */
+  updateId?: string;
   requestPath: string;
 }
 
@@ -47,8 +52,12 @@ export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
   description?: string;
   tags: string[];
   auth: AuthKind;
-  /** Accepts an Idempotency-Key header. */
-  idempotent?: boolean;
+  /**
+   * Accepts an Idempotency-Key header. `create`: the service claims the key for the resource it creates
+   * and a repeat finds that resource. `update`: an action on an existing resource's workflow; the key is
+   * claimed here for this request (reused with another body: 422) and becomes the workflow update's id.
+   */
+  idempotent?: 'create' | 'update';
   /** Not counted by the per-key rate limit (health checks). */
   exemptFromRateLimit?: boolean;
   body?: ZodType<Body, any>;

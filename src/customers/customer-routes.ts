@@ -9,7 +9,7 @@ const notFound = { 404: { description: 'Customer not found.', schema: errorSchem
 export function customerRoutes(customers: CustomerService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/customers', operationId: 'createCustomer', tags: ['Customers'], auth: 'merchant', idempotent: true,
+      method: 'post', path: '/v1/customers', operationId: 'createCustomer', tags: ['Customers'], auth: 'merchant', idempotent: 'create',
       summary: 'Create a customer',
       description: 'The source token becomes the customer\'s default source; an unknown token is refused with 400 invalid_source, as for payments. The same Idempotency-Key with the same body answers with the same customer.',
       body: createCustomerBody,

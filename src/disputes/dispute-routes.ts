@@ -25,20 +25,20 @@ export function disputeRoutes(disputes: DisputeService): ApiRoute[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/disputes/:id/evidence', operationId: 'submitDisputeEvidence', tags: ['Disputes'], auth: 'merchant',
+      method: 'post', path: '/v1/disputes/:id/evidence', operationId: 'submitDisputeEvidence', tags: ['Disputes'], auth: 'merchant', idempotent: 'update',
       summary: 'Save or submit evidence', description: 'With submit: false the evidence is a draft; with submit: true (the default) it goes to the network once and the dispute is under_review.',
       params: disputeIdParams, body: submitEvidenceBody,
       responses: { 200: { description: 'The dispute.', schema: disputeSchema }, ...errorResponses, ...notFound, ...wrongState },
-      async handle({ params, body, merchant }) {
-        return { status: 200, body: await disputes.submitEvidence(merchant, params.id, { evidence: body.evidence, submit: body.submit }) };
+      async handle({ params, body, merchant, updateId }) {
+        return { status: 200, body: await disputes.submitEvidence(merchant, params.id, { evidence: body.evidence, submit: body.submit }, updateId) };
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/disputes/:id/close', operationId: 'closeDispute', tags: ['Disputes'], auth: 'merchant',
+      method: 'post', path: '/v1/disputes/:id/close', operationId: 'closeDispute', tags: ['Disputes'], auth: 'merchant', idempotent: 'update',
       summary: 'Accept the dispute', description: 'The dispute is lost: the disputed amount goes to the cardholder and the fee stays charged.',
       params: disputeIdParams, responses: { 200: { description: 'The lost dispute.', schema: disputeSchema }, ...errorResponses, ...notFound, ...wrongState },
-      async handle({ params, merchant }) {
-        return { status: 200, body: await disputes.accept(merchant, params.id) };
+      async handle({ params, merchant, updateId }) {
+        return { status: 200, body: await disputes.accept(merchant, params.id, updateId) };
       },
     }),
   ];

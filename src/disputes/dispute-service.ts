@@ -121,15 +121,15 @@ export class DisputeService {
   }
 
   /** Saves draft evidence, or submits it once for review. */
-  async submitEvidence(merchant: Merchant, id: string, request: SubmitEvidenceRequest): Promise<DisputeJson> {
+  async submitEvidence(merchant: Merchant, id: string, request: SubmitEvidenceRequest, updateId?: string): Promise<DisputeJson> {
     const dispute = await this.findOrThrow(merchant.id, id);
-    return this.command(dispute, () => this.handleFor(id).executeUpdate(submitEvidenceUpdate, { args: [request] }));
+    return this.command(dispute, () => this.handleFor(id).executeUpdate(submitEvidenceUpdate, { args: [request], updateId }));
   }
 
   /** The merchant accepts the dispute; it is lost. */
-  async accept(merchant: Merchant, id: string): Promise<DisputeJson> {
+  async accept(merchant: Merchant, id: string, updateId?: string): Promise<DisputeJson> {
     const dispute = await this.findOrThrow(merchant.id, id);
-    return this.command(dispute, () => this.handleFor(id).executeUpdate(acceptDisputeUpdate));
+    return this.command(dispute, () => this.handleFor(id).executeUpdate(acceptDisputeUpdate, { updateId }));
   }
 
   private handleFor(disputeId: string) {

@@ -9,7 +9,7 @@ import {
 export function paymentRoutes(payments: PaymentService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/payments', operationId: 'createPayment', tags: ['Payments'], auth: 'merchant', idempotent: true,
+      method: 'post', path: '/v1/payments', operationId: 'createPayment', tags: ['Payments'], auth: 'merchant', idempotent: 'create',
       summary: 'Create a payment',
       description: 'Starts the payment workflow and answers once it has decided: 201 with status succeeded, requires_capture, requires_review (held by the fraud rules until ops decide) or failed. If the gateway is slower than the configured wait, 202 with status processing; poll GET /v1/payments/{id}.',
       body: createPaymentBody,
@@ -44,7 +44,7 @@ export function paymentRoutes(payments: PaymentService): ApiRoute[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/payments/:id/capture', operationId: 'capturePayment', tags: ['Payments'], auth: 'merchant',
+      method: 'post', path: '/v1/payments/:id/capture', operationId: 'capturePayment', tags: ['Payments'], auth: 'merchant', idempotent: 'update',
       summary: 'Capture an authorized payment', params: paymentIdParams, body: capturePaymentBody,
       responses: {
         200: { description: 'The captured payment.', schema: paymentSchema }, ...errorResponses,
@@ -52,24 +52,24 @@ export function paymentRoutes(payments: PaymentService): ApiRoute[] {
         404: { description: 'Payment not found.', schema: errorSchema },
         409: { description: 'The payment is not awaiting capture.', schema: errorSchema },
       },
-      async handle({ params, body, merchant }) {
-        return { status: 200, body: await payments.capture(merchant, params.id, body.amount) };
+      async handle({ params, body, merchant, updateId }) {
+        return { status: 200, body: await payments.capture(merchant, params.id, body.amount, updateId) };
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/payments/:id/cancel', operationId: 'cancelPayment', tags: ['Payments'], auth: 'merchant',
+      method: 'post', path: '/v1/payments/:id/cancel', operationId: 'cancelPayment', tags: ['Payments'], auth: 'merchant', idempotent: 'update',
       summary: 'Cancel an authorized payment', params: paymentIdParams, body: cancelPaymentBody,
       responses: {
         200: { description: 'The canceled payment.', schema: paymentSchema }, ...errorResponses,
         404: { description: 'Payment not found.', schema: errorSchema },
         409: { description: 'The payment is not awaiting capture.', schema: errorSchema },
       },
-      async handle({ params, body, merchant }) {
-        return { status: 200, body: await payments.cancel(merchant, params.id, body.cancellation_reason) };
+      async handle({ params, body, merchant, updateId }) {
+        return { status: 200, body: await payments.cancel(merchant, params.id, body.cancellation_reason, updateId) };
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/payments/:id/review', operationId: 'reviewPayment', tags: ['Payments'], auth: 'admin',
+      method: 'post', path: '/v1/payments/:id/review', operationId: 'reviewPayment', tags: ['Payments'], auth: 'admin', idempotent: 'update',
       summary: 'Approve or decline a payment held for review (ops)',
       description: 'With the admin key, for any merchant\'s payment in status requires_review. approve answers once the authorization is decided (succeeded, requires_capture or failed); decline answers the payment failed with review_declined.',
       params: paymentIdParams, body: reviewPaymentBody,
@@ -78,8 +78,8 @@ export function paymentRoutes(payments: PaymentService): ApiRoute[] {
         404: { description: 'Payment not found.', schema: errorSchema },
         409: { description: 'The payment is not held for review.', schema: errorSchema },
       },
-      async handle({ params, body }) {
-        return { status: 200, body: await payments.review(params.id, body.decision, body.note) };
+      async handle({ params, body, updateId }) {
+        return { status: 200, body: await payments.review(params.id, body.decision, body.note, updateId) };
       },
     }),
   ];

@@ -145,8 +145,8 @@ export class PaymentService {
     return { data: page.data.map((record) => renderPayment(record, merchant.livemode)), hasMore: page.hasMore };
   }
 
-  /** Captures an authorized payment, wholly or partly (`amount` in major units). */
-  async capture(merchant: Merchant, id: string, amount?: number | string): Promise<PaymentJson> {
+  /** Captures an authorized payment, wholly or partly (`amount` in major units). `updateId` (from an Idempotency-Key) makes a repeat answer as the first. */
+  async capture(merchant: Merchant, id: string, amount?: number | string, updateId?: string): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
     let amountMinor: number | undefined;
     if (amount !== undefined) {
@@ -154,20 +154,20 @@ export class PaymentService {
       if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
       amountMinor = parsed.minor;
     }
-    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }] }))), livemode: merchant.livemode };
+    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }], updateId }))), livemode: merchant.livemode };
   }
 
   /** Cancels an authorized payment; the hold on the card is released. */
-  async cancel(merchant: Merchant, id: string, reason: CancellationReason): Promise<PaymentJson> {
+  async cancel(merchant: Merchant, id: string, reason: CancellationReason, updateId?: string): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
-    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }] }))), livemode: merchant.livemode };
+    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId }))), livemode: merchant.livemode };
   }
 
   /** Ops' decision on a payment held for review, found by id across merchants; approval answers once the authorization is decided. */
-  async review(id: string, decision: ReviewDecision, note?: string): Promise<PaymentJson> {
+  async review(id: string, decision: ReviewDecision, note?: string, updateId?: string): Promise<PaymentJson> {
     const record = await new PaymentRepository(this.deps.orm.em.fork()).findById(id);
     if (!record) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
-    return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }] }), 'requires_review');
+    return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }], updateId }), 'requires_review');
   }
 
   private handleFor(paymentId: string): WorkflowHandle {

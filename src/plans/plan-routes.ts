@@ -7,7 +7,7 @@ import { createPlanBody, listPlansQuery, planIdParams, planListSchema, planSchem
 export function planRoutes(plans: PlanService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/plans', operationId: 'createPlan', tags: ['Plans'], auth: 'merchant', idempotent: true,
+      method: 'post', path: '/v1/plans', operationId: 'createPlan', tags: ['Plans'], auth: 'merchant', idempotent: 'create',
       summary: 'Create a plan',
       description: 'A price charged every interval_count intervals, e.g. 19.90 USD every month. The same Idempotency-Key with the same body answers with the same plan.',
       body: createPlanBody,

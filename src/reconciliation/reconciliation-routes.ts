@@ -22,7 +22,7 @@ function periodBound(name: 'period_start' | 'period_end', fromBody?: string, fro
 export function reconciliationRoutes(reconciliations: ReconciliationService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/reconciliations', operationId: 'createReconciliation', tags: ['Reconciliation'], auth: 'merchant', idempotent: true,
+      method: 'post', path: '/v1/reconciliations', operationId: 'createReconciliation', tags: ['Reconciliation'], auth: 'merchant', idempotent: 'create',
       summary: 'Reconcile a gateway settlement file against your ledger',
       description: 'Send the file as a text/csv body (period in the query string) or as JSON `{ file, period_start?, period_end? }`. Each file row and each capture or refund '
         + 'posted in the period (UTC days; by default the first to the last date in the file) is classified once: matched, amount_mismatch, missing_in_ledger or '

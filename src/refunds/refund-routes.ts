@@ -7,7 +7,7 @@ import { createRefundBody, listRefundsQuery, refundIdParams, refundListSchema, r
 export function refundRoutes(refunds: RefundService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/refunds', operationId: 'createRefund', tags: ['Refunds'], auth: 'merchant', idempotent: true,
+      method: 'post', path: '/v1/refunds', operationId: 'createRefund', tags: ['Refunds'], auth: 'merchant', idempotent: 'create',
       summary: 'Refund a captured payment, wholly or partly',
       description: 'Runs the refund as workflow refund-<id>. Partial refunds may add up to the captured amount, never more, also when sent concurrently. The processing fee is not returned. Answers with status succeeded or failed, or pending if the gateway is slow.',
       body: createRefundBody,

@@ -140,28 +140,29 @@ export class SubscriptionService {
     return { data: rows.slice(0, query.limit).map((row) => renderSubscriptionState(stateFromRow(row))), hasMore: rows.length > query.limit };
   }
 
-  cancel(merchant: Merchant, id: string, atPeriodEnd: boolean): Promise<Record<string, unknown>> {
-    return this.command(merchant, id, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }] }));
+  /** `updateId` (from an Idempotency-Key) on these changes makes a repeat answer as the first. */
+  cancel(merchant: Merchant, id: string, atPeriodEnd: boolean, updateId?: string): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], updateId }));
   }
 
-  pause(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
-    return this.command(merchant, id, (handle) => handle.executeUpdate(pauseUpdate));
+  pause(merchant: Merchant, id: string, updateId?: string): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(pauseUpdate, { updateId }));
   }
 
-  resume(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
-    return this.command(merchant, id, (handle) => handle.executeUpdate(resumeUpdate));
+  resume(merchant: Merchant, id: string, updateId?: string): Promise<Record<string, unknown>> {
+    return this.command(merchant, id, (handle) => handle.executeUpdate(resumeUpdate, { updateId }));
   }
 
   /** PATCH: a plan change (prorated) and/or cancel at period end. */
-  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }): Promise<Record<string, unknown>> {
+  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }, updateId?: string): Promise<Record<string, unknown>> {
     let result: Record<string, unknown> | undefined;
     if (changes.plan !== undefined) {
       const plan = await this.deps.plans.getForMerchant(merchant, changes.plan);
       if (!plan) throw ApiError.badRequest(`No such plan: ${changes.plan}`, 'resource_missing', 'plan');
       if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
-      result = await this.command(merchant, id, (handle) => handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }] }));
+      result = await this.command(merchant, id, (handle) => handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }], updateId: updateId && `${updateId}:plan` }));
     }
-    if (changes.cancel_at_period_end === true) result = await this.cancel(merchant, id, true);
+    if (changes.cancel_at_period_end === true) result = await this.cancel(merchant, id, true, updateId && `${updateId}:cancel`);
     if (changes.cancel_at_period_end === false) {
       throw ApiError.badRequest('Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription', 'parameter_invalid', 'cancel_at_period_end');
     }

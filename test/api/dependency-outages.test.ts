@@ -190,6 +190,35 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     expect(await ledgerEntriesFor(payment.id)).toBe(1);
   });
 
+  it('when a keyed capture loses its connection mid-request, then it is run again and captures once; the same without a key is a 503 and captures nothing', async () => {
+    const own = await stack.createMerchant('Capture outage');
+    const authorizeOne = async () => {
+      const response = await stack.request('POST', '/v1/payments', { apiKey: own.apiKey, body: { ...paymentBody, capture: false } });
+      expect(response.body.status).toBe('requires_capture');
+      return response.body.id as string;
+    };
+    const [keyedId, keylessId] = [await authorizeOne(), await authorizeOne()];
+    const capture = (id: string, key?: string) => stack.request('POST', `/v1/payments/${id}/capture`, { apiKey: own.apiKey, body: {}, headers: key ? { 'Idempotency-Key': key } : {} });
+    const duringOutage = (id: string, key?: string) => whileLocked('payments', 'access exclusive', async () => {
+      const pending = capture(id, key);
+      await terminateBlocked('%from "payments"%');
+      return { pending };
+    });
+
+    const retriesBefore = retriesLogged();
+    const keyed = await (await duringOutage(keyedId, 'outage-capture')).pending;
+    expect(keyed.status).toBe(200);
+    expect(keyed.body).toMatchObject({ id: keyedId, status: 'succeeded', amount_received: 12.34 });
+    expect(retriesLogged()).toBeGreaterThan(retriesBefore);
+    expect((await gatewayOperationsFor(keyedId)).map((row) => row.operation)).toEqual(['authorize', 'capture']);
+
+    const keyless = await (await duringOutage(keylessId)).pending;
+    expect(keyless.status).toBe(503);
+    expect(keyless.body.error).toMatch(/Idempotency-Key/);
+    expect((await stack.request('GET', `/v1/payments/${keylessId}`, { apiKey: own.apiKey })).body.status).toBe('requires_capture');
+    expect((await gatewayOperationsFor(keylessId)).map((row) => row.operation)).toEqual(['authorize']);
+  });
+
   it('when connections are terminated again and again during a burst, then every read and keyed create succeeds and each keyed payment exists once', async () => {
     const own = await stack.createMerchant('Burst outage');
     const existing = await createPayment(own.apiKey, 'burst-existing');

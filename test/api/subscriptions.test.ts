@@ -124,8 +124,11 @@ describe('subscriptions over the API, with subscription time compressed', () => 
 
   it('when paused and resumed within the paid period, then nothing is invoiced meanwhile and billing carries on', async () => {
     const created = await call('POST', '/v1/subscriptions', { customer: await customer(), plan: await plan(6, 'week') });
-    const paused = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {});
+    const paused = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, { 'Idempotency-Key': `pause-${created.body.id}` });
     expect(paused.body).toMatchObject({ status: 'paused', next_billing_at: null });
+    // The same keyed request again (a retry after a lost answer) gets the first answer; a new pause is refused.
+    const retried = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, { 'Idempotency-Key': `pause-${created.body.id}` });
+    expect([retried.status, retried.body]).toEqual([200, paused.body]);
     expect((await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {})).status).toBe(409);
     await sleep(1_000);
     const resumed = await call('POST', `/v1/subscriptions/${created.body.id}/resume`, {});
