@@ -164,10 +164,13 @@ export class ChaosLoad {
     }
   }
 
-  /** Capture and cancel are decided once by the workflow: a resend after a lost answer gets 409, and the payment tells what happened. */
+  /**
+   * Capture and cancel carry an Idempotency-Key, which becomes the workflow update's id: a resend after a lost
+   * answer gets the first outcome, so nobody else acting on this payment, no 409 is right, on any send.
+   */
   private async decide(merchant: ChaosMerchant, paymentId: string, action: 'capture' | 'cancel', body: Record<string, unknown>): Promise<void> {
     const answer = await this.client.call('POST', `/v1/payments/${paymentId}/${action}`, { apiKey: merchant.apiKey, body, idempotencyKey: randomUUID() });
-    if (answer.status === 409 && answer.sends === 1) this.outcome.violations.push(`${action} of ${paymentId} in requires_capture answered 409 on its first send`);
+    if (answer.status === 409) this.outcome.violations.push(`keyed ${action} of ${paymentId} in requires_capture answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
   }
 
   /** Four refunds of 40 % each, sent at once: at most two can fit in what was captured. */
@@ -190,9 +193,10 @@ export class ChaosLoad {
     const roll = this.random();
     if (roll < 0.2) return; // left for ops: waiting, visibly, for review
     this.count('review payment');
-    await this.client.call('POST', `/v1/payments/${payment.id}/review`, {
+    const answer = await this.client.call('POST', `/v1/payments/${payment.id}/review`, {
       apiKey: this.adminKey, idempotencyKey: randomUUID(), body: { decision: roll < 0.7 ? 'approve' : 'decline', note: 'chaos review' },
     });
+    if (answer.status === 409) this.outcome.violations.push(`keyed review of ${payment.id} in requires_review answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
   }
 
   /** A charge the card network disputes a few seconds after capture; the merchant accepts some disputes and leaves others open. */
