@@ -87,6 +87,8 @@ function enforceRateLimit(ctx: Context, route: ApiRoute, limiter: RateLimiter | 
 /** Registers each route with its authentication, rate limit and validation, in the order: auth, limit, path, query, body. */
 export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
   for (const route of routes) {
+    // The key of an action is claimed for the resource it acts on.
+    if (route.idempotent === 'update' && !route.path.includes('/:id')) throw new Error(`${route.operationId}: an idempotent 'update' route needs an :id path parameter`);
     router[route.method](route.path, async (ctx) => {
       setMatchedRoute(ctx, route);
       let merchant: Merchant | undefined;
@@ -103,9 +105,8 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
       const body = route.body ? parseOrThrow(route.body, await requestBody(ctx, route), 'body') : undefined;
       const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;
-      const resourceId = (params as { id?: string }).id;
-      if (route.idempotent === 'update' && !resourceId) throw new Error(`${route.operationId}: an 'update' route needs an :id path parameter`);
-      const claimed = route.idempotent === 'update' && idempotencyKey ? await claimUpdateKey(ctx, route, deps.orm, idempotencyKey, resourceId as string, merchant, body) : undefined;
+      const claimed = route.idempotent === 'update' && idempotencyKey
+        ? await claimUpdateKey(ctx, route, deps.orm, idempotencyKey, (params as { id: string }).id, merchant, body) : undefined;
       let result;
       try {
         result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, updateId: claimed?.updateId, requestPath: ctx.path }, ctx);
