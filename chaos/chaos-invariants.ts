@@ -31,7 +31,7 @@ export interface OpenWorkflow {
  * Every payment has reached a final state or is visibly waiting for someone (capture by the
  * merchant, review by ops); every refund is final; no delivery or refund workflow is still
  * running; a payment workflow still open belongs to a waiting payment, a dispute workflow to an
- * open dispute.
+ * open dispute; nothing waits in an outbox (network events, webhook events).
  */
 export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<InvariantResult> {
   const payments = await rows(db, `select id, status from payments`);
@@ -44,6 +44,11 @@ export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<
     if (payment.status === 'processing') problems.push(`payment ${payment.id} is still processing`);
   }
   for (const refund of refunds) if (refund.status === 'pending') problems.push(`refund ${refund.id} is still pending`);
+  // Work waiting in an outbox is as stuck as a workflow: a dispute the network never got through, an event never sent.
+  const networkEvents = await rows(db, `select id, type, attempts, delivered_at from sandbox_network_events`);
+  for (const event of networkEvents) if (!event.delivered_at) problems.push(`network event ${event.id} (${event.type}) is undelivered after ${event.attempts} attempts`);
+  const events = await rows(db, `select id, type, dispatched_at from events`);
+  for (const event of events) if (!event.dispatched_at) problems.push(`event ${event.id} (${event.type}) was never dispatched to webhook endpoints`);
   for (const workflow of open) {
     if (workflow.type === 'paymentWorkflow') {
       const paymentId = workflow.workflowId.replace(/^payment-/, '');
@@ -55,7 +60,7 @@ export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<
       problems.push(`${workflow.type} ${workflow.workflowId} is still running`);
     }
   }
-  return result('every payment final or visibly waiting; nothing stuck', payments.length + refunds.length + open.length, problems);
+  return result('every payment final or visibly waiting; nothing stuck', payments.length + refunds.length + open.length + networkEvents.length + events.length, problems);
 }
 
 /**

@@ -10,6 +10,11 @@ export interface GatewayEvent {
   data: Record<string, unknown>;
 }
 
+const DELIVERY_LEASE_SECONDS = 30;
+const FIRST_RETRY_SECONDS = 3;
+const MAX_RETRY_SECONDS = 60;
+const RETRY_FOR_DAYS = 3;
+
 /** Receives a gateway's signed event exactly as POST /v1/gateway_events/:gateway does. */
 export type GatewayEventReceiver = (gateway: string, rawBody: string, signature: string) => Promise<unknown>;
 
@@ -22,7 +27,11 @@ export class SandboxNetwork {
   private timer?: NodeJS.Timeout;
   private delivering?: Promise<void>;
 
-  constructor(private readonly options: { orm: Orm; secret: string; logger: Logger; pollMs?: number }) {}
+  constructor(private readonly options: {
+    orm: Orm; secret: string; logger: Logger; pollMs?: number;
+    /** Seconds before the first retry of an event not accepted, doubling up to `maxSeconds` (3 and 60; tests shorten them). */
+    retry?: { firstSeconds: number; maxSeconds: number };
+  }) {}
 
   disputeCreated(charge: string, amountMinor: number, currency: string, reason: string): GatewayEvent {
     return { id: newId('nev'), type: 'dispute.created', data: { charge, amount_minor: amountMinor, currency, reason, dispute: newId('ndp') } };
@@ -38,10 +47,18 @@ export class SandboxNetwork {
     return { rawBody, signature: signGatewayEvent(this.options.secret, rawBody) };
   }
 
-  /** Starts delivering scheduled events to `receive`; a failed delivery is retried a few seconds later, ten times at most. */
+  /**
+   * Starts delivering scheduled events to `receive`, as a real network does: until accepted, again and
+   * again (3 s doubling to a minute apart) for up to three days. A network event can arrive before the
+   * charge it is about is recorded here (a worker killed after charging records it a minute later).
+   */
   start(receive: GatewayEventReceiver): void {
     const tick = () => {
-      this.delivering = this.deliverDue(receive).catch((error) => this.options.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'sandbox network delivery failed'));
+      // One pass at a time: a slow receiver must not pile passes up.
+      if (this.delivering) return;
+      this.delivering = this.deliverDue(receive)
+        .catch((error) => this.options.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'sandbox network delivery failed'))
+        .finally(() => { this.delivering = undefined; });
     };
     this.timer = setInterval(tick, this.options.pollMs ?? 500);
   }
@@ -53,19 +70,23 @@ export class SandboxNetwork {
 
   private async deliverDue(receive: GatewayEventReceiver): Promise<void> {
     const connection = this.options.orm.em.getConnection();
-    const due = await connection.execute<{ id: string; type: GatewayEvent['type']; payload: Record<string, unknown> }[]>(
-      `update sandbox_network_events set delivered_at = now(), attempts = attempts + 1
-        where id in (select id from sandbox_network_events where delivered_at is null and deliver_after <= now() and attempts < 10
+    // Leased, not marked delivered: if this process dies mid-delivery, the event is due again when the lease ends.
+    const due = await connection.execute<{ id: string; type: GatewayEvent['type']; payload: Record<string, unknown>; attempts: number }[]>(
+      `update sandbox_network_events set deliver_after = now() + interval '${DELIVERY_LEASE_SECONDS} seconds', attempts = attempts + 1
+        where id in (select id from sandbox_network_events
+                      where delivered_at is null and deliver_after <= now() and created_at > now() - interval '${RETRY_FOR_DAYS} days'
                       order by deliver_after limit 10 for update skip locked)
-        returning id, type, payload`);
+        returning id, type, payload, attempts`);
     for (const row of due) {
       const { rawBody, signature } = this.sign({ id: row.id, type: row.type, data: row.payload });
       try {
         await receive('sandbox', rawBody, signature);
+        await connection.execute(`update sandbox_network_events set delivered_at = now() where id = ?`, [row.id]);
       } catch (error) {
-        // The payment may not be recorded yet when the network is quick: try again shortly.
-        await connection.execute(`update sandbox_network_events set delivered_at = null, deliver_after = now() + interval '3 seconds' where id = ?`, [row.id]);
-        this.options.logger.warn({ eventId: row.id, err: error }, 'sandbox network event not accepted; retrying');
+        const { firstSeconds, maxSeconds } = this.options.retry ?? { firstSeconds: FIRST_RETRY_SECONDS, maxSeconds: MAX_RETRY_SECONDS };
+        const retryInSeconds = Math.min(maxSeconds, firstSeconds * 2 ** (row.attempts - 1));
+        await connection.execute(`update sandbox_network_events set deliver_after = now() + make_interval(secs => ?) where id = ?`, [retryInSeconds, row.id]);
+        this.options.logger.warn({ eventId: row.id, attempts: row.attempts, retryInSeconds, err: error }, 'sandbox network event not accepted; retrying');
       }
     }
   }
