@@ -207,11 +207,13 @@ export class ChaosLoad {
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     if (this.random() < 0.5) return;
     this.count('list disputes');
-    const open = await this.client.call('GET', '/v1/disputes?status=needs_response&limit=1', { apiKey: merchant.apiKey });
+    const open = await this.client.call('GET', `/v1/disputes?payment_id=${payment.id}&status=needs_response&limit=1`, { apiKey: merchant.apiKey });
     const dispute = open.body?.data?.[0];
     if (!dispute) return;
     this.count('close dispute');
-    await this.client.call('POST', `/v1/disputes/${dispute.id}/close`, { apiKey: merchant.apiKey, idempotencyKey: randomUUID() });
+    // Only this loop acts on its payment's dispute, and the key makes a resend get the first outcome: a 409 is wrong on any send.
+    const answer = await this.client.call('POST', `/v1/disputes/${dispute.id}/close`, { apiKey: merchant.apiKey, idempotencyKey: randomUUID() });
+    if (answer.status === 409) this.outcome.violations.push(`keyed close of dispute ${dispute.id} in needs_response answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
   }
 
   /** Fifty copies of one request with one Idempotency-Key, all at once: one payment, one charge. */

@@ -20,7 +20,7 @@ export function disputeRoutes(disputes: DisputeService): ApiRoute[] {
       method: 'get', path: '/v1/disputes', operationId: 'listDisputes', tags: ['Disputes'], auth: 'merchant', summary: 'List disputes, newest first',
       query: listDisputesQuery, responses: { 200: { description: 'A page of disputes.', schema: disputeListSchema }, ...errorResponses },
       async handle({ query, merchant }) {
-        const page = await disputes.list(merchant, { status: query.status, limit: query.limit, startingAfter: query.starting_after });
+        const page = await disputes.list(merchant, { status: query.status, paymentId: query.payment_id, limit: query.limit, startingAfter: query.starting_after });
         return { status: 200, body: { object: 'list', data: page.data, has_more: page.hasMore } };
       },
     }),

@@ -12,6 +12,7 @@ export const submitEvidenceBody = z.strictObject({
 
 export const listDisputesQuery = z.strictObject({
   status: z.enum(DISPUTE_STATUSES).optional(),
+  payment_id: z.string().max(255).optional().describe('Only the disputes of this payment.'),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   starting_after: z.string().max(255).optional(),
 });

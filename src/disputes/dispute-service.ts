@@ -111,11 +111,16 @@ export class DisputeService {
     return this.findOrThrow(merchant.id, id);
   }
 
-  async list(merchant: Merchant, query: { status?: DisputeStatus; limit: number; startingAfter?: string }): Promise<{ data: DisputeJson[]; hasMore: boolean }> {
+  /** A merchant's disputes, newest first, optionally of one status or one payment. */
+  async list(merchant: Merchant, query: { status?: DisputeStatus; paymentId?: string; limit: number; startingAfter?: string }): Promise<{ data: DisputeJson[]; hasMore: boolean }> {
     const em = this.deps.orm.em.fork();
     const cursor = query.startingAfter ? await em.findOne(DisputeEntity, { id: query.startingAfter, merchantId: merchant.id }, { disableIdentityMap: true }) : undefined;
     if (query.startingAfter && !cursor) throw ApiError.badRequest(`No such dispute: ${query.startingAfter}`, 'resource_missing', 'starting_after');
-    const where = query.status ? { merchantId: merchant.id, status: query.status } : { merchantId: merchant.id };
+    const where = {
+      merchantId: merchant.id,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.paymentId ? { paymentId: query.paymentId } : {}),
+    };
     const page = await listNewestFirst<DisputeRecord>(em, DisputeEntity, where, query.limit, cursor ?? undefined);
     return { data: page.data.map(renderDispute), hasMore: page.hasMore };
   }

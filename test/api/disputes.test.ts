@@ -75,6 +75,23 @@ describe('dispute lifecycles', () => {
     expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([opened.id]);
     await expectLedgerBalanced(stack.orm);
   });
+
+  it('when a merchant lists disputes by payment_id, then only that payment\'s disputes come back', async () => {
+    const merchant = await stack.createMerchant();
+    const first = await capturedPayment(merchant.apiKey);
+    const second = await capturedPayment(merchant.apiKey);
+    const { body: firstDispute } = await dispute(merchant.apiKey, first.id, { amount: 30 });
+    const { body: secondDispute } = await dispute(merchant.apiKey, first.id, { amount: 20 });
+    const { body: otherDispute } = await dispute(merchant.apiKey, second.id);
+    const listed = await stack.request('GET', `/v1/disputes?payment_id=${first.id}`, { apiKey: merchant.apiKey });
+    expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([secondDispute.id, firstDispute.id]);
+    const open = await stack.request('GET', `/v1/disputes?payment_id=${second.id}&status=needs_response`, { apiKey: merchant.apiKey });
+    expect(open.body.data.map((d: { id: string }) => d.id)).toEqual([otherDispute.id]);
+    // Another merchant's payment id finds nothing rather than someone else's disputes.
+    const stranger = await stack.createMerchant();
+    expect((await stack.request('GET', `/v1/disputes?payment_id=${first.id}`, { apiKey: stranger.apiKey })).body.data).toEqual([]);
+    expect((await stack.request('GET', `/v1/disputes?payment_id=${'p'.repeat(256)}`, { apiKey: merchant.apiKey })).body).toMatchObject({ param: 'payment_id' });
+  });
 });
 
 describe('disputes and refunds share what was captured', () => {
