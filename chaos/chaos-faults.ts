@@ -1,4 +1,5 @@
 import { Client as PgClient } from 'pg';
+import { SANDBOX_FAULT_KINDS, type SandboxFaultKind } from '../src/gateways/sandbox-faults';
 import type { ChaosStack } from './chaos-stack';
 
 /** Faults the runner injects itself; the sandbox gateway and the webhook endpoints count their own. */
@@ -16,6 +17,11 @@ export interface FaultPlan {
   workerKillEveryMs: [number, number];
   /** How long a killed worker stays down. */
   workerDownMs: [number, number];
+  /**
+   * When into the load to make sure every gateway fault kind has happened: random draws can miss
+   * a rare kind in a short run, and a run that never saw it proves nothing about it.
+   */
+  gatewayTopUpAfterMs: number;
 }
 
 /**
@@ -34,6 +40,8 @@ export class FaultInjector {
   private readonly loops: Promise<void>[] = [];
   private readonly workersDown = new Set<number>();
   private readonly revivals = new Set<Promise<void>>();
+  /** While a gateway fault is being forced, outages wait: with Temporal or PostgreSQL down no gateway call would come to meet it. */
+  private forcingGatewayFault = false;
 
   constructor(
     private readonly stack: ChaosStack,
@@ -43,7 +51,7 @@ export class FaultInjector {
   ) {}
 
   start(): void {
-    this.loops.push(this.outageLoop(), this.workerKillLoop(), this.killAfterChargeLoop());
+    this.loops.push(this.outageLoop(), this.workerKillLoop(), this.killAfterChargeLoop(), this.gatewayTopUpLoop());
   }
 
   /** Stops injecting and waits until every process is back. */
@@ -53,6 +61,20 @@ export class FaultInjector {
     await Promise.all(this.revivals);
     for (const slot of this.stack.workerSlots()) if (!this.stack.isRunning(`worker-${slot}`)) await this.stack.startWorker(slot);
     if (!this.stack.isRunning('api')) await this.stack.startApi();
+    // A slow machine may end a short load before every outage kind came round: the missing ones
+    // happen now, while the last payments, refunds and deliveries are still in flight.
+    for (const fault of this.availableOutages()) {
+      if (this.injected[fault] > 0) continue;
+      try {
+        await this.inject(fault);
+      } catch (error) {
+        this.log(`fault ${fault} could not be completed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private availableOutages(): OutageFault[] {
+    return OUTAGES.filter((fault) => !(this.stack.externalDatabase && fault === 'postgres_restarted'));
   }
 
   private record(fault: RunnerFault, detail?: string): void {
@@ -72,10 +94,12 @@ export class FaultInjector {
   }
 
   private async outageLoop(): Promise<void> {
-    const available = OUTAGES.filter((fault) => !(this.stack.externalDatabase && fault === 'postgres_restarted'));
+    const available = this.availableOutages();
     let round: OutageFault[] = [];
     while (!this.stopped) {
       await this.pause(this.between(this.plan.outageEveryMs));
+      if (this.stopped) break;
+      while (this.forcingGatewayFault && !this.stopped) await this.pause(250);
       if (this.stopped) break;
       if (round.length === 0) round = [...available].sort(() => this.random() - 0.5);
       const fault = round.shift() as OutageFault;
@@ -170,6 +194,50 @@ export class FaultInjector {
     await client?.end().catch(() => undefined);
   }
 
+  /**
+   * Once, part-way into the load: each gateway fault kind the workers' random draws have not yet
+   * produced is forced. A worker is killed and started again with that fault certain
+   * (SANDBOX_FAULTS=<kind>:1) until the sandbox records one (at most 30 s, outages held back meanwhile), then killed and started
+   * with the run's own settings. Each restart counts as a worker kill.
+   */
+  private async gatewayTopUpLoop(): Promise<void> {
+    await this.pause(this.plan.gatewayTopUpAfterMs);
+    const counter = new SandboxFaultCounter(this.stack.databaseUrl);
+    try {
+      for (const kind of SANDBOX_FAULT_KINDS) {
+        let seen = await counter.count(kind);
+        // PostgreSQL may be restarting just now: ask again rather than skip the kind.
+        while (seen === undefined && !this.stopped) {
+          await this.pause(1_000);
+          seen = await counter.count(kind);
+        }
+        if (this.stopped || seen !== 0) continue;
+        const slot = this.stack.workerSlots().find((candidate) => !this.workersDown.has(candidate));
+        if (slot === undefined) continue;
+        this.workersDown.add(slot);
+        this.forcingGatewayFault = true;
+        try {
+          this.record('worker_killed', `worker ${slot}, restarted with gateway fault ${kind} forced`);
+          await this.stack.killWorker(slot);
+          await this.stack.startWorker(slot, { SANDBOX_FAULTS: `${kind}:1` });
+          const until = Date.now() + 30_000;
+          while (!this.stopped && Date.now() < until && !((await counter.count(kind)) ?? 0)) await this.pause(250);
+        } catch (error) {
+          this.log(`forcing gateway fault ${kind} could not be completed: ${(error as Error).message}`);
+        } finally {
+          // Whatever happened, the worker goes back to the run's own settings.
+          this.record('worker_killed', `worker ${slot}, back to the run's gateway faults`);
+          await this.stack.killWorker(slot).catch(() => undefined);
+          await this.stack.startWorker(slot).catch((error) => this.log(`worker ${slot} did not start again: ${(error as Error).message}`));
+          this.workersDown.delete(slot);
+          this.forcingGatewayFault = false;
+        }
+      }
+    } finally {
+      await counter.close();
+    }
+  }
+
   private async killAndRevive(slot: number): Promise<void> {
     this.workersDown.add(slot);
     try {
@@ -179,5 +247,34 @@ export class FaultInjector {
     } finally {
       this.workersDown.delete(slot);
     }
+  }
+}
+
+/** Counts the sandbox's recorded faults of one kind over a connection that is opened again after Postgres restarts or drops it. */
+class SandboxFaultCounter {
+  private client: PgClient | undefined;
+
+  constructor(private readonly databaseUrl: string) {}
+
+  /** The count, or undefined while PostgreSQL cannot answer (the next call tries a new connection). */
+  async count(kind: SandboxFaultKind): Promise<number | undefined> {
+    try {
+      if (!this.client) {
+        const client = new PgClient({ connectionString: this.databaseUrl });
+        client.on('error', () => undefined);
+        this.client = client;
+        await client.connect();
+      }
+      return Number((await this.client.query<{ n: string }>(`select count(*) as n from sandbox_faults where kind = $1`, [kind])).rows[0].n);
+    } catch {
+      await this.close();
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
   }
 }

@@ -122,8 +122,9 @@ export class ChaosStack {
     await this.kill(`worker-${slot}`);
   }
 
-  async startWorker(slot: number): Promise<void> {
-    await this.spawnRole(`worker-${slot}`, 'src/main-worker.ts', {});
+  /** Starts the worker in its slot; `env` overrides the stack's settings for this process only (a forced gateway fault). */
+  async startWorker(slot: number, env: Record<string, string> = {}): Promise<void> {
+    await this.spawnRole(`worker-${slot}`, 'src/main-worker.ts', env);
   }
 
   async killApi(): Promise<void> {

@@ -21,7 +21,7 @@ export interface ChaosProfile {
   concurrency: number;
   merchants: number;
   workers: number;
-  faults: FaultPlan;
+  faults: Omit<FaultPlan, 'gatewayTopUpAfterMs'>;
   /** SANDBOX_FAULTS for the workers: per-call probabilities of each gateway fault. */
   sandboxFaults: string;
   healTimeoutMs: number;
@@ -140,7 +140,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
 
     log(`Load for ${profile.loadSeconds} s with ${profile.concurrency} merchant systems, faults on (seed ${profile.seed})...`);
     const load = new ChaosLoad(client, merchants, stack.adminKey, random);
-    const faults = new FaultInjector(stack, profile.faults, random, log);
+    // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
+    const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);
     const loadStarted = Date.now();
     faults.start();
     await load.run(profile.concurrency, loadStarted + profile.loadSeconds * 1000);
