@@ -1,8 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { FEE_INVOICE_PERIOD_FAILURES } from '../src/billing/billing-period';
 import { FeeInvoicePeriodError, FeeInvoiceService } from '../src/billing/fee-invoice-service';
 import type { Orm } from '../src/db/orm';
 import type { FeeSchedule } from '../src/payments/payment-state';
+import { operationFailure } from '../src/shared/failure-types';
 
 export interface BillingActivityDeps {
   orm: Orm;
@@ -42,7 +41,7 @@ export function createBillingActivities({ orm, defaultFees = PLATFORM_DEFAULT_FE
         return { merchantsScanned: batch.merchantsScanned, invoicesIssued: batch.issued.length, lastMerchantId: batch.lastMerchantId, hasMore: batch.hasMore };
       } catch (error) {
         if (error instanceof FeeInvoicePeriodError) {
-          throw ApplicationFailure.create({ type: FEE_INVOICE_PERIOD_FAILURES[error.reason], message: error.message, nonRetryable: true });
+          throw operationFailure(error.reason === 'invalid' ? 'InvalidFeeInvoicePeriod' : 'FeeInvoicePeriodNotEnded', error.message);
         }
         throw error;
       }

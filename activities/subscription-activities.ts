@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { inTransaction, type Sql } from '../src/db/sql';
 import { recordEvent } from '../src/events/event-recorder';
 import type { InvoiceState, SubscriptionState } from '../src/subscriptions/subscription-state';
 import { renderInvoiceState, renderSubscriptionState } from '../src/subscriptions/subscription-view';
+import { operationFailure } from '../src/shared/failure-types';
 
 export interface SubscriptionActivityDeps {
   orm: Orm;
@@ -81,7 +81,7 @@ export function createSubscriptionActivities({ orm }: SubscriptionActivityDeps) 
     /** The customer's default payment source at the time of a charge attempt: a token, never card data. */
     async getCustomerSource({ customerId }: { customerId: string }): Promise<{ source: string }> {
       const [row] = await inTransaction(orm, (sql) => sql.query<{ default_source: string }>(`select default_source from customers where id = ?`, [customerId]));
-      if (!row) throw ApplicationFailure.create({ type: 'CustomerNotFound', message: `Customer ${customerId} not found`, nonRetryable: true });
+      if (!row) throw operationFailure('CustomerNotFound', `Customer ${customerId} not found`);
       return { source: row.default_source };
     },
   };

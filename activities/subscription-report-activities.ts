@@ -1,9 +1,10 @@
-import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../src/db/orm';
 import { SubscriptionCheckService, type SubscriptionCheckResult } from '../src/subscription-reports/subscription-checks';
 import { SubscriptionReportMonthError, SubscriptionRevenueService, type RevenueBatchResult } from '../src/subscription-reports/revenue-service';
 import { temporalDescriber } from '../src/subscription-reports/workflow-describer';
+import { operationFailure } from '../src/shared/failure-types';
 
 export interface SubscriptionReportActivityDeps {
   orm: Orm;
@@ -27,13 +28,6 @@ export interface StoreSubscriptionRevenueBatchInput {
   merchantIds?: string[];
 }
 
-/** ApplicationFailure types of the subscription report activities: none of them goes away on a retry. */
-export const SUBSCRIPTION_REPORT_FAILURES = {
-  noClient: 'SubscriptionCheckWithoutTemporalClient',
-  invalidMonth: 'InvalidSubscriptionReportMonth',
-  monthNotEnded: 'SubscriptionReportMonthNotEnded',
-} as const;
-
 const DAY_MS = 24 * 3600 * 1000;
 
 export function createSubscriptionReportActivities({ orm, temporal, dunningRetryDays }: SubscriptionReportActivityDeps) {
@@ -46,7 +40,7 @@ export function createSubscriptionReportActivities({ orm, temporal, dunningRetry
      */
     async runSubscriptionCheck({ asOf, runKey, merchantIds }: RunSubscriptionCheckInput): Promise<SubscriptionCheckResult> {
       if (!temporal) {
-        throw ApplicationFailure.create({ type: SUBSCRIPTION_REPORT_FAILURES.noClient, nonRetryable: true, message: 'This worker was built without a Temporal client to describe subscription workflows' });
+        throw operationFailure('SubscriptionCheckWithoutTemporalClient', 'This worker was built without a Temporal client to describe subscription workflows');
       }
       const checks = new SubscriptionCheckService({ orm, describe: temporalDescriber(temporal), dunningHorizonMs: (lastRetryDays + 1) * DAY_MS });
       const result = await checks.run({ asOf: new Date(asOf), runKey, merchantIds, onProgress: (checked) => heartbeat(checked) });
@@ -60,8 +54,7 @@ export function createSubscriptionReportActivities({ orm, temporal, dunningRetry
         return await revenue.storeBatch({ month, asOf: new Date(asOf), afterMerchantId, batchSize, merchantIds });
       } catch (error) {
         if (error instanceof SubscriptionReportMonthError) {
-          const type = error.reason === 'invalid' ? SUBSCRIPTION_REPORT_FAILURES.invalidMonth : SUBSCRIPTION_REPORT_FAILURES.monthNotEnded;
-          throw ApplicationFailure.create({ type, message: error.message, nonRetryable: true });
+          throw operationFailure(error.reason === 'invalid' ? 'InvalidSubscriptionReportMonth' : 'SubscriptionReportMonthNotEnded', error.message);
         }
         throw error;
       }

@@ -3,7 +3,7 @@ import {
   setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURE_TYPES, PAYMENT_FAILURES } from '../src/shared/failure-types';
+import { NON_RETRYABLE_FAILURE_TYPES, PAYMENT_FAILURES, operationFailure } from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
 import type {
   DisputeClosedReason, DisputeState, DisputeWorkflowInput, ResolveDisputeRequest, SubmitEvidenceRequest,
@@ -33,7 +33,7 @@ type Command =
   | { kind: 'resolve'; outcome: 'won' | 'lost' };
 
 function unexpectedState(action: string, status: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'DisputeUnexpectedState', message: `A dispute cannot ${action} while its status is ${status}.`, nonRetryable: true, details: [{ status }] });
+  return operationFailure('DisputeUnexpectedState', `A dispute cannot ${action} while its status is ${status}.`, [{ status }]);
 }
 
 /** One chargeback: reserve the money, wait for evidence or acceptance until the deadline, then the network's decision. */
@@ -62,7 +62,7 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
   setHandler(resolveDisputeUpdate, (request: ResolveDisputeRequest) => handle({ kind: 'resolve', outcome: request.outcome }), {
     validator: (request: ResolveDisputeRequest) => {
       requireIdle('be resolved', ['needs_response', 'under_review']);
-      if (request.outcome !== 'won' && request.outcome !== 'lost') throw ApplicationFailure.create({ type: 'InvalidDisputeOutcome', message: 'outcome must be won or lost', nonRetryable: true });
+      if (request.outcome !== 'won' && request.outcome !== 'lost') throw operationFailure('InvalidDisputeOutcome', 'outcome must be won or lost');
     },
   });
 

@@ -1,7 +1,8 @@
-import { ApplicationFailure, continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FEE_INVOICE_PERIOD_FAILURES, isPeriod, previousPeriod } from '../src/billing/billing-period';
+import { isPeriod, previousPeriod } from '../src/billing/billing-period';
 import { scheduledTime } from './scheduled-time';
+import { operationFailure } from '../src/shared/failure-types';
 
 const { issueFeeInvoiceBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -37,7 +38,7 @@ const BATCHES_PER_RUN = 200;
 export async function feeInvoiceRunWorkflow(input: FeeInvoiceRunInput = {}): Promise<FeeInvoiceRunResult> {
   const asOf = input.asOf ?? scheduledTime().toISOString();
   const period = input.period ?? previousPeriod(asOf);
-  if (!isPeriod(period)) throw ApplicationFailure.create({ type: FEE_INVOICE_PERIOD_FAILURES.invalid, message: `Invalid period "${period}": use YYYY-MM`, nonRetryable: true });
+  if (!isPeriod(period)) throw operationFailure('InvalidFeeInvoicePeriod', `Invalid period "${period}": use YYYY-MM`);
   const batchSize = input.batchSize ?? 100;
   const progress = { batches: 0, merchantsScanned: 0, invoicesIssued: 0, ...input.progress };
   let afterMerchantId = input.afterMerchantId ?? null;

@@ -1,7 +1,8 @@
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LedgerCheckResult } from '../src/ledger/ledger-checks';
 import { scheduledTime } from './scheduled-time';
+import { operationFailure } from '../src/shared/failure-types';
 
 const { runLedgerCheck } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -19,10 +20,9 @@ export async function dailyLedgerCheckWorkflow(): Promise<LedgerCheckResult> {
   setCurrentDetails(`**${result.balanced ? 'Balanced' : 'OUT OF BALANCE'}**: ${summary.accounts} accounts in ${summary.currencies} currencies, ` +
     `${summary.negative_available} merchants with a negative available balance`);
   if (!result.balanced) {
-    throw ApplicationFailure.create({
-      type: 'LedgerOutOfBalance', nonRetryable: true, details: [result],
-      message: `Ledger check ${result.id} failed: ${summary.account_mismatches} account mismatches, ${summary.unbalanced_entries} unbalanced entries, ${summary.balance_transaction_mismatches} balance transaction mismatches`,
-    });
+    throw operationFailure('LedgerOutOfBalance',
+      `Ledger check ${result.id} failed: ${summary.account_mismatches} account mismatches, ${summary.unbalanced_entries} unbalanced entries, ${summary.balance_transaction_mismatches} balance transaction mismatches`,
+      [result]);
   }
   return result;
 }

@@ -3,7 +3,7 @@ import {
   setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, isPaymentFailureType, type PaymentFailureType } from '../src/shared/failure-types';
+import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, isPaymentFailureType, type PaymentFailureType, operationFailure } from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
 import { processingFeeMinor } from '../src/ledger/fees';
 import {
@@ -88,7 +88,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       const capturable = (recording ?? state).amountCapturableMinor;
       const amount = request.amountMinor ?? capturable;
       if (!Number.isSafeInteger(amount) || amount <= 0 || amount > capturable) {
-        throw ApplicationFailure.create({ type: 'InvalidCaptureAmount', message: 'The capture amount must be positive and at most the amount capturable.', nonRetryable: true });
+        throw operationFailure('InvalidCaptureAmount', 'The capture amount must be positive and at most the amount capturable.');
       }
     },
   });
@@ -100,7 +100,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     validator: (request) => {
       requireCapturable('cancel');
       if (!(MERCHANT_CANCELLATION_REASONS as readonly string[]).includes(request.reason)) {
-        throw ApplicationFailure.create({ type: 'InvalidCancellationReason', message: 'Unknown cancellation reason.', nonRetryable: true });
+        throw operationFailure('InvalidCancellationReason', 'Unknown cancellation reason.');
       }
     },
   });
@@ -119,12 +119,12 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     validator: (request) => {
       const current = recording ?? state;
       if (current.status !== 'requires_review' || reviewRequest !== undefined) {
-        throw ApplicationFailure.create({ type: 'PaymentUnexpectedState', message: `This payment cannot be reviewed while its status is ${current.status}.`, nonRetryable: true, details: [{ status: current.status }] });
+        throw operationFailure('PaymentUnexpectedState', `This payment cannot be reviewed while its status is ${current.status}.`, [{ status: current.status }]);
       }
       const note = request?.note;
       if (!(REVIEW_DECISIONS as readonly string[]).includes(request?.decision) || (note !== undefined && (typeof note !== 'string' || note.length > REVIEW_NOTE_MAX))
         || (request.reviewer !== undefined && typeof request.reviewer !== 'string')) {
-        throw ApplicationFailure.create({ type: 'InvalidReviewDecision', message: `Send { decision: "approve" | "decline", reviewer?, note? (at most ${REVIEW_NOTE_MAX} characters) }.`, nonRetryable: true });
+        throw operationFailure('InvalidReviewDecision', `Send { decision: "approve" | "decline", reviewer?, note? (at most ${REVIEW_NOTE_MAX} characters) }.`);
       }
     },
   });
@@ -133,7 +133,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     // While requires_capture is being recorded the API may already show it; the command then waits its turn.
     const current = recording ?? state;
     if (current.status !== 'requires_capture' || pending !== undefined) {
-      throw ApplicationFailure.create({ type: 'PaymentUnexpectedState', message: `This payment cannot ${action} while its status is ${state.status}.`, nonRetryable: true, details: [{ status: state.status }] });
+      throw operationFailure('PaymentUnexpectedState', `This payment cannot ${action} while its status is ${state.status}.`, [{ status: state.status }]);
     }
   }
 

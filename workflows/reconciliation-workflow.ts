@@ -1,8 +1,9 @@
-import { ApplicationFailure, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ReconcileSettlementResult } from '../activities/reconciliation-activities';
 import { isIsoDay, utcDayBefore } from '../src/shared/utc-days';
 import { scheduledTime } from './scheduled-time';
+import { operationFailure } from '../src/shared/failure-types';
 
 const { reconcileSandboxSettlement } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -23,7 +24,7 @@ export interface DailyReconciliationResult extends ReconcileSettlementResult {
 export async function dailyReconciliationWorkflow(input: DailyReconciliationInput = {}): Promise<DailyReconciliationResult> {
   const info = workflowInfo();
   const day = input.day ?? utcDayBefore(scheduledTime());
-  if (!isIsoDay(day)) throw ApplicationFailure.create({ type: 'InvalidReconciliationDay', nonRetryable: true, message: 'day must be a date written YYYY-MM-DD' });
+  if (!isIsoDay(day)) throw operationFailure('InvalidReconciliationDay', 'day must be a date written YYYY-MM-DD');
   const result = await reconcileSandboxSettlement({ day, runKey: `${info.workflowId}:${info.runId}` });
   const { summary } = result;
   setCurrentDetails(`Sandbox settlement of **${day}**: ${result.status === 'reconciled' ? 'reconciled' : 'DISCREPANCIES'}: ${summary.matched} matched, `

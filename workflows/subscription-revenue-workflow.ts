@@ -1,7 +1,8 @@
-import { ApplicationFailure, continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isPeriod, previousPeriod } from '../src/billing/billing-period';
 import { scheduledTime } from './scheduled-time';
+import { operationFailure } from '../src/shared/failure-types';
 
 const { storeSubscriptionRevenueBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
@@ -37,7 +38,7 @@ const BATCHES_PER_RUN = 200;
 export async function monthlySubscriptionRevenueWorkflow(input: SubscriptionRevenueRunInput = {}): Promise<SubscriptionRevenueRunResult> {
   const asOf = input.asOf ?? scheduledTime().toISOString();
   const month = input.month ?? previousPeriod(asOf);
-  if (!isPeriod(month)) throw ApplicationFailure.create({ type: 'InvalidSubscriptionReportMonth', message: `Invalid month "${month}": use YYYY-MM`, nonRetryable: true });
+  if (!isPeriod(month)) throw operationFailure('InvalidSubscriptionReportMonth', `Invalid month "${month}": use YYYY-MM`);
   const batchSize = input.batchSize ?? 100;
   const progress = { batches: 0, merchantsScanned: 0, reportsStored: 0, ...input.progress };
   let afterMerchantId = input.afterMerchantId ?? null;

@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild,
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild,
   ParentClosePolicy, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -15,6 +15,7 @@ import {
 import {
   AmountMinorKey, CurrencyKey, CustomerIdKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
 } from '../src/temporal/search-attributes';
+import { operationFailure } from '../src/shared/failure-types';
 
 /** The subscription's full current state. */
 export const getSubscriptionStateQuery = defineQuery<SubscriptionState>('getSubscriptionState');
@@ -38,10 +39,6 @@ const records = proxyActivities<Activities>({
 
 type SubscriptionEvent = 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted';
 type InvoiceEvent = 'invoice.created' | 'invoice.paid' | 'invoice.payment_failed';
-
-function failure(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * One subscription for its whole life: trial, then one invoice per billing period charged through
@@ -118,7 +115,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       await condition(() => cancellationRecorded);
     }
     return state;
-  }, { validator: (_request: { atPeriodEnd: boolean }) => { if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.'); } });
+  }, { validator: (_request: { atPeriodEnd: boolean }) => { if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.'); } });
   setHandler(pauseSubscriptionUpdate, async () => {
     state.status = 'paused';
     state.pausedAt = iso(now());
@@ -127,8 +124,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return state;
   }, {
     validator: () => {
-      if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.');
-      if (state.status !== 'active') throw failure('SubscriptionNotActive', `Only an active subscription can be paused; this one is ${state.status}.`);
+      if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
+      if (state.status !== 'active') throw operationFailure('SubscriptionNotActive', `Only an active subscription can be paused; this one is ${state.status}.`);
     },
   });
   setHandler(resumeSubscriptionUpdate, async () => {
@@ -143,7 +140,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     state.nextBillingAt = periodStillPaid ? state.currentPeriodEnd : iso(now());
     await record('customer.subscription.updated');
     return state;
-  }, { validator: () => { if (state.status !== 'paused') throw failure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`); } });
+  }, { validator: () => { if (state.status !== 'paused') throw operationFailure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`); } });
   setHandler(changePlanUpdate, async ({ plan }) => {
     const previous = state.plan;
     const at = now();
@@ -163,11 +160,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return state;
   }, {
     validator: ({ plan }) => {
-      if (state.status === 'canceled' || cancelNow) throw failure('SubscriptionCanceled', 'The subscription is canceled.');
-      if (plan.planId === state.plan.planId) throw failure('SamePlan', 'The subscription is already on this plan.');
-      if (plan.currency !== state.plan.currency) throw failure('PlanCurrencyMismatch', `The new plan must be in ${state.plan.currency}.`);
+      if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
+      if (plan.planId === state.plan.planId) throw operationFailure('SamePlan', 'The subscription is already on this plan.');
+      if (plan.currency !== state.plan.currency) throw operationFailure('PlanCurrencyMismatch', `The new plan must be in ${state.plan.currency}.`);
       if (plan.interval !== state.plan.interval || plan.intervalCount !== state.plan.intervalCount) {
-        throw failure('PlanIntervalMismatch', `The new plan must bill every ${describeInterval(state.plan.interval, state.plan.intervalCount)}, like the current one.`);
+        throw operationFailure('PlanIntervalMismatch', `The new plan must bill every ${describeInterval(state.plan.interval, state.plan.intervalCount)}, like the current one.`);
       }
     },
   });

@@ -5,9 +5,6 @@
 
 export const PERIOD_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-/** ApplicationFailure types of a fee invoice run: no retry makes a period well-formed or a month end sooner. */
-export const FEE_INVOICE_PERIOD_FAILURES = { invalid: 'InvalidFeeInvoicePeriod', not_ended: 'FeeInvoicePeriodNotEnded' } as const;
-
 export interface PeriodWindow {
   period: string;
   /** The first instant of the month, inclusive. */

@@ -1,6 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 /**
  * The one map of business failures. Activities throw `ApplicationFailure`s whose `type` is a key
- * here; workflows and the API read `type`, never the message. Pure data: workflows import it.
+ * here; workflows and the API read `type`, never the message. No I/O: workflows import it.
  */
 export const PAYMENT_FAILURES = {
   CardDeclined: { code: 'card_declined', message: 'Your card was declined.', retryable: false },
@@ -30,4 +32,43 @@ export const NON_RETRYABLE_FAILURE_TYPES: PaymentFailureType[] = (Object.keys(PA
 
 export function isPaymentFailureType(type: string | undefined | null): type is PaymentFailureType {
   return typeof type === 'string' && Object.prototype.hasOwnProperty.call(PAYMENT_FAILURES, type);
+}
+
+/**
+ * Failures of an operation rather than of a payment: a request a workflow refuses in its current
+ * state, a scheduled job's input that can never be valid, an integrity alarm. None goes away on a
+ * retry. The services map the ones a request can meet to 4xx answers by `type`.
+ */
+export const OPERATION_FAILURES = {
+  InvalidCaptureAmount: 'A capture of nothing, or of more than is capturable.',
+  InvalidCancellationReason: 'A cancellation reason the payment does not know.',
+  InvalidReviewDecision: 'A review decision other than approve or decline, or an overlong note.',
+  PaymentUnexpectedState: 'The payment cannot do this in its status (details: { status }).',
+  DisputeUnexpectedState: 'The dispute cannot do this in its status (details: { status }).',
+  InvalidDisputeOutcome: 'A network decision other than won or lost.',
+  SubscriptionCanceled: 'The subscription is canceled or being canceled.',
+  SubscriptionNotActive: 'Only an active subscription can do this.',
+  SubscriptionNotPaused: 'Only a paused subscription can be resumed.',
+  SamePlan: 'A plan change to the plan the subscription is on.',
+  PlanCurrencyMismatch: 'A plan change to another currency.',
+  PlanIntervalMismatch: 'A plan change to another billing interval.',
+  CustomerNotFound: "A subscription's customer is gone.",
+  InvalidFeeInvoicePeriod: 'A fee invoice period not written YYYY-MM.',
+  FeeInvoicePeriodNotEnded: 'A fee invoice for a month not yet over.',
+  InvalidSubscriptionReportMonth: 'A subscription report month not written YYYY-MM.',
+  SubscriptionReportMonthNotEnded: 'A subscription report for a month not yet over.',
+  SubscriptionCheckWithoutTemporalClient: 'A worker built without the Temporal client the subscription check describes workflows with.',
+  InvalidReconciliationDay: 'A reconciliation day not written YYYY-MM-DD.',
+  LedgerOutOfBalance: 'The daily ledger check found the books out of balance (details: the check).',
+} as const;
+
+export type OperationFailureType = keyof typeof OPERATION_FAILURES;
+
+/** A non-retryable failure of one of the operation types above; workflows and activities alike throw these. */
+export function operationFailure(type: OperationFailureType, message: string, details?: unknown[]): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
+export function isOperationFailureType(type: string | undefined | null): type is OperationFailureType {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(OPERATION_FAILURES, type);
 }

@@ -8,6 +8,7 @@ import type { Merchant } from '../merchants/merchant-entities';
 import type { PlanService } from '../plans/plan-service';
 import type { PlanRecord } from '../plans/plan-record';
 import { ApiError } from '../shared/api-error';
+import type { OperationFailureType, PaymentFailureType } from '../shared/failure-types';
 import { newId } from '../shared/ids';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, CustomerIdKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
@@ -40,7 +41,7 @@ export interface SubscriptionServiceDeps {
 }
 
 // Update failures the workflow reports, as the API answers them.
-const UPDATE_FAILURES: Record<string, (message: string) => ApiError> = {
+const UPDATE_FAILURES: Partial<Record<OperationFailureType | PaymentFailureType, (message: string) => ApiError>> = {
   SubscriptionCanceled: (message) => new ApiError(409, message, 'subscription_canceled'),
   SubscriptionNotActive: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
   SubscriptionNotPaused: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
@@ -196,7 +197,8 @@ export class SubscriptionService {
     } catch (error) {
       const failure = updateFailureType(error);
       const message = (error as { cause?: { message?: string } }).cause?.message ?? 'The subscription cannot be changed';
-      if (failure && UPDATE_FAILURES[failure.type]) throw UPDATE_FAILURES[failure.type](message);
+      const answer = failure && UPDATE_FAILURES[failure.type];
+      if (answer) throw answer(message);
       if (isWorkflowGone(error)) throw new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled');
       throw temporalUnavailable(error) ?? error;
     }

@@ -1,16 +1,17 @@
 import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ApiError } from '../shared/api-error';
+import { isOperationFailureType, isPaymentFailureType, type OperationFailureType, type PaymentFailureType } from '../shared/failure-types';
 
 // gRPC codes that mean "Temporal is not reachable right now", not "your request is wrong".
 const UNREACHABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
 
-/** The typed failure an update's validator or handler threw, if that is what this is. */
-export function updateFailureType(error: unknown): { type: string; details: unknown[] } | undefined {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type) {
-    return { type: error.cause.type, details: error.cause.details ?? [] };
-  }
-  return undefined;
+/** The failure from the one map (failure-types.ts) that an update's validator or handler threw, if that is what this is. */
+export function updateFailureType(error: unknown): { type: PaymentFailureType | OperationFailureType; details: unknown[] } | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)) return undefined;
+  const { type } = error.cause;
+  if (!isPaymentFailureType(type) && !isOperationFailureType(type)) return undefined;
+  return { type, details: error.cause.details ?? [] };
 }
 
 /** True when the workflow has already closed (or never existed) so an update or query cannot reach it. */
