@@ -49,11 +49,16 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
   });
   const handle = async (command: Command) => {
     pending = command;
-    await condition(() => pending === undefined);
+    await condition(() => pending === undefined || state.status === 'rejected');
+    if (state.status === 'rejected') throw unexpectedState('take this change', state.status);
     return state;
   };
   const requireIdle = (action: string, allowed: DisputeState['status'][]) => {
-    if (!allowed.includes(state.status) || pending !== undefined) throw unexpectedState(action, state.status);
+    // The dispute's row is written as needs_response by the opening activity, before this workflow
+    // hears back: a merchant who saw it may already answer. Such a command waits for the opening
+    // to be recorded instead of being refused (found by the chaos run, with workers killed mid-open).
+    const status = state.status === 'opening' ? 'needs_response' : state.status;
+    if (!allowed.includes(status) || pending !== undefined) throw unexpectedState(action, state.status);
   };
   setHandler(submitEvidenceUpdate, (request: SubmitEvidenceRequest) => handle({ kind: 'evidence', request }), {
     validator: (_request: SubmitEvidenceRequest) => requireIdle('take evidence', ['needs_response']),

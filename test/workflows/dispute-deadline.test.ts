@@ -12,7 +12,7 @@ import { sqlFor } from '../../src/db/sql';
 import { newId } from '../../src/shared/ids';
 import { createGateways } from '../../src/services';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
-import { disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';
+import { acceptDisputeUpdate, disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';
 import { merchantBalances } from '../support/ledger';
 
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
@@ -53,11 +53,13 @@ async function input(): Promise<DisputeWorkflowInput> {
   };
 }
 
-async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
+type Activities = ReturnType<typeof createActivities>;
+
+async function withWorker<T>(run: (taskQueue: string) => Promise<T>, adapt: (activities: Activities) => Activities = (activities) => activities): Promise<T> {
   const taskQueue = `disputes-${newId('dp')}`;
   const worker = await Worker.create({
     connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } }),
+    activities: adapt(createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } })),
   });
   return worker.runUntil(run(taskQueue));
 }
@@ -92,5 +94,36 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
     });
     expect(state).toMatchObject({ status: 'won', closedReason: 'network_decision' });
     expect(await merchantBalances(orm, args.merchantId)).toEqual({ available: -1_500, reserve: 0 });
+  });
+
+  it('when the merchant accepts a dispute whose opening is stored but not yet reported to the workflow, then the acceptance waits for it and the dispute is lost', async () => {
+    const args = await input();
+    let reportOpening!: () => void;
+    const openingHeld = new Promise<void>((resolve) => { reportOpening = resolve; });
+    let stored!: () => void;
+    const openingStored = new Promise<void>((resolve) => { stored = resolve; });
+    const state = await withWorker(async (taskQueue) => {
+      const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] });
+      await openingStored;
+      // The row says needs_response (what the API shows the merchant); the workflow still says opening.
+      const [row] = await orm.em.getConnection().execute(`select status from disputes where id = ?`, [args.disputeId]);
+      expect([row.status, (await handle.query(getDisputeStateQuery)).status]).toEqual(['needs_response', 'opening']);
+      const accepted = handle.executeUpdate(acceptDisputeUpdate);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      reportOpening();
+      expect(await accepted).toMatchObject({ status: 'lost', closedReason: 'accepted' });
+      return handle.result();
+    }, (activities) => ({
+      ...activities,
+      // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
+      openDispute: async (opening: DisputeWorkflowInput) => {
+        const result = await activities.openDispute(opening);
+        stored();
+        await openingHeld;
+        return result;
+      },
+    }));
+    expect(state).toMatchObject({ status: 'lost', closedReason: 'accepted' });
+    expect(await merchantBalances(orm, args.merchantId)).toEqual({ available: -11_500, reserve: 0 });
   });
 });
