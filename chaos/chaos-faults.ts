@@ -197,8 +197,9 @@ export class FaultInjector {
   /**
    * Once, part-way into the load: each gateway fault kind the workers' random draws have not yet
    * produced is forced. A worker is killed and started again with that fault certain
-   * (SANDBOX_FAULTS=<kind>:1) until the sandbox records one (at most 30 s, outages held back meanwhile), then killed and started
-   * with the run's own settings. Each restart counts as a worker kill.
+   * (SANDBOX_FAULTS=<kind>:1) until the sandbox records one (at most 30 s, outages held back
+   * meanwhile), then killed and started with the run's own settings. Each restart counts as a
+   * worker kill.
    */
   private async gatewayTopUpLoop(): Promise<void> {
     await this.pause(this.plan.gatewayTopUpAfterMs);
