@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { testDataConverter } from '../support/temporal-codec';
 import { createActivities } from '../../activities';
 import { initOrm, type Orm } from '../../src/db/orm';
@@ -14,6 +15,7 @@ import { createGateways } from '../../src/services';
 import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import { acceptDisputeUpdate, disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';
 import { merchantBalances } from '../support/ledger';
+import { latch } from '../support/latch';
 
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
 
@@ -98,28 +100,26 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
 
   it('when the merchant accepts a dispute whose opening is stored but not yet reported to the workflow, then the acceptance waits for it and the dispute is lost', async () => {
     const args = await input();
-    let reportOpening!: () => void;
-    const openingHeld = new Promise<void>((resolve) => { reportOpening = resolve; });
-    let stored!: () => void;
-    const openingStored = new Promise<void>((resolve) => { stored = resolve; });
+    const openingHeld = latch();
+    const openingStored = latch();
     const state = await withWorker(async (taskQueue) => {
       const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] });
-      await openingStored;
+      await openingStored.reached;
       // The row says needs_response (what the API shows the merchant); the workflow still says opening.
       const [row] = await orm.em.getConnection().execute(`select status from disputes where id = ?`, [args.disputeId]);
       expect([row.status, (await handle.query(getDisputeStateQuery)).status]).toEqual(['needs_response', 'opening']);
-      const accepted = handle.executeUpdate(acceptDisputeUpdate);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      reportOpening();
-      expect(await accepted).toMatchObject({ status: 'lost', closedReason: 'accepted' });
+      // Accepted (not refused) while the workflow still says opening, then carried out once the opening is reported.
+      const accepted = await handle.startUpdate(acceptDisputeUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+      openingHeld.release();
+      expect(await accepted.result()).toMatchObject({ status: 'lost', closedReason: 'accepted' });
       return handle.result();
     }, (activities) => ({
       ...activities,
       // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
       openDispute: async (opening: DisputeWorkflowInput) => {
         const result = await activities.openDispute(opening);
-        stored();
-        await openingHeld;
+        openingStored.release();
+        await openingHeld.reached;
         return result;
       },
     }));

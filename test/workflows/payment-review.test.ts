@@ -11,6 +11,7 @@ import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
 import { paymentWorkflowId, type PaymentWorkflowInput } from '../../src/payments/payment-state';
 import { getPaymentStateQuery, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
+import { latch } from '../support/latch';
 
 try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
 
@@ -101,15 +102,13 @@ describe('a payment held for manual review (time-skipping)', () => {
 
   it('when the approval arrives while requires_review is still being recorded (the API already shows it), then it answers with the outcome, not the held state', async () => {
     const args = await input();
-    let releaseRecording!: () => void;
-    const recordingHeld = new Promise<void>((resolve) => { releaseRecording = resolve; });
-    let recordingStarted!: () => void;
-    const recordingSeen = new Promise<void>((resolve) => { recordingStarted = resolve; });
+    const recordingHeld = latch();
+    const recordingSeen = latch();
     const approved = await withWorker(async (taskQueue) => {
       const handle = await env.client.workflow.start(paymentWorkflow, { workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args] });
-      await recordingSeen;
+      await recordingSeen.reached;
       const update = await handle.startUpdate(reviewPaymentUpdate, { args: [{ decision: 'approve' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      releaseRecording();
+      recordingHeld.release();
       const approved = await update.result();
       await handle.result();
       return approved;
@@ -119,8 +118,8 @@ describe('a payment held for manual review (time-skipping)', () => {
       recordPaymentOutcome: async (request: Parameters<Activities['recordPaymentOutcome']>[0]) => {
         const recorded = await activities.recordPaymentOutcome(request);
         if (request.state.status === 'requires_review') {
-          recordingStarted();
-          await recordingHeld;
+          recordingSeen.release();
+          await recordingHeld.reached;
         }
         return recorded;
       },
