@@ -5,6 +5,7 @@ import { initOrm } from '../src/db/orm';
 import { createLogger } from '../src/logger';
 import { connectTemporalWorker } from '../src/temporal/connection';
 import { createPaymentWorker } from '../src/temporal/create-worker';
+import { startupFailureText } from '../src/infra/dependency-start-error';
 
 /** The production worker, with the same settings, plus the empty benchmark workflow and its no-op activity. */
 async function main(): Promise<void> {
@@ -26,6 +27,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`bench worker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`bench worker failed: ${startupFailureText(error)}\n`);
   process.exit(1);
 });

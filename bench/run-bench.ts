@@ -19,6 +19,7 @@ import { benchLedger } from './ledger-bench';
 import { cpuPerOperation, snapshotCpu } from './cpu';
 import { closedLoop, openLoop, round, type LevelResult, type Sample } from './load';
 import { formatTable, renderSvg, type BenchReport } from './report';
+import { startupFailureText } from '../src/infra/dependency-start-error';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -231,6 +232,6 @@ async function main(): Promise<void> {
 }
 
 main().then(() => process.exit(0), (error) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`bench failed: ${startupFailureText(error)}\n`);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { openWorkflows, replayAllHistories, type ReplayOutcome } from './chaos-r
 import { ChaosStack } from './chaos-stack';
 import { ChaosWebhookReceiver, ENDPOINT_BEHAVIOURS } from './chaos-webhooks';
 import { formatReport } from './chaos-report';
+import { startupFailureText } from '../src/infra/dependency-start-error';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error) => {
-    process.stderr.write(`chaos run failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`chaos run failed: ${startupFailureText(error)}\n`);
     process.exit(2);
   });
 }

@@ -6,6 +6,7 @@ import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
 import { connectTemporalClient } from './temporal/connection';
 import { tracingFromConfig } from './temporal/tracing';
+import { startupFailureText } from './infra/dependency-start-error';
 
 /** `npm run api`: serves the HTTP API against DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
@@ -31,6 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`API failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`API failed to start: ${startupFailureText(error)}\n`);
   process.exit(1);
 });

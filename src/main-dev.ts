@@ -16,6 +16,7 @@ import { connectTemporalClient } from './temporal/connection';
 import { tracingFromConfig } from './temporal/tracing';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './temporal/search-attributes';
+import { startupFailureText } from './infra/dependency-start-error';
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -115,7 +116,7 @@ Ctrl-C stops everything.`);
 }
 
 main().catch(async (error) => {
-  process.stderr.write(`Could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`Could not start: ${startupFailureText(error)}\n`);
   await stopAllManagedChildren();
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { loadConfig } from './config';
 import { openMigratedDatabase } from './db/open-database';
 import { createLogger } from './logger';
 import { devPayloadKeys } from './dev/dev-credentials';
+import { startupFailureText } from './infra/dependency-start-error';
 
 /** `npm run worker`: runs the workflows and activities against DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main(): Promise<void> {
@@ -24,6 +25,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`worker failed to start: ${startupFailureText(error)}\n`);
   process.exit(1);
 });

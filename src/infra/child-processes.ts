@@ -105,6 +105,34 @@ export function spawnManaged(command: string, args: readonly string[], options: 
   return managed;
 }
 
+/** How a one-shot program ended, with its last output lines. */
+export interface FinishedRun extends ExitInfo {
+  output: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a program to its end (initdb, a version check) and never rejects: a spawn failure such as
+ * EACCES comes back as `error`, so no caller can leave an 'error' event unhandled.
+ */
+export async function runToExit(
+  command: string,
+  args: readonly string[],
+  options: Pick<ManagedSpawnOptions, 'cwd' | 'env' | 'uid' | 'gid'> & { timeoutMs?: number } = {},
+): Promise<FinishedRun> {
+  const child = spawnManaged(command, args, { ...options, stopSignal: 'SIGTERM', stopTimeoutMs: 5_000 });
+  let timedOut = false;
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        void child.stop();
+      }, options.timeoutMs)
+    : undefined;
+  const info = await child.exited;
+  if (timer) clearTimeout(timer);
+  return { ...info, timedOut, output: child.recentOutput(40) };
+}
+
 /** Stops every child started with {@link spawnManaged} that is still running. */
 export async function stopAllManagedChildren(): Promise<void> {
   await Promise.all([...live].map((child) => child.stop()));

