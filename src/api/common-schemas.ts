@@ -6,6 +6,10 @@ export const errorSchema = z.object({
   code: z.string().describe('Machine-readable code, e.g. invalid_source, parameter_missing, resource_missing.'),
   param: z.string().optional().describe('The request field at fault, when there is one.'),
   request_id: z.string().optional().describe('The Request-Id of the request (also a response header): quote it when asking about an error.'),
+  status: z.string().optional().describe("On a 409 about an object's state: the object's current status."),
+  line: z.number().int().optional().describe('On invalid_settlement_file: the line of the file at fault (1 is the header).'),
+  column: z.number().int().optional().describe('On invalid_settlement_file: the column at fault, from 1.'),
+  column_name: z.string().optional().describe('On invalid_settlement_file: the name of that column.'),
 }).describe('An error.');
 
 export const errorResponses = {

@@ -22,6 +22,21 @@ function fromHttpError(error: HttpLikeError): ApiError | undefined {
   return new ApiError(status, 'The request could not be processed', 'invalid_request');
 }
 
+/**
+ * A request no route answered gets the JSON error shape like every other: an unknown path is a 404;
+ * a known path asked with a method it does not serve (TRACE and other unknown methods included, which
+ * the router would answer with a plain-text 501) is a 405 with `Allow`.
+ */
+function unansweredRequest(ctx: Context): void {
+  if (ctx.status !== 404 && ctx.status !== 405 && ctx.status !== 501) return;
+  const allow = ctx.response.get('Allow');
+  if ((ctx.status === 405 || ctx.status === 501) && allow) {
+    throw new ApiError(405, `${ctx.method} is not allowed on ${ctx.path}; use ${allow}`, 'method_not_allowed');
+  }
+  ctx.remove('Allow');
+  throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.path})`, 'route_not_found');
+}
+
 // Outages the API sees are restarts and dropped connections: seconds, not minutes.
 const OUTAGE_RETRY_AFTER_SECONDS = 2;
 
@@ -44,9 +59,7 @@ export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.path})`, 'route_not_found');
-      }
+      if (ctx.body === undefined) unansweredRequest(ctx);
     } catch (error) {
       const outage = dependencyOutage(error);
       if (outage) {

@@ -41,6 +41,7 @@ function idempotencyHeader(mode: 'create' | 'update') {
 
 // Every route that takes an Idempotency-Key can answer these, whether or not it lists them itself.
 const KEYED_ROUTE_RESPONSES: ApiRoute['responses'] = {
+  409: { description: 'Another request with this Idempotency-Key was being carried out and gave it back again and again (`idempotency_key_in_use`): retry.', schema: errorSchema },
   422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
   503: { description: 'PostgreSQL or Temporal stayed unavailable while the request was run again; retry with the same Idempotency-Key after `Retry-After` seconds.', schema: errorSchema },
 };

@@ -66,15 +66,29 @@ function keyReused(): ApiError {
  */
 export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyClaim): Promise<ClaimedKey> {
   const hash = requestHash(claim.method, claim.path, claim.request);
-  const inserted = await em.getConnection().execute<{ resource_id: string }[]>(
-    `insert into idempotency_keys (merchant_id, key, request_method, request_path, request_hash, resource_id, created_at)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict (merchant_id, key) do nothing returning resource_id`,
-    [claim.merchantId, claim.key, claim.method, claim.path, hash, claim.newResourceId, claim.now],
-  );
-  if (inserted.length > 0) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
-  const existing = await em.findOneOrFail(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
-  if (existing.requestHash !== hash) throw keyReused();
-  return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
+  for (let attempt = 1; ; attempt += 1) {
+    const inserted = await em.getConnection().execute<{ resource_id: string }[]>(
+      `insert into idempotency_keys (merchant_id, key, request_method, request_path, request_hash, resource_id, created_at)
+       values (?, ?, ?, ?, ?, ?, ?) on conflict (merchant_id, key) do nothing returning resource_id`,
+      [claim.merchantId, claim.key, claim.method, claim.path, hash, claim.newResourceId, claim.now],
+    );
+    if (inserted.length > 0) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
+    const existing = await em.findOne(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
+    if (existing) {
+      if (existing.requestHash !== hash) throw keyReused();
+      return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
+    }
+    // The holder's request was refused and gave the key back between our insert and our read:
+    // the key is free again, so this request claims it afresh. A key given back over and over
+    // means copies keep racing; the client is told to retry rather than shown a 500.
+    if (attempt >= CLAIM_ATTEMPTS) throw keyInUse();
+  }
+}
+
+const CLAIM_ATTEMPTS = 5;
+
+function keyInUse(): ApiError {
+  return new ApiError(409, 'Another request with this Idempotency-Key is being carried out; retry it in a moment.', 'idempotency_key_in_use', 'Idempotency-Key');
 }
 
 /**

@@ -59,8 +59,9 @@ export class WebhookService {
 
   async listEndpoints(merchant: Merchant, limit: number, startingAfter?: string) {
     const em = this.deps.orm.em.fork();
-    const cursor = startingAfter ? await this.findEndpoint(merchant, startingAfter) : undefined;
-    const page = await listNewestFirst<WebhookEndpoint>(em, WebhookEndpointEntity, { merchantId: merchant.id, deletedAt: null }, limit, cursor);
+    const cursor = startingAfter ? await em.findOne(WebhookEndpointEntity, { id: startingAfter, merchantId: merchant.id, deletedAt: null }, { disableIdentityMap: true }) : undefined;
+    if (startingAfter && !cursor) throw ApiError.badRequest(`No such webhook endpoint: ${startingAfter}`, 'resource_missing', 'starting_after');
+    const page = await listNewestFirst<WebhookEndpoint>(em, WebhookEndpointEntity, { merchantId: merchant.id, deletedAt: null }, limit, cursor ?? undefined);
     return { object: 'list', data: page.data.map((endpoint) => renderEndpoint(endpoint)), has_more: page.hasMore };
   }
 
@@ -98,6 +99,7 @@ export class WebhookService {
     const endpoint = await this.findEndpoint(merchant, id);
     const em = this.deps.orm.em.fork();
     const cursor = startingAfter ? await em.findOne(WebhookAttemptEntity, { id: startingAfter, endpointId: endpoint.id }) : undefined;
+    if (startingAfter && !cursor) throw ApiError.badRequest(`No such delivery attempt: ${startingAfter}`, 'resource_missing', 'starting_after');
     const page = await listNewestFirst<WebhookAttempt>(em, WebhookAttemptEntity, { endpointId: endpoint.id }, limit, cursor ?? undefined);
     return { object: 'list', data: page.data.map(renderAttempt), has_more: page.hasMore };
   }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
@@ -81,9 +82,46 @@ describe('bad input to POST /v1/payments is a 4xx naming the field, and nothing 
     expect(response.body.param).toBe(param);
   });
 
+  it.each(['/v1/webhook_endpoints', '/v1/refunds', '/v1/disputes', '/v1/events', '/v1/customers'])(
+    'when %s is listed after an unknown cursor, then 400 names starting_after, as every list does',
+    async (path) => {
+      const response = await stack.request('GET', `${path}?starting_after=xx_unknown`, { apiKey: merchant.apiKey });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'resource_missing', param: 'starting_after' });
+    },
+  );
+
   it('when a route does not exist, then 404 with an error body, not a 500', async () => {
     const response = await stack.request('GET', '/v1/nothing', { apiKey: merchant.apiKey });
     expect(response.status).toBe(404);
     expect(response.body.code).toBe('route_not_found');
   });
+
+  it.each([
+    ['TRACE', '/v1/payments', 405, 'method_not_allowed', 'GET, HEAD, POST'],
+    ['PUT', '/v1/payments', 405, 'method_not_allowed', 'GET, HEAD, POST'],
+    ['DELETE', '/v1/refunds/re_unknown', 405, 'method_not_allowed', 'GET, HEAD'],
+    ['PROPFIND', '/v1/payments/pay_unknown/capture', 405, 'method_not_allowed', 'POST'],
+    ['TRACE', '/v1/nothing', 404, 'route_not_found', undefined],
+  ])('when %s %s is sent, then %i with the JSON error shape (%s) and Allow %s', async (method, path, status, code, allow) => {
+    const response = await rawRequest(method, path, merchant.apiKey);
+    expect(response.status).toBe(status);
+    expect(response.contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(response.text)).toMatchObject({ code, error: expect.stringContaining(method) });
+    expect(response.allow?.split(', ').sort().join(', ')).toBe(allow);
+  });
 });
+
+/** fetch refuses TRACE and other methods outright: a plain HTTP request sends anything. */
+function rawRequest(method: string, path: string, apiKey: string): Promise<{ status: number; contentType?: string; allow?: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${stack.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${apiKey}` } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], allow: response.headers.allow, text }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
+import { allRoutes, routeName, validBodies, type MerchantObjects } from '../support/route-fixtures';
 import { eventually, TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 // Captures, cancels, reviews, dispute and subscription changes take an Idempotency-Key: a repeat gets
@@ -132,4 +133,39 @@ describe('an Idempotency-Key on other actions', () => {
     ]);
     for (const operation of operations.filter((candidate) => keyedIds.includes(candidate.operationId))) expect(Object.keys(operation.responses)).toContain('422');
   });
+});
+
+describe('concurrent retries of a keyed action that is refused', () => {
+  // Every keyed action on an existing object; the bodies name no object, so stand-ins will do.
+  const keyedActions = allRoutes().filter((route) => route.idempotent === 'update');
+  const bodies = validBodies(new Proxy({}, { get: () => 'unused' }) as unknown as MerchantObjects);
+
+  it('lists the keyed actions of every kind', () => {
+    expect(keyedActions.map(routeName).sort()).toEqual([
+      'PATCH /v1/subscriptions/:id', 'POST /v1/disputes/:id/close', 'POST /v1/disputes/:id/evidence', 'POST /v1/payments/:id/cancel',
+      'POST /v1/payments/:id/capture', 'POST /v1/payments/:id/review', 'POST /v1/subscriptions/:id/cancel',
+      'POST /v1/subscriptions/:id/pause', 'POST /v1/subscriptions/:id/resume',
+    ]);
+  });
+
+  it.each(keyedActions.map((route) => [routeName(route), route] as const))(
+    'when 8 copies of %s on an unknown object race with one key, round after round, then every one answers 404 and none 5xx',
+    async (name, route) => {
+      // A merchant of its own, so the file's earlier requests leave this one's rate limit whole.
+      const racer = await stack.createMerchant(`Racer ${name}`);
+      const apiKey = route.auth === 'admin' ? TEST_ADMIN_KEY : racer.apiKey;
+      // The first refusal gives its key back while copies are between their claim and their read of it.
+      for (let round = 0; round < 6; round += 1) {
+        const path = route.path.replace(':id', `unknown_${round}_${Math.random().toString(36).slice(2, 10)}`);
+        const key = `race-${name.replace(/\W+/g, '-')}-${round}-${Math.random().toString(36).slice(2, 8)}`;
+        const answers = await Promise.all(Array.from({ length: 8 }, () => keyed(route.method.toUpperCase(), path, key, bodies[name] ?? {}, apiKey)));
+        expect(answers.map((answer) => `${answer.status} ${answer.body?.code ?? ''}`)).toEqual(Array(8).fill(`404 ${answers[0].body?.code}`));
+        expect(answers[0].body.code).toMatch(/not_found|resource_missing/);
+      }
+      // Nothing is left holding the key: each refusal gave it back.
+      const [{ n }] = await stack.orm.em.getConnection().execute<{ n: number }[]>(
+        "select count(*)::int as n from idempotency_keys where merchant_id = ? and key like 'race-%'", [racer.id]);
+      expect(n).toBe(0);
+    },
+  );
 });
