@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     say(`Starting PostgreSQL (embedded, data in ${path.join(base.dataDir, 'postgres')})...`);
     const postgres = await startEmbeddedPostgres({
       dataDir: path.join(base.dataDir, 'postgres'), port: base.database.embeddedPort, databases: ['ledgerflow'],
-      log: (message) => logger.info(message),
+      log: (message) => logger.info(message), announce: say,
     });
     stops.push(postgres);
     databaseUrl = postgres.url('ledgerflow');
@@ -103,7 +103,7 @@ Ledgerflow is running.
   Temporal gRPC  ${temporalAddress}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}
   PostgreSQL     ${databaseUrl.replace(/\/\/([^:]+):[^@]*@/, '//$1:***@')}
 
-  Test merchant  ${merchant.id} (${merchant.created ? 'created' : 'reused'})
+  Test merchant  ${merchant.id} (${merchant.created ? 'created' : merchant.reissued ? 'reused; its stored API key was revoked or expired, so a new one was issued' : 'reused'})
   API key        ${merchant.apiKey}
   Admin key      ${config.adminApiKey}   (POST /v1/merchants)
 

