@@ -51,13 +51,15 @@ export function devPayloadKeys(file: string, fromEnv: PayloadKey[]): PayloadKey[
 }
 
 /** A test-mode merchant for the newcomer's first curl: reused while its key still works. */
-export async function devMerchant(file: string, merchants: MerchantService): Promise<{ id: string; apiKey: string; created: boolean }> {
+export async function devMerchant(file: string, merchants: MerchantService): Promise<{ id: string; apiKey: string; created: boolean; reissued: boolean }> {
   const saved = read(file);
   if (saved.merchantApiKey) {
     const merchant = await merchants.authenticate(saved.merchantApiKey);
-    if (merchant) return { id: merchant.id, apiKey: saved.merchantApiKey, created: false };
+    if (merchant) return { id: merchant.id, apiKey: saved.merchantApiKey, created: false, reissued: false };
   }
-  const { merchant, apiKey } = await merchants.create({ name: 'Local development merchant' });
+  // The stored key was revoked or expired (through the API, by a person or a fuzzer): the merchant and its data stay, with a new key.
+  const reissued = saved.merchantId ? await merchants.issueKey(saved.merchantId) : null;
+  const { merchant, apiKey } = reissued ?? (await merchants.create({ name: 'Local development merchant' }));
   write(file, { adminApiKey: saved.adminApiKey ?? '', ...saved, merchantId: merchant.id, merchantApiKey: apiKey });
-  return { id: merchant.id, apiKey, created: true };
+  return { id: merchant.id, apiKey, created: !reissued, reissued: Boolean(reissued) };
 }

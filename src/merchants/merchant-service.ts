@@ -67,6 +67,18 @@ export class MerchantService {
     return { merchant, apiKey };
   }
 
+  /** A new secret key for an existing merchant (its other keys stay as they are), or null when there is no such merchant. */
+  async issueKey(merchantId: string): Promise<CreatedMerchant | null> {
+    const em = this.orm.em.fork();
+    const merchant = await em.findOne(MerchantEntity, { id: merchantId });
+    if (!merchant) return null;
+    const apiKey = generateApiKey(merchant.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
+    await em.insert(ApiKeyEntity, {
+      id: newId('key'), merchantId, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8), last4: apiKey.slice(-4), createdAt: new Date(), revokedAt: null,
+    });
+    return { merchant, apiKey };
+  }
+
   /** The merchant a secret key belongs to, or null. Cached briefly: every request authenticates. */
   async authenticate(apiKey: string): Promise<Merchant | null> {
     return (await this.authenticateKey(apiKey))?.merchant ?? null;
