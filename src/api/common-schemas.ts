@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUERY_INSTANT_PATTERN } from './documented-formats';
 
 /** The seed's error body, with machine-readable additions. */
 export const errorSchema = z.object({
@@ -22,7 +23,7 @@ export const errorResponses = {
 const LATEST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** A point in time in a query: Unix seconds (as Stripe takes them) or an ISO 8601 timestamp, from 1970 to 9999. */
-export const queryInstant = z.string().max(40).transform((raw, ctx) => {
+export const queryInstant = z.string().max(40).meta({ pattern: QUERY_INSTANT_PATTERN }).transform((raw, ctx) => {
   const date = /^\d{1,12}$/.test(raw) ? new Date(Number(raw) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? new Date(raw) : new Date(NaN);
   if (Number.isNaN(date.getTime()) || date.getTime() < 0 || date.getTime() > LATEST_INSTANT_MS) {
     ctx.addIssue({ code: 'custom', message: 'expected Unix seconds or an ISO 8601 timestamp such as 2026-11-01T00:00:00Z, between 1970 and 9999' });

@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import type { ApiRoute, ResponseSpec } from './route';
 import { errorSchema } from './common-schemas';
+import { IDEMPOTENCY_KEY_PATTERN, NO_NUL_PATTERN } from './documented-formats';
 
 type JsonObject = Record<string, unknown>;
 
@@ -8,7 +9,19 @@ export const API_INFO = { title: 'Ledgerflow payments API', version: '1.0.0' };
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonObject {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
-  return rest;
+  return io === 'input' ? withoutNul(rest) : rest;
+}
+
+/** Every request string refuses NUL (validation.ts): free-text strings say so; those with a pattern or a list already exclude it. */
+function withoutNul(schema: JsonObject): JsonObject {
+  const walked = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, walk(value)]));
+  if (walked.type === 'string' && !walked.pattern && !walked.enum && !walked.const && !walked.format) walked.pattern = NO_NUL_PATTERN;
+  return walked;
+}
+
+function walk(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(walk);
+  return value && typeof value === 'object' ? withoutNul(value as JsonObject) : value;
 }
 
 function pathParameters(route: ApiRoute): JsonObject[] {
@@ -36,7 +49,7 @@ const IDEMPOTENCY_KEY_DESCRIPTIONS = {
 };
 
 function idempotencyHeader(mode: 'create' | 'update') {
-  return { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 }, description: IDEMPOTENCY_KEY_DESCRIPTIONS[mode] };
+  return { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN }, description: IDEMPOTENCY_KEY_DESCRIPTIONS[mode] };
 }
 
 // Every route that takes an Idempotency-Key can answer these, whether or not it lists them itself.
@@ -69,7 +82,8 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
     };
     if (route.body) {
       const raw = route.rawBody ? { [route.rawBody.mediaType]: { schema: { type: 'string', description: route.rawBody.description } } } : {};
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw } };
+      // A body whose every field is optional may be left out: the server reads a missing body as {}.
+      operation.requestBody = { required: !route.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw } };
     }
     (paths[path] ??= {})[route.method] = operation;
   }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { SOURCE_TOKEN_PATTERN } from '../api/documented-formats';
 import { metadataSchema } from '../payments/payment-schemas';
 
 const email = z.email().max(254);
-const source = z.string().min(1).max(255).describe('A payment source token, e.g. tok_visa; it becomes the customer\'s default source.');
+const source = z.string().min(1).max(255).meta({ pattern: SOURCE_TOKEN_PATTERN }).describe('A payment source token, e.g. tok_visa; it becomes the customer\'s default source.');
 
 export const createCustomerBody = z.strictObject({
   email: email.describe('The customer\'s email address.'),

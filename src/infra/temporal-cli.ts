@@ -275,7 +275,8 @@ async function inTempDir<T>(toolsDir: string, label: string, fn: (dir: string) =
   }
 }
 
-async function withLock<T>(toolsDir: string, log: (message: string) => void, fn: () => Promise<T>): Promise<T> {
+/** Runs fn holding the tools folder's provisioning lock, so two processes never install the same tool at once. */
+export async function withLock<T>(toolsDir: string, log: (message: string) => void, fn: () => Promise<T>): Promise<T> {
   const lockPath = path.join(toolsDir, '.provision.lock');
   const deadline = Date.now() + LOCK_WAIT_MS;
   let announced = false;

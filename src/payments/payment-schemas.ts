@@ -1,13 +1,18 @@
 import { z } from 'zod';
-import { isSupportedCurrency, parseMajorAmount } from '../shared/money';
+import { CURRENCY_EXPONENTS, isSupportedCurrency, parseMajorAmount } from '../shared/money';
+import { SOURCE_TOKEN_PATTERN } from '../api/documented-formats';
 import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES, REVIEW_DECISIONS } from './payment-state';
 
 export const currency = z.string().min(3).max(3)
   .transform((code) => code.toUpperCase())
   .refine(isSupportedCurrency, { message: 'unsupported currency; use an ISO 4217 code such as USD, EUR, JPY or KWD' })
+  // Either case is taken; the document lists the codes as written both ways.
+  .meta({ enum: Object.keys(CURRENCY_EXPONENTS).flatMap((code) => [code, code.toLowerCase()]) })
   .describe('Three-letter ISO 4217 currency code, e.g. USD.');
 
 export const majorAmount = z.union([z.number(), z.string().max(32)])
+  // Positive and below the largest amount in every currency (99,999,999.999 KWD); how many decimals depends on the currency.
+  .meta({ anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 99_999_999 }, { type: 'string', pattern: '^0*([1-9][0-9]{0,7}(\\.[0-9]{1,3})?|0?\\.[0-9]{0,2}[1-9][0-9]{0,0})$' }] })
   .describe('Amount in major units, as a number or a decimal string (100.00 is one hundred dollars). No more decimals than the currency has.');
 
 export const metadataSchema = z.record(z.string().min(1).max(40), z.string().max(500))
@@ -17,7 +22,7 @@ export const metadataSchema = z.record(z.string().min(1).max(40), z.string().max
 export const createPaymentBody = z.strictObject({
   amount: majorAmount,
   currency,
-  source: z.string().min(1).max(255).describe('A payment source token, e.g. tok_visa.'),
+  source: z.string().min(1).max(255).meta({ pattern: SOURCE_TOKEN_PATTERN }).describe('A payment source token, e.g. tok_visa.'),
   description: z.string().max(1000).optional(),
   capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
   metadata: metadataSchema.optional(),

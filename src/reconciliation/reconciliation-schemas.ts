@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { ISO_DAY_PATTERN } from '../api/documented-formats';
 import { RECONCILIATION_CATEGORIES } from './reconcile';
 import { isIsoDay } from '../shared/utc-days';
 import { SETTLEMENT_HEADER } from './settlement-csv';
 
-const isoDay = () => z.string().max(10).refine(isIsoDay, 'must be a date written YYYY-MM-DD');
+const isoDay = () => z.string().max(10).refine(isIsoDay, 'must be a date written YYYY-MM-DD').meta({ pattern: ISO_DAY_PATTERN });
 const periodStart = () => isoDay().optional().describe('First UTC day whose ledger entries are reconciled; defaults to the earliest date in the file.');
 const periodEnd = () => isoDay().optional().describe('Last UTC day (inclusive); defaults to the latest date in the file.');
 

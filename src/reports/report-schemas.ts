@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { ISO_DAY_OR_TIMESTAMP_PATTERN } from '../api/documented-formats';
 import { MAX_REPORT_DAYS } from './report-range';
 import { TRANSACTION_COLUMNS } from './transaction-report-view';
 
-const bound = z.string().max(40);
+const bound = z.string().max(40).meta({ pattern: ISO_DAY_OR_TIMESTAMP_PATTERN });
 
 // from and to are optional to the parser, so that a missing one is answered by the report's own
 // "Both from and to are required"; the document still lists them as required, which they are.

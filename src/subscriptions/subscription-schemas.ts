@@ -21,7 +21,8 @@ export const emptyBody = z.strictObject({});
 export const updateSubscriptionBody = z.strictObject({
   plan: z.string().min(1).max(255).optional().describe('Move to this plan (same currency and interval); the rest of the period is prorated onto the next invoice.'),
   cancel_at_period_end: z.boolean().optional().describe('true cancels at the end of the period, like POST /cancel with at_period_end.'),
-}).refine((body) => body.plan !== undefined || body.cancel_at_period_end !== undefined, { message: 'give plan or cancel_at_period_end' });
+}).refine((body) => body.plan !== undefined || body.cancel_at_period_end !== undefined, { message: 'give plan or cancel_at_period_end' })
+  .meta({ minProperties: 1 });
 
 export const listSubscriptionsQuery = z.strictObject({
   customer: z.string().max(255).optional(),

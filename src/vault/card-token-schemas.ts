@@ -5,10 +5,10 @@ const twoOrFourDigits = z.union([z.number().int(), z.string().regex(/^\d{1,4}$/,
 
 export const createTokenBody = z.strictObject({
   card: z.strictObject({
-    number: z.string().min(1).max(32).describe('The card number: 13-19 digits, spaces and dashes allowed. Test cards: 4242424242424242 (succeeds), 4000000000000002 (declined), ...'),
-    exp_month: twoOrFourDigits.describe('Expiry month, 1-12.'),
+    number: z.string().min(1).max(32).meta({ pattern: '^[0-9]{13,19}$' }).describe('The card number: 13-19 digits, spaces and dashes allowed. Test cards: 4242424242424242 (succeeds), 4000000000000002 (declined), ...'),
+    exp_month: twoOrFourDigits.meta({ anyOf: [{ type: 'integer', minimum: 1, maximum: 12 }, { type: 'string', pattern: '^(0?[1-9]|1[0-2])$' }] }).describe('Expiry month, 1-12.'),
     exp_year: twoOrFourDigits.describe('Expiry year, e.g. 2030 (or 30).'),
-    cvc: z.string().min(1).max(8).describe('Security code: 3 digits, 4 for American Express. Checked for shape and discarded: never stored or logged (the sandbox has no issuer to check it with).'),
+    cvc: z.string().min(1).max(8).meta({ pattern: '^[0-9]{3,4}$' }).describe('Security code: 3 digits, 4 for American Express. Checked for shape and discarded: never stored or logged (the sandbox has no issuer to check it with).'),
   }),
 });
 export type CreateTokenBody = z.output<typeof createTokenBody>;

@@ -1,17 +1,18 @@
 import { z } from 'zod';
+import { HTTP_URL_PATTERN } from '../api/documented-formats';
 import { EVENT_TYPES } from './event-types';
 
 const enabledEvents = z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1)
   .describe('The event types to receive, or ["*"] for all.');
 
 export const createEndpointBody = z.strictObject({
-  url: z.string().min(1).max(2048).describe('Where events are POSTed. Live mode: https and a public address; test mode also allows http and localhost.'),
+  url: z.string().min(1).max(2048).meta({ format: 'uri', pattern: HTTP_URL_PATTERN }).describe('Where events are POSTed. Live mode: https and a public address; test mode also allows http and localhost.'),
   enabled_events: enabledEvents,
   description: z.string().max(500).optional(),
 });
 
 export const updateEndpointBody = z.strictObject({
-  url: z.string().min(1).max(2048).optional(),
+  url: z.string().min(1).max(2048).meta({ format: 'uri', pattern: HTTP_URL_PATTERN }).optional(),
   enabled_events: enabledEvents.optional(),
   description: z.string().max(500).nullable().optional(),
   disabled: z.boolean().optional().describe('true disables the endpoint; false enables it again.'),
