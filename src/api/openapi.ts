@@ -63,9 +63,38 @@ function documentedResponses(route: ApiRoute): ApiRoute['responses'] {
   return route.idempotent ? { ...KEYED_ROUTE_RESPONSES, ...route.responses } : route.responses;
 }
 
+// Creates that name what another create made, by body field: a payment's refunds, a token's payments and customers.
+const BODY_REFERENCES: Record<string, Array<[string, string]>> = {
+  '/v1/payments': [['payment_id', 'createRefund']],
+  '/v1/tokens': [['source', 'createPayment'], ['source', 'createCustomer']],
+};
+// Creates whose object lives under another collection's path.
+const CREATED_ELSEWHERE: Record<string, string> = { '/v1/test_helpers/payments/:id/dispute': '/v1/disputes' };
+
+/**
+ * OpenAPI links from each create to the operations on what it created (`:id` from the answer's
+ * `id`), so a stateful client or fuzzer can follow them: a payment to its capture, cancel and
+ * refunds, a dispute to its evidence. Keyed by the create's operationId.
+ */
+function createdObjectLinks(routes: ApiRoute[]): Map<string, JsonObject> {
+  const links = new Map<string, JsonObject>();
+  for (const create of routes.filter((route) => route.method === 'post' && (!route.path.includes('/:') || CREATED_ELSEWHERE[route.path]))) {
+    const collection = CREATED_ELSEWHERE[create.path] ?? create.path;
+    const testHelpers = `/v1/test_helpers${collection.slice('/v1'.length)}/:id`;
+    const onCreated = routes.filter((route) => (route.path.startsWith(`${collection}/:id`) || route.path.startsWith(testHelpers)) && route.auth === create.auth);
+    const entries: Array<[string, JsonObject]> = onCreated.map((route) => [route.operationId, { operationId: route.operationId, parameters: { id: '$response.body#/id' } }]);
+    for (const [field, operationId] of BODY_REFERENCES[collection] ?? []) {
+      if (routes.some((route) => route.operationId === operationId)) entries.push([operationId, { operationId, requestBody: { [field]: '$response.body#/id' } }]);
+    }
+    if (entries.length > 0) links.set(create.operationId, Object.fromEntries(entries));
+  }
+  return links;
+}
+
 /** The OpenAPI 3.1 document, built from the same route definitions and schemas that validate requests. */
 export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; version: string }): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
+  const links = createdObjectLinks(routes);
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const operation: JsonObject = {
@@ -78,6 +107,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       responses: Object.fromEntries(Object.entries(documentedResponses(route)).map(([status, response]) => [status, {
         description: response.description,
         ...(response.schema || response.otherContent ? { content: responseContent(response) } : {}),
+        ...(status.startsWith('2') && links.has(route.operationId) ? { links: links.get(route.operationId) } : {}),
       }])),
     };
     if (route.body) {
