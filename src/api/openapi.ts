@@ -111,7 +111,8 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       }])),
     };
     if (route.body) {
-      const raw = route.rawBody ? { [route.rawBody.mediaType]: { schema: { type: 'string', description: route.rawBody.description } } } : {};
+      // An empty raw body is no body at all: the server then answers that the field is missing.
+      const raw = route.rawBody ? { [route.rawBody.mediaType]: { schema: { type: 'string', minLength: 1, pattern: NO_NUL_PATTERN, description: route.rawBody.description } } } : {};
       // A body whose every field is optional may be left out: the server reads a missing body as {}.
       operation.requestBody = { required: !route.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw } };
     }

@@ -59,11 +59,15 @@ export interface FuzzResult {
  */
 export interface UnstatableRefusal {
   operationIds: string[];
+  /** The refusals this rule produces, as "<code> <param>" (or a code alone), checked against each 400's body. */
+  refusals: string[];
   why: string;
 }
 
+const HOOKS = path.resolve(__dirname, '../fuzz/hooks');
+
 /** The run's schemathesis.toml: one [[operations]] block per unstatable refusal. */
-export function fuzzerConfig(refusals: UnstatableRefusal[]): string {
+function fuzzerConfig(refusals: UnstatableRefusal[]): string {
   const acceptance = ['2xx', '3xx', '400', '401', '403', '404', '409', '429', '5xx'].map((status) => `"${status}"`).join(', ');
   return refusals
     .map((refusal) => `# ${refusal.why}\n[[operations]]\ninclude-operation-id-regex = "^(${refusal.operationIds.join('|')})$"\nchecks.positive_data_acceptance.expected-statuses = [${acceptance}]\n`)
@@ -71,12 +75,15 @@ export function fuzzerConfig(refusals: UnstatableRefusal[]): string {
 }
 
 export interface FuzzRun {
-  /** schemathesis.toml for this run (fuzzerConfig). */
-  config: string;
+  /** The refusals no schema can state: allowed per operation, each 400 held to its listed codes. */
+  unstatable: UnstatableRefusal[];
   program: string;
   schemaFile: string;
   baseUrl: string;
-  apiKey: string;
+  /** Default all four; stateful needs links among the operations fuzzed. */
+  phases?: string[];
+  /** Sent as a bearer token; none for the operations that take no key. */
+  apiKey?: string;
   /** Operation ids to fuzz (include) with this key. */
   operationIds: string[];
   seed: number;
@@ -90,19 +97,24 @@ export async function runFuzzer(run: FuzzRun): Promise<FuzzResult> {
   await fs.mkdir(run.reportDir, { recursive: true });
   const ndjson = path.join(run.reportDir, 'events.ndjson');
   const configFile = path.join(run.reportDir, 'schemathesis.toml');
-  await fs.writeFile(configFile, run.config);
+  await fs.writeFile(configFile, fuzzerConfig(run.unstatable));
   const args = [
     '--config-file', configFile, 'run', run.schemaFile, '--url', run.baseUrl,
-    '--checks', 'all', '--phases', 'examples,coverage,fuzzing,stateful',
+    '--checks', 'all', '--phases', (run.phases ?? ['examples', 'coverage', 'fuzzing', 'stateful']).join(','),
     '--max-examples', String(run.maxExamples), '--seed', String(run.seed),
     '--workers', '1', '--request-timeout', '30', '--no-color',
-    '-H', `Authorization: Bearer ${run.apiKey}`,
+    ...(run.apiKey ? ['-H', `Authorization: Bearer ${run.apiKey}`] : []),
     '--include-operation-id-regex', `^(${run.operationIds.join('|')})$`,
     '--report', 'ndjson,junit', '--report-ndjson-path', ndjson, '--report-junit-path', path.join(run.reportDir, 'junit.xml'),
     '--generation-database', 'none',
   ];
   // Run from the report folder: the fuzzer keeps its own files where it runs, not in the checkout.
-  const finished = await runToExit(run.program, args, { cwd: run.reportDir, timeoutMs: run.timeoutMs, env: { ...process.env, NO_COLOR: '1' } });
+  const allowed: Record<string, string[]> = {};
+  for (const refusal of run.unstatable) for (const id of refusal.operationIds) (allowed[id] ??= []).push(...refusal.refusals);
+  const env = {
+    ...process.env, NO_COLOR: '1', PYTHONPATH: HOOKS, SCHEMATHESIS_HOOKS: 'ledgerflow_refusals', LEDGERFLOW_UNSTATABLE_REFUSALS: JSON.stringify(allowed),
+  };
+  const finished = await runToExit(run.program, args, { cwd: run.reportDir, timeoutMs: run.timeoutMs, env });
   const summary = await readEvents(ndjson);
   return { exitCode: finished.code, ...summary, output: finished.output };
 }
