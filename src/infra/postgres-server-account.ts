@@ -119,14 +119,18 @@ async function enterableByEveryone(folder: string): Promise<boolean> {
   }
 }
 
-/** Changes when the programs change (another version, a lost execute bit), so a stale copy is never run. */
+/**
+ * Changes when the programs change (another build, a lost execute bit), so a stale copy is never
+ * run, and only then: every checkout of the same build shares one copy, whatever its file times.
+ */
 async function distributionFingerprint(distributionDir: string): Promise<string> {
   const bin = path.join(distributionDir, 'bin');
   const names = (await fs.readdir(bin).catch(() => [] as string[])).sort();
   const hash = createHash('sha256');
   for (const name of names) {
-    const stat = await fs.stat(path.join(bin, name));
-    hash.update(`${name}:${stat.size}:${stat.mode}:${Math.trunc(stat.mtimeMs)}\n`);
+    const file = path.join(bin, name);
+    const stat = await fs.stat(file);
+    hash.update(`${name}:${stat.mode}:`).update(await fs.readFile(file)).update('\n');
   }
   return hash.digest('hex').slice(0, 12);
 }
