@@ -16,6 +16,8 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonObject {
 function withoutNul(schema: JsonObject): JsonObject {
   const walked = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, walk(value)]));
   if (walked.type === 'string' && !walked.pattern && !walked.enum && !walked.const && !walked.format) walked.pattern = NO_NUL_PATTERN;
+  // Keys are strings too: an open object (metadata, a gateway's event) names no key with NUL.
+  if (walked.type === 'object' && walked.additionalProperties !== false && !walked.propertyNames) walked.propertyNames = { pattern: NO_NUL_PATTERN };
   return walked;
 }
 

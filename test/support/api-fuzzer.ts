@@ -59,8 +59,10 @@ export interface FuzzResult {
  */
 export interface UnstatableRefusal {
   operationIds: string[];
-  /** The refusals this rule produces, as "<code> <param>" (or a code alone), checked against each 400's body. */
+  /** The refusals this rule produces, as "<code> <param>" (or a code alone), checked against each answer's body. */
   refusals: string[];
+  /** The status they come with; default 400. */
+  status?: 400 | 422;
   why: string;
 }
 
@@ -68,10 +70,14 @@ const HOOKS = path.resolve(__dirname, '../fuzz/hooks');
 
 /** The run's schemathesis.toml: one [[operations]] block per unstatable refusal. */
 function fuzzerConfig(refusals: UnstatableRefusal[]): string {
-  const acceptance = ['2xx', '3xx', '400', '401', '403', '404', '409', '429', '5xx'].map((status) => `"${status}"`).join(', ');
-  return refusals
-    .map((refusal) => `# ${refusal.why}\n[[operations]]\ninclude-operation-id-regex = "^(${refusal.operationIds.join('|')})$"\nchecks.positive_data_acceptance.expected-statuses = [${acceptance}]\n`)
-    .join('\n');
+  // Schemathesis takes the first [[operations]] block that matches, so each operation gets one block with all its statuses.
+  const statuses = new Map<string, Set<number>>();
+  for (const refusal of refusals) for (const id of refusal.operationIds) (statuses.get(id) ?? statuses.set(id, new Set()).get(id))?.add(refusal.status ?? 400);
+  return [...statuses.entries()].map(([id, extra]) => {
+    const acceptance = ['2xx', '3xx', ...[...extra].map(String), '401', '403', '404', '409', '429', '5xx'].map((status) => `"${status}"`).join(', ');
+    const why = refusals.filter((refusal) => refusal.operationIds.includes(id)).map((refusal) => `# ${refusal.why}`).join('\n');
+    return `${why}\n[[operations]]\ninclude-operation-id = "${id}"\nchecks.positive_data_acceptance.expected-statuses = [${acceptance}]\n`;
+  }).join('\n');
 }
 
 export interface FuzzRun {

@@ -20,7 +20,7 @@ def refused_only_for_unstatable_rules(ctx, response, case):
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive or is_unexpected_http_status_case(case):
         return None
-    if response.status_code != 400:
+    if response.status_code not in (400, 422):
         return None
     operation_id = (case.operation.definition.raw or {}).get("operationId")
     allowed = ALLOWED.get(operation_id)
@@ -35,6 +35,6 @@ def refused_only_for_unstatable_rules(ctx, response, case):
     if code in allowed or f"{code} {param}" in allowed:
         return None
     raise AssertionError(
-        f"A schema-valid request was refused with 400 {code} ({param}), which is not one of "
+        f"A schema-valid request was refused with {response.status_code} {code} ({param}), which is not one of "
         f"{operation_id}'s rules that no schema can state: {', '.join(allowed)}"
     )
