@@ -16,10 +16,27 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output'): JsonObject {
 function withoutNul(schema: JsonObject): JsonObject {
   const walked = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, walk(value)]));
   if (walked.type === 'string' && !walked.pattern && !walked.enum && !walked.const && !walked.format) walked.pattern = NO_NUL_PATTERN;
-  // Keys are strings too: an open object (metadata, a gateway's event) names no key with NUL.
-  if (walked.type === 'object' && walked.additionalProperties !== false && !walked.propertyNames) walked.propertyNames = { pattern: NO_NUL_PATTERN };
+  // Keys are strings too: an open object (metadata, a gateway's event) names no key with NUL, and
+  // what it holds beyond its listed fields is any JSON without NUL.
+  if (walked.type === 'object' && walked.additionalProperties !== false) {
+    walked.propertyNames ??= { pattern: NO_NUL_PATTERN };
+    if (isAnything(walked.additionalProperties)) walked.additionalProperties = JSON_WITHOUT_NUL_REF;
+  }
+  if (walked.type === 'array' && isAnything(walked.items)) walked.items = JSON_WITHOUT_NUL_REF;
   return walked;
 }
+
+const isAnything = (schema: unknown): boolean => schema === undefined || schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).length === 0);
+const JSON_WITHOUT_NUL_REF = { $ref: '#/components/schemas/JsonWithoutNul' };
+/** Any JSON value whose strings and keys hold no NUL, for the open parts of request bodies. */
+const JSON_WITHOUT_NUL: JsonObject = {
+  description: 'Any JSON value whose strings and object keys hold no NUL character.',
+  anyOf: [
+    { type: 'string', pattern: NO_NUL_PATTERN }, { type: 'number' }, { type: 'boolean' }, { type: 'null' },
+    { type: 'array', items: JSON_WITHOUT_NUL_REF },
+    { type: 'object', propertyNames: { pattern: NO_NUL_PATTERN }, additionalProperties: JSON_WITHOUT_NUL_REF },
+  ],
+};
 
 function walk(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(walk);
@@ -126,6 +143,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
     servers: [{ url: '/' }],
     paths,
     components: {
+      schemas: { JsonWithoutNul: JSON_WITHOUT_NUL },
       securitySchemes: {
         merchantKey: { type: 'http', scheme: 'bearer', description: 'A merchant secret key: sk_test_...' },
         adminKey: { type: 'http', scheme: 'bearer', description: 'The platform admin key (ADMIN_API_KEY).' },
