@@ -1,5 +1,11 @@
 import type { AppConfig } from './config';
 import type { ScheduleDefinition } from './temporal/schedules';
+import { settlementWorkflow } from '../workflows/settlement-workflow';
+import { feeInvoiceRunWorkflow } from '../workflows/fee-invoice-workflow';
+import { dailyLedgerCheckWorkflow } from '../workflows/ledger-check-workflow';
+import { dailyReconciliationWorkflow } from '../workflows/reconciliation-workflow';
+import { dailySubscriptionCheckWorkflow } from '../workflows/subscription-check-workflow';
+import { monthlySubscriptionRevenueWorkflow } from '../workflows/subscription-revenue-workflow';
 
 /** The recurring finance jobs, kept in place as Temporal Schedules by every worker that starts. */
 export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDefinition[] {
@@ -8,40 +14,40 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
       id: 'ledger-settlement',
       description: 'Moves captured funds from pending to available once their settlement day has come.',
       spec: { intervals: [{ every: config.ledger.settlementIntervalMs }] },
-      workflowType: 'settlementWorkflow',
+      workflow: settlementWorkflow,
     },
     {
       id: 'fee-invoices-monthly',
       description: 'Issues every merchant\'s fee invoice for the month just ended and moves the invoiced fees to revenue.',
       // An hour after midnight, so captures committing around it are in the books first.
       spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 0, comment: 'monthly, on the 1st at 01:00 UTC' }] },
-      workflowType: 'feeInvoiceRunWorkflow',
+      workflow: feeInvoiceRunWorkflow,
     },
     {
       id: 'ledger-daily-check',
       description: 'Proves the books close: debits equal credits, stored balances equal their postings; reports negative balances.',
       spec: { calendars: [{ hour: 0, minute: 30, comment: 'daily at 00:30 UTC' }] },
-      workflowType: 'dailyLedgerCheckWorkflow',
+      workflow: dailyLedgerCheckWorkflow,
     },
     {
       id: 'sandbox-settlement-reconciliation',
       description: "Reconciles the sandbox gateway's settlement report for the previous UTC day against the ledger; discrepancies are logged and kept at GET /v1/admin/reconciliations.",
       // Two hours into the day, so the previous day's last captures and refunds are in both books.
       spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily at 02:00 UTC' }] },
-      workflowType: 'dailyReconciliationWorkflow',
+      workflow: dailyReconciliationWorkflow,
     },
     {
       id: 'subscriptions-daily-check',
       description: 'Finds invoices past due and subscriptions whose workflow is missing, closed or late to bill; findings are logged and kept at GET /v1/reports/subscription_checks.',
       spec: { calendars: [{ hour: 3, minute: 0, comment: 'daily at 03:00 UTC' }] },
-      workflowType: 'dailySubscriptionCheckWorkflow',
+      workflow: dailySubscriptionCheckWorkflow,
     },
     {
       id: 'subscriptions-monthly-revenue',
       description: "Stores every merchant's subscription figures for the month just ended (MRR, new, churned, invoices paid, failed, recovered): GET /v1/reports/subscriptions.",
       // After the fee invoices, and long enough after midnight that the month's last renewals are recorded.
       spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 30, comment: 'monthly, on the 1st at 01:30 UTC' }] },
-      workflowType: 'monthlySubscriptionRevenueWorkflow',
+      workflow: monthlySubscriptionRevenueWorkflow,
     },
   ];
 }

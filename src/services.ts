@@ -76,7 +76,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const plans = new PlanService({ orm });
   const vault = new CardVault({ orm, keys: config.cardVault, logger });
   const subscriptions: SubscriptionService = new SubscriptionService({
-    orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, logger, syncWaitMs: config.payments.syncWaitMs,
+    orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, gateways, logger, syncWaitMs: config.payments.syncWaitMs,
     defaultFees: config.fees, settings: config.subscriptions,
   });
   return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans, subscriptions, vault, apiKeys, keyRevocations, audit, rateLimiter };

@@ -25,7 +25,7 @@ const options: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const activities = proxyActivities<Activities>(options);
+const { openDispute, recordDisputeChange } = proxyActivities<Activities>(options);
 
 type Command =
   | { kind: 'evidence'; request: SubmitEvidenceRequest }
@@ -78,7 +78,7 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
   /** Persists the change with its event, then publishes it. */
   const record = async (changes: Partial<DisputeState>, eventType: 'dispute.updated' | 'dispute.closed', details: string) => {
     const next = { ...state, ...changes, version: state.version + 1 };
-    await activities.recordDisputeChange.executeWithOptions({ ...options, summary: `record ${next.status}` }, [{ state: next, eventType }]);
+    await recordDisputeChange.executeWithOptions({ ...options, summary: `record ${next.status}` }, [{ state: next, eventType }]);
     Object.assign(state, next);
     publish(details);
   };
@@ -86,7 +86,7 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
     record({ status: outcome, closedReason }, 'dispute.closed', outcome === 'won' ? `won: ${money()} returned to the merchant` : `lost (${closedReason}): ${money()} went to the cardholder`);
 
   try {
-    const opened = await activities.openDispute.executeWithOptions({ ...options, summary: `reserve ${input.currency} ${formatMinor(input.amountMinor, input.currency)} of ${input.paymentId}` }, [input]);
+    const opened = await openDispute.executeWithOptions({ ...options, summary: `reserve ${input.currency} ${formatMinor(input.amountMinor, input.currency)} of ${input.paymentId}` }, [input]);
     Object.assign(state, { status: 'needs_response', amountMinor: opened.amountMinor });
     publish(`${money()} reserved; evidence due by ${input.evidenceDueBy}`);
   } catch (error) {

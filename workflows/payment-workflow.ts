@@ -32,12 +32,15 @@ const gatewayOptions: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const gateway = proxyActivities<Activities>(gatewayOptions);
+const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activities>(gatewayOptions);
+// The fraud rules read our own tables and the gateway's risk signal: the gateway's profile fits.
+const fraudCheckOptions: ActivityOptions = gatewayOptions;
+const { assessPaymentRisk } = proxyActivities<Activities>(fraudCheckOptions);
 const recordOptions: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const records = proxyActivities<Activities>(recordOptions);
+const { recordPaymentOutcome } = proxyActivities<Activities>(recordOptions);
 
 interface BusinessFailure {
   type: PaymentFailureType;
@@ -141,7 +144,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   async function settle(status: PaymentState['status'], changes: Partial<PaymentState>, details: string): Promise<void> {
     const next: PaymentState = { ...state, ...changes, status };
     recording = next;
-    await records.recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
+    await recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
     Object.assign(state, next);
     recording = undefined;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
@@ -181,7 +184,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   setCurrentDetails(`**processing**: ${money}, checking fraud rules`);
   let risk;
   try {
-    risk = await gateway.assessPaymentRisk.executeWithOptions({ ...gatewayOptions, summary: `fraud rules for ${money}` }, [{
+    risk = await assessPaymentRisk.executeWithOptions({ ...fraudCheckOptions, summary: `fraud rules for ${money}` }, [{
       paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway,
     }]);
   } catch (error) {
@@ -189,14 +192,14 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     if (failure) return fail(failure);
     throw error;
   }
-  // Only this branch adds commands: a payment that needs no review runs exactly as before review existed.
+  // Only this branch adds commands: a payment that needs no review runs the same commands as one recorded without review.
   if (risk.review && !(await holdForReview(risk.review))) return state;
 
   const automatic = input.captureMethod === 'automatic';
   let authorization;
   try {
     setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
-    authorization = await gateway.authorizePayment.executeWithOptions({ ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` }, [{
+    authorization = await authorizePayment.executeWithOptions({ ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` }, [{
       gateway: input.gateway, idempotencyKey: `${input.paymentId}:authorize`, paymentId: input.paymentId,
       amountMinor: input.amountMinor, currency: input.currency, source: input.source, capture: automatic,
     }]);
@@ -234,7 +237,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       return state;
     }
     try {
-      const capture = await gateway.capturePayment({
+      const capture = await capturePayment({
         gateway: input.gateway, idempotencyKey: `${input.paymentId}:capture`, reference: authorization.reference,
         amountMinor: command.amountMinor, currency: input.currency,
       });
@@ -257,7 +260,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   }
 
   async function release(reason: CancellationReason): Promise<void> {
-    await gateway.voidPayment({
+    await voidPayment({
       gateway: input.gateway, idempotencyKey: `${input.paymentId}:void`, reference: state.gatewayReference as string,
       amountMinor: input.amountMinor, currency: input.currency,
     });

@@ -17,7 +17,7 @@ const options: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const activities = proxyActivities<Activities>(options);
+const { recordRefundOutcome, refundPayment, reserveRefund } = proxyActivities<Activities>(options);
 
 function failureType(error: unknown): PaymentFailureType | undefined {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) return error.cause.type;
@@ -41,7 +41,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   setCurrentDetails(`**pending**: holding ${money} of ${input.paymentId}`);
   try {
-    await activities.reserveRefund.executeWithOptions({ ...options, summary: `hold ${money} of ${input.paymentId}` }, [input]);
+    await reserveRefund.executeWithOptions({ ...options, summary: `hold ${money} of ${input.paymentId}` }, [input]);
   } catch (error) {
     const type = failureType(error);
     if (!type) throw error;
@@ -54,7 +54,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   let next: Partial<RefundState>;
   try {
     setCurrentDetails(`**pending**: refunding ${money} at ${input.gateway}`);
-    const refund = await activities.refundPayment.executeWithOptions({ ...options, summary: `refund ${money} at ${input.gateway}` }, [{
+    const refund = await refundPayment.executeWithOptions({ ...options, summary: `refund ${money} at ${input.gateway}` }, [{
       gateway: input.gateway, idempotencyKey: `${input.refundId}:refund`, reference: input.paymentGatewayReference,
       amountMinor: input.amountMinor, currency: input.currency,
     }]);
@@ -65,7 +65,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     next = { status: 'failed', failureCode: PAYMENT_FAILURES[type].code, failureMessage: PAYMENT_FAILURES[type].message };
   }
   // Persist, then publish: whoever sees the decision can rely on it being stored.
-  await activities.recordRefundOutcome.executeWithOptions({ ...options, summary: `record refund ${next.status}` }, [{ state: { ...state, ...next } }]);
+  await recordRefundOutcome.executeWithOptions({ ...options, summary: `record refund ${next.status}` }, [{ state: { ...state, ...next } }]);
   Object.assign(state, next);
   publish(state.status === 'succeeded' ? `${money} returned to the card` : `the gateway refused; ${money} is refundable again`);
   await condition(allHandlersFinished);

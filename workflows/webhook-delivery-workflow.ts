@@ -26,7 +26,7 @@ const options: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 };
-const activities = proxyActivities<Activities>(options);
+const { deliverWebhook, disableEndpointIfFailingSince } = proxyActivities<Activities>(options);
 
 /** ±10 %: workflow randomness is deterministic on replay. */
 const withJitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -38,7 +38,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
   const startedAt = new Date().toISOString();
   for (let attempt = 1; attempt <= RETRY_DELAYS_MS.length + 1; attempt++) {
     state.attempts = attempt;
-    const outcome = await activities.deliverWebhook.executeWithOptions(
+    const outcome = await deliverWebhook.executeWithOptions(
       { ...options, summary: `deliver ${input.eventType} (attempt ${attempt})` }, [{ eventId: input.eventId, endpointId: input.endpointId, attempt }]);
     if (outcome.result === 'succeeded') {
       Object.assign(state, { status: 'delivered', nextAttemptAt: null, lastStatusCode: outcome.statusCode });
@@ -58,7 +58,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     setCurrentDetails(`attempt ${attempt} failed (${outcome.statusCode ?? 'no answer'}); next attempt at ${state.nextAttemptAt}`);
     await sleep(delay);
   }
-  await activities.disableEndpointIfFailingSince({ endpointId: input.endpointId, since: startedAt });
+  await disableEndpointIfFailingSince({ endpointId: input.endpointId, since: startedAt });
   Object.assign(state, { status: 'exhausted', nextAttemptAt: null });
   setCurrentDetails(`gave up after ${state.attempts} attempts`);
   return state;

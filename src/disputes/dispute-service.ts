@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { listNewestFirst } from '../db/pagination';
 import type { Merchant } from '../merchants/merchant-entities';
 import { readPaymentBalance } from '../payments/payment-balance';
 import { PaymentEntity } from '../payments/payment-entity';
-import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
+import { startOrJoin } from '../temporal/entity-workflows';
+import { sendCommand, stateConflict } from '../temporal/workflow-failures';
 import { ApiError } from '../shared/api-error';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
-import { acceptDisputeUpdate, resolveDisputeUpdate, submitEvidenceUpdate, waitForDisputeOpenedUpdate } from '../../workflows/dispute-workflow';
+import { acceptDisputeUpdate, disputeWorkflow, resolveDisputeUpdate, submitEvidenceUpdate, waitForDisputeOpenedUpdate } from '../../workflows/dispute-workflow';
 import { DisputeEntity, type DisputeRecord } from './dispute-entity';
 import { DISPUTE_REASONS, disputeWorkflowId, type DisputeReason, type DisputeState, type DisputeStatus, type SubmitEvidenceRequest } from './dispute-state';
 import { renderDispute, type DisputeJson } from './dispute-view';
@@ -68,23 +68,19 @@ export class DisputeService {
       evidenceDueBy: new Date(createdAt.getTime() + this.deps.evidenceWindowMs).toISOString(),
       createdAt: createdAt.toISOString(),
     };
-    let handle;
-    try {
-      handle = await this.deps.temporal.workflow.start('disputeWorkflow', {
-        workflowId: disputeWorkflowId(disputeId), taskQueue: this.deps.taskQueue, args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId },
-          { key: DisputeStatusKey, value: 'needs_response' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
-          { key: GatewayKey, value: input.gateway },
-        ],
-        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} dispute (${input.reason}) of ${input.paymentId} for merchant ${input.merchantId}`,
-        staticDetails: `Dispute ${disputeId}, network reference ${input.networkReference}; evidence due by ${input.evidenceDueBy}`,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(error) ?? error;
-      handle = this.deps.temporal.workflow.getHandle(disputeWorkflowId(disputeId));
-    }
+    // A closed workflow (an earlier delivery's dispute, already decided) still answers with its record below.
+    const { handle } = await startOrJoin(this.deps.temporal, disputeWorkflow, {
+      workflowId: disputeWorkflowId(disputeId),
+      taskQueue: this.deps.taskQueue,
+      input,
+      searchAttributes: [
+        { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId },
+        { key: DisputeStatusKey, value: 'needs_response' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+        { key: GatewayKey, value: input.gateway },
+      ],
+      summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} dispute (${input.reason}) of ${input.paymentId} for merchant ${input.merchantId}`,
+      details: `Dispute ${disputeId}, network reference ${input.networkReference}; evidence due by ${input.evidenceDueBy}`,
+    });
     const opened = await executeUpdateWithin(this.deps.temporal, handle, waitForDisputeOpenedUpdate, this.deps.syncWaitMs);
     if (opened?.status === 'rejected') throw notDisputable();
     const stored = await this.deps.orm.em.fork().findOne(DisputeEntity, { id: disputeId }, { disableIdentityMap: true });
@@ -137,25 +133,19 @@ export class DisputeService {
     return this.command(dispute, () => this.handleFor(id).executeUpdate(acceptDisputeUpdate, { updateId }));
   }
 
-  private handleFor(disputeId: string) {
-    return this.deps.temporal.workflow.getHandle(disputeWorkflowId(disputeId));
+  private handleFor(disputeId: string): WorkflowHandle<typeof disputeWorkflow> {
+    return this.deps.temporal.workflow.getHandle<typeof disputeWorkflow>(disputeWorkflowId(disputeId));
   }
 
-  private async command(dispute: DisputeRecord, send: () => Promise<DisputeState>): Promise<DisputeJson> {
-    try {
+  private command(dispute: DisputeRecord, send: () => Promise<DisputeState>): Promise<DisputeJson> {
+    // Refused for the dispute's state, or closed: the record says which answer is right.
+    const conflict = async () => stateConflict({
+      resource: 'dispute', status: (await this.findOrThrow(dispute.merchantId, dispute.id)).status, needs: 'needs_response', operations: 'change',
+    });
+    return sendCommand({ DisputeUnexpectedState: conflict, WorkflowGone: conflict }, async () => {
       await send();
       return renderDispute(await this.findOrThrow(dispute.merchantId, dispute.id));
-    } catch (error) {
-      if (updateFailureType(error)?.type === 'DisputeUnexpectedState' || isWorkflowGone(error)) {
-        const current = await this.findOrThrow(dispute.merchantId, dispute.id);
-        // Still needs_response on record, yet refused: an accept or evidence submission (often this request, resent after a lost answer) is being carried out.
-        if (current.status === 'needs_response') {
-          throw new ApiError(409, 'Another change to this dispute is in progress; retrieve the dispute for its outcome.', 'dispute_operation_in_progress', undefined, { status: current.status });
-        }
-        throw new ApiError(409, `This dispute's status is ${current.status}; that is no longer possible.`, 'dispute_unexpected_state', undefined, { status: current.status });
-      }
-      throw temporalUnavailable(error) ?? error;
-    }
+    });
   }
 
   private async findOrThrow(merchantId: string, id: string): Promise<DisputeRecord> {

@@ -1,6 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Logger } from '../logger';
 import type { GatewayRegistry } from '../gateways/payment-gateway';
 import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
@@ -8,9 +7,9 @@ import type { Merchant } from '../merchants/merchant-entities';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
-import { PAYMENT_FAILURES, isPaymentFailureType } from '../shared/failure-types';
+import { PAYMENT_FAILURES, PAYMENT_FAILURE_TYPES } from '../shared/failure-types';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../temporal/search-attributes';
-import { cancelPaymentUpdate, capturePaymentUpdate, reviewPaymentUpdate } from '../../workflows/payment-workflow';
+import { cancelPaymentUpdate, capturePaymentUpdate, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-entity';
 import { PaymentRepository } from './payment-repository';
 import { assertGatewayServesMode } from '../gateways/gateway-mode';
@@ -23,7 +22,8 @@ import {
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
 import type { PaymentDecisionWaiter } from './payment-decisions';
-import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
+import { startOrJoin } from '../temporal/entity-workflows';
+import { sendCommand, stateConflict, type FailureTable } from '../temporal/workflow-failures';
 import { CardTokenSources } from '../vault/card-token-sources';
 
 export interface PaymentServiceDeps {
@@ -41,6 +41,13 @@ export interface PaymentServiceDeps {
   /** Vault tokens as sources (by default read from `orm`). */
   cardTokens?: CardTokenSources;
 }
+
+/** How the API answers what the payment workflow's capture, cancel and review updates throw (besides a state conflict). */
+const PAYMENT_COMMAND_FAILURES: FailureTable = {
+  InvalidCaptureAmount: () => ApiError.badRequest('Invalid amount: the capture amount must be positive and at most the amount capturable', 'parameter_invalid', 'amount'),
+  // A declined capture (or an approved review's declined authorization) answers as the decline it was.
+  ...Object.fromEntries(PAYMENT_FAILURE_TYPES.map((type) => [type, () => new ApiError(402, PAYMENT_FAILURES[type].message, PAYMENT_FAILURES[type].code)])),
+};
 
 // A lost notification costs at most this long: the row is re-read after each wake-up.
 const DECISION_POLL_MS = 1_000;
@@ -91,29 +98,22 @@ export class PaymentService {
       },
     };
 
-    try {
-      await this.deps.temporal.workflow.start('paymentWorkflow', {
-        workflowId: paymentWorkflowId(paymentId),
-        taskQueue: this.deps.taskQueue,
-        args: [input],
-        // A repeated key joins the running workflow; a finished one is never started again.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MerchantIdKey, value: merchant.id },
-          { key: PaymentIdKey, value: paymentId },
-          { key: PaymentStatusKey, value: 'processing' },
-          { key: AmountMinorKey, value: input.amountMinor },
-          { key: CurrencyKey, value: input.currency },
-          { key: GatewayKey, value: input.gateway },
-        ],
-        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} card payment for merchant ${merchant.id}`,
-        staticDetails: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.description ? `: ${input.description}` : ''}`,
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.outcomeFromRecord(merchant, paymentId);
-      throw temporalUnavailable(error) ?? error;
-    }
+    const { closed } = await startOrJoin(this.deps.temporal, paymentWorkflow, {
+      workflowId: paymentWorkflowId(paymentId),
+      taskQueue: this.deps.taskQueue,
+      input,
+      searchAttributes: [
+        { key: MerchantIdKey, value: merchant.id },
+        { key: PaymentIdKey, value: paymentId },
+        { key: PaymentStatusKey, value: 'processing' },
+        { key: AmountMinorKey, value: input.amountMinor },
+        { key: CurrencyKey, value: input.currency },
+        { key: GatewayKey, value: input.gateway },
+      ],
+      summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} card payment for merchant ${merchant.id}`,
+      details: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.description ? `: ${input.description}` : ''}`,
+    });
+    if (closed) return this.outcomeFromRecord(merchant, paymentId);
     await insertPaymentIfAbsent(sqlFor(em), paymentRecordFromState(initialPaymentState(input), new Date()));
     return this.awaitDecision(merchant, paymentId);
   }
@@ -170,31 +170,17 @@ export class PaymentService {
     return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }], updateId }), 'requires_review');
   }
 
-  private handleFor(paymentId: string): WorkflowHandle {
-    return this.deps.temporal.workflow.getHandle(paymentWorkflowId(paymentId));
+  private handleFor(paymentId: string): WorkflowHandle<typeof paymentWorkflow> {
+    return this.deps.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(paymentId));
   }
 
-  private async command(record: PaymentRecord, send: () => Promise<PaymentState>, needs: PaymentStatus = 'requires_capture'): Promise<PaymentJson> {
-    try {
-      return renderPayment(paymentRecordFromState(await send(), new Date()));
-    } catch (error) {
-      const failure = updateFailureType(error);
-      if (failure?.type === 'InvalidCaptureAmount') {
-        throw ApiError.badRequest('Invalid amount: the capture amount must be positive and at most the amount capturable', 'parameter_invalid', 'amount');
-      }
-      if (failure && isPaymentFailureType(failure.type)) {
-        throw new ApiError(402, PAYMENT_FAILURES[failure.type].message, PAYMENT_FAILURES[failure.type].code);
-      }
-      if (failure?.type === 'PaymentUnexpectedState' || isWorkflowGone(error)) {
-        const current = await this.findOrThrow({ id: record.merchantId }, record.id);
-        // The record still shows the status the command needs: an earlier capture, cancel or review (often this same request, resent after a lost answer) is being carried out.
-        if (current.status === needs) {
-          throw new ApiError(409, 'Another capture, cancel or review of this payment is in progress; retrieve the payment for its outcome.', 'payment_operation_in_progress', undefined, { status: current.status });
-        }
-        throw new ApiError(409, `This payment's status is ${current.status}; the operation needs status ${needs}.`, 'payment_unexpected_state', undefined, { status: current.status });
-      }
-      throw temporalUnavailable(error) ?? error;
-    }
+  private command(record: PaymentRecord, send: () => Promise<PaymentState>, needs: PaymentStatus = 'requires_capture'): Promise<PaymentJson> {
+    // The workflow refused for the payment's state, or has closed: the record says which answer is right.
+    const conflict = async () => stateConflict({
+      resource: 'payment', status: (await this.findOrThrow({ id: record.merchantId }, record.id)).status, needs, operations: 'capture, cancel or review',
+    });
+    return sendCommand({ ...PAYMENT_COMMAND_FAILURES, PaymentUnexpectedState: conflict, WorkflowGone: conflict },
+      async () => renderPayment(paymentRecordFromState(await send(), new Date())));
   }
 
   private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {

@@ -1,18 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { listNewestFirst } from '../db/pagination';
 import { claimIdempotencyKey, findIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-entities';
 import { readPaymentBalance } from '../payments/payment-balance';
 import { PaymentRepository } from '../payments/payment-repository';
-import { temporalUnavailable } from '../temporal/temporal-errors';
+import { isWorkflowGone, temporalUnavailable } from '../temporal/temporal-errors';
+import { startOrJoin } from '../temporal/entity-workflows';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, RefundStatusKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
-import { waitForRefundDecisionUpdate } from '../../workflows/refund-workflow';
+import { refundWorkflow, waitForRefundDecisionUpdate } from '../../workflows/refund-workflow';
 import { RefundEntity, type RefundRecord } from './refund-entity';
 import type { CreateRefundBody } from './refund-schemas';
 import { refundWorkflowId, type RefundState, type RefundWorkflowInput } from './refund-state';
@@ -24,6 +24,11 @@ export interface RefundServiceDeps {
   taskQueue: string;
   syncWaitMs: number;
 }
+
+/** How the API answers a refund its workflow rejected, by the rejection's code; any other rejection is an amount no longer available. */
+const REFUND_REJECTIONS: Record<string, (state: RefundState) => ApiError> = {
+  payment_not_refundable: (state) => ApiError.badRequest(state.failureMessage ?? 'This payment cannot be refunded.', 'payment_not_refundable', 'payment_id'),
+};
 
 const invalidAmount = () => ApiError.badRequest('Invalid refund amount', 'amount_too_large', 'amount');
 
@@ -88,28 +93,23 @@ export class RefundService {
 
   /** Starts the refund's workflow (or joins it) and answers with its decision, or with `pending` when the gateway is slow. */
   private async run(merchant: Merchant, input: RefundWorkflowInput): Promise<RefundJson> {
-    let handle;
-    try {
-      handle = await this.deps.temporal.workflow.start('refundWorkflow', {
-        workflowId: refundWorkflowId(input.refundId),
-        taskQueue: this.deps.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId },
-          { key: RefundStatusKey, value: 'pending' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
-          { key: GatewayKey, value: input.gateway },
-        ],
-        staticSummary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} refund of ${input.paymentId} for merchant ${merchant.id}`,
-        staticDetails: `Refund ${input.refundId}${input.reason ? ` (${input.reason})` : ''} via ${input.gateway}`,
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const replayed = await this.replay(merchant, input.refundId);
-        if (replayed) return replayed;
-      }
-      throw temporalUnavailable(error) ?? error;
+    const { handle, closed } = await startOrJoin(this.deps.temporal, refundWorkflow, {
+      workflowId: refundWorkflowId(input.refundId),
+      taskQueue: this.deps.taskQueue,
+      input,
+      searchAttributes: [
+        { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId },
+        { key: RefundStatusKey, value: 'pending' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+        { key: GatewayKey, value: input.gateway },
+      ],
+      summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} refund of ${input.paymentId} for merchant ${merchant.id}`,
+      details: `Refund ${input.refundId}${input.reason ? ` (${input.reason})` : ''} via ${input.gateway}`,
+    });
+    if (closed) {
+      const replayed = await this.replay(merchant, input.refundId);
+      if (replayed) return replayed;
+      // Closed with neither a stored refund nor a result (terminated by ops): no answer would be true.
+      throw new Error(`${refundWorkflowId(input.refundId)} closed without an outcome`);
     }
     const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForRefundDecisionUpdate, this.deps.syncWaitMs);
     if (decided) return this.answer(decided);
@@ -120,23 +120,21 @@ export class RefundService {
   private async replay(merchant: Merchant, refundId: string): Promise<RefundJson | null> {
     const stored = await this.deps.orm.em.fork().findOne(RefundEntity, { id: refundId, merchantId: merchant.id }, { disableIdentityMap: true });
     if (stored) return renderRefund(stored);
-    const handle = this.deps.temporal.workflow.getHandle(refundWorkflowId(refundId));
+    const handle = this.deps.temporal.workflow.getHandle<typeof refundWorkflow>(refundWorkflowId(refundId));
     try {
       const description = await handle.describe();
-      if (description.status.name === 'COMPLETED') return this.answer(await handle.result() as RefundState);
+      if (description.status.name === 'COMPLETED') return this.answer(await handle.result());
       const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForRefundDecisionUpdate, this.deps.syncWaitMs);
       return decided ? this.answer(decided) : null;
     } catch (error) {
-      if ((error as { name?: string }).name === 'WorkflowNotFoundError') return null;
+      if (isWorkflowGone(error)) return null;
       throw temporalUnavailable(error) ?? error;
     }
   }
 
+  /** The decided refund, or the API's answer to a refund its workflow rejected. */
   private answer(state: RefundState): RefundJson {
-    if (state.status === 'rejected') {
-      if (state.failureCode === 'payment_not_refundable') throw ApiError.badRequest(state.failureMessage ?? 'This payment cannot be refunded.', 'payment_not_refundable', 'payment_id');
-      throw invalidAmount();
-    }
+    if (state.status === 'rejected') throw (REFUND_REJECTIONS[state.failureCode ?? ''] ?? invalidAmount)(state);
     return renderRefund(refundRecordFromState(state, new Date()));
   }
 }

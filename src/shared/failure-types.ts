@@ -26,9 +26,10 @@ export const PAYMENT_FAILURES = {
 
 export type PaymentFailureType = keyof typeof PAYMENT_FAILURES;
 
+export const PAYMENT_FAILURE_TYPES = Object.keys(PAYMENT_FAILURES) as PaymentFailureType[];
+
 /** Failure types that no retry can fix: activity retry policies list these as non-retryable. */
-export const NON_RETRYABLE_FAILURE_TYPES: PaymentFailureType[] = (Object.keys(PAYMENT_FAILURES) as PaymentFailureType[])
-  .filter((type) => !PAYMENT_FAILURES[type].retryable);
+export const NON_RETRYABLE_FAILURE_TYPES: PaymentFailureType[] = PAYMENT_FAILURE_TYPES.filter((type) => !PAYMENT_FAILURES[type].retryable);
 
 export function isPaymentFailureType(type: string | undefined | null): type is PaymentFailureType {
   return typeof type === 'string' && Object.prototype.hasOwnProperty.call(PAYMENT_FAILURES, type);

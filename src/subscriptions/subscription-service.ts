@@ -1,28 +1,31 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Orm } from '../db/orm';
 import { inTransaction } from '../db/sql';
 import type { CustomerService } from '../customers/customer-service';
+import type { GatewayRegistry } from '../gateways/payment-gateway';
+import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-entities';
 import type { PlanService } from '../plans/plan-service';
 import type { PlanRecord } from '../plans/plan-record';
 import { ApiError } from '../shared/api-error';
-import type { OperationFailureType, PaymentFailureType } from '../shared/failure-types';
 import { newId } from '../shared/ids';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, CustomerIdKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
-import { isWorkflowGone, temporalUnavailable, updateFailureType } from '../temporal/temporal-errors';
+import { isWorkflowGone } from '../temporal/temporal-errors';
+import { startOrJoin } from '../temporal/entity-workflows';
+import { sendCommand, type FailureTable } from '../temporal/workflow-failures';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { describeInterval } from './billing-periods';
 import type { CreateSubscriptionBody } from './subscription-schemas';
 import {
   subscriptionWorkflowId, type PlanTerms, type SubscriptionState, type SubscriptionStatus, type SubscriptionWorkflowInput,
 } from './subscription-state';
-import { renderSubscriptionState } from './subscription-view';
+import { renderSubscriptionState, type SubscriptionJson } from './subscription-view';
 import {
   cancelSubscriptionUpdate as cancelUpdate, changePlanUpdate as changePlan, pauseSubscriptionUpdate as pauseUpdate,
-  paymentMethodUpdatedSignal as paymentMethodUpdated, resumeSubscriptionUpdate as resumeUpdate, waitForSubscriptionStartUpdate as waitForStart,
+  paymentMethodUpdatedSignal as paymentMethodUpdated, resumeSubscriptionUpdate as resumeUpdate, subscriptionWorkflow, waitForSubscriptionStartUpdate as waitForStart,
 } from '../../workflows/subscription-workflow';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -34,20 +37,21 @@ export interface SubscriptionServiceDeps {
   taskQueue: string;
   customers: CustomerService;
   plans: PlanService;
+  gateways: GatewayRegistry;
   logger: Logger;
   syncWaitMs: number;
   defaultFees: { percentBps: number; fixedMinor: number };
   settings: { dunningRetryDays: number[]; whenDunningExhausted: 'canceled' | 'unpaid'; cyclesPerRun: number; timeScale: number };
 }
 
-// Update failures the workflow reports, as the API answers them.
-const UPDATE_FAILURES: Partial<Record<OperationFailureType | PaymentFailureType, (message: string) => ApiError>> = {
-  SubscriptionCanceled: (message) => new ApiError(409, message, 'subscription_canceled'),
-  SubscriptionNotActive: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
-  SubscriptionNotPaused: (message) => new ApiError(409, message, 'subscription_unexpected_state'),
-  SamePlan: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
-  PlanCurrencyMismatch: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
-  PlanIntervalMismatch: (message) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+/** How the API answers what the subscription workflow's updates throw. */
+const SUBSCRIPTION_COMMAND_FAILURES: FailureTable = {
+  SubscriptionCanceled: ({ message }) => new ApiError(409, message, 'subscription_canceled'),
+  SubscriptionNotActive: ({ message }) => new ApiError(409, message, 'subscription_unexpected_state'),
+  SubscriptionNotPaused: ({ message }) => new ApiError(409, message, 'subscription_unexpected_state'),
+  SamePlan: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+  PlanCurrencyMismatch: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+  PlanIntervalMismatch: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
 };
 
 function planTerms(plan: PlanRecord): PlanTerms {
@@ -78,12 +82,15 @@ const SELECT_SUBSCRIPTION = `select s.*, p.name as plan_name, p.amount_minor as 
 export class SubscriptionService {
   constructor(private readonly deps: SubscriptionServiceDeps) {}
 
-  async create(merchant: Merchant, body: CreateSubscriptionBody, idempotency?: IdempotencyContext): Promise<Record<string, unknown>> {
+  async create(merchant: Merchant, body: CreateSubscriptionBody, idempotency?: IdempotencyContext): Promise<SubscriptionJson> {
     const customer = await this.deps.customers.getForMerchant(merchant, body.customer);
     if (!customer) throw ApiError.badRequest(`No such customer: ${body.customer}`, 'resource_missing', 'customer');
     const plan = await this.deps.plans.getForMerchant(merchant, body.plan);
     if (!plan) throw ApiError.badRequest(`No such plan: ${body.plan}`, 'resource_missing', 'plan');
     if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
+    // Renewals charge through the deployment's default gateway, which must serve the merchant's mode.
+    const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
+    assertGatewayServesMode(gateway, merchant);
 
     const request = { customer: body.customer, plan: body.plan, trial: body.trial_period_days ?? null, cancel: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {} };
     const { id: subscriptionId, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('sub'), createdAt: new Date() });
@@ -95,36 +102,33 @@ export class SubscriptionService {
       cancelAtPeriodEnd: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {},
       dunning: { retryOffsetsMs: settings.dunningRetryDays.map((days) => days * DAY_MS), whenExhausted: settings.whenDunningExhausted },
       fees: { percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps, fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor },
-      gateway: 'sandbox',
+      gateway: gateway.name,
       clock: { scale: settings.timeScale, realOrigin: createdAt.getTime(), virtualOrigin: createdAt.getTime() },
       cyclesPerRun: settings.cyclesPerRun,
     };
-    try {
-      await this.deps.temporal.workflow.start('subscriptionWorkflow', {
-        workflowId: subscriptionWorkflowId(subscriptionId), taskQueue: this.deps.taskQueue, args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: MerchantIdKey, value: merchant.id }, { key: CustomerIdKey, value: customer.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
-          { key: AmountMinorKey, value: plan.amountMinor }, { key: CurrencyKey, value: plan.currency },
-        ],
-        staticSummary: `${plan.currency} ${formatMinor(plan.amountMinor, plan.currency)} / ${describeInterval(plan.interval, plan.intervalCount)} (${plan.name}) for ${customer.id} of merchant ${merchant.id}`,
-      });
-    } catch (error) {
-      // A retried request whose workflow already finished: answer from the stored subscription.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(error) ?? error;
-    }
+    // A retried request whose workflow already finished is answered from the stored subscription below.
+    await startOrJoin(this.deps.temporal, subscriptionWorkflow, {
+      workflowId: subscriptionWorkflowId(subscriptionId),
+      taskQueue: this.deps.taskQueue,
+      input,
+      searchAttributes: [
+        { key: MerchantIdKey, value: merchant.id }, { key: CustomerIdKey, value: customer.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
+        { key: AmountMinorKey, value: plan.amountMinor }, { key: CurrencyKey, value: plan.currency },
+      ],
+      summary: `${plan.currency} ${formatMinor(plan.amountMinor, plan.currency)} / ${describeInterval(plan.interval, plan.intervalCount)} (${plan.name}) for ${customer.id} of merchant ${merchant.id}`,
+    });
     const started = await executeUpdateWithin(this.deps.temporal, this.handle(subscriptionId), waitForStart, this.deps.syncWaitMs);
     if (started) return renderSubscriptionState(started);
     return (await this.find(merchant, subscriptionId)) ?? renderSubscriptionState({ ...stateFromInput(input), status: 'incomplete' });
   }
 
-  async get(merchant: Merchant, id: string): Promise<Record<string, unknown>> {
+  async get(merchant: Merchant, id: string): Promise<SubscriptionJson> {
     const found = await this.find(merchant, id);
     if (!found) throw ApiError.notFound('Subscription not found', 'resource_missing', 'id');
     return found;
   }
 
-  async list(merchant: Merchant, query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string }): Promise<{ data: Record<string, unknown>[]; hasMore: boolean }> {
+  async list(merchant: Merchant, query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string }): Promise<{ data: SubscriptionJson[]; hasMore: boolean }> {
     const values: unknown[] = [merchant.id];
     const where = ['s.merchant_id = ?'];
     if (query.customer) { where.push('s.customer_id = ?'); values.push(query.customer); }
@@ -142,21 +146,21 @@ export class SubscriptionService {
   }
 
   /** `updateId` (from an Idempotency-Key) on these changes makes a repeat answer as the first. */
-  cancel(merchant: Merchant, id: string, atPeriodEnd: boolean, updateId?: string): Promise<Record<string, unknown>> {
+  cancel(merchant: Merchant, id: string, atPeriodEnd: boolean, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], updateId }));
   }
 
-  pause(merchant: Merchant, id: string, updateId?: string): Promise<Record<string, unknown>> {
+  pause(merchant: Merchant, id: string, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(pauseUpdate, { updateId }));
   }
 
-  resume(merchant: Merchant, id: string, updateId?: string): Promise<Record<string, unknown>> {
+  resume(merchant: Merchant, id: string, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(resumeUpdate, { updateId }));
   }
 
   /** PATCH: a plan change (prorated) and/or cancel at period end. */
-  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }, updateId?: string): Promise<Record<string, unknown>> {
-    let result: Record<string, unknown> | undefined;
+  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }, updateId?: string): Promise<SubscriptionJson> {
+    let result: SubscriptionJson | undefined;
     if (changes.plan !== undefined) {
       const plan = await this.deps.plans.getForMerchant(merchant, changes.plan);
       if (!plan) throw ApiError.badRequest(`No such plan: ${changes.plan}`, 'resource_missing', 'plan');
@@ -167,7 +171,7 @@ export class SubscriptionService {
     if (changes.cancel_at_period_end === false) {
       throw ApiError.badRequest('Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription', 'parameter_invalid', 'cancel_at_period_end');
     }
-    return result as Record<string, unknown>;
+    return result ?? this.get(merchant, id);
   }
 
   /** The customer has a new card: every subscription of theirs waiting on a failed invoice tries again now. */
@@ -181,27 +185,22 @@ export class SubscriptionService {
     }
   }
 
-  private async find(merchant: Pick<Merchant, 'id'>, id: string): Promise<Record<string, unknown> | undefined> {
+  private async find(merchant: Pick<Merchant, 'id'>, id: string): Promise<SubscriptionJson | undefined> {
     const [row] = await inTransaction(this.deps.orm, (sql) => sql.query<Row>(`${SELECT_SUBSCRIPTION} where s.id = ? and s.merchant_id = ?`, [id, merchant.id]));
     return row ? renderSubscriptionState(stateFromRow(row)) : undefined;
   }
 
-  private handle(id: string): WorkflowHandle {
-    return this.deps.temporal.workflow.getHandle(subscriptionWorkflowId(id));
+  private handle(id: string): WorkflowHandle<typeof subscriptionWorkflow> {
+    return this.deps.temporal.workflow.getHandle<typeof subscriptionWorkflow>(subscriptionWorkflowId(id));
   }
 
-  private async command(merchant: Merchant, id: string, send: (handle: WorkflowHandle) => Promise<SubscriptionState>): Promise<Record<string, unknown>> {
+  private async command(merchant: Merchant, id: string, send: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionState>): Promise<SubscriptionJson> {
     const current = await this.get(merchant, id);
-    try {
-      return renderSubscriptionState(await send(this.handle(id)));
-    } catch (error) {
-      const failure = updateFailureType(error);
-      const message = (error as { cause?: { message?: string } }).cause?.message ?? 'The subscription cannot be changed';
-      const answer = failure && UPDATE_FAILURES[failure.type];
-      if (answer) throw answer(message);
-      if (isWorkflowGone(error)) throw new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled');
-      throw temporalUnavailable(error) ?? error;
-    }
+    return sendCommand({
+      ...SUBSCRIPTION_COMMAND_FAILURES,
+      // Only an ended subscription's workflow closes.
+      WorkflowGone: () => new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled'),
+    }, async () => renderSubscriptionState(await send(this.handle(id))));
   }
 }
 

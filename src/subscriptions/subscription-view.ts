@@ -4,7 +4,7 @@ import { renderInvoice, type InvoiceJson } from '../invoices/invoice-view';
 import type { InvoiceState, SubscriptionState } from './subscription-state';
 
 /** A subscription as the API and its events show it, Stripe-like. */
-export function renderSubscriptionState(state: SubscriptionState): Record<string, unknown> {
+export function renderSubscriptionState(state: SubscriptionState) {
   return {
     id: state.subscriptionId,
     object: 'subscription',
@@ -28,6 +28,8 @@ export function renderSubscriptionState(state: SubscriptionState): Record<string
     created_at: apiTimestampOrNull(state.createdAt),
   };
 }
+
+export type SubscriptionJson = ReturnType<typeof renderSubscriptionState>;
 
 /** An invoice as its events show it: the same shape GET /v1/invoices/:id answers. */
 export function renderInvoiceState(invoice: InvoiceState): InvoiceJson {

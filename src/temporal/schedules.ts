@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { Logger } from '../logger';
 
 /** A recurring job run as a Temporal Schedule: one workflow type started on a calendar or interval. */
@@ -7,7 +8,8 @@ export interface ScheduleDefinition {
   id: string;
   description: string;
   spec: ScheduleSpec;
-  workflowType: string;
+  /** The workflow function each run starts (its name is the workflow type). */
+  workflow: Workflow;
   args?: unknown[];
 }
 
@@ -32,7 +34,7 @@ export async function ensureSchedules({ client, taskQueue, definitions, idPrefix
     const scheduleId = `${idPrefix}${definition.id}`;
     const action = {
       type: 'startWorkflow' as const,
-      workflowType: definition.workflowType,
+      workflowType: definition.workflow,
       args: definition.args ?? [],
       taskQueue,
       workflowId: scheduleId,

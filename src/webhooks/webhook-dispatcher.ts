@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Orm } from '../db/orm';
 import { ListenClient } from '../db/listen-client';
 import { sqlFor } from '../db/sql';
@@ -7,7 +6,8 @@ import { EVENT_RECORDED_CHANNEL } from '../events/event-recorder';
 import type { Logger } from '../logger';
 import { dependencyOutage } from '../api/transient-failures';
 import { MerchantIdKey } from '../temporal/search-attributes';
-import type { WebhookDeliveryInput } from '../../workflows/webhook-delivery-workflow';
+import { webhookDeliveryWorkflow, type WebhookDeliveryInput } from '../../workflows/webhook-delivery-workflow';
+import { startOrJoin } from '../temporal/entity-workflows';
 import { webhookDeliveryWorkflowId } from './event-types';
 
 export interface DispatchTarget {
@@ -18,7 +18,7 @@ export interface DispatchTarget {
 }
 
 /**
- * Starts one delivery workflow; a workflow that exists already (a redispatch) is left alone.
+ * Starts one delivery workflow; one that exists already (a redispatch) is left alone.
  * `retryTimeScale` (tests and demos) goes into the input only when it changes something.
  */
 export async function startDelivery(
@@ -27,16 +27,12 @@ export async function startDelivery(
   const workflowId = webhookDeliveryWorkflowId(target.eventId, target.endpointId, redelivery);
   const input: WebhookDeliveryInput = { eventId: target.eventId, endpointId: target.endpointId, merchantId: target.merchantId, eventType: target.eventType };
   if (retryTimeScale !== 1) input.retryTimeScale = retryTimeScale;
-  try {
-    await temporal.workflow.start('webhookDeliveryWorkflow', {
-      workflowId, taskQueue, args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [{ key: MerchantIdKey, value: target.merchantId }],
-      staticSummary: `${target.eventType} ${target.eventId} to endpoint ${target.endpointId}${redelivery ? ' (redelivery)' : ''}`,
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+  // A delivery that exists already (running or finished) is joined or left alone.
+  await startOrJoin(temporal, webhookDeliveryWorkflow, {
+    workflowId, taskQueue, input,
+    searchAttributes: [{ key: MerchantIdKey, value: target.merchantId }],
+    summary: `${target.eventType} ${target.eventId} to endpoint ${target.endpointId}${redelivery ? ' (redelivery)' : ''}`,
+  });
   return workflowId;
 }
 

@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import { listNewestFirst } from '../db/pagination';
 import { EventEntity, type EventRecord } from '../events/event-entity';
 import type { Merchant } from '../merchants/merchant-entities';
-import { temporalUnavailable } from '../temporal/temporal-errors';
 import { ApiError } from '../shared/api-error';
 import { newId, randomBase62 } from '../shared/ids';
 import { validateEndpointUrl } from './url-policy';
@@ -126,14 +125,10 @@ export class WebhookService {
       : (await em.find(WebhookEndpointEntity, { merchantId: merchant.id, deletedAt: null, status: 'enabled' }))
         .filter((endpoint) => endpoint.enabledEvents.includes('*') || endpoint.enabledEvents.includes(event.type));
     const workflows: string[] = [];
-    try {
-      for (const endpoint of endpoints) {
-        workflows.push(await startDelivery(this.deps.temporal, this.deps.taskQueue,
-          { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id },
-          { redelivery: `redeliver-${randomBase62(8)}`, retryTimeScale: this.deps.retryTimeScale }));
-      }
-    } catch (error) {
-      throw temporalUnavailable(error) ?? error;
+    for (const endpoint of endpoints) {
+      workflows.push(await startDelivery(this.deps.temporal, this.deps.taskQueue,
+        { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id },
+        { redelivery: `redeliver-${randomBase62(8)}`, retryTimeScale: this.deps.retryTimeScale }));
     }
     return { object: 'redelivery', event_id: event.id, endpoints: endpoints.map((endpoint) => endpoint.id), workflows };
   }
