@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DefaultLogger, Runtime, type LogLevel, type NativeConnection } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { AppConfig } from './config';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
-import { createApiServices, createWorkerActivities } from './services';
+import { createApiServices, createWorkerActivities, type ApiServices } from './services';
 import { connectTemporalClient, connectTemporalWorker } from './temporal/connection';
 import { ensureSchedules } from './temporal/schedules';
 import { financeSchedules } from './finance-schedules';
@@ -13,7 +14,7 @@ import { createPaymentWorker, type PaymentWorkerOptions } from './temporal/creat
 import { temporalDataConverter } from './temporal/data-converter';
 import { AesGcmPayloadCodec } from './temporal/payload-codec';
 import { startMetricsServer } from './metrics/worker-metrics';
-import { tracingFromConfig } from './temporal/tracing';
+import { tracingFromConfig, type Tracing } from './temporal/tracing';
 
 /**
  * Routes the Temporal SDK's logs into ours and leaves signal handling to our entry points, which
@@ -45,23 +46,39 @@ export function workerOptions(config: AppConfig & { temporal: { address: string 
   };
 }
 
-/** Puts the finance schedules in place (unless FINANCE_SCHEDULES=off): idempotent, so every worker start may do it. */
-export async function keepFinanceSchedules(config: AppConfig & { temporal: { address: string } }, logger?: Logger): Promise<void> {
-  if (!config.ledger.schedules) return;
+/**
+ * Puts the finance schedules in place (unless FINANCE_SCHEDULES=off): idempotent, so every worker start may do it.
+ * `idPrefix` keeps test files, each on its own task queue, from sharing a schedule. Returns the schedule ids.
+ */
+export async function keepFinanceSchedules(config: AppConfig & { temporal: { address: string } }, logger?: Logger, idPrefix?: string): Promise<string[]> {
+  if (!config.ledger.schedules) return [];
   const client = await connectTemporalClient(config.temporal);
   try {
-    await ensureSchedules({ client, taskQueue: config.temporal.taskQueue, definitions: financeSchedules(config), logger });
+    return await ensureSchedules({ client, taskQueue: config.temporal.taskQueue, definitions: financeSchedules(config), logger, idPrefix });
   } finally {
     await client.connection.close();
   }
 }
 
+export interface StartWorkerOptions {
+  /** OpenTelemetry set up by the caller (tests read its spans); by default from the configuration, and shut down on stop. */
+  tracing?: Tracing;
+  /** Prefix of the finance schedules' ids (see keepFinanceSchedules). */
+  scheduleIdPrefix?: string;
+}
+
+export interface RunningWorker extends Stoppable {
+  /** The finance schedules this start put in place (none with FINANCE_SCHEDULES=off). */
+  scheduleIds: string[];
+}
+
 /** Starts a worker on the configured task queue, with the finance schedules in place; `stop()` drains it. */
-export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm, logger?: Logger): Promise<Stoppable> {
+export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm, logger?: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const connection = await connectTemporalWorker(config.temporal);
-  const tracing = tracingFromConfig(config.observability, 'ledgerflow-worker');
+  const ownTracing = options.tracing ? undefined : tracingFromConfig(config.observability, 'ledgerflow-worker');
+  const tracing = options.tracing ?? ownTracing;
   const worker = await createPaymentWorker({ ...workerOptions(config, orm, connection), tracing });
-  await keepFinanceSchedules(config, logger);
+  const scheduleIds = await keepFinanceSchedules(config, logger, options.scheduleIdPrefix);
   const { workerMetricsPort, metricsToken } = config.observability;
   // The worker has no HTTP API: its metrics (payments_total, workflow_failures_total, ...) get a port of their own.
   const metricsServer = workerMetricsPort === undefined ? undefined
@@ -69,20 +86,31 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
   if (metricsServer) logger?.info({ url: metricsServer.url }, 'worker metrics listening');
   const running = worker.run();
   return {
+    scheduleIds,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await metricsServer?.stop();
-      await tracing?.shutdown();
+      await ownTracing?.shutdown();
       await connection.close();
     },
   };
 }
 
-/** Starts the HTTP API; resolves once it listens. */
-export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<Stoppable & { url: string }> {
+export interface RunningApi extends Stoppable {
+  /** Where it listens (PORT=0 picks a free port: this says which). */
+  url: string;
+  services: ApiServices;
+}
+
+/** Builds the API's services and app and starts listening; resolves once it listens. */
+export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<RunningApi> {
   const services = createApiServices(config, orm, temporal, logger);
-  const app = createApp({ orm, temporal, ...services, adminApiKey: config.adminApiKey, temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, bodyLimit: config.api.bodyLimit, dependencyRetryMs: config.api.dependencyRetryMs });
+  const app = createApp({
+    orm, temporal, ...services, adminApiKey: config.adminApiKey, logger,
+    temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins },
+    metricsToken: config.observability.metricsToken, bodyLimit: config.api.bodyLimit, dependencyRetryMs: config.api.dependencyRetryMs,
+  });
   await services.decisions.start();
   await services.dispatcher.start();
   await services.keyRevocations.start();
@@ -92,8 +120,10 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);
   });
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`,
+    url: `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${port}`,
+    services,
     async stop() {
       await services.network.stop();
       await services.decisions.stop();

@@ -27,6 +27,12 @@ import { AuditWriter } from './audit/audit-writer';
 import { RateLimiter } from './api/rate-limiter';
 import { CardTokenSources } from './vault/card-token-sources';
 import { CardVault } from './vault/card-vault';
+import { AuditQueries } from './audit/audit-queries';
+import { TransactionReportService } from './reports/transaction-report-service';
+import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
+import { SubscriptionCheckReports } from './subscription-reports/subscription-checks';
+import { FeeInvoiceQueries } from './billing/fee-invoice-queries';
+import { InvoiceQueries } from './invoices/invoice-queries';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -35,7 +41,7 @@ export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbo
   })], 'sandbox');
 }
 
-/** The domain services the API uses. */
+/** The domain services and readers the API uses: the one place they are built, for production and tests alike. */
 export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Client, logger: Logger) {
   const gateways = createGateways(orm);
   const merchants = new MerchantService(orm);
@@ -79,8 +85,21 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, gateways, logger, syncWaitMs: config.payments.syncWaitMs,
     defaultFees: config.fees, settings: config.subscriptions,
   });
-  return { gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations, customers, plans, subscriptions, vault, apiKeys, keyRevocations, audit, rateLimiter };
+  const readers = {
+    auditEvents: new AuditQueries({ orm }),
+    transactionReports: new TransactionReportService({ orm, logger }),
+    subscriptionRevenue: new SubscriptionRevenueService({ orm }),
+    subscriptionChecks: new SubscriptionCheckReports(orm),
+    feeInvoices: new FeeInvoiceQueries({ orm }),
+    invoices: new InvoiceQueries({ orm }),
+  };
+  return {
+    gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations,
+    customers, plans, subscriptions, vault, apiKeys, keyRevocations, audit, rateLimiter, ...readers,
+  };
 }
+
+export type ApiServices = ReturnType<typeof createApiServices>;
 
 /** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM, temporal?: Client): Activities {

@@ -4,43 +4,29 @@ import bodyParser from 'koa-bodyparser';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger';
-import type { MerchantService } from '../merchants/merchant-service';
+import type { ApiServices } from '../services';
 import { merchantRoutes } from '../merchants/merchant-routes';
-import type { PaymentService } from '../payments/payment-service';
 import { paymentRoutes } from '../payments/payment-routes';
-import type { RefundService } from '../refunds/refund-service';
 import { refundRoutes } from '../refunds/refund-routes';
-import type { DisputeService } from '../disputes/dispute-service';
 import { disputeRoutes } from '../disputes/dispute-routes';
 import { testHelperRoutes } from '../disputes/test-helper-routes';
-import type { GatewayEventService } from '../gateways/gateway-event-service';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
-import type { SandboxNetwork } from '../gateways/sandbox-network';
-import type { WebhookService } from '../webhooks/webhook-service';
 import { webhookRoutes } from '../webhooks/webhook-routes';
-import type { ReconciliationService } from '../reconciliation/reconciliation-service';
 import { reconciliationRoutes } from '../reconciliation/reconciliation-routes';
-import type { BalanceService } from '../ledger/balance-service';
-import type { LedgerCheckService } from '../ledger/ledger-checks';
 import { ledgerRoutes } from '../ledger/ledger-routes';
 import { reportRoutes } from '../reports/report-routes';
 import { subscriptionReportRoutes } from '../subscription-reports/subscription-report-routes';
 import { feeInvoiceRoutes } from '../billing/fee-invoice-routes';
-import type { CustomerService } from '../customers/customer-service';
 import { customerRoutes } from '../customers/customer-routes';
-import type { PlanService } from '../plans/plan-service';
 import { planRoutes } from '../plans/plan-routes';
-import type { SubscriptionService } from '../subscriptions/subscription-service';
 import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
-import type { CardVault } from '../vault/card-vault';
 import { cardTokenRoutes } from '../vault/card-token-routes';
 import { createDocsRouter } from './docs-router';
 import type { PayloadCodec } from '@temporalio/common';
 import { createCodecRouter } from './codec-router';
 import { createMetricsRouter } from '../metrics/metrics-router';
 import { httpMetrics } from '../metrics/http-metrics';
-import type { ApiKeyService } from '../merchants/api-key-service';
 import { apiKeyRoutes } from '../merchants/api-key-routes';
 import type { AuditWriter } from '../audit/audit-writer';
 import { auditTrail } from '../audit/audit-middleware';
@@ -55,26 +41,11 @@ import { mountRoutes } from './mount-routes';
 import { API_INFO, buildOpenApiDocument } from './openapi';
 import type { ApiRoute } from './route';
 
-export interface AppDeps {
+/** The services the routes call (built by createApiServices), and the settings of the app around them. */
+export type AppDeps = Omit<ApiServices, 'audit' | 'rateLimiter'> & {
   orm: MikroORM;
   temporal: Client;
-  merchants: MerchantService;
-  payments: PaymentService;
-  refunds: RefundService;
-  disputes: DisputeService;
-  gatewayEvents: GatewayEventService;
-  network: SandboxNetwork;
-  webhooks: WebhookService;
-  reconciliations: ReconciliationService;
-  balances: BalanceService;
-  ledgerChecks: LedgerCheckService;
-  customers: CustomerService;
-  subscriptions: SubscriptionService;
-  vault: CardVault;
-  plans: PlanService;
   adminApiKey?: string;
-  /** A merchant's own keys (/v1/api_keys). */
-  apiKeys: ApiKeyService;
   /** Where mutating requests are recorded; nothing is recorded without one. */
   audit?: AuditWriter;
   /** Per-key request limits; none without one. */
@@ -87,19 +58,21 @@ export interface AppDeps {
   bodyLimit?: string;
   /** How long a request safe to repeat is re-run while PostgreSQL or Temporal is away (API_DEPENDENCY_RETRY_MS). */
   dependencyRetryMs?: number;
-}
+};
 
 const DEFAULT_DEPENDENCY_RETRY_MS = 15_000;
 
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
-  return [...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...apiKeyRoutes(deps.apiKeys), ...auditRoutes({ orm: deps.orm }), ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds),
-    ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents), ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks),
-    ...reportRoutes({ orm: deps.orm, logger: deps.logger }), ...subscriptionReportRoutes({ orm: deps.orm }),
-    ...feeInvoiceRoutes({ orm: deps.orm }),
-    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes({ orm: deps.orm }), ...cardTokenRoutes(deps.vault),
-    ...reconciliationRoutes(deps.reconciliations),
-    ...testHelperRoutes({ orm: deps.orm, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes })];
+  return [
+    ...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...apiKeyRoutes(deps.apiKeys), ...auditRoutes(deps.auditEvents),
+    ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds), ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents),
+    ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks), ...reportRoutes(deps.transactionReports),
+    ...subscriptionReportRoutes({ revenue: deps.subscriptionRevenue, checks: deps.subscriptionChecks }), ...feeInvoiceRoutes(deps.feeInvoices),
+    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes(deps.invoices),
+    ...cardTokenRoutes(deps.vault), ...reconciliationRoutes(deps.reconciliations),
+    ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
+  ];
 }
 
 /** Builds the Koa app; it listens nowhere (entry points and tests decide). */

@@ -1,12 +1,10 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses } from '../api/common-schemas';
-import type { Orm } from '../db/orm';
-import { AuditQueries } from './audit-queries';
+import type { AuditQueries } from './audit-queries';
 import { auditEventListSchema, listAuditEventsQuery } from './audit-schemas';
 
 /** GET /v1/audit_events: the merchant's own slice of the audit log. */
-export function auditRoutes({ orm }: { orm: Orm }): ApiRoute[] {
-  const audit = new AuditQueries({ orm });
+export function auditRoutes(audit: AuditQueries): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/audit_events', operationId: 'listAuditEvents', tags: ['Audit log'], auth: 'merchant',

@@ -3,16 +3,15 @@ import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { GatewayEventService } from '../gateways/gateway-event-service';
 import type { SandboxNetwork } from '../gateways/sandbox-network';
 import type { Merchant } from '../merchants/merchant-entities';
-import { PaymentRepository } from '../payments/payment-repository';
+import type { PaymentService } from '../payments/payment-service';
 import { paymentIdParams } from '../payments/payment-schemas';
 import { ApiError } from '../shared/api-error';
 import { parseMajorAmount } from '../shared/money';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DisputeService } from './dispute-service';
 import { disputeIdParams, disputeSchema, resolveDisputeBody, simulateDisputeBody } from './dispute-schemas';
 
 export interface TestHelperDeps {
-  orm: MikroORM;
+  payments: PaymentService;
   network: SandboxNetwork;
   gatewayEvents: GatewayEventService;
   disputes: DisputeService;
@@ -26,7 +25,7 @@ function requireTestMode(merchant: Merchant): void {
  * Test mode stands in for the card network: these send the same signed gateway events a real
  * network's notifications would, through the same receiver.
  */
-export function testHelperRoutes({ orm, network, gatewayEvents, disputes }: TestHelperDeps): ApiRoute[] {
+export function testHelperRoutes({ payments, network, gatewayEvents, disputes }: TestHelperDeps): ApiRoute[] {
   return [
     defineRoute({
       method: 'post', path: '/v1/test_helpers/payments/:id/dispute', operationId: 'simulateDispute', tags: ['Test helpers'], auth: 'merchant',
@@ -37,8 +36,7 @@ export function testHelperRoutes({ orm, network, gatewayEvents, disputes }: Test
       },
       async handle({ params, body, merchant }) {
         requireTestMode(merchant);
-        const payment = await new PaymentRepository(orm.em.fork()).findForMerchant(merchant.id, params.id);
-        if (!payment) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
+        const payment = await payments.record(merchant, params.id);
         if (!payment.gatewayReference || payment.gateway !== 'sandbox' || payment.amountCapturedMinor === 0) {
           throw ApiError.badRequest('Only a captured sandbox payment can be disputed', 'payment_not_disputable', 'id');
         }

@@ -1,12 +1,10 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
-import type { Orm } from '../db/orm';
-import { InvoiceQueries } from './invoice-queries';
+import type { InvoiceQueries } from './invoice-queries';
 import { invoiceIdParams, invoiceListSchema, invoiceSchema, listInvoicesQuery } from './invoice-schemas';
 
 /** The /v1/invoices endpoints: the invoices subscriptions issue to customers, read-only. */
-export function invoiceRoutes({ orm }: { orm: Orm }): ApiRoute[] {
-  const invoices = new InvoiceQueries({ orm });
+export function invoiceRoutes(invoices: InvoiceQueries): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/invoices/:id', operationId: 'getInvoice', tags: ['Invoices'], auth: 'merchant', summary: 'Retrieve an invoice',

@@ -137,6 +137,11 @@ export class PaymentService {
     return renderPayment(await this.findOrThrow(merchant, id), merchant.livemode);
   }
 
+  /** The stored payment, as the test helpers that act as the card network read it. */
+  record(merchant: Merchant, id: string): Promise<PaymentRecord> {
+    return this.findOrThrow(merchant, id);
+  }
+
   async list(merchant: Merchant, limit: number, startingAfter?: string): Promise<{ data: PaymentJson[]; hasMore: boolean }> {
     const repository = new PaymentRepository(this.deps.orm.em.fork());
     const cursor = startingAfter ? await repository.findForMerchant(merchant.id, startingAfter) : undefined;

@@ -1,13 +1,10 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses } from '../api/common-schemas';
-import type { Logger } from '../logger';
 import { TRANSACTION_CSV_DESCRIPTION, transactionReportQuery, transactionReportSchema } from './report-schemas';
-import { TransactionReportService } from './transaction-report-service';
+import type { TransactionReportService } from './transaction-report-service';
 
 /** GET /v1/reports/transactions: a merchant's payments over a period, for reconciliation. */
-export function reportRoutes(deps: { orm: MikroORM; logger: Logger }): ApiRoute[] {
-  const reports = new TransactionReportService(deps);
+export function reportRoutes(reports: TransactionReportService): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/reports/transactions', operationId: 'getTransactionReport', tags: ['Reports'], auth: 'merchant',

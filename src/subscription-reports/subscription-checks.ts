@@ -180,6 +180,16 @@ export class SubscriptionCheckService {
 }
 
 /** The most recent check runs with their findings, newest first. */
+/** The stored results of the daily checks, for the admin report. */
+export class SubscriptionCheckReports {
+  constructor(private readonly orm: Orm) {}
+
+  /** The most recent checks, newest first. */
+  listRecent(limit: number): Promise<Record<string, unknown>[]> {
+    return listSubscriptionChecks(this.orm, limit);
+  }
+}
+
 export async function listSubscriptionChecks(orm: Orm, limit: number): Promise<Record<string, unknown>[]> {
   const rows = await inTransaction(orm, (sql) => sql.query<Row>(
     `select id, as_of, summary, findings, created_at from subscription_check_runs order by created_at desc, id desc limit ?`, [limit]));

@@ -1,15 +1,13 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses } from '../api/common-schemas';
-import type { Orm } from '../db/orm';
-import { SubscriptionRevenueService } from './revenue-service';
-import { listSubscriptionChecks } from './subscription-checks';
+import type { SubscriptionRevenueService } from './revenue-service';
+import type { SubscriptionCheckReports } from './subscription-checks';
 import {
   listSubscriptionChecksQuery, subscriptionCheckListSchema, subscriptionReportQuery, subscriptionReportSchema,
 } from './subscription-report-schemas';
 
 /** GET /v1/reports/subscriptions (a merchant's monthly figures) and /v1/reports/subscription_checks (the daily checks, admin). */
-export function subscriptionReportRoutes({ orm }: { orm: Orm }): ApiRoute[] {
-  const revenue = new SubscriptionRevenueService({ orm });
+export function subscriptionReportRoutes({ revenue, checks }: { revenue: SubscriptionRevenueService; checks: SubscriptionCheckReports }): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/reports/subscriptions', operationId: 'getSubscriptionReport', tags: ['Reports'], auth: 'merchant',
@@ -31,7 +29,7 @@ export function subscriptionReportRoutes({ orm }: { orm: Orm }): ApiRoute[] {
       query: listSubscriptionChecksQuery,
       responses: { 200: { description: 'Recent checks.', schema: subscriptionCheckListSchema }, ...errorResponses },
       async handle({ query }) {
-        return { status: 200, body: { object: 'list', data: await listSubscriptionChecks(orm, query.limit) } };
+        return { status: 200, body: { object: 'list', data: await checks.listRecent(query.limit) } };
       },
     }),
   ];

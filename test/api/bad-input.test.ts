@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { describe, expect, it } from 'vitest';
-import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -125,3 +125,27 @@ function rawRequest(method: string, path: string, apiKey: string): Promise<{ sta
     request.end();
   });
 }
+
+describe('the body limit is configured by API_BODY_LIMIT', () => {
+  let limited: TestStack | undefined;
+  let limitedMerchant: TestMerchant;
+  beforeAll(async () => {
+    limited = await startTestStack({ worker: false, env: { API_BODY_LIMIT: '2kb' } });
+    limitedMerchant = await limited.createMerchant();
+  });
+  afterAll(async () => limited?.close());
+
+  it('when API_BODY_LIMIT is 2kb, then a 3 kB body is a 413 there and is read as usual under the default limit', async () => {
+    // Currency missing: a body that is read at all is refused for that, so nothing starts.
+    const body = { amount: 10, source: 'tok_visa', description: 'x'.repeat(3_000) };
+    const refused = await limited!.request('POST', '/v1/payments', { apiKey: limitedMerchant.apiKey, body });
+    expect(refused.status).toBe(413);
+    expect(refused.body.code).toBe('body_too_large');
+    const read = await post(body);
+    expect(read.status).toBe(400);
+    expect(read.body.param).toBe('currency');
+    const small = await limited!.request('POST', '/v1/payments', { apiKey: limitedMerchant.apiKey, body: { ...body, description: 'x'.repeat(1_000) } });
+    expect(small.status).toBe(400);
+    expect(small.body.param).toBe('currency');
+  });
+});

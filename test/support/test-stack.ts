@@ -1,19 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api/app';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startApi, startWorker, type RunningWorker } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { initOrm, type Orm } from '../../src/db/orm';
 import { createLogger } from '../../src/logger';
-import { createApiServices, createWorkerActivities } from '../../src/services';
-import { connectTemporalClient, connectTemporalWorker } from '../../src/temporal/connection';
-import { createPaymentWorker } from '../../src/temporal/create-worker';
+import { connectTemporalClient } from '../../src/temporal/connection';
 import { randomBase62 } from '../../src/shared/ids';
-import { ensureSchedules } from '../../src/temporal/schedules';
-import { financeSchedules } from '../../src/finance-schedules';
-import { AesGcmPayloadCodec } from '../../src/temporal/payload-codec';
 import type { Tracing } from '../../src/temporal/tracing';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
@@ -63,34 +56,31 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     TEMPORAL_TASK_QUEUE: taskQueue,
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     DATABASE_POOL_MAX: '6',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // Built once for the suite; a traced worker bundles its own, with the tracing module.
+    ...(options.tracing ? {} : { WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
+    FINANCE_SCHEDULES: options.schedules ? 'on' : 'off',
     ...options.env,
   });
   const logger = createLogger(config.logLevel, undefined, options.logDestination);
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
   const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string }, { tracing: options.tracing?.api });
-  const services = createApiServices(config, orm, client, logger);
-  const app = createApp({ orm, temporal: client, ...services, adminApiKey: config.adminApiKey,
-    temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins }, metricsToken: config.observability.metricsToken, logger, dependencyRetryMs: config.api.dependencyRetryMs });
-  await services.decisions.start();
-  await services.dispatcher.start();
-  await services.keyRevocations.start();
-  services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
-  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let connection: NativeConnection | undefined;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  // The same composition root as `npm run api` and `npm run worker`: only the configuration differs.
+  const api = await startApi(config, orm, client, logger);
+  const workerConfig = { ...config, temporal: { ...config.temporal, address: config.temporal.address as string } };
+  let worker: RunningWorker | undefined;
+  let scheduleIds: string[] = [];
 
   const stack: TestStack = {
-    config, orm, client, baseUrl, taskQueue,
+    config, orm, client, baseUrl: api.url, taskQueue,
     async createMerchant(name = 'Test merchant', settings = {}) {
       const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name, ...settings } });
       if (response.status !== 201) throw new Error(`creating a merchant answered ${response.status}: ${JSON.stringify(response.body)}`);
       return { id: response.body.id, apiKey: response.body.api_key };
     },
     async request(method, path, { apiKey, body, rawBody, headers = {} } = {}) {
-      const response = await fetch(`${baseUrl}${path}`, {
+      const response = await fetch(`${api.url}${path}`, {
         method,
         headers: {
           ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
@@ -105,41 +95,22 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       return { status: response.status, body: parsed as any, headers: response.headers };
     },
     async startWorker() {
-      connection ??= await connectTemporalWorker({ ...config.temporal, address: config.temporal.address as string });
-      worker = await createPaymentWorker({
-        connection, namespace: config.temporal.namespace, taskQueue, payloadKeys: config.temporal.payloadKeys, activities: createWorkerActivities(config, orm, client),
-        ...(options.tracing ? { tracing: options.tracing.worker } : { workflowBundle: { codePath: inject('workflowBundlePath') } }),
-      });
-      running = worker.run();
+      worker = await startWorker(workerConfig, orm, logger, { tracing: options.tracing?.worker, scheduleIdPrefix: `${taskQueue}-` });
+      scheduleIds = worker.scheduleIds;
     },
     async stopWorker() {
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await worker?.stop();
       worker = undefined;
-      running = undefined;
     },
     async close() {
-      await services.network.stop();
-      await services.decisions.stop();
-      await services.dispatcher.stop();
-      await services.keyRevocations.stop();
       await stack.stopWorker();
-      await connection?.close();
-      await new Promise((resolve) => server.close(resolve));
-      await services.audit.stop();
+      await Promise.all(scheduleIds.map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+      await api.stop();
       await client.connection.close();
       await orm.close();
     },
   };
   if (options.worker !== false) await stack.startWorker();
-  if (options.schedules) {
-    const ids = await ensureSchedules({ client, taskQueue, definitions: financeSchedules(config), idPrefix: `${taskQueue}-` });
-    const close = stack.close;
-    stack.close = async () => {
-      await Promise.all(ids.map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
-      await close();
-    };
-  }
   return stack;
 }
 
