@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { testDataConverter } from '../support/temporal-codec';
-import { createActivities } from '../../activities';
-import { initOrm, type Orm } from '../../src/db/orm';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Orm } from '../../src/db/orm';
 import { disputeWorkflowId, type DisputeWorkflowInput } from '../../src/disputes/dispute-state';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { savePayment } from '../../src/payments/payment-writes';
 import { sqlFor } from '../../src/db/sql';
 import { newId } from '../../src/shared/ids';
-import { createGateways } from '../../src/services';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import { acceptDisputeUpdate, disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';
 import { merchantBalances } from '../support/ledger';
 import { latch } from '../support/latch';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
-
 const DAY = 24 * 3600 * 1000;
 let env: TestWorkflowEnvironment;
 let orm: Orm;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
-  await registerSearchAttributes(env.connection, 'default');
-  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
-});
-afterAll(async () => {
-  await env?.teardown();
-  await orm?.close();
-});
+let withWorker: TimeSkippingEnvironment['withWorker'];
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), { taskQueuePrefix: 'disputes' });
 
 /** A merchant with one captured 100.00 USD payment, written as the payment workflow would have left it. */
 async function capturedPayment(): Promise<{ merchantId: string; paymentId: string }> {
@@ -53,17 +38,6 @@ async function input(): Promise<DisputeWorkflowInput> {
     disputeId: newId('dp'), merchantId, paymentId, amountMinor: 10_000, feeMinor: 1_500, currency: 'USD', reason: 'fraudulent',
     gateway: 'sandbox', networkReference: newId('ndp'), evidenceDueBy: new Date(now + 7 * DAY).toISOString(), createdAt: new Date(now).toISOString(),
   };
-}
-
-type Activities = ReturnType<typeof createActivities>;
-
-async function withWorker<T>(run: (taskQueue: string) => Promise<T>, adapt: (activities: Activities) => Activities = (activities) => activities): Promise<T> {
-  const taskQueue = `disputes-${newId('dp')}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: adapt(createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } })),
-  });
-  return worker.runUntil(run(taskQueue));
 }
 
 async function waitFor(handle: { query: (q: typeof getDisputeStateQuery) => Promise<{ status: string }> }, status: string): Promise<void> {
@@ -113,16 +87,18 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
       openingHeld.release();
       expect(await accepted.result()).toMatchObject({ status: 'lost', closedReason: 'accepted' });
       return handle.result();
-    }, (activities) => ({
-      ...activities,
-      // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
-      openDispute: async (opening: DisputeWorkflowInput) => {
-        const result = await activities.openDispute(opening);
-        openingStored.release();
-        await openingHeld.reached;
-        return result;
-      },
-    }));
+    }, {
+      adaptActivities: (activities) => ({
+        ...activities,
+        // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
+        openDispute: async (opening: DisputeWorkflowInput) => {
+          const result = await activities.openDispute(opening);
+          openingStored.release();
+          await openingHeld.reached;
+          return result;
+        },
+      }),
+    });
     expect(state).toMatchObject({ status: 'lost', closedReason: 'accepted' });
     expect(await merchantBalances(orm, args.merchantId)).toEqual({ available: -11_500, reserve: 0 });
   });

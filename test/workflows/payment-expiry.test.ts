@@ -1,33 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { testDataConverter } from '../support/temporal-codec';
-import { createActivities } from '../../activities';
-import { initOrm, type Orm } from '../../src/db/orm';
-import { createGateways } from '../../src/services';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Orm } from '../../src/db/orm';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
 import { paymentWorkflowId, type PaymentWorkflowInput } from '../../src/payments/payment-state';
 import { capturePaymentUpdate, getPaymentStateQuery, paymentWorkflow } from '../../workflows/payment-workflow';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
-
 const DAY = 24 * 3600 * 1000;
 let env: TestWorkflowEnvironment;
 let orm: Orm;
+let withWorker: TimeSkippingEnvironment['withWorker'];
 let merchantId: string;
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), { taskQueuePrefix: 'expiry' });
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
-  await registerSearchAttributes(env.connection, 'default');
-  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
   merchantId = (await new MerchantService(orm).create({ name: 'Expiry test' })).merchant.id;
-});
-afterAll(async () => {
-  await env?.teardown();
-  await orm?.close();
 });
 
 function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowInput {
@@ -36,15 +24,6 @@ function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowIn
     captureMethod: 'manual', gateway: 'sandbox', createdAt: new Date().toISOString(), authorizationTtlMs: 7 * DAY,
     fees: { percentBps: 290, fixedMinor: 30 }, ...overrides,
   };
-}
-
-async function withWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `expiry-${newId('pay')}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 } }),
-  });
-  return worker.runUntil(run(taskQueue));
 }
 
 async function sandboxOperations(paymentId: string): Promise<string[]> {

@@ -1,34 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { initOrm, type Orm } from '../../src/db/orm';
-import { createGateways } from '../../src/services';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
+import type { Activities } from '../../activities';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Orm } from '../../src/db/orm';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
 import { paymentWorkflowId, type PaymentWorkflowInput } from '../../src/payments/payment-state';
 import { getPaymentStateQuery, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
 import { latch } from '../support/latch';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
-
 const HOUR = 3600 * 1000;
 let env: TestWorkflowEnvironment;
 let orm: Orm;
+let withWorker: TimeSkippingEnvironment['withWorker'];
 let merchantId: string;
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), { taskQueuePrefix: 'review' });
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } } });
-  await registerSearchAttributes(env.connection, 'default');
-  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
   merchantId = (await new MerchantService(orm).create({ name: 'Review test' })).merchant.id;
-});
-afterAll(async () => {
-  await env?.teardown();
-  await orm?.close();
 });
 
 async function input(overrides: Partial<PaymentWorkflowInput> = {}): Promise<PaymentWorkflowInput> {
@@ -37,17 +27,6 @@ async function input(overrides: Partial<PaymentWorkflowInput> = {}): Promise<Pay
     captureMethod: 'automatic', gateway: 'sandbox', createdAt: new Date(await env.currentTimeMs()).toISOString(), authorizationTtlMs: 7 * 24 * HOUR,
     reviewTimeoutMs: 2 * HOUR, fees: { percentBps: 290, fixedMinor: 30 }, ...overrides,
   };
-}
-
-type Activities = ReturnType<typeof createActivities>;
-
-async function withWorker<T>(run: (taskQueue: string) => Promise<T>, wrap: (activities: Activities) => Activities = (activities) => activities): Promise<T> {
-  const taskQueue = `review-${newId('pay')}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: wrap(createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: HOUR } })),
-  });
-  return worker.runUntil(run(taskQueue));
 }
 
 async function heldForReview(handle: WorkflowHandle<typeof paymentWorkflow>): Promise<void> {
@@ -112,18 +91,20 @@ describe('a payment held for manual review (time-skipping)', () => {
       const approved = await update.result();
       await handle.result();
       return approved;
-    }, (activities) => ({
-      ...activities,
-      // The requires_review row is written (the API would show it), and the activity's answer is held back.
-      recordPaymentOutcome: async (request: Parameters<Activities['recordPaymentOutcome']>[0]) => {
-        const recorded = await activities.recordPaymentOutcome(request);
-        if (request.state.status === 'requires_review') {
-          recordingSeen.release();
-          await recordingHeld.reached;
-        }
-        return recorded;
-      },
-    }));
+    }, {
+      adaptActivities: (activities) => ({
+        ...activities,
+        // The requires_review row is written (the API would show it), and the activity's answer is held back.
+        recordPaymentOutcome: async (request: Parameters<Activities['recordPaymentOutcome']>[0]) => {
+          const recorded = await activities.recordPaymentOutcome(request);
+          if (request.state.status === 'requires_review') {
+            recordingSeen.release();
+            await recordingHeld.reached;
+          }
+          return recorded;
+        },
+      }),
+    });
     expect(approved).toMatchObject({ status: 'succeeded', amountCapturedMinor: 4_200 });
     expect(await sandboxOperations(args.paymentId)).toEqual(['authorize']);
   });

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { testDataConverter } from '../support/temporal-codec';
+import { describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { initOrm, type Orm } from '../../src/db/orm';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Orm } from '../../src/db/orm';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
 import { createGateways } from '../../src/services';
 import { GatewayRegistry, type AuthorizeRequest, type PaymentGateway } from '../../src/gateways/payment-gateway';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import type { PlanTerms, SubscriptionState, SubscriptionWorkflowInput } from '../../src/subscriptions/subscription-state';
 import { subscriptionWorkflowId } from '../../src/subscriptions/subscription-state';
 import {
@@ -19,22 +15,13 @@ import {
 } from '../../workflows/subscription-workflow';
 import { expectLedgerBalanced } from '../support/ledger';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
-
 const DAY = 24 * 3600 * 1000;
 const FRAUD = { maxAmountMinor: 1e9, velocityLimit: 100_000, velocityWindowMs: 3600_000 };
 let env: TestWorkflowEnvironment;
 let orm: Orm;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
-  await registerSearchAttributes(env.connection, 'default');
-  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
-});
-afterAll(async () => {
-  await env?.teardown();
-  await orm?.close();
-});
+let withWorker: TimeSkippingEnvironment['withWorker'];
+let newTaskQueue: TimeSkippingEnvironment['newTaskQueue'];
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker, newTaskQueue } = started), { taskQueuePrefix: 'subscriptions', activities: { fraudPolicy: FRAUD } });
 
 const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
 
@@ -73,16 +60,11 @@ const open = new Set<WorkflowHandle>();
  * Runs `work` with a worker. Whatever it leaves running is terminated after it (unless kept for a
  * next worker): the time-skipping server stops skipping while any workflow has a task no worker takes.
  */
-async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = createGateways(orm), taskQueue = `subscriptions-${newId('sub')}`, keepOpen = false): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = createGateways(orm), taskQueue = newTaskQueue(), keepOpen = false): Promise<T> {
+  try {
     // No sticky cache for a worker that is about to vanish: the time-skipping server does not move a
     // dead worker's sticky tasks back to the shared queue.
-    ...(keepOpen ? { maxCachedWorkflows: 0 } : {}),
-    activities: createActivities({ orm, gateways, fraudPolicy: FRAUD }),
-  });
-  try {
-    return await worker.runUntil(work(taskQueue));
+    return await withWorker(work, { gateways, taskQueue, worker: keepOpen ? { maxCachedWorkflows: 0 } : {} });
   } finally {
     if (!keepOpen) {
       for (const handle of open) await handle.terminate('test over').catch(() => undefined);
@@ -348,7 +330,7 @@ describe('subscription billing over time (time-skipping)', () => {
   it('when the worker restarts in the middle of a charge, then the new worker finishes the cycle with exactly one charge', async () => {
     const f = await fixture();
     const args = await input(f, '2027-05-01T00:00:00.000Z');
-    const taskQueue = `subscriptions-${newId('sub')}`;
+    const taskQueue = newTaskQueue();
     const sandbox = createGateways(orm).get('sandbox');
     let charged!: () => void;
     const chargedAtGateway = new Promise<void>((resolve) => { charged = resolve; });

@@ -1,26 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { testDataConverter } from '../support/temporal-codec';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Webhook } from 'standardwebhooks';
-import { createActivities } from '../../activities';
-import { initOrm, type Orm } from '../../src/db/orm';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Orm } from '../../src/db/orm';
 import { sqlFor } from '../../src/db/sql';
 import { recordEvent } from '../../src/events/event-recorder';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
-import { createGateways } from '../../src/services';
-import { registerSearchAttributes } from '../../src/temporal/register-search-attributes';
 import { RETRY_DELAYS_MS } from '../../src/webhooks/event-types';
 import { WebhookService } from '../../src/webhooks/webhook-service';
 import { getDeliveryStateQuery, webhookDeliveryWorkflow } from '../../workflows/webhook-delivery-workflow';
 import { startWebhookReceiver, type Behaviour } from '../support/webhook-receiver';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
-
 let env: TestWorkflowEnvironment;
 let orm: Orm;
+let withWorker: TimeSkippingEnvironment['withWorker'];
+// A short timeout, so a receiver that hangs costs a second of real time.
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), { taskQueuePrefix: 'webhooks', activities: { webhookTimeoutMs: 1_000 } });
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const behaviours: Record<string, Behaviour> = {
   '/flaky': (count) => ({ status: count <= 3 ? 500 : 200 }),
@@ -31,15 +27,10 @@ const behaviours: Record<string, Behaviour> = {
 };
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter } });
-  await registerSearchAttributes(env.connection, 'default');
-  orm = await initOrm({ url: inject('databaseUrl'), poolMax: 4 });
   receiver = await startWebhookReceiver(behaviours);
 });
 afterAll(async () => {
   await receiver?.close();
-  await env?.teardown();
-  await orm?.close();
 });
 
 /** A merchant, an endpoint on the receiver's path, and one recorded event. */
@@ -57,12 +48,7 @@ async function setUp(path: string) {
 
 async function deliver(path: string, run?: (handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof webhookDeliveryWorkflow>>>) => Promise<void>) {
   const { merchantId, endpoint, eventId } = await setUp(path);
-  const taskQueue = `webhooks-${newId('we')}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ orm, gateways: createGateways(orm), fraudPolicy: { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 }, webhookTimeoutMs: 1_000 }),
-  });
-  const state = await worker.runUntil(async () => {
+  const state = await withWorker(async (taskQueue) => {
     const handle = await env.client.workflow.start(webhookDeliveryWorkflow, {
       workflowId: `webhook-${eventId}-${endpoint.id}`, taskQueue, args: [{ eventId, endpointId: endpoint.id, merchantId, eventType: 'payment.succeeded' }],
     });
