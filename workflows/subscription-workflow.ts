@@ -7,15 +7,17 @@ import type { PaymentState, PaymentWorkflowInput } from '../src/payments/payment
 import { paymentWorkflowId } from '../src/payments/payment-state';
 import { base62FromHex } from '../src/shared/base62';
 import { formatMinor } from '../src/shared/money';
-import { describeInterval, periodBoundary, prorate } from '../src/subscriptions/billing-periods';
-import type { InvoiceLine } from '../src/subscriptions/invoice-lines';
+import { describeInterval } from '../src/subscriptions/billing-periods';
 import {
-  HARD_DECLINE_CODES, type BillingReason, type InvoiceState, type PlanTerms, type SubscriptionState, type SubscriptionWorkflowInput,
-} from '../src/subscriptions/subscription-state';
+  attemptFailureCode, currentBillingPeriod, draftInvoice, dunningOrigin, dunningStep, initialSubscriptionState, openInvoice,
+  planChangeProration, restartedSchedule, resumedSchedule,
+} from '../src/subscriptions/subscription-billing';
+import type { BillingReason, InvoiceState, PlanTerms, SubscriptionState, SubscriptionWorkflowInput } from '../src/subscriptions/subscription-state';
 import {
   AmountMinorKey, CurrencyKey, CustomerIdKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
 } from '../src/temporal/search-attributes';
 import { operationFailure } from '../src/shared/failure-types';
+import { paymentWorkflow } from './payment-workflow';
 
 /** The subscription's full current state. */
 export const getSubscriptionStateQuery = defineQuery<SubscriptionState>('getSubscriptionState');
@@ -48,14 +50,7 @@ type InvoiceEvent = 'invoice.created' | 'invoice.paid' | 'invoice.payment_failed
  */
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionState> {
   const { clock } = input;
-  const state: SubscriptionState = input.carried ?? {
-    subscriptionId: input.subscriptionId, merchantId: input.merchantId, customerId: input.customerId, plan: input.plan,
-    status: input.trialEnd ? 'trialing' : 'incomplete', billingAnchor: input.trialEnd ?? input.createdAt, cycle: 0,
-    currentPeriodStart: input.trialEnd ? input.createdAt : null, currentPeriodEnd: input.trialEnd,
-    trialStart: input.trialEnd ? input.createdAt : null, trialEnd: input.trialEnd, cancelAtPeriodEnd: input.cancelAtPeriodEnd,
-    canceledAt: null, endedAt: null, pausedAt: null, latestInvoiceId: null, nextBillingAt: input.trialEnd ?? input.createdAt,
-    creditBalanceMinor: 0, pendingLines: [], invoicesIssued: 0, metadata: input.metadata, createdAt: input.createdAt, version: 0,
-  };
+  const state: SubscriptionState = input.carried ?? initialSubscriptionState(input);
   let started = input.carried !== undefined || state.status === 'trialing';
   let cancelNow = false;
   let paymentMethodUpdated = false;
@@ -66,7 +61,6 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** Subscription time: the workflow's own clock, run `scale` times faster in tests. */
   const now = () => new Date(clock.virtualOrigin + (Date.now() - clock.realOrigin) * clock.scale);
   const iso = (date: Date) => date.toISOString();
-  const boundary = (index: number) => periodBoundary(new Date(state.billingAnchor), state.plan.interval, state.plan.intervalCount, index);
   const money = (minor: number) => `${state.plan.currency} ${formatMinor(minor, state.plan.currency)}`;
 
   /** Waits until `at` (subscription time) or until `wake` holds; true when woken early. */
@@ -129,32 +123,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     },
   });
   setHandler(resumeSubscriptionUpdate, async () => {
-    const periodStillPaid = state.currentPeriodEnd !== null && Date.parse(state.currentPeriodEnd) > now().getTime();
-    state.status = 'active';
-    state.pausedAt = null;
-    if (!periodStillPaid) {
-      // The paid period is over: a new one starts now, and is invoiced now.
-      state.billingAnchor = iso(now());
-      state.cycle = -1;
-    }
-    state.nextBillingAt = periodStillPaid ? state.currentPeriodEnd : iso(now());
+    Object.assign(state, resumedSchedule(state, now()));
     await record('customer.subscription.updated');
     return state;
   }, { validator: () => { if (state.status !== 'paused') throw operationFailure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`); } });
   setHandler(changePlanUpdate, async ({ plan }) => {
-    const previous = state.plan;
-    const at = now();
-    if (state.status !== 'trialing' && state.currentPeriodStart && state.currentPeriodEnd && (state.status === 'active' || state.status === 'past_due')) {
-      const start = Date.parse(state.currentPeriodStart);
-      const end = Date.parse(state.currentPeriodEnd);
-      const remaining = end - at.getTime();
-      const total = end - start;
-      const credit = prorate(previous.amountMinor, remaining, total);
-      const charge = prorate(plan.amountMinor, remaining, total);
-      const period = { planId: plan.planId, periodStart: iso(at), periodEnd: state.currentPeriodEnd };
-      if (credit > 0) state.pendingLines.push({ type: 'proration', description: `Unused time on ${previous.name} after ${iso(at).slice(0, 10)}`, amountMinor: -credit, ...period, planId: previous.planId });
-      if (charge > 0) state.pendingLines.push({ type: 'proration', description: `Remaining time on ${plan.name} after ${iso(at).slice(0, 10)}`, amountMinor: charge, ...period });
-    }
+    state.pendingLines.push(...planChangeProration(state, plan, now()));
     state.plan = plan;
     await record('customer.subscription.updated');
     return state;
@@ -190,7 +164,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       // Captured at once: no authorization is left waiting, so its lifetime never comes into play.
       authorizationTtlMs: 7 * 24 * 3600 * 1000,
     };
-    return executeChild('paymentWorkflow', {
+    return executeChild(paymentWorkflow, {
       workflowId: paymentWorkflowId(paymentId),
       args: [paymentInput],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -204,41 +178,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   /** Creates the invoice for the current period and collects it, retrying on the dunning schedule. */
   async function billCurrentPeriod(reason: BillingReason): Promise<void> {
-    const periodStart = iso(boundary(state.cycle));
-    const periodEnd = iso(boundary(state.cycle + 1));
+    const { periodStart, periodEnd } = currentBillingPeriod(state);
     state.currentPeriodStart = periodStart;
     state.currentPeriodEnd = periodEnd;
-    const lines: InvoiceLine[] = [
-      { type: 'subscription', description: `${state.plan.name} (${periodStart.slice(0, 10)} – ${periodEnd.slice(0, 10)})`, amountMinor: state.plan.amountMinor, planId: state.plan.planId, periodStart, periodEnd },
-      ...state.pendingLines,
-    ];
+    const draft = draftInvoice(state, { periodStart, periodEnd });
     state.pendingLines = [];
-    const subtotalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
-    // A negative subtotal (a downgrade's credit) becomes credit for later invoices; credit is taken off before charging.
-    const creditAppliedMinor = subtotalMinor > 0 ? Math.min(state.creditBalanceMinor, subtotalMinor) : 0;
-    state.creditBalanceMinor += subtotalMinor < 0 ? -subtotalMinor : -creditAppliedMinor;
-    const amountDueMinor = Math.max(0, subtotalMinor - creditAppliedMinor);
-    invoice = {
-      invoiceId: `in_${workflowMadeId()}`, subscriptionId: state.subscriptionId, merchantId: state.merchantId,
-      customerId: state.customerId, cycle: state.invoicesIssued, status: 'open', billingReason: reason, currency: state.plan.currency, lines,
-      subtotalMinor, creditAppliedMinor, amountDueMinor, amountPaidMinor: 0, attemptCount: 0, nextPaymentAttempt: iso(now()),
-      lastPaymentId: null, lastFailureCode: null, periodStart, periodEnd, paidAt: null, markedUncollectibleAt: null, voidedAt: null,
-      createdAt: iso(now()), version: 0,
-    };
+    state.creditBalanceMinor = draft.creditBalanceAfterMinor;
+    invoice = openInvoice(state, draft, { invoiceId: `in_${workflowMadeId()}`, reason, at: now() });
     state.invoicesIssued += 1;
     state.latestInvoiceId = invoice.invoiceId;
     state.nextBillingAt = periodEnd;
     await record(undefined, ['invoice.created']);
 
     const firstInvoice = reason === 'subscription_create';
-    // Retries count from when the invoice fell due: the period's start, or now when billing runs late (after a long dunning).
-    const dueAt = now().getTime() - Date.parse(periodStart) < 24 * 3600 * 1000 ? Date.parse(periodStart) : now().getTime();
+    const dueAtMs = dunningOrigin(periodStart, now());
     for (;;) {
       const current = invoice;
       let failureCode: string | null = null;
       if (current.amountDueMinor > 0) {
         const payment = await chargeAttempt(current);
-        failureCode = payment.status === 'succeeded' ? null : (payment.failureCode ?? 'card_declined');
+        failureCode = attemptFailureCode(payment);
       }
       if (failureCode === null) {
         current.status = 'paid';
@@ -253,19 +212,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         await record(changed ? 'customer.subscription.updated' : undefined, ['invoice.paid']);
         return;
       }
-      const retryOffset = input.dunning.retryOffsetsMs[current.attemptCount - 1];
-      const exhausted = HARD_DECLINE_CODES.includes(failureCode) || retryOffset === undefined;
+      const step = dunningStep({ dunning: input.dunning, attemptCount: current.attemptCount, failureCode, dueAtMs, firstInvoice });
       current.lastFailureCode = failureCode;
-      current.nextPaymentAttempt = exhausted ? null : iso(new Date(dueAt + retryOffset));
-      state.status = firstInvoice ? 'incomplete' : 'past_due';
+      current.nextPaymentAttempt = step.nextPaymentAttempt;
+      state.status = step.status;
       state.nextBillingAt = current.nextPaymentAttempt;
       started = true;
       await record('customer.subscription.updated', ['invoice.payment_failed']);
-      if (exhausted) {
+      if (!step.retry) {
         current.status = 'uncollectible';
         current.markedUncollectibleAt = iso(now());
         state.nextBillingAt = null;
-        if (firstInvoice || input.dunning.whenExhausted === 'canceled') {
+        if (step.endsAs === 'canceled') {
           // Recorded with the cancellation that follows.
           cancelNow = true;
         } else {
@@ -275,7 +233,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         return;
       }
       paymentMethodUpdated = false;
-      await sleepUntil(current.nextPaymentAttempt as string, () => paymentMethodUpdated || cancelNow);
+      await sleepUntil(step.nextPaymentAttempt, () => paymentMethodUpdated || cancelNow);
       if (cancelNow) return;
     }
   }
@@ -316,8 +274,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       paymentMethodUpdated = false;
       await condition(() => paymentMethodUpdated || cancelNow);
       if (cancelNow) continue;
-      state.billingAnchor = iso(now());
-      state.cycle = 0;
+      Object.assign(state, restartedSchedule(now()));
       await billCurrentPeriod('subscription_cycle');
       continue;
     }
