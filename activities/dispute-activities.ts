@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
-import { DisputeEntity } from '../src/disputes/dispute-entity';
+import { DisputeRepository } from '../src/disputes/dispute-repository';
 import type { DisputeState, DisputeWorkflowInput } from '../src/disputes/dispute-state';
 import { disputeRecordFromState, renderDispute } from '../src/disputes/dispute-view';
 import { recordEvent } from '../src/events/event-recorder';
@@ -30,7 +30,8 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
     async openDispute(input: DisputeWorkflowInput): Promise<OpenDisputeResult> {
       return orm.em.fork().transactional(async (em) => {
         const balance = await readPaymentBalance(em, input.paymentId, { lock: true });
-        const existing = await em.findOne(DisputeEntity, { id: input.disputeId });
+        const disputes = new DisputeRepository(em);
+        const existing = await disputes.findOpened(input.disputeId);
         if (existing) return { amountMinor: existing.amountMinor };
         if (!balance || balance.status !== 'succeeded' || balance.availableMinor <= 0) {
           throw ApplicationFailure.create({ type: 'DisputeExceedsAvailable', message: PAYMENT_FAILURES.DisputeExceedsAvailable.message, nonRetryable: true });
@@ -39,7 +40,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
         const record = disputeRecordFromState({
           ...input, amountMinor, status: 'needs_response', evidence: {}, evidenceSubmittedAt: null, closedReason: null, version: 1,
         }, now());
-        await em.insert(DisputeEntity, record);
+        await disputes.insert(record);
         const { merchantId, currency } = input;
         await postJournalEntry(sqlFor(em), {
           idempotencyKey: `dispute:${input.disputeId}:open`, merchantId, sourceType: 'dispute', sourceId: input.disputeId,
@@ -66,9 +67,7 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
     async recordDisputeChange({ state, eventType }: { state: DisputeState; eventType: 'dispute.updated' | 'dispute.closed' }): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         const record = disputeRecordFromState(state, now());
-        await em.nativeUpdate(DisputeEntity, { id: record.id }, {
-          status: record.status, evidence: record.evidence, evidenceSubmittedAt: record.evidenceSubmittedAt, closedReason: record.closedReason, updatedAt: record.updatedAt,
-        });
+        await new DisputeRepository(em).updateState(record);
         if (record.status === 'won' || record.status === 'lost') {
           const { merchantId, currency, amountMinor } = record;
           await postJournalEntry(sqlFor(em), {

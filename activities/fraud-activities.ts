@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
-import { sqlFor } from '../src/db/sql';
 import type { GatewayRegistry } from '../src/gateways/payment-gateway';
+import { FraudRepository } from '../src/fraud/fraud-repository';
 import { evaluateFraudRules, type FraudPolicy, type ReviewRule } from '../src/fraud/fraud-rules';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
 
@@ -23,7 +23,7 @@ export interface AssessPaymentRiskInput {
 
 export interface AssessPaymentRiskResult {
   riskLevel: string;
-  /** Set when the payment must wait for a person's decision; absent (as in histories recorded before review existed) otherwise. */
+  /** Set when the payment must wait for a person's decision; absent otherwise (recorded results without it still replay). */
   review?: ReviewRule;
 }
 
@@ -31,7 +31,7 @@ export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => 
   return {
     /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule, a hold for review is `review`. */
     async assessPaymentRisk(input: AssessPaymentRiskInput): Promise<AssessPaymentRiskResult> {
-      const verdict = await evaluateFraudRules(sqlFor(orm.em.fork()), gateways.get(input.gateway), fraudPolicy, input, now());
+      const verdict = await evaluateFraudRules(new FraudRepository(orm.em.fork()), gateways.get(input.gateway), fraudPolicy, input, now());
       if (verdict.blocked) {
         throw ApplicationFailure.create({
           type: 'FraudBlocked',

@@ -3,8 +3,7 @@ import { recordEvent } from '../src/events/event-recorder';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../src/ledger/ledger-service';
 import { inTransaction } from '../src/db/sql';
-import { savePayment } from '../src/payments/payment-writes';
-import { notifyPaymentDecided } from '../src/payments/payment-decisions';
+import { notifyPaymentDecided, savePayment } from '../src/payments/payment-repository';
 import type { PaymentState } from '../src/payments/payment-state';
 import { paymentRecordFromState, renderPayment } from '../src/payments/payment-view';
 

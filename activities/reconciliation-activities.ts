@@ -4,7 +4,7 @@ import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
 import { sandboxSettlementReport } from '../src/gateways/sandbox-settlement-report';
 import type { ReconciliationSummary } from '../src/reconciliation/reconcile';
-import type { ReconciliationStatus } from '../src/reconciliation/reconciliation-store';
+import type { ReconciliationStatus } from '../src/reconciliation/reconciliation-record';
 import { runReconciliation } from '../src/reconciliation/run-reconciliation';
 import { parseSettlementCsv } from '../src/reconciliation/settlement-csv';
 import { newId } from '../src/shared/ids';

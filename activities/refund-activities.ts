@@ -5,7 +5,8 @@ import { recordEvent } from '../src/events/event-recorder';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../src/ledger/ledger-service';
 import { readPaymentBalance } from '../src/payments/payment-balance';
-import { RefundEntity } from '../src/refunds/refund-entity';
+import { PaymentRepository } from '../src/payments/payment-repository';
+import { RefundRepository } from '../src/refunds/refund-repository';
 import type { RefundState, RefundWorkflowInput } from '../src/refunds/refund-state';
 import { refundRecordFromState, renderRefund } from '../src/refunds/refund-view';
 import { PAYMENT_FAILURES, type PaymentFailureType } from '../src/shared/failure-types';
@@ -27,12 +28,13 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
      */
     async reserveRefund(input: RefundWorkflowInput): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
+        const refunds = new RefundRepository(em);
         const balance = await readPaymentBalance(em, input.paymentId, { lock: true });
         // A retry after a commit finds its own row: the amount is already held.
-        if (await em.findOne(RefundEntity, { id: input.refundId })) return;
+        if (await refunds.findReserved(input.refundId)) return;
         if (!balance || balance.status !== 'succeeded' || balance.merchantId !== input.merchantId) throw businessFailure('PaymentNotRefundable');
         if (input.amountMinor > balance.availableMinor) throw businessFailure('RefundExceedsAvailable');
-        await em.insert(RefundEntity, refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, now()));
+        await refunds.insert(refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, now()));
       });
     },
 
@@ -44,15 +46,9 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
     async recordRefundOutcome({ state }: { state: RefundState }): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         const record = refundRecordFromState(state, now());
-        const connection = em.getConnection();
-        const trx = em.getTransactionContext();
-        const settled = await connection.execute<{ id: string }[]>(
-          `update refunds set status = ?, gateway_reference = ?, failure_code = ?, failure_message = ?, updated_at = ?
-            where id = ? and status = 'pending' returning id`,
-          [record.status, record.gatewayReference, record.failureCode, record.failureMessage, record.updatedAt, record.id], 'all', trx);
-        if (settled.length > 0 && record.status === 'succeeded') {
-          await connection.execute(`update payments set amount_refunded_minor = amount_refunded_minor + ?, updated_at = ? where id = ?`,
-            [record.amountMinor, record.updatedAt, record.paymentId], 'run', trx);
+        const settled = await new RefundRepository(em).settlePending(record);
+        if (settled && record.status === 'succeeded') {
+          await new PaymentRepository(em).addRefunded(record.paymentId, record.amountMinor, record.updatedAt);
           await postJournalEntry(sqlFor(em), {
             idempotencyKey: `refund:${record.id}`,
             merchantId: record.merchantId,

@@ -1,7 +1,7 @@
 import { heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../src/db/orm';
-import { SubscriptionCheckService, type SubscriptionCheckResult } from '../src/subscription-reports/subscription-checks';
+import { SubscriptionCheckService, type SubscriptionCheckResult } from '../src/subscription-reports/subscription-check-service';
 import { SubscriptionReportMonthError, SubscriptionRevenueService, type RevenueBatchResult } from '../src/subscription-reports/revenue-service';
 import { temporalDescriber } from '../src/subscription-reports/workflow-describer';
 import { operationFailure } from '../src/shared/failure-types';

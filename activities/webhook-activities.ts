@@ -1,8 +1,9 @@
 import type { Orm } from '../src/db/orm';
-import { sqlFor } from '../src/db/sql';
+import { MerchantRepository } from '../src/merchants/merchant-repository';
 import { newId } from '../src/shared/ids';
 import { assertPublicHost } from '../src/webhooks/url-policy';
 import { signWebhook } from '../src/webhooks/webhook-signature';
+import { WebhookRepository } from '../src/webhooks/webhook-repository';
 import { apiTimestamp } from '../src/shared/timestamps';
 
 export interface WebhookActivityDeps {
@@ -27,19 +28,6 @@ export type DeliveryOutcome =
 
 const EXCERPT_BYTES = 1024;
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
-
-interface Target {
-  url: string;
-  status: string;
-  secret: string;
-  previous_secret: string | null;
-  // Raw queries through the ORM return timestamps as strings.
-  previous_secret_expires_at: string | null;
-  livemode: boolean;
-  type: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
 
 /** Reads at most `limit` bytes of a body, so a huge or endless answer cannot exhaust the worker. */
 async function excerpt(response: Response): Promise<string> {
@@ -76,11 +64,8 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
      * returned, never thrown, so only our own faults (the database) make Temporal retry.
      */
     async deliverWebhook({ eventId, endpointId, attempt }: DeliverWebhookInput): Promise<DeliveryOutcome> {
-      const sql = sqlFor(orm.em.fork());
-      const [target] = await sql.query<Target>(
-        `select w.url, w.status, w.secret, w.previous_secret, w.previous_secret_expires_at, m.livemode, e.type, e.created_at, e.data
-           from webhook_endpoints w join merchants m on m.id = w.merchant_id join events e on e.id = ? and e.merchant_id = w.merchant_id
-          where w.id = ? and w.deleted_at is null`, [eventId, endpointId]);
+      const webhooks = new WebhookRepository(orm.em.fork());
+      const target = await webhooks.findDeliveryTarget(eventId, endpointId);
       if (!target || target.status !== 'enabled') return { result: 'endpoint_unavailable' };
 
       const sentAt = now();
@@ -115,19 +100,16 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
       }
       const latencyMs = Math.round(performance.now() - started);
       const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      await sql.query(
-        `insert into webhook_attempts (id, endpoint_id, event_id, webhook_id, attempt, url, status_code, latency_ms, response_excerpt, error, succeeded)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [newId('wa'), endpointId, eventId, eventId, attempt, target.url, statusCode, latencyMs, responseExcerpt, error, succeeded]);
+      await webhooks.insertAttempt({ id: newId('wa'), endpointId, eventId, attempt, url: target.url, statusCode, latencyMs, responseExcerpt, error, succeeded });
       if (succeeded) {
-        await sql.query(`update webhook_endpoints set failing_since = null where id = ?`, [endpointId]);
+        await webhooks.clearFailing(endpointId);
         return { result: 'succeeded', statusCode: statusCode as number };
       }
       if (statusCode === 410) {
-        await sql.query(`update webhook_endpoints set status = 'disabled', disabled_reason = 'The endpoint answered 410 Gone', updated_at = now() where id = ?`, [endpointId]);
+        await webhooks.disableGone(endpointId);
         return { result: 'gone' };
       }
-      await sql.query(`update webhook_endpoints set failing_since = coalesce(failing_since, ?) where id = ?`, [sentAt, endpointId]);
+      await webhooks.markFailingSince(endpointId, sentAt);
       return { result: 'failed', statusCode, retryAfterMs: retryAfter };
     },
 
@@ -136,16 +118,11 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
      * delivery since that schedule began is disabled, and the merchant gets a notice.
      */
     async disableEndpointIfFailingSince({ endpointId, since }: { endpointId: string; since: string }): Promise<{ disabled: boolean }> {
-      const sql = sqlFor(orm.em.fork());
-      const disabled = await sql.query<{ merchant_id: string; url: string }>(
-        `update webhook_endpoints set status = 'disabled', updated_at = now(), disabled_reason = 'Every delivery failed for about three days'
-          where id = ? and status = 'enabled'
-            and not exists (select 1 from webhook_attempts a where a.endpoint_id = webhook_endpoints.id and a.succeeded and a.created_at >= ?)
-          returning merchant_id, url`,
-        [endpointId, new Date(since)]);
-      if (disabled.length === 0) return { disabled: false };
-      await sql.query(`update merchants set webhook_notice = ? where id = ?`,
-        [`Webhook endpoint ${endpointId} (${disabled[0].url}) was disabled on ${now().toISOString()}: no delivery succeeded since ${since}.`, disabled[0].merchant_id]);
+      const em = orm.em.fork();
+      const disabled = await new WebhookRepository(em).disableIfNoSuccessSince(endpointId, new Date(since));
+      if (!disabled) return { disabled: false };
+      await new MerchantRepository(em).setWebhookNotice(disabled.merchant_id,
+        `Webhook endpoint ${endpointId} (${disabled.url}) was disabled on ${now().toISOString()}: no delivery succeeded since ${since}.`);
       return { disabled: true };
     },
   };

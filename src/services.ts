@@ -27,12 +27,13 @@ import { AuditWriter } from './audit/audit-writer';
 import { RateLimiter } from './api/rate-limiter';
 import { CardTokenSources } from './vault/card-token-sources';
 import { CardVault } from './vault/card-vault';
-import { AuditQueries } from './audit/audit-queries';
+import { AuditService } from './audit/audit-service';
 import { TransactionReportService } from './reports/transaction-report-service';
 import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
-import { SubscriptionCheckReports } from './subscription-reports/subscription-checks';
-import { FeeInvoiceQueries } from './billing/fee-invoice-queries';
-import { InvoiceQueries } from './invoices/invoice-queries';
+import { SubscriptionCheckService } from './subscription-reports/subscription-check-service';
+import { temporalDescriber } from './subscription-reports/workflow-describer';
+import { FeeInvoiceService } from './billing/fee-invoice-service';
+import { InvoiceService } from './invoices/invoice-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -86,12 +87,12 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     defaultFees: config.fees, settings: config.subscriptions,
   });
   const readers = {
-    auditEvents: new AuditQueries({ orm }),
+    auditEvents: new AuditService({ orm }),
     transactionReports: new TransactionReportService({ orm, logger }),
     subscriptionRevenue: new SubscriptionRevenueService({ orm }),
-    subscriptionChecks: new SubscriptionCheckReports(orm),
-    feeInvoices: new FeeInvoiceQueries({ orm }),
-    invoices: new InvoiceQueries({ orm }),
+    subscriptionChecks: new SubscriptionCheckService({ orm, describe: temporalDescriber(temporal) }),
+    feeInvoices: new FeeInvoiceService({ orm, defaultFees: config.fees }),
+    invoices: new InvoiceService({ orm }),
   };
   return {
     gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations,

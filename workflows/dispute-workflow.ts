@@ -56,7 +56,7 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
   const requireIdle = (action: string, allowed: DisputeState['status'][]) => {
     // The dispute's row is written as needs_response by the opening activity, before this workflow
     // hears back: a merchant who saw it may already answer. Such a command waits for the opening
-    // to be recorded instead of being refused (found by the chaos run's keyed dispute closes).
+    // to be recorded instead of being refused.
     const status = state.status === 'opening' ? 'needs_response' : state.status;
     if (!allowed.includes(status) || pending !== undefined) throw unexpectedState(action, state.status);
   };

@@ -1,6 +1,6 @@
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SubscriptionCheckResult } from '../src/subscription-reports/subscription-checks';
+import type { SubscriptionCheckResult } from '../src/subscription-reports/subscription-check-service';
 import { scheduledTime } from './scheduled-time';
 
 const { runSubscriptionCheck } = proxyActivities<Activities>({

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import type { MerchantService } from '../merchants/merchant-service';
 import { secretsEqual } from '../merchants/api-keys';
 import { ApiError } from '../shared/api-error';

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { secretsEqual } from '../merchants/api-keys';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { PayloadDecryptionError } from '../temporal/payload-codec';
 import { readTextBody } from './raw-body';
 import { parseOrThrow } from './validation';
@@ -82,15 +82,15 @@ export function createCodecRouter(deps: CodecRouterDeps): Router {
   const convert = async (ctx: Context, action: string, pathToken?: string) => {
     if (pathToken !== undefined) ctx.state.logPath = `/codec/[token]/${action}`;
     cors(ctx);
-    if (action !== 'encode' && action !== 'decode') throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.state.logPath ?? ctx.path})`, 'route_not_found');
+    if (action !== 'encode' && action !== 'decode') throw apiErrors.routeNotFound(ctx.method, ctx.state.logPath ?? ctx.path);
     authorize(ctx, pathToken);
-    if (!ctx.is('application/json')) throw new ApiError(415, 'Content-Type must be application/json', 'unsupported_media_type');
+    if (!ctx.is('application/json')) throw apiErrors.unsupportedMediaType();
     let json: unknown;
     try {
       json = JSON.parse(await readTextBody(ctx, BODY_LIMIT_BYTES));
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      throw new ApiError(400, 'The request body is not valid JSON', 'invalid_json');
+      throw apiErrors.notJson();
     }
     const { payloads } = parseOrThrow(payloadsBody, json, 'body');
     const converted: Payload[] = [];

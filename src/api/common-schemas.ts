@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { QUERY_INSTANT_PATTERN } from './documented-formats';
 
-/** The seed's error body, with machine-readable additions. */
+/** The API contract's `{ "error": ... }` body, with machine-readable additions. */
 export const errorSchema = z.object({
   error: z.string().describe('Human-readable message, e.g. "Invalid payment source".'),
   code: z.string().describe('Machine-readable code, e.g. invalid_source, parameter_missing, resource_missing.'),

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { requestIdOf } from './request-id';
 import { canRerun } from './dependency-retry';
 import { dependencyOutage, type DependencyOutage } from './transient-failures';
@@ -16,9 +16,9 @@ interface HttpLikeError {
 function fromHttpError(error: HttpLikeError): ApiError | undefined {
   const status = error.status ?? error.statusCode;
   if (!status || status >= 500) return undefined;
-  if (status === 413) return new ApiError(413, 'The request body is too large', 'body_too_large');
-  if (status === 415) return new ApiError(415, 'Content-Type must be application/json', 'unsupported_media_type');
-  if (error.type === 'entity.parse.failed' || status === 400) return new ApiError(400, 'The request body is not valid JSON', 'invalid_json');
+  if (status === 413) return apiErrors.bodyTooLarge();
+  if (status === 415) return apiErrors.unsupportedMediaType();
+  if (error.type === 'entity.parse.failed' || status === 400) return apiErrors.notJson();
   return new ApiError(status, 'The request could not be processed', 'invalid_request');
 }
 
@@ -34,7 +34,7 @@ function unansweredRequest(ctx: Context): void {
     throw new ApiError(405, `${ctx.method} is not allowed on ${ctx.path}; use ${allow}`, 'method_not_allowed');
   }
   ctx.remove('Allow');
-  throw ApiError.notFound(`Unrecognized request URL (${ctx.method} ${ctx.path})`, 'route_not_found');
+  throw apiErrors.routeNotFound(ctx.method, ctx.path);
 }
 
 // Outages the API sees are restarts and dropped connections: seconds, not minutes.

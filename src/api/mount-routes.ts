@@ -2,10 +2,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { MerchantService } from '../merchants/merchant-service';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { ApiError, apiErrors } from '../shared/api-error';
 import type { Orm } from '../db/orm';
-import { claimIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH, requestHash } from '../idempotency/idempotency-keys';
+import { claimIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH, releaseIdempotencyKey, requestHash } from '../idempotency/idempotency-keys';
 import { authenticateAdmin, authenticateMerchant } from './auth';
 import { callerOf, setMatchedRoute } from './caller';
 import type { RateLimiter } from './rate-limiter';
@@ -40,7 +40,7 @@ async function requestBody(ctx: Context, route: ApiRoute): Promise<unknown> {
   // The JSON body parser leaves other media types unread: a route that accepts one reads it here, under its own limit.
   if (hasBody && raw && ctx.is(raw.mediaType)) return { [raw.field]: await readTextBody(ctx, raw.limitBytes) };
   if (hasBody && !ctx.is('application/json')) {
-    throw new ApiError(415, `Content-Type must be application/json${raw ? ` or ${raw.mediaType}` : ''}`, 'unsupported_media_type');
+    throw apiErrors.unsupportedMediaType(`Content-Type must be application/json${raw ? ` or ${raw.mediaType}` : ''}`);
   }
   return (ctx.request as { body?: unknown }).body ?? {};
 }
@@ -69,7 +69,7 @@ async function claimUpdateKey(ctx: Context, route: ApiRoute, orm: Orm, key: stri
     updateId,
     release: async () => {
       if (claim.replay) return;
-      await orm.em.fork().getConnection().execute('delete from idempotency_keys where merchant_id = ? and key = ? and request_hash = ?', [merchant.id, key, hash]);
+      await releaseIdempotencyKey(orm.em.fork(), { merchantId: merchant.id, key, requestHash: hash });
     },
   };
 }

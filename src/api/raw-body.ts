@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 
 const UTF8_CHARSETS = ['utf-8', 'utf8', 'us-ascii'];
 
-const tooLarge = () => new ApiError(413, 'The request body is too large', 'body_too_large');
+const tooLarge = apiErrors.bodyTooLarge;
 
 /**
  * Reads a text body of at most `limitBytes` as strict UTF-8. A declared Content-Length over the
@@ -15,7 +15,7 @@ export async function readTextBody(ctx: Context, limitBytes: number): Promise<st
   if (state.textBody !== undefined) return state.textBody;
   const charset = ctx.request.charset;
   if (charset && !UTF8_CHARSETS.includes(charset.toLowerCase())) {
-    throw new ApiError(415, `The ${ctx.request.type} body must be UTF-8, not ${charset}`, 'unsupported_media_type');
+    throw apiErrors.unsupportedMediaType(`The ${ctx.request.type} body must be UTF-8, not ${charset}`);
   }
   if (Number(ctx.get('content-length') || 0) > limitBytes) throw tooLarge();
   const chunks: Buffer[] = [];

@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { ZodType } from 'zod';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 
 export type AuthKind = 'merchant' | 'admin' | 'none';
 

@@ -1,5 +1,5 @@
 import type { ZodType, core } from 'zod';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 
 type Location = 'body' | 'query' | 'path';
 
@@ -16,7 +16,7 @@ function paramName(path: PropertyKey[]): string {
   return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `[${String(part)}]`)).join('');
 }
 
-/** Turns the first schema issue into a 400 naming the field, in the seed's error shape. */
+/** Turns the first schema issue into a 400 naming the field, in the contract's `{ "error": ... }` shape. */
 export function issueToApiError(issue: core.$ZodIssue, input: unknown, location: Location): ApiError {
   if (issue.code === 'unrecognized_keys') {
     const key = paramName([...issue.path, issue.keys[0]]);
@@ -26,14 +26,14 @@ export function issueToApiError(issue: core.$ZodIssue, input: unknown, location:
   }
   const param = paramName(issue.path);
   if (valueAt(input, issue.path) === undefined && issue.path.length > 0) {
-    return ApiError.badRequest(`Missing required param: ${param}`, 'parameter_missing', param);
+    return apiErrors.missingParameter(param, `Missing required param: ${param}`);
   }
   const where = location === 'body' ? '' : ` (${location})`;
   if (issue.code === 'custom' || issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_format' || issue.code === 'invalid_value') {
     return ApiError.badRequest(`Invalid ${param || 'request'}${where}: ${issue.message}`, 'parameter_invalid', param || undefined);
   }
   if (issue.path.length === 0) return ApiError.badRequest('The request body must be a JSON object', 'invalid_request_body');
-  return ApiError.badRequest(`Invalid ${param}${where}: ${describeExpected(issue)}`, 'parameter_invalid', param);
+  return apiErrors.invalidParameter(param, `Invalid ${param}${where}: ${describeExpected(issue)}`);
 }
 
 function describeExpected(issue: core.$ZodIssue): string {

@@ -1,10 +1,10 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses } from '../api/common-schemas';
-import type { AuditQueries } from './audit-queries';
+import type { AuditService } from './audit-service';
 import { auditEventListSchema, listAuditEventsQuery } from './audit-schemas';
 
 /** GET /v1/audit_events: the merchant's own slice of the audit log. */
-export function auditRoutes(audit: AuditQueries): ApiRoute[] {
+export function auditRoutes(audit: AuditService): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/audit_events', operationId: 'listAuditEvents', tags: ['Audit log'], auth: 'merchant',

@@ -1,14 +1,13 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
-import { selectNewestFirst, type SqlCondition } from '../db/sql-pagination';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { apiErrors } from '../shared/api-error';
 import { apiTimestamp } from '../shared/timestamps';
+import type { AuditEventRow } from './audit-record';
+import { AuditRepository } from './audit-repository';
 import type { ListAuditEventsQuery } from './audit-schemas';
 
-type Row = Record<string, any>;
-
-function renderAuditEvent(row: Row) {
+function renderAuditEvent(row: AuditEventRow) {
   return {
     id: row.id,
     object: 'audit_event' as const,
@@ -22,18 +21,19 @@ function renderAuditEvent(row: Row) {
 }
 
 /** A merchant's own audit events, newest first; nobody else's (admin events have no merchant). */
-export class AuditQueries {
+export class AuditService {
   constructor(private readonly deps: { orm: Orm }) {}
 
+  /**
+   * One page of the merchant's audit events, optionally of one action and from an instant on.
+   * @throws 400 resource_missing (starting_after)
+   */
   async list(merchant: Merchant, query: ListAuditEventsQuery): Promise<{ data: ReturnType<typeof renderAuditEvent>[]; hasMore: boolean }> {
-    const sql = sqlFor(this.deps.orm.em.fork());
-    if (query.starting_after && (await sql.query(`select 1 from audit_events where id = ? and merchant_id = ?`, [query.starting_after, merchant.id])).length === 0) {
-      throw ApiError.badRequest(`No such audit event: ${query.starting_after}`, 'resource_missing', 'starting_after');
+    const events = new AuditRepository(sqlFor(this.deps.orm.em.fork()));
+    if (query.starting_after && !(await events.existsForMerchant(merchant.id, query.starting_after))) {
+      throw apiErrors.noSuch('audit event', query.starting_after);
     }
-    const conditions: SqlCondition[] = [['merchant_id = ?', merchant.id]];
-    if (query.action) conditions.push(['action = ?', query.action]);
-    if (query['created[gte]']) conditions.push(['created_at >= ?', query['created[gte]']]);
-    const page = await selectNewestFirst<Row>(sql, 'audit_events', conditions, query.limit, query.starting_after);
-    return { data: page.rows.map(renderAuditEvent), hasMore: page.hasMore };
+    const page = await events.listForMerchant(merchant.id, { action: query.action, createdGte: query['created[gte]'], limit: query.limit, startingAfter: query.starting_after });
+    return { data: page.data.map(renderAuditEvent), hasMore: page.hasMore };
   }
 }

@@ -3,27 +3,9 @@ import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
 import { dependencyOutage } from '../api/transient-failures';
 import { newId } from '../shared/ids';
+import type { AuditRecord } from './audit-record';
+import { AuditRepository } from './audit-repository';
 
-/** One mutating request, as the audit log keeps it: who, what, when, outcome. Never a body. */
-export interface AuditRecord {
-  merchantId: string | null;
-  actorType: 'merchant' | 'admin';
-  apiKeyId: string | null;
-  apiKeyPrefix: string | null;
-  apiKeyLast4: string | null;
-  action: string;
-  method: string;
-  route: string;
-  path: string;
-  objectId: string | null;
-  requestId: string;
-  idempotencyKey: string | null;
-  statusCode: number;
-  createdAt: Date;
-}
-
-const COLUMNS = ['id', 'merchant_id', 'actor_type', 'api_key_id', 'api_key_prefix', 'api_key_last4', 'action', 'method', 'route', 'path',
-  'object_id', 'request_id', 'idempotency_key', 'status_code', 'created_at'];
 const FLUSH_DELAY_MS = 50;
 const BATCH_ROWS = 200;
 const RETRY_DELAY_MS = 1_000;
@@ -91,18 +73,10 @@ export class AuditWriter {
   private async writeBatches(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, BATCH_ROWS);
-      await this.insert(batch);
+      await new AuditRepository(sqlFor(this.deps.orm.em.fork())).insertBatch(batch);
       // By identity, not position: rows dropped for the backlog meanwhile would shift positions.
       const written = new Set(batch);
       this.pending = this.pending.filter((row) => !written.has(row));
     }
-  }
-
-  private async insert(rows: (AuditRecord & { id: string })[]): Promise<void> {
-    const placeholders = rows.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
-    const values = rows.flatMap((row) => [row.id, row.merchantId, row.actorType, row.apiKeyId, row.apiKeyPrefix, row.apiKeyLast4, row.action, row.method,
-      row.route, row.path, row.objectId, row.requestId, row.idempotencyKey, row.statusCode, row.createdAt]);
-    // The id is random and fresh per row: a batch retried after an unknown outcome would fail on its primary key, so it skips what exists.
-    await sqlFor(this.deps.orm.em.fork()).query(`insert into audit_events (${COLUMNS.join(', ')}) values ${placeholders} on conflict (id) do nothing`, values);
   }
 }

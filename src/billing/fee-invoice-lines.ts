@@ -1,6 +1,6 @@
 import type { FeeSchedule } from '../payments/payment-state';
 import { formatMinor } from '../shared/money';
-import type { DisputeFeeGroup, WithheldFeeGroup } from './fee-ledger-reads';
+import type { DisputeFeeGroup, WithheldFeeGroup } from './fee-invoice-repository';
 import type { FeeInvoiceLine } from './fee-invoice-record';
 
 /** One currency's invoice before it is numbered and stored. */

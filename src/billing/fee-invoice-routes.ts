@@ -1,12 +1,12 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
-import type { FeeInvoiceQueries } from './fee-invoice-queries';
+import type { FeeInvoiceService } from './fee-invoice-service';
 import { feeInvoiceIdParams, feeInvoiceListSchema, feeInvoiceSchema, listFeeInvoicesQuery } from './fee-invoice-schemas';
 
 const notFound = { 404: { description: 'Fee invoice not found.', schema: errorSchema } };
 
 /** The /v1/billing/invoices endpoints: the monthly fee invoices the platform issued to the merchant. */
-export function feeInvoiceRoutes(invoices: FeeInvoiceQueries): ApiRoute[] {
+export function feeInvoiceRoutes(invoices: FeeInvoiceService): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/billing/invoices', operationId: 'listFeeInvoices', tags: ['Billing'], auth: 'merchant',

@@ -2,11 +2,16 @@ import type { Orm } from '../db/orm';
 import { inTransaction, sqlFor, type Sql } from '../db/sql';
 import { ledgerAccounts } from '../ledger/ledger-accounts';
 import { postJournalEntry } from '../ledger/ledger-service';
+import type { Merchant } from '../merchants/merchant-record';
 import type { FeeSchedule } from '../payments/payment-state';
+import { apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { periodWindow, type PeriodWindow } from './billing-period';
 import { draftFeeInvoices, type FeeInvoiceDraft } from './fee-invoice-lines';
-import { readDisputeFees, readWithheldFees } from './fee-ledger-reads';
+import { renderFeeInvoiceReceipt } from './fee-invoice-receipt';
+import type { FeeInvoiceRecord } from './fee-invoice-record';
+import { FeeInvoiceRepository, type MerchantToInvoice } from './fee-invoice-repository';
+import { renderFeeInvoice, type FeeInvoiceJson } from './fee-invoice-view';
 
 export interface FeeInvoiceServiceDeps {
   orm: Orm;
@@ -51,16 +56,6 @@ export interface FeeInvoiceBatchResult {
   hasMore: boolean;
 }
 
-interface MerchantRow {
-  id: string;
-  name: string;
-  fee_percent_bps: number | null;
-  fee_fixed_minor: string | null;
-}
-
-// Serializes issuance within a period (the class of pg_advisory_xact_lock(class, hashtext(period))),
-// which keeps invoice numbers gapless and makes concurrent runs queue instead of racing.
-const FEE_INVOICE_LOCK_CLASS = 724_100_040;
 const DEFAULT_BATCH_SIZE = 100;
 
 /** The invoice number: FI-<period>-<sequence within the period>, gapless per period. */
@@ -68,7 +63,7 @@ export function feeInvoiceNumber(period: string, sequence: number): string {
   return `FI-${period}-${String(sequence).padStart(5, '0')}`;
 }
 
-/** Issues the monthly fee invoices: itemized from the ledger, and moving invoiced fees to revenue. */
+/** The monthly fee invoices: issued itemized from the ledger, moving invoiced fees to revenue; and the merchant's side: list, retrieve, download the receipt. */
 export class FeeInvoiceService {
   private readonly now: () => Date;
 
@@ -76,7 +71,10 @@ export class FeeInvoiceService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Issues every merchant's invoices for a finished month; a second run for the same month issues nothing. */
+  /**
+   * Issues every merchant's invoices for a finished month; a second run for the same month issues nothing.
+   * @throws no ApiError: FeeInvoicePeriodError when the period is invalid or not over (run by the billing workflow)
+   */
   async issueFeeInvoices(period: string, asOf: Date = this.now(), options: { merchantIds?: string[] } = {}): Promise<{ period: string; merchantsScanned: number; issued: IssuedFeeInvoice[] }> {
     const issued: IssuedFeeInvoice[] = [];
     let merchantsScanned = 0;
@@ -90,13 +88,13 @@ export class FeeInvoiceService {
     }
   }
 
-  /** Issues the invoices of the next `batchSize` merchants (by id), each merchant in its own transaction. */
+  /**
+   * Issues the invoices of the next `batchSize` merchants (by id), each merchant in its own transaction.
+   * @throws no ApiError: FeeInvoicePeriodError when the period is invalid or not over (run by the billing workflow)
+   */
   async issueFeeInvoiceBatch({ period, asOf, afterMerchantId = null, batchSize = DEFAULT_BATCH_SIZE, merchantIds }: FeeInvoiceBatchInput): Promise<FeeInvoiceBatchResult> {
     const window = this.endedWindow(period, asOf);
-    const merchants = await sqlFor(this.deps.orm.em.fork()).query<MerchantRow>(
-      // The ORM's driver expands an array parameter into a list, hence `in (?)`; an empty list selects nobody.
-      `select id, name, fee_percent_bps, fee_fixed_minor from merchants where id > ? ${merchantIds ? (merchantIds.length > 0 ? 'and id in (?)' : 'and false') : ''} order by id limit ?`,
-      merchantIds?.length ? [afterMerchantId ?? '', merchantIds, batchSize + 1] : [afterMerchantId ?? '', batchSize + 1]);
+    const merchants = await this.repository().merchantsToInvoice(afterMerchantId, batchSize + 1, merchantIds);
     const batch = merchants.slice(0, batchSize);
     const issued: IssuedFeeInvoice[] = [];
     for (const merchant of batch) issued.push(...await this.issueForMerchant(merchant, window, asOf));
@@ -114,30 +112,30 @@ export class FeeInvoiceService {
    * One transaction per merchant: for each currency with fees and no invoice yet, the invoice, its
    * lines and the entry moving the withheld fees from fees payable to fee revenue commit together.
    */
-  private async issueForMerchant(merchant: MerchantRow, window: PeriodWindow, asOf: Date): Promise<IssuedFeeInvoice[]> {
+  private async issueForMerchant(merchant: MerchantToInvoice, window: PeriodWindow, asOf: Date): Promise<IssuedFeeInvoice[]> {
     const pricing: FeeSchedule = {
       percentBps: merchant.fee_percent_bps ?? this.deps.defaultFees.percentBps,
       fixedMinor: merchant.fee_fixed_minor === null ? this.deps.defaultFees.fixedMinor : Number(merchant.fee_fixed_minor),
     };
     return inTransaction(this.deps.orm, async (sql) => {
+      const invoices = new FeeInvoiceRepository(sql);
       // The month is over, so these reads are final; most merchants stop here without taking the lock.
-      const drafts = draftFeeInvoices(await readWithheldFees(sql, merchant.id, window, pricing), await readDisputeFees(sql, merchant.id, window), pricing)
+      const drafts = draftFeeInvoices(await invoices.withheldFees(merchant.id, window, pricing), await invoices.disputeFees(merchant.id, window), pricing)
         .filter((draft) => draft.totalMinor > 0);
       if (drafts.length === 0) return [];
-      await sql.query(`select pg_advisory_xact_lock(?::int, hashtext(?))`, [FEE_INVOICE_LOCK_CLASS, window.period]);
-      const invoiced = await sql.query<{ currency: string }>(`select currency from fee_invoices where merchant_id = ? and period = ?`, [merchant.id, window.period]);
-      const done = new Set(invoiced.map((row) => row.currency.trim()));
+      await invoices.lockPeriod(window.period);
+      const done = new Set(await invoices.invoicedCurrencies(merchant.id, window.period));
       const issued: IssuedFeeInvoice[] = [];
       for (const draft of drafts) {
-        if (!done.has(draft.currency)) issued.push(await this.insertInvoice(sql, merchant, window, asOf, draft));
+        if (!done.has(draft.currency)) issued.push(await this.insertInvoice(sql, invoices, merchant, window, asOf, draft));
       }
       return issued;
     });
   }
 
-  private async insertInvoice(sql: Sql, merchant: MerchantRow, window: PeriodWindow, asOf: Date, draft: FeeInvoiceDraft): Promise<IssuedFeeInvoice> {
+  private async insertInvoice(sql: Sql, invoices: FeeInvoiceRepository, merchant: MerchantToInvoice, window: PeriodWindow, asOf: Date, draft: FeeInvoiceDraft): Promise<IssuedFeeInvoice> {
     const id = newId('fi');
-    const [{ next }] = await sql.query<{ next: number }>(`select coalesce(max(sequence), 0) + 1 as next from fee_invoices where period = ?`, [window.period]);
+    const next = await invoices.nextSequence(window.period);
     const number = feeInvoiceNumber(window.period, next);
     const { currency, processingFeesMinor } = draft;
     let ledgerEntryId: string | null = null;
@@ -153,17 +151,48 @@ export class FeeInvoiceService {
         ],
       }));
     }
-    await sql.query(
-      `insert into fee_invoices (id, number, sequence, merchant_id, merchant_name, period, period_start, period_end, currency, status,
-                                 processing_fees_minor, dispute_fees_minor, total_minor, ledger_entry_id, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'paid', ?, ?, ?, ?, ?)`,
-      [id, number, next, merchant.id, merchant.name, window.period, window.start, window.end, currency,
-        processingFeesMinor, draft.disputeFeesMinor, draft.totalMinor, ledgerEntryId, asOf]);
-    const values = draft.lines.flatMap((line) => [id, line.position, line.kind, line.description, line.quantity, line.volumeMinor,
-      line.feePercentBps, line.feeFixedMinor, line.unitDescription, line.amountMinor]);
-    await sql.query(
-      `insert into fee_invoice_lines (invoice_id, position, kind, description, quantity, volume_minor, fee_percent_bps, fee_fixed_minor, unit_description, amount_minor)
-       values ${draft.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, values);
+    await invoices.insert({
+      id, number, sequence: next, merchantId: merchant.id, merchantName: merchant.name, period: window.period, periodStart: window.start, periodEnd: window.end,
+      currency, processingFeesMinor, disputeFeesMinor: draft.disputeFeesMinor, totalMinor: draft.totalMinor, ledgerEntryId, createdAt: asOf, lines: draft.lines,
+    });
     return { id, number, merchantId: merchant.id, currency, totalMinor: draft.totalMinor };
+  }
+
+  /**
+   * The merchant's fee invoices, newest first.
+   * @throws 400 resource_missing (starting_after)
+   */
+  async list(merchant: Merchant, query: { period?: string; limit: number; startingAfter?: string }): Promise<{ data: FeeInvoiceJson[]; hasMore: boolean }> {
+    const invoices = this.repository();
+    if (query.startingAfter && !(await invoices.findForMerchant(merchant.id, query.startingAfter))) throw apiErrors.noSuch('fee invoice', query.startingAfter);
+    const page = await invoices.listForMerchant(merchant.id, { period: query.period, limit: query.limit, startingAfter: query.startingAfter });
+    return { data: page.data.map(renderFeeInvoice), hasMore: page.hasMore };
+  }
+
+  /**
+   * One of the merchant's fee invoices.
+   * @throws 404 resource_missing
+   */
+  async get(merchant: Merchant, id: string): Promise<FeeInvoiceJson> {
+    return renderFeeInvoice(await this.find(merchant, id));
+  }
+
+  /**
+   * The printable HTML receipt and the file name it downloads as.
+   * @throws 404 resource_missing
+   */
+  async receipt(merchant: Merchant, id: string): Promise<{ fileName: string; html: string }> {
+    const invoice = await this.find(merchant, id);
+    return { fileName: `${invoice.number}.html`, html: renderFeeInvoiceReceipt(invoice) };
+  }
+
+  private async find(merchant: Merchant, id: string): Promise<FeeInvoiceRecord> {
+    const invoice = await this.repository().findForMerchant(merchant.id, id);
+    if (!invoice) throw apiErrors.notFound('Fee invoice');
+    return invoice;
+  }
+
+  private repository(): FeeInvoiceRepository {
+    return new FeeInvoiceRepository(sqlFor(this.deps.orm.em.fork()));
   }
 }

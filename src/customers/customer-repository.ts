@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { selectNewestFirst, type SqlCondition } from '../db/sql-pagination';
+import { selectNewestFirst, type SqlCondition } from '../db/pagination';
 import type { CustomerRecord } from './customer-record';
 
 type Row = Record<string, any>;
@@ -11,7 +11,7 @@ function toRecord(row: Row): CustomerRecord {
   };
 }
 
-/** A merchant's customers in the `customers` table; never another merchant's. */
+/** A merchant's customers in the `customers` table; never another merchant's, except for the subscription workflow's charges. */
 export class CustomerRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -29,12 +29,18 @@ export class CustomerRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Any merchant's customer's default source (for a charge the subscription workflow makes); null when there is no such customer. */
+  async findDefaultSource(id: string): Promise<string | null> {
+    const [row] = await this.sql.query<{ default_source: string }>(`select default_source from customers where id = ?`, [id]);
+    return row ? row.default_source : null;
+  }
+
   /** One page, newest first; `email` matches case-insensitively. */
   async listForMerchant(merchantId: string, query: { email?: string; limit: number; startingAfter?: string }): Promise<{ data: CustomerRecord[]; hasMore: boolean }> {
     const conditions: SqlCondition[] = [['merchant_id = ?', merchantId]];
     if (query.email !== undefined) conditions.push(['lower(email) = lower(?)', query.email]);
     const page = await selectNewestFirst<Row>(this.sql, 'customers', conditions, query.limit, query.startingAfter);
-    return { data: page.rows.map(toRecord), hasMore: page.hasMore };
+    return { data: page.data.map(toRecord), hasMore: page.hasMore };
   }
 
   /** Sets the default source in one statement (committed on return); null when the merchant has no such customer. */

@@ -3,8 +3,8 @@ import { sqlFor } from '../db/sql';
 import type { GatewayRegistry } from '../gateways/payment-gateway';
 import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Logger } from '../logger';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { apiErrors } from '../shared/api-error';
 import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import { newId } from '../shared/ids';
 import type { CustomerRecord } from './customer-record';
@@ -29,7 +29,10 @@ export interface CustomerServiceDeps {
 export class CustomerService {
   constructor(private readonly deps: CustomerServiceDeps) {}
 
-  /** Creates a customer, or answers a retried request (same Idempotency-Key, same body) with the customer it made. */
+  /**
+   * Creates a customer, or answers a retried request (same Idempotency-Key, same body) with the customer it made.
+   * @throws 400 invalid_source, 400 livemode_gateway_unavailable, 409 idempotency_key_in_use, 422 idempotency_key_reused
+   */
   async create(merchant: Merchant, body: CreateCustomerBody, idempotency?: IdempotencyContext): Promise<CustomerJson> {
     await this.checkSource(merchant, body.source);
     const repository = this.repository();
@@ -42,14 +45,22 @@ export class CustomerService {
     return renderCustomer(await this.findOrThrow(merchant, id));
   }
 
+  /**
+   * The merchant's customer.
+   * @throws 404 resource_missing
+   */
   async get(merchant: Merchant, id: string): Promise<CustomerJson> {
     return renderCustomer(await this.findOrThrow(merchant, id));
   }
 
+  /**
+   * The merchant's customers, newest first, optionally with one email address.
+   * @throws 400 resource_missing
+   */
   async list(merchant: Merchant, query: { email?: string; limit: number; startingAfter?: string }): Promise<{ data: CustomerJson[]; hasMore: boolean }> {
     const repository = this.repository();
     if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
-      throw ApiError.badRequest(`No such customer: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+      throw apiErrors.noSuch('customer', query.startingAfter);
     }
     const page = await repository.listForMerchant(merchant.id, query);
     return { data: page.data.map(renderCustomer), hasMore: page.hasMore };
@@ -58,11 +69,12 @@ export class CustomerService {
   /**
    * Makes `source` the customer's default source, then tells `onDefaultSourceChanged`. The change
    * is committed first and stands whatever the hook does: a failing hook is logged, not answered.
+   * @throws 400 invalid_source, 400 livemode_gateway_unavailable, 404 resource_missing
    */
   async setDefaultSource(merchant: Merchant, id: string, source: string): Promise<CustomerJson> {
     await this.checkSource(merchant, source);
     const updated = await this.repository().setDefaultSource(merchant.id, id, source, new Date());
-    if (!updated) throw ApiError.notFound('Customer not found', 'resource_missing', 'id');
+    if (!updated) throw apiErrors.notFound('Customer');
     if (this.deps.onDefaultSourceChanged) {
       try {
         await this.deps.onDefaultSourceChanged(merchant, id);
@@ -92,7 +104,7 @@ export class CustomerService {
 
   private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<CustomerRecord> {
     const customer = await this.repository().findForMerchant(merchant.id, id);
-    if (!customer) throw ApiError.notFound('Customer not found', 'resource_missing', 'id');
+    if (!customer) throw apiErrors.notFound('Customer');
     return customer;
   }
 }

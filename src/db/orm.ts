@@ -1,14 +1,16 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { Client } from 'pg';
-import { MerchantEntity, ApiKeyEntity } from '../merchants/merchant-entities';
-import { PaymentEntity, IdempotencyKeyEntity } from '../payments/payment-entity';
-import { EventEntity } from '../events/event-entity';
-import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-entities';
-import { BlocklistEntryEntity } from '../fraud/blocklist-entity';
-import { RefundEntity } from '../refunds/refund-entity';
-import { DisputeEntity } from '../disputes/dispute-entity';
-import { WebhookAttemptEntity, WebhookEndpointEntity } from '../webhooks/webhook-entities';
+import { MerchantEntity } from '../merchants/merchant-record';
+import { ApiKeyEntity } from '../merchants/api-key-record';
+import { PaymentEntity } from '../payments/payment-record';
+import { IdempotencyKeyEntity } from '../idempotency/idempotency-record';
+import { EventEntity } from '../events/event-record';
+import { LedgerEntryEntity, LedgerPostingEntity } from '../ledger/ledger-record';
+import { BlocklistEntryEntity } from '../fraud/blocklist-record';
+import { RefundEntity } from '../refunds/refund-record';
+import { DisputeEntity } from '../disputes/dispute-record';
+import { WebhookAttemptEntity, WebhookEndpointEntity } from '../webhooks/webhook-record';
 import { migrations } from './migrations';
 
 export type Orm = MikroORM;

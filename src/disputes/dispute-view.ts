@@ -1,5 +1,5 @@
 import { minorToMajorNumber } from '../shared/money';
-import type { DisputeRecord } from './dispute-entity';
+import type { DisputeRecord } from './dispute-record';
 import type { DisputeState } from './dispute-state';
 import { apiTimestampOrNull } from '../shared/timestamps';
 

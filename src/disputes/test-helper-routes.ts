@@ -2,10 +2,10 @@ import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { GatewayEventService } from '../gateways/gateway-event-service';
 import type { SandboxNetwork } from '../gateways/sandbox-network';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import type { PaymentService } from '../payments/payment-service';
 import { paymentIdParams } from '../payments/payment-schemas';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { parseMajorAmount } from '../shared/money';
 import type { DisputeService } from './dispute-service';
 import { disputeIdParams, disputeSchema, resolveDisputeBody, simulateDisputeBody } from './dispute-schemas';
@@ -43,7 +43,7 @@ export function testHelperRoutes({ payments, network, gatewayEvents, disputes }:
         let amountMinor = payment.amountCapturedMinor;
         if (body.amount !== undefined) {
           const parsed = parseMajorAmount(body.amount, payment.currency);
-          if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
+          if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
           amountMinor = parsed.minor;
         }
         const { rawBody, signature } = network.sign(network.disputeCreated(payment.gatewayReference, amountMinor, payment.currency, body.reason));

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql';
 import { newId } from '../shared/ids';
+import { EventRepository } from './event-repository';
 
 export interface EventInput {
   merchantId: string;
@@ -13,13 +14,11 @@ export interface EventInput {
 
 /** Records an event inside the caller's transaction, exactly once per idempotency key. */
 export async function recordEvent(sql: Sql, event: EventInput): Promise<void> {
-  await sql.query(
-    `insert into events (id, merchant_id, type, idempotency_key, object_type, object_id, data)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing`,
-    [newId('evt'), event.merchantId, event.type, event.idempotencyKey, event.objectType, event.objectId, JSON.stringify({ object: event.object })],
-  );
+  const events = new EventRepository(sql);
+  await events.insertIfAbsent({
+    id: newId('evt'), merchantId: event.merchantId, type: event.type, idempotencyKey: event.idempotencyKey,
+    objectType: event.objectType, objectId: event.objectId, data: { object: event.object },
+  });
   // Delivered at commit: the webhook dispatcher wakes at once instead of at its next sweep.
-  await sql.query(`select pg_notify('${EVENT_RECORDED_CHANNEL}', '')`);
+  await events.notifyRecorded();
 }
-
-export const EVENT_RECORDED_CHANNEL = 'event_recorded';

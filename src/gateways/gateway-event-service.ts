@@ -19,6 +19,10 @@ export const gatewayEventBody = z.object({
 export class GatewayEventService {
   constructor(private readonly deps: { secrets: Record<string, string>; disputes: DisputeService }) {}
 
+  /**
+   * Verifies a gateway's signed event and opens or decides the dispute it reports; other event types are acknowledged.
+   * @throws 404 resource_missing, 400 invalid_signature, 400 invalid_event, 400 payment_not_disputable, 409 dispute_unexpected_state, 409 dispute_operation_in_progress, 503 dispute_pending, 503 engine_unavailable
+   */
   async receive(gateway: string, rawBody: string, signature: string | undefined): Promise<{ received: true; dispute?: unknown }> {
     const secret = this.deps.secrets[gateway];
     if (!secret) throw ApiError.notFound(`Unknown gateway ${gateway}`, 'resource_missing', 'gateway');

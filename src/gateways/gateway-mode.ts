@@ -1,4 +1,4 @@
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import { ApiError } from '../shared/api-error';
 import type { PaymentGateway } from './payment-gateway';
 

@@ -1,6 +1,8 @@
 import type { Orm } from '../db/orm';
+import { sqlFor } from '../db/sql';
 import { PAYMENT_FAILURES } from '../shared/failure-types';
 import { GatewayError } from './payment-gateway';
+import { SandboxFaultRepository } from './sandbox-fault-repository';
 
 /** The ways the sandbox can misbehave on purpose, as real gateways do (SANDBOX_FAULTS; tests and demos only). */
 export const SANDBOX_FAULT_KINDS = ['timeout_after_charge', 'unavailable', 'slow'] as const;
@@ -107,8 +109,7 @@ export class SandboxFaults {
 
   private async record(kind: SandboxFaultKind, operation: SandboxOperation, idempotencyKey: string): Promise<void> {
     try {
-      await this.options.orm.em.getConnection().execute(
-        'insert into sandbox_faults (kind, operation, idempotency_key, pid) values (?, ?, ?, ?)', [kind, operation, idempotencyKey, process.pid]);
+      await new SandboxFaultRepository(sqlFor(this.options.orm.em.fork())).insert({ kind, operation, idempotencyKey, pid: process.pid });
     } catch {
       // The fault is injected all the same: a failed record must never become a different failure.
     }

@@ -1,7 +1,10 @@
 import type { Orm } from '../db/orm';
-import { newId } from '../shared/ids';
+import { sqlFor } from '../db/sql';
 import { PAYMENT_FAILURES } from '../shared/failure-types';
 import { SandboxFaults, type SandboxFaultSettings, type SandboxOperation } from './sandbox-faults';
+import type { SandboxGatewayOperationRow } from './sandbox-gateway-operation-record';
+import { SandboxGatewayOperationRepository } from './sandbox-gateway-operation-repository';
+import { SandboxNetworkRepository } from './sandbox-network-repository';
 import { sandboxBehaviour, type SandboxBehaviour } from './sandbox-tokens';
 import {
   GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
@@ -21,14 +24,6 @@ export interface SandboxGatewayOptions {
   now?: () => number;
   /** Vault tokens: which sandbox token's behaviour a card token has at a given time (set when it was tokenized; an expired card's once it expires). */
   cardTokens?: { behaviourAt(source: string, at: Date): Promise<string | undefined> };
-}
-
-interface OperationRow {
-  id: string;
-  outcome: string;
-  attempts: number;
-  amount_minor: string;
-  authorization_id: string | null;
 }
 
 /**
@@ -68,7 +63,7 @@ export class SandboxGateway implements PaymentGateway {
     const behaviour = await this.behaviourOf(request.source);
     if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
     const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
-    const row = await this.record({
+    const row = await this.operations().insertOrCountAttempt({
       idempotencyKey: request.idempotencyKey, operation: 'authorize', authorizationId: null, source: request.source,
       amountMinor: request.amountMinor, currency: request.currency, outcome,
     });
@@ -84,7 +79,7 @@ export class SandboxGateway implements PaymentGateway {
   async capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult> {
     await this.faults?.beforeCall('capture', request.idempotencyKey);
     await this.requireLiveAuthorization(request.reference, request.amountMinor);
-    const row = await this.record({
+    const row = await this.operations().insertOrCountAttempt({
       idempotencyKey: request.idempotencyKey, operation: 'capture', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: 'captured',
     });
@@ -94,7 +89,7 @@ export class SandboxGateway implements PaymentGateway {
 
   async void(request: VoidRequest): Promise<VoidResult> {
     await this.faults?.beforeCall('void', request.idempotencyKey);
-    const row = await this.record({
+    const row = await this.operations().insertOrCountAttempt({
       idempotencyKey: request.idempotencyKey, operation: 'void', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: 'voided',
     });
@@ -104,18 +99,10 @@ export class SandboxGateway implements PaymentGateway {
 
   async refund(request: GatewayRefundRequest): Promise<GatewayRefundResult> {
     await this.faults?.beforeCall('refund', request.idempotencyKey);
-    const [charge] = await this.options.orm.em.getConnection().execute<{ source: string; captured: string; refunded: string }[]>(
-      `select a.source,
-              case when a.outcome = 'captured' then a.amount_minor
-                   else coalesce((select sum(c.amount_minor) from sandbox_gateway_operations c where c.authorization_id = a.id and c.operation = 'capture'), 0) end as captured,
-              coalesce((select sum(r.amount_minor) from sandbox_gateway_operations r
-                         where r.authorization_id = a.id and r.operation = 'refund' and r.outcome = 'refunded' and r.idempotency_key <> ?), 0) as refunded
-         from sandbox_gateway_operations a where a.id = ? and a.operation = 'authorize'`,
-      [request.idempotencyKey, request.reference],
-    );
+    const charge = await this.operations().findCharge(request.reference, request.idempotencyKey);
     const refundable = charge ? Number(charge.captured) - Number(charge.refunded) : 0;
     const fails = !charge || (await this.behaviourOf(charge.source))?.refundFails || request.amountMinor > refundable;
-    const row = await this.record({
+    const row = await this.operations().insertOrCountAttempt({
       idempotencyKey: request.idempotencyKey, operation: 'refund', authorizationId: request.reference, source: null,
       amountMinor: request.amountMinor, currency: request.currency, outcome: fails ? 'failed' : 'refunded',
     });
@@ -126,43 +113,24 @@ export class SandboxGateway implements PaymentGateway {
 
   /** The network's dispute of a charge, delivered later; keyed by the charge so a retried capture schedules it once. */
   private async scheduleDispute(charge: string, amountMinor: number, currency: string): Promise<void> {
-    await this.options.orm.em.getConnection().execute(
-      `insert into sandbox_network_events (id, type, payload, deliver_after) values (?, 'dispute.created', ?, now() + (? * interval '1 millisecond'))
-       on conflict (id) do nothing`,
-      [`nev_dispute_${charge}`, JSON.stringify({ charge, amount_minor: amountMinor, currency, reason: 'fraudulent', dispute: `ndp_${charge}` }), this.options.disputeDelayMs ?? 2000],
+    await new SandboxNetworkRepository(sqlFor(this.options.orm.em.fork())).scheduleDisputeCreated(
+      `nev_dispute_${charge}`, { charge, amount_minor: amountMinor, currency, reason: 'fraudulent', dispute: `ndp_${charge}` }, this.options.disputeDelayMs ?? 2000,
     );
   }
 
   private async requireLiveAuthorization(reference: string, amountMinor: number): Promise<void> {
-    const rows = await this.options.orm.em.getConnection().execute<{ outcome: string; amount_minor: string; voided: boolean }[]>(
-      `select a.outcome, a.amount_minor,
-              exists (select 1 from sandbox_gateway_operations v where v.authorization_id = a.id and v.operation = 'void') as voided
-         from sandbox_gateway_operations a where a.id = ? and a.operation = 'authorize'`,
-      [reference],
-    );
-    const authorization = rows[0];
+    const authorization = await this.operations().findAuthorization(reference);
     if (!authorization || authorization.outcome !== 'authorized' || authorization.voided || amountMinor > Number(authorization.amount_minor)) {
       throw new GatewayError('AuthorizationExpired', PAYMENT_FAILURES.AuthorizationExpired.message);
     }
   }
 
-  /** Inserts the operation, or counts one more attempt at an existing key and returns the original row. */
-  private async record(operation: {
-    idempotencyKey: string; operation: 'authorize' | 'capture' | 'void' | 'refund'; authorizationId: string | null; source: string | null;
-    amountMinor: number; currency: string; outcome: string;
-  }): Promise<OperationRow> {
-    const rows = await this.options.orm.em.getConnection().execute<OperationRow[]>(
-      `insert into sandbox_gateway_operations (id, idempotency_key, operation, authorization_id, source, amount_minor, currency, outcome)
-       values (?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (idempotency_key) do update set attempts = sandbox_gateway_operations.attempts + 1
-       returning id, outcome, attempts, amount_minor, authorization_id`,
-      [newId('ch'), operation.idempotencyKey, operation.operation, operation.authorizationId, operation.source,
-        operation.amountMinor, operation.currency, operation.outcome],
-    );
-    return rows[0];
+  // A fork per call, outside any transaction: each operation is committed on its own, as a real gateway's would be.
+  private operations(): SandboxGatewayOperationRepository {
+    return new SandboxGatewayOperationRepository(sqlFor(this.options.orm.em.fork()));
   }
 
-  private async answerDelay(row: OperationRow, operation: SandboxOperation, idempotencyKey: string, timeoutsBeforeAnswer: number): Promise<void> {
+  private async answerDelay(row: SandboxGatewayOperationRow, operation: SandboxOperation, idempotencyKey: string, timeoutsBeforeAnswer: number): Promise<void> {
     await this.faults?.afterRecord(operation, idempotencyKey, row.attempts === 1);
     if (this.options.responseDelayMs) await this.sleep(this.options.responseDelayMs);
     if (row.attempts <= timeoutsBeforeAnswer) {

@@ -1,8 +1,10 @@
 import type { Orm } from '../db/orm';
+import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
 import { dependencyOutage } from '../api/transient-failures';
 import { newId } from '../shared/ids';
 import { signGatewayEvent } from './gateway-event-signature';
+import { SandboxNetworkRepository } from './sandbox-network-repository';
 
 export interface GatewayEvent {
   id: string;
@@ -10,10 +12,8 @@ export interface GatewayEvent {
   data: Record<string, unknown>;
 }
 
-const DELIVERY_LEASE_SECONDS = 30;
 const FIRST_RETRY_SECONDS = 3;
 const MAX_RETRY_SECONDS = 60;
-const RETRY_FOR_DAYS = 3;
 
 /** Receives a gateway's signed event exactly as POST /v1/gateway_events/:gateway does. */
 export type GatewayEventReceiver = (gateway: string, rawBody: string, signature: string) => Promise<unknown>;
@@ -69,23 +69,18 @@ export class SandboxNetwork {
   }
 
   private async deliverDue(receive: GatewayEventReceiver): Promise<void> {
-    const connection = this.options.orm.em.getConnection();
+    const events = new SandboxNetworkRepository(sqlFor(this.options.orm.em.fork()));
     // Leased, not marked delivered: if this process dies mid-delivery, the event is due again when the lease ends.
-    const due = await connection.execute<{ id: string; type: GatewayEvent['type']; payload: Record<string, unknown>; attempts: number }[]>(
-      `update sandbox_network_events set deliver_after = now() + interval '${DELIVERY_LEASE_SECONDS} seconds', attempts = attempts + 1
-        where id in (select id from sandbox_network_events
-                      where delivered_at is null and deliver_after <= now() and created_at > now() - interval '${RETRY_FOR_DAYS} days'
-                      order by deliver_after limit 10 for update skip locked)
-        returning id, type, payload, attempts`);
+    const due = await events.leaseDue();
     for (const row of due) {
       const { rawBody, signature } = this.sign({ id: row.id, type: row.type, data: row.payload });
       try {
         await receive('sandbox', rawBody, signature);
-        await connection.execute(`update sandbox_network_events set delivered_at = now() where id = ?`, [row.id]);
+        await events.markDelivered(row.id);
       } catch (error) {
         const { firstSeconds, maxSeconds } = this.options.retry ?? { firstSeconds: FIRST_RETRY_SECONDS, maxSeconds: MAX_RETRY_SECONDS };
         const retryInSeconds = Math.min(maxSeconds, firstSeconds * 2 ** (row.attempts - 1));
-        await connection.execute(`update sandbox_network_events set deliver_after = now() + make_interval(secs => ?) where id = ?`, [retryInSeconds, row.id]);
+        await events.retryIn(row.id, retryInSeconds);
         this.options.logger.warn({ eventId: row.id, attempts: row.attempts, retryInSeconds, err: error }, 'sandbox network event not accepted; retrying');
       }
     }

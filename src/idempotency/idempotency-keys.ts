@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { IdempotencyKeyEntity } from '../payments/payment-entity';
+import { IdempotencyKeyRepository } from './idempotency-repository';
 import { ApiError } from '../shared/api-error';
 
 /** The Idempotency-Key of a request, with what it was sent to. */
@@ -49,7 +49,7 @@ export function requestHash(method: string, path: string, request: unknown): str
  * request that succeeded is answered with its result, not re-judged.
  */
 export async function findIdempotencyKey(em: EntityManager, claim: Omit<IdempotencyClaim, 'newResourceId' | 'now'>): Promise<ClaimedKey | null> {
-  const existing = await em.findOne(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
+  const existing = await new IdempotencyKeyRepository(em).find(claim.merchantId, claim.key);
   if (!existing) return null;
   if (existing.requestHash !== requestHash(claim.method, claim.path, claim.request)) throw keyReused();
   return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
@@ -66,14 +66,14 @@ function keyReused(): ApiError {
  */
 export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyClaim): Promise<ClaimedKey> {
   const hash = requestHash(claim.method, claim.path, claim.request);
+  const keys = new IdempotencyKeyRepository(em);
   for (let attempt = 1; ; attempt += 1) {
-    const inserted = await em.getConnection().execute<{ resource_id: string }[]>(
-      `insert into idempotency_keys (merchant_id, key, request_method, request_path, request_hash, resource_id, created_at)
-       values (?, ?, ?, ?, ?, ?, ?) on conflict (merchant_id, key) do nothing returning resource_id`,
-      [claim.merchantId, claim.key, claim.method, claim.path, hash, claim.newResourceId, claim.now],
-    );
-    if (inserted.length > 0) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
-    const existing = await em.findOne(IdempotencyKeyEntity, { merchantId: claim.merchantId, key: claim.key }, { disableIdentityMap: true });
+    const inserted = await keys.insertIfAbsent({
+      merchantId: claim.merchantId, key: claim.key, requestMethod: claim.method, requestPath: claim.path, requestHash: hash,
+      resourceId: claim.newResourceId, createdAt: claim.now,
+    });
+    if (inserted) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
+    const existing = await keys.find(claim.merchantId, claim.key);
     if (existing) {
       if (existing.requestHash !== hash) throw keyReused();
       return { resourceId: existing.resourceId, createdAt: existing.createdAt, replay: true };
@@ -103,4 +103,13 @@ export async function identityForCreate(
     merchantId, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: fresh.id, now: fresh.createdAt,
   });
   return { id: claim.resourceId, createdAt: claim.createdAt };
+}
+
+/**
+ * Gives back a key this request claimed, when the request was refused (404, 400, 409...): a refused
+ * request writes nothing, so the same key may carry a corrected request. Only a claim made with
+ * this request's hash is deleted: a different request that claimed the key since keeps it.
+ */
+export async function releaseIdempotencyKey(em: EntityManager, release: { merchantId: string; key: string; requestHash: string }): Promise<void> {
+  await new IdempotencyKeyRepository(em).deleteForRequest(release.merchantId, release.key, release.requestHash);
 }

@@ -1,6 +1,7 @@
 import type { Sql } from '../db/sql';
-import { selectNewestFirst, type SqlCondition } from '../db/sql-pagination';
+import { selectNewestFirst, type SqlCondition } from '../db/pagination';
 import type { InvoiceLine } from '../subscriptions/invoice-lines';
+import type { InvoiceState } from '../subscriptions/subscription-state';
 import type { BillingReason, InvoiceRecord, InvoiceStatus } from './invoice-record';
 
 type Row = Record<string, any>;
@@ -28,7 +29,7 @@ export interface InvoiceFilters {
   status?: InvoiceStatus;
 }
 
-/** Reads a merchant's subscription invoices; never another merchant's. */
+/** Subscription invoices: the subscription workflow's activities write them, a merchant reads its own (never another merchant's). */
 export class InvoiceRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -43,6 +44,23 @@ export class InvoiceRepository {
     if (query.customerId !== undefined) conditions.push(['customer_id = ?', query.customerId]);
     if (query.status !== undefined) conditions.push(['status = ?', query.status]);
     const page = await selectNewestFirst<Row>(this.sql, 'invoices', conditions, query.limit, query.startingAfter);
-    return { data: page.rows.map(invoiceFromRow), hasMore: page.hasMore };
+    return { data: page.data.map(invoiceFromRow), hasMore: page.hasMore };
+  }
+
+  /** Writes the subscription workflow's invoice state; `version` only grows: a retried older write never overwrites a newer state. */
+  async save(i: InvoiceState): Promise<void> {
+    await this.sql.query(
+      `insert into invoices (id, merchant_id, subscription_id, customer_id, cycle, status, billing_reason, currency, lines, subtotal_minor,
+       credit_applied_minor, amount_due_minor, amount_paid_minor, attempt_count, next_payment_attempt, last_payment_id, last_failure_code,
+       period_start, period_end, paid_at, marked_uncollectible_at, voided_at, version, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
+     on conflict (id) do update set status = excluded.status, amount_paid_minor = excluded.amount_paid_minor,
+       attempt_count = excluded.attempt_count, next_payment_attempt = excluded.next_payment_attempt,
+       last_payment_id = excluded.last_payment_id, last_failure_code = excluded.last_failure_code, paid_at = excluded.paid_at,
+       marked_uncollectible_at = excluded.marked_uncollectible_at, voided_at = excluded.voided_at, version = excluded.version, updated_at = now()
+     where invoices.version < excluded.version`,
+      [i.invoiceId, i.merchantId, i.subscriptionId, i.customerId, i.cycle, i.status, i.billingReason, i.currency, JSON.stringify(i.lines),
+        i.subtotalMinor, i.creditAppliedMinor, i.amountDueMinor, i.amountPaidMinor, i.attemptCount, i.nextPaymentAttempt, i.lastPaymentId,
+        i.lastFailureCode, i.periodStart, i.periodEnd, i.paidAt, i.markedUncollectibleAt, i.voidedAt, i.version, i.createdAt]);
   }
 }

@@ -1,10 +1,10 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
-import type { InvoiceQueries } from './invoice-queries';
+import type { InvoiceService } from './invoice-service';
 import { invoiceIdParams, invoiceListSchema, invoiceSchema, listInvoicesQuery } from './invoice-schemas';
 
 /** The /v1/invoices endpoints: the invoices subscriptions issue to customers, read-only. */
-export function invoiceRoutes(invoices: InvoiceQueries): ApiRoute[] {
+export function invoiceRoutes(invoices: InvoiceService): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/invoices/:id', operationId: 'getInvoice', tags: ['Invoices'], auth: 'merchant', summary: 'Retrieve an invoice',

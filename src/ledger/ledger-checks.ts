@@ -1,7 +1,7 @@
 import type { Orm } from '../db/orm';
 import { inSnapshot, inTransaction } from '../db/sql';
-import { newId } from '../shared/ids';
 import { apiTimestamp } from '../shared/timestamps';
+import { LedgerCheckRepository } from './ledger-check-repository';
 import { computeTrialBalance, type TrialBalance } from './trial-balance';
 
 export interface LedgerCheckResult {
@@ -36,7 +36,10 @@ function summarize(trial: TrialBalance): LedgerCheckSummary {
 export class LedgerCheckService {
   constructor(private readonly deps: { orm: Orm }) {}
 
-  /** Runs the trial balance on one snapshot and records the outcome with whatever it found wrong. */
+  /**
+   * Runs the trial balance on one snapshot and records the outcome with whatever it found wrong.
+   * @throws none (run by the daily ledger check workflow, not the API)
+   */
   async run(asOf: Date, runKey: string): Promise<LedgerCheckResult> {
     const trial = await inSnapshot(this.deps.orm, (sql) => computeTrialBalance(sql, asOf));
     const summary = summarize(trial);
@@ -45,17 +48,16 @@ export class LedgerCheckService {
       balance_transaction_mismatches: trial.balance_transaction_mismatches, negative_available: trial.negative_available,
     };
     // Keyed by the scheduled run, so a retried activity records one check.
-    const [row] = await inTransaction(this.deps.orm, (sql) => sql.query<{ id: string }>(
-      `insert into ledger_check_runs (id, run_key, as_of, balanced, summary, findings) values (?, ?, ?, ?, ?, ?)
-       on conflict (run_key) do update set as_of = excluded.as_of, balanced = excluded.balanced, summary = excluded.summary, findings = excluded.findings
-       returning id`,
-      [newId('lck'), runKey, asOf, trial.balanced, JSON.stringify(summary), JSON.stringify(findings)]));
-    return { id: row.id, balanced: trial.balanced, summary };
+    const id = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).record({ runKey, asOf, balanced: trial.balanced, summary, findings }));
+    return { id, balanced: trial.balanced, summary };
   }
 
+  /**
+   * The latest checks, newest first.
+   * @throws none
+   */
   async list(limit: number): Promise<Record<string, unknown>[]> {
-    const rows = await inTransaction(this.deps.orm, (sql) => sql.query<Record<string, any>>(
-      `select id, as_of, balanced, summary, created_at from ledger_check_runs order by created_at desc, id desc limit ?`, [limit]));
+    const rows = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).listRecent(limit));
     return rows.map((row) => ({
       id: row.id, object: 'ledger_check', as_of: apiTimestamp(row.as_of), balanced: row.balanced, summary: row.summary, created: apiTimestamp(row.created_at),
     }));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Sql } from '../db/sql';
 import { newId } from '../shared/ids';
+import { LedgerRepository, type NewBalanceTransaction } from './ledger-repository';
 
 export interface PostingInput {
   account: string;
@@ -61,24 +62,15 @@ function byAccount(a: PostingInput, b: PostingInput): number {
   return a.account < b.account ? -1 : a.account > b.account ? 1 : a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0;
 }
 
-/** The CTE that writes the entry's balance transaction, only when the entry itself is new. */
-function balanceTransactionStatement(entry: JournalEntryInput, values: unknown[]): string {
+/** How the entry shows in the balance history: a charge waits in pending until the merchant's settlement day. */
+function newBalanceTransaction(entry: JournalEntryInput): NewBalanceTransaction | undefined {
   const transaction = entry.balanceTransaction;
-  if (!transaction) return '';
+  if (!transaction) return undefined;
   if (!entry.merchantId) throw new Error(`Ledger entry ${entry.idempotencyKey}: a balance transaction needs a merchant`);
-  const pending = transaction.type === 'charge';
-  values.push(newId('txn'), entry.merchantId, transaction.type, entry.sourceType, entry.sourceId, entry.description, transaction.currency,
-    transaction.amountMinor, transaction.feeMinor, transaction.amountMinor - transaction.feeMinor, pending ? 'pending' : 'available',
-    pending, entry.merchantId, transaction.defaultSettlementDelayDays ?? 0);
-  // Available on a UTC day boundary, like a bank's value date: captured on the 21st with a two-day
-  // delay, the funds are available from the 23rd at 00:00 UTC.
-  return `, balance_transaction as (
-       insert into balance_transactions (id, merchant_id, ledger_entry_id, type, source_type, source_id, description, currency, amount_minor, fee_minor, net_minor, status, available_on)
-       select ?, ?, entry.id, ?, ?, ?, ?, ?::char(3), ?::bigint, ?::bigint, ?::bigint, ?,
-              case when ?::boolean
-                then date_trunc('day', now(), 'UTC') + make_interval(days => coalesce((select settlement_delay_days from merchants where id = ?), ?::int))
-                else now() end
-         from entry)`;
+  return {
+    merchantId: entry.merchantId, type: transaction.type, currency: transaction.currency, amountMinor: transaction.amountMinor, feeMinor: transaction.feeMinor,
+    netMinor: transaction.amountMinor - transaction.feeMinor, pending: transaction.type === 'charge', defaultSettlementDelayDays: transaction.defaultSettlementDelayDays ?? 0,
+  };
 }
 
 function contentHash(entry: JournalEntryInput): string {
@@ -106,31 +98,19 @@ export async function postJournalEntry(sql: Sql, entry: JournalEntryInput): Prom
   assertBalanced(entry);
   const hash = contentHash(entry);
   const entryId = newId('je');
-  // One statement writes the entry and its postings: the ledger is the hottest write path. A key
-  // posted before inserts nothing here and is checked against the original below.
-  const values: unknown[] = [entryId, entry.idempotencyKey, hash, entry.merchantId ?? null, entry.sourceType, entry.sourceId, entry.description];
-  const balanceTransaction = balanceTransactionStatement(entry, values);
+  const ledger = new LedgerRepository(sql);
   // Postings go in account order: each one locks its balance row, and one order everywhere means
   // concurrent entries queue instead of deadlocking.
-  const rows = [...entry.postings].sort(byAccount).map((posting, position) => {
-    values.push(newId('lp'), posting.account, posting.merchantId ?? null, posting.currency, posting.amountMinor);
-    return `(?, ?, ?, ?::char(3), ?::bigint, ${position})`;
+  const created = await ledger.insertEntry({
+    id: entryId, idempotencyKey: entry.idempotencyKey, contentHash: hash, merchantId: entry.merchantId ?? null,
+    sourceType: entry.sourceType, sourceId: entry.sourceId, description: entry.description,
+    postings: [...entry.postings].sort(byAccount),
+    balanceTransaction: newBalanceTransaction(entry),
   });
-  const inserted = await sql.query<{ entry_id: string }>(
-    `with entry as (
-       insert into ledger_entries (id, idempotency_key, content_hash, merchant_id, source_type, source_id, description)
-       values (?, ?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing returning id)
-     ${balanceTransaction}
-     insert into ledger_postings (id, entry_id, account, merchant_id, currency, amount_minor)
-     select p.id, entry.id, p.account, p.merchant_id, p.currency, p.amount_minor
-       from entry, (values ${rows.join(', ')}) as p (id, account, merchant_id, currency, amount_minor, position)
-      order by p.position
-     returning entry_id`,
-    values,
-  );
-  if (inserted.length === 0) {
-    const [existing] = await sql.query<{ id: string; content_hash: string }>(`select id, content_hash from ledger_entries where idempotency_key = ?`, [entry.idempotencyKey]);
-    if (!existing || existing.content_hash !== hash) throw new LedgerIdempotencyConflictError(entry.idempotencyKey);
+  // A key posted before inserted nothing: the entry must be the original, posted again.
+  if (!created) {
+    const existing = await ledger.findEntryByIdempotencyKey(entry.idempotencyKey);
+    if (!existing || existing.contentHash !== hash) throw new LedgerIdempotencyConflictError(entry.idempotencyKey);
     return { entryId: existing.id, created: false };
   }
   return { entryId, created: true };

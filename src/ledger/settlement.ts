@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { inTransaction } from '../db/sql';
 import type { Orm } from '../db/orm';
+import { BalanceTransactionRepository, type DueTransaction } from './balance-transaction-repository';
 import { ledgerAccounts } from './ledger-accounts';
 import { postJournalEntry } from './ledger-service';
 
@@ -11,13 +12,6 @@ export interface SettlementBatchResult {
   entries: number;
   /** More transactions are due than one batch holds. */
   hasMore: boolean;
-}
-
-interface DueTransaction {
-  id: string;
-  merchant_id: string;
-  currency: string;
-  net_minor: string;
 }
 
 /**
@@ -35,11 +29,8 @@ export interface SettleOptions {
 
 export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500, merchantIds }: SettleOptions): Promise<SettlementBatchResult> {
   return inTransaction(orm, async (sql) => {
-    const due = await sql.query<DueTransaction>(
-      `select id, merchant_id, currency, net_minor from balance_transactions
-        where status = 'pending' and available_on <= ? ${merchantIds ? 'and merchant_id = any(?::text[])' : ''}
-        order by available_on, id limit ? for update skip locked`,
-      merchantIds ? [asOf, merchantIds, batchSize + 1] : [asOf, batchSize + 1]);
+    const transactions = new BalanceTransactionRepository(sql);
+    const due = await transactions.lockDue(asOf, batchSize + 1, merchantIds);
     const batch = due.slice(0, batchSize);
     const groups = new Map<string, DueTransaction[]>();
     for (const transaction of batch) {
@@ -47,11 +38,11 @@ export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500, merchant
       groups.set(key, [...(groups.get(key) ?? []), transaction]);
     }
     let entries = 0;
-    for (const transactions of [...groups.values()].sort((a, b) => (a[0].merchant_id < b[0].merchant_id ? -1 : 1))) {
-      const { merchant_id: merchantId, currency } = transactions[0];
-      const ids = transactions.map((transaction) => transaction.id).sort();
+    for (const group of [...groups.values()].sort((a, b) => (a[0].merchant_id < b[0].merchant_id ? -1 : 1))) {
+      const { merchant_id: merchantId, currency } = group[0];
+      const ids = group.map((transaction) => transaction.id).sort();
       const digest = createHash('sha256').update(ids.join(',')).digest('hex');
-      const netMinor = transactions.reduce((sum, transaction) => sum + Number(transaction.net_minor), 0);
+      const netMinor = group.reduce((sum, transaction) => sum + Number(transaction.net_minor), 0);
       let entryId: string | null = null;
       // A batch whose fees equal its charges moves nothing; its transactions still become available.
       if (netMinor !== 0) {
@@ -66,7 +57,7 @@ export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500, merchant
         }));
         entries += 1;
       }
-      await sql.query(`update balance_transactions set status = 'available', settlement_entry_id = ? where id = any(?::text[])`, [entryId, ids]);
+      await transactions.markSettled(ids, entryId);
     }
     return { settled: batch.length, entries, hasMore: due.length > batchSize };
   });

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql';
 import { apiTimestamp } from '../shared/timestamps';
+import { LedgerRepository } from './ledger-repository';
 
 export interface TrialBalanceAccount {
   account: string;
@@ -24,7 +25,6 @@ export interface TrialBalance {
   negative_available: { merchant_id: string; currency: string; amount_minor: number }[];
 }
 
-type Row = Record<string, string | number | null>;
 const int = (value: unknown) => Number(value ?? 0);
 
 /**
@@ -35,15 +35,8 @@ const int = (value: unknown) => Number(value ?? 0);
  * cannot show as differences.
  */
 export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBalance> {
-  const accountRows = await sql.query<Row>(
-    `with computed as (
-       select account, currency, sum(greatest(-amount_minor, 0)) as debits, sum(greatest(amount_minor, 0)) as credits, sum(amount_minor) as balance
-         from ledger_postings group by account, currency)
-     select coalesce(c.account, b.account) as account, coalesce(c.currency, b.currency) as currency,
-            coalesce(c.debits, 0) as debits, coalesce(c.credits, 0) as credits, coalesce(c.balance, 0) as balance,
-            b.balance_minor as stored_balance, b.debits_minor as stored_debits, b.credits_minor as stored_credits
-       from computed c full outer join ledger_account_balances b on b.account = c.account and b.currency = c.currency
-      order by 1, 2`);
+  const ledger = new LedgerRepository(sql);
+  const accountRows = await ledger.accountTotals();
   const accounts: TrialBalanceAccount[] = accountRows.map((row) => ({
     account: String(row.account),
     currency: String(row.currency),
@@ -66,25 +59,10 @@ export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBa
     currency, debits_minor: total.debits, credits_minor: total.credits, balanced: total.debits === total.credits,
   }));
 
-  const unbalanced = await sql.query<Row>(
-    `select entry_id, currency, sum(amount_minor) as total from ledger_postings group by entry_id, currency having sum(amount_minor) <> 0 limit 100`);
-  const merchantCount = await sql.query<Row>(`select count(distinct merchant_id) as n from ledger_account_balances where merchant_id is not null`);
-  const transactionMismatches = await sql.query<Row>(
-    `with from_transactions as (
-       select merchant_id, currency, sum(net_minor) as total from balance_transactions group by merchant_id, currency),
-     from_ledger as (
-       select merchant_id, currency, sum(balance_minor) as total from ledger_account_balances
-        where merchant_id is not null and account in ('merchant:' || merchant_id || ':pending', 'merchant:' || merchant_id || ':available')
-        group by merchant_id, currency)
-     select coalesce(t.merchant_id, l.merchant_id) as merchant_id, coalesce(t.currency, l.currency) as currency,
-            coalesce(l.total, 0) as ledger, coalesce(t.total, 0) as transactions
-       from from_transactions t full outer join from_ledger l on l.merchant_id = t.merchant_id and l.currency = t.currency
-      where coalesce(l.total, 0) <> coalesce(t.total, 0)
-      order by 1, 2 limit 100`);
-  const negative = await sql.query<Row>(
-    `select merchant_id, currency, balance_minor from ledger_account_balances
-      where merchant_id is not null and account = 'merchant:' || merchant_id || ':available' and balance_minor < 0
-      order by balance_minor limit 1000`);
+  const unbalanced = await ledger.unbalancedEntries();
+  const merchantsChecked = await ledger.countMerchantsWithBalances();
+  const transactionMismatches = await ledger.balanceTransactionMismatches();
+  const negative = await ledger.negativeAvailableBalances();
 
   const account_mismatches = accounts.filter((account) => !account.matches_stored);
   const unbalanced_entries = unbalanced.map((row) => ({ entry_id: String(row.entry_id), currency: String(row.currency), sum_minor: int(row.total) }));
@@ -100,7 +78,7 @@ export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBa
     unbalanced_entries,
     accounts,
     account_mismatches,
-    merchants_checked: int(merchantCount[0]?.n),
+    merchants_checked: merchantsChecked,
     balance_transaction_mismatches,
     negative_available: negative.map((row) => ({ merchant_id: String(row.merchant_id), currency: String(row.currency), amount_minor: int(row.balance_minor) })),
   };

@@ -1,14 +1,8 @@
 import type { Logger } from '../logger';
 import { ListenClient } from '../db/listen-client';
-import type { Sql } from '../db/sql';
 
-/** The channel a key's revocation is announced on, with the key id as payload. */
+/** The channel a key's revocation is announced on (ApiKeyRepository.notifyRevoked), with the key id as payload. */
 export const API_KEY_REVOKED_CHANNEL = 'api_key_revoked';
-
-/** Queued in the revoking transaction: PostgreSQL delivers it at commit, to every API process listening. */
-export async function notifyKeyRevoked(sql: Sql, keyId: string): Promise<void> {
-  await sql.query(`select pg_notify('${API_KEY_REVOKED_CHANNEL}', ?)`, [keyId]);
-}
 
 export interface KeyRevocationListenerOptions {
   url: string;

@@ -26,27 +26,3 @@ export const MerchantEntity = new EntitySchema<Merchant>({
     createdAt: { type: 'Date' },
   },
 });
-
-export interface ApiKey {
-  id: string;
-  merchantId: string;
-  keyHash: string;
-  keyPrefix: string;
-  last4: string;
-  createdAt: Date;
-  revokedAt?: Date | null;
-}
-
-export const ApiKeyEntity = new EntitySchema<ApiKey>({
-  name: 'ApiKey',
-  tableName: 'api_keys',
-  properties: {
-    id: { type: 'string', primary: true },
-    merchantId: { type: 'string' },
-    keyHash: { type: 'string' },
-    keyPrefix: { type: 'string' },
-    last4: { type: 'string' },
-    createdAt: { type: 'Date' },
-    revokedAt: { type: 'Date', nullable: true },
-  },
-});

@@ -1,7 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { sqlFor } from '../db/sql';
 import { newId } from '../shared/ids';
+import { ApiKeyRepository } from './api-key-repository';
 import { generateApiKey, hashApiKey, LIVE_KEY_PREFIX, TEST_KEY_PREFIX } from './api-keys';
-import { ApiKeyEntity, MerchantEntity, type Merchant } from './merchant-entities';
+import type { Merchant } from './merchant-record';
+import { MerchantRepository } from './merchant-repository';
 
 export interface CreateMerchantInput {
   name: string;
@@ -58,8 +61,8 @@ export class MerchantService {
       maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null, settlementDelayDays: input.settlementDelayDays ?? null,
     };
     await this.orm.em.fork().transactional(async (em) => {
-      await em.insert(MerchantEntity, merchant);
-      await em.insert(ApiKeyEntity, {
+      await new MerchantRepository(em).insert(merchant);
+      await new ApiKeyRepository(sqlFor(em)).insert({
         id: newId('key'), merchantId: merchant.id, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8),
         last4: apiKey.slice(-4), createdAt: new Date(), revokedAt: null,
       });
@@ -70,10 +73,10 @@ export class MerchantService {
   /** A new secret key for an existing merchant (its other keys stay as they are), or null when there is no such merchant. */
   async issueKey(merchantId: string): Promise<CreatedMerchant | null> {
     const em = this.orm.em.fork();
-    const merchant = await em.findOne(MerchantEntity, { id: merchantId });
+    const merchant = await new MerchantRepository(em).findById(merchantId);
     if (!merchant) return null;
     const apiKey = generateApiKey(merchant.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
-    await em.insert(ApiKeyEntity, {
+    await new ApiKeyRepository(sqlFor(em)).insert({
       id: newId('key'), merchantId, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8), last4: apiKey.slice(-4), createdAt: new Date(), revokedAt: null,
     });
     return { merchant, apiKey };
@@ -92,10 +95,9 @@ export class MerchantService {
     if (cached && cached.expiresAt > now) return cached;
     const revocationsBefore = this.revocations;
     const em = this.orm.em.fork();
-    const [row] = await em.getConnection().execute<{ id: string; merchant_id: string; key_prefix: string; last4: string; revoked_at: Date | null; last_used_at: Date | null }[]>(
-      `select id, merchant_id, key_prefix, last4, revoked_at, last_used_at from api_keys where key_hash = ? and (revoked_at is null or revoked_at > now())`, [keyHash]);
+    const row = await new ApiKeyRepository(sqlFor(em)).findUsableByHash(keyHash);
     if (!row) return null;
-    const merchant = await em.findOne(MerchantEntity, { id: row.merchant_id });
+    const merchant = await new MerchantRepository(em).findById(row.merchant_id);
     if (!merchant) return null;
     const key = { id: row.id, prefix: row.key_prefix, last4: row.last4 };
     this.noteUse(key.id, row.last_used_at, now);
@@ -126,6 +128,6 @@ export class MerchantService {
     if (now - last < LAST_USED_RESOLUTION_MS) return;
     if (this.lastUsedWritten.size > 10_000) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(keyId, now);
-    this.orm.em.fork().getConnection().execute(`update api_keys set last_used_at = now() where id = ?`, [keyId]).catch(() => undefined);
+    new ApiKeyRepository(sqlFor(this.orm.em.fork())).touchLastUsed(keyId).catch(() => undefined);
   }
 }

@@ -1,14 +1,8 @@
 import type { Logger } from '../logger';
 import { ListenClient } from '../db/listen-client';
-import type { Sql } from '../db/sql';
 
-/** The channel the transaction that records a payment's outcome notifies on, with the payment id as payload. */
+/** The channel the transaction that records a payment's outcome notifies on (`notifyPaymentDecided`), with the payment id as payload. */
 export const PAYMENT_DECIDED_CHANNEL = 'payment_decided';
-
-/** Queued in the recording transaction: PostgreSQL delivers it at commit, so a listener never hears of an unstored decision. */
-export async function notifyPaymentDecided(sql: Sql, paymentId: string): Promise<void> {
-  await sql.query(`select pg_notify('${PAYMENT_DECIDED_CHANNEL}', ?)`, [paymentId]);
-}
 
 /** Waits for a payment's decision to be recorded. */
 export interface PaymentDecisionWaiter {

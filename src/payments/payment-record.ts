@@ -59,27 +59,3 @@ export const PaymentEntity = new EntitySchema<PaymentRecord>({
     canceledAt: { type: 'Date', nullable: true },
   },
 });
-
-export interface IdempotencyKeyRecord {
-  merchantId: string;
-  key: string;
-  requestMethod: string;
-  requestPath: string;
-  requestHash: string;
-  resourceId: string;
-  createdAt: Date;
-}
-
-export const IdempotencyKeyEntity = new EntitySchema<IdempotencyKeyRecord>({
-  name: 'IdempotencyKey',
-  tableName: 'idempotency_keys',
-  properties: {
-    merchantId: { type: 'string', primary: true },
-    key: { type: 'string', primary: true },
-    requestMethod: { type: 'string' },
-    requestPath: { type: 'string' },
-    requestHash: { type: 'string' },
-    resourceId: { type: 'string' },
-    createdAt: { type: 'Date' },
-  },
-});

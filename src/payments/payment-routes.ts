@@ -5,7 +5,7 @@ import {
   cancelPaymentBody, capturePaymentBody, createPaymentBody, listPaymentsQuery, paymentIdParams, paymentListSchema, paymentSchema, reviewPaymentBody,
 } from './payment-schemas';
 
-/** The /v1/payments endpoints (seed 004's contract plus capture, cancel, list and ops' review). */
+/** The /v1/payments endpoints (the API contract's POST and GET, plus capture, cancel, list and ops' review). */
 export function paymentRoutes(payments: PaymentService): ApiRoute[] {
   return [
     defineRoute({

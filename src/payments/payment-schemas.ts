@@ -54,7 +54,7 @@ export const reviewPaymentBody = z.strictObject({
   note: z.string().max(500).optional().describe('Kept with the decision in the workflow\'s state, for ops; not shown to the merchant.'),
 });
 
-// Any id is accepted here: one that is malformed simply does not exist, and answers the seed's 404.
+// Any id is accepted here: one that is malformed simply does not exist, and answers the contract's 404.
 export const paymentIdParams = z.strictObject({
   id: z.string().max(255).describe('The payment id, pay_...'),
 });

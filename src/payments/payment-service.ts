@@ -3,18 +3,16 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Logger } from '../logger';
 import type { GatewayRegistry } from '../gateways/payment-gateway';
 import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { PAYMENT_FAILURES, PAYMENT_FAILURE_TYPES } from '../shared/failure-types';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../temporal/search-attributes';
 import { cancelPaymentUpdate, capturePaymentUpdate, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
-import type { PaymentRecord } from './payment-entity';
+import type { PaymentRecord } from './payment-record';
 import { PaymentRepository } from './payment-repository';
 import { assertGatewayServesMode } from '../gateways/gateway-mode';
-import { insertPaymentIfAbsent } from './payment-writes';
-import { sqlFor } from '../db/sql';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
   initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentStatus, type PaymentWorkflowInput,
@@ -44,7 +42,7 @@ export interface PaymentServiceDeps {
 
 /** How the API answers what the payment workflow's capture, cancel and review updates throw (besides a state conflict). */
 const PAYMENT_COMMAND_FAILURES: FailureTable = {
-  InvalidCaptureAmount: () => ApiError.badRequest('Invalid amount: the capture amount must be positive and at most the amount capturable', 'parameter_invalid', 'amount'),
+  InvalidCaptureAmount: () => apiErrors.invalidParameter('amount', 'Invalid amount: the capture amount must be positive and at most the amount capturable'),
   // A declined capture (or an approved review's declined authorization) answers as the decline it was.
   ...Object.fromEntries(PAYMENT_FAILURE_TYPES.map((type) => [type, () => new ApiError(402, PAYMENT_FAILURES[type].message, PAYMENT_FAILURES[type].code)])),
 };
@@ -62,7 +60,10 @@ export interface PaymentOutcome {
 export class PaymentService {
   constructor(private readonly deps: PaymentServiceDeps) {}
 
-  /** Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision. */
+  /**
+   * Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision.
+   * @throws 400 livemode_gateway_unavailable, 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   */
   async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
     assertGatewayServesMode(gateway, merchant);
@@ -114,7 +115,7 @@ export class PaymentService {
       details: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.description ? `: ${input.description}` : ''}`,
     });
     if (closed) return this.outcomeFromRecord(merchant, paymentId);
-    await insertPaymentIfAbsent(sqlFor(em), paymentRecordFromState(initialPaymentState(input), new Date()));
+    await new PaymentRepository(em).insertIfAbsent(paymentRecordFromState(initialPaymentState(input), new Date()));
     return this.awaitDecision(merchant, paymentId);
   }
 
@@ -133,45 +134,65 @@ export class PaymentService {
     }
   }
 
+  /**
+   * The merchant's payment, as the API renders it.
+   * @throws 404 resource_missing
+   */
   async get(merchant: Merchant, id: string): Promise<PaymentJson> {
     return renderPayment(await this.findOrThrow(merchant, id), merchant.livemode);
   }
 
-  /** The stored payment, as the test helpers that act as the card network read it. */
+  /**
+   * The stored payment, as the test helpers that act as the card network read it.
+   * @throws 404 resource_missing
+   */
   record(merchant: Merchant, id: string): Promise<PaymentRecord> {
     return this.findOrThrow(merchant, id);
   }
 
+  /**
+   * The merchant's payments, newest first, after the payment `startingAfter`.
+   * @throws 400 resource_missing (an unknown `starting_after`)
+   */
   async list(merchant: Merchant, limit: number, startingAfter?: string): Promise<{ data: PaymentJson[]; hasMore: boolean }> {
     const repository = new PaymentRepository(this.deps.orm.em.fork());
     const cursor = startingAfter ? await repository.findForMerchant(merchant.id, startingAfter) : undefined;
-    if (startingAfter && !cursor) throw ApiError.badRequest(`No such payment: ${startingAfter}`, 'resource_missing', 'starting_after');
-    const page = await repository.listForMerchant(merchant.id, limit, cursor ?? undefined);
+    if (startingAfter && !cursor) throw apiErrors.noSuch('payment', startingAfter);
+    const page = await repository.listForMerchant(merchant.id, limit, startingAfter);
     return { data: page.data.map((record) => renderPayment(record, merchant.livemode)), hasMore: page.hasMore };
   }
 
-  /** Captures an authorized payment, wholly or partly (`amount` in major units). `updateId` (from an Idempotency-Key) makes a repeat answer as the first. */
+  /**
+   * Captures an authorized payment, wholly or partly (`amount` in major units). `updateId` (from an Idempotency-Key) makes a repeat answer as the first.
+   * @throws 404 resource_missing, 400 parameter_invalid, 402 the decline's code (card_declined, ...), 409 payment_operation_in_progress, 409 payment_unexpected_state, 503 engine_unavailable
+   */
   async capture(merchant: Merchant, id: string, amount?: number | string, updateId?: string): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
     let amountMinor: number | undefined;
     if (amount !== undefined) {
       const parsed = parseMajorAmount(amount, record.currency);
-      if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
+      if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
       amountMinor = parsed.minor;
     }
     return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }], updateId }))), livemode: merchant.livemode };
   }
 
-  /** Cancels an authorized payment; the hold on the card is released. */
+  /**
+   * Cancels an authorized payment; the hold on the card is released.
+   * @throws 404 resource_missing, 409 payment_operation_in_progress, 409 payment_unexpected_state, 503 engine_unavailable
+   */
   async cancel(merchant: Merchant, id: string, reason: CancellationReason, updateId?: string): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
     return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId }))), livemode: merchant.livemode };
   }
 
-  /** Ops' decision on a payment held for review, found by id across merchants; approval answers once the authorization is decided. */
+  /**
+   * Ops' decision on a payment held for review, found by id across merchants; approval answers once the authorization is decided.
+   * @throws 404 resource_missing, 402 the decline's code (card_declined, ...), 409 payment_operation_in_progress, 409 payment_unexpected_state, 503 engine_unavailable
+   */
   async review(id: string, decision: ReviewDecision, note?: string, updateId?: string): Promise<PaymentJson> {
     const record = await new PaymentRepository(this.deps.orm.em.fork()).findById(id);
-    if (!record) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
+    if (!record) throw apiErrors.notFound('Payment');
     return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }], updateId }), 'requires_review');
   }
 
@@ -195,7 +216,7 @@ export class PaymentService {
 
   private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<PaymentRecord> {
     const record = await new PaymentRepository(this.deps.orm.em.fork()).findForMerchant(merchant.id, id);
-    if (!record) throw ApiError.notFound('Payment not found', 'resource_missing', 'id');
+    if (!record) throw apiErrors.notFound('Payment');
     return record;
   }
 }

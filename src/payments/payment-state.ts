@@ -34,11 +34,11 @@ export interface PaymentTerms {
 export interface PaymentWorkflowInput extends PaymentTerms {
   authorizationTtlMs: number;
   fees: FeeSchedule;
-  /** How long a payment held for review waits for a decision; absent in payments started before review existed. */
+  /** How long a payment held for review waits for a decision; optional, so recorded inputs without it still replay. */
   reviewTimeoutMs?: number;
 }
 
-/** Used when the input carries no review timeout (payments started before PAYMENT_REVIEW_TIMEOUT existed). */
+/** The review timeout of an input that carries none (PAYMENT_REVIEW_TIMEOUT's default). */
 export const DEFAULT_REVIEW_TIMEOUT_MS = 24 * 3600 * 1000;
 
 export type ReviewDecision = 'approve' | 'decline';

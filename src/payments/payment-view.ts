@@ -1,9 +1,9 @@
 import { minorToMajorNumber } from '../shared/money';
-import type { PaymentRecord } from './payment-entity';
+import type { PaymentRecord } from './payment-record';
 import type { PaymentState } from './payment-state';
 import { apiTimestampOrNull } from '../shared/timestamps';
 
-/** A payment as the API shows it (seed 004's shape, with Stripe-like detail fields). */
+/** A payment as the API shows it (the API contract's shape, with Stripe-like detail fields). */
 export interface PaymentJson {
   id: string;
   object: 'payment';

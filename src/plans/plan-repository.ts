@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql';
-import { selectNewestFirst, type SqlCondition } from '../db/sql-pagination';
+import { selectNewestFirst, type SqlCondition } from '../db/pagination';
 import type { PlanInterval, PlanRecord } from './plan-record';
 
 type Row = Record<string, any>;
@@ -36,6 +36,6 @@ export class PlanRepository {
     const conditions: SqlCondition[] = [['merchant_id = ?', merchantId]];
     if (query.active !== undefined) conditions.push(['active = ?', query.active]);
     const page = await selectNewestFirst<Row>(this.sql, 'plans', conditions, query.limit, query.startingAfter);
-    return { data: page.rows.map(toRecord), hasMore: page.hasMore };
+    return { data: page.data.map(toRecord), hasMore: page.hasMore };
   }
 }

@@ -1,8 +1,8 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import type { PlanRecord } from './plan-record';
 import { PlanRepository } from './plan-repository';
@@ -13,7 +13,10 @@ import { renderPlan, type PlanJson } from './plan-view';
 export class PlanService {
   constructor(private readonly deps: { orm: Orm }) {}
 
-  /** Creates a plan, or answers a retried request (same Idempotency-Key, same body) with the plan it made. */
+  /**
+   * Creates a plan, or answers a retried request (same Idempotency-Key, same body) with the plan it made.
+   * @throws 409 idempotency_key_in_use, 422 idempotency_key_reused
+   */
   async create(merchant: Merchant, request: CreatePlanRequest, idempotency?: IdempotencyContext): Promise<PlanJson> {
     // The request is hashed in minor units, so 19.9 and "19.90" are one request.
     const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('plan'), createdAt: new Date() });
@@ -22,14 +25,22 @@ export class PlanService {
     return renderPlan(await this.findOrThrow(merchant, id));
   }
 
+  /**
+   * The merchant's plan.
+   * @throws 404 resource_missing
+   */
   async get(merchant: Merchant, id: string): Promise<PlanJson> {
     return renderPlan(await this.findOrThrow(merchant, id));
   }
 
+  /**
+   * The merchant's plans, newest first, optionally only active or archived ones.
+   * @throws 400 resource_missing
+   */
   async list(merchant: Merchant, query: { active?: boolean; limit: number; startingAfter?: string }): Promise<{ data: PlanJson[]; hasMore: boolean }> {
     const repository = this.repository();
     if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
-      throw ApiError.badRequest(`No such plan: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+      throw apiErrors.noSuch('plan', query.startingAfter);
     }
     const page = await repository.listForMerchant(merchant.id, query);
     return { data: page.data.map(renderPlan), hasMore: page.hasMore };
@@ -46,7 +57,7 @@ export class PlanService {
 
   private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<PlanRecord> {
     const plan = await this.repository().findForMerchant(merchant.id, id);
-    if (!plan) throw ApiError.notFound('Plan not found', 'resource_missing', 'id');
+    if (!plan) throw apiErrors.notFound('Plan');
     return plan;
   }
 }

@@ -1,36 +1,25 @@
+import { selectNewestFirst, type Page, type SqlCondition } from '../db/pagination';
 import type { Sql } from '../db/sql';
+import { ledgerAccounts } from '../ledger/ledger-accounts';
 import { newId } from '../shared/ids';
-import type { ReconciledItem, ReconciliationCategory, ReconciliationSummary } from './reconcile';
-
-export type ReconciliationSource = 'upload' | 'gateway_report';
-export type ReconciliationStatus = 'reconciled' | 'discrepancies_found';
-
-/** A stored reconciliation run, without its items. */
-export interface ReconciliationRecord {
-  id: string;
-  /** Null for a platform-wide run. */
-  merchantId: string | null;
-  source: ReconciliationSource;
-  gateway: string | null;
-  status: ReconciliationStatus;
-  periodStart: string;
-  periodEnd: string;
-  fileSha256: string;
-  fileRows: number;
-  summary: ReconciliationSummary;
-  createdAt: Date | string;
-}
-
-export interface ReconciliationItemRecord {
-  id: string;
-  category: ReconciliationCategory;
-  reference: string | null;
-  settlement: { line: number; amountMinor: number; currency: string; date: string } | null;
-  ledger: { entryId: string; sourceType: string; sourceId: string; merchantId: string | null; amountMinor: number; currency: string; postedAt: Date | string } | null;
-}
+import { startOfUtcDay } from '../shared/utc-days';
+import type { LedgerSettlementItem, ReconciledItem, ReconciliationCategory } from './reconcile';
+import type { ReconciliationItemRecord, ReconciliationRecord, ReconciliationSource, ReconciliationStatus } from './reconciliation-record';
 
 /** Which runs a reader may see: one merchant's, or the platform's (merchant_id null). */
 export type ReconciliationScope = { merchantId: string } | { platform: true };
+
+/** The ledger entries a run reconciles. */
+export interface LedgerScope {
+  /** One merchant's entries, or null for every merchant's (a platform run). */
+  merchantId: string | null;
+  /** One gateway's entries, or null for every gateway's. */
+  gateway: string | null;
+  /** First UTC day of the period, YYYY-MM-DD. */
+  periodStart: string;
+  /** Last UTC day of the period, inclusive. */
+  periodEnd: string;
+}
 
 const RUN_COLUMNS = `id, merchant_id, source, gateway, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
   matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, created_at`;
@@ -53,117 +42,151 @@ function toRecord(row: RunRow): ReconciliationRecord {
   };
 }
 
-function scopeClause(scope: ReconciliationScope, params: unknown[]): string {
-  if ('platform' in scope) return 'merchant_id is null';
-  params.push(scope.merchantId);
-  return 'merchant_id = ?';
+function scopeCondition(scope: ReconciliationScope): SqlCondition {
+  return 'platform' in scope ? ['merchant_id is null'] : ['merchant_id = ?', scope.merchantId];
 }
 
 /**
- * Inserts a run and its items in the caller's transaction. Returns null, writing nothing, when a
- * run with this id or idempotency key exists already (a retried request or activity).
+ * Every read and write of reconciliation runs and their items, and the ledger's side of a
+ * settlement as a run reads it.
  */
-export async function insertReconciliation(
-  sql: Sql, run: Omit<ReconciliationRecord, 'createdAt'> & { idempotencyKey: string | null }, items: ReconciledItem[],
-): Promise<ReconciliationRecord | null> {
-  const { summary } = run;
-  const [inserted] = await sql.query<RunRow>(
-    `insert into reconciliations (id, merchant_id, source, gateway, status, period_start, period_end, file_sha256, file_rows,
+export class ReconciliationRepository {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Inserts a run and its items in the caller's transaction. Returns null, writing nothing, when a
+   * run with this id or idempotency key exists already (a retried request or activity).
+   */
+  async insert(run: Omit<ReconciliationRecord, 'createdAt'> & { idempotencyKey: string | null }, items: ReconciledItem[]): Promise<ReconciliationRecord | null> {
+    const { summary } = run;
+    const [inserted] = await this.sql.query<RunRow>(
+      `insert into reconciliations (id, merchant_id, source, gateway, status, period_start, period_end, file_sha256, file_rows,
        matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, idempotency_key)
      values (?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
      on conflict do nothing
      returning ${RUN_COLUMNS}`,
-    [run.id, run.merchantId, run.source, run.gateway, run.status, run.periodStart, run.periodEnd, run.fileSha256, run.fileRows,
-      summary.matched, summary.amount_mismatch, summary.missing_in_ledger, summary.missing_in_settlement, run.idempotencyKey],
-  );
-  if (!inserted) return null;
-  // One statement for any number of items: columns travel as arrays.
-  const columns = {
-    id: [] as string[], position: [] as number[], category: [] as string[], reference: [] as (string | null)[],
-    line: [] as (number | null)[], settledMinor: [] as (number | null)[], settledCurrency: [] as (string | null)[], settledDate: [] as (string | null)[],
-    entryId: [] as (string | null)[], ledgerMinor: [] as (number | null)[], ledgerCurrency: [] as (string | null)[],
-  };
-  items.forEach((item, position) => {
-    columns.id.push(newId('ri'));
-    columns.position.push(position);
-    columns.category.push(item.category);
-    columns.reference.push(item.reference);
-    columns.line.push(item.settlement?.line ?? null);
-    columns.settledMinor.push(item.settlement?.amountMinor ?? null);
-    columns.settledCurrency.push(item.settlement?.currency ?? null);
-    columns.settledDate.push(item.settlement?.date ?? null);
-    columns.entryId.push(item.ledger?.entryId ?? null);
-    columns.ledgerMinor.push(item.ledger?.amountMinor ?? null);
-    columns.ledgerCurrency.push(item.ledger?.currency ?? null);
-  });
-  if (items.length > 0) {
-    await sql.query(
-      `insert into reconciliation_items (id, reconciliation_id, position, category, gateway_reference, settlement_line, settlement_amount_minor,
+      [run.id, run.merchantId, run.source, run.gateway, run.status, run.periodStart, run.periodEnd, run.fileSha256, run.fileRows,
+        summary.matched, summary.amount_mismatch, summary.missing_in_ledger, summary.missing_in_settlement, run.idempotencyKey],
+    );
+    if (!inserted) return null;
+    // One statement for any number of items: columns travel as arrays.
+    const columns = {
+      id: [] as string[], position: [] as number[], category: [] as string[], reference: [] as (string | null)[],
+      line: [] as (number | null)[], settledMinor: [] as (number | null)[], settledCurrency: [] as (string | null)[], settledDate: [] as (string | null)[],
+      entryId: [] as (string | null)[], ledgerMinor: [] as (number | null)[], ledgerCurrency: [] as (string | null)[],
+    };
+    items.forEach((item, position) => {
+      columns.id.push(newId('ri'));
+      columns.position.push(position);
+      columns.category.push(item.category);
+      columns.reference.push(item.reference);
+      columns.line.push(item.settlement?.line ?? null);
+      columns.settledMinor.push(item.settlement?.amountMinor ?? null);
+      columns.settledCurrency.push(item.settlement?.currency ?? null);
+      columns.settledDate.push(item.settlement?.date ?? null);
+      columns.entryId.push(item.ledger?.entryId ?? null);
+      columns.ledgerMinor.push(item.ledger?.amountMinor ?? null);
+      columns.ledgerCurrency.push(item.ledger?.currency ?? null);
+    });
+    if (items.length > 0) {
+      await this.sql.query(
+        `insert into reconciliation_items (id, reconciliation_id, position, category, gateway_reference, settlement_line, settlement_amount_minor,
          settlement_currency, settlement_date, ledger_entry_id, ledger_amount_minor, ledger_currency)
        select u.id, ?, u.position, u.category, u.reference, u.line, u.settled_minor, u.settled_currency, u.settled_date, u.entry_id, u.ledger_minor, u.ledger_currency
          from unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::text[], ?::date[], ?::text[], ?::bigint[], ?::text[])
            as u (id, position, category, reference, line, settled_minor, settled_currency, settled_date, entry_id, ledger_minor, ledger_currency)`,
-      [run.id, columns.id, columns.position, columns.category, columns.reference, columns.line, columns.settledMinor, columns.settledCurrency,
-        columns.settledDate, columns.entryId, columns.ledgerMinor, columns.ledgerCurrency],
-    );
+        [run.id, columns.id, columns.position, columns.category, columns.reference, columns.line, columns.settledMinor, columns.settledCurrency,
+          columns.settledDate, columns.entryId, columns.ledgerMinor, columns.ledgerCurrency],
+      );
+    }
+    return toRecord(inserted);
   }
-  return toRecord(inserted);
-}
 
-/** The run stored under this id or idempotency key, whoever's it is: what a retried request or activity is answered with. */
-export async function findStoredReconciliation(sql: Sql, { id, idempotencyKey }: { id: string; idempotencyKey: string | null }): Promise<ReconciliationRecord | null> {
-  const [row] = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? or idempotency_key = ? limit 1`, [id, idempotencyKey]);
-  return row ? toRecord(row) : null;
-}
+  /** The run stored under this id or idempotency key, whoever's it is: what a retried request or activity is answered with. */
+  async findStored({ id, idempotencyKey }: { id: string; idempotencyKey: string | null }): Promise<ReconciliationRecord | null> {
+    const [row] = await this.sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? or idempotency_key = ? limit 1`, [id, idempotencyKey]);
+    return row ? toRecord(row) : null;
+  }
 
-/** A run the reader may see, or null (another merchant's run is null too). */
-export async function findReconciliation(sql: Sql, scope: ReconciliationScope, id: string): Promise<ReconciliationRecord | null> {
-  const params: unknown[] = [id];
-  const [row] = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? and ${scopeClause(scope, params)}`, params);
-  return row ? toRecord(row) : null;
-}
+  /** A run the reader may see, or null (another merchant's run is null too). */
+  async find(scope: ReconciliationScope, id: string): Promise<ReconciliationRecord | null> {
+    const [clause, ...values] = scopeCondition(scope);
+    const [row] = await this.sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? and ${clause}`, [id, ...values]);
+    return row ? toRecord(row) : null;
+  }
 
-/** A run's items in the order they were classified: file rows in file order, then what only the ledger holds. */
-export async function loadReconciliationItems(sql: Sql, reconciliationId: string): Promise<ReconciliationItemRecord[]> {
-  const rows = await sql.query<{
-    id: string; category: ReconciliationCategory; gateway_reference: string | null;
-    settlement_line: number | null; settlement_amount_minor: string | null; settlement_currency: string | null; settlement_date: string | null;
-    ledger_entry_id: string | null; ledger_amount_minor: string | null; ledger_currency: string | null;
-    source_type: string | null; source_id: string | null; ledger_merchant_id: string | null; posted_at: Date | string | null;
-  }>(
-    `select i.id, i.category, i.gateway_reference, i.settlement_line, i.settlement_amount_minor, i.settlement_currency, i.settlement_date::text as settlement_date,
+  /** A run's items in the order they were classified: file rows in file order, then what only the ledger holds. */
+  async items(reconciliationId: string): Promise<ReconciliationItemRecord[]> {
+    const rows = await this.sql.query<{
+      id: string; category: ReconciliationCategory; gateway_reference: string | null;
+      settlement_line: number | null; settlement_amount_minor: string | null; settlement_currency: string | null; settlement_date: string | null;
+      ledger_entry_id: string | null; ledger_amount_minor: string | null; ledger_currency: string | null;
+      source_type: string | null; source_id: string | null; ledger_merchant_id: string | null; posted_at: Date | string | null;
+    }>(
+      `select i.id, i.category, i.gateway_reference, i.settlement_line, i.settlement_amount_minor, i.settlement_currency, i.settlement_date::text as settlement_date,
             i.ledger_entry_id, i.ledger_amount_minor, i.ledger_currency, e.source_type, e.source_id, e.merchant_id as ledger_merchant_id, e.created_at as posted_at
        from reconciliation_items i left join ledger_entries e on e.id = i.ledger_entry_id
       where i.reconciliation_id = ? order by i.position`,
-    [reconciliationId],
-  );
-  return rows.map((row) => ({
-    id: row.id,
-    category: row.category,
-    reference: row.gateway_reference,
-    settlement: row.settlement_line === null ? null : {
-      line: row.settlement_line, amountMinor: Number(row.settlement_amount_minor), currency: row.settlement_currency as string, date: row.settlement_date as string,
-    },
-    ledger: row.ledger_entry_id === null ? null : {
-      entryId: row.ledger_entry_id, sourceType: row.source_type as string, sourceId: row.source_id as string, merchantId: row.ledger_merchant_id,
-      amountMinor: Number(row.ledger_amount_minor), currency: row.ledger_currency as string, postedAt: row.posted_at as Date | string,
-    },
-  }));
-}
-
-/** One page of runs, newest first, after the `startingAfter` run; undefined when that cursor is not the reader's. */
-export async function listReconciliations(
-  sql: Sql, scope: ReconciliationScope, limit: number, startingAfter?: string,
-): Promise<{ data: ReconciliationRecord[]; hasMore: boolean } | undefined> {
-  const params: unknown[] = [];
-  const where = scopeClause(scope, params);
-  let cursor = '';
-  if (startingAfter) {
-    if (!(await findReconciliation(sql, scope, startingAfter))) return undefined;
-    cursor = 'and (created_at, id) < (select created_at, id from reconciliations where id = ?)';
-    params.push(startingAfter);
+      [reconciliationId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      category: row.category,
+      reference: row.gateway_reference,
+      settlement: row.settlement_line === null ? null : {
+        line: row.settlement_line, amountMinor: Number(row.settlement_amount_minor), currency: row.settlement_currency as string, date: row.settlement_date as string,
+      },
+      ledger: row.ledger_entry_id === null ? null : {
+        entryId: row.ledger_entry_id, sourceType: row.source_type as string, sourceId: row.source_id as string, merchantId: row.ledger_merchant_id,
+        amountMinor: Number(row.ledger_amount_minor), currency: row.ledger_currency as string, postedAt: row.posted_at as Date | string,
+      },
+    }));
   }
-  params.push(limit + 1);
-  const rows = await sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where ${where} ${cursor} order by created_at desc, id desc limit ?`, params);
-  return { data: rows.slice(0, limit).map(toRecord), hasMore: rows.length > limit };
+
+  /** One page of the reader's runs, newest first, after the `startingAfter` run (checked to be the reader's). */
+  async list(scope: ReconciliationScope, limit: number, startingAfter?: string): Promise<Page<ReconciliationRecord>> {
+    const page = await selectNewestFirst<RunRow>(this.sql, 'reconciliations', [scopeCondition(scope)], limit, startingAfter);
+    return { data: page.data.map(toRecord), hasMore: page.hasMore };
+  }
+
+  /**
+   * The capture and refund entries posted in the period, each as the gateway should report it:
+   * the reference the gateway gave the charge or refund (payments.gateway_reference is the
+   * authorization, refunds.gateway_reference the refund) and the amount that moved through the
+   * gateway's clearing account, positive for captures and negative for refunds.
+   */
+  async ledgerSettlementItems(scope: LedgerScope): Promise<LedgerSettlementItem[]> {
+    const from = startOfUtcDay(scope.periodStart);
+    const to = startOfUtcDay(scope.periodEnd, 1);
+    const params: unknown[] = [];
+    let clearing: string;
+    if (scope.gateway) {
+      // A posting carries its entry's timestamp (one statement, one now()), so the same range also
+      // narrows the scan through ledger_postings (account, created_at) for platform-wide runs.
+      clearing = 'c.account = ? and c.created_at >= ? and c.created_at < ?';
+      params.push(ledgerAccounts.gatewayClearing(scope.gateway), from, to);
+    } else {
+      clearing = 'starts_with(c.account, ?)';
+      params.push(ledgerAccounts.gatewayClearing(''));
+    }
+    params.push(from, to);
+    const merchant = scope.merchantId ? 'and e.merchant_id = ?' : '';
+    if (scope.merchantId) params.push(scope.merchantId);
+    const rows = await this.sql.query<{ entry_id: string; source_type: 'payment' | 'refund'; source_id: string; reference: string | null; currency: string; amount_minor: string }>(
+      `select e.id as entry_id, e.source_type, e.source_id, coalesce(p.gateway_reference, r.gateway_reference) as reference,
+            c.currency, -sum(c.amount_minor) as amount_minor
+       from ledger_entries e
+       join ledger_postings c on c.entry_id = e.id and ${clearing}
+       left join payments p on e.source_type = 'payment' and p.id = e.source_id
+       left join refunds r on e.source_type = 'refund' and r.id = e.source_id
+      where e.source_type in ('payment', 'refund') and e.created_at >= ? and e.created_at < ? ${merchant}
+      group by e.id, p.gateway_reference, r.gateway_reference, c.currency
+      order by e.created_at, e.id`,
+      params,
+    );
+    return rows.map((row) => ({
+      entryId: row.entry_id, sourceType: row.source_type, sourceId: row.source_id, reference: row.reference,
+      currency: row.currency, amountMinor: Number(row.amount_minor),
+    }));
+  }
 }

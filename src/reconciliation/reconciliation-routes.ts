@@ -1,6 +1,6 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
-import { ApiError } from '../shared/api-error';
+import { apiErrors } from '../shared/api-error';
 import type { ReconciliationService } from './reconciliation-service';
 import {
   createReconciliationBody, createReconciliationQuery, FILE_DESCRIPTION, listReconciliationsQuery, reconciliationIdParams, reconciliationListSchema,
@@ -14,7 +14,7 @@ const notFound = { 404: { description: 'Reconciliation not found.', schema: erro
 
 /** One period bound, from the JSON body or, for text/csv uploads, the query string; never both. */
 function periodBound(name: 'period_start' | 'period_end', fromBody?: string, fromQuery?: string): string | undefined {
-  if (fromBody !== undefined && fromQuery !== undefined) throw ApiError.badRequest(`Give ${name} in the body or in the query string, not both`, 'parameter_invalid', name);
+  if (fromBody !== undefined && fromQuery !== undefined) throw apiErrors.invalidParameter(name, `Give ${name} in the body or in the query string, not both`);
   return fromBody ?? fromQuery;
 }
 

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { Merchant } from '../merchants/merchant-record';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
-import { findReconciliation, listReconciliations, loadReconciliationItems, type ReconciliationRecord, type ReconciliationScope } from './reconciliation-store';
+import type { ReconciliationRecord } from './reconciliation-record';
+import { ReconciliationRepository, type ReconciliationScope } from './reconciliation-repository';
 import { renderReconciliation, type ReconciliationJson } from './reconciliation-view';
 import { runReconciliation } from './run-reconciliation';
 import { parseSettlementCsv, SettlementFileError, type SettlementRow } from './settlement-csv';
@@ -42,11 +43,11 @@ export function resolvePeriod(rows: SettlementRow[], given: { periodStart?: stri
   const dates = rows.map((row) => row.date).sort();
   const periodStart = given.periodStart ?? dates[0];
   const periodEnd = given.periodEnd ?? dates[dates.length - 1];
-  if (!periodStart) throw ApiError.badRequest('The file has no rows, so period_start and period_end are required', 'parameter_missing', 'period_start');
-  if (!periodEnd) throw ApiError.badRequest('The file has no rows, so period_start and period_end are required', 'parameter_missing', 'period_end');
-  if (periodEnd < periodStart) throw ApiError.badRequest('Invalid period_end: must not be before period_start', 'parameter_invalid', 'period_end');
+  if (!periodStart) throw apiErrors.missingParameter('period_start', 'The file has no rows, so period_start and period_end are required');
+  if (!periodEnd) throw apiErrors.missingParameter('period_end', 'The file has no rows, so period_start and period_end are required');
+  if (periodEnd < periodStart) throw apiErrors.invalidParameter('period_end', 'Invalid period_end: must not be before period_start');
   const days = (Date.parse(periodEnd) - Date.parse(periodStart)) / 86_400_000 + 1;
-  if (days > MAX_PERIOD_DAYS) throw ApiError.badRequest(`Invalid period_end: a period covers at most ${MAX_PERIOD_DAYS} days`, 'parameter_invalid', 'period_end');
+  if (days > MAX_PERIOD_DAYS) throw apiErrors.invalidParameter('period_end', `Invalid period_end: a period covers at most ${MAX_PERIOD_DAYS} days`);
   const outside = rows.find((row) => row.date < periodStart || row.date > periodEnd);
   if (outside) throw fileError(new SettlementFileError(outside.line, 4, `${outside.date} is outside the period ${periodStart} to ${periodEnd}`));
   return { periodStart, periodEnd };
@@ -56,7 +57,10 @@ export function resolvePeriod(rows: SettlementRow[], given: { periodStart?: stri
 export class ReconciliationService {
   constructor(private readonly deps: ReconciliationServiceDeps) {}
 
-  /** Reconciles an uploaded settlement file against the merchant's ledger; a retry with the same Idempotency-Key gets the same run. */
+  /**
+   * Reconciles an uploaded settlement file against the merchant's ledger; a retry with the same Idempotency-Key gets the same run.
+   * @throws 400 invalid_settlement_file, 400 parameter_missing, 400 parameter_invalid, 409 idempotency_key_in_use, 422 idempotency_key_reused
+   */
   async createFromUpload(merchant: Merchant, upload: SettlementUpload, idempotency?: IdempotencyContext): Promise<ReconciliationJson> {
     const rows = parseFile(upload.file);
     const period = resolvePeriod(rows, upload);
@@ -69,7 +73,7 @@ export class ReconciliationService {
         newResourceId: id, now: new Date(),
       });
       id = claim.resourceId;
-      const stored = claim.replay ? await findReconciliation(sqlFor(this.deps.orm.em.fork()), { merchantId: merchant.id }, id) : null;
+      const stored = claim.replay ? await this.repository().find({ merchantId: merchant.id }, id) : null;
       if (stored) return this.render(stored);
     }
     // A concurrent request with the same key stores the run first; this one then gets that run back.
@@ -79,21 +83,32 @@ export class ReconciliationService {
     return this.render(run);
   }
 
-  /** A run the reader may see, with its items; 404 for anyone else's. */
+  /**
+   * A run the reader may see, with its items; 404 for anyone else's.
+   * @throws 404 resource_missing
+   */
   async get(scope: ReconciliationScope, id: string): Promise<ReconciliationJson> {
-    const run = await findReconciliation(sqlFor(this.deps.orm.em.fork()), scope, id);
-    if (!run) throw ApiError.notFound('Reconciliation not found', 'resource_missing', 'id');
+    const run = await this.repository().find(scope, id);
+    if (!run) throw apiErrors.notFound('Reconciliation');
     return this.render(run);
   }
 
-  /** The reader's runs, newest first, without their items. */
+  /**
+   * The reader's runs, newest first, without their items.
+   * @throws 400 resource_missing (starting_after)
+   */
   async list(scope: ReconciliationScope, query: { limit: number; startingAfter?: string }) {
-    const page = await listReconciliations(sqlFor(this.deps.orm.em.fork()), scope, query.limit, query.startingAfter);
-    if (!page) throw ApiError.badRequest(`No such reconciliation: ${query.startingAfter}`, 'resource_missing', 'starting_after');
+    const reconciliations = this.repository();
+    if (query.startingAfter && !(await reconciliations.find(scope, query.startingAfter))) throw apiErrors.noSuch('reconciliation', query.startingAfter);
+    const page = await reconciliations.list(scope, query.limit, query.startingAfter);
     return { object: 'list' as const, data: page.data.map((run) => renderReconciliation(run)), has_more: page.hasMore };
   }
 
   private async render(run: ReconciliationRecord): Promise<ReconciliationJson> {
-    return renderReconciliation(run, await loadReconciliationItems(sqlFor(this.deps.orm.em.fork()), run.id));
+    return renderReconciliation(run, await this.repository().items(run.id));
+  }
+
+  private repository(): ReconciliationRepository {
+    return new ReconciliationRepository(sqlFor(this.deps.orm.em.fork()));
   }
 }

@@ -1,7 +1,7 @@
 import { minorToMajorNumber } from '../shared/money';
 import { apiTimestamp } from '../shared/timestamps';
 import type { ReconciliationCategory, ReconciliationSummary } from './reconcile';
-import type { ReconciliationItemRecord, ReconciliationRecord, ReconciliationSource, ReconciliationStatus } from './reconciliation-store';
+import type { ReconciliationItemRecord, ReconciliationRecord, ReconciliationSource, ReconciliationStatus } from './reconciliation-record';
 
 export interface ReconciliationItemJson {
   id: string;

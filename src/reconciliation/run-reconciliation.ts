@@ -1,9 +1,9 @@
 import { inTransaction } from '../db/sql';
 import type { Orm } from '../db/orm';
 import { recordEvent } from '../events/event-recorder';
-import { loadLedgerSettlementItems } from './ledger-settlement-items';
 import { hasDiscrepancies, reconcile } from './reconcile';
-import { findStoredReconciliation, insertReconciliation, type ReconciliationRecord, type ReconciliationSource } from './reconciliation-store';
+import type { ReconciliationRecord, ReconciliationSource } from './reconciliation-record';
+import { ReconciliationRepository } from './reconciliation-repository';
 import type { SettlementRow } from './settlement-csv';
 import { renderReconciliation } from './reconciliation-view';
 
@@ -35,16 +35,17 @@ export interface ReconciliationOutcome {
  */
 export async function runReconciliation(orm: Orm, request: ReconciliationRequest): Promise<ReconciliationOutcome> {
   return inTransaction(orm, async (sql) => {
-    const ledger = await loadLedgerSettlementItems(sql, request);
+    const reconciliations = new ReconciliationRepository(sql);
+    const ledger = await reconciliations.ledgerSettlementItems(request);
     const { items, summary } = reconcile(request.rows, ledger);
-    const run = await insertReconciliation(sql, {
+    const run = await reconciliations.insert({
       id: request.id, merchantId: request.merchantId, source: request.source, gateway: request.gateway,
       status: hasDiscrepancies(summary) ? 'discrepancies_found' : 'reconciled',
       periodStart: request.periodStart, periodEnd: request.periodEnd, fileSha256: request.fileSha256, fileRows: request.rows.length,
       summary, idempotencyKey: request.idempotencyKey ?? null,
     }, items);
     if (!run) {
-      const earlier = await findStoredReconciliation(sql, { id: request.id, idempotencyKey: request.idempotencyKey ?? null });
+      const earlier = await reconciliations.findStored({ id: request.id, idempotencyKey: request.idempotencyKey ?? null });
       if (!earlier) throw new Error(`Reconciliation ${request.id} conflicted with a run that cannot be found`);
       return { run: earlier, created: false };
     }

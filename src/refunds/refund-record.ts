@@ -1,6 +1,7 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
 import type { RefundReason, RefundStatus } from './refund-state';
 
+/** A refund as stored: the read model the API serves, written by the refund workflow's activities. */
 export interface RefundRecord {
   id: string;
   merchantId: string;

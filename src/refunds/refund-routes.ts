@@ -3,7 +3,7 @@ import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { RefundService } from './refund-service';
 import { createRefundBody, listRefundsQuery, refundIdParams, refundListSchema, refundSchema } from './refund-schemas';
 
-/** The /v1/refunds endpoints (seed 004's POST /refunds, plus retrieval and listing). */
+/** The /v1/refunds endpoints (the API contract's POST /refunds, plus retrieval and listing). */
 export function refundRoutes(refunds: RefundService): ApiRoute[] {
   return [
     defineRoute({

@@ -1,19 +1,18 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { listNewestFirst } from '../db/pagination';
 import { claimIdempotencyKey, findIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import { readPaymentBalance } from '../payments/payment-balance';
 import { PaymentRepository } from '../payments/payment-repository';
 import { isWorkflowGone, temporalUnavailable } from '../temporal/temporal-errors';
 import { startOrJoin } from '../temporal/entity-workflows';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor, parseMajorAmount } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, RefundStatusKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { refundWorkflow, waitForRefundDecisionUpdate } from '../../workflows/refund-workflow';
-import { RefundEntity, type RefundRecord } from './refund-entity';
+import { RefundRepository } from './refund-repository';
 import type { CreateRefundBody } from './refund-schemas';
 import { refundWorkflowId, type RefundState, type RefundWorkflowInput } from './refund-state';
 import { refundRecordFromState, renderRefund, type RefundJson } from './refund-view';
@@ -36,15 +35,18 @@ const invalidAmount = () => ApiError.badRequest('Invalid refund amount', 'amount
 export class RefundService {
   constructor(private readonly deps: RefundServiceDeps) {}
 
-  /** Creates a refund, or answers a retried request with the refund it made. */
+  /**
+   * Creates a refund, or answers a retried request with the refund it made.
+   * @throws 404 resource_missing, 400 parameter_invalid, 400 payment_not_captured, 400 payment_not_refundable, 400 amount_too_large, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   */
   async create(merchant: Merchant, body: CreateRefundBody, idempotency?: IdempotencyContext): Promise<RefundJson> {
     const em = this.deps.orm.em.fork();
     const payment = await new PaymentRepository(em).findForMerchant(merchant.id, body.payment_id);
-    if (!payment) throw ApiError.notFound('Payment not found', 'resource_missing', 'payment_id');
+    if (!payment) throw apiErrors.notFound('Payment', 'payment_id');
     let requestedMinor: number | undefined;
     if (body.amount !== undefined) {
       const parsed = parseMajorAmount(body.amount, payment.currency);
-      if (!parsed.ok) throw ApiError.badRequest(`Invalid amount: amount ${parsed.reason}`, 'parameter_invalid', 'amount');
+      if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
       requestedMinor = parsed.minor;
     }
     const request = { payment_id: payment.id, amount_minor: requestedMinor ?? null, reason: body.reason ?? null, metadata: body.metadata ?? {} };
@@ -76,19 +78,30 @@ export class RefundService {
     return this.run(merchant, input);
   }
 
+  /**
+   * The merchant's refund.
+   * @throws 404 resource_missing
+   */
   async get(merchant: Merchant, id: string): Promise<RefundJson> {
-    const refund = await this.deps.orm.em.fork().findOne(RefundEntity, { id, merchantId: merchant.id }, { disableIdentityMap: true });
-    if (!refund) throw ApiError.notFound('Refund not found', 'resource_missing', 'id');
+    const refund = await this.repository().findForMerchant(merchant.id, id);
+    if (!refund) throw apiErrors.notFound('Refund');
     return renderRefund(refund);
   }
 
+  /**
+   * The merchant's refunds, optionally of one payment, newest first after the refund `startingAfter`.
+   * @throws 400 resource_missing (an unknown `starting_after`)
+   */
   async list(merchant: Merchant, query: { paymentId?: string; limit: number; startingAfter?: string }): Promise<{ data: RefundJson[]; hasMore: boolean }> {
-    const em = this.deps.orm.em.fork();
-    const cursor = query.startingAfter ? await em.findOne(RefundEntity, { id: query.startingAfter, merchantId: merchant.id }, { disableIdentityMap: true }) : undefined;
-    if (query.startingAfter && !cursor) throw ApiError.badRequest(`No such refund: ${query.startingAfter}`, 'resource_missing', 'starting_after');
-    const where = query.paymentId ? { merchantId: merchant.id, paymentId: query.paymentId } : { merchantId: merchant.id };
-    const page = await listNewestFirst<RefundRecord>(em, RefundEntity, where, query.limit, cursor ?? undefined);
+    const repository = this.repository();
+    const cursor = query.startingAfter ? await repository.findForMerchant(merchant.id, query.startingAfter) : undefined;
+    if (query.startingAfter && !cursor) throw apiErrors.noSuch('refund', query.startingAfter);
+    const page = await repository.listForMerchant(merchant.id, { paymentId: query.paymentId }, query.limit, query.startingAfter);
     return { data: page.data.map(renderRefund), hasMore: page.hasMore };
+  }
+
+  private repository(): RefundRepository {
+    return new RefundRepository(this.deps.orm.em.fork());
   }
 
   /** Starts the refund's workflow (or joins it) and answers with its decision, or with `pending` when the gateway is slow. */
@@ -118,7 +131,7 @@ export class RefundService {
 
   /** What an earlier request with this refund id produced: the stored refund, or the closed workflow's rejection. Null when no workflow ever ran. */
   private async replay(merchant: Merchant, refundId: string): Promise<RefundJson | null> {
-    const stored = await this.deps.orm.em.fork().findOne(RefundEntity, { id: refundId, merchantId: merchant.id }, { disableIdentityMap: true });
+    const stored = await this.repository().findForMerchant(merchant.id, refundId);
     if (stored) return renderRefund(stored);
     const handle = this.deps.temporal.workflow.getHandle<typeof refundWorkflow>(refundWorkflowId(refundId));
     try {

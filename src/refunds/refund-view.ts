@@ -1,9 +1,9 @@
 import { minorToMajorNumber } from '../shared/money';
-import type { RefundRecord } from './refund-entity';
+import type { RefundRecord } from './refund-record';
 import type { RefundState } from './refund-state';
 import { apiTimestamp } from '../shared/timestamps';
 
-/** A refund as the API shows it (seed 004's shape plus reason and failure details). */
+/** A refund as the API shows it (the API contract's shape plus reason and failure details). */
 export interface RefundJson {
   id: string;
   object: 'refund';

@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 
 /** The longest range one report may cover, in days. */
 export const MAX_REPORT_DAYS = 90;
@@ -31,7 +31,7 @@ interface Bound {
  */
 export function resolveReportRange(query: { from?: string; to?: string }, now: Date): ReportRange {
   if (query.from === undefined || query.to === undefined) {
-    throw ApiError.badRequest('Both from and to are required', 'parameter_missing', query.from === undefined ? 'from' : 'to');
+    throw apiErrors.missingParameter(query.from === undefined ? 'from' : 'to', 'Both from and to are required');
   }
   const from = parseBound(query.from, 'from');
   const to = parseBound(query.to, 'to');
@@ -91,5 +91,5 @@ function isoFromMicros(micros: bigint): string {
 }
 
 function invalid(param: string): ApiError {
-  return ApiError.badRequest(`Invalid ${param}: ${EXPECTED}`, 'parameter_invalid', param);
+  return apiErrors.invalidParameter(param, `Invalid ${param}: ${EXPECTED}`);
 }

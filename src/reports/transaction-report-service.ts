@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import { resolveReportRange, type ReportRange } from './report-range';
 import type { TransactionReportQuery } from './report-schemas';
 import { TransactionReportRepository, type KeysetCursor, type TransactionRow, type TransactionTotal } from './transaction-report-repository';
@@ -48,6 +48,7 @@ export class TransactionReportService {
    * Checks the period and runs the first queries (totals, first batch) before answering, so that
    * their failures are ordinary error responses; later batches are read as the client consumes
    * the body, each its own short query, so no connection is held while a slow client downloads.
+   * @throws 400 parameter_missing, 400 parameter_invalid, 400 date_in_future, 400 date_range_invalid, 400 date_range_too_long
    */
   async open(merchant: Merchant, query: TransactionReportQuery): Promise<ReportDownload> {
     const range = resolveReportRange(query, this.now());

@@ -1,6 +1,6 @@
 /**
  * Money below the API boundary is an integer of minor units plus an ISO 4217 code.
- * The API speaks major units (`100.00`) as seed 004 does; these helpers convert exactly,
+ * The API speaks major units (`100.00`) as the original API contract does; these helpers convert exactly,
  * without floating-point arithmetic.
  */
 
@@ -74,7 +74,7 @@ export function formatMinor(minor: number, currency: string): string {
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
 
-/** Major units as a JSON number for API responses (the seed's `"amount": 100.00`). */
+/** Major units as a JSON number for API responses (the contract's `"amount": 100.00`). */
 export function minorToMajorNumber(minor: number, currency: string): number {
   return Number(formatMinor(minor, currency));
 }

@@ -1,4 +1,4 @@
-/** A timestamp as the API shows it: ISO 8601 in UTC to the second, like the seed's "2024-06-10T12:00:00Z". */
+/** A timestamp as the API shows it: ISO 8601 in UTC to the second, like the API contract's "2024-06-10T12:00:00Z". */
 export function apiTimestamp(value: Date | string): string {
   return (typeof value === 'string' ? new Date(value) : value).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,13 +1,13 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses } from '../api/common-schemas';
 import type { SubscriptionRevenueService } from './revenue-service';
-import type { SubscriptionCheckReports } from './subscription-checks';
+import type { SubscriptionCheckService } from './subscription-check-service';
 import {
   listSubscriptionChecksQuery, subscriptionCheckListSchema, subscriptionReportQuery, subscriptionReportSchema,
 } from './subscription-report-schemas';
 
 /** GET /v1/reports/subscriptions (a merchant's monthly figures) and /v1/reports/subscription_checks (the daily checks, admin). */
-export function subscriptionReportRoutes({ revenue, checks }: { revenue: SubscriptionRevenueService; checks: SubscriptionCheckReports }): ApiRoute[] {
+export function subscriptionReportRoutes({ revenue, checks }: { revenue: SubscriptionRevenueService; checks: SubscriptionCheckService }): ApiRoute[] {
   return [
     defineRoute({
       method: 'get', path: '/v1/reports/subscriptions', operationId: 'getSubscriptionReport', tags: ['Reports'], auth: 'merchant',

@@ -6,10 +6,10 @@ import type { GatewayRegistry } from '../gateways/payment-gateway';
 import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import { identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Logger } from '../logger';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import type { PlanService } from '../plans/plan-service';
 import type { PlanRecord } from '../plans/plan-record';
-import { ApiError } from '../shared/api-error';
+import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, CustomerIdKey, MerchantIdKey, SubscriptionStatusKey } from '../temporal/search-attributes';
@@ -18,6 +18,7 @@ import { startOrJoin } from '../temporal/entity-workflows';
 import { sendCommand, type FailureTable } from '../temporal/workflow-failures';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { describeInterval } from './billing-periods';
+import { SubscriptionRepository } from './subscription-repository';
 import type { CreateSubscriptionBody } from './subscription-schemas';
 import {
   subscriptionWorkflowId, type PlanTerms, type SubscriptionState, type SubscriptionStatus, type SubscriptionWorkflowInput,
@@ -29,7 +30,6 @@ import {
 } from '../../workflows/subscription-workflow';
 
 const DAY_MS = 24 * 3600 * 1000;
-type Row = Record<string, any>;
 
 export interface SubscriptionServiceDeps {
   orm: Orm;
@@ -49,31 +49,14 @@ const SUBSCRIPTION_COMMAND_FAILURES: FailureTable = {
   SubscriptionCanceled: ({ message }) => new ApiError(409, message, 'subscription_canceled'),
   SubscriptionNotActive: ({ message }) => new ApiError(409, message, 'subscription_unexpected_state'),
   SubscriptionNotPaused: ({ message }) => new ApiError(409, message, 'subscription_unexpected_state'),
-  SamePlan: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
-  PlanCurrencyMismatch: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
-  PlanIntervalMismatch: ({ message }) => ApiError.badRequest(`Invalid plan: ${message}`, 'parameter_invalid', 'plan'),
+  SamePlan: ({ message }) => apiErrors.invalidParameter('plan', `Invalid plan: ${message}`),
+  PlanCurrencyMismatch: ({ message }) => apiErrors.invalidParameter('plan', `Invalid plan: ${message}`),
+  PlanIntervalMismatch: ({ message }) => apiErrors.invalidParameter('plan', `Invalid plan: ${message}`),
 };
 
 function planTerms(plan: PlanRecord): PlanTerms {
   return { planId: plan.id, name: plan.name, amountMinor: plan.amountMinor, currency: plan.currency, interval: plan.interval, intervalCount: plan.intervalCount };
 }
-
-/** A stored subscription row (joined with its plan's currency) in the shape the renderer takes. */
-function stateFromRow(row: Row): SubscriptionState {
-  const iso = (value: unknown) => (value == null ? null : new Date(value as string).toISOString());
-  return {
-    subscriptionId: row.id, merchantId: row.merchant_id, customerId: row.customer_id,
-    plan: { planId: row.plan_id, name: row.plan_name, amountMinor: Number(row.plan_amount_minor), currency: row.plan_currency, interval: row.plan_interval, intervalCount: row.plan_interval_count },
-    status: row.status, billingAnchor: iso(row.billing_anchor) as string, cycle: 0,
-    currentPeriodStart: iso(row.current_period_start), currentPeriodEnd: iso(row.current_period_end), trialStart: iso(row.trial_start), trialEnd: iso(row.trial_end),
-    cancelAtPeriodEnd: row.cancel_at_period_end, canceledAt: iso(row.canceled_at), endedAt: iso(row.ended_at), pausedAt: iso(row.paused_at),
-    latestInvoiceId: row.latest_invoice_id, nextBillingAt: iso(row.next_billing_at), creditBalanceMinor: Number(row.credit_balance_minor),
-    pendingLines: [], invoicesIssued: 0, metadata: row.metadata ?? {}, createdAt: iso(row.created_at) as string, version: Number(row.version),
-  };
-}
-
-const SELECT_SUBSCRIPTION = `select s.*, p.name as plan_name, p.amount_minor as plan_amount_minor, p.currency as plan_currency, p.interval as plan_interval,
-  p.interval_count as plan_interval_count from subscriptions s join plans p on p.id = s.plan_id`;
 
 /**
  * Subscriptions: each one is an entity workflow (subscription-<id>) that bills it for its whole
@@ -82,11 +65,15 @@ const SELECT_SUBSCRIPTION = `select s.*, p.name as plan_name, p.amount_minor as 
 export class SubscriptionService {
   constructor(private readonly deps: SubscriptionServiceDeps) {}
 
+  /**
+   * Subscribes a customer to a plan: starts (or, on a retried request, joins) its workflow and answers once it has started.
+   * @throws 400 resource_missing, 400 plan_inactive, 400 livemode_gateway_unavailable, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   */
   async create(merchant: Merchant, body: CreateSubscriptionBody, idempotency?: IdempotencyContext): Promise<SubscriptionJson> {
     const customer = await this.deps.customers.getForMerchant(merchant, body.customer);
-    if (!customer) throw ApiError.badRequest(`No such customer: ${body.customer}`, 'resource_missing', 'customer');
+    if (!customer) throw apiErrors.noSuch('customer', body.customer, 'customer');
     const plan = await this.deps.plans.getForMerchant(merchant, body.plan);
-    if (!plan) throw ApiError.badRequest(`No such plan: ${body.plan}`, 'resource_missing', 'plan');
+    if (!plan) throw apiErrors.noSuch('plan', body.plan, 'plan');
     if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
     // Renewals charge through the deployment's default gateway, which must serve the merchant's mode.
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
@@ -122,63 +109,79 @@ export class SubscriptionService {
     return (await this.find(merchant, subscriptionId)) ?? renderSubscriptionState({ ...stateFromInput(input), status: 'incomplete' });
   }
 
+  /**
+   * The merchant's subscription as last recorded.
+   * @throws 404 resource_missing
+   */
   async get(merchant: Merchant, id: string): Promise<SubscriptionJson> {
     const found = await this.find(merchant, id);
-    if (!found) throw ApiError.notFound('Subscription not found', 'resource_missing', 'id');
+    if (!found) throw apiErrors.notFound('Subscription');
     return found;
   }
 
+  /**
+   * The merchant's subscriptions, newest first, optionally of one customer or in one status.
+   * @throws 400 resource_missing
+   */
   async list(merchant: Merchant, query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string }): Promise<{ data: SubscriptionJson[]; hasMore: boolean }> {
-    const values: unknown[] = [merchant.id];
-    const where = ['s.merchant_id = ?'];
-    if (query.customer) { where.push('s.customer_id = ?'); values.push(query.customer); }
-    if (query.status) { where.push('s.status = ?'); values.push(query.status); }
-    const rows = await inTransaction(this.deps.orm, async (sql) => {
-      if (query.starting_after) {
-        const [cursor] = await sql.query(`select id from subscriptions where id = ? and merchant_id = ?`, [query.starting_after, merchant.id]);
-        if (!cursor) throw ApiError.badRequest(`No such subscription: ${query.starting_after}`, 'resource_missing', 'starting_after');
-        where.push('(s.created_at, s.id) < (select created_at, id from subscriptions where id = ?)');
-        values.push(query.starting_after);
+    // The cursor check and the page run in one transaction.
+    const page = await inTransaction(this.deps.orm, async (sql) => {
+      const repository = new SubscriptionRepository(sql);
+      if (query.starting_after && !(await repository.existsForMerchant(merchant.id, query.starting_after))) {
+        throw apiErrors.noSuch('subscription', query.starting_after);
       }
-      return sql.query<Row>(`${SELECT_SUBSCRIPTION} where ${where.join(' and ')} order by s.created_at desc, s.id desc limit ?`, [...values, query.limit + 1]);
+      return repository.listForMerchant(merchant.id, { customerId: query.customer, status: query.status, limit: query.limit, startingAfter: query.starting_after });
     });
-    return { data: rows.slice(0, query.limit).map((row) => renderSubscriptionState(stateFromRow(row))), hasMore: rows.length > query.limit };
+    return { data: page.data.map(renderSubscriptionState), hasMore: page.hasMore };
   }
 
-  /** `updateId` (from an Idempotency-Key) on these changes makes a repeat answer as the first. */
+  /**
+   * Cancels now, or at the end of the period. `updateId` (from an Idempotency-Key) on these changes makes a repeat answer as the first.
+   * @throws 404 resource_missing, 409 subscription_canceled, 409 subscription_unexpected_state, 503 engine_unavailable
+   */
   cancel(merchant: Merchant, id: string, atPeriodEnd: boolean, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ atPeriodEnd }], updateId }));
   }
 
+  /**
+   * Pauses billing.
+   * @throws 404 resource_missing, 409 subscription_canceled, 409 subscription_unexpected_state, 503 engine_unavailable
+   */
   pause(merchant: Merchant, id: string, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(pauseUpdate, { updateId }));
   }
 
+  /**
+   * Resumes billing.
+   * @throws 404 resource_missing, 409 subscription_canceled, 409 subscription_unexpected_state, 503 engine_unavailable
+   */
   resume(merchant: Merchant, id: string, updateId?: string): Promise<SubscriptionJson> {
     return this.command(merchant, id, (handle) => handle.executeUpdate(resumeUpdate, { updateId }));
   }
 
-  /** PATCH: a plan change (prorated) and/or cancel at period end. */
+  /**
+   * PATCH: a plan change (prorated) and/or cancel at period end.
+   * @throws 400 resource_missing, 400 plan_inactive, 400 parameter_invalid, 404 resource_missing, 409 subscription_canceled, 409 subscription_unexpected_state, 503 engine_unavailable
+   */
   async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }, updateId?: string): Promise<SubscriptionJson> {
     let result: SubscriptionJson | undefined;
     if (changes.plan !== undefined) {
       const plan = await this.deps.plans.getForMerchant(merchant, changes.plan);
-      if (!plan) throw ApiError.badRequest(`No such plan: ${changes.plan}`, 'resource_missing', 'plan');
+      if (!plan) throw apiErrors.noSuch('plan', changes.plan, 'plan');
       if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
       result = await this.command(merchant, id, (handle) => handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }], updateId: updateId && `${updateId}:plan` }));
     }
     if (changes.cancel_at_period_end === true) result = await this.cancel(merchant, id, true, updateId && `${updateId}:cancel`);
     if (changes.cancel_at_period_end === false) {
-      throw ApiError.badRequest('Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription', 'parameter_invalid', 'cancel_at_period_end');
+      throw apiErrors.invalidParameter('cancel_at_period_end', 'Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription');
     }
     return result ?? this.get(merchant, id);
   }
 
   /** The customer has a new card: every subscription of theirs waiting on a failed invoice tries again now. */
   async retryPastDue(merchant: Merchant, customerId: string): Promise<void> {
-    const rows = await inTransaction(this.deps.orm, (sql) => sql.query<{ id: string }>(
-      `select id from subscriptions where merchant_id = ? and customer_id = ? and status in ('past_due', 'incomplete', 'unpaid')`, [merchant.id, customerId]));
-    for (const { id } of rows) {
+    const ids = await inTransaction(this.deps.orm, (sql) => new SubscriptionRepository(sql).idsAwaitingPayment(merchant.id, customerId));
+    for (const id of ids) {
       await this.handle(id).signal(paymentMethodUpdated).catch((error: unknown) => {
         if (!isWorkflowGone(error)) this.deps.logger.error({ err: error, subscriptionId: id }, 'could not tell a subscription about its new payment method');
       });
@@ -186,8 +189,8 @@ export class SubscriptionService {
   }
 
   private async find(merchant: Pick<Merchant, 'id'>, id: string): Promise<SubscriptionJson | undefined> {
-    const [row] = await inTransaction(this.deps.orm, (sql) => sql.query<Row>(`${SELECT_SUBSCRIPTION} where s.id = ? and s.merchant_id = ?`, [id, merchant.id]));
-    return row ? renderSubscriptionState(stateFromRow(row)) : undefined;
+    const state = await inTransaction(this.deps.orm, (sql) => new SubscriptionRepository(sql).findForMerchant(merchant.id, id));
+    return state ? renderSubscriptionState(state) : undefined;
   }
 
   private handle(id: string): WorkflowHandle<typeof subscriptionWorkflow> {

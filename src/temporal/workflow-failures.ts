@@ -38,8 +38,8 @@ export async function sendCommand<T>(failures: FailureTable, send: () => Promise
 }
 
 export interface StateConflict {
-  /** `payment`, `dispute`, ...: the error codes are `<resource>_operation_in_progress` and `<resource>_unexpected_state`. */
-  resource: string;
+  /** The error codes are `<resource>_operation_in_progress` and `<resource>_unexpected_state`. */
+  resource: 'payment' | 'dispute';
   /** The status on record now. */
   status: string;
   /** The status the command needs. */

@@ -1,4 +1,3 @@
-import type { Sql } from '../db/sql';
 import type { CardBrand } from './card-validation';
 import { cardExpiresAt } from './card-validation';
 
@@ -18,7 +17,8 @@ export interface CardTokenRecord {
   createdAt: Date;
 }
 
-interface Row {
+/** A `card_tokens` row as PostgreSQL answers it. */
+export interface CardTokenRow {
   id: string;
   merchant_id: string;
   brand: CardBrand;
@@ -32,34 +32,10 @@ interface Row {
   created_at: Date;
 }
 
-const fromRow = (row: Row): CardTokenRecord => ({
-  id: row.id, merchantId: row.merchant_id, brand: row.brand, last4: row.last4, expMonth: Number(row.exp_month), expYear: Number(row.exp_year),
-  fingerprint: row.fingerprint, keyId: row.key_id, panCiphertext: row.pan_ciphertext, sandboxBehaviour: row.sandbox_behaviour, createdAt: new Date(row.created_at),
-});
-
 /** Vault tokens look like `tok_` and 22 base62 characters; the sandbox's named tokens (tok_visa, ...) never do. */
 export const VAULT_TOKEN_ID = /^tok_[0-9A-Za-z]{22}$/;
 
+/** Whether the card has expired by `at`: it is valid through the end of its expiry month (UTC). */
 export function isExpired(token: Pick<CardTokenRecord, 'expMonth' | 'expYear'>, at: Date): boolean {
   return cardExpiresAt(token.expMonth, token.expYear) <= at;
-}
-
-/** The `card_tokens` table. */
-export class CardTokenStore {
-  constructor(private readonly sql: Sql) {}
-
-  async insert(token: CardTokenRecord): Promise<void> {
-    await this.sql.query(
-      `insert into card_tokens (id, merchant_id, brand, last4, exp_month, exp_year, fingerprint, key_id, pan_ciphertext, sandbox_behaviour, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [token.id, token.merchantId, token.brand, token.last4, token.expMonth, token.expYear, token.fingerprint, token.keyId, token.panCiphertext,
-        token.sandboxBehaviour, token.createdAt],
-    );
-  }
-
-  async find(id: string): Promise<CardTokenRecord | undefined> {
-    if (!VAULT_TOKEN_ID.test(id)) return undefined;
-    const [row] = await this.sql.query<Row>(`select * from card_tokens where id = ?`, [id]);
-    return row ? fromRow(row) : undefined;
-  }
 }

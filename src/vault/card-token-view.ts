@@ -1,5 +1,5 @@
 import { apiTimestamp } from '../shared/timestamps';
-import type { CardTokenRecord } from './card-token-store';
+import type { CardTokenRecord } from './card-token-record';
 
 /** A token as the API shows it: brand, last four digits and expiry, never the number. */
 export interface TokenJson {

@@ -1,11 +1,12 @@
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
-import type { Merchant } from '../merchants/merchant-entities';
+import type { Merchant } from '../merchants/merchant-record';
 import { ApiError } from '../shared/api-error';
 import { newId } from '../shared/ids';
 import { validateCard, type CardInput } from './card-validation';
-import { CardTokenStore, type CardTokenRecord } from './card-token-store';
+import type { CardTokenRecord } from './card-token-record';
+import { CardTokenRepository } from './card-token-repository';
 import { testCardBehaviour } from './test-card-behaviours';
 import { cardFingerprint, sealPan, type VaultKeyRing } from './vault-keys';
 
@@ -24,7 +25,10 @@ export interface CardVaultDeps {
 export class CardVault {
   constructor(private readonly deps: CardVaultDeps) {}
 
-  /** Validates a card and stores it as a new token usable only by this merchant. */
+  /**
+   * Validates a card and stores it as a new token usable only by this merchant.
+   * @throws 400 invalid_number, 400 incorrect_number, 400 invalid_expiry_month, 400 invalid_expiry_year, 400 expired_card, 400 invalid_cvc, 503 card_vault_unavailable
+   */
   async tokenize(merchant: Pick<Merchant, 'id'>, card: CardInput): Promise<CardTokenRecord> {
     const now = this.deps.now?.() ?? new Date();
     const checked = validateCard(card, now);
@@ -38,7 +42,7 @@ export class CardVault {
       id, merchantId: merchant.id, brand, last4: pan.slice(-4), expMonth, expYear, fingerprint: cardFingerprint(keys, pan),
       keyId: kid, panCiphertext: sealed, sandboxBehaviour: testCardBehaviour(pan, brand), createdAt: now,
     };
-    await new CardTokenStore(sqlFor(this.deps.orm.em.fork())).insert(token);
+    await new CardTokenRepository(sqlFor(this.deps.orm.em.fork())).insert(token);
     this.deps.logger.debug({ tokenId: id, merchantId: merchant.id, brand, last4: token.last4 }, 'card tokenized');
     return token;
   }

@@ -1,14 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm';
 import { ListenClient } from '../db/listen-client';
+import { EVENT_RECORDED_CHANNEL, EventRepository } from '../events/event-repository';
 import { sqlFor } from '../db/sql';
-import { EVENT_RECORDED_CHANNEL } from '../events/event-recorder';
 import type { Logger } from '../logger';
 import { dependencyOutage } from '../api/transient-failures';
 import { MerchantIdKey } from '../temporal/search-attributes';
 import { webhookDeliveryWorkflow, type WebhookDeliveryInput } from '../../workflows/webhook-delivery-workflow';
 import { startOrJoin } from '../temporal/entity-workflows';
 import { webhookDeliveryWorkflowId } from './event-types';
+import { WebhookRepository } from './webhook-repository';
 
 export interface DispatchTarget {
   eventId: string;
@@ -90,15 +91,10 @@ export class WebhookDispatcher {
   private async dispatchAll(): Promise<void> {
     for (;;) {
       const dispatched = await this.deps.orm.em.fork().transactional(async (em) => {
-        const sql = sqlFor(em);
-        const events = await sql.query<{ id: string; merchant_id: string; type: string }>(
-          `update events set dispatched_at = now()
-            where id in (select id from events where dispatched_at is null order by created_at limit 50 for update skip locked)
-            returning id, merchant_id, type`);
+        const webhooks = new WebhookRepository(em);
+        const events = await new EventRepository(sqlFor(em)).claimUndispatched();
         for (const event of events) {
-          const endpoints = await sql.query<{ id: string }>(
-            `select id from webhook_endpoints where merchant_id = ? and status = 'enabled' and deleted_at is null
-                and (enabled_events @> jsonb_build_array(?::text) or enabled_events @> '["*"]'::jsonb)`, [event.merchant_id, event.type]);
+          const endpoints = await webhooks.subscribedEndpointIds(event.merchant_id, event.type);
           // A failure to start rolls the claim back: the events are dispatched on a later pass.
           for (const endpoint of endpoints) {
             await startDelivery(this.deps.temporal, this.deps.taskQueue, { eventId: event.id, merchantId: event.merchant_id, eventType: event.type, endpointId: endpoint.id },

@@ -1,13 +1,15 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { listNewestFirst } from '../db/pagination';
-import { EventEntity, type EventRecord } from '../events/event-entity';
-import type { Merchant } from '../merchants/merchant-entities';
-import { ApiError } from '../shared/api-error';
+import type { EventRecord } from '../events/event-record';
+import { EventRepository } from '../events/event-repository';
+import { sqlFor } from '../db/sql';
+import type { Merchant } from '../merchants/merchant-record';
+import { apiErrors } from '../shared/api-error';
 import { newId, randomBase62 } from '../shared/ids';
 import { validateEndpointUrl } from './url-policy';
 import { startDelivery } from './webhook-dispatcher';
-import { WebhookAttemptEntity, WebhookEndpointEntity, type WebhookAttempt, type WebhookEndpoint } from './webhook-entities';
+import type { WebhookAttempt, WebhookEndpoint } from './webhook-record';
+import { WebhookRepository } from './webhook-repository';
 import { newWebhookSecret } from './webhook-signature';
 import { apiTimestamp } from '../shared/timestamps';
 
@@ -41,6 +43,10 @@ export class WebhookService {
   /** `retryTimeScale` (tests and demos) shortens the waits between delivery attempts. */
   constructor(private readonly deps: { orm: MikroORM; temporal: Client; taskQueue: string; retryTimeScale?: number }) {}
 
+  /**
+   * A new endpoint, enabled, with its signing secret shown this once.
+   * @throws 400 url_invalid
+   */
   async createEndpoint(merchant: Merchant, body: { url: string; enabled_events: string[]; description?: string }) {
     const url = await validateEndpointUrl(body.url, merchant.livemode);
     const secret = newWebhookSecret();
@@ -48,22 +54,34 @@ export class WebhookService {
       id: newId('we'), merchantId: merchant.id, url: url.toString(), description: body.description ?? null, enabledEvents: body.enabled_events,
       status: 'enabled', secret, createdAt: new Date(), updatedAt: new Date(),
     };
-    await this.deps.orm.em.fork().insert(WebhookEndpointEntity, endpoint);
+    await this.repository().insertEndpoint(endpoint);
     return renderEndpoint(endpoint, secret);
   }
 
+  /**
+   * One of the merchant's endpoints, without its secret.
+   * @throws 404 resource_missing
+   */
   async getEndpoint(merchant: Merchant, id: string) {
     return renderEndpoint(await this.findEndpoint(merchant, id));
   }
 
+  /**
+   * The merchant's endpoints, newest first.
+   * @throws 400 resource_missing (starting_after)
+   */
   async listEndpoints(merchant: Merchant, limit: number, startingAfter?: string) {
-    const em = this.deps.orm.em.fork();
-    const cursor = startingAfter ? await em.findOne(WebhookEndpointEntity, { id: startingAfter, merchantId: merchant.id, deletedAt: null }, { disableIdentityMap: true }) : undefined;
-    if (startingAfter && !cursor) throw ApiError.badRequest(`No such webhook endpoint: ${startingAfter}`, 'resource_missing', 'starting_after');
-    const page = await listNewestFirst<WebhookEndpoint>(em, WebhookEndpointEntity, { merchantId: merchant.id, deletedAt: null }, limit, cursor ?? undefined);
+    const webhooks = this.repository();
+    const cursor = startingAfter ? await webhooks.findEndpoint(merchant.id, startingAfter) : undefined;
+    if (startingAfter && !cursor) throw apiErrors.noSuch('webhook endpoint', startingAfter);
+    const page = await webhooks.listEndpoints(merchant.id, limit, startingAfter);
     return { object: 'list', data: page.data.map((endpoint) => renderEndpoint(endpoint)), has_more: page.hasMore };
   }
 
+  /**
+   * Changes the URL, events or description, or disables / enables the endpoint (enabling forgets past failures).
+   * @throws 404 resource_missing, 400 url_invalid
+   */
   async updateEndpoint(merchant: Merchant, id: string, body: { url?: string; enabled_events?: string[]; description?: string | null; disabled?: boolean }) {
     const endpoint = await this.findEndpoint(merchant, id);
     const changes: Partial<WebhookEndpoint> = { updatedAt: new Date() };
@@ -75,54 +93,74 @@ export class WebhookService {
       changes.disabledReason = body.disabled ? 'Disabled by the merchant' : null;
       if (!body.disabled) changes.failingSince = null;
     }
-    await this.deps.orm.em.fork().nativeUpdate(WebhookEndpointEntity, { id: endpoint.id }, changes);
+    await this.repository().updateEndpoint(endpoint.id, changes);
     return renderEndpoint({ ...endpoint, ...changes });
   }
 
+  /**
+   * Deletes the endpoint: nothing more is delivered to it.
+   * @throws 404 resource_missing
+   */
   async deleteEndpoint(merchant: Merchant, id: string) {
     const endpoint = await this.findEndpoint(merchant, id);
-    await this.deps.orm.em.fork().nativeUpdate(WebhookEndpointEntity, { id: endpoint.id }, { deletedAt: new Date(), status: 'disabled', updatedAt: new Date() });
+    await this.repository().markEndpointDeleted(endpoint.id);
     return { id: endpoint.id, object: 'webhook_endpoint', deleted: true };
   }
 
-  /** A new secret, shown once; the old one keeps signing beside it for 24 hours. */
+  /**
+   * A new secret, shown once; the old one keeps signing beside it for 24 hours.
+   * @throws 404 resource_missing
+   */
   async rotateSecret(merchant: Merchant, id: string) {
     const endpoint = await this.findEndpoint(merchant, id);
     const secret = newWebhookSecret();
     const changes = { secret, previousSecret: endpoint.secret, previousSecretExpiresAt: new Date(Date.now() + ROTATION_OVERLAP_MS), updatedAt: new Date() };
-    await this.deps.orm.em.fork().nativeUpdate(WebhookEndpointEntity, { id: endpoint.id }, changes);
+    await this.repository().updateEndpoint(endpoint.id, changes);
     return renderEndpoint({ ...endpoint, ...changes }, secret);
   }
 
+  /**
+   * Every delivery attempt to one of the merchant's endpoints, newest first.
+   * @throws 404 resource_missing, 400 resource_missing (starting_after)
+   */
   async listAttempts(merchant: Merchant, id: string, limit: number, startingAfter?: string) {
     const endpoint = await this.findEndpoint(merchant, id);
-    const em = this.deps.orm.em.fork();
-    const cursor = startingAfter ? await em.findOne(WebhookAttemptEntity, { id: startingAfter, endpointId: endpoint.id }) : undefined;
-    if (startingAfter && !cursor) throw ApiError.badRequest(`No such delivery attempt: ${startingAfter}`, 'resource_missing', 'starting_after');
-    const page = await listNewestFirst<WebhookAttempt>(em, WebhookAttemptEntity, { endpointId: endpoint.id }, limit, cursor ?? undefined);
+    const webhooks = this.repository();
+    const cursor = startingAfter ? await webhooks.findAttempt(endpoint.id, startingAfter) : undefined;
+    if (startingAfter && !cursor) throw apiErrors.noSuch('delivery attempt', startingAfter);
+    const page = await webhooks.listAttempts(endpoint.id, limit, startingAfter);
     return { object: 'list', data: page.data.map(renderAttempt), has_more: page.hasMore };
   }
 
+  /**
+   * The merchant's events, newest first, optionally of one type.
+   * @throws 400 resource_missing (starting_after)
+   */
   async listEvents(merchant: Merchant, query: { type?: string; limit: number; startingAfter?: string }) {
-    const em = this.deps.orm.em.fork();
-    const cursor = query.startingAfter ? await em.findOne(EventEntity, { id: query.startingAfter, merchantId: merchant.id }, { disableIdentityMap: true }) : undefined;
-    if (query.startingAfter && !cursor) throw ApiError.badRequest(`No such event: ${query.startingAfter}`, 'resource_missing', 'starting_after');
-    const where = query.type ? { merchantId: merchant.id, type: query.type } : { merchantId: merchant.id };
-    const page = await listNewestFirst<EventRecord>(em, EventEntity, where, query.limit, cursor ?? undefined);
+    const events = this.events();
+    const cursor = query.startingAfter ? await events.findForMerchant(merchant.id, query.startingAfter) : undefined;
+    if (query.startingAfter && !cursor) throw apiErrors.noSuch('event', query.startingAfter);
+    const page = await events.listForMerchant(merchant.id, query);
     return { object: 'list', data: page.data.map(renderEvent), has_more: page.hasMore };
   }
 
+  /**
+   * One of the merchant's events.
+   * @throws 404 resource_missing
+   */
   async getEvent(merchant: Merchant, id: string) {
     return renderEvent(await this.findEvent(merchant, id));
   }
 
-  /** Sends an event again, with its original webhook-id, to one endpoint or every endpoint subscribed to it. */
+  /**
+   * Sends an event again, with its original webhook-id, to one endpoint or every endpoint subscribed to it.
+   * @throws 404 resource_missing, 503 engine_unavailable
+   */
   async redeliver(merchant: Merchant, eventId: string, endpointId?: string) {
     const event = await this.findEvent(merchant, eventId);
-    const em = this.deps.orm.em.fork();
     const endpoints = endpointId
       ? [await this.findEndpoint(merchant, endpointId)]
-      : (await em.find(WebhookEndpointEntity, { merchantId: merchant.id, deletedAt: null, status: 'enabled' }))
+      : (await this.repository().listEnabledEndpoints(merchant.id))
         .filter((endpoint) => endpoint.enabledEvents.includes('*') || endpoint.enabledEvents.includes(event.type));
     const workflows: string[] = [];
     for (const endpoint of endpoints) {
@@ -134,14 +172,22 @@ export class WebhookService {
   }
 
   private async findEndpoint(merchant: Merchant, id: string): Promise<WebhookEndpoint> {
-    const endpoint = await this.deps.orm.em.fork().findOne(WebhookEndpointEntity, { id, merchantId: merchant.id, deletedAt: null }, { disableIdentityMap: true });
-    if (!endpoint) throw ApiError.notFound('Webhook endpoint not found', 'resource_missing', 'id');
+    const endpoint = await this.repository().findEndpoint(merchant.id, id);
+    if (!endpoint) throw apiErrors.notFound('Webhook endpoint');
     return endpoint;
   }
 
   private async findEvent(merchant: Merchant, id: string): Promise<EventRecord> {
-    const event = await this.deps.orm.em.fork().findOne(EventEntity, { id, merchantId: merchant.id }, { disableIdentityMap: true });
-    if (!event) throw ApiError.notFound('Event not found', 'resource_missing', 'id');
+    const event = await this.events().findForMerchant(merchant.id, id);
+    if (!event) throw apiErrors.notFound('Event');
     return event;
+  }
+
+  private repository(): WebhookRepository {
+    return new WebhookRepository(this.deps.orm.em.fork());
+  }
+
+  private events(): EventRepository {
+    return new EventRepository(sqlFor(this.deps.orm.em.fork()));
   }
 }

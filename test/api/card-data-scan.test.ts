@@ -6,6 +6,7 @@ import { openPan } from '../../src/vault/vault-keys';
 import { eventually, startTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import { findCardNumbers, findCvcs, scanForCardData } from '../support/card-data-scan';
+import { cancelPayment, capturePayment, createPayment, createRefund, simulateDispute } from '../support/api-calls';
 
 // Unusual CVCs, so a hit is ours and not some other three digits.
 const CVC = '737';
@@ -53,8 +54,7 @@ async function token(number: string, cvc = CVC, apiKey = merchant.apiKey): Promi
   expect(response.status).toBe(201);
   return response.body.id;
 }
-const pay = (source: string, options: { capture?: boolean; apiKey?: string } = {}) =>
-  stack.request('POST', '/v1/payments', { apiKey: options.apiKey ?? merchant.apiKey, body: { amount: 25, currency: 'USD', source, capture: options.capture ?? true } });
+const AMOUNT = 25;
 
 describe('the card vault', () => {
   it('when a card is tokenized, then the token shows brand, last4, expiry and a stable fingerprint, never the number', async () => {
@@ -109,33 +109,33 @@ describe('the card vault', () => {
   it('when vault tokens are payment sources, then test cards behave like the named tokens, and only their merchant can use them while they are valid', async () => {
     await stack.request('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body: { url: receiver.url('/cards'), enabled_events: ['*'] } });
     const visa = await token(CARDS.visa);
-    const paid = await pay(visa);
-    expect(paid.body).toMatchObject({ status: 'succeeded', source: visa });
-    const outcomes = await Promise.all([CARDS.declined, CARDS.insufficient, CARDS.expiredBehaviour].map(async (number) => (await pay(await token(number))).body));
+    const paid = await createPayment(stack, merchant, { amount: AMOUNT, source: visa });
+    expect(paid).toMatchObject({ status: 'succeeded', source: visa });
+    const outcomes = await Promise.all([CARDS.declined, CARDS.insufficient, CARDS.expiredBehaviour].map(async (number) => createPayment(stack, merchant, { amount: AMOUNT, source: await token(number) })));
     expect(outcomes.map((p) => [p.status, p.failure_code])).toEqual([['failed', 'card_declined'], ['failed', 'insufficient_funds'], ['failed', 'expired_card']]);
 
     // Authorize, then capture; authorize, then cancel; refund; a dispute through the test helper.
-    const authorized = (await pay(await token(CARDS.mastercard), { capture: false })).body;
+    const authorized = await createPayment(stack, merchant, { amount: AMOUNT, source: await token(CARDS.mastercard), capture: false });
     expect(authorized.status).toBe('requires_capture');
-    expect((await stack.request('POST', `/v1/payments/${authorized.id}/capture`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('succeeded');
-    const toCancel = (await pay(await token(CARDS.mastercard2), { capture: false })).body;
-    expect((await stack.request('POST', `/v1/payments/${toCancel.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('canceled');
-    const refund = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: paid.body.id, amount: 5 } });
-    expect(refund.body).toMatchObject({ status: 'succeeded' });
-    const amexPayment = (await pay(await token(CARDS.amex, AMEX_CVC))).body;
+    expect((await capturePayment(stack, merchant, authorized.id)).status).toBe('succeeded');
+    const toCancel = await createPayment(stack, merchant, { amount: AMOUNT, source: await token(CARDS.mastercard2), capture: false });
+    expect((await cancelPayment(stack, merchant, toCancel.id)).status).toBe('canceled');
+    const refund = await createRefund(stack, merchant, paid.id, { amount: 5 });
+    expect(refund).toMatchObject({ status: 'succeeded' });
+    const amexPayment = await createPayment(stack, merchant, { amount: AMOUNT, source: await token(CARDS.amex, AMEX_CVC) });
     expect(amexPayment.status).toBe('succeeded');
-    const dispute = await stack.request('POST', `/v1/test_helpers/payments/${amexPayment.id}/dispute`, { apiKey: merchant.apiKey, body: {} });
-    expect(dispute.body).toMatchObject({ object: 'dispute', status: 'needs_response' });
+    const dispute = await simulateDispute(stack, merchant, amexPayment.id);
+    expect(dispute).toMatchObject({ object: 'dispute', status: 'needs_response' });
 
     // Another merchant's token, an unknown one and an expired one are refused before anything starts.
     const refused = [
-      await pay(visa, { apiKey: other.apiKey }),
+      await createPayment(stack, other, { amount: AMOUNT, source: visa, raw: true }),
       await stack.request('POST', '/v1/customers', { apiKey: other.apiKey, body: { email: 'x@example.com', source: visa } }),
-      await pay('tok_0000000000000000000000'),
+      await createPayment(stack, merchant, { amount: AMOUNT, source: 'tok_0000000000000000000000', raw: true }),
     ];
     const expiring = await token(CARDS.visaOther);
     await stack.orm.em.getConnection().execute(`update card_tokens set exp_year = 2020 where id = ?`, [expiring]);
-    refused.push(await pay(expiring));
+    refused.push(await createPayment(stack, merchant, { amount: AMOUNT, source: expiring, raw: true }));
     for (const response of refused) expect(response.body).toMatchObject({ code: 'invalid_source', param: 'source' });
 
     await eventually(async () => (receiver.received('/cards').some((r) => r.body.includes('dispute.created')) ? true : undefined), 20_000);
@@ -145,14 +145,14 @@ describe('the card vault', () => {
     const own = await stack.createMerchant('Card velocity');
     merchants.push(own);
     const results = [];
-    for (let i = 0; i < 4; i++) results.push((await pay(await token(CARDS.visa, CVC, own.apiKey), { apiKey: own.apiKey })).body);
+    for (let i = 0; i < 4; i++) results.push(await createPayment(stack, own, { amount: AMOUNT, source: await token(CARDS.visa, CVC, own.apiKey) }));
     expect(results.map((p) => p.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
     expect(results[3].failure_code).toBe('fraud_blocked');
 
     const fingerprint = (await tokenize(card(CARDS.mastercard), own.apiKey)).body.card.fingerprint;
     await stack.orm.em.getConnection().execute(
       `insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'card_fingerprint', ?, 'test')`, [`bl_${own.id}`, own.id, fingerprint]);
-    const blocked = (await pay(await token(CARDS.mastercard, CVC, own.apiKey), { apiKey: own.apiKey })).body;
+    const blocked = await createPayment(stack, own, { amount: AMOUNT, source: await token(CARDS.mastercard, CVC, own.apiKey) });
     expect(blocked).toMatchObject({ status: 'failed', failure_code: 'fraud_blocked' });
   });
 

@@ -4,7 +4,7 @@ import { CustomerService } from '../../src/customers/customer-service';
 import { PlanService } from '../../src/plans/plan-service';
 import { createGateways } from '../../src/services';
 import type { Logger } from '../../src/logger';
-import type { Merchant } from '../../src/merchants/merchant-entities';
+import type { Merchant } from '../../src/merchants/merchant-record';
 import type { InvoiceLine } from '../../src/subscriptions/invoice-lines';
 import { apiTimestamp } from '../../src/shared/timestamps';
 

@@ -4,11 +4,12 @@ import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { dependencyOutage } from '../../src/api/transient-failures';
 import { initOrm } from '../../src/db/orm';
 import { inTransaction } from '../../src/db/sql';
-import { MerchantEntity } from '../../src/merchants/merchant-entities';
+import { MerchantEntity } from '../../src/merchants/merchant-record';
 import { ApiError } from '../../src/shared/api-error';
 import { temporalUnavailable } from '../../src/temporal/temporal-errors';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import { createPayment, waitForPayment } from '../support/api-calls';
 
 // Every connection this file's API, worker and listeners open carries this name (pg reads PGAPPNAME), so
 // terminating "the API's connections" touches nothing else; the files run one after another anyway.
@@ -73,8 +74,6 @@ async function whileLocked<T>(table: string, mode: string, work: () => Promise<T
 }
 
 const paymentBody = { amount: 12.34, currency: 'USD', source: 'tok_visa', description: 'outage' };
-const createPayment = (apiKey: string, key?: string) =>
-  stack.request('POST', '/v1/payments', { apiKey, body: paymentBody, headers: key ? { 'Idempotency-Key': key } : {} });
 
 describe('the classifier of dependency outages, on real failures', () => {
   it('when PostgreSQL drops or refuses a connection, then every form the error takes is an outage; other database errors are not', async () => {
@@ -128,7 +127,7 @@ describe('the classifier of dependency outages, on real failures', () => {
 
 describe('requests while PostgreSQL drops the API\'s connections', () => {
   it('when a read loses its connection mid-query, then it is run again and answers as without the fault', async () => {
-    const payment = await createPayment(merchant.apiKey, 'outage-read');
+    const payment = await createPayment(stack, merchant, { ...paymentBody, idempotencyKey: 'outage-read', raw: true });
     expect(payment.status).toBe(201);
     const retriesBefore = retriesLogged();
     const read = await whileLocked('payments', 'access exclusive', async () => {
@@ -147,7 +146,7 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     const own = await stack.createMerchant('Keyed outage');
     const retriesBefore = retriesLogged();
     const created = await whileLocked('payments', 'exclusive', async () => {
-      const pending = createPayment(own.apiKey, 'outage-keyed');
+      const pending = createPayment(stack, own, { ...paymentBody, idempotencyKey: 'outage-keyed', raw: true });
       await terminateBlocked('insert into payments%');
       await terminateBlocked('insert into payments%');
       return { pending };
@@ -156,22 +155,19 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     expect([201, 202]).toContain(response.status);
     expect(retriesLogged()).toBeGreaterThan(retriesBefore);
     const paymentId = response.body.id;
-    const settled = await eventually(async () => {
-      const current = await stack.request('GET', `/v1/payments/${paymentId}`, { apiKey: own.apiKey });
-      return current.body.status === 'succeeded' ? current.body : undefined;
-    });
+    const settled = await waitForPayment(stack, own, paymentId, 'succeeded');
     expect(settled).toMatchObject({ amount: 12.34, currency: 'USD' });
     expect(await count('select count(*)::int as n from payments where merchant_id = $1', [own.id])).toBe(1);
     expect(await gatewayOperationsFor(paymentId)).toEqual(ONE_CHARGE);
     expect(await ledgerEntriesFor(paymentId)).toBe(1);
     // The key still answers with the same payment.
-    expect((await createPayment(own.apiKey, 'outage-keyed')).body.id).toBe(paymentId);
+    expect((await createPayment(stack, own, { ...paymentBody, idempotencyKey: 'outage-keyed', raw: true })).body.id).toBe(paymentId);
   });
 
   it('when a payment without an Idempotency-Key loses its connection, then 503 with Retry-After telling to send a key, never a 500, and what ran is whole', async () => {
     const own = await stack.createMerchant('Keyless outage');
     const response = await whileLocked('payments', 'exclusive', async () => {
-      const pending = createPayment(own.apiKey);
+      const pending = createPayment(stack, own, { ...paymentBody, raw: true });
       await terminateBlocked('insert into payments%');
       return pending;
     });
@@ -192,11 +188,7 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
 
   it('when a keyed capture loses its connection mid-request, then it is run again and captures once; the same without a key is a 503 and captures nothing', async () => {
     const own = await stack.createMerchant('Capture outage');
-    const authorizeOne = async () => {
-      const response = await stack.request('POST', '/v1/payments', { apiKey: own.apiKey, body: { ...paymentBody, capture: false } });
-      expect(response.body.status).toBe('requires_capture');
-      return response.body.id as string;
-    };
+    const authorizeOne = async () => (await createPayment(stack, own, { ...paymentBody, capture: false, expectStatus: 'requires_capture' })).id;
     const [keyedId, keylessId] = [await authorizeOne(), await authorizeOne()];
     const capture = (id: string, key?: string) => stack.request('POST', `/v1/payments/${id}/capture`, { apiKey: own.apiKey, body: {}, headers: key ? { 'Idempotency-Key': key } : {} });
     const duringOutage = (id: string, key?: string) => whileLocked('payments', 'access exclusive', async () => {
@@ -221,7 +213,7 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
 
   it('when connections are terminated again and again during a burst, then every read and keyed create succeeds and each keyed payment exists once', async () => {
     const own = await stack.createMerchant('Burst outage');
-    const existing = await createPayment(own.apiKey, 'burst-existing');
+    const existing = await createPayment(stack, own, { ...paymentBody, idempotencyKey: 'burst-existing', raw: true });
     const retriesBefore = retriesLogged();
     let killing = true;
     let kills = 0;
@@ -237,7 +229,7 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     let responses;
     try {
       responses = await Promise.all([
-        ...keys.map((key) => createPayment(own.apiKey, key).then((response) => ({ kind: 'create', response }))),
+        ...keys.map((key) => createPayment(stack, own, { ...paymentBody, idempotencyKey: key, raw: true }).then((response) => ({ kind: 'create', response }))),
         ...Array.from({ length: 12 }, (_, index) => stack.request('GET', index % 2 ? '/v1/payments?limit=5' : `/v1/payments/${existing.body.id}`, { apiKey: own.apiKey })
           .then((response) => ({ kind: 'read', response }))),
       ]);
@@ -253,7 +245,7 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     const ids = responses.filter((r) => r.kind === 'create').map((r) => r.response.body.id);
     expect(new Set(ids).size).toBe(keys.length);
     for (const id of ids) {
-      await eventually(async () => ((await stack.request('GET', `/v1/payments/${id}`, { apiKey: own.apiKey })).body.status === 'succeeded' ? true : undefined));
+      await waitForPayment(stack, own, id, 'succeeded');
       expect(await gatewayOperationsFor(id)).toEqual(ONE_CHARGE);
       expect(await ledgerEntriesFor(id)).toBe(1);
     }
@@ -282,7 +274,7 @@ describe('LISTEN connections after PostgreSQL dropped them', () => {
       const own = await stack.createMerchant('Listener outage');
       const endpoint = await stack.request('POST', '/v1/webhook_endpoints', { apiKey: own.apiKey, body: { url: receiver.url('/after-outage'), enabled_events: ['payment.succeeded'] } });
       expect(endpoint.status).toBe(201);
-      const payment = await createPayment(own.apiKey, 'listener-outage');
+      const payment = await createPayment(stack, own, { ...paymentBody, idempotencyKey: 'listener-outage', raw: true });
       expect(payment.status).toBe(201);
       const delivered = await eventually(async () => receiver.received('/after-outage').find((hook) => JSON.parse(hook.body).data.object.id === payment.body.id));
       expect(JSON.parse(delivered.body).type).toBe('payment.succeeded');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signGatewayEvent } from '../../src/gateways/gateway-event-signature';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
 import { expectLedgerBalanced, merchantBalances } from '../support/ledger';
+import { createPayment, simulateDispute } from '../support/api-calls';
 
 const SANDBOX_SECRET = 'whsec_test_sandbox_secret';
 let stack: TestStack;
@@ -9,13 +10,6 @@ let stack: TestStack;
 beforeAll(async () => { stack = await startTestStack({ env: { SANDBOX_EVENT_SECRET: SANDBOX_SECRET, SANDBOX_DISPUTE_DELAY: '200ms' } }); });
 afterAll(async () => stack?.close());
 
-async function capturedPayment(apiKey: string, amount = 100, source = 'tok_visa') {
-  const response = await stack.request('POST', '/v1/payments', { apiKey, body: { amount, currency: 'USD', source } });
-  expect(response.body.status).toBe('succeeded');
-  return response.body;
-}
-const dispute = (apiKey: string, paymentId: string, body: Record<string, unknown> = {}) =>
-  stack.request('POST', `/v1/test_helpers/payments/${paymentId}/dispute`, { apiKey, body });
 const act = (apiKey: string, path: string, body: unknown = {}) => stack.request('POST', path, { apiKey, body });
 async function eventTypes(objectId: string): Promise<string[]> {
   const rows = await stack.orm.em.getConnection().execute<{ type: string }[]>(`select type from events where object_id = ? order by created_at, id`, [objectId]);
@@ -28,8 +22,8 @@ const AFTER_CAPTURE = 9_680;
 describe('dispute lifecycles', () => {
   it('when the merchant drafts, submits evidence and the network rules for them, then the amount returns and the fee stays charged', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
-    const opened = await dispute(merchant.apiKey, payment.id, { reason: 'product_not_received' });
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const opened = await simulateDispute(stack, merchant, payment.id, { reason: 'product_not_received', raw: true });
     expect(opened.status).toBe(201);
     expect(opened.body).toMatchObject({ object: 'dispute', payment_id: payment.id, amount: 100, fee: 15, status: 'needs_response', reason: 'product_not_received' });
     expect(Date.parse(opened.body.evidence_details.due_by) - Date.parse(opened.body.created_at)).toBeGreaterThanOrEqual(7 * 24 * 3600 * 1000 - 1000);
@@ -54,8 +48,8 @@ describe('dispute lifecycles', () => {
 
   it('when the network rules against the merchant, then the debit is final', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
-    const { body: opened } = await dispute(merchant.apiKey, payment.id);
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const opened = await simulateDispute(stack, merchant, payment.id);
     await act(merchant.apiKey, `/v1/disputes/${opened.id}/evidence`, { evidence: { uncategorized_text: 'They used it' } });
     const lost = await act(merchant.apiKey, `/v1/test_helpers/disputes/${opened.id}/resolve`, { outcome: 'lost' });
     expect(lost.body).toMatchObject({ status: 'lost', closed_reason: 'network_decision' });
@@ -65,8 +59,8 @@ describe('dispute lifecycles', () => {
 
   it('when the merchant accepts, then the dispute is lost at once and cannot be answered any more', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
-    const { body: opened } = await dispute(merchant.apiKey, payment.id);
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const opened = await simulateDispute(stack, merchant, payment.id);
     const accepted = await act(merchant.apiKey, `/v1/disputes/${opened.id}/close`);
     expect(accepted.body).toMatchObject({ status: 'lost', closed_reason: 'accepted' });
     expect((await act(merchant.apiKey, `/v1/disputes/${opened.id}/evidence`, { evidence: { receipt: 'x' } })).status).toBe(409);
@@ -78,11 +72,11 @@ describe('dispute lifecycles', () => {
 
   it('when a merchant lists disputes by payment_id, then only that payment\'s disputes come back', async () => {
     const merchant = await stack.createMerchant();
-    const first = await capturedPayment(merchant.apiKey);
-    const second = await capturedPayment(merchant.apiKey);
-    const { body: firstDispute } = await dispute(merchant.apiKey, first.id, { amount: 30 });
-    const { body: secondDispute } = await dispute(merchant.apiKey, first.id, { amount: 20 });
-    const { body: otherDispute } = await dispute(merchant.apiKey, second.id);
+    const first = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const second = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const firstDispute = await simulateDispute(stack, merchant, first.id, { amount: 30 });
+    const secondDispute = await simulateDispute(stack, merchant, first.id, { amount: 20 });
+    const otherDispute = await simulateDispute(stack, merchant, second.id);
     const listed = await stack.request('GET', `/v1/disputes?payment_id=${first.id}`, { apiKey: merchant.apiKey });
     expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([secondDispute.id, firstDispute.id]);
     const open = await stack.request('GET', `/v1/disputes?payment_id=${second.id}&status=needs_response`, { apiKey: merchant.apiKey });
@@ -97,17 +91,17 @@ describe('dispute lifecycles', () => {
 describe('disputes and refunds share what was captured', () => {
   it('when a payment was partly refunded, then a dispute covers at most the rest', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
     await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: payment.id, amount: 40 } });
-    const opened = await dispute(merchant.apiKey, payment.id, { amount: 100 });
+    const opened = await simulateDispute(stack, merchant, payment.id, { amount: 100, raw: true });
     expect(opened.body.amount).toBe(60);
   });
 
   it('when a payment was fully refunded, then it cannot be disputed', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
     await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: payment.id } });
-    const response = await dispute(merchant.apiKey, payment.id);
+    const response = await simulateDispute(stack, merchant, payment.id, { raw: true });
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('payment_not_disputable');
     const rows = await stack.orm.em.getConnection().execute(`select count(*)::int as n from disputes where payment_id = ?`, [payment.id]);
@@ -116,8 +110,8 @@ describe('disputes and refunds share what was captured', () => {
 
   it('when a payment is disputed in full, then it cannot be refunded until the dispute is won', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey);
-    const { body: opened } = await dispute(merchant.apiKey, payment.id);
+    const payment = await createPayment(stack, merchant, { amount: 100, expectStatus: 'succeeded' });
+    const opened = await simulateDispute(stack, merchant, payment.id);
     const refused = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: payment.id } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('Invalid refund amount');
@@ -130,7 +124,7 @@ describe('disputes and refunds share what was captured', () => {
 describe('how disputes arrive', () => {
   it('when a payment is made with tok_createDispute, then the network disputes it shortly after it succeeds', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey, 30, 'tok_createDispute');
+    const payment = await createPayment(stack, merchant, { amount: 30, source: 'tok_createDispute', expectStatus: 'succeeded' });
     const disputes = await eventually(async () => {
       const list = await stack.request('GET', '/v1/disputes', { apiKey: merchant.apiKey });
       return list.body.data.length > 0 ? list.body.data : undefined;
@@ -141,7 +135,7 @@ describe('how disputes arrive', () => {
 
   it('when the gateway posts a signed event twice, then one dispute is opened; a bad signature or unknown gateway is refused', async () => {
     const merchant = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey, 50);
+    const payment = await createPayment(stack, merchant, { amount: 50, expectStatus: 'succeeded' });
     const [charge] = await stack.orm.em.getConnection().execute<{ gateway_reference: string }[]>(`select gateway_reference from payments where id = ?`, [payment.id]);
     const body = JSON.stringify({ id: 'nev_1', type: 'dispute.created', data: { charge: charge.gateway_reference, amount_minor: 5_000, currency: 'USD', reason: 'duplicate', dispute: `ndp_http_${payment.id}` } });
     const post = (signature: string, gateway = 'sandbox') => stack.request('POST', `/v1/gateway_events/${gateway}`, { rawBody: body, headers: { 'gateway-signature': signature } });
@@ -162,8 +156,8 @@ describe('how disputes arrive', () => {
   it("when another merchant touches a dispute, then 404; ops find disputes by status in Temporal", async () => {
     const merchant = await stack.createMerchant();
     const other = await stack.createMerchant();
-    const payment = await capturedPayment(merchant.apiKey, 20);
-    const { body: opened } = await dispute(merchant.apiKey, payment.id);
+    const payment = await createPayment(stack, merchant, { amount: 20, expectStatus: 'succeeded' });
+    const opened = await simulateDispute(stack, merchant, payment.id);
     expect((await stack.request('GET', `/v1/disputes/${opened.id}`, { apiKey: other.apiKey })).status).toBe(404);
     expect((await act(other.apiKey, `/v1/disputes/${opened.id}/close`)).status).toBe(404);
     expect((await act(other.apiKey, `/v1/test_helpers/disputes/${opened.id}/resolve`, { outcome: 'won' })).status).toBe(404);

@@ -3,7 +3,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { periodOf, periodWindow, previousPeriod, type PeriodWindow } from '../../src/billing/billing-period';
 import { FeeInvoiceService, type IssuedFeeInvoice } from '../../src/billing/fee-invoice-service';
 import { randomBase62 } from '../../src/shared/ids';
-import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { capturePayment, createPayment, simulateDispute } from '../support/api-calls';
 import { expectLedgerBalanced, merchantBalances, platformTotalsFor } from '../support/ledger';
 
 let stack: TestStack;
@@ -20,18 +21,6 @@ const query = async <T = Record<string, any>>(text: string, params: unknown[] = 
 const count = async (table: string) => Number((await query<{ n: string }>(`select count(*) as n from ${table}`))[0].n);
 const feeRevenue = async (currency = 'USD') =>
   Number((await query<{ total: string }>(`select coalesce(sum(amount_minor), 0) as total from ledger_postings where account = 'platform:fee_revenue' and currency = ?`, [currency]))[0].total);
-
-async function pay(apiKey: string, amount: number, options: { source?: string; currency?: string; capture?: boolean } = {}) {
-  const response = await stack.request('POST', '/v1/payments', { apiKey, body: { amount, currency: options.currency ?? 'USD', source: options.source ?? 'tok_visa', capture: options.capture ?? true } });
-  expect(response.status).toBe(201);
-  return response.body;
-}
-
-async function merchantWithPricing(name: string, pricing: { fee_percent_bps: number; fee_fixed_minor: number }): Promise<TestMerchant> {
-  const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name, ...pricing } });
-  expect(response.status).toBe(201);
-  return { id: response.body.id, apiKey: response.body.api_key };
-}
 
 /** What the ledger itself says the merchant's fees payable received in the month, independent of the service. */
 async function feesWithheldInMonth(merchantId: string, currency = 'USD'): Promise<number> {
@@ -56,28 +45,28 @@ describe('monthly fee invoices', () => {
   beforeAll(async () => {
     // Acme: default pricing (2.90% + 0.30), with ties that round half to even, a partial capture, a decline and a dispute.
     acme = await stack.createMerchant('<b>Acme & Co</b>');
-    const full = await pay(acme.apiKey, 100);
-    const tieDown = await pay(acme.apiKey, 5, { source: 'tok_mastercard' });
-    const tieUp = await pay(acme.apiKey, 15, { source: 'tok_amex' });
-    const authorized = await pay(acme.apiKey, 80, { capture: false });
-    const partial = await stack.request('POST', `/v1/payments/${authorized.id}/capture`, { apiKey: acme.apiKey, body: { amount: 50 } });
-    expect(partial.body).toMatchObject({ status: 'succeeded', amount_received: 50 });
-    expect((await pay(acme.apiKey, 30, { source: 'tok_chargeDeclined' })).status).toBe('failed');
-    const disputed = await pay(acme.apiKey, 20);
-    const dispute = await stack.request('POST', `/v1/test_helpers/payments/${disputed.id}/dispute`, { apiKey: acme.apiKey, body: {} });
-    expect(dispute.body).toMatchObject({ status: 'needs_response', fee: 15 });
+    const full = await createPayment(stack, acme, { amount: 100 });
+    const tieDown = await createPayment(stack, acme, { amount: 5, source: 'tok_mastercard' });
+    const tieUp = await createPayment(stack, acme, { amount: 15, source: 'tok_amex' });
+    const authorized = await createPayment(stack, acme, { amount: 80, capture: false });
+    const partial = await capturePayment(stack, acme, authorized.id, { amount: 50 });
+    expect(partial).toMatchObject({ status: 'succeeded', amount_received: 50 });
+    expect((await createPayment(stack, acme, { amount: 30, source: 'tok_chargeDeclined' })).status).toBe('failed');
+    const disputed = await createPayment(stack, acme, { amount: 20 });
+    const dispute = await simulateDispute(stack, acme, disputed.id);
+    expect(dispute).toMatchObject({ status: 'needs_response', fee: 15 });
     acmePayments = [full, tieDown, tieUp, authorized, disputed];
 
     // Its own pricing (1.50% + 0.10), in two currencies.
-    ownPricing = await merchantWithPricing('Own pricing Ltd', { fee_percent_bps: 150, fee_fixed_minor: 10 });
-    await pay(ownPricing.apiKey, 200);
-    await pay(ownPricing.apiKey, 33.33);
-    await pay(ownPricing.apiKey, 50, { currency: 'EUR' });
+    ownPricing = await stack.createMerchant('Own pricing Ltd', { fee_percent_bps: 150, fee_fixed_minor: 10 });
+    await createPayment(stack, ownPricing, { amount: 200 });
+    await createPayment(stack, ownPricing, { amount: 33.33 });
+    await createPayment(stack, ownPricing, { amount: 50, currency: 'EUR' });
 
     // Repriced after its charges: the pricing now in force (0.00% + 0.59) explains the 10.00 charge's 0.59 but not the 100.00 charge's 3.20.
     repriced = await stack.createMerchant('Repriced GmbH');
-    await pay(repriced.apiKey, 10);
-    await pay(repriced.apiKey, 100);
+    await createPayment(stack, repriced, { amount: 10 });
+    await createPayment(stack, repriced, { amount: 100 });
     await query(`update merchants set fee_percent_bps = 0, fee_fixed_minor = 59 where id = ?`, [repriced.id]);
 
     revenueBefore = await feeRevenue();
@@ -225,7 +214,7 @@ describe('the monthly run as a Temporal workflow', () => {
 
   it('when the run is started for a period, then it issues the invoices not yet issued, a batch of merchants per activity', async () => {
     const late = await stack.createMerchant('Late starter');
-    await pay(late.apiKey, 10);
+    await createPayment(stack, late, { amount: 10 });
     const quiet = await stack.createMerchant('Quiet');
     // Three merchants in batches of two, and only the late starter has fees to invoice.
     const result = await run({ period, asOf: window.end.toISOString(), batchSize: 2, merchantIds: [late.id, merchant.id, quiet.id] });

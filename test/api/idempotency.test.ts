@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { sandboxOperationCount } from '../support/sandbox-gateway';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 
 let stack: TestStack;
@@ -10,11 +11,6 @@ const body = { amount: 42.0, currency: 'USD', source: 'tok_visa', description: '
 const create = (key: string, payload: unknown = body, apiKey = merchant.apiKey) =>
   stack.request('POST', '/v1/payments', { apiKey, body: payload, headers: { 'Idempotency-Key': key } });
 
-async function chargesFor(paymentId: string): Promise<number> {
-  const rows = await stack.orm.em.getConnection().execute(`select count(*)::int as n from sandbox_gateway_operations where idempotency_key like ?`, [`${paymentId}:%`]);
-  return rows[0].n;
-}
-
 describe('Idempotency-Key', () => {
   it('when a request is repeated with the same key and body, then the same payment comes back and nothing is charged twice', async () => {
     const first = await create('order-7-attempt');
@@ -22,7 +18,7 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
-    expect(await chargesFor(first.body.id)).toBe(1);
+    expect(await sandboxOperationCount(stack.orm, first.body.id)).toBe(1);
   });
 
   it('when 20 identical requests arrive at once, then one workflow, one charge and one ledger entry exist, and all 20 see the same payment', async () => {
@@ -32,7 +28,7 @@ describe('Idempotency-Key', () => {
     expect(ids.size).toBe(1);
     const [paymentId] = ids;
     expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
-    expect(await chargesFor(paymentId)).toBe(1);
+    expect(await sandboxOperationCount(stack.orm, paymentId)).toBe(1);
     const entries = await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]);
     expect(entries[0].n).toBe(1);
     const workflows = [];

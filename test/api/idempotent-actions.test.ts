@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { allRoutes, routeName, validBodies, type MerchantObjects } from '../support/route-fixtures';
 import { eventually, TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { createPayment } from '../support/api-calls';
 
 // Captures, cancels, reviews, dispute and subscription changes take an Idempotency-Key: a repeat gets
 // the first outcome (as a retry after a lost answer must), never a second effect, never a 409 about itself.
@@ -11,11 +12,8 @@ useTestStack((started) => ({ stack, merchant } = started), { env: { FRAUD_REVIEW
 
 const keyed = (method: string, path: string, key: string | undefined, body: unknown = {}, apiKey = merchant.apiKey) =>
   stack.request(method, path, { apiKey, body, headers: key ? { 'Idempotency-Key': key } : {} });
-const authorize = async (amount = 80) => {
-  const response = await keyed('POST', '/v1/payments', undefined, { amount, currency: 'USD', source: 'tok_visa', capture: false });
-  expect(response.body.status).toBe('requires_capture');
-  return response.body;
-};
+/** An authorization of 80.00, awaiting capture. */
+const AUTHORIZATION = { amount: 80, capture: false, expectStatus: 'requires_capture' } as const;
 const gatewayOperations = async (paymentId: string) => stack.orm.em.getConnection().execute<{ operation: string; amount_minor: string }[]>(
   `select operation, amount_minor from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`]);
 const captureEntries = async (paymentId: string) => (await stack.orm.em.getConnection().execute(
@@ -23,7 +21,7 @@ const captureEntries = async (paymentId: string) => (await stack.orm.em.getConne
 
 describe('an Idempotency-Key on a capture', () => {
   it('when a keyed capture is sent again after it succeeded (the workflow has closed), then the same 200 comes back, not a 409, and the card is captured once', async () => {
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     const first = await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-once', { amount: 30 });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ status: 'succeeded', amount_received: 30 });
@@ -40,7 +38,7 @@ describe('an Idempotency-Key on a capture', () => {
   });
 
   it('when 10 copies of a keyed capture race, then each answers 200 with the same payment and one capture is made', async () => {
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     const answers = await Promise.all(Array.from({ length: 10 }, () => keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-race', {})));
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
     expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
@@ -50,9 +48,9 @@ describe('an Idempotency-Key on a capture', () => {
   });
 
   it('when a key is reused with another amount, or a create\'s key is reused for a capture, then 422 names Idempotency-Key and nothing is captured', async () => {
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     expect((await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-reused', { amount: 10 })).status).toBe(200);
-    const other = await authorize();
+    const other = await createPayment(stack, merchant, AUTHORIZATION);
     const reusedElsewhere = await keyed('POST', `/v1/payments/${other.id}/capture`, 'capture-reused', { amount: 10 });
     expect(reusedElsewhere.status).toBe(422);
     expect(reusedElsewhere.body).toMatchObject({ code: 'idempotency_key_reused', param: 'Idempotency-Key' });
@@ -70,12 +68,12 @@ describe('an Idempotency-Key on a capture', () => {
     const missing = await keyed('POST', '/v1/payments/pay_doesnotexist0000000/capture', 'capture-refused', {});
     expect(missing.status).toBe(404);
     expect((await stack.orm.em.getConnection().execute(`select count(*)::int as n from idempotency_keys where merchant_id = ? and key = 'capture-refused'`, [merchant.id]))[0].n).toBe(0);
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     expect((await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-refused', {})).status).toBe(200);
   });
 
   it('when the key is not printable ASCII or too long, then 400 names Idempotency-Key and the payment still awaits capture', async () => {
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     const response = await keyed('POST', `/v1/payments/${payment.id}/capture`, 'x'.repeat(256), {});
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'parameter_invalid', param: 'Idempotency-Key' });
@@ -85,7 +83,7 @@ describe('an Idempotency-Key on a capture', () => {
 
 describe('an Idempotency-Key on other actions', () => {
   it('when a keyed cancel is repeated, then both answer the canceled payment and the authorization is voided once', async () => {
-    const payment = await authorize();
+    const payment = await createPayment(stack, merchant, AUTHORIZATION);
     const first = await keyed('POST', `/v1/payments/${payment.id}/cancel`, 'cancel-once', { cancellation_reason: 'abandoned' });
     const again = await keyed('POST', `/v1/payments/${payment.id}/cancel`, 'cancel-once', { cancellation_reason: 'abandoned' });
     expect([first.status, again.status]).toEqual([200, 200]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestStack, TEST_ADMIN_KEY, type TestMerchant, type TestStack } from '../support/test-stack';
 import { expectLedgerBalanced, merchantBalances } from '../support/ledger';
+import { createPayment } from '../support/api-calls';
 import { settleDueFunds } from '../../src/ledger/settlement';
 import { inTransaction } from '../../src/db/sql';
 import { computeTrialBalance } from '../../src/ledger/trial-balance';
@@ -10,17 +11,12 @@ let merchant: TestMerchant;
 useTestStack((started) => ({ stack, merchant } = started), { schedules: true });
 
 const DAY = 24 * 3600 * 1000;
-const pay = async (apiKey: string, amount: number) => {
-  const response = await stack.request('POST', '/v1/payments', { apiKey, body: { amount, currency: 'USD', source: 'tok_visa' } });
-  expect(response.body.status).toBe('succeeded');
-  return response.body;
-};
 const utcMidnightInDays = (from: Date, days: number) => new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + days));
 
 describe('balances, balance transactions and settlement', () => {
   it('when a payment is captured, then the balance shows the net as pending, the fee as payable, and the transaction is pending until its settlement day', async () => {
     const own = await stack.createMerchant('Balance');
-    const payment = await pay(own.apiKey, 100);
+    const payment = await createPayment(stack, own, { amount: 100, expectStatus: 'succeeded' });
 
     const balance = await stack.request('GET', '/v1/balance', { apiKey: own.apiKey });
     expect(balance.status).toBe(200);
@@ -39,8 +35,8 @@ describe('balances, balance transactions and settlement', () => {
 
   it('when the settlement day comes, then settlement moves the net from pending to available, once', async () => {
     const own = await stack.createMerchant('Settles');
-    await pay(own.apiKey, 50);
-    await pay(own.apiKey, 20);
+    await createPayment(stack, own, { amount: 50, expectStatus: 'succeeded' });
+    await createPayment(stack, own, { amount: 20, expectStatus: 'succeeded' });
     // Not yet: the funds are due in two days.
     expect(await settleDueFunds(stack.orm, { asOf: new Date(), merchantIds: [own.id] })).toEqual({ settled: 0, entries: 0, hasMore: false });
 
@@ -63,7 +59,7 @@ describe('balances, balance transactions and settlement', () => {
 
   it('when a merchant settles in 0 days, then the scheduled settlement workflow makes its funds available', async () => {
     const own = await stack.createMerchant('Same day', { settlement_delay_days: 0 });
-    await pay(own.apiKey, 10);
+    await createPayment(stack, own, { amount: 10, expectStatus: 'succeeded' });
     const result = await stack.client.workflow.execute('settlementWorkflow', {
       taskQueue: stack.taskQueue, workflowId: `settlement-test-${own.id}`, args: [{ merchantIds: [own.id] }],
     });
@@ -73,7 +69,7 @@ describe('balances, balance transactions and settlement', () => {
 
   it('when refunds and disputes draw on an unsettled balance, then available goes negative, is listed, and the trial balance reports it', async () => {
     const own = await stack.createMerchant('Goes negative');
-    const payment = await pay(own.apiKey, 100);
+    const payment = await createPayment(stack, own, { amount: 100, expectStatus: 'succeeded' });
     const refund = await stack.request('POST', '/v1/refunds', { apiKey: own.apiKey, body: { payment_id: payment.id, amount: 40 } });
     expect(refund.body.status).toBe('succeeded');
     const dispute = await stack.request('POST', `/v1/test_helpers/payments/${payment.id}/dispute`, { apiKey: own.apiKey, body: {} });
@@ -115,7 +111,7 @@ describe('balances, balance transactions and settlement', () => {
 
   it("when another merchant lists, then none of this merchant's money shows", async () => {
     const own = await stack.createMerchant('Private');
-    const payment = await pay(own.apiKey, 12);
+    const payment = await createPayment(stack, own, { amount: 12, expectStatus: 'succeeded' });
     const other = await stack.createMerchant('Other');
     expect((await stack.request('GET', `/v1/balance_transactions?source=${payment.id}`, { apiKey: other.apiKey })).body.data).toEqual([]);
     expect((await stack.request('GET', `/v1/ledger/entries?source=${payment.id}`, { apiKey: other.apiKey })).body.data).toEqual([]);
@@ -126,7 +122,7 @@ describe('balances, balance transactions and settlement', () => {
 describe('the trial balance and the daily check', () => {
   it('when a stored balance is altered behind the ledger, then the trial balance finds exactly that account', async () => {
     const own = await stack.createMerchant('Tampered');
-    await pay(own.apiKey, 30);
+    await createPayment(stack, own, { amount: 30, expectStatus: 'succeeded' });
     const account = `merchant:${own.id}:pending`;
     // The guard refuses the edit; a superuser who disables it is caught by the check. Rolled back, so no other test sees it.
     await expect(stack.orm.em.getConnection().execute(`update ledger_account_balances set balance_minor = balance_minor + 1 where account = ?`, [account]))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { cancelPayment, createPayment } from '../support/api-calls';
 import { startMetricsServer } from '../../src/metrics/worker-metrics';
 
 const METRICS_TOKEN = 'metrics_token_for_the_test';
@@ -24,8 +25,6 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   }
   return 0;
 }
-
-const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 10, currency: 'USD', ...body } });
 
 describe('GET /metrics', () => {
   it('when no token, a merchant key or a wrong token is sent, then 401; the admin key and METRICS_TOKEN read the text format', async () => {
@@ -60,11 +59,11 @@ describe('GET /metrics', () => {
   it('when payments succeed, fail, wait for capture and are canceled, then payments_total counts each outcome once', async () => {
     const outcomes = ['succeeded', 'failed', 'requires_capture', 'canceled'];
     const before = await scrape();
-    expect((await pay({ source: 'tok_visa' })).body.status).toBe('succeeded');
-    expect((await pay({ source: 'tok_chargeDeclined' })).body.status).toBe('failed');
-    const held = await pay({ source: 'tok_visa', capture: false });
-    expect(held.body.status).toBe('requires_capture');
-    expect((await stack.request('POST', `/v1/payments/${held.body.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('canceled');
+    expect((await createPayment(stack, merchant, { amount: 10, source: 'tok_visa' })).status).toBe('succeeded');
+    expect((await createPayment(stack, merchant, { amount: 10, source: 'tok_chargeDeclined' })).status).toBe('failed');
+    const held = await createPayment(stack, merchant, { amount: 10, source: 'tok_visa', capture: false });
+    expect(held.status).toBe('requires_capture');
+    expect((await cancelPayment(stack, merchant, held.id)).status).toBe('canceled');
     const deltas = await eventually(async () => {
       const after = await scrape();
       const found = outcomes.map((outcome) => sample(after, 'payments_total', { outcome }) - sample(before, 'payments_total', { outcome }));

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { createPayment } from '../support/api-calls';
 
 let stack: TestStack;
 let merchant: TestMerchant;
 useTestStack((started) => ({ stack, merchant } = started));
 
-async function pay(source: string, extra: Record<string, unknown> = {}) {
-  return stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 100.0, currency: 'USD', source, description: 'Payment for order #12345', ...extra } });
-}
+const ORDER = { amount: 100.0, description: 'Payment for order #12345' };
 
 async function sandboxOperations(paymentId: string): Promise<{ operation: string; outcome: string; attempts: number }[]> {
   return stack.orm.em.getConnection().execute(
@@ -21,7 +20,7 @@ async function ledgerEntries(paymentId: string): Promise<{ id: string }[]> {
 
 describe('POST /v1/payments with each sandbox token', () => {
   it.each(['tok_visa', 'tok_mastercard', 'tok_amex'])('when the source is %s, then the payment succeeds with one charge and one ledger entry', async (source) => {
-    const response = await pay(source);
+    const response = await createPayment(stack, merchant, { ...ORDER, source, raw: true });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ amount: 100, currency: 'USD', status: 'succeeded', amount_received: 100, fee: 3.2, source });
     expect(response.body.id).toMatch(/^pay_/);
@@ -35,7 +34,7 @@ describe('POST /v1/payments with each sandbox token', () => {
     ['tok_insufficient_funds', 'insufficient_funds'],
     ['tok_expired_card', 'expired_card'],
   ])('when the source is %s, then the payment fails with %s and nothing reaches the ledger', async (source, failureCode) => {
-    const response = await pay(source);
+    const response = await createPayment(stack, merchant, { ...ORDER, source, raw: true });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ status: 'failed', failure_code: failureCode, amount_received: 0 });
     expect(response.body.failure_message).toEqual(expect.any(String));
@@ -45,14 +44,14 @@ describe('POST /v1/payments with each sandbox token', () => {
   });
 
   it('when the source is tok_risk_highest, then fraud rules block it before the gateway is called', async () => {
-    const response = await pay('tok_risk_highest');
+    const response = await createPayment(stack, merchant, { ...ORDER, source: 'tok_risk_highest', raw: true });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ status: 'failed', failure_code: 'fraud_blocked' });
     expect(await sandboxOperations(response.body.id)).toEqual([]);
   });
 
   it('when the gateway times out twice after charging, then the payment succeeds with exactly one charge', async () => {
-    const response = await pay('tok_gateway_timeout');
+    const response = await createPayment(stack, merchant, { ...ORDER, source: 'tok_gateway_timeout', raw: true });
     expect(response.status).toBe(201);
     expect(response.body.status).toBe('succeeded');
     const operations = await sandboxOperations(response.body.id);
@@ -63,7 +62,7 @@ describe('POST /v1/payments with each sandbox token', () => {
 
   it('when the source is unknown, then 400 invalid_source and no payment is created', async () => {
     const before = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
-    const response = await pay('tok_nonexistent');
+    const response = await createPayment(stack, merchant, { ...ORDER, source: 'tok_nonexistent', raw: true });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source', request_id: expect.any(String) });
     const after = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
@@ -74,9 +73,8 @@ describe('POST /v1/payments with each sandbox token', () => {
 describe('ops can find payments in Temporal by search attributes', () => {
   it("when a merchant's payments settle, then listing by MerchantId and PaymentStatus finds exactly the failed ones", async () => {
     const own = await stack.createMerchant('Searchable');
-    const pay = (source: string) => stack.request('POST', '/v1/payments', { apiKey: own.apiKey, body: { amount: 12, currency: 'USD', source } });
-    const succeeded = (await pay('tok_visa')).body.id;
-    const failed = (await pay('tok_chargeDeclined')).body.id;
+    const succeeded = (await createPayment(stack, own, { amount: 12, source: 'tok_visa' })).id;
+    const failed = (await createPayment(stack, own, { amount: 12, source: 'tok_chargeDeclined' })).id;
     const found = await eventually(async () => {
       const ids: string[] = [];
       for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${own.id}' AND PaymentStatus = 'failed'` })) ids.push(execution.workflowId);

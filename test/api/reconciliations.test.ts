@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { createPayment, createRefund } from '../support/api-calls';
 import { sqlFor } from '../../src/db/sql';
 import { sandboxSettlementReport } from '../../src/gateways/sandbox-settlement-report';
 import { parseSettlementCsv } from '../../src/reconciliation/settlement-csv';
@@ -13,18 +14,6 @@ useTestStack((started) => ({ stack, merchant } = started));
 
 const HEADER = 'gateway_reference,amount,currency,date';
 const db = () => stack.orm.em.getConnection();
-
-async function pay(apiKey: string, amount: number, capture = true): Promise<{ id: string; status: string }> {
-  const response = await stack.request('POST', '/v1/payments', { apiKey, body: { amount, currency: 'USD', source: 'tok_visa', capture } });
-  expect(response.status).toBe(201);
-  return response.body;
-}
-
-async function refund(apiKey: string, paymentId: string, amount: number): Promise<{ id: string; status: string }> {
-  const response = await stack.request('POST', '/v1/refunds', { apiKey, body: { payment_id: paymentId, amount } });
-  expect(response.body.status).toBe('succeeded');
-  return response.body;
-}
 
 /** The gateway's reference for a payment or refund, and the UTC day its ledger entry was posted on (a settlement file dates rows by it). */
 async function settled(sourceId: string): Promise<{ reference: string; day: string }> {
@@ -62,8 +51,8 @@ interface Scenario {
 /** 4 captured payments and 1 refund; a file listing 2 payments and the refund right, one payment with a wrong amount, one left out, one unknown reference. */
 async function scenario(): Promise<Scenario> {
   const own = await stack.createMerchant('Reconciling merchant');
-  const [p1, p2, p3, p4] = [await pay(own.apiKey, 10), await pay(own.apiKey, 20), await pay(own.apiKey, 30), await pay(own.apiKey, 40)];
-  const r1 = await refund(own.apiKey, p1.id, 5);
+  const [p1, p2, p3, p4] = [await createPayment(stack, own, { amount: 10 }), await createPayment(stack, own, { amount: 20 }), await createPayment(stack, own, { amount: 30 }), await createPayment(stack, own, { amount: 40 })];
+  const r1 = await createRefund(stack, own, p1.id, { amount: 5, expectStatus: 'succeeded' });
   const [s1, s2, s3, s4, sr] = await Promise.all([p1, p2, p3, p4, r1].map((object) => settled(object.id)));
   const csv = [
     HEADER,
@@ -134,7 +123,7 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
 
   it('when every row matches, then the run is reconciled and no discrepancies event is recorded', async () => {
     const own = await stack.createMerchant('Clean books');
-    const payments = [await pay(own.apiKey, 12.5), await pay(own.apiKey, 7)];
+    const payments = [await createPayment(stack, own, { amount: 12.5 }), await createPayment(stack, own, { amount: 7 })];
     const rows = await Promise.all(payments.map((payment) => settled(payment.id)));
     const csv = [HEADER, `${rows[0].reference},12.50,USD,${rows[0].day}`, `${rows[1].reference},7.00,USD,${rows[1].day}`].join('\n');
     const response = await upload(own.apiKey, { file: csv });
@@ -147,7 +136,7 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
 
   it('when the period is given and the ledger has a capture in it that the file lacks, then it is missing_in_settlement; an empty file needs the period', async () => {
     const own = await stack.createMerchant('Empty settlement');
-    const payment = await pay(own.apiKey, 9.99);
+    const payment = await createPayment(stack, own, { amount: 9.99 });
     const { day, reference } = await settled(payment.id);
     const noPeriod = await upload(own.apiKey, { file: `${HEADER}\n` });
     expect(noPeriod.status).toBe(400);
@@ -229,7 +218,7 @@ describe('a malformed settlement file is a 400 naming the line and column, and n
 describe('who may read a reconciliation', () => {
   it("when a merchant asks for another merchant's reconciliation, or the admin route for a merchant's, then 404", async () => {
     const own = await stack.createMerchant('Owner');
-    const payment = await pay(own.apiKey, 3);
+    const payment = await createPayment(stack, own, { amount: 3 });
     const { reference, day } = await settled(payment.id);
     const created = await upload(own.apiKey, { file: `${HEADER}\n${reference},3.00,USD,${day}` });
     expect(created.status).toBe(201);
@@ -250,11 +239,11 @@ describe("the daily reconciliation against the sandbox gateway's settlement repo
 
   it("when the sandbox's report for today is reconciled platform-wide, then this merchant's sales, captures and refunds all match, and an unknown gateway charge is flagged", async () => {
     const own = await stack.createMerchant('Sandbox settlement');
-    const sale = await pay(own.apiKey, 25);
-    const authorized = await pay(own.apiKey, 50, false);
+    const sale = await createPayment(stack, own, { amount: 25 });
+    const authorized = await createPayment(stack, own, { amount: 50, capture: false });
     const captured = await stack.request('POST', `/v1/payments/${authorized.id}/capture`, { apiKey: own.apiKey, body: { amount: 45 } });
     expect(captured.body.status).toBe('succeeded');
-    const refunded = await refund(own.apiKey, sale.id, 10);
+    const refunded = await createRefund(stack, own, sale.id, { amount: 10, expectStatus: 'succeeded' });
     const ours = await Promise.all([sale.id, authorized.id, refunded.id].map((id) => settled(id)));
     const day = ours[0].day;
     // A charge the gateway settled that our books never recorded.

@@ -7,6 +7,7 @@ import { SandboxGateway } from '../../src/gateways/sandbox-gateway';
 import type { SandboxFaultSettings } from '../../src/gateways/sandbox-faults';
 import { newId } from '../../src/shared/ids';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { waitForPayment } from '../support/api-calls';
 
 interface FaultRow { kind: string; operation: string; idempotency_key: string; pid: number; created_at: string | Date }
 
@@ -155,10 +156,7 @@ describe('unavailable:1 on the real stack', () => {
     await stack.stopWorker();
     stack.config.sandbox.faults = undefined;
     await stack.startWorker();
-    const settled = await eventually(async () => {
-      const payment = (await stack.request('GET', `/v1/payments/${created.body.id}`, { apiKey: merchant.apiKey })).body;
-      return payment.status === 'processing' ? undefined : payment;
-    }, 30_000, 200);
+    const settled = await waitForPayment(stack, merchant, created.body.id, (payment) => payment.status !== 'processing', { timeoutMs: 30_000, intervalMs: 200 });
     expect(settled).toMatchObject({ status: 'succeeded', amount_received: 30 });
     expect(await operationsOf(stack.orm, key)).toEqual([expect.objectContaining({ attempts: 1, outcome: 'captured' })]);
   });

@@ -4,10 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { periodOf } from '../../src/billing/billing-period';
 import { newId } from '../../src/shared/ids';
 import { monthlyRecurringMinor } from '../../src/subscription-reports/mrr';
-import { SubscriptionCheckService } from '../../src/subscription-reports/subscription-checks';
+import { SubscriptionCheckService } from '../../src/subscription-reports/subscription-check-service';
 import { temporalDescriber } from '../../src/subscription-reports/workflow-describer';
 import { subscriptionWorkflowId } from '../../src/subscriptions/subscription-state';
-import type { SubscriptionCheckResult } from '../../src/subscription-reports/subscription-checks';
+import type { SubscriptionCheckResult } from '../../src/subscription-reports/subscription-check-service';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { expectLedgerBalanced } from '../support/ledger';
+import { createCustomer, createPlan } from '../support/api-calls';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -10,16 +11,14 @@ useTestStack((started) => ({ stack, merchant } = started), { env: { SUBSCRIPTION
 const call = (method: string, path: string, body?: unknown, apiKey = merchant.apiKey, headers: Record<string, string> = {}) =>
   stack.request(method, path, { apiKey, body, headers });
 
+/** A customer's id, paying with `source`. */
 async function customer(source = 'tok_visa', apiKey = merchant.apiKey): Promise<string> {
-  const response = await call('POST', '/v1/customers', { email: 'jo@example.com', source }, apiKey);
-  expect(response.status).toBe(201);
-  return response.body.id;
+  return (await createCustomer(stack, { apiKey }, { email: 'jo@example.com', source })).id;
 }
 
+/** A USD plan's id. */
 async function plan(amount: number, interval: 'day' | 'week' | 'month', apiKey = merchant.apiKey): Promise<string> {
-  const response = await call('POST', '/v1/plans', { name: `${interval}ly ${amount}`, amount, currency: 'USD', interval }, apiKey);
-  expect(response.status).toBe(201);
-  return response.body.id;
+  return (await createPlan(stack, { apiKey }, { name: `${interval}ly ${amount}`, amount, interval })).id;
 }
 
 const invoicesOf = async (subscriptionId: string) => (await call('GET', `/v1/invoices?subscription=${subscriptionId}&limit=100`)).body.data.reverse();

@@ -6,6 +6,7 @@ import { inTransaction } from '../../src/db/sql';
 import { batchQuery } from '../../src/reports/transaction-report-repository';
 import { CURRENCY_EXPONENTS, formatMinor } from '../../src/shared/money';
 import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { createPayment, createRefund, getPayment } from '../support/api-calls';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -60,23 +61,18 @@ describe('GET /v1/reports/transactions', () => {
   let otherPayment: any;
 
   beforeAll(async () => {
-    const pay = async (body: Record<string, unknown>, apiKey = merchant.apiKey) => {
-      const response = await stack.request('POST', '/v1/payments', { apiKey, body });
-      expect(response.status).toBe(201);
-      return response.body;
-    };
-    payments.succeeded = await pay({ amount: '100.00', currency: 'USD', source: 'tok_visa', description: FORMULA });
-    payments.declined = await pay({ amount: 25, currency: 'USD', source: 'tok_chargeDeclined' });
-    payments.refunded = await pay({ amount: 50, currency: 'USD', source: 'tok_visa', description: 'Refunded, in "full"' });
-    expect((await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: payments.refunded.id } })).body.status).toBe('succeeded');
-    payments.uncaptured = await pay({ amount: 20, currency: 'USD', source: 'tok_visa', capture: false });
-    payments.yen = await pay({ amount: 500, currency: 'JPY', source: 'tok_visa', description: '-5% launch discount' });
-    payments.mastercard = await pay({ amount: 30, currency: 'USD', source: 'tok_mastercard' });
+    payments.succeeded = await createPayment(stack, merchant, { amount: '100.00', currency: 'USD', source: 'tok_visa', description: FORMULA });
+    payments.declined = await createPayment(stack, merchant, { amount: 25, currency: 'USD', source: 'tok_chargeDeclined' });
+    payments.refunded = await createPayment(stack, merchant, { amount: 50, currency: 'USD', source: 'tok_visa', description: 'Refunded, in "full"' });
+    expect((await createRefund(stack, merchant, payments.refunded.id)).status).toBe('succeeded');
+    payments.uncaptured = await createPayment(stack, merchant, { amount: 20, currency: 'USD', source: 'tok_visa', capture: false });
+    payments.yen = await createPayment(stack, merchant, { amount: 500, currency: 'JPY', source: 'tok_visa', description: '-5% launch discount' });
+    payments.mastercard = await createPayment(stack, merchant, { amount: 30, currency: 'USD', source: 'tok_mastercard' });
     for (const [name, payment] of Object.entries(payments)) {
-      payments[name] = (await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: merchant.apiKey })).body;
+      payments[name] = await getPayment(stack, merchant, payment.id);
     }
     other = await stack.createMerchant('Another merchant');
-    otherPayment = await pay({ amount: 77, currency: 'USD', source: 'tok_visa', description: 'not yours' }, other.apiKey);
+    otherPayment = await createPayment(stack, other, { amount: 77, currency: 'USD', source: 'tok_visa', description: 'not yours' });
   });
 
   /** The row the report must show for a payment, from the payment as the API shows it and its stored gateway reference. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { eventually, startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import { createPayment, createWebhookEndpoint } from '../support/api-calls';
 
 let stack: TestStack;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -15,20 +16,18 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const createEndpoint = (apiKey: string, body: Record<string, unknown>) => stack.request('POST', '/v1/webhook_endpoints', { apiKey, body });
-const pay = (apiKey: string) => stack.request('POST', '/v1/payments', { apiKey, body: { amount: 12, currency: 'USD', source: 'tok_visa' } });
 const deliveriesTo = (path: string, webhookId?: string) => receiver.received(path).filter((r) => !webhookId || r.headers['webhook-id'] === webhookId);
 
 describe('webhook endpoints', () => {
   it('when an endpoint is created, then its secret is shown once, and a payment event arrives signed so standardwebhooks verifies it', async () => {
     const merchant = await stack.createMerchant();
-    const created = await createEndpoint(merchant.apiKey, { url: receiver.url('/shop'), enabled_events: ['payment.succeeded'], description: 'orders' });
+    const created = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/shop'), enabled_events: ['payment.succeeded'], description: 'orders', raw: true });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ object: 'webhook_endpoint', status: 'enabled', enabled_events: ['payment.succeeded'], secret: expect.stringMatching(/^whsec_/) });
     const fetched = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}`, { apiKey: merchant.apiKey });
     expect(fetched.body.secret).toBeUndefined();
 
-    const payment = (await pay(merchant.apiKey)).body;
+    const payment = await createPayment(stack, merchant, { amount: 12 });
     const [delivery] = await eventually(async () => {
       const found = deliveriesTo('/shop').filter((r) => r.body.includes(payment.id));
       return found.length ? found : undefined;
@@ -51,8 +50,8 @@ describe('webhook endpoints', () => {
 
   it('when an event is redelivered, then the receiver gets it again with the same webhook-id', async () => {
     const merchant = await stack.createMerchant();
-    const endpoint = (await createEndpoint(merchant.apiKey, { url: receiver.url('/redeliver'), enabled_events: ['*'] })).body;
-    const payment = (await pay(merchant.apiKey)).body;
+    const endpoint = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/redeliver'), enabled_events: ['*'] });
+    const payment = await createPayment(stack, merchant, { amount: 12 });
     const first = await eventually(async () => deliveriesTo('/redeliver').find((r) => r.body.includes(payment.id)), 20_000, 100);
     const eventId = first.headers['webhook-id'];
     const response = await stack.request('POST', `/v1/events/${eventId}/redeliver`, { apiKey: merchant.apiKey, body: { endpoint: endpoint.id } });
@@ -64,10 +63,10 @@ describe('webhook endpoints', () => {
 
   it('when the secret is rotated, then deliveries carry two signatures and both the old and the new secret verify them', async () => {
     const merchant = await stack.createMerchant();
-    const created = (await createEndpoint(merchant.apiKey, { url: receiver.url('/rotate'), enabled_events: ['payment.succeeded'] })).body;
+    const created = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/rotate'), enabled_events: ['payment.succeeded'] });
     const rotated = (await stack.request('POST', `/v1/webhook_endpoints/${created.id}/rotate_secret`, { apiKey: merchant.apiKey })).body;
     expect(rotated.secret).not.toBe(created.secret);
-    const payment = (await pay(merchant.apiKey)).body;
+    const payment = await createPayment(stack, merchant, { amount: 12 });
     const delivery = await eventually(async () => deliveriesTo('/rotate').find((r) => r.body.includes(payment.id)), 20_000, 100);
     expect(delivery.headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(new Webhook(rotated.secret).verify(delivery.body, delivery.headers)).toBeTruthy();
@@ -76,8 +75,8 @@ describe('webhook endpoints', () => {
 
   it("when a merchant's endpoint hangs, then its payments are answered without waiting for the webhook", async () => {
     const merchant = await stack.createMerchant();
-    await createEndpoint(merchant.apiKey, { url: receiver.url('/hang'), enabled_events: ['*'] });
-    const payment = await pay(merchant.apiKey);
+    await createWebhookEndpoint(stack, merchant, { url: receiver.url('/hang'), enabled_events: ['*'] });
+    const payment = await createPayment(stack, merchant, { amount: 12, raw: true });
     expect(payment.status).toBe(201);
     expect(payment.body.status).toBe('succeeded');
     // The endpoint has been called and has not answered, yet the payment was decided and answered.
@@ -94,7 +93,7 @@ describe('webhook endpoints', () => {
     [{ enabled_events: ['*'] }, 'url'],
   ])('when the endpoint is %j, then 400 names %s', async (body, param) => {
     const merchant = await stack.createMerchant();
-    const response = await createEndpoint(merchant.apiKey, body);
+    const response = await stack.request('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body });
     expect(response.status).toBe(400);
     expect(response.body.param).toBe(param);
   });
@@ -103,18 +102,18 @@ describe('webhook endpoints', () => {
     const live = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Live shop', livemode: true } });
     expect(live.body.api_key).toMatch(/^sk_live_/);
     for (const url of ['https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://192.168.0.10/hook', 'https://169.254.169.254/latest', 'https://[::1]/hook', 'http://example.com/hook']) {
-      const response = await createEndpoint(live.body.api_key, { url, enabled_events: ['*'] });
+      const response = await createWebhookEndpoint(stack, { apiKey: live.body.api_key }, { url, enabled_events: ['*'], raw: true });
       expect(response.status, url).toBe(400);
       expect(response.body).toMatchObject({ code: 'url_invalid', param: 'url' });
     }
     const test = await stack.createMerchant();
-    expect((await createEndpoint(test.apiKey, { url: 'http://localhost:9/hook', enabled_events: ['*'] })).status).toBe(201);
+    expect((await createWebhookEndpoint(stack, test, { url: 'http://localhost:9/hook', enabled_events: ['*'], raw: true })).status).toBe(201);
   });
 
   it('when endpoints are updated, disabled, deleted or touched by another merchant, then each answers accordingly', async () => {
     const merchant = await stack.createMerchant();
     const other = await stack.createMerchant();
-    const endpoint = (await createEndpoint(merchant.apiKey, { url: receiver.url('/manage'), enabled_events: ['*'] })).body;
+    const endpoint = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/manage'), enabled_events: ['*'] });
     const updated = await stack.request('PATCH', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey, body: { enabled_events: ['refund.succeeded'], disabled: true } });
     expect(updated.body).toMatchObject({ enabled_events: ['refund.succeeded'], status: 'disabled' });
     expect((await stack.request('GET', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: other.apiKey })).status).toBe(404);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
+import { waitForPayment } from '../support/api-calls';
 
 const ROOT = path.resolve(__dirname, '../..');
 let stack: TestStack;
@@ -54,10 +55,7 @@ describe('a worker killed mid-payment', () => {
     killHard(doomed);
 
     spawnWorker({});
-    const settled = await eventually(async () => {
-      const response = await stack.request('GET', `/v1/payments/${paymentId}`, { apiKey: merchant.apiKey });
-      return response.body.status === 'processing' ? undefined : response.body;
-    }, 90_000, 250);
+    const settled = await waitForPayment(stack, merchant, paymentId, (payment) => payment.status !== 'processing', { timeoutMs: 90_000, intervalMs: 250 });
 
     expect(settled).toMatchObject({ status: 'succeeded', amount_received: 77.7 });
     const operations = await stack.orm.em.getConnection().execute(`select operation, outcome, attempts from sandbox_gateway_operations where idempotency_key like ?`, [`${paymentId}:%`]);

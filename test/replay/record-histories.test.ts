@@ -5,6 +5,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import {
+  cancelPayment, capturePayment, createCustomer, createPayment, createPlan, createRefund, createSubscription, createWebhookEndpoint, simulateDispute,
+} from '../support/api-calls';
 
 /**
  * Records the payment histories the replay test checks new code against. Runs only with
@@ -19,28 +22,28 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
   it('when every refund and dispute path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings: refunds and disputes');
     const post = (path: string, body: Record<string, unknown>) => stack.request('POST', path, { apiKey: merchant.apiKey, body });
-    const captured = async (source = 'tok_visa') => (await post('/v1/payments', { amount: 50, currency: 'USD', source })).body.id as string;
+    const captured = async (source = 'tok_visa') => (await createPayment(stack, merchant, { amount: 50, source })).id;
     const scenarios: Record<string, () => Promise<string>> = {
-      'refund-succeeded': async () => `refund-${(await post('/v1/refunds', { payment_id: await captured(), amount: 20 })).body.id}`,
-      'refund-gateway-failed': async () => `refund-${(await post('/v1/refunds', { payment_id: await captured('tok_refund_fails') })).body.id}`,
+      'refund-succeeded': async () => `refund-${(await createRefund(stack, merchant, await captured(), { amount: 20 })).id}`,
+      'refund-gateway-failed': async () => `refund-${(await createRefund(stack, merchant, await captured('tok_refund_fails'))).id}`,
       'dispute-won-after-evidence': async () => {
-        const { body } = await post(`/v1/test_helpers/payments/${await captured()}/dispute`, {});
-        await post(`/v1/disputes/${body.id}/evidence`, { evidence: { receipt: 'draft' }, submit: false });
-        await post(`/v1/disputes/${body.id}/evidence`, { evidence: { product_description: 'mug' } });
-        await post(`/v1/test_helpers/disputes/${body.id}/resolve`, { outcome: 'won' });
-        return `dispute-${body.id}`;
+        const dispute = await simulateDispute(stack, merchant, await captured());
+        await post(`/v1/disputes/${dispute.id}/evidence`, { evidence: { receipt: 'draft' }, submit: false });
+        await post(`/v1/disputes/${dispute.id}/evidence`, { evidence: { product_description: 'mug' } });
+        await post(`/v1/test_helpers/disputes/${dispute.id}/resolve`, { outcome: 'won' });
+        return `dispute-${dispute.id}`;
       },
       'dispute-accepted': async () => {
-        const { body } = await post(`/v1/test_helpers/payments/${await captured()}/dispute`, {});
-        await post(`/v1/disputes/${body.id}/close`, {});
-        return `dispute-${body.id}`;
+        const dispute = await simulateDispute(stack, merchant, await captured());
+        await post(`/v1/disputes/${dispute.id}/close`, {});
+        return `dispute-${dispute.id}`;
       },
     };
     const receiver = await startWebhookReceiver({ '/once-failing': (count) => ({ status: count === 1 ? 500 : 200 }) });
     scenarios['webhook-delivered-after-retry'] = async () => {
       const hooked = await stack.createMerchant('Replay recordings: webhooks');
-      await stack.request('POST', '/v1/webhook_endpoints', { apiKey: hooked.apiKey, body: { url: receiver.url('/once-failing'), enabled_events: ['payment.succeeded'] } });
-      await stack.request('POST', '/v1/payments', { apiKey: hooked.apiKey, body: { amount: 5, currency: 'USD', source: 'tok_visa' } });
+      await createWebhookEndpoint(stack, hooked, { url: receiver.url('/once-failing'), enabled_events: ['payment.succeeded'] });
+      await createPayment(stack, hooked, { amount: 5 });
       const ids: string[] = [];
       while (ids.length === 0) {
         for await (const wf of stack.client.workflow.list({ query: `MerchantId = '${hooked.id}' AND WorkflowType = 'webhookDeliveryWorkflow'` })) ids.push(wf.workflowId);
@@ -61,7 +64,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
 
   it.skipIf(process.env.RECORD_FINANCE !== '1')('when each finance job runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings: finance', { settlement_delay_days: 0 });
-    await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 12, currency: 'USD', source: 'tok_visa' } });
+    await createPayment(stack, merchant, { amount: 12 });
     const today = new Date().toISOString().slice(0, 10);
     const jobs: Record<string, [string, unknown[]]> = {
       'settlement-run': ['settlementWorkflow', [{ merchantIds: [merchant.id] }]],
@@ -84,10 +87,10 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
     try {
       const merchant = await fast.createMerchant('Replay recordings: subscriptions');
       const call = (method: string, url: string, body?: unknown) => fast.request(method, url, { apiKey: merchant.apiKey, body });
-      const customer = (await call('POST', '/v1/customers', { email: 'replay@example.com', source: 'tok_visa' })).body.id;
-      const basic = (await call('POST', '/v1/plans', { name: 'Basic', amount: 3, currency: 'USD', interval: 'day' })).body.id;
-      const pro = (await call('POST', '/v1/plans', { name: 'Pro', amount: 6, currency: 'USD', interval: 'day' })).body.id;
-      const subscription = (await call('POST', '/v1/subscriptions', { customer, plan: basic })).body.id;
+      const customer = (await createCustomer(fast, merchant, { email: 'replay@example.com' })).id;
+      const basic = (await createPlan(fast, merchant, { name: 'Basic', amount: 3, interval: 'day' })).id;
+      const pro = (await createPlan(fast, merchant, { name: 'Pro', amount: 6, interval: 'day' })).id;
+      const subscription = (await createSubscription(fast, merchant, { customer, plan: basic })).id;
       await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_insufficient_funds' });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_visa' });
@@ -110,7 +113,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
     const fast = await startTestStack({ env: { PAYMENT_REVIEW_TIMEOUT: '1s' } });
     try {
       const merchant = await fast.createMerchant('Replay recordings: review');
-      const held = async () => (await fast.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', source: 'tok_risk_elevated' } })).body.id as string;
+      const held = async () => (await createPayment(fast, merchant, { amount: 25, source: 'tok_risk_elevated' })).id;
       const decide = async (decision: string) => {
         const id = await held();
         await fast.request('POST', `/v1/payments/${id}/review`, { apiKey: TEST_ADMIN_KEY, body: { decision, note: 'replay recording' } });
@@ -135,21 +138,20 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
 
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');
-    const pay = (body: Record<string, unknown>) => stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', ...body } });
     const scenarios: Record<string, () => Promise<string>> = {
-      'automatic-capture': async () => (await pay({ source: 'tok_visa' })).body.id,
-      'card-declined': async () => (await pay({ source: 'tok_chargeDeclined' })).body.id,
-      'fraud-blocked': async () => (await pay({ source: 'tok_risk_highest' })).body.id,
-      'gateway-timeout-retried': async () => (await pay({ source: 'tok_gateway_timeout' })).body.id,
+      'automatic-capture': async () => (await createPayment(stack, merchant, { amount: 25, source: 'tok_visa' })).id,
+      'card-declined': async () => (await createPayment(stack, merchant, { amount: 25, source: 'tok_chargeDeclined' })).id,
+      'fraud-blocked': async () => (await createPayment(stack, merchant, { amount: 25, source: 'tok_risk_highest' })).id,
+      'gateway-timeout-retried': async () => (await createPayment(stack, merchant, { amount: 25, source: 'tok_gateway_timeout' })).id,
       'manual-partial-capture': async () => {
-        const { body } = await pay({ source: 'tok_mastercard', capture: false });
-        await stack.request('POST', `/v1/payments/${body.id}/capture`, { apiKey: merchant.apiKey, body: { amount: 10 } });
-        return body.id;
+        const payment = await createPayment(stack, merchant, { amount: 25, source: 'tok_mastercard', capture: false });
+        await capturePayment(stack, merchant, payment.id, { amount: 10 });
+        return payment.id;
       },
       'manual-cancel': async () => {
-        const { body } = await pay({ source: 'tok_amex', capture: false });
-        await stack.request('POST', `/v1/payments/${body.id}/cancel`, { apiKey: merchant.apiKey, body: {} });
-        return body.id;
+        const payment = await createPayment(stack, merchant, { amount: 25, source: 'tok_amex', capture: false });
+        await cancelPayment(stack, merchant, payment.id);
+        return payment.id;
       },
     };
     fs.mkdirSync(HISTORIES, { recursive: true });

@@ -1,6 +1,7 @@
 import { apiRoutes, type AppDeps } from '../../src/api/app';
 import type { ApiRoute } from '../../src/api/route';
 import type { TestStack } from './test-stack';
+import { createCustomer, createPayment, createPlan, createRefund, createSubscription, createWebhookEndpoint, simulateDispute } from './api-calls';
 
 /**
  * Every route the API serves, from the same list the router mounts. Only the route definitions are
@@ -34,26 +35,28 @@ const SETTLEMENT_HEADER = 'gateway_reference,amount,currency,date';
 
 /** Creates a merchant's objects through the API (the stack should run subscriptions with compressed time so the first invoice comes at once). */
 export async function createMerchantObjects(stack: TestStack, apiKey: string): Promise<MerchantObjects> {
+  const caller = { apiKey };
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await stack.request(method, path, { apiKey, body });
     if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
     return response.body;
   };
-  const payment = await call('POST', '/v1/payments', { amount: 50, currency: 'USD', source: 'tok_visa' });
-  const heldPayment = await call('POST', '/v1/payments', { amount: 20, currency: 'USD', source: 'tok_visa', capture: false });
-  const refund = await call('POST', '/v1/refunds', { payment_id: payment.id, amount: 5 });
-  const dispute = await call('POST', `/v1/test_helpers/payments/${payment.id}/dispute`, { amount: 10 });
-  const customer = await call('POST', '/v1/customers', { email: 'owner@example.com', source: 'tok_visa' });
+  const payment = await createPayment(stack, caller, { amount: 50 });
+  const heldPayment = await createPayment(stack, caller, { amount: 20, capture: false });
+  const refund = await createRefund(stack, caller, payment.id, { amount: 5 });
+  const dispute = await simulateDispute(stack, caller, payment.id, { amount: 10 });
+  const customer = await createCustomer(stack, caller, { email: 'owner@example.com' });
   // The longest period there is: under compressed time a monthly plan renews every 30 s, and a renewal
   // (an invoice, a payment, events) in the middle of a test that checks what each request wrote is noise.
-  const plan = await call('POST', '/v1/plans', { name: 'Every three years', amount: 9, currency: 'USD', interval: 'year', interval_count: 3 });
-  const subscription = await call('POST', '/v1/subscriptions', { customer: customer.id, plan: plan.id });
+  const plan = await createPlan(stack, caller, { name: 'Every three years', amount: 9, interval: 'year', interval_count: 3 });
+  const subscription = await createSubscription(stack, caller, { customer: customer.id, plan: plan.id });
+  if (!subscription.latest_invoice) throw new Error('the subscription has no invoice yet: run the stack with compressed subscription time');
   const today = new Date().toISOString().slice(0, 10);
   const reconciliation = await call('POST', '/v1/reconciliations', { file: `${SETTLEMENT_HEADER}\r\n`, period_start: today, period_end: today });
   const events = await call('GET', '/v1/events?limit=1');
   const keys = await call('GET', '/v1/api_keys?limit=1');
   // Subscribed to an event nobody here emits, so no delivery runs against the unreachable URL.
-  const webhookEndpoint = await call('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hook', enabled_events: ['payment.requires_review'] });
+  const webhookEndpoint = await createWebhookEndpoint(stack, caller, { url: 'http://127.0.0.1:9/hook', enabled_events: ['payment.requires_review'] });
   return {
     payment: payment.id, heldPayment: heldPayment.id, refund: refund.id, dispute: dispute.id, webhookEndpoint: webhookEndpoint.id,
     event: events.data[0].id, customer: customer.id, plan: plan.id, subscription: subscription.id, invoice: subscription.latest_invoice,

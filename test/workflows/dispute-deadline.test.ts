@@ -5,7 +5,7 @@ import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../sup
 import type { Orm } from '../../src/db/orm';
 import { disputeWorkflowId, type DisputeWorkflowInput } from '../../src/disputes/dispute-state';
 import { MerchantService } from '../../src/merchants/merchant-service';
-import { savePayment } from '../../src/payments/payment-writes';
+import { savePayment } from '../../src/payments/payment-repository';
 import { sqlFor } from '../../src/db/sql';
 import { newId } from '../../src/shared/ids';
 import { acceptDisputeUpdate, disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';

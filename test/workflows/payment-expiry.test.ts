@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import { sandboxOperationsOf } from '../support/sandbox-gateway';
 import type { Orm } from '../../src/db/orm';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
@@ -26,11 +27,6 @@ function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowIn
   };
 }
 
-async function sandboxOperations(paymentId: string): Promise<string[]> {
-  const rows = await orm.em.getConnection().execute<{ operation: string }[]>(`select operation from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`]);
-  return rows.map((row) => row.operation);
-}
-
 describe('an uncaptured authorization expires (time-skipping)', () => {
   it('when nobody captures within 7 days, then the authorization is voided and the payment is canceled as expired', async () => {
     const args = input({ createdAt: new Date(await env.currentTimeMs()).toISOString() });
@@ -39,7 +35,7 @@ describe('an uncaptured authorization expires (time-skipping)', () => {
     }));
     expect(state).toMatchObject({ status: 'canceled', cancellationReason: 'expired', amountCapturableMinor: 0, amountCapturedMinor: 0 });
     expect(Date.parse(state.canceledAt as string) - Date.parse(args.createdAt)).toBeGreaterThanOrEqual(7 * DAY);
-    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize', 'void']);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual(['authorize', 'void']);
     const stored = await orm.em.getConnection().execute(`select status, cancellation_reason from payments where id = ?`, [args.paymentId]);
     expect(stored).toEqual([{ status: 'canceled', cancellation_reason: 'expired' }]);
   });
@@ -58,6 +54,6 @@ describe('an uncaptured authorization expires (time-skipping)', () => {
       return handle.result();
     });
     expect(state).toMatchObject({ status: 'succeeded', amountCapturedMinor: 12_345 });
-    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize', 'capture']);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual(['authorize', 'capture']);
   });
 });

@@ -9,6 +9,7 @@ import { newId } from '../../src/shared/ids';
 import { paymentWorkflowId, type PaymentWorkflowInput } from '../../src/payments/payment-state';
 import { getPaymentStateQuery, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
 import { latch } from '../support/latch';
+import { sandboxOperationsOf } from '../support/sandbox-gateway';
 
 const HOUR = 3600 * 1000;
 let env: TestWorkflowEnvironment;
@@ -36,11 +37,6 @@ async function heldForReview(handle: WorkflowHandle<typeof paymentWorkflow>): Pr
   }
 }
 
-async function sandboxOperations(paymentId: string): Promise<string[]> {
-  const rows = await orm.em.getConnection().execute<{ operation: string }[]>(`select operation from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`]);
-  return rows.map((row) => row.operation);
-}
-
 async function stored(paymentId: string) {
   const [row] = await orm.em.getConnection().execute(`select status, failure_code from payments where id = ?`, [paymentId]);
   const events = await orm.em.getConnection().execute<{ type: string }[]>(`select type from events where object_id = ? order by created_at, id`, [paymentId]);
@@ -59,7 +55,7 @@ describe('a payment held for manual review (time-skipping)', () => {
     const waited = Date.parse(state.review?.decidedAt as string) - Date.parse(state.review?.heldAt as string);
     expect(waited).toBeGreaterThanOrEqual(2 * HOUR);
     expect(waited).toBeLessThan(3 * HOUR);
-    expect(await sandboxOperations(args.paymentId)).toEqual([]);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual([]);
     expect(await stored(args.paymentId)).toEqual({ status: 'failed', failure_code: 'review_timeout', events: ['payment.requires_review', 'payment.failed'] });
   });
 
@@ -75,7 +71,7 @@ describe('a payment held for manual review (time-skipping)', () => {
     });
     expect(approved).toMatchObject({ status: 'succeeded', amountCapturedMinor: 4_200 });
     expect(result.review).toMatchObject({ outcome: 'approve', reviewer: 'ops@example.com', note: 'called the customer' });
-    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize']);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual(['authorize']);
     expect(await stored(args.paymentId)).toEqual({ status: 'succeeded', failure_code: null, events: ['payment.requires_review', 'payment.succeeded'] });
   });
 
@@ -106,7 +102,7 @@ describe('a payment held for manual review (time-skipping)', () => {
       }),
     });
     expect(approved).toMatchObject({ status: 'succeeded', amountCapturedMinor: 4_200 });
-    expect(await sandboxOperations(args.paymentId)).toEqual(['authorize']);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual(['authorize']);
   });
 
   it('when ops decline, then the payment fails with review_declined without any gateway call', async () => {
@@ -119,7 +115,7 @@ describe('a payment held for manual review (time-skipping)', () => {
       return declined;
     });
     expect(declined).toMatchObject({ status: 'failed', failureCode: 'review_declined' });
-    expect(await sandboxOperations(args.paymentId)).toEqual([]);
+    expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual([]);
     expect(await stored(args.paymentId)).toMatchObject({ status: 'failed', failure_code: 'review_declined' });
   });
 });
