@@ -35,10 +35,21 @@ export function createBillingActivities({ orm, defaultFees = PLATFORM_DEFAULT_FE
   const invoices = new FeeInvoiceService({ orm, defaultFees });
   return {
     /** Issues the fee invoices of one batch of merchants; a retried batch finds its invoices issued and adds nothing. */
-    async issueFeeInvoiceBatch({ period, asOf, afterMerchantId, batchSize, merchantIds }: IssueFeeInvoiceBatchInput): Promise<IssueFeeInvoiceBatchResult> {
+    async issueFeeInvoiceBatch({
+      period,
+      asOf,
+      afterMerchantId,
+      batchSize,
+      merchantIds,
+    }: IssueFeeInvoiceBatchInput): Promise<IssueFeeInvoiceBatchResult> {
       try {
         const batch = await invoices.issueFeeInvoiceBatch({ period, asOf: new Date(asOf), afterMerchantId, batchSize, merchantIds });
-        return { merchantsScanned: batch.merchantsScanned, invoicesIssued: batch.issued.length, lastMerchantId: batch.lastMerchantId, hasMore: batch.hasMore };
+        return {
+          merchantsScanned: batch.merchantsScanned,
+          invoicesIssued: batch.issued.length,
+          lastMerchantId: batch.lastMerchantId,
+          hasMore: batch.hasMore,
+        };
       } catch (error) {
         if (error instanceof FeeInvoicePeriodError) {
           throw operationFailure(error.reason === 'invalid' ? 'InvalidFeeInvoicePeriod' : 'FeeInvoicePeriodNotEnded', error.message);

@@ -34,16 +34,32 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
         const existing = await disputes.findOpened(input.disputeId);
         if (existing) return { amountMinor: existing.amountMinor };
         if (!balance || balance.status !== 'succeeded' || balance.availableMinor <= 0) {
-          throw ApplicationFailure.create({ type: 'DisputeExceedsAvailable', message: PAYMENT_FAILURES.DisputeExceedsAvailable.message, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'DisputeExceedsAvailable',
+            message: PAYMENT_FAILURES.DisputeExceedsAvailable.message,
+            nonRetryable: true,
+          });
         }
         const amountMinor = Math.min(input.amountMinor, balance.availableMinor);
-        const record = disputeRecordFromState({
-          ...input, amountMinor, status: 'needs_response', evidence: {}, evidenceSubmittedAt: null, closedReason: null, version: 1,
-        }, now());
+        const record = disputeRecordFromState(
+          {
+            ...input,
+            amountMinor,
+            status: 'needs_response',
+            evidence: {},
+            evidenceSubmittedAt: null,
+            closedReason: null,
+            version: 1,
+          },
+          now(),
+        );
         await disputes.insert(record);
         const { merchantId, currency } = input;
         await postJournalEntry(sqlFor(em), {
-          idempotencyKey: `dispute:${input.disputeId}:open`, merchantId, sourceType: 'dispute', sourceId: input.disputeId,
+          idempotencyKey: `dispute:${input.disputeId}:open`,
+          merchantId,
+          sourceType: 'dispute',
+          sourceId: input.disputeId,
           description: `Dispute ${input.disputeId} opened on ${input.paymentId}`,
           postings: [
             { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency, amountMinor: -(amountMinor + input.feeMinor) },
@@ -53,8 +69,12 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
           balanceTransaction: { type: 'dispute', currency, amountMinor: -amountMinor, feeMinor: input.feeMinor },
         });
         await recordEvent(sqlFor(em), {
-          merchantId, type: 'dispute.created', idempotencyKey: `dispute:${input.disputeId}:v1`,
-          objectType: 'dispute', objectId: input.disputeId, object: { ...renderDispute(record) },
+          merchantId,
+          type: 'dispute.created',
+          idempotencyKey: `dispute:${input.disputeId}:v1`,
+          objectType: 'dispute',
+          objectId: input.disputeId,
+          object: { ...renderDispute(record) },
         });
         return { amountMinor };
       });
@@ -64,14 +84,23 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
      * Records a change of a dispute and its event; on close, releases the reserve: back to the
      * merchant when won (the fee stays charged), to the card network when lost.
      */
-    async recordDisputeChange({ state, eventType }: { state: DisputeState; eventType: 'dispute.updated' | 'dispute.closed' }): Promise<void> {
+    async recordDisputeChange({
+      state,
+      eventType,
+    }: {
+      state: DisputeState;
+      eventType: 'dispute.updated' | 'dispute.closed';
+    }): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         const record = disputeRecordFromState(state, now());
         await new DisputeRepository(em).updateState(record);
         if (record.status === 'won' || record.status === 'lost') {
           const { merchantId, currency, amountMinor } = record;
           await postJournalEntry(sqlFor(em), {
-            idempotencyKey: `dispute:${record.id}:close`, merchantId, sourceType: 'dispute', sourceId: record.id,
+            idempotencyKey: `dispute:${record.id}:close`,
+            merchantId,
+            sourceType: 'dispute',
+            sourceId: record.id,
             description: `Dispute ${record.id} ${record.status}`,
             postings: [
               { account: ledgerAccounts.merchantReserve(merchantId), merchantId, currency, amountMinor: -amountMinor },
@@ -80,12 +109,18 @@ export function createDisputeActivities({ orm, now = () => new Date() }: Dispute
                 : { account: ledgerAccounts.gatewayClearing(state.gateway), currency, amountMinor },
             ],
             // Only a won dispute moves the available balance (the reserve comes back); a lost one settles the held funds.
-            ...(record.status === 'won' ? { balanceTransaction: { type: 'dispute_reversal' as const, currency, amountMinor, feeMinor: 0 } } : {}),
+            ...(record.status === 'won'
+              ? { balanceTransaction: { type: 'dispute_reversal' as const, currency, amountMinor, feeMinor: 0 } }
+              : {}),
           });
         }
         await recordEvent(sqlFor(em), {
-          merchantId: record.merchantId, type: eventType, idempotencyKey: `dispute:${record.id}:v${state.version}`,
-          objectType: 'dispute', objectId: record.id, object: { ...renderDispute(record) },
+          merchantId: record.merchantId,
+          type: eventType,
+          idempotencyKey: `dispute:${record.id}:v${state.version}`,
+          objectType: 'dispute',
+          objectId: record.id,
+          object: { ...renderDispute(record) },
         });
       });
     },

@@ -1,5 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { GatewayError, type GatewayRefundRequest, type GatewayRefundResult, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult, type GatewayRegistry, type VoidRequest, type VoidResult } from '../src/gateways/payment-gateway';
+import {
+  GatewayError,
+  type GatewayRefundRequest,
+  type GatewayRefundResult,
+  type AuthorizeRequest,
+  type AuthorizeResult,
+  type GatewayCaptureRequest,
+  type GatewayCaptureResult,
+  type GatewayRegistry,
+  type VoidRequest,
+  type VoidResult,
+} from '../src/gateways/payment-gateway';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
 
 export interface GatewayActivityDeps {

@@ -10,7 +10,17 @@ import { createSubscriptionActivities, type SubscriptionActivityDeps } from './s
 import { createSubscriptionReportActivities, type SubscriptionReportActivityDeps } from './subscription-report-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
-export type ActivityDeps = FraudActivityDeps & GatewayActivityDeps & PaymentRecordActivityDeps & RefundActivityDeps & DisputeActivityDeps & WebhookActivityDeps & LedgerActivityDeps & SubscriptionActivityDeps & SubscriptionReportActivityDeps & BillingActivityDeps & ReconciliationActivityDeps;
+export type ActivityDeps = FraudActivityDeps &
+  GatewayActivityDeps &
+  PaymentRecordActivityDeps &
+  RefundActivityDeps &
+  DisputeActivityDeps &
+  WebhookActivityDeps &
+  LedgerActivityDeps &
+  SubscriptionActivityDeps &
+  SubscriptionReportActivityDeps &
+  BillingActivityDeps &
+  ReconciliationActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {

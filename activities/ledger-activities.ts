@@ -10,7 +10,15 @@ export function createLedgerActivities({ orm }: LedgerActivityDeps) {
   const checks = new LedgerCheckService({ orm });
   return {
     /** One batch of settlement as of the given instant (the scheduled run's time, so a retry settles the same cut-off). */
-    async settleDueFunds({ asOf, batchSize, merchantIds }: { asOf: string; batchSize?: number; merchantIds?: string[] }): Promise<SettlementBatchResult> {
+    async settleDueFunds({
+      asOf,
+      batchSize,
+      merchantIds,
+    }: {
+      asOf: string;
+      batchSize?: number;
+      merchantIds?: string[];
+    }): Promise<SettlementBatchResult> {
       return settleDueFunds(orm, { asOf: new Date(asOf), batchSize, merchantIds });
     },
 

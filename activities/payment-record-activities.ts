@@ -38,15 +38,36 @@ export function createPaymentRecordActivities({ orm, now = () => new Date(), set
             description: `Capture of ${state.paymentId}`,
             postings: [
               { account: ledgerAccounts.gatewayClearing(state.gateway), currency: state.currency, amountMinor: -state.amountCapturedMinor },
-              { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: state.amountCapturedMinor },
+              {
+                account: ledgerAccounts.merchantPending(state.merchantId),
+                merchantId: state.merchantId,
+                currency: state.currency,
+                amountMinor: state.amountCapturedMinor,
+              },
               // The fee is withheld now and invoiced monthly, when it becomes platform revenue.
-              ...(state.feeMinor !== 0 ? [
-                { account: ledgerAccounts.merchantPending(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: -state.feeMinor },
-                { account: ledgerAccounts.merchantFeesPayable(state.merchantId), merchantId: state.merchantId, currency: state.currency, amountMinor: state.feeMinor },
-              ] : []),
+              ...(state.feeMinor !== 0
+                ? [
+                    {
+                      account: ledgerAccounts.merchantPending(state.merchantId),
+                      merchantId: state.merchantId,
+                      currency: state.currency,
+                      amountMinor: -state.feeMinor,
+                    },
+                    {
+                      account: ledgerAccounts.merchantFeesPayable(state.merchantId),
+                      merchantId: state.merchantId,
+                      currency: state.currency,
+                      amountMinor: state.feeMinor,
+                    },
+                  ]
+                : []),
             ],
             balanceTransaction: {
-              type: 'charge', currency: state.currency, amountMinor: state.amountCapturedMinor, feeMinor: state.feeMinor, defaultSettlementDelayDays: settlementDelayDays,
+              type: 'charge',
+              currency: state.currency,
+              amountMinor: state.amountCapturedMinor,
+              feeMinor: state.feeMinor,
+              defaultSettlementDelayDays: settlementDelayDays,
             },
           });
         }

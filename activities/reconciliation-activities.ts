@@ -39,8 +39,15 @@ export function createReconciliationActivities({ orm }: ReconciliationActivityDe
       // Through the same parser as merchants' uploads: the gateway's report must be a valid file too.
       const rows = parseSettlementCsv(report);
       const { run } = await runReconciliation(orm, {
-        id: newId('rec'), merchantId: null, source: 'gateway_report', gateway: 'sandbox', periodStart: day, periodEnd: day, rows,
-        fileSha256: createHash('sha256').update(report).digest('hex'), idempotencyKey: `gateway_report:sandbox:${runKey}`,
+        id: newId('rec'),
+        merchantId: null,
+        source: 'gateway_report',
+        gateway: 'sandbox',
+        periodStart: day,
+        periodEnd: day,
+        rows,
+        fileSha256: createHash('sha256').update(report).digest('hex'),
+        idempotencyKey: `gateway_report:sandbox:${runKey}`,
       });
       if (run.status === 'discrepancies_found') {
         log.warn('settlement reconciliation found discrepancies', { reconciliationId: run.id, gateway: 'sandbox', day, ...run.summary });

@@ -32,9 +32,12 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
         const balance = await readPaymentBalance(em, input.paymentId, { lock: true });
         // A retry after a commit finds its own row: the amount is already held.
         if (await refunds.findReserved(input.refundId)) return;
-        if (!balance || balance.status !== 'succeeded' || balance.merchantId !== input.merchantId) throw businessFailure('PaymentNotRefundable');
+        if (!balance || balance.status !== 'succeeded' || balance.merchantId !== input.merchantId)
+          throw businessFailure('PaymentNotRefundable');
         if (input.amountMinor > balance.availableMinor) throw businessFailure('RefundExceedsAvailable');
-        await refunds.insert(refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, now()));
+        await refunds.insert(
+          refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, now()),
+        );
       });
     },
 
@@ -56,15 +59,24 @@ export function createRefundActivities({ orm, now = () => new Date() }: RefundAc
             sourceId: record.id,
             description: `Refund ${record.id} of ${record.paymentId}`,
             postings: [
-              { account: ledgerAccounts.merchantAvailable(record.merchantId), merchantId: record.merchantId, currency: record.currency, amountMinor: -record.amountMinor },
+              {
+                account: ledgerAccounts.merchantAvailable(record.merchantId),
+                merchantId: record.merchantId,
+                currency: record.currency,
+                amountMinor: -record.amountMinor,
+              },
               { account: ledgerAccounts.gatewayClearing(state.gateway), currency: record.currency, amountMinor: record.amountMinor },
             ],
             balanceTransaction: { type: 'refund', currency: record.currency, amountMinor: -record.amountMinor, feeMinor: 0 },
           });
         }
         await recordEvent(sqlFor(em), {
-          merchantId: record.merchantId, type: `refund.${record.status}`, idempotencyKey: `refund:${record.id}:${record.status}`,
-          objectType: 'refund', objectId: record.id, object: { ...renderRefund(record) },
+          merchantId: record.merchantId,
+          type: `refund.${record.status}`,
+          idempotencyKey: `refund:${record.id}:${record.status}`,
+          objectType: 'refund',
+          objectId: record.id,
+          object: { ...renderRefund(record) },
         });
       });
     },

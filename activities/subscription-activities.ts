@@ -25,22 +25,34 @@ export function createSubscriptionActivities({ orm }: SubscriptionActivityDeps) 
      * Writes the subscription, the invoice being billed and their events in one transaction. Every
      * write is versioned and every event keyed by object and version, so a retry changes nothing.
      */
-    async recordSubscriptionBilling({ subscription, invoice, subscriptionEvent, invoiceEvents }: RecordSubscriptionBillingInput): Promise<void> {
+    async recordSubscriptionBilling({
+      subscription,
+      invoice,
+      subscriptionEvent,
+      invoiceEvents,
+    }: RecordSubscriptionBillingInput): Promise<void> {
       await inTransaction(orm, async (sql) => {
         await new SubscriptionRepository(sql).save(subscription);
         if (invoice) await new InvoiceRepository(sql).save(invoice);
         for (const type of invoiceEvents) {
           if (!invoice) continue;
           await recordEvent(sql, {
-            merchantId: invoice.merchantId, type, idempotencyKey: `invoice:${invoice.invoiceId}:v${invoice.version}:${type}`,
-            objectType: 'invoice', objectId: invoice.invoiceId, object: { ...renderInvoiceState(invoice) },
+            merchantId: invoice.merchantId,
+            type,
+            idempotencyKey: `invoice:${invoice.invoiceId}:v${invoice.version}:${type}`,
+            objectType: 'invoice',
+            objectId: invoice.invoiceId,
+            object: { ...renderInvoiceState(invoice) },
           });
         }
         if (subscriptionEvent) {
           await recordEvent(sql, {
-            merchantId: subscription.merchantId, type: subscriptionEvent,
+            merchantId: subscription.merchantId,
+            type: subscriptionEvent,
             idempotencyKey: `subscription:${subscription.subscriptionId}:v${subscription.version}:${subscriptionEvent}`,
-            objectType: 'subscription', objectId: subscription.subscriptionId, object: renderSubscriptionState(subscription),
+            objectType: 'subscription',
+            objectId: subscription.subscriptionId,
+            object: renderSubscriptionState(subscription),
           });
         }
       });

@@ -2,7 +2,11 @@ import { heartbeat, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../src/db/orm';
 import { SubscriptionCheckService, type SubscriptionCheckResult } from '../src/subscription-reports/subscription-check-service';
-import { SubscriptionReportMonthError, SubscriptionRevenueService, type RevenueBatchResult } from '../src/subscription-reports/revenue-service';
+import {
+  SubscriptionReportMonthError,
+  SubscriptionRevenueService,
+  type RevenueBatchResult,
+} from '../src/subscription-reports/revenue-service';
 import { temporalDescriber } from '../src/subscription-reports/workflow-describer';
 import { operationFailure } from '../src/shared/failure-types';
 
@@ -40,21 +44,38 @@ export function createSubscriptionReportActivities({ orm, temporal, dunningRetry
      */
     async runSubscriptionCheck({ asOf, runKey, merchantIds }: RunSubscriptionCheckInput): Promise<SubscriptionCheckResult> {
       if (!temporal) {
-        throw operationFailure('SubscriptionCheckWithoutTemporalClient', 'This worker was built without a Temporal client to describe subscription workflows');
+        throw operationFailure(
+          'SubscriptionCheckWithoutTemporalClient',
+          'This worker was built without a Temporal client to describe subscription workflows',
+        );
       }
-      const checks = new SubscriptionCheckService({ orm, describe: temporalDescriber(temporal), dunningHorizonMs: (lastRetryDays + 1) * DAY_MS });
+      const checks = new SubscriptionCheckService({
+        orm,
+        describe: temporalDescriber(temporal),
+        dunningHorizonMs: (lastRetryDays + 1) * DAY_MS,
+      });
       const result = await checks.run({ asOf: new Date(asOf), runKey, merchantIds, onProgress: (checked) => heartbeat(checked) });
-      if (!result.clean) log.warn('subscription check found past-due invoices or stuck subscriptions', { checkId: result.id, asOf, ...result.summary });
+      if (!result.clean)
+        log.warn('subscription check found past-due invoices or stuck subscriptions', { checkId: result.id, asOf, ...result.summary });
       return result;
     },
 
     /** Computes and stores one batch of merchants' subscription figures for an ended month; a retry replaces what it stored. */
-    async storeSubscriptionRevenueBatch({ month, asOf, afterMerchantId, batchSize, merchantIds }: StoreSubscriptionRevenueBatchInput): Promise<RevenueBatchResult> {
+    async storeSubscriptionRevenueBatch({
+      month,
+      asOf,
+      afterMerchantId,
+      batchSize,
+      merchantIds,
+    }: StoreSubscriptionRevenueBatchInput): Promise<RevenueBatchResult> {
       try {
         return await revenue.storeBatch({ month, asOf: new Date(asOf), afterMerchantId, batchSize, merchantIds });
       } catch (error) {
         if (error instanceof SubscriptionReportMonthError) {
-          throw operationFailure(error.reason === 'invalid' ? 'InvalidSubscriptionReportMonth' : 'SubscriptionReportMonthNotEnded', error.message);
+          throw operationFailure(
+            error.reason === 'invalid' ? 'InvalidSubscriptionReportMonth' : 'SubscriptionReportMonthNotEnded',
+            error.message,
+          );
         }
         throw error;
       }

@@ -56,7 +56,12 @@ function retryAfterMs(header: string | null, now: Date): number | null {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : null;
 }
 
-export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeoutMs = 12_000, now = () => new Date() }: WebhookActivityDeps) {
+export function createWebhookActivities({
+  orm,
+  fetchImpl = fetch,
+  webhookTimeoutMs = 12_000,
+  now = () => new Date(),
+}: WebhookActivityDeps) {
   return {
     /**
      * One delivery attempt of an event to an endpoint, signed per Standard Webhooks with a
@@ -72,7 +77,8 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
       const timestamp = Math.floor(sentAt.getTime() / 1000);
       const body = JSON.stringify({ id: eventId, type: target.type, created_at: apiTimestamp(target.created_at), data: target.data });
       const secrets = [target.secret];
-      if (target.previous_secret && target.previous_secret_expires_at && new Date(target.previous_secret_expires_at) > sentAt) secrets.push(target.previous_secret);
+      if (target.previous_secret && target.previous_secret_expires_at && new Date(target.previous_secret_expires_at) > sentAt)
+        secrets.push(target.previous_secret);
 
       const started = performance.now();
       let statusCode: number | null = null;
@@ -87,8 +93,11 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
           redirect: 'manual',
           signal: AbortSignal.timeout(webhookTimeoutMs),
           headers: {
-            'content-type': 'application/json', 'user-agent': 'Ledgerflow-Webhooks/1.0',
-            'webhook-id': eventId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secrets, eventId, timestamp, body),
+            'content-type': 'application/json',
+            'user-agent': 'Ledgerflow-Webhooks/1.0',
+            'webhook-id': eventId,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signWebhook(secrets, eventId, timestamp, body),
           },
           body,
         });
@@ -96,11 +105,23 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
         responseExcerpt = await excerpt(response);
         retryAfter = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after'), sentAt) : null;
       } catch (failure) {
-        error = (failure as Error).name === 'TimeoutError' ? `no answer within ${webhookTimeoutMs} ms` : (failure as Error).message.slice(0, 300);
+        error =
+          (failure as Error).name === 'TimeoutError' ? `no answer within ${webhookTimeoutMs} ms` : (failure as Error).message.slice(0, 300);
       }
       const latencyMs = Math.round(performance.now() - started);
       const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
-      await webhooks.insertAttempt({ id: newId('wa'), endpointId, eventId, attempt, url: target.url, statusCode, latencyMs, responseExcerpt, error, succeeded });
+      await webhooks.insertAttempt({
+        id: newId('wa'),
+        endpointId,
+        eventId,
+        attempt,
+        url: target.url,
+        statusCode,
+        latencyMs,
+        responseExcerpt,
+        error,
+        succeeded,
+      });
       if (succeeded) {
         await webhooks.clearFailing(endpointId);
         return { result: 'succeeded', statusCode: statusCode as number };
@@ -121,8 +142,10 @@ export function createWebhookActivities({ orm, fetchImpl = fetch, webhookTimeout
       const em = orm.em.fork();
       const disabled = await new WebhookRepository(em).disableIfNoSuccessSince(endpointId, new Date(since));
       if (!disabled) return { disabled: false };
-      await new MerchantRepository(em).setWebhookNotice(disabled.merchant_id,
-        `Webhook endpoint ${endpointId} (${disabled.url}) was disabled on ${now().toISOString()}: no delivery succeeded since ${since}.`);
+      await new MerchantRepository(em).setWebhookNotice(
+        disabled.merchant_id,
+        `Webhook endpoint ${endpointId} (${disabled.url}) was disabled on ${now().toISOString()}: no delivery succeeded since ${since}.`,
+      );
       return { disabled: true };
     },
   };

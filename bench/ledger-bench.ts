@@ -10,7 +10,11 @@ import { closedLoop, round } from './load';
 function captureEntry(merchantId: string): JournalEntryInput {
   const sourceId = newId('pay');
   return {
-    idempotencyKey: `bench:${sourceId}`, merchantId, sourceType: 'payment', sourceId, description: `Bench capture of ${sourceId}`,
+    idempotencyKey: `bench:${sourceId}`,
+    merchantId,
+    sourceType: 'payment',
+    sourceId,
+    description: `Bench capture of ${sourceId}`,
     postings: [
       { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'USD', amountMinor: -10_000 },
       { account: ledgerAccounts.merchantPending(merchantId), merchantId, currency: 'USD', amountMinor: 10_000 },
@@ -28,13 +32,17 @@ async function plainInsert(pool: Pool, entry: JournalEntryInput): Promise<void> 
     const entryId = newId('je');
     await client.query(
       `insert into ledger_entries (id, idempotency_key, content_hash, merchant_id, source_type, source_id, description) values ($1, $2, 'plain', $3, $4, $5, $6)`,
-      [entryId, entry.idempotencyKey, entry.merchantId, entry.sourceType, entry.sourceId, entry.description]);
+      [entryId, entry.idempotencyKey, entry.merchantId, entry.sourceType, entry.sourceId, entry.description],
+    );
     const values: unknown[] = [];
     const rows = entry.postings.map((posting, i) => {
       values.push(newId('lp'), entryId, posting.account, posting.merchantId ?? null, posting.currency, posting.amountMinor);
       return `($${i * 6 + 1}, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}, $${i * 6 + 5}, $${i * 6 + 6})`;
     });
-    await client.query(`insert into ledger_postings (id, entry_id, account, merchant_id, currency, amount_minor) values ${rows.join(', ')}`, values);
+    await client.query(
+      `insert into ledger_postings (id, entry_id, account, merchant_id, currency, amount_minor) values ${rows.join(', ')}`,
+      values,
+    );
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
@@ -52,7 +60,11 @@ export interface LedgerBenchResult {
 }
 
 /** Ledger entries per second through postJournalEntry and through plain SQL, same Postgres, same pool size, same concurrency. */
-export async function benchLedger(orm: Orm, databaseUrl: string, options: { merchantIds: string[]; label: 'spread' | 'hot'; seconds: number; inFlight: number; poolMax: number }): Promise<LedgerBenchResult> {
+export async function benchLedger(
+  orm: Orm,
+  databaseUrl: string,
+  options: { merchantIds: string[]; label: 'spread' | 'hot'; seconds: number; inFlight: number; poolMax: number },
+): Promise<LedgerBenchResult> {
   const pick = () => options.merchantIds[Math.floor(Math.random() * options.merchantIds.length)];
   const pool = new Pool({ connectionString: databaseUrl, max: options.poolMax });
   try {
@@ -61,11 +73,24 @@ export async function benchLedger(orm: Orm, databaseUrl: string, options: { merc
       await write();
       return { completeMs: performance.now() - started, ok: true };
     };
-    const plain = await closedLoop(options.inFlight, options.seconds * 1000, timed(() => plainInsert(pool, captureEntry(pick()))));
-    const project = await closedLoop(options.inFlight, options.seconds * 1000, timed(async () => {
-      await inTransaction(orm, (sql) => postJournalEntry(sql, captureEntry(pick())));
-    }));
-    return { merchants: options.label, projectPerSecond: project.perSecond, plainSqlPerSecond: plain.perSecond, ratio: round(project.perSecond / plain.perSecond, 2) };
+    const plain = await closedLoop(
+      options.inFlight,
+      options.seconds * 1000,
+      timed(() => plainInsert(pool, captureEntry(pick()))),
+    );
+    const project = await closedLoop(
+      options.inFlight,
+      options.seconds * 1000,
+      timed(async () => {
+        await inTransaction(orm, (sql) => postJournalEntry(sql, captureEntry(pick())));
+      }),
+    );
+    return {
+      merchants: options.label,
+      projectPerSecond: project.perSecond,
+      plainSqlPerSecond: plain.perSecond,
+      ratio: round(project.perSecond / plain.perSecond, 2),
+    };
   } finally {
     await pool.end();
   }

@@ -41,7 +41,11 @@ function summarize(inFlight: number, seconds: number, samples: Sample[]): LevelR
   const ok = samples.filter((s) => s.ok);
   const answers = ok.flatMap((s) => (s.answerMs === undefined ? [] : [s.answerMs]));
   return {
-    inFlight, seconds: round(seconds, 2), completed: ok.length, failed: samples.length - ok.length, answeredLater: samples.filter((s) => s.answeredLater).length,
+    inFlight,
+    seconds: round(seconds, 2),
+    completed: ok.length,
+    failed: samples.length - ok.length,
+    answeredLater: samples.filter((s) => s.answeredLater).length,
     perSecond: round(ok.length / seconds),
     ...(answers.length ? { answer: percentiles(answers) } : {}),
     complete: percentiles(ok.map((s) => s.completeMs)),

@@ -24,29 +24,44 @@ export function formatTable(report: BenchReport): string {
     '',
     `                      in flight   per second   answer p50/p95/p99 ms   complete p50/p95/p99 ms   202s  failed`,
   ];
-  const row = (label: string, level: LevelResult) => lines.push(
-    `${label.padEnd(22)}${pad(level.inFlight || '-', 9)}${pad(level.perSecond, 13)}   ${pad(level.answer ? `${level.answer.p50}/${level.answer.p95}/${level.answer.p99}` : '-', 21)}   ${pad(`${level.complete.p50}/${level.complete.p95}/${level.complete.p99}`, 23)}${pad(level.answeredLater, 7)}${pad(level.failed, 8)}`);
+  const row = (label: string, level: LevelResult) =>
+    lines.push(
+      `${label.padEnd(22)}${pad(level.inFlight || '-', 9)}${pad(level.perSecond, 13)}   ${pad(level.answer ? `${level.answer.p50}/${level.answer.p95}/${level.answer.p99}` : '-', 21)}   ${pad(`${level.complete.p50}/${level.complete.p95}/${level.complete.p99}`, 23)}${pad(level.answeredLater, 7)}${pad(level.failed, 8)}`,
+    );
   for (const level of report.workflowsB) row(`B(${report.activityCount}) empty workflow`, level);
   row(`B(${report.activityCount}) + search attrs`, report.workflowsBWithVisibility);
   for (const level of report.paymentsE) row('E payment over HTTP', level);
   row(`E at half peak (${report.halfRate.targetPerSecond}/s)`, report.halfRate);
   lines.push('');
-  lines.push(`With the payment's search attributes, summary and status upsert, the empty workflow runs ${report.workflowsBWithVisibility.perSecond}/s: E / that = ${Math.round((100 * report.peak.ePerSecond) / report.workflowsBWithVisibility.perSecond) / 100}`);
-  lines.push(`Peak: B ${report.peak.bPerSecond}/s, E ${report.peak.ePerSecond}/s, E/B = ${report.peak.ratio}; p50 completion B ${report.peak.bP50Ms} ms, E ${report.peak.eP50Ms} ms, B/E = ${report.peak.p50Ratio}`);
+  lines.push(
+    `With the payment's search attributes, summary and status upsert, the empty workflow runs ${report.workflowsBWithVisibility.perSecond}/s: E / that = ${Math.round((100 * report.peak.ePerSecond) / report.workflowsBWithVisibility.perSecond) / 100}`,
+  );
+  lines.push(
+    `Peak: B ${report.peak.bPerSecond}/s, E ${report.peak.ePerSecond}/s, E/B = ${report.peak.ratio}; p50 completion B ${report.peak.bP50Ms} ms, E ${report.peak.eP50Ms} ms, B/E = ${report.peak.p50Ratio}`,
+  );
   for (const ledger of report.ledger) {
-    lines.push(`Ledger (${ledger.merchants} merchants): postJournalEntry ${ledger.projectPerSecond}/s, plain SQL ${ledger.plainSqlPerSecond}/s, ratio ${ledger.ratio}`);
+    lines.push(
+      `Ledger (${ledger.merchants} merchants): postJournalEntry ${ledger.projectPerSecond}/s, plain SQL ${ledger.plainSqlPerSecond}/s, ratio ${ledger.ratio}`,
+    );
   }
   const cpuRow = (label: string, level: LevelResult) => {
     if (!level.cpuMsPerOperation) return;
-    lines.push(`CPU ms per ${label} at ${level.inFlight} in flight: ${Object.entries(level.cpuMsPerOperation).map(([role, ms]) => `${role} ${ms}`).join(', ')}`);
+    lines.push(
+      `CPU ms per ${label} at ${level.inFlight} in flight: ${Object.entries(level.cpuMsPerOperation)
+        .map(([role, ms]) => `${role} ${ms}`)
+        .join(', ')}`,
+    );
   };
   const bestOf = (levels: LevelResult[]) => levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   cpuRow(`B(${report.activityCount}) workflow`, bestOf(report.workflowsB));
   cpuRow(`B(${report.activityCount}) workflow with search attributes`, report.workflowsBWithVisibility);
   cpuRow('E payment', bestOf(report.paymentsE));
-  lines.push(`Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`);
+  lines.push(
+    `Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`,
+  );
   lines.push('');
-  for (const [name, target] of Object.entries(report.targets)) lines.push(`${target.met ? 'met   ' : 'MISSED'}  ${name}: ${target.value} (target ${target.target})`);
+  for (const [name, target] of Object.entries(report.targets))
+    lines.push(`${target.met ? 'met   ' : 'MISSED'}  ${name}: ${target.value} (target ${target.target})`);
   return lines.join('\n');
 }
 
@@ -58,18 +73,25 @@ export function renderSvg(report: BenchReport): string {
   const height = 320;
   const chartHeight = 220;
   const groupWidth = (width - 80) / levels.length;
-  const bars = levels.map((inFlight, i) => {
-    const b = report.workflowsB[i].perSecond;
-    const e = report.paymentsE[i]?.perSecond ?? 0;
-    const x = 60 + i * groupWidth;
-    const bar = (value: number, offset: number, color: string) => {
-      const h = (value / max) * chartHeight;
-      return `<rect x="${x + offset}" y="${40 + chartHeight - h}" width="${groupWidth / 3}" height="${h}" fill="${color}"/>` +
-        `<text x="${x + offset + groupWidth / 6}" y="${35 + chartHeight - h}" font-size="11" text-anchor="middle">${value}</text>`;
-    };
-    return bar(b, groupWidth / 6, '#4c78a8') + bar(e, groupWidth / 2, '#f58518') +
-      `<text x="${x + groupWidth / 2}" y="${40 + chartHeight + 18}" font-size="12" text-anchor="middle">${inFlight} in flight</text>`;
-  }).join('');
+  const bars = levels
+    .map((inFlight, i) => {
+      const b = report.workflowsB[i].perSecond;
+      const e = report.paymentsE[i]?.perSecond ?? 0;
+      const x = 60 + i * groupWidth;
+      const bar = (value: number, offset: number, color: string) => {
+        const h = (value / max) * chartHeight;
+        return (
+          `<rect x="${x + offset}" y="${40 + chartHeight - h}" width="${groupWidth / 3}" height="${h}" fill="${color}"/>` +
+          `<text x="${x + offset + groupWidth / 6}" y="${35 + chartHeight - h}" font-size="11" text-anchor="middle">${value}</text>`
+        );
+      };
+      return (
+        bar(b, groupWidth / 6, '#4c78a8') +
+        bar(e, groupWidth / 2, '#f58518') +
+        `<text x="${x + groupWidth / 2}" y="${40 + chartHeight + 18}" font-size="12" text-anchor="middle">${inFlight} in flight</text>`
+      );
+    })
+    .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="20" y="22" font-size="14" font-weight="bold">Completed per second: B(${report.activityCount}) empty workflow vs E payment over HTTP (E/B at peak ${report.peak.ratio})</text>

@@ -13,7 +13,15 @@ import { randomBase62 } from '../src/shared/ids';
 import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../src/temporal/data-converter';
 import { formatPayloadKeys } from '../src/temporal/payload-keys';
 import { randomBytes } from 'node:crypto';
-import { AmountMinorKey, CurrencyKey, CUSTOM_SEARCH_ATTRIBUTES, GatewayKey, MerchantIdKey, PaymentIdKey, PaymentStatusKey } from '../src/temporal/search-attributes';
+import {
+  AmountMinorKey,
+  CurrencyKey,
+  CUSTOM_SEARCH_ATTRIBUTES,
+  GatewayKey,
+  MerchantIdKey,
+  PaymentIdKey,
+  PaymentStatusKey,
+} from '../src/temporal/search-attributes';
 import { paymentWorkflowId } from '../src/payments/payment-state';
 import { benchLedger } from './ledger-bench';
 import { cpuPerOperation, snapshotCpu } from './cpu';
@@ -54,7 +62,11 @@ function spawnNode(script: string, nodeFlags: string[], env: Record<string, stri
   // Compiled JavaScript, as production runs it: one process per role (no loader thread), so its pid is the one whose memory we read.
   // BENCH_PROFILE=1 writes a V8 CPU profile of each role (read them with bench/top-functions.ts).
   const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, '.data', 'bench-profiles')}`] : [];
-  return spawn(process.execPath, [...profile, ...nodeFlags, path.join(ROOT, 'dist', script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...profile, ...nodeFlags, path.join(ROOT, 'dist', script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function waitForHealth(url: string, timeoutMs = 120_000): Promise<void> {
@@ -62,7 +74,9 @@ async function waitForHealth(url: string, timeoutMs = 120_000): Promise<void> {
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`API at ${url} did not become healthy`);
@@ -78,18 +92,30 @@ async function main(): Promise<void> {
     let databaseUrl = process.env.DATABASE_URL;
     const roles: Parameters<typeof snapshotCpu>[0] = { 'load generator': { self: true } };
     if (!databaseUrl) {
-      const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await findFreePort(), databases: ['ledgerflow_bench'] });
+      const postgres: RunningPostgres = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: await findFreePort(),
+        databases: ['ledgerflow_bench'],
+      });
       stops.push(() => postgres.stop());
       databaseUrl = postgres.url('ledgerflow_bench');
       roles.postgres = { pid: postgres.pid, withChildren: true };
     }
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     if (!temporalAddress) {
-      const cliPath = await ensureTemporalCli({ toolsDir: path.join(ROOT, '.tools'), explicitPath: process.env.TEMPORAL_CLI_PATH, log: say });
+      const cliPath = await ensureTemporalCli({
+        toolsDir: path.join(ROOT, '.tools'),
+        explicitPath: process.env.TEMPORAL_CLI_PATH,
+        log: say,
+      });
       // The same dev server npm start runs: file-backed SQLite in WAL mode.
       const temporal: RunningDevServer = await startTemporalDevServer({
-        cliPath, port: await findFreePort(), headless: true, dbFilename: path.join(dataDir, 'temporal.db'),
-        sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+        cliPath,
+        port: await findFreePort(),
+        headless: true,
+        dbFilename: path.join(dataDir, 'temporal.db'),
+        sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'],
+        searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
         logFile: path.join(dataDir, 'temporal.log'),
       });
       stops.push(() => temporal.stop());
@@ -102,15 +128,25 @@ async function main(): Promise<void> {
 
     // The worker loads a bundle built here, as production workers do with WORKFLOW_BUNDLE_PATH.
     const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'bench-workflows.ts'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, 'bench-workflows.ts'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    });
     fs.writeFileSync(workflowBundlePath, code);
     const port = await findFreePort();
     const adminKey = `bench_admin_${randomBase62(16)}`;
     // Production settings, so payloads are encrypted as in production: one key shared by the API, the worker and this client.
     const payloadKeys = [{ id: 'bench', key: randomBytes(32) }];
     const env = {
-      DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: 'bench', PORT: String(port), ADMIN_API_KEY: adminKey,
-      WORKFLOW_BUNDLE_PATH: workflowBundlePath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_TASK_QUEUE: 'bench',
+      PORT: String(port),
+      ADMIN_API_KEY: adminKey,
+      WORKFLOW_BUNDLE_PATH: workflowBundlePath,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      NODE_ENV: 'production',
       TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(payloadKeys),
     };
     say('Building (npm run build)...');
@@ -123,47 +159,73 @@ async function main(): Promise<void> {
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHealth(apiUrl);
     const idle = { apiRssMb: currentRssMb(api.pid as number), workerRssMb: currentRssMb(worker.pid as number) };
-    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), dataConverter: temporalDataConverter(payloadKeys) });
+    const client = new Client({
+      connection: await Connection.connect({ address: temporalAddress }),
+      dataConverter: temporalDataConverter(payloadKeys),
+    });
     stops.push(() => client.connection.close());
 
     // Traffic spread over merchants, as on a real processor; each stays far below the fraud velocity limit.
     const merchants: { id: string; api_key: string }[] = [];
     for (let i = 0; i < MERCHANTS; i++) {
-      merchants.push(await (await fetch(`${apiUrl}/v1/merchants`, {
-        method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `Bench merchant ${i}` }),
-      })).json() as { id: string; api_key: string });
+      merchants.push(
+        (await (
+          await fetch(`${apiUrl}/v1/merchants`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ name: `Bench merchant ${i}` }),
+          })
+        ).json()) as { id: string; api_key: string },
+      );
     }
     let next = 0;
 
     const emptyWorkflow = async (): Promise<Sample> => {
       const started = performance.now();
-      await client.workflow.execute('benchEmptyWorkflow', { workflowId: `bench-${randomBase62(16)}`, taskQueue: 'bench', args: [PAYMENT_ACTIVITIES] });
+      await client.workflow.execute('benchEmptyWorkflow', {
+        workflowId: `bench-${randomBase62(16)}`,
+        taskQueue: 'bench',
+        args: [PAYMENT_ACTIVITIES],
+      });
       return { completeMs: performance.now() - started, ok: true };
     };
     // The same empty workflow carrying what a payment carries for ops: its search attributes, summary and one status upsert.
     const emptyWorkflowWithVisibility = async (): Promise<Sample> => {
       const started = performance.now();
       await client.workflow.execute('benchEmptyWorkflow', {
-        workflowId: `bench-${randomBase62(16)}`, taskQueue: 'bench', args: [PAYMENT_ACTIVITIES, true],
+        workflowId: `bench-${randomBase62(16)}`,
+        taskQueue: 'bench',
+        args: [PAYMENT_ACTIVITIES, true],
         typedSearchAttributes: [
-          { key: MerchantIdKey, value: 'mer_bench' }, { key: PaymentIdKey, value: 'pay_bench' }, { key: PaymentStatusKey, value: 'processing' },
-          { key: AmountMinorKey, value: 2500 }, { key: CurrencyKey, value: 'USD' }, { key: GatewayKey, value: 'sandbox' },
+          { key: MerchantIdKey, value: 'mer_bench' },
+          { key: PaymentIdKey, value: 'pay_bench' },
+          { key: PaymentStatusKey, value: 'processing' },
+          { key: AmountMinorKey, value: 2500 },
+          { key: CurrencyKey, value: 'USD' },
+          { key: GatewayKey, value: 'sandbox' },
         ],
-        staticSummary: 'USD 25.00 card payment for merchant mer_bench', staticDetails: 'bench',
+        staticSummary: 'USD 25.00 card payment for merchant mer_bench',
+        staticDetails: 'bench',
       });
       return { completeMs: performance.now() - started, ok: true };
     };
     const payment = async (): Promise<Sample> => {
       const started = performance.now();
       const response = await fetch(`${apiUrl}/v1/payments`, {
-        method: 'POST', headers: { authorization: `Bearer ${merchants[next++ % merchants.length].api_key}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${merchants[next++ % merchants.length].api_key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ amount: 25, currency: 'USD', source: 'tok_visa' }),
       });
-      const body = await response.json() as { id: string; status: string };
+      const body = (await response.json()) as { id: string; status: string };
       const answerMs = performance.now() - started;
       // Counted when the workflow completes, not when the API answers: a 202 (slower than the synchronous wait) still counts once it succeeds.
-      const outcome = await client.workflow.getHandle(paymentWorkflowId(body.id)).result() as { status: string };
-      return { answerMs, completeMs: performance.now() - started, ok: outcome.status === 'succeeded', answeredLater: response.status === 202 };
+      const outcome = (await client.workflow.getHandle(paymentWorkflowId(body.id)).result()) as { status: string };
+      return {
+        answerMs,
+        completeMs: performance.now() - started,
+        ok: outcome.status === 'succeeded',
+        answeredLater: response.status === 202,
+      };
     };
 
     say('Warming up...');
@@ -194,25 +256,55 @@ async function main(): Promise<void> {
 
     say('Ledger postings...');
     const merchantIds = Array.from({ length: 1000 }, (_, i) => `mer_bench_${i}`);
-    await orm.em.getConnection().execute(`insert into merchants (id, name) select 'mer_bench_' || g, 'bench ledger merchant' from generate_series(0, 999) g`);
+    await orm.em
+      .getConnection()
+      .execute(`insert into merchants (id, name) select 'mer_bench_' || g, 'bench ledger merchant' from generate_series(0, 999) g`);
     const ledger = [
       await benchLedger(orm, databaseUrl, { merchantIds, label: 'spread', seconds: 5, inFlight: 8, poolMax: 8 }),
       await benchLedger(orm, databaseUrl, { merchantIds: [merchantIds[0]], label: 'hot', seconds: 5, inFlight: 8, poolMax: 8 }),
     ];
 
-    const memory = { apiIdleRssMb: idle.apiRssMb, workerIdleRssMb: idle.workerRssMb, apiPeakRssMb: peakRssMb(api.pid as number), workerPeakRssMb: peakRssMb(worker.pid as number), totalPeakRssMb: 0 };
+    const memory = {
+      apiIdleRssMb: idle.apiRssMb,
+      workerIdleRssMb: idle.workerRssMb,
+      apiPeakRssMb: peakRssMb(api.pid as number),
+      workerPeakRssMb: peakRssMb(worker.pid as number),
+      totalPeakRssMb: 0,
+    };
     memory.totalPeakRssMb = round(memory.apiPeakRssMb + memory.workerPeakRssMb);
     const peak = {
-      bPerSecond: bestB.perSecond, ePerSecond: bestE.perSecond, ratio: round(bestE.perSecond / bestB.perSecond, 2),
-      bP50Ms: bestB.complete.p50, eP50Ms: bestE.complete.p50, p50Ratio: round(bestB.complete.p50 / bestE.complete.p50, 2),
+      bPerSecond: bestB.perSecond,
+      ePerSecond: bestE.perSecond,
+      ratio: round(bestE.perSecond / bestB.perSecond, 2),
+      bP50Ms: bestB.complete.p50,
+      eP50Ms: bestE.complete.p50,
+      p50Ratio: round(bestB.complete.p50 / bestE.complete.p50, 2),
     };
     const spread = ledger.find((l) => l.merchants === 'spread') as (typeof ledger)[number];
     const report: BenchReport = {
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
-      startedAt: new Date().toISOString(), activityCount: PAYMENT_ACTIVITIES, workflowsB, workflowsBWithVisibility, paymentsE, halfRate, peak, ledger, memory,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGiB: round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      startedAt: new Date().toISOString(),
+      activityCount: PAYMENT_ACTIVITIES,
+      workflowsB,
+      workflowsBWithVisibility,
+      paymentsE,
+      halfRate,
+      peak,
+      ledger,
+      memory,
       targets: {
         'E / B(N) at peak': { value: peak.ratio, target: '>= 0.9', met: peak.ratio >= 0.9 },
-        'HTTP answer p99 at half peak (ms)': { value: halfRate.answer?.p99 ?? 0, target: '<= 250', met: (halfRate.answer?.p99 ?? Infinity) <= 250 && halfRate.failed === 0 },
+        'HTTP answer p99 at half peak (ms)': {
+          value: halfRate.answer?.p99 ?? 0,
+          target: '<= 250',
+          met: (halfRate.answer?.p99 ?? Infinity) <= 250 && halfRate.failed === 0,
+        },
         'Ledger posting / plain SQL, spread merchants': { value: spread.ratio, target: '>= 0.8', met: spread.ratio >= 0.8 },
         'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 400', met: memory.totalPeakRssMb < 400 },
       },
@@ -225,13 +317,18 @@ async function main(): Promise<void> {
     say(`\n${formatTable(report)}\n\nWritten: bench/results/latest.json, bench/results/latest.svg, bench/results/bench-${stamp}.json`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    await Promise.all(
+      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
+    );
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await stopAllManagedChildren();
   }
 }
 
-main().then(() => process.exit(0), (error) => {
-  process.stderr.write(`bench failed: ${startupFailureText(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`bench failed: ${startupFailureText(error)}\n`);
+    process.exit(1);
+  },
+);

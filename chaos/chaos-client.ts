@@ -36,16 +36,33 @@ const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
  * retry later hid.
  */
 export class ChaosClient {
-  readonly stats: ClientStats = { requests: 0, byStatus: {}, serverErrors: 0, serverErrorSamples: [], clientErrorSamples: {}, noAnswer: 0, retries: 0, gaveUp: 0 };
+  readonly stats: ClientStats = {
+    requests: 0,
+    byStatus: {},
+    serverErrors: 0,
+    serverErrorSamples: [],
+    clientErrorSamples: {},
+    noAnswer: 0,
+    retries: 0,
+    gaveUp: 0,
+  };
 
-  constructor(private readonly baseUrl: string, private readonly requestTimeoutMs = 30_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly requestTimeoutMs = 30_000,
+  ) {}
 
-  async call<T = any>(method: string, path: string, options: { apiKey: string; body?: unknown; idempotencyKey?: string; deadlineMs?: number; retry?: boolean } ): Promise<CallResult<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    options: { apiKey: string; body?: unknown; idempotencyKey?: string; deadlineMs?: number; retry?: boolean },
+  ): Promise<CallResult<T>> {
     const deadline = Date.now() + (options.deadlineMs ?? 120_000);
     let delay = 200;
     for (let sends = 1; ; sends++) {
       const answer = await this.send(method, path, options);
-      const retryable = answer === undefined || RETRYABLE_STATUSES.has(answer.status) || (answer.status >= 500 && options.idempotencyKey !== undefined);
+      const retryable =
+        answer === undefined || RETRYABLE_STATUSES.has(answer.status) || (answer.status >= 500 && options.idempotencyKey !== undefined);
       if (!retryable || options.retry === false) return { ...(answer ?? { status: 0, body: undefined }), sends };
       if (Date.now() + delay > deadline) {
         this.stats.gaveUp++;
@@ -57,7 +74,11 @@ export class ChaosClient {
     }
   }
 
-  private async send(method: string, path: string, options: { apiKey: string; body?: unknown; idempotencyKey?: string }): Promise<{ status: number; body: any } | undefined> {
+  private async send(
+    method: string,
+    path: string,
+    options: { apiKey: string; body?: unknown; idempotencyKey?: string },
+  ): Promise<{ status: number; body: any } | undefined> {
     this.stats.requests++;
     let response: Response;
     let text: string;
@@ -80,14 +101,19 @@ export class ChaosClient {
     this.stats.byStatus[response.status] = (this.stats.byStatus[response.status] ?? 0) + 1;
     if (response.status >= 500) {
       this.stats.serverErrors++;
-      if (this.stats.serverErrorSamples.length < 20) this.stats.serverErrorSamples.push({ method, path, status: response.status, body: text.slice(0, 300) });
+      if (this.stats.serverErrorSamples.length < 20)
+        this.stats.serverErrorSamples.push({ method, path, status: response.status, body: text.slice(0, 300) });
     }
     if (response.status >= 400 && response.status < 500) {
       const samples = (this.stats.clientErrorSamples[response.status] ??= []);
       if (samples.length < 3) samples.push({ method, path, status: response.status, body: text.slice(0, 300) });
     }
     let body: unknown = text;
-    try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
     return { status: response.status, body };
   }
 }

@@ -4,11 +4,24 @@ import type { ChaosStack } from './chaos-stack';
 
 /** Faults the runner injects itself; the sandbox gateway and the webhook endpoints count their own. */
 export type RunnerFault =
-  | 'worker_killed' | 'worker_killed_after_charge' | 'api_killed' | 'api_stopped'
-  | 'temporal_crashed' | 'temporal_restarted' | 'postgres_restarted' | 'postgres_connections_terminated';
+  | 'worker_killed'
+  | 'worker_killed_after_charge'
+  | 'api_killed'
+  | 'api_stopped'
+  | 'temporal_crashed'
+  | 'temporal_restarted'
+  | 'postgres_restarted'
+  | 'postgres_connections_terminated';
 
 type OutageFault = Exclude<RunnerFault, 'worker_killed' | 'worker_killed_after_charge'>;
-const OUTAGES: OutageFault[] = ['api_killed', 'api_stopped', 'temporal_crashed', 'temporal_restarted', 'postgres_restarted', 'postgres_connections_terminated'];
+const OUTAGES: OutageFault[] = [
+  'api_killed',
+  'api_stopped',
+  'temporal_crashed',
+  'temporal_restarted',
+  'postgres_restarted',
+  'postgres_connections_terminated',
+];
 
 export interface FaultPlan {
   /** Pause between two outages (API, Temporal, Postgres), drawn in this range; one outage at a time. */
@@ -32,8 +45,14 @@ export interface FaultPlan {
  */
 export class FaultInjector {
   readonly injected: Record<RunnerFault, number> = {
-    worker_killed: 0, worker_killed_after_charge: 0, api_killed: 0, api_stopped: 0,
-    temporal_crashed: 0, temporal_restarted: 0, postgres_restarted: 0, postgres_connections_terminated: 0,
+    worker_killed: 0,
+    worker_killed_after_charge: 0,
+    api_killed: 0,
+    api_stopped: 0,
+    temporal_crashed: 0,
+    temporal_restarted: 0,
+    postgres_restarted: 0,
+    postgres_connections_terminated: 0,
   };
   readonly timeline: { at: number; fault: RunnerFault; detail?: string }[] = [];
   private stopped = false;
@@ -172,8 +191,12 @@ export class FaultInjector {
           const [row] = (await client.query<{ max: string | null }>(`select max(id) as max from sandbox_faults`)).rows;
           lastSeen = Number(row.max ?? 0);
         }
-        const rows = (await client.query<{ id: string; pid: number; operation: string }>(
-          `select id, pid, operation from sandbox_faults where kind = 'slow' and id > $1 and created_at > now() - interval '1 second' order by id`, [lastSeen])).rows;
+        const rows = (
+          await client.query<{ id: string; pid: number; operation: string }>(
+            `select id, pid, operation from sandbox_faults where kind = 'slow' and id > $1 and created_at > now() - interval '1 second' order by id`,
+            [lastSeen],
+          )
+        ).rows;
         for (const row of rows) lastSeen = Math.max(lastSeen, Number(row.id));
         // Not every one: a worker that dies every few seconds would leave the others nothing to do.
         const victim = rows.find((row) => row.operation === 'authorize' || row.operation === 'capture' || row.operation === 'refund');

@@ -26,8 +26,15 @@ export interface LoadOutcome {
 const FINAL = new Set(['succeeded', 'failed', 'canceled', 'refunded']);
 // Weighted: most cards are good; the rest exercise every path the sandbox has.
 const SALE_SOURCES: [string, number][] = [
-  ['tok_visa', 40], ['tok_mastercard', 15], ['tok_amex', 5], ['tok_chargeDeclined', 8], ['tok_insufficient_funds', 4],
-  ['tok_gateway_timeout', 8], ['tok_risk_highest', 3], ['tok_refund_fails', 5], ['tok_createDispute', 6],
+  ['tok_visa', 40],
+  ['tok_mastercard', 15],
+  ['tok_amex', 5],
+  ['tok_chargeDeclined', 8],
+  ['tok_insufficient_funds', 4],
+  ['tok_gateway_timeout', 8],
+  ['tok_risk_highest', 3],
+  ['tok_refund_fails', 5],
+  ['tok_createDispute', 6],
 ];
 
 /**
@@ -46,18 +53,20 @@ export class ChaosLoad {
   ) {}
 
   async run(concurrency: number, until: number): Promise<void> {
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) {
-        await this.oneScenario().catch((error) => this.outcome.violations.push(`load error: ${(error as Error).message}`));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < until) {
+          await this.oneScenario().catch((error) => this.outcome.violations.push(`load error: ${(error as Error).message}`));
+        }
+      }),
+    );
   }
 
   private async oneScenario(): Promise<void> {
     const roll = this.random();
     if (roll < 0.42) return this.scenario('sale', () => this.sale());
     if (roll < 0.62) return this.scenario('sale_then_refund', () => this.saleThenRefund());
-    if (roll < 0.80) return this.scenario('authorize_then_capture_or_cancel', () => this.authorizeThenDecide());
+    if (roll < 0.8) return this.scenario('authorize_then_capture_or_cancel', () => this.authorizeThenDecide());
     if (roll < 0.88) return this.scenario('concurrent_refunds', () => this.concurrentRefunds());
     if (roll < 0.91) return this.scenario('held_for_review', () => this.heldForReview());
     if (roll < 0.95) return this.scenario('disputed_sale', () => this.disputedSale());
@@ -92,14 +101,23 @@ export class ChaosLoad {
     this.count('create payment');
     const created = await this.client.call('POST', '/v1/payments', { apiKey: merchant.apiKey, body, idempotencyKey: key });
     if (created.body?.id && typeof created.body.id === 'string' && created.body.id.startsWith('pay_')) {
-      this.outcome.payments.set(created.body.id, { id: created.body.id, merchantId: merchant.id, scenario, lastSeenStatus: created.body.status });
+      this.outcome.payments.set(created.body.id, {
+        id: created.body.id,
+        merchantId: merchant.id,
+        scenario,
+        lastSeenStatus: created.body.status,
+      });
       return created.body as { id: string; status: string; amount: number; currency: string };
     }
     return undefined;
   }
 
   /** Polls the payment until it leaves `processing` (or the wait ends), as a merchant's order page would. */
-  private async settle(merchant: ChaosMerchant, paymentId: string, waitMs = 60_000): Promise<{ status: string; amount_received: number; currency: string } | undefined> {
+  private async settle(
+    merchant: ChaosMerchant,
+    paymentId: string,
+    waitMs = 60_000,
+  ): Promise<{ status: string; amount_received: number; currency: string } | undefined> {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       this.count('retrieve payment');
@@ -116,14 +134,19 @@ export class ChaosLoad {
   private async sale(): Promise<void> {
     const merchant = this.pick(this.merchants);
     await this.createPayment(merchant, 'sale', {
-      amount: this.amount(), currency: this.pick(['USD', 'USD', 'EUR']), source: this.weighted(SALE_SOURCES), description: 'chaos sale',
+      amount: this.amount(),
+      currency: this.pick(['USD', 'USD', 'EUR']),
+      source: this.weighted(SALE_SOURCES),
+      description: 'chaos sale',
     });
   }
 
   private async saleThenRefund(): Promise<void> {
     const merchant = this.pick(this.merchants);
     const payment = await this.createPayment(merchant, 'sale_then_refund', {
-      amount: this.amount(), currency: 'USD', source: this.pick(['tok_visa', 'tok_mastercard', 'tok_refund_fails']),
+      amount: this.amount(),
+      currency: 'USD',
+      source: this.pick(['tok_visa', 'tok_mastercard', 'tok_refund_fails']),
     });
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
@@ -135,14 +158,19 @@ export class ChaosLoad {
   private async refund(merchant: ChaosMerchant, paymentId: string, amount?: number) {
     this.count('create refund');
     return this.client.call('POST', '/v1/refunds', {
-      apiKey: merchant.apiKey, idempotencyKey: randomUUID(), body: { payment_id: paymentId, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer' },
+      apiKey: merchant.apiKey,
+      idempotencyKey: randomUUID(),
+      body: { payment_id: paymentId, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer' },
     });
   }
 
   private async authorizeThenDecide(): Promise<void> {
     const merchant = this.pick(this.merchants);
     const payment = await this.createPayment(merchant, 'authorize_then_capture_or_cancel', {
-      amount: this.amount(), currency: 'USD', source: this.pick(['tok_visa', 'tok_mastercard']), capture: false,
+      amount: this.amount(),
+      currency: 'USD',
+      source: this.pick(['tok_visa', 'tok_mastercard']),
+      capture: false,
     });
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
@@ -168,15 +196,31 @@ export class ChaosLoad {
    * Capture and cancel carry an Idempotency-Key, which becomes the workflow update's id: a resend after a lost
    * answer gets the first outcome, so nobody else acting on this payment, no 409 is right, on any send.
    */
-  private async decide(merchant: ChaosMerchant, paymentId: string, action: 'capture' | 'cancel', body: Record<string, unknown>): Promise<void> {
-    const answer = await this.client.call('POST', `/v1/payments/${paymentId}/${action}`, { apiKey: merchant.apiKey, body, idempotencyKey: randomUUID() });
-    if (answer.status === 409) this.outcome.violations.push(`keyed ${action} of ${paymentId} in requires_capture answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
+  private async decide(
+    merchant: ChaosMerchant,
+    paymentId: string,
+    action: 'capture' | 'cancel',
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const answer = await this.client.call('POST', `/v1/payments/${paymentId}/${action}`, {
+      apiKey: merchant.apiKey,
+      body,
+      idempotencyKey: randomUUID(),
+    });
+    if (answer.status === 409)
+      this.outcome.violations.push(
+        `keyed ${action} of ${paymentId} in requires_capture answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`,
+      );
   }
 
   /** Four refunds of 40 % each, sent at once: at most two can fit in what was captured. */
   private async concurrentRefunds(): Promise<void> {
     const merchant = this.pick(this.merchants);
-    const payment = await this.createPayment(merchant, 'concurrent_refunds', { amount: this.amount(), currency: 'USD', source: 'tok_visa' });
+    const payment = await this.createPayment(merchant, 'concurrent_refunds', {
+      amount: this.amount(),
+      currency: 'USD',
+      source: 'tok_visa',
+    });
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
     if (settled?.status !== 'succeeded') return;
@@ -186,7 +230,11 @@ export class ChaosLoad {
 
   private async heldForReview(): Promise<void> {
     const merchant = this.pick(this.merchants);
-    const payment = await this.createPayment(merchant, 'held_for_review', { amount: this.amount(), currency: 'USD', source: 'tok_risk_elevated' });
+    const payment = await this.createPayment(merchant, 'held_for_review', {
+      amount: this.amount(),
+      currency: 'USD',
+      source: 'tok_risk_elevated',
+    });
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
     if (settled?.status !== 'requires_review') return;
@@ -194,26 +242,43 @@ export class ChaosLoad {
     if (roll < 0.2) return; // left for ops: waiting, visibly, for review
     this.count('review payment');
     const answer = await this.client.call('POST', `/v1/payments/${payment.id}/review`, {
-      apiKey: this.adminKey, idempotencyKey: randomUUID(), body: { decision: roll < 0.7 ? 'approve' : 'decline', note: 'chaos review' },
+      apiKey: this.adminKey,
+      idempotencyKey: randomUUID(),
+      body: { decision: roll < 0.7 ? 'approve' : 'decline', note: 'chaos review' },
     });
-    if (answer.status === 409) this.outcome.violations.push(`keyed review of ${payment.id} in requires_review answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
+    if (answer.status === 409)
+      this.outcome.violations.push(
+        `keyed review of ${payment.id} in requires_review answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`,
+      );
   }
 
   /** A charge the card network disputes a few seconds after capture; the merchant accepts some disputes and leaves others open. */
   private async disputedSale(): Promise<void> {
     const merchant = this.pick(this.merchants);
-    const payment = await this.createPayment(merchant, 'disputed_sale', { amount: this.amount(), currency: 'USD', source: 'tok_createDispute' });
+    const payment = await this.createPayment(merchant, 'disputed_sale', {
+      amount: this.amount(),
+      currency: 'USD',
+      source: 'tok_createDispute',
+    });
     if (!payment || (await this.settle(merchant, payment.id))?.status !== 'succeeded') return;
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     if (this.random() < 0.5) return;
     this.count('list disputes');
-    const open = await this.client.call('GET', `/v1/disputes?payment_id=${payment.id}&status=needs_response&limit=1`, { apiKey: merchant.apiKey });
+    const open = await this.client.call('GET', `/v1/disputes?payment_id=${payment.id}&status=needs_response&limit=1`, {
+      apiKey: merchant.apiKey,
+    });
     const dispute = open.body?.data?.[0];
     if (!dispute) return;
     this.count('close dispute');
     // Only this loop acts on its payment's dispute, and the key makes a resend get the first outcome: a 409 is wrong on any send.
-    const answer = await this.client.call('POST', `/v1/disputes/${dispute.id}/close`, { apiKey: merchant.apiKey, idempotencyKey: randomUUID() });
-    if (answer.status === 409) this.outcome.violations.push(`keyed close of dispute ${dispute.id} in needs_response answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`);
+    const answer = await this.client.call('POST', `/v1/disputes/${dispute.id}/close`, {
+      apiKey: merchant.apiKey,
+      idempotencyKey: randomUUID(),
+    });
+    if (answer.status === 409)
+      this.outcome.violations.push(
+        `keyed close of dispute ${dispute.id} in needs_response answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`,
+      );
   }
 
   /** Fifty copies of one request with one Idempotency-Key, all at once: one payment, one charge. */
@@ -230,7 +295,9 @@ export class ChaosLoad {
   async confirmFinalStatuses(merchantsById: Map<string, ChaosMerchant>): Promise<void> {
     for (const payment of this.outcome.payments.values()) {
       if (!FINAL.has(payment.lastSeenStatus) || payment.lastSeenStatus === 'refunded') continue;
-      const fetched = await this.client.call('GET', `/v1/payments/${payment.id}`, { apiKey: (merchantsById.get(payment.merchantId) as ChaosMerchant).apiKey });
+      const fetched = await this.client.call('GET', `/v1/payments/${payment.id}`, {
+        apiKey: (merchantsById.get(payment.merchantId) as ChaosMerchant).apiKey,
+      });
       const now = fetched.body?.status;
       const consistent = now === payment.lastSeenStatus || (payment.lastSeenStatus === 'succeeded' && now === 'refunded');
       if (!consistent) this.outcome.violations.push(`payment ${payment.id} was ${payment.lastSeenStatus} to the client and is ${now} now`);

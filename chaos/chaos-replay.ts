@@ -16,7 +16,8 @@ export async function openWorkflows(address: string, payloadKeys: PayloadKey[]):
   try {
     const client = new Client({ connection, dataConverter: temporalDataConverter(payloadKeys) });
     const open: OpenWorkflow[] = [];
-    for await (const execution of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) open.push({ workflowId: execution.workflowId, type: execution.type });
+    for await (const execution of client.workflow.list({ query: 'ExecutionStatus = "Running"' }))
+      open.push({ workflowId: execution.workflowId, type: execution.type });
     return open;
   } finally {
     await connection.close();
@@ -39,7 +40,10 @@ export async function replayAllHistories(address: string, payloadKeys: PayloadKe
         yield { workflowId: execution.workflowId, history };
       }
     };
-    const results = Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, dataConverter: temporalDataConverter(payloadKeys) }, histories());
+    const results = Worker.runReplayHistories(
+      { workflowBundle: { codePath: bundlePath }, dataConverter: temporalDataConverter(payloadKeys) },
+      histories(),
+    );
     for await (const result of results) {
       outcome.replayed++;
       if (result.error) outcome.failures.push(`${result.workflowId}: ${result.error.message.split('\n')[0]}`);

@@ -2,7 +2,11 @@ import type { ChaosReport } from './run-chaos';
 
 const line = (label: string, value: string | number) => `  ${label.padEnd(34)} ${value}`;
 const entries = (counts: Record<string, number>) =>
-  Object.entries(counts).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${key} ${n}`).join(', ') || 'none';
+  Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ') || 'none';
 
 /** The run's figures as text: what was done, what was broken on purpose, and what held. */
 export function formatReport(report: ChaosReport): string {
@@ -14,17 +18,27 @@ export function formatReport(report: ChaosReport): string {
     'Load',
     line('scenarios', entries(report.scenarios)),
     line(`API operations (${operations})`, entries(report.operations)),
-    line('HTTP requests sent', `${report.http.requests} (${report.http.retries} client retries, ${report.http.noAnswer} without an answer, ${report.http.gaveUp} given up)`),
+    line(
+      'HTTP requests sent',
+      `${report.http.requests} (${report.http.retries} client retries, ${report.http.noAnswer} without an answer, ${report.http.gaveUp} given up)`,
+    ),
     line('HTTP statuses', entries(report.http.byStatus)),
-    ...Object.values(report.http.clientErrorSamples).flat().map((sample) => `         - ${sample.status} ${sample.method} ${sample.path}: ${sample.body}`),
+    ...Object.values(report.http.clientErrorSamples)
+      .flat()
+      .map((sample) => `         - ${sample.status} ${sample.method} ${sample.path}: ${sample.body}`),
     line('payments', entries(report.payments)),
     line('refunds', entries(report.refunds)),
     line('disputes', entries(report.disputes)),
     line('gateway operations', `${entries(report.gateway.operations)}; ${report.gateway.retriedOperations} answered again to a retry`),
-    line('webhook events', `${report.webhookDeliveries.events}, ${report.webhookDeliveries.attemptsReceived} attempts received, ${report.webhookDeliveries.redeliveriesAfterSuccess} redelivered after success (deduplicated by webhook-id)`),
+    line(
+      'webhook events',
+      `${report.webhookDeliveries.events}, ${report.webhookDeliveries.attemptsReceived} attempts received, ${report.webhookDeliveries.redeliveriesAfterSuccess} redelivered after success (deduplicated by webhook-id)`,
+    ),
     '',
     `Faults injected (${faults})`,
-    ...Object.entries(report.faults).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => line(kind, n)),
+    ...Object.entries(report.faults)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, n]) => line(kind, n)),
     '',
     'Invariants',
     ...report.invariants.flatMap((invariant) => [
@@ -35,7 +49,9 @@ export function formatReport(report: ChaosReport): string {
     '',
     line('invariant violations', report.violations),
     line('5xx answers', report.serverErrors),
-    ...report.http.serverErrorSamples.slice(0, 5).map((sample) => `         - ${sample.status} ${sample.method} ${sample.path}: ${sample.body}`),
+    ...report.http.serverErrorSamples
+      .slice(0, 5)
+      .map((sample) => `         - ${sample.status} ${sample.method} ${sample.path}: ${sample.body}`),
   ];
   return out.join('\n');
 }

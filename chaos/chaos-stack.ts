@@ -82,7 +82,9 @@ export class ChaosStack {
     await this.startTemporal();
     log('Bundling the workflows once for every worker...');
     const bundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH,
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: new DefaultLogger('WARN'),
     });
     this.bundlePath = path.join(dataDir, 'workflow-bundle.js');
@@ -165,7 +167,8 @@ export class ChaosStack {
     await client.connect();
     try {
       const result = await client.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`);
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
       return result.rowCount ?? 0;
     } finally {
       await client.end();
@@ -174,10 +177,12 @@ export class ChaosStack {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.roles.values()].map(async (role) => {
-      role.expectedExit = true;
-      await role.child.stop();
-    }));
+    await Promise.all(
+      [...this.roles.values()].map(async (role) => {
+        role.expectedExit = true;
+        await role.child.stop();
+      }),
+    );
     await this.temporal?.stop();
     await this.postgres?.stop();
   }
@@ -192,15 +197,20 @@ export class ChaosStack {
 
   private async startPostgres(): Promise<void> {
     this.postgres = await startEmbeddedPostgres({
-      dataDir: path.join(this.options.dataDir, 'postgres'), port: this.postgresPort, databases: [DATABASE],
+      dataDir: path.join(this.options.dataDir, 'postgres'),
+      port: this.postgresPort,
+      databases: [DATABASE],
     });
   }
 
   private async startTemporal(): Promise<void> {
     this.temporal = await startTemporalDevServer({
-      cliPath: this.cliPath, port: this.temporalPort, headless: true,
+      cliPath: this.cliPath,
+      port: this.temporalPort,
+      headless: true,
       dbFilename: path.join(this.options.dataDir, 'temporal', 'temporal.db'),
-      sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'],
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
       logFile: path.join(this.options.dataDir, 'logs', 'temporal.log'),
     });
     this.temporalAddress = this.temporal.address;
@@ -212,13 +222,22 @@ export class ChaosStack {
     const child = spawnManaged(TSX, [script], {
       cwd: ROOT,
       logFile: path.join(this.options.dataDir, 'logs', `${role}.log`),
-      stopSignal: 'SIGTERM', exitSignal: 'SIGKILL', stopTimeoutMs: 10_000,
+      stopSignal: 'SIGTERM',
+      exitSignal: 'SIGKILL',
+      stopTimeoutMs: 10_000,
       env: {
         ...process.env,
-        DATABASE_URL: this.databaseUrl, TEMPORAL_ADDRESS: this.temporalAddress, TEMPORAL_TASK_QUEUE: this.taskQueue,
-        TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(this.payloadKeys), WORKFLOW_BUNDLE_PATH: this.bundlePath, ADMIN_API_KEY: this.adminKey,
-        DATA_DIR: this.options.dataDir, LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn', NODE_ENV: 'development',
-        ...this.options.env, ...env,
+        DATABASE_URL: this.databaseUrl,
+        TEMPORAL_ADDRESS: this.temporalAddress,
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(this.payloadKeys),
+        WORKFLOW_BUNDLE_PATH: this.bundlePath,
+        ADMIN_API_KEY: this.adminKey,
+        DATA_DIR: this.options.dataDir,
+        LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+        NODE_ENV: 'development',
+        ...this.options.env,
+        ...env,
       },
     });
     const running: RunningRole = { child, expectedExit: false };
@@ -238,7 +257,9 @@ export class ChaosStack {
     while (Date.now() < deadline) {
       try {
         if ((await fetch(`${this.apiUrl}/health`, { signal: AbortSignal.timeout(2_000) })).status === 200) return;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`the API at ${this.apiUrl} did not become healthy`);

@@ -78,7 +78,11 @@ export class ChaosWebhookReceiver {
       return;
     }
     const webhookId = String(request.headers['webhook-id'] ?? '');
-    const headers = { 'webhook-id': webhookId, 'webhook-timestamp': String(request.headers['webhook-timestamp'] ?? ''), 'webhook-signature': String(request.headers['webhook-signature'] ?? '') };
+    const headers = {
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(request.headers['webhook-timestamp'] ?? ''),
+      'webhook-signature': String(request.headers['webhook-signature'] ?? ''),
+    };
     try {
       new Webhook(endpoint.secret ?? '').verify(body, headers);
     } catch {

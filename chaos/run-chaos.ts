@@ -32,14 +32,24 @@ export interface ChaosProfile {
 export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
   // In npm test: every fault kind at least once, about three minutes in all.
   short: {
-    name: 'short', loadSeconds: 60, concurrency: 8, merchants: 2, workers: 2,
+    name: 'short',
+    loadSeconds: 60,
+    concurrency: 8,
+    merchants: 2,
+    workers: 2,
     faults: { outageEveryMs: [2_000, 5_000], workerKillEveryMs: [7_000, 12_000], workerDownMs: [500, 3_000] },
-    sandboxFaults: 'timeout_after_charge:0.08,unavailable:0.01,slow:0.1', healTimeoutMs: 240_000,
+    sandboxFaults: 'timeout_after_charge:0.08,unavailable:0.01,slow:0.1',
+    healTimeoutMs: 240_000,
   },
   long: {
-    name: 'long', loadSeconds: 600, concurrency: 12, merchants: 4, workers: 2,
+    name: 'long',
+    loadSeconds: 600,
+    concurrency: 12,
+    merchants: 4,
+    workers: 2,
     faults: { outageEveryMs: [10_000, 25_000], workerKillEveryMs: [8_000, 20_000], workerDownMs: [500, 5_000] },
-    sandboxFaults: 'timeout_after_charge:0.05,unavailable:0.005,slow:0.05', healTimeoutMs: 300_000,
+    sandboxFaults: 'timeout_after_charge:0.05,unavailable:0.005,slow:0.05',
+    healTimeoutMs: 300_000,
   },
 };
 
@@ -101,7 +111,11 @@ function connect(url: string): Promise<PgClient> {
  */
 export async function runChaos(profile: ChaosProfile, log: (message: string) => void = () => undefined): Promise<ChaosReport> {
   // Replaying hundreds of histories would otherwise log every replay worker's state changes.
-  try { Runtime.install({ logger: new DefaultLogger('WARN') }); } catch { /* installed already (vitest) */ }
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* installed already (vitest) */
+  }
   const started = Date.now();
   const random = seededRandom(profile.seed);
   const stack = new ChaosStack({
@@ -109,10 +123,15 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     workers: profile.workers,
     log,
     env: {
-      SANDBOX_FAULTS: profile.sandboxFaults, SANDBOX_FAULT_SLOW_MS: '1500', SANDBOX_FAULT_BURST_MS: '2000',
+      SANDBOX_FAULTS: profile.sandboxFaults,
+      SANDBOX_FAULT_SLOW_MS: '1500',
+      SANDBOX_FAULT_BURST_MS: '2000',
       // Webhook retries a thousand times faster (5 s becomes 5 ms, a day 86 s), and a hanging endpoint is given up on after 3 s.
-      WEBHOOK_RETRY_TIME_SCALE: '1000', WEBHOOK_TIMEOUT: '3s',
-      RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_BURST: '2000', DATABASE_POOL_MAX: '10',
+      WEBHOOK_RETRY_TIME_SCALE: '1000',
+      WEBHOOK_TIMEOUT: '3s',
+      RATE_LIMIT_PER_SECOND: '1000',
+      RATE_LIMIT_BURST: '2000',
+      DATABASE_POOL_MAX: '10',
     },
   });
   const receiver = new ChaosWebhookReceiver(random);
@@ -126,13 +145,21 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     const merchants: ChaosMerchant[] = [];
     const endpoints = new Map<string, { id: string; merchantId: string }>();
     for (let i = 0; i < profile.merchants; i++) {
-      const created = await client.call('POST', '/v1/merchants', { apiKey: stack.adminKey, body: { name: `Chaos merchant ${i}` }, idempotencyKey: `chaos-merchant-${i}` });
+      const created = await client.call('POST', '/v1/merchants', {
+        apiKey: stack.adminKey,
+        body: { name: `Chaos merchant ${i}` },
+        idempotencyKey: `chaos-merchant-${i}`,
+      });
       if (created.status !== 201) throw new Error(`creating a merchant answered ${created.status}: ${JSON.stringify(created.body)}`);
       const merchant = { id: created.body.id as string, apiKey: created.body.api_key as string };
       merchants.push(merchant);
       for (const behaviour of ENDPOINT_BEHAVIOURS) {
         const url = receiver.addEndpoint(`${merchant.id}-${behaviour}`, behaviour);
-        const endpoint = await client.call('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body: { url, enabled_events: ['*'] }, idempotencyKey: `chaos-endpoint-${merchant.id}-${behaviour}` });
+        const endpoint = await client.call('POST', '/v1/webhook_endpoints', {
+          apiKey: merchant.apiKey,
+          body: { url, enabled_events: ['*'] },
+          idempotencyKey: `chaos-endpoint-${merchant.id}-${behaviour}`,
+        });
         if (endpoint.status !== 201) throw new Error(`creating an endpoint answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
         receiver.setSecret(url, endpoint.body.secret);
         endpoints.set(url, { id: endpoint.body.id, merchantId: merchant.id });
@@ -156,11 +183,13 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     db = await connect(stack.databaseUrl);
     let open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
     while (Date.now() - healStarted < profile.healTimeoutMs) {
-      const [pending] = (await db.query<{ payments: number; refunds: number; events: number; network: number }>(`
+      const [pending] = (
+        await db.query<{ payments: number; refunds: number; events: number; network: number }>(`
         select (select count(*) from payments where status = 'processing')::int as payments,
                (select count(*) from refunds where status = 'pending')::int as refunds,
                (select count(*) from events where dispatched_at is null)::int as events,
-               (select count(*) from sandbox_network_events where delivered_at is null)::int as network`)).rows;
+               (select count(*) from sandbox_network_events where delivered_at is null)::int as network`)
+      ).rows;
       open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
       const busy = open.filter((workflow) => workflow.type === 'refundWorkflow' || workflow.type === 'webhookDeliveryWorkflow').length;
       if (pending.payments + pending.refunds + pending.events + pending.network + busy === 0) break;
@@ -177,35 +206,65 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       await gatewayBooksMatch(db),
       await ledgerConsistent(db, trialBalance.body),
       webhooks.result,
-      { name: 'what the merchant systems saw holds (one payment per Idempotency-Key, final states stay final)', checked: load.outcome.payments.size, violations: load.outcome.violations.length, examples: load.outcome.violations.slice(0, 8) },
+      {
+        name: 'what the merchant systems saw holds (one payment per Idempotency-Key, final states stay final)',
+        checked: load.outcome.payments.size,
+        violations: load.outcome.violations.length,
+        examples: load.outcome.violations.slice(0, 8),
+      },
     ];
     log('Replaying every workflow history of the run...');
     const replay = await replayAllHistories(stack.temporalAddress, stack.payloadKeys, stack.workflowBundlePath);
-    invariants.push({ name: 'every history of the run replays without non-determinism', checked: replay.replayed, violations: replay.failures.length, examples: replay.failures.slice(0, 8) });
+    invariants.push({
+      name: 'every history of the run replays without non-determinism',
+      checked: replay.replayed,
+      violations: replay.failures.length,
+      examples: replay.failures.slice(0, 8),
+    });
     if (stack.unexpectedExits.length > 0) {
-      invariants.push({ name: 'no process died on its own', checked: profile.workers + 1, violations: stack.unexpectedExits.length, examples: stack.unexpectedExits.map((exit) => `${exit.role} exited (${exit.code ?? exit.signal}): ${exit.output.split('\n').slice(-3).join(' | ')}`).slice(0, 8) });
+      invariants.push({
+        name: 'no process died on its own',
+        checked: profile.workers + 1,
+        violations: stack.unexpectedExits.length,
+        examples: stack.unexpectedExits
+          .map((exit) => `${exit.role} exited (${exit.code ?? exit.signal}): ${exit.output.split('\n').slice(-3).join(' | ')}`)
+          .slice(0, 8),
+      });
     }
 
     const sandboxFaults = await countBy(db, `select 'gateway_' || kind as key, count(*) as n from sandbox_faults group by kind`);
     const report: ChaosReport = {
-      profile: profile.name, seed: profile.seed, startedAt: new Date(started).toISOString(), loadSeconds, healSeconds,
+      profile: profile.name,
+      seed: profile.seed,
+      startedAt: new Date(started).toISOString(),
+      loadSeconds,
+      healSeconds,
       totalSeconds: Math.round((Date.now() - started) / 1000),
-      scenarios: load.outcome.scenarios, operations: load.outcome.operations, http: client.stats,
+      scenarios: load.outcome.scenarios,
+      operations: load.outcome.operations,
+      http: client.stats,
       payments: await countBy(db, `select status as key, count(*) as n from payments group by status`),
       refunds: await countBy(db, `select status as key, count(*) as n from refunds group by status`),
       disputes: await countBy(db, `select status as key, count(*) as n from disputes group by status`),
       webhookDeliveries: {
         events: Number((await db.query(`select count(*) as n from events`)).rows[0].n),
-        attemptsReceived: [...receiver.endpoints.values()].reduce((sum, endpoint) => sum + [...endpoint.deliveries.values()].reduce((s, d) => s + d.attempts, 0), 0),
+        attemptsReceived: [...receiver.endpoints.values()].reduce(
+          (sum, endpoint) => sum + [...endpoint.deliveries.values()].reduce((s, d) => s + d.attempts, 0),
+          0,
+        ),
         redeliveriesAfterSuccess: webhooks.redeliveriesAfterSuccess,
       },
       faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults },
       unexpectedExits: stack.unexpectedExits,
-      invariants, replay,
+      invariants,
+      replay,
       violations: invariants.reduce((sum, invariant) => sum + invariant.violations, 0),
       serverErrors: client.stats.serverErrors,
       gateway: {
-        operations: await countBy(db, `select operation || ' ' || outcome as key, count(*) as n from sandbox_gateway_operations group by 1`),
+        operations: await countBy(
+          db,
+          `select operation || ' ' || outcome as key, count(*) as n from sandbox_gateway_operations group by 1`,
+        ),
         retriedOperations: Number((await db.query(`select count(*) as n from sandbox_gateway_operations where attempts > 1`)).rows[0].n),
       },
     };

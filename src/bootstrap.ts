@@ -21,12 +21,26 @@ import { tracingFromConfig, type Tracing } from './temporal/tracing';
  * stop the API, the worker and the embedded servers in order.
  */
 export function installTemporalRuntime(logger: Logger, options: { prometheusBindAddress?: string } = {}): void {
-  const toPino: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const toPino: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger[toPino[entry.level]]({ ...entry.meta }, entry.message)),
     shutdownSignals: [],
     // The SDK's own worker metrics (task latencies, slots, temporal_workflow_failed, ...), scraped at <address>/metrics.
-    ...(options.prometheusBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } } : {}),
+    ...(options.prometheusBindAddress
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: { bindAddress: options.prometheusBindAddress, countersTotalSuffix: true, useSecondsForDurations: true },
+            },
+          },
+        }
+      : {}),
   });
 }
 
@@ -35,11 +49,22 @@ export interface Stoppable {
 }
 
 /** The worker's settings from the configuration, shared by every process that runs one. */
-export function workerOptions(config: AppConfig & { temporal: { address: string } }, orm: Orm, connection: NativeConnection): PaymentWorkerOptions {
+export function workerOptions(
+  config: AppConfig & { temporal: { address: string } },
+  orm: Orm,
+  connection: NativeConnection,
+): PaymentWorkerOptions {
   return {
-    connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, payloadKeys: config.temporal.payloadKeys,
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    payloadKeys: config.temporal.payloadKeys,
     // A client on the worker's own connection, for the activities that describe workflows (the daily subscription check).
-    activities: createWorkerActivities(config, orm, new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.temporal.payloadKeys) })),
+    activities: createWorkerActivities(
+      config,
+      orm,
+      new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config.temporal.payloadKeys) }),
+    ),
     ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
@@ -50,7 +75,11 @@ export function workerOptions(config: AppConfig & { temporal: { address: string 
  * Puts the finance schedules in place (unless FINANCE_SCHEDULES=off): idempotent, so every worker start may do it.
  * `idPrefix` keeps test files, each on its own task queue, from sharing a schedule. Returns the schedule ids.
  */
-export async function keepFinanceSchedules(config: AppConfig & { temporal: { address: string } }, logger?: Logger, idPrefix?: string): Promise<string[]> {
+export async function keepFinanceSchedules(
+  config: AppConfig & { temporal: { address: string } },
+  logger?: Logger,
+  idPrefix?: string,
+): Promise<string[]> {
   if (!config.ledger.schedules) return [];
   const client = await connectTemporalClient(config.temporal);
   try {
@@ -73,7 +102,12 @@ export interface RunningWorker extends Stoppable {
 }
 
 /** Starts a worker on the configured task queue, with the finance schedules in place; `stop()` drains it. */
-export async function startWorker(config: AppConfig & { temporal: { address: string } }, orm: Orm, logger?: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
+export async function startWorker(
+  config: AppConfig & { temporal: { address: string } },
+  orm: Orm,
+  logger?: Logger,
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
   const connection = await connectTemporalWorker(config.temporal);
   const ownTracing = options.tracing ? undefined : tracingFromConfig(config.observability, 'ledgerflow-worker');
   const tracing = options.tracing ?? ownTracing;
@@ -81,8 +115,10 @@ export async function startWorker(config: AppConfig & { temporal: { address: str
   const scheduleIds = await keepFinanceSchedules(config, logger, options.scheduleIdPrefix);
   const { workerMetricsPort, metricsToken } = config.observability;
   // The worker has no HTTP API: its metrics (payments_total, workflow_failures_total, ...) get a port of their own.
-  const metricsServer = workerMetricsPort === undefined ? undefined
-    : await startMetricsServer({ port: workerMetricsPort, host: config.api.host, adminApiKey: config.adminApiKey, metricsToken });
+  const metricsServer =
+    workerMetricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ port: workerMetricsPort, host: config.api.host, adminApiKey: config.adminApiKey, metricsToken });
   if (metricsServer) logger?.info({ url: metricsServer.url }, 'worker metrics listening');
   const running = worker.run();
   return {
@@ -107,9 +143,15 @@ export interface RunningApi extends Stoppable {
 export async function startApi(config: AppConfig, orm: Orm, temporal: Client, logger: Logger): Promise<RunningApi> {
   const services = createApiServices(config, orm, temporal, logger);
   const app = createApp({
-    orm, temporal, ...services, adminApiKey: config.adminApiKey, logger,
+    orm,
+    temporal,
+    ...services,
+    adminApiKey: config.adminApiKey,
+    logger,
     temporalCodec: { codec: new AesGcmPayloadCodec(config.temporal.payloadKeys), uiOrigins: config.temporal.uiOrigins },
-    metricsToken: config.observability.metricsToken, bodyLimit: config.api.bodyLimit, dependencyRetryMs: config.api.dependencyRetryMs,
+    metricsToken: config.observability.metricsToken,
+    bodyLimit: config.api.bodyLimit,
+    dependencyRetryMs: config.api.dependencyRetryMs,
   });
   await services.decisions.start();
   await services.dispatcher.start();
@@ -153,13 +195,16 @@ export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>):
       process.exit(1);
     }
     stoppingSince = Date.now();
-    shutdown().then(() => {
-      logger.flush();
-      process.exit(0);
-    }, (error) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    });
+    shutdown().then(
+      () => {
+        logger.flush();
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

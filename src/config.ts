@@ -94,17 +94,20 @@ function subscriptionSettings(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfi
     throw new Error(`SUBSCRIPTION_DUNNING_RETRY_DAYS must be increasing positive days such as 3,5,7, got "${rawDays}"`);
   }
   const whenDunningExhausted = env.SUBSCRIPTION_DUNNING_EXHAUSTED || 'canceled';
-  if (whenDunningExhausted !== 'canceled' && whenDunningExhausted !== 'unpaid') throw new Error(`SUBSCRIPTION_DUNNING_EXHAUSTED must be canceled or unpaid, got "${whenDunningExhausted}"`);
+  if (whenDunningExhausted !== 'canceled' && whenDunningExhausted !== 'unpaid')
+    throw new Error(`SUBSCRIPTION_DUNNING_EXHAUSTED must be canceled or unpaid, got "${whenDunningExhausted}"`);
   const timeScale = Number(env.SUBSCRIPTION_TIME_SCALE || 1);
   if (!(timeScale >= 1)) throw new Error(`SUBSCRIPTION_TIME_SCALE must be a number of at least 1, got "${env.SUBSCRIPTION_TIME_SCALE}"`);
-  if (timeScale !== 1 && nodeEnv === 'production') throw new Error('SUBSCRIPTION_TIME_SCALE is for tests and demos; it cannot be set in production');
+  if (timeScale !== 1 && nodeEnv === 'production')
+    throw new Error('SUBSCRIPTION_TIME_SCALE is for tests and demos; it cannot be set in production');
   return { dunningRetryDays, whenDunningExhausted, cyclesPerRun: integer(env, 'SUBSCRIPTION_CYCLES_PER_RUN', 12) || 12, timeScale };
 }
 
 function webhookRetryTimeScale(env: NodeJS.ProcessEnv, nodeEnv: string): number {
   const scale = Number(env.WEBHOOK_RETRY_TIME_SCALE || 1);
   if (!(scale >= 1)) throw new Error(`WEBHOOK_RETRY_TIME_SCALE must be a number of at least 1, got "${env.WEBHOOK_RETRY_TIME_SCALE}"`);
-  if (scale !== 1 && nodeEnv === 'production') throw new Error('WEBHOOK_RETRY_TIME_SCALE is for tests and demos; it cannot be set in production');
+  if (scale !== 1 && nodeEnv === 'production')
+    throw new Error('WEBHOOK_RETRY_TIME_SCALE is for tests and demos; it cannot be set in production');
   return scale;
 }
 
@@ -142,7 +145,10 @@ export const TEST_PAYLOAD_KEYS = 'test-1:dGVzdC1vbmx5LXBheWxvYWQta2V5LTMyLWJ5dGV
 function payloadKeys(env: NodeJS.ProcessEnv, nodeEnv: string): PayloadKey[] {
   const raw = optional(env, 'TEMPORAL_PAYLOAD_KEYS') ?? (nodeEnv === 'test' ? TEST_PAYLOAD_KEYS : undefined);
   if (raw) return parsePayloadKeys(raw);
-  if (nodeEnv === 'production') throw new Error('TEMPORAL_PAYLOAD_KEYS is required in production: "kid:base64-32-bytes" (e.g. "k1:$(openssl rand -base64 32)"); workflow histories are encrypted with it');
+  if (nodeEnv === 'production')
+    throw new Error(
+      'TEMPORAL_PAYLOAD_KEYS is required in production: "kid:base64-32-bytes" (e.g. "k1:$(openssl rand -base64 32)"); workflow histories are encrypted with it',
+    );
   return [];
 }
 
@@ -157,7 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: nodeEnv,
     api: {
-      host: env.HOST || '127.0.0.1', port: integer(env, 'PORT', 3000), bodyLimit: env.API_BODY_LIMIT || '64kb',
+      host: env.HOST || '127.0.0.1',
+      port: integer(env, 'PORT', 3000),
+      bodyLimit: env.API_BODY_LIMIT || '64kb',
       rateLimit: { perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 100), burst: Math.max(1, integer(env, 'RATE_LIMIT_BURST', 200)) },
       dependencyRetryMs: duration(env, 'API_DEPENDENCY_RETRY_MS', '15000'),
     },
@@ -184,8 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       devServerPort: integer(env, 'TEMPORAL_PORT', 7233),
       devServerUiPort: integer(env, 'TEMPORAL_UI_PORT', 8233),
       payloadKeys: payloadKeys(env, nodeEnv),
-      uiOrigins: (optional(env, 'TEMPORAL_UI_ORIGIN') ?? `http://127.0.0.1:${integer(env, 'TEMPORAL_UI_PORT', 8233)},http://localhost:${integer(env, 'TEMPORAL_UI_PORT', 8233)}`)
-        .split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean),
+      uiOrigins: (
+        optional(env, 'TEMPORAL_UI_ORIGIN') ??
+        `http://127.0.0.1:${integer(env, 'TEMPORAL_UI_PORT', 8233)},http://localhost:${integer(env, 'TEMPORAL_UI_PORT', 8233)}`
+      )
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter(Boolean),
     },
     adminApiKey: optional(env, 'ADMIN_API_KEY'),
     payments: {
@@ -204,7 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),
       velocityLimit: integer(env, 'FRAUD_VELOCITY_LIMIT', 1000),
       velocityWindowMs: duration(env, 'FRAUD_VELOCITY_WINDOW', '1h'),
-      reviewAmountMinor: optional(env, 'FRAUD_REVIEW_AMOUNT_MINOR') === undefined ? undefined : integer(env, 'FRAUD_REVIEW_AMOUNT_MINOR', 0),
+      reviewAmountMinor:
+        optional(env, 'FRAUD_REVIEW_AMOUNT_MINOR') === undefined ? undefined : integer(env, 'FRAUD_REVIEW_AMOUNT_MINOR', 0),
     },
     webhooks: { timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '12s'), retryTimeScale: webhookRetryTimeScale(env, nodeEnv) },
     disputes: { feeMinor: integer(env, 'DISPUTE_FEE_MINOR', 1500), evidenceWindowMs: duration(env, 'DISPUTE_EVIDENCE_WINDOW', '7d') },

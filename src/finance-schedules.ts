@@ -18,7 +18,7 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
     },
     {
       id: 'fee-invoices-monthly',
-      description: 'Issues every merchant\'s fee invoice for the month just ended and moves the invoiced fees to revenue.',
+      description: "Issues every merchant's fee invoice for the month just ended and moves the invoiced fees to revenue.",
       // An hour after midnight, so captures committing around it are in the books first.
       spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 0, comment: 'monthly, on the 1st at 01:00 UTC' }] },
       workflow: feeInvoiceRunWorkflow,
@@ -31,20 +31,23 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
     },
     {
       id: 'sandbox-settlement-reconciliation',
-      description: "Reconciles the sandbox gateway's settlement report for the previous UTC day against the ledger; discrepancies are logged and kept at GET /v1/admin/reconciliations.",
+      description:
+        "Reconciles the sandbox gateway's settlement report for the previous UTC day against the ledger; discrepancies are logged and kept at GET /v1/admin/reconciliations.",
       // Two hours into the day, so the previous day's last captures and refunds are in both books.
       spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily at 02:00 UTC' }] },
       workflow: dailyReconciliationWorkflow,
     },
     {
       id: 'subscriptions-daily-check',
-      description: 'Finds invoices past due and subscriptions whose workflow is missing, closed or late to bill; findings are logged and kept at GET /v1/reports/subscription_checks.',
+      description:
+        'Finds invoices past due and subscriptions whose workflow is missing, closed or late to bill; findings are logged and kept at GET /v1/reports/subscription_checks.',
       spec: { calendars: [{ hour: 3, minute: 0, comment: 'daily at 03:00 UTC' }] },
       workflow: dailySubscriptionCheckWorkflow,
     },
     {
       id: 'subscriptions-monthly-revenue',
-      description: "Stores every merchant's subscription figures for the month just ended (MRR, new, churned, invoices paid, failed, recovered): GET /v1/reports/subscriptions.",
+      description:
+        "Stores every merchant's subscription figures for the month just ended (MRR, new, churned, invoices paid, failed, recovered): GET /v1/reports/subscriptions.",
       // After the fee invoices, and long enough after midnight that the month's last renewals are recorded.
       spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 30, comment: 'monthly, on the 1st at 01:30 UTC' }] },
       workflow: monthlySubscriptionRevenueWorkflow,

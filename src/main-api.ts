@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   config.temporal.payloadKeys = devPayloadKeys(path.join(config.dataDir, 'dev-credentials.json'), config.temporal.payloadKeys);
   const logger = createLogger(config.logLevel, 'api');
   installTemporalRuntime(logger);
-  const url = requireSetting(config.database.url, 'DATABASE_URL', 'The API needs PostgreSQL; `npm start` runs everything embedded instead.');
+  const url = requireSetting(
+    config.database.url,
+    'DATABASE_URL',
+    'The API needs PostgreSQL; `npm start` runs everything embedded instead.',
+  );
   requireSetting(config.adminApiKey, 'ADMIN_API_KEY', 'Set a long random secret: it authorizes POST /v1/merchants.');
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const orm = await openMigratedDatabase(url, config.database.poolMax, config.database.connectTimeoutMs);

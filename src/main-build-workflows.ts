@@ -13,10 +13,16 @@ async function main(): Promise<void> {
   const [entry = WORKFLOWS_PATH, output = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js')] = process.argv.slice(2);
   // Workers refuse a bundle whose tracing differs from theirs: build with the workers' OTEL_EXPORTER_OTLP_ENDPOINT.
   const tracing = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.resolve(entry), workflowInterceptorModules: workflowInterceptorModules(tracing), failureConverterPath: FAILURE_CONVERTER_PATH });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.resolve(entry),
+    workflowInterceptorModules: workflowInterceptorModules(tracing),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
-  process.stdout.write(`wrote ${output} (${(code.length / 1024 / 1024).toFixed(2)} MB, tracing ${tracing ? 'on' : 'off'}); start workers with WORKFLOW_BUNDLE_PATH=${output}\n`);
+  process.stdout.write(
+    `wrote ${output} (${(code.length / 1024 / 1024).toFixed(2)} MB, tracing ${tracing ? 'on' : 'off'}); start workers with WORKFLOW_BUNDLE_PATH=${output}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -44,8 +44,11 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     say(`Starting PostgreSQL (embedded, data in ${path.join(base.dataDir, 'postgres')})...`);
     const postgres = await startEmbeddedPostgres({
-      dataDir: path.join(base.dataDir, 'postgres'), port: base.database.embeddedPort, databases: ['ledgerflow'],
-      log: (message) => logger.info(message), announce: say,
+      dataDir: path.join(base.dataDir, 'postgres'),
+      port: base.database.embeddedPort,
+      databases: ['ledgerflow'],
+      log: (message) => logger.info(message),
+      announce: say,
     });
     stops.push(postgres);
     databaseUrl = postgres.url('ledgerflow');
@@ -62,10 +65,15 @@ async function main(): Promise<void> {
     const cliPath = await ensureTemporalCli({ toolsDir: path.join(ROOT, '.tools'), explicitPath: base.temporal.cliPath, log: say });
     say('Starting the Temporal dev server...');
     const temporal = await startTemporalDevServer({
-      cliPath, port: base.temporal.devServerPort, uiPort: base.temporal.devServerUiPort, namespace: base.temporal.namespace,
-      dbFilename: path.join(base.dataDir, 'temporal', 'temporal.db'), searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      cliPath,
+      port: base.temporal.devServerPort,
+      uiPort: base.temporal.devServerUiPort,
+      namespace: base.temporal.namespace,
+      dbFilename: path.join(base.dataDir, 'temporal', 'temporal.db'),
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
       uiCodecEndpoint: `${apiUrl}/codec/${codecAccessToken(adminApiKey)}`,
-      sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'], logFile: path.join(base.dataDir, 'temporal', 'server.log'),
+      sqlitePragmas: ['journal_mode=WAL', 'synchronous=NORMAL'],
+      logFile: path.join(base.dataDir, 'temporal', 'server.log'),
       log: (message) => logger.info(message),
     });
     stops.push(temporal);

@@ -8,7 +8,11 @@ async function main(): Promise<void> {
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const connection = await connectTemporalOperator({ ...config.temporal, address });
   const added = await registerSearchAttributes(connection, config.temporal.namespace);
-  process.stdout.write(added.length ? `registered on ${address}/${config.temporal.namespace}: ${added.join(', ')}\n` : `all search attributes already registered on ${address}/${config.temporal.namespace}\n`);
+  process.stdout.write(
+    added.length
+      ? `registered on ${address}/${config.temporal.namespace}: ${added.join(', ')}\n`
+      : `all search attributes already registered on ${address}/${config.temporal.namespace}\n`,
+  );
   await connection.close();
 }
 

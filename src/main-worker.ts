@@ -13,7 +13,11 @@ async function main(): Promise<void> {
   config.temporal.payloadKeys = devPayloadKeys(path.join(config.dataDir, 'dev-credentials.json'), config.temporal.payloadKeys);
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger, { prometheusBindAddress: config.observability.temporalMetricsAddress });
-  const url = requireSetting(config.database.url, 'DATABASE_URL', 'The worker needs PostgreSQL; `npm start` runs everything embedded instead.');
+  const url = requireSetting(
+    config.database.url,
+    'DATABASE_URL',
+    'The worker needs PostgreSQL; `npm start` runs everything embedded instead.',
+  );
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const orm = await openMigratedDatabase(url, config.database.poolMax, config.database.connectTimeoutMs);
   const worker = await startWorker({ ...config, temporal: { ...config.temporal, address } }, orm, logger);

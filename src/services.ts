@@ -37,9 +37,18 @@ import { InvoiceService } from './invoices/invoice-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
-  return new GatewayRegistry([new SandboxGateway({
-    orm, responseDelayMs: sandbox.responseDelayMs, disputeDelayMs: sandbox.disputeDelayMs, faults: sandbox.faults, cardTokens: new CardTokenSources(orm),
-  })], 'sandbox');
+  return new GatewayRegistry(
+    [
+      new SandboxGateway({
+        orm,
+        responseDelayMs: sandbox.responseDelayMs,
+        disputeDelayMs: sandbox.disputeDelayMs,
+        faults: sandbox.faults,
+        cardTokens: new CardTokenSources(orm),
+      }),
+    ],
+    'sandbox',
+  );
 }
 
 /** The domain services and readers the API uses: the one place they are built, for production and tests alike. */
@@ -49,13 +58,20 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const apiKeys = new ApiKeyService({ orm, merchants });
   // Revocations made by other API processes reach this one's authentication cache at once.
   const keyRevocations = new KeyRevocationListener({
-    url: config.database.url as string, logger, onRevoked: (keyId) => merchants.forgetKey(keyId), onReconnected: () => merchants.forgetAllKeys(),
+    url: config.database.url as string,
+    logger,
+    onRevoked: (keyId) => merchants.forgetKey(keyId),
+    onReconnected: () => merchants.forgetAllKeys(),
   });
   const audit = new AuditWriter({ orm, logger });
   const rateLimiter = config.api.rateLimit.perSecond > 0 ? new RateLimiter(config.api.rateLimit) : undefined;
   const decisions = new PaymentDecisionListener({ url: config.database.url as string, logger });
   const payments = new PaymentService({
-    orm, temporal, gateways, logger, decisions,
+    orm,
+    temporal,
+    gateways,
+    logger,
+    decisions,
     taskQueue: config.temporal.taskQueue,
     syncWaitMs: config.payments.syncWaitMs,
     authorizationTtlMs: config.payments.authorizationTtlMs,
@@ -64,27 +80,54 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
   const disputes = new DisputeService({
-    orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs,
-    feeMinor: config.disputes.feeMinor, evidenceWindowMs: config.disputes.evidenceWindowMs,
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    syncWaitMs: config.payments.syncWaitMs,
+    feeMinor: config.disputes.feeMinor,
+    evidenceWindowMs: config.disputes.evidenceWindowMs,
   });
   // Without a configured secret the sandbox signs with one of its own, known only to this process.
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  const webhooks = new WebhookService({ orm, temporal, taskQueue: config.temporal.taskQueue, retryTimeScale: config.webhooks.retryTimeScale });
+  const webhooks = new WebhookService({
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    retryTimeScale: config.webhooks.retryTimeScale,
+  });
   const dispatcher = new WebhookDispatcher({
-    orm, temporal, taskQueue: config.temporal.taskQueue, databaseUrl: config.database.url as string, logger, retryTimeScale: config.webhooks.retryTimeScale,
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    databaseUrl: config.database.url as string,
+    logger,
+    retryTimeScale: config.webhooks.retryTimeScale,
   });
   const balances = new BalanceService({ orm });
   const ledgerChecks = new LedgerCheckService({ orm });
   const reconciliations = new ReconciliationService({ orm });
   // A new card retries the customer's past-due subscriptions at once (the closure reads `subscriptions` when called).
-  const customers = new CustomerService({ orm, gateways, logger, onDefaultSourceChanged: (merchant, customerId) => subscriptions.retryPastDue(merchant, customerId) });
+  const customers = new CustomerService({
+    orm,
+    gateways,
+    logger,
+    onDefaultSourceChanged: (merchant, customerId) => subscriptions.retryPastDue(merchant, customerId),
+  });
   const plans = new PlanService({ orm });
   const vault = new CardVault({ orm, keys: config.cardVault, logger });
   const subscriptions: SubscriptionService = new SubscriptionService({
-    orm, temporal, taskQueue: config.temporal.taskQueue, customers, plans, gateways, logger, syncWaitMs: config.payments.syncWaitMs,
-    defaultFees: config.fees, settings: config.subscriptions,
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    customers,
+    plans,
+    gateways,
+    logger,
+    syncWaitMs: config.payments.syncWaitMs,
+    defaultFees: config.fees,
+    settings: config.subscriptions,
   });
   const readers = {
     auditEvents: new AuditService({ orm }),
@@ -95,8 +138,28 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     invoices: new InvoiceService({ orm }),
   };
   return {
-    gateways, merchants, payments, refunds, disputes, gatewayEvents, network, decisions, webhooks, dispatcher, balances, ledgerChecks, reconciliations,
-    customers, plans, subscriptions, vault, apiKeys, keyRevocations, audit, rateLimiter, ...readers,
+    gateways,
+    merchants,
+    payments,
+    refunds,
+    disputes,
+    gatewayEvents,
+    network,
+    decisions,
+    webhooks,
+    dispatcher,
+    balances,
+    ledgerChecks,
+    reconciliations,
+    customers,
+    plans,
+    subscriptions,
+    vault,
+    apiKeys,
+    keyRevocations,
+    audit,
+    rateLimiter,
+    ...readers,
   };
 }
 
@@ -104,6 +167,14 @@ export type ApiServices = ReturnType<typeof createApiServices>;
 
 /** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM, temporal?: Client): Activities {
-  return createActivities({ orm, gateways: createGateways(orm, config.sandbox), fraudPolicy: config.fraud, webhookTimeoutMs: config.webhooks.timeoutMs,
-    settlementDelayDays: config.ledger.settlementDelayDays, defaultFees: config.fees, temporal, dunningRetryDays: config.subscriptions.dunningRetryDays });
+  return createActivities({
+    orm,
+    gateways: createGateways(orm, config.sandbox),
+    fraudPolicy: config.fraud,
+    webhookTimeoutMs: config.webhooks.timeoutMs,
+    settlementDelayDays: config.ledger.settlementDelayDays,
+    defaultFees: config.fees,
+    temporal,
+    dunningRetryDays: config.subscriptions.dunningRetryDays,
+  });
 }

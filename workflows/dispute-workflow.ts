@@ -1,12 +1,25 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities,
-  setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES, PAYMENT_FAILURES, operationFailure } from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
 import type {
-  DisputeClosedReason, DisputeState, DisputeWorkflowInput, ResolveDisputeRequest, SubmitEvidenceRequest,
+  DisputeClosedReason,
+  DisputeState,
+  DisputeWorkflowInput,
+  ResolveDisputeRequest,
+  SubmitEvidenceRequest,
 } from '../src/disputes/dispute-state';
 import { DisputeStatusKey } from '../src/temporal/search-attributes';
 
@@ -27,10 +40,7 @@ const options: ActivityOptions = {
 };
 const { openDispute, recordDisputeChange } = proxyActivities<Activities>(options);
 
-type Command =
-  | { kind: 'evidence'; request: SubmitEvidenceRequest }
-  | { kind: 'accept' }
-  | { kind: 'resolve'; outcome: 'won' | 'lost' };
+type Command = { kind: 'evidence'; request: SubmitEvidenceRequest } | { kind: 'accept' } | { kind: 'resolve'; outcome: 'won' | 'lost' };
 
 function unexpectedState(action: string, status: string): ApplicationFailure {
   return operationFailure('DisputeUnexpectedState', `A dispute cannot ${action} while its status is ${status}.`, [{ status }]);
@@ -67,7 +77,8 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
   setHandler(resolveDisputeUpdate, (request: ResolveDisputeRequest) => handle({ kind: 'resolve', outcome: request.outcome }), {
     validator: (request: ResolveDisputeRequest) => {
       requireIdle('be resolved', ['needs_response', 'under_review']);
-      if (request.outcome !== 'won' && request.outcome !== 'lost') throw operationFailure('InvalidDisputeOutcome', 'outcome must be won or lost');
+      if (request.outcome !== 'won' && request.outcome !== 'lost')
+        throw operationFailure('InvalidDisputeOutcome', 'outcome must be won or lost');
     },
   });
 
@@ -83,14 +94,22 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
     publish(details);
   };
   const close = (outcome: 'won' | 'lost', closedReason: DisputeClosedReason) =>
-    record({ status: outcome, closedReason }, 'dispute.closed', outcome === 'won' ? `won: ${money()} returned to the merchant` : `lost (${closedReason}): ${money()} went to the cardholder`);
+    record(
+      { status: outcome, closedReason },
+      'dispute.closed',
+      outcome === 'won' ? `won: ${money()} returned to the merchant` : `lost (${closedReason}): ${money()} went to the cardholder`,
+    );
 
   try {
-    const opened = await openDispute.executeWithOptions({ ...options, summary: `reserve ${input.currency} ${formatMinor(input.amountMinor, input.currency)} of ${input.paymentId}` }, [input]);
+    const opened = await openDispute.executeWithOptions(
+      { ...options, summary: `reserve ${input.currency} ${formatMinor(input.amountMinor, input.currency)} of ${input.paymentId}` },
+      [input],
+    );
     Object.assign(state, { status: 'needs_response', amountMinor: opened.amountMinor });
     publish(`${money()} reserved; evidence due by ${input.evidenceDueBy}`);
   } catch (error) {
-    if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'DisputeExceedsAvailable')) throw error;
+    if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'DisputeExceedsAvailable'))
+      throw error;
     state.status = 'rejected';
     publish(PAYMENT_FAILURES.DisputeExceedsAvailable.message);
     await condition(allHandlersFinished);
@@ -99,7 +118,10 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
 
   while (state.status === 'needs_response' || state.status === 'under_review') {
     const deadline = state.status === 'needs_response' ? Math.max(0, Date.parse(input.evidenceDueBy) - Date.now()) : undefined;
-    const commanded = deadline === undefined ? (await condition(() => pending !== undefined), true) : await condition(() => pending !== undefined, deadline);
+    const commanded =
+      deadline === undefined
+        ? (await condition(() => pending !== undefined), true)
+        : await condition(() => pending !== undefined, deadline);
     if (!commanded) {
       await close('lost', 'no_response');
       break;
@@ -108,7 +130,11 @@ export async function disputeWorkflow(input: DisputeWorkflowInput): Promise<Disp
     if (command.kind === 'evidence') {
       const evidence = { ...state.evidence, ...command.request.evidence };
       if (command.request.submit) {
-        await record({ evidence, status: 'under_review', evidenceSubmittedAt: new Date().toISOString() }, 'dispute.updated', 'evidence submitted; the network is reviewing it');
+        await record(
+          { evidence, status: 'under_review', evidenceSubmittedAt: new Date().toISOString() },
+          'dispute.updated',
+          'evidence submitted; the network is reviewing it',
+        );
       } else {
         await record({ evidence }, 'dispute.updated', `draft evidence saved; due by ${input.evidenceDueBy}`);
       }

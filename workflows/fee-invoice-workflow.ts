@@ -51,5 +51,12 @@ export async function feeInvoiceRunWorkflow(input: FeeInvoiceRunInput = {}): Pro
     setCurrentDetails(`Fee invoices for **${period}**: ${progress.invoicesIssued} issued, ${progress.merchantsScanned} merchants scanned`);
     if (!batch.hasMore) return { period, asOf, ...progress };
   }
-  return continueAsNew<typeof feeInvoiceRunWorkflow>({ period, asOf, batchSize, merchantIds: input.merchantIds, afterMerchantId, progress });
+  return continueAsNew<typeof feeInvoiceRunWorkflow>({
+    period,
+    asOf,
+    batchSize,
+    merchantIds: input.merchantIds,
+    afterMerchantId,
+    progress,
+  });
 }

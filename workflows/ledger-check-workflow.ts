@@ -17,12 +17,16 @@ export async function dailyLedgerCheckWorkflow(): Promise<LedgerCheckResult> {
   const info = workflowInfo();
   const result = await runLedgerCheck({ asOf: scheduledTime().toISOString(), runKey: `${info.workflowId}:${info.runId}` });
   const { summary } = result;
-  setCurrentDetails(`**${result.balanced ? 'Balanced' : 'OUT OF BALANCE'}**: ${summary.accounts} accounts in ${summary.currencies} currencies, ` +
-    `${summary.negative_available} merchants with a negative available balance`);
+  setCurrentDetails(
+    `**${result.balanced ? 'Balanced' : 'OUT OF BALANCE'}**: ${summary.accounts} accounts in ${summary.currencies} currencies, ` +
+      `${summary.negative_available} merchants with a negative available balance`,
+  );
   if (!result.balanced) {
-    throw operationFailure('LedgerOutOfBalance',
+    throw operationFailure(
+      'LedgerOutOfBalance',
       `Ledger check ${result.id} failed: ${summary.account_mismatches} account mismatches, ${summary.unbalanced_entries} unbalanced entries, ${summary.balance_transaction_mismatches} balance transaction mismatches`,
-      [result]);
+      [result],
+    );
   }
   return result;
 }

@@ -1,14 +1,38 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities,
-  setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, isPaymentFailureType, type PaymentFailureType, operationFailure } from '../src/shared/failure-types';
+import {
+  PAYMENT_FAILURES,
+  NON_RETRYABLE_FAILURE_TYPES,
+  isPaymentFailureType,
+  type PaymentFailureType,
+  operationFailure,
+} from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
 import { processingFeeMinor } from '../src/ledger/fees';
 import {
-  DEFAULT_REVIEW_TIMEOUT_MS, initialPaymentState, MERCHANT_CANCELLATION_REASONS, REVIEW_DECISIONS, type CancelRequest, type CancellationReason,
-  type CaptureRequest, type PaymentState, type PaymentWorkflowInput, type ReviewRequest,
+  DEFAULT_REVIEW_TIMEOUT_MS,
+  initialPaymentState,
+  MERCHANT_CANCELLATION_REASONS,
+  REVIEW_DECISIONS,
+  type CancelRequest,
+  type CancellationReason,
+  type CaptureRequest,
+  type PaymentState,
+  type PaymentWorkflowInput,
+  type ReviewRequest,
 } from '../src/payments/payment-state';
 import type { ReviewRule } from '../src/fraud/fraud-rules';
 import { PaymentStatusKey } from '../src/temporal/search-attributes';
@@ -24,7 +48,10 @@ export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('
 /** Ops' decision on a payment held for review: approve (authorization follows; answers once it is decided) or decline. */
 export const reviewPaymentUpdate = defineUpdate<PaymentState, [ReviewRequest]>('review');
 
-const REVIEW_RULE_TEXT: Record<ReviewRule, string> = { elevated_risk_level: 'elevated risk', review_amount: 'amount above the review threshold' };
+const REVIEW_RULE_TEXT: Record<ReviewRule, string> = {
+  elevated_risk_level: 'elevated risk',
+  review_amount: 'amount above the review threshold',
+};
 const REVIEW_NOTE_MAX = 500;
 
 const gatewayOptions: ActivityOptions = {
@@ -80,63 +107,86 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     await condition(() => state.status !== 'processing');
     return state;
   });
-  setHandler(capturePaymentUpdate, async (request) => {
-    pending = { kind: 'capture', amountMinor: request.amountMinor ?? (recording ?? state).amountCapturableMinor };
-    await condition(() => pending === undefined);
-    if (commandFailure) throw ApplicationFailure.create({ type: commandFailure, message: PAYMENT_FAILURES[commandFailure].message, nonRetryable: true });
-    return state;
-  }, {
-    validator: (request) => {
-      requireCapturable('capture');
-      const capturable = (recording ?? state).amountCapturableMinor;
-      const amount = request.amountMinor ?? capturable;
-      if (!Number.isSafeInteger(amount) || amount <= 0 || amount > capturable) {
-        throw operationFailure('InvalidCaptureAmount', 'The capture amount must be positive and at most the amount capturable.');
-      }
+  setHandler(
+    capturePaymentUpdate,
+    async (request) => {
+      pending = { kind: 'capture', amountMinor: request.amountMinor ?? (recording ?? state).amountCapturableMinor };
+      await condition(() => pending === undefined);
+      if (commandFailure)
+        throw ApplicationFailure.create({ type: commandFailure, message: PAYMENT_FAILURES[commandFailure].message, nonRetryable: true });
+      return state;
     },
-  });
-  setHandler(cancelPaymentUpdate, async (request) => {
-    pending = { kind: 'cancel', reason: request.reason };
-    await condition(() => pending === undefined);
-    return state;
-  }, {
-    validator: (request) => {
-      requireCapturable('cancel');
-      if (!(MERCHANT_CANCELLATION_REASONS as readonly string[]).includes(request.reason)) {
-        throw operationFailure('InvalidCancellationReason', 'Unknown cancellation reason.');
-      }
+    {
+      validator: (request) => {
+        requireCapturable('capture');
+        const capturable = (recording ?? state).amountCapturableMinor;
+        const amount = request.amountMinor ?? capturable;
+        if (!Number.isSafeInteger(amount) || amount <= 0 || amount > capturable) {
+          throw operationFailure('InvalidCaptureAmount', 'The capture amount must be positive and at most the amount capturable.');
+        }
+      },
     },
-  });
+  );
+  setHandler(
+    cancelPaymentUpdate,
+    async (request) => {
+      pending = { kind: 'cancel', reason: request.reason };
+      await condition(() => pending === undefined);
+      return state;
+    },
+    {
+      validator: (request) => {
+        requireCapturable('cancel');
+        if (!(MERCHANT_CANCELLATION_REASONS as readonly string[]).includes(request.reason)) {
+          throw operationFailure('InvalidCancellationReason', 'Unknown cancellation reason.');
+        }
+      },
+    },
+  );
 
-  setHandler(reviewPaymentUpdate, async (request) => {
-    reviewRequest = request;
-    // Approved: answer with the authorization's outcome; declined: with the failed payment. A decision
-    // that arrives while requires_review is still being recorded (the API already shows it) once answered
-    // with that state: it now waits for the outcome (patched, so histories from before replay as they ran).
-    const decided = patched('review-answers-with-outcome')
-      ? () => state.status !== 'requires_review' && state.status !== 'processing'
-      : () => state.status !== 'requires_review';
-    await condition(decided);
-    return state;
-  }, {
-    validator: (request) => {
-      const current = recording ?? state;
-      if (current.status !== 'requires_review' || reviewRequest !== undefined) {
-        throw operationFailure('PaymentUnexpectedState', `This payment cannot be reviewed while its status is ${current.status}.`, [{ status: current.status }]);
-      }
-      const note = request?.note;
-      if (!(REVIEW_DECISIONS as readonly string[]).includes(request?.decision) || (note !== undefined && (typeof note !== 'string' || note.length > REVIEW_NOTE_MAX))
-        || (request.reviewer !== undefined && typeof request.reviewer !== 'string')) {
-        throw operationFailure('InvalidReviewDecision', `Send { decision: "approve" | "decline", reviewer?, note? (at most ${REVIEW_NOTE_MAX} characters) }.`);
-      }
+  setHandler(
+    reviewPaymentUpdate,
+    async (request) => {
+      reviewRequest = request;
+      // Approved: answer with the authorization's outcome; declined: with the failed payment. A decision
+      // that arrives while requires_review is still being recorded (the API already shows it) once answered
+      // with that state: it now waits for the outcome (patched, so histories from before replay as they ran).
+      const decided = patched('review-answers-with-outcome')
+        ? () => state.status !== 'requires_review' && state.status !== 'processing'
+        : () => state.status !== 'requires_review';
+      await condition(decided);
+      return state;
     },
-  });
+    {
+      validator: (request) => {
+        const current = recording ?? state;
+        if (current.status !== 'requires_review' || reviewRequest !== undefined) {
+          throw operationFailure('PaymentUnexpectedState', `This payment cannot be reviewed while its status is ${current.status}.`, [
+            { status: current.status },
+          ]);
+        }
+        const note = request?.note;
+        if (
+          !(REVIEW_DECISIONS as readonly string[]).includes(request?.decision) ||
+          (note !== undefined && (typeof note !== 'string' || note.length > REVIEW_NOTE_MAX)) ||
+          (request.reviewer !== undefined && typeof request.reviewer !== 'string')
+        ) {
+          throw operationFailure(
+            'InvalidReviewDecision',
+            `Send { decision: "approve" | "decline", reviewer?, note? (at most ${REVIEW_NOTE_MAX} characters) }.`,
+          );
+        }
+      },
+    },
+  );
 
   function requireCapturable(action: string): void {
     // While requires_capture is being recorded the API may already show it; the command then waits its turn.
     const current = recording ?? state;
     if (current.status !== 'requires_capture' || pending !== undefined) {
-      throw operationFailure('PaymentUnexpectedState', `This payment cannot ${action} while its status is ${state.status}.`, [{ status: state.status }]);
+      throw operationFailure('PaymentUnexpectedState', `This payment cannot ${action} while its status is ${state.status}.`, [
+        { status: state.status },
+      ]);
     }
   }
 
@@ -153,7 +203,11 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
 
   async function fail({ type, rule }: BusinessFailure, changes: Partial<PaymentState> = {}): Promise<PaymentState> {
     const message = rule ? `${PAYMENT_FAILURES[type].message} Rule: ${rule}.` : PAYMENT_FAILURES[type].message;
-    await settle('failed', { ...changes, failureCode: PAYMENT_FAILURES[type].code, failureMessage: message, amountCapturableMinor: 0 }, PAYMENT_FAILURES[type].code);
+    await settle(
+      'failed',
+      { ...changes, failureCode: PAYMENT_FAILURES[type].code, failureMessage: message, amountCapturableMinor: 0 },
+      PAYMENT_FAILURES[type].code,
+    );
     return state;
   }
 
@@ -184,9 +238,16 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   setCurrentDetails(`**processing**: ${money}, checking fraud rules`);
   let risk;
   try {
-    risk = await assessPaymentRisk.executeWithOptions({ ...fraudCheckOptions, summary: `fraud rules for ${money}` }, [{
-      paymentId: input.paymentId, merchantId: input.merchantId, amountMinor: input.amountMinor, currency: input.currency, source: input.source, gateway: input.gateway,
-    }]);
+    risk = await assessPaymentRisk.executeWithOptions({ ...fraudCheckOptions, summary: `fraud rules for ${money}` }, [
+      {
+        paymentId: input.paymentId,
+        merchantId: input.merchantId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        source: input.source,
+        gateway: input.gateway,
+      },
+    ]);
   } catch (error) {
     const failure = businessFailure(error);
     if (failure) return fail(failure);
@@ -199,10 +260,20 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   let authorization;
   try {
     setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
-    authorization = await authorizePayment.executeWithOptions({ ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` }, [{
-      gateway: input.gateway, idempotencyKey: `${input.paymentId}:authorize`, paymentId: input.paymentId,
-      amountMinor: input.amountMinor, currency: input.currency, source: input.source, capture: automatic,
-    }]);
+    authorization = await authorizePayment.executeWithOptions(
+      { ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` },
+      [
+        {
+          gateway: input.gateway,
+          idempotencyKey: `${input.paymentId}:authorize`,
+          paymentId: input.paymentId,
+          amountMinor: input.amountMinor,
+          currency: input.currency,
+          source: input.source,
+          capture: automatic,
+        },
+      ],
+    );
   } catch (error) {
     const failure = businessFailure(error);
     if (failure) return fail(failure);
@@ -211,17 +282,29 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
 
   if (automatic) {
     const captured = authorization.capturedMinor;
-    await settle('succeeded', {
-      gatewayReference: authorization.reference, amountCapturedMinor: captured,
-      feeMinor: processingFeeMinor(captured, input.fees), capturedAt: new Date().toISOString(),
-    }, `${money} captured`);
+    await settle(
+      'succeeded',
+      {
+        gatewayReference: authorization.reference,
+        amountCapturedMinor: captured,
+        feeMinor: processingFeeMinor(captured, input.fees),
+        capturedAt: new Date().toISOString(),
+      },
+      `${money} captured`,
+    );
     return state;
   }
 
   const expiresAt = new Date(Date.parse(input.createdAt) + input.authorizationTtlMs);
-  await settle('requires_capture', {
-    gatewayReference: authorization.reference, amountCapturableMinor: input.amountMinor, authorizationExpiresAt: expiresAt.toISOString(),
-  }, `${money} authorized, awaiting capture until ${expiresAt.toISOString()}`);
+  await settle(
+    'requires_capture',
+    {
+      gatewayReference: authorization.reference,
+      amountCapturableMinor: input.amountMinor,
+      authorizationExpiresAt: expiresAt.toISOString(),
+    },
+    `${money} authorized, awaiting capture until ${expiresAt.toISOString()}`,
+  );
 
   for (;;) {
     const commanded = await condition(() => pending !== undefined, Math.max(0, expiresAt.getTime() - Date.now()));
@@ -238,13 +321,22 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     }
     try {
       const capture = await capturePayment({
-        gateway: input.gateway, idempotencyKey: `${input.paymentId}:capture`, reference: authorization.reference,
-        amountMinor: command.amountMinor, currency: input.currency,
+        gateway: input.gateway,
+        idempotencyKey: `${input.paymentId}:capture`,
+        reference: authorization.reference,
+        amountMinor: command.amountMinor,
+        currency: input.currency,
       });
-      await settle('succeeded', {
-        amountCapturedMinor: capture.capturedMinor, amountCapturableMinor: 0,
-        feeMinor: processingFeeMinor(capture.capturedMinor, input.fees), capturedAt: new Date().toISOString(),
-      }, `${input.currency} ${formatMinor(capture.capturedMinor, input.currency)} of ${money} captured`);
+      await settle(
+        'succeeded',
+        {
+          amountCapturedMinor: capture.capturedMinor,
+          amountCapturableMinor: 0,
+          feeMinor: processingFeeMinor(capture.capturedMinor, input.fees),
+          capturedAt: new Date().toISOString(),
+        },
+        `${input.currency} ${formatMinor(capture.capturedMinor, input.currency)} of ${money} captured`,
+      );
       pending = undefined;
       return state;
     } catch (error) {
@@ -253,7 +345,11 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       commandFailure = type;
       pending = undefined;
       if (type === 'AuthorizationExpired') {
-        await settle('canceled', { amountCapturableMinor: 0, cancellationReason: 'expired', canceledAt: new Date().toISOString() }, 'authorization expired at the gateway');
+        await settle(
+          'canceled',
+          { amountCapturableMinor: 0, cancellationReason: 'expired', canceledAt: new Date().toISOString() },
+          'authorization expired at the gateway',
+        );
         return state;
       }
     }
@@ -261,10 +357,16 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
 
   async function release(reason: CancellationReason): Promise<void> {
     await voidPayment({
-      gateway: input.gateway, idempotencyKey: `${input.paymentId}:void`, reference: state.gatewayReference as string,
-      amountMinor: input.amountMinor, currency: input.currency,
+      gateway: input.gateway,
+      idempotencyKey: `${input.paymentId}:void`,
+      reference: state.gatewayReference as string,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
     });
-    await settle('canceled', { amountCapturableMinor: 0, cancellationReason: reason, canceledAt: new Date().toISOString() },
-      reason === 'expired' ? 'authorization expired uncaptured and was voided' : `canceled (${reason})`);
+    await settle(
+      'canceled',
+      { amountCapturableMinor: 0, cancellationReason: reason, canceledAt: new Date().toISOString() },
+      reason === 'expired' ? 'authorization expired uncaptured and was voided' : `canceled (${reason})`,
+    );
   }
 }

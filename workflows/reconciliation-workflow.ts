@@ -27,8 +27,10 @@ export async function dailyReconciliationWorkflow(input: DailyReconciliationInpu
   if (!isIsoDay(day)) throw operationFailure('InvalidReconciliationDay', 'day must be a date written YYYY-MM-DD');
   const result = await reconcileSandboxSettlement({ day, runKey: `${info.workflowId}:${info.runId}` });
   const { summary } = result;
-  setCurrentDetails(`Sandbox settlement of **${day}**: ${result.status === 'reconciled' ? 'reconciled' : 'DISCREPANCIES'}: ${summary.matched} matched, `
-    + `${summary.amount_mismatch} amount mismatches, ${summary.missing_in_ledger} missing in the ledger, ${summary.missing_in_settlement} missing in the settlement `
-    + `(reconciliation ${result.reconciliationId})`);
+  setCurrentDetails(
+    `Sandbox settlement of **${day}**: ${result.status === 'reconciled' ? 'reconciled' : 'DISCREPANCIES'}: ${summary.matched} matched, ` +
+      `${summary.amount_mismatch} amount mismatches, ${summary.missing_in_ledger} missing in the ledger, ${summary.missing_in_settlement} missing in the settlement ` +
+      `(reconciliation ${result.reconciliationId})`,
+  );
   return { day, ...result };
 }

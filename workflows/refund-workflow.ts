@@ -1,6 +1,15 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities,
-  setCurrentDetails, setHandler, upsertSearchAttributes, type ActivityOptions,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isPaymentFailureType, NON_RETRYABLE_FAILURE_TYPES, PAYMENT_FAILURES, type PaymentFailureType } from '../src/shared/failure-types';
@@ -20,7 +29,8 @@ const options: ActivityOptions = {
 const { recordRefundOutcome, refundPayment, reserveRefund } = proxyActivities<Activities>(options);
 
 function failureType(error: unknown): PaymentFailureType | undefined {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) return error.cause.type;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type))
+    return error.cause.type;
   return undefined;
 }
 
@@ -54,10 +64,15 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   let next: Partial<RefundState>;
   try {
     setCurrentDetails(`**pending**: refunding ${money} at ${input.gateway}`);
-    const refund = await refundPayment.executeWithOptions({ ...options, summary: `refund ${money} at ${input.gateway}` }, [{
-      gateway: input.gateway, idempotencyKey: `${input.refundId}:refund`, reference: input.paymentGatewayReference,
-      amountMinor: input.amountMinor, currency: input.currency,
-    }]);
+    const refund = await refundPayment.executeWithOptions({ ...options, summary: `refund ${money} at ${input.gateway}` }, [
+      {
+        gateway: input.gateway,
+        idempotencyKey: `${input.refundId}:refund`,
+        reference: input.paymentGatewayReference,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+      },
+    ]);
     next = { status: 'succeeded', gatewayReference: refund.reference };
   } catch (error) {
     const type = failureType(error);

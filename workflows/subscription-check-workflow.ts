@@ -22,10 +22,16 @@ export interface SubscriptionCheckWorkflowInput {
  */
 export async function dailySubscriptionCheckWorkflow(input: SubscriptionCheckWorkflowInput = {}): Promise<SubscriptionCheckResult> {
   const info = workflowInfo();
-  const result = await runSubscriptionCheck({ asOf: scheduledTime().toISOString(), runKey: `${info.workflowId}:${info.runId}`, merchantIds: input.merchantIds });
+  const result = await runSubscriptionCheck({
+    asOf: scheduledTime().toISOString(),
+    runKey: `${info.workflowId}:${info.runId}`,
+    merchantIds: input.merchantIds,
+  });
   const { summary } = result;
-  setCurrentDetails(`**${result.clean ? 'Clean' : 'FINDINGS'}** (check ${result.id}): ${summary.invoices_past_due} invoices past due; `
-    + `${summary.subscriptions_stuck} of ${summary.subscriptions_checked} subscriptions stuck (${summary.workflows_missing} workflows missing, `
-    + `${summary.workflows_closed} closed, ${summary.billing_overdue} late to bill)`);
+  setCurrentDetails(
+    `**${result.clean ? 'Clean' : 'FINDINGS'}** (check ${result.id}): ${summary.invoices_past_due} invoices past due; ` +
+      `${summary.subscriptions_stuck} of ${summary.subscriptions_checked} subscriptions stuck (${summary.workflows_missing} workflows missing, ` +
+      `${summary.workflows_closed} closed, ${summary.billing_overdue} late to bill)`,
+  );
   return result;
 }

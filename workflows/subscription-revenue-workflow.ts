@@ -48,8 +48,17 @@ export async function monthlySubscriptionRevenueWorkflow(input: SubscriptionReve
     progress.merchantsScanned += batch.merchantsScanned;
     progress.reportsStored += batch.reportsStored;
     afterMerchantId = batch.lastMerchantId;
-    setCurrentDetails(`Subscription figures for **${month}**: ${progress.reportsStored} reports stored, ${progress.merchantsScanned} merchants scanned`);
+    setCurrentDetails(
+      `Subscription figures for **${month}**: ${progress.reportsStored} reports stored, ${progress.merchantsScanned} merchants scanned`,
+    );
     if (!batch.hasMore) return { month, asOf, ...progress };
   }
-  return continueAsNew<typeof monthlySubscriptionRevenueWorkflow>({ month, asOf, batchSize, merchantIds: input.merchantIds, afterMerchantId, progress });
+  return continueAsNew<typeof monthlySubscriptionRevenueWorkflow>({
+    month,
+    asOf,
+    batchSize,
+    merchantIds: input.merchantIds,
+    afterMerchantId,
+    progress,
+  });
 }

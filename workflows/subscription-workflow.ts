@@ -1,6 +1,19 @@
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, executeChild,
-  ParentClosePolicy, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PaymentState, PaymentWorkflowInput } from '../src/payments/payment-state';
@@ -9,12 +22,34 @@ import { base62FromHex } from '../src/shared/base62';
 import { formatMinor } from '../src/shared/money';
 import { describeInterval } from '../src/subscriptions/billing-periods';
 import {
-  attemptFailureCode, currentBillingPeriod, draftInvoice, dunningOrigin, dunningStep, initialSubscriptionState, openInvoice,
-  planChangeProration, restartedSchedule, resumedSchedule,
+  attemptFailureCode,
+  currentBillingPeriod,
+  draftInvoice,
+  dunningOrigin,
+  dunningStep,
+  initialSubscriptionState,
+  openInvoice,
+  planChangeProration,
+  restartedSchedule,
+  resumedSchedule,
 } from '../src/subscriptions/subscription-billing';
-import type { BillingReason, InvoiceState, PlanTerms, SubscriptionState, SubscriptionWorkflowInput } from '../src/subscriptions/subscription-state';
+import type {
+  BillingReason,
+  InvoiceState,
+  PlanTerms,
+  SubscriptionState,
+  SubscriptionWorkflowInput,
+} from '../src/subscriptions/subscription-state';
 import {
-  AmountMinorKey, CurrencyKey, CustomerIdKey, GatewayKey, MerchantIdKey, NextBillingAtKey, PaymentIdKey, PaymentStatusKey, SubscriptionStatusKey,
+  AmountMinorKey,
+  CurrencyKey,
+  CustomerIdKey,
+  GatewayKey,
+  MerchantIdKey,
+  NextBillingAtKey,
+  PaymentIdKey,
+  PaymentStatusKey,
+  SubscriptionStatusKey,
 } from '../src/temporal/search-attributes';
 import { operationFailure } from '../src/shared/failure-types';
 import { paymentWorkflow } from './payment-workflow';
@@ -79,9 +114,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       { key: NextBillingAtKey, value: state.nextBillingAt ? new Date(state.nextBillingAt) : null },
     ]);
     const next = state.nextBillingAt ? `next invoice on ${state.nextBillingAt.slice(0, 10)}` : 'no invoice scheduled';
-    setCurrentDetails(`**${state.status}** on ${state.plan.name} (${money(state.plan.amountMinor)} / ${describeInterval(state.plan.interval, state.plan.intervalCount)}): ${next}` +
-      (state.cancelAtPeriodEnd ? `, cancels on ${state.currentPeriodEnd?.slice(0, 10)}` : '') +
-      (invoice && invoice.status === 'open' ? `; invoice ${invoice.invoiceId} open after ${invoice.attemptCount} attempt(s)` : ''));
+    setCurrentDetails(
+      `**${state.status}** on ${state.plan.name} (${money(state.plan.amountMinor)} / ${describeInterval(state.plan.interval, state.plan.intervalCount)}): ${next}` +
+        (state.cancelAtPeriodEnd ? `, cancels on ${state.currentPeriodEnd?.slice(0, 10)}` : '') +
+        (invoice && invoice.status === 'open' ? `; invoice ${invoice.invoiceId} open after ${invoice.attemptCount} attempt(s)` : ''),
+    );
   }
 
   /** Persists the subscription (and the invoice being billed) with their events, in one transaction. */
@@ -90,7 +127,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (invoice) invoice.version += 1;
     publish();
     await records.recordSubscriptionBilling({
-      subscription: { ...state }, invoice: invoice ? { ...invoice } : undefined, subscriptionEvent, invoiceEvents,
+      subscription: { ...state },
+      invoice: invoice ? { ...invoice } : undefined,
+      subscriptionEvent,
+      invoiceEvents,
     });
   }
 
@@ -99,50 +139,82 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     await condition(() => started);
     return state;
   });
-  setHandler(cancelSubscriptionUpdate, async ({ atPeriodEnd }) => {
-    if (atPeriodEnd && state.status !== 'trialing' && state.status !== 'unpaid' && state.status !== 'paused') {
-      state.cancelAtPeriodEnd = true;
-      state.canceledAt = iso(now());
-      await record('customer.subscription.updated');
-    } else {
-      cancelNow = true;
-      await condition(() => cancellationRecorded);
-    }
-    return state;
-  }, { validator: (_request: { atPeriodEnd: boolean }) => { if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.'); } });
-  setHandler(pauseSubscriptionUpdate, async () => {
-    state.status = 'paused';
-    state.pausedAt = iso(now());
-    state.nextBillingAt = null;
-    await record('customer.subscription.updated');
-    return state;
-  }, {
-    validator: () => {
-      if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
-      if (state.status !== 'active') throw operationFailure('SubscriptionNotActive', `Only an active subscription can be paused; this one is ${state.status}.`);
-    },
-  });
-  setHandler(resumeSubscriptionUpdate, async () => {
-    Object.assign(state, resumedSchedule(state, now()));
-    await record('customer.subscription.updated');
-    return state;
-  }, { validator: () => { if (state.status !== 'paused') throw operationFailure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`); } });
-  setHandler(changePlanUpdate, async ({ plan }) => {
-    state.pendingLines.push(...planChangeProration(state, plan, now()));
-    state.plan = plan;
-    await record('customer.subscription.updated');
-    return state;
-  }, {
-    validator: ({ plan }) => {
-      if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
-      if (plan.planId === state.plan.planId) throw operationFailure('SamePlan', 'The subscription is already on this plan.');
-      if (plan.currency !== state.plan.currency) throw operationFailure('PlanCurrencyMismatch', `The new plan must be in ${state.plan.currency}.`);
-      if (plan.interval !== state.plan.interval || plan.intervalCount !== state.plan.intervalCount) {
-        throw operationFailure('PlanIntervalMismatch', `The new plan must bill every ${describeInterval(state.plan.interval, state.plan.intervalCount)}, like the current one.`);
+  setHandler(
+    cancelSubscriptionUpdate,
+    async ({ atPeriodEnd }) => {
+      if (atPeriodEnd && state.status !== 'trialing' && state.status !== 'unpaid' && state.status !== 'paused') {
+        state.cancelAtPeriodEnd = true;
+        state.canceledAt = iso(now());
+        await record('customer.subscription.updated');
+      } else {
+        cancelNow = true;
+        await condition(() => cancellationRecorded);
       }
+      return state;
     },
+    {
+      validator: (_request: { atPeriodEnd: boolean }) => {
+        if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
+      },
+    },
+  );
+  setHandler(
+    pauseSubscriptionUpdate,
+    async () => {
+      state.status = 'paused';
+      state.pausedAt = iso(now());
+      state.nextBillingAt = null;
+      await record('customer.subscription.updated');
+      return state;
+    },
+    {
+      validator: () => {
+        if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
+        if (state.status !== 'active')
+          throw operationFailure('SubscriptionNotActive', `Only an active subscription can be paused; this one is ${state.status}.`);
+      },
+    },
+  );
+  setHandler(
+    resumeSubscriptionUpdate,
+    async () => {
+      Object.assign(state, resumedSchedule(state, now()));
+      await record('customer.subscription.updated');
+      return state;
+    },
+    {
+      validator: () => {
+        if (state.status !== 'paused')
+          throw operationFailure('SubscriptionNotPaused', `Only a paused subscription can be resumed; this one is ${state.status}.`);
+      },
+    },
+  );
+  setHandler(
+    changePlanUpdate,
+    async ({ plan }) => {
+      state.pendingLines.push(...planChangeProration(state, plan, now()));
+      state.plan = plan;
+      await record('customer.subscription.updated');
+      return state;
+    },
+    {
+      validator: ({ plan }) => {
+        if (state.status === 'canceled' || cancelNow) throw operationFailure('SubscriptionCanceled', 'The subscription is canceled.');
+        if (plan.planId === state.plan.planId) throw operationFailure('SamePlan', 'The subscription is already on this plan.');
+        if (plan.currency !== state.plan.currency)
+          throw operationFailure('PlanCurrencyMismatch', `The new plan must be in ${state.plan.currency}.`);
+        if (plan.interval !== state.plan.interval || plan.intervalCount !== state.plan.intervalCount) {
+          throw operationFailure(
+            'PlanIntervalMismatch',
+            `The new plan must bill every ${describeInterval(state.plan.interval, state.plan.intervalCount)}, like the current one.`,
+          );
+        }
+      },
+    },
+  );
+  setHandler(paymentMethodUpdatedSignal, () => {
+    paymentMethodUpdated = true;
   });
-  setHandler(paymentMethodUpdatedSignal, () => { paymentMethodUpdated = true; });
 
   /** An id from the workflow's deterministic uuid4, in base62 like every other id (runs recorded before the patch keep hex). */
   function workflowMadeId(): string {
@@ -157,10 +229,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     current.lastPaymentId = paymentId;
     const { source } = await records.getCustomerSource({ customerId: state.customerId });
     const paymentInput: PaymentWorkflowInput = {
-      paymentId, merchantId: state.merchantId, amountMinor: current.amountDueMinor, currency: current.currency, source,
+      paymentId,
+      merchantId: state.merchantId,
+      amountMinor: current.amountDueMinor,
+      currency: current.currency,
+      source,
       description: `Invoice ${current.invoiceId} for subscription ${state.subscriptionId}`,
       metadata: { invoice: current.invoiceId, subscription: state.subscriptionId, attempt: String(current.attemptCount) },
-      captureMethod: 'automatic', gateway: input.gateway, createdAt: iso(new Date()), fees: input.fees,
+      captureMethod: 'automatic',
+      gateway: input.gateway,
+      createdAt: iso(new Date()),
+      fees: input.fees,
       // Captured at once: no authorization is left waiting, so its lifetime never comes into play.
       authorizationTtlMs: 7 * 24 * 3600 * 1000,
     };
@@ -169,8 +248,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       args: [paymentInput],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
-        { key: MerchantIdKey, value: state.merchantId }, { key: CustomerIdKey, value: state.customerId }, { key: PaymentIdKey, value: paymentId }, { key: PaymentStatusKey, value: 'processing' },
-        { key: AmountMinorKey, value: current.amountDueMinor }, { key: CurrencyKey, value: current.currency }, { key: GatewayKey, value: input.gateway },
+        { key: MerchantIdKey, value: state.merchantId },
+        { key: CustomerIdKey, value: state.customerId },
+        { key: PaymentIdKey, value: paymentId },
+        { key: PaymentStatusKey, value: 'processing' },
+        { key: AmountMinorKey, value: current.amountDueMinor },
+        { key: CurrencyKey, value: current.currency },
+        { key: GatewayKey, value: input.gateway },
       ],
       staticSummary: `${money(current.amountDueMinor)} for invoice ${current.invoiceId} of subscription ${state.subscriptionId}`,
     });
@@ -284,7 +368,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     // Until the next invoice is due: the period's end, or now after a resume that starts a new period.
     const nextBillingAt = state.nextBillingAt ?? state.currentPeriodEnd;
-    if (nextBillingAt && await sleepUntil(nextBillingAt, () => cancelNow || state.status === 'paused')) continue;
+    if (nextBillingAt && (await sleepUntil(nextBillingAt, () => cancelNow || state.status === 'paused'))) continue;
     if (state.cancelAtPeriodEnd) {
       // Ends exactly when the paid period does.
       state.endedAt = state.currentPeriodEnd;

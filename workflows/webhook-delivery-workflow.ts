@@ -38,8 +38,9 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
   const startedAt = new Date().toISOString();
   for (let attempt = 1; attempt <= RETRY_DELAYS_MS.length + 1; attempt++) {
     state.attempts = attempt;
-    const outcome = await deliverWebhook.executeWithOptions(
-      { ...options, summary: `deliver ${input.eventType} (attempt ${attempt})` }, [{ eventId: input.eventId, endpointId: input.endpointId, attempt }]);
+    const outcome = await deliverWebhook.executeWithOptions({ ...options, summary: `deliver ${input.eventType} (attempt ${attempt})` }, [
+      { eventId: input.eventId, endpointId: input.endpointId, attempt },
+    ]);
     if (outcome.result === 'succeeded') {
       Object.assign(state, { status: 'delivered', nextAttemptAt: null, lastStatusCode: outcome.statusCode });
       setCurrentDetails(`delivered on attempt ${attempt}`);
@@ -47,7 +48,9 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     }
     if (outcome.result === 'gone' || outcome.result === 'endpoint_unavailable') {
       Object.assign(state, { status: outcome.result, nextAttemptAt: null });
-      setCurrentDetails(outcome.result === 'gone' ? 'the endpoint answered 410 Gone and was disabled' : 'the endpoint is disabled or deleted');
+      setCurrentDetails(
+        outcome.result === 'gone' ? 'the endpoint answered 410 Gone and was disabled' : 'the endpoint is disabled or deleted',
+      );
       return state;
     }
     state.lastStatusCode = outcome.statusCode;

@@ -11,7 +11,16 @@ export function accessLog(logger: Logger): Middleware {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // A route may name a path that hides a secret in it (the codec token).
-      logger.info({ method: ctx.method, path: ctx.state.logPath ?? ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, requestId: requestIdOf(ctx) }, 'request');
+      logger.info(
+        {
+          method: ctx.method,
+          path: ctx.state.logPath ?? ctx.path,
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          requestId: requestIdOf(ctx),
+        },
+        'request',
+      );
     }
   };
 }

@@ -65,12 +65,25 @@ const DEFAULT_DEPENDENCY_RETRY_MS = 15_000;
 /** Every route the API serves, in one list: the router and the OpenAPI document both read it. */
 export function apiRoutes(deps: AppDeps): ApiRoute[] {
   return [
-    ...healthRoutes(deps.orm, deps.temporal), ...merchantRoutes(deps.merchants), ...apiKeyRoutes(deps.apiKeys), ...auditRoutes(deps.auditEvents),
-    ...paymentRoutes(deps.payments), ...refundRoutes(deps.refunds), ...disputeRoutes(deps.disputes), ...gatewayEventRoutes(deps.gatewayEvents),
-    ...webhookRoutes(deps.webhooks), ...ledgerRoutes(deps.balances, deps.ledgerChecks), ...reportRoutes(deps.transactionReports),
-    ...subscriptionReportRoutes({ revenue: deps.subscriptionRevenue, checks: deps.subscriptionChecks }), ...feeInvoiceRoutes(deps.feeInvoices),
-    ...customerRoutes(deps.customers), ...planRoutes(deps.plans), ...subscriptionRoutes(deps.subscriptions), ...invoiceRoutes(deps.invoices),
-    ...cardTokenRoutes(deps.vault), ...reconciliationRoutes(deps.reconciliations),
+    ...healthRoutes(deps.orm, deps.temporal),
+    ...merchantRoutes(deps.merchants),
+    ...apiKeyRoutes(deps.apiKeys),
+    ...auditRoutes(deps.auditEvents),
+    ...paymentRoutes(deps.payments),
+    ...refundRoutes(deps.refunds),
+    ...disputeRoutes(deps.disputes),
+    ...gatewayEventRoutes(deps.gatewayEvents),
+    ...webhookRoutes(deps.webhooks),
+    ...ledgerRoutes(deps.balances, deps.ledgerChecks),
+    ...reportRoutes(deps.transactionReports),
+    ...subscriptionReportRoutes({ revenue: deps.subscriptionRevenue, checks: deps.subscriptionChecks }),
+    ...feeInvoiceRoutes(deps.feeInvoices),
+    ...customerRoutes(deps.customers),
+    ...planRoutes(deps.plans),
+    ...subscriptionRoutes(deps.subscriptions),
+    ...invoiceRoutes(deps.invoices),
+    ...cardTokenRoutes(deps.vault),
+    ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
   ];
 }
@@ -90,14 +103,19 @@ export function createApp(deps: AppDeps): Koa {
   app.use(httpMetrics());
   app.use(errorMiddleware(deps.logger));
   // Before the JSON body parser: the codec reads its own, larger bodies.
-  if (deps.temporalCodec) app.use(createCodecRouter({ ...deps.temporalCodec, allowedOrigins: deps.temporalCodec.uiOrigins, adminApiKey: deps.adminApiKey }).routes());
+  if (deps.temporalCodec)
+    app.use(
+      createCodecRouter({ ...deps.temporalCodec, allowedOrigins: deps.temporalCodec.uiOrigins, adminApiKey: deps.adminApiKey }).routes(),
+    );
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.bodyLimit ?? '64kb', strict: true }));
   // Everything after the body parser runs again when PostgreSQL or Temporal blinks, for requests safe to repeat.
-  app.use(retryDependencyOutages({ deadlineMs: deps.dependencyRetryMs ?? DEFAULT_DEPENDENCY_RETRY_MS, logger: deps.logger }, [
-    docs.routes(),
-    createMetricsRouter({ adminApiKey: deps.adminApiKey, metricsToken: deps.metricsToken }).routes(),
-    router.routes(),
-    router.allowedMethods({ throw: false }),
-  ]));
+  app.use(
+    retryDependencyOutages({ deadlineMs: deps.dependencyRetryMs ?? DEFAULT_DEPENDENCY_RETRY_MS, logger: deps.logger }, [
+      docs.routes(),
+      createMetricsRouter({ adminApiKey: deps.adminApiKey, metricsToken: deps.metricsToken }).routes(),
+      router.routes(),
+      router.allowedMethods({ throw: false }),
+    ]),
+  );
   return app;
 }

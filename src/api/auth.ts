@@ -8,7 +8,10 @@ import { setCaller } from './caller';
 function bearerToken(ctx: Context): string {
   const header = ctx.get('authorization');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw ApiError.unauthorized(header ? 'Authorization header must be "Bearer <api key>"' : 'No API key provided: send "Authorization: Bearer <api key>"');
+  if (!match)
+    throw ApiError.unauthorized(
+      header ? 'Authorization header must be "Bearer <api key>"' : 'No API key provided: send "Authorization: Bearer <api key>"',
+    );
   return match[1];
 }
 
@@ -16,7 +19,13 @@ function bearerToken(ctx: Context): string {
 export async function authenticateMerchant(ctx: Context, merchants: MerchantService): Promise<Merchant> {
   const found = await merchants.authenticateKey(bearerToken(ctx));
   if (!found) throw ApiError.unauthorized();
-  setCaller(ctx, { kind: 'merchant', merchantId: found.merchant.id, keyId: found.key.id, keyPrefix: found.key.prefix, keyLast4: found.key.last4 });
+  setCaller(ctx, {
+    kind: 'merchant',
+    merchantId: found.merchant.id,
+    keyId: found.key.id,
+    keyPrefix: found.key.prefix,
+    keyLast4: found.key.last4,
+  });
   return found.merchant;
 }
 

@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
 
 /** Who made an authenticated request: a merchant through one of its keys, or the platform admin. */
-export type Caller =
-  | { kind: 'merchant'; merchantId: string; keyId: string; keyPrefix: string; keyLast4: string }
-  | { kind: 'admin' };
+export type Caller = { kind: 'merchant'; merchantId: string; keyId: string; keyPrefix: string; keyLast4: string } | { kind: 'admin' };
 
 interface CallerState {
   caller?: Caller;

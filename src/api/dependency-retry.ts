@@ -50,7 +50,10 @@ export function retryDependencyOutages(options: { deadlineMs: number; logger: Lo
       } catch (error) {
         const outage = dependencyOutage(error);
         if (!outage || ctx.headerSent || !canRerun(ctx) || Date.now() + backoffMs > deadline) throw error;
-        options.logger.warn({ outage, attempt, method: ctx.method, path: ctx.path, requestId: requestIdOf(ctx), err: error }, 'dependency unavailable; running the request again');
+        options.logger.warn(
+          { outage, attempt, method: ctx.method, path: ctx.path, requestId: requestIdOf(ctx), err: error },
+          'dependency unavailable; running the request again',
+        );
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         resetResponse(ctx, headersBefore);
       }

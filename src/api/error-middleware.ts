@@ -45,9 +45,15 @@ function outageError(ctx: Context, outage: DependencyOutage): ApiError {
   const what = outage === 'temporal' ? 'The payment engine' : 'The database';
   const code = outage === 'temporal' ? 'engine_unavailable' : 'service_unavailable';
   if (!canRerun(ctx)) {
-    return ApiError.unavailable(`${what} was briefly unavailable while this request ran, so it may or may not have taken effect; send requests like this with an Idempotency-Key so they can be retried safely`, code);
+    return ApiError.unavailable(
+      `${what} was briefly unavailable while this request ran, so it may or may not have taken effect; send requests like this with an Idempotency-Key so they can be retried safely`,
+      code,
+    );
   }
-  return ApiError.unavailable(`${what} is temporarily unavailable; retry the request${ctx.get('idempotency-key') ? ' with the same Idempotency-Key' : ''}`, code);
+  return ApiError.unavailable(
+    `${what} is temporarily unavailable; retry the request${ctx.get('idempotency-key') ? ' with the same Idempotency-Key' : ''}`,
+    code,
+  );
 }
 
 /**
@@ -69,7 +75,13 @@ export function errorMiddleware(logger: Logger): Middleware {
       const apiError = outage ? outageError(ctx, outage) : error instanceof ApiError ? error : fromHttpError(error as HttpLikeError);
       if (apiError) {
         ctx.status = apiError.status;
-        ctx.body = { error: apiError.message, code: apiError.code, ...(apiError.param ? { param: apiError.param } : {}), ...apiError.details, request_id: requestIdOf(ctx) };
+        ctx.body = {
+          error: apiError.message,
+          code: apiError.code,
+          ...(apiError.param ? { param: apiError.param } : {}),
+          ...apiError.details,
+          request_id: requestIdOf(ctx),
+        };
         return;
       }
       logger.error({ err: error, method: ctx.method, path: ctx.path, requestId: requestIdOf(ctx) }, 'unhandled error');

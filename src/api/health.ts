@@ -13,7 +13,12 @@ const CHECK_TIMEOUT_MS = 2_000;
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unreachable'> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([check(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS); })]);
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+      }),
+    ]);
     return 'ok';
   } catch {
     return 'unreachable';
@@ -24,16 +29,27 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unreachable
 
 /** GET /health: 200 when Postgres and Temporal answer, 503 otherwise. */
 export function healthRoutes(orm: MikroORM, temporal: Client): ApiRoute[] {
-  return [defineRoute({
-    method: 'get', path: '/health', operationId: 'health', tags: ['Operations'], auth: 'none', exemptFromRateLimit: true, summary: 'Health of the API and its dependencies',
-    responses: { 200: { description: 'Everything reachable.', schema: healthSchema }, 503: { description: 'A dependency is unreachable.', schema: healthSchema } },
-    async handle() {
-      const [postgres, temporalStatus] = await Promise.all([
-        probe(() => orm.em.getConnection().execute('select 1')),
-        probe(() => temporal.workflowService.getSystemInfo({})),
-      ]);
-      const ok = postgres === 'ok' && temporalStatus === 'ok';
-      return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', checks: { postgres, temporal: temporalStatus } } };
-    },
-  })];
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      operationId: 'health',
+      tags: ['Operations'],
+      auth: 'none',
+      exemptFromRateLimit: true,
+      summary: 'Health of the API and its dependencies',
+      responses: {
+        200: { description: 'Everything reachable.', schema: healthSchema },
+        503: { description: 'A dependency is unreachable.', schema: healthSchema },
+      },
+      async handle() {
+        const [postgres, temporalStatus] = await Promise.all([
+          probe(() => orm.em.getConnection().execute('select 1')),
+          probe(() => temporal.workflowService.getSystemInfo({})),
+        ]);
+        const ok = postgres === 'ok' && temporalStatus === 'ok';
+        return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', checks: { postgres, temporal: temporalStatus } } };
+      },
+    }),
+  ];
 }

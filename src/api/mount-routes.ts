@@ -29,7 +29,11 @@ function idempotencyKeyOf(ctx: Context): string | undefined {
   const key = ctx.get('idempotency-key');
   if (key === '') return undefined;
   if (key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !PRINTABLE_ASCII.test(key)) {
-    throw ApiError.badRequest(`Invalid Idempotency-Key: use 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, such as a UUID`, 'parameter_invalid', 'Idempotency-Key');
+    throw ApiError.badRequest(
+      `Invalid Idempotency-Key: use 1-${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, such as a UUID`,
+      'parameter_invalid',
+      'Idempotency-Key',
+    );
   }
   return key;
 }
@@ -57,14 +61,30 @@ interface ClaimedUpdateKey {
  * returns the workflow update id it becomes. Temporal runs an update id once per workflow and answers a
  * repeat with the first outcome, even after the workflow closed, so a retry never acts twice.
  */
-async function claimUpdateKey(ctx: Context, route: ApiRoute, orm: Orm, key: string, resourceId: string, merchant: Merchant | undefined, body: unknown): Promise<ClaimedUpdateKey> {
+async function claimUpdateKey(
+  ctx: Context,
+  route: ApiRoute,
+  orm: Orm,
+  key: string,
+  resourceId: string,
+  merchant: Merchant | undefined,
+  body: unknown,
+): Promise<ClaimedUpdateKey> {
   const request = body ?? {};
   const hash = requestHash(ctx.method, ctx.path, request);
   // The admin's keys are not claimed (they belong to no merchant): the request's hash in the id keeps a
   // key reused with another body from being answered with the first body's outcome.
   const updateId = `${route.operationId}:${key}:${hash.slice(0, 16)}`;
   if (!merchant) return { updateId, release: async () => undefined };
-  const claim = await claimIdempotencyKey(orm.em.fork(), { merchantId: merchant.id, key, method: ctx.method, path: ctx.path, request, newResourceId: resourceId, now: new Date() });
+  const claim = await claimIdempotencyKey(orm.em.fork(), {
+    merchantId: merchant.id,
+    key,
+    method: ctx.method,
+    path: ctx.path,
+    request,
+    newResourceId: resourceId,
+    now: new Date(),
+  });
   return {
     updateId,
     release: async () => {
@@ -88,7 +108,8 @@ function enforceRateLimit(ctx: Context, route: ApiRoute, limiter: RateLimiter | 
 export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
   for (const route of routes) {
     // The key of an action is claimed for the resource it acts on.
-    if (route.idempotent === 'update' && !route.path.includes('/:id')) throw new Error(`${route.operationId}: an idempotent 'update' route needs an :id path parameter`);
+    if (route.idempotent === 'update' && !route.path.includes('/:id'))
+      throw new Error(`${route.operationId}: an idempotent 'update' route needs an :id path parameter`);
     router[route.method](route.path, async (ctx) => {
       setMatchedRoute(ctx, route);
       let merchant: Merchant | undefined;
@@ -105,11 +126,16 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       const query = parseOrThrow(route.query ?? emptyObject, { ...ctx.query }, 'query');
       const body = route.body ? parseOrThrow(route.body, await requestBody(ctx, route), 'body') : undefined;
       const idempotencyKey = route.idempotent ? idempotencyKeyOf(ctx) : undefined;
-      const claimed = route.idempotent === 'update' && idempotencyKey
-        ? await claimUpdateKey(ctx, route, deps.orm, idempotencyKey, (params as { id: string }).id, merchant, body) : undefined;
+      const claimed =
+        route.idempotent === 'update' && idempotencyKey
+          ? await claimUpdateKey(ctx, route, deps.orm, idempotencyKey, (params as { id: string }).id, merchant, body)
+          : undefined;
       let result;
       try {
-        result = await route.handle({ body, query, params, merchant: merchant as Merchant, idempotencyKey, updateId: claimed?.updateId, requestPath: ctx.path }, ctx);
+        result = await route.handle(
+          { body, query, params, merchant: merchant as Merchant, idempotencyKey, updateId: claimed?.updateId, requestPath: ctx.path },
+          ctx,
+        );
       } catch (error) {
         // An outage keeps the key: the request is re-run, or retried by the client, with it.
         if (claimed && error instanceof ApiError && error.status < 500) await claimed.release();

@@ -26,13 +26,17 @@ function withoutNul(schema: JsonObject): JsonObject {
   return walked;
 }
 
-const isAnything = (schema: unknown): boolean => schema === undefined || schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).length === 0);
+const isAnything = (schema: unknown): boolean =>
+  schema === undefined || schema === true || (typeof schema === 'object' && schema !== null && Object.keys(schema).length === 0);
 const JSON_WITHOUT_NUL_REF = { $ref: '#/components/schemas/JsonWithoutNul' };
 /** Any JSON value whose strings and keys hold no NUL, for the open parts of request bodies. */
 const JSON_WITHOUT_NUL: JsonObject = {
   description: 'Any JSON value whose strings and object keys hold no NUL character.',
   anyOf: [
-    { type: 'string', pattern: NO_NUL_PATTERN }, { type: 'number' }, { type: 'boolean' }, { type: 'null' },
+    { type: 'string', pattern: NO_NUL_PATTERN },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'null' },
     { type: 'array', items: JSON_WITHOUT_NUL_REF },
     { type: 'object', propertyNames: { pattern: NO_NUL_PATTERN }, additionalProperties: JSON_WITHOUT_NUL_REF },
   ],
@@ -46,36 +50,68 @@ function walk(value: unknown): unknown {
 function pathParameters(route: ApiRoute): JsonObject[] {
   if (!route.params) return [];
   const shape = jsonSchema(route.params, 'input') as { properties?: Record<string, JsonObject> };
-  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema, description: schema.description }));
+  return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema,
+    description: schema.description,
+  }));
 }
 
 function queryParameters(route: ApiRoute): JsonObject[] {
   if (!route.query) return [];
   const shape = jsonSchema(route.query, 'input') as { properties?: Record<string, JsonObject>; required?: string[] };
   return Object.entries(shape.properties ?? {}).map(([name, schema]) => ({
-    name, in: 'query', required: (shape.required ?? []).includes(name), schema, description: schema.description,
+    name,
+    in: 'query',
+    required: (shape.required ?? []).includes(name),
+    schema,
+    description: schema.description,
   }));
 }
 
 function responseContent(response: ResponseSpec): JsonObject {
-  const other = Object.entries(response.otherContent ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]);
-  return { ...(response.schema ? { 'application/json': { schema: jsonSchema(response.schema, 'output') } } : {}), ...Object.fromEntries(other) };
+  const other = Object.entries(response.otherContent ?? {}).map(([type, description]) => [
+    type,
+    { schema: { type: 'string', description } },
+  ]);
+  return {
+    ...(response.schema ? { 'application/json': { schema: jsonSchema(response.schema, 'output') } } : {}),
+    ...Object.fromEntries(other),
+  };
 }
 
 const IDEMPOTENCY_KEY_DESCRIPTIONS = {
-  create: 'Makes the request safe to retry: the same key with the same body returns the same resource and never creates, or charges, twice. Keys are scoped to your account; reusing one with a different body answers 422.',
-  update: 'Makes the request safe to retry: the same key with the same body is carried out once and every repeat gets the first outcome, even after the resource has moved on (a retried capture answers with the capture, not 409). Keys are scoped to your account and shared with creates; reusing one with a different body answers 422.',
+  create:
+    'Makes the request safe to retry: the same key with the same body returns the same resource and never creates, or charges, twice. Keys are scoped to your account; reusing one with a different body answers 422.',
+  update:
+    'Makes the request safe to retry: the same key with the same body is carried out once and every repeat gets the first outcome, even after the resource has moved on (a retried capture answers with the capture, not 409). Keys are scoped to your account and shared with creates; reusing one with a different body answers 422.',
 };
 
 function idempotencyHeader(mode: 'create' | 'update') {
-  return { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN }, description: IDEMPOTENCY_KEY_DESCRIPTIONS[mode] };
+  return {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN },
+    description: IDEMPOTENCY_KEY_DESCRIPTIONS[mode],
+  };
 }
 
 // Every route that takes an Idempotency-Key can answer these, whether or not it lists them itself.
 const KEYED_ROUTE_RESPONSES: ApiRoute['responses'] = {
-  409: { description: 'Another request with this Idempotency-Key was being carried out and gave it back again and again (`idempotency_key_in_use`): retry.', schema: errorSchema },
+  409: {
+    description:
+      'Another request with this Idempotency-Key was being carried out and gave it back again and again (`idempotency_key_in_use`): retry.',
+    schema: errorSchema,
+  },
   422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
-  503: { description: 'PostgreSQL or Temporal stayed unavailable while the request was run again; retry with the same Idempotency-Key after `Retry-After` seconds.', schema: errorSchema },
+  503: {
+    description:
+      'PostgreSQL or Temporal stayed unavailable while the request was run again; retry with the same Idempotency-Key after `Retry-After` seconds.',
+    schema: errorSchema,
+  },
 };
 
 function documentedResponses(route: ApiRoute): ApiRoute['responses'] {
@@ -85,7 +121,10 @@ function documentedResponses(route: ApiRoute): ApiRoute['responses'] {
 // Creates that name what another create made, by body field: a payment's refunds, a token's payments and customers.
 const BODY_REFERENCES: Record<string, Array<[string, string]>> = {
   '/v1/payments': [['payment_id', 'createRefund']],
-  '/v1/tokens': [['source', 'createPayment'], ['source', 'createCustomer']],
+  '/v1/tokens': [
+    ['source', 'createPayment'],
+    ['source', 'createCustomer'],
+  ],
 };
 // Creates whose object lives under another collection's path.
 const CREATED_ELSEWHERE: Record<string, string> = { '/v1/test_helpers/payments/:id/dispute': '/v1/disputes' };
@@ -100,10 +139,16 @@ function createdObjectLinks(routes: ApiRoute[]): Map<string, JsonObject> {
   for (const create of routes.filter((route) => route.method === 'post' && (!route.path.includes('/:') || CREATED_ELSEWHERE[route.path]))) {
     const collection = CREATED_ELSEWHERE[create.path] ?? create.path;
     const testHelpers = `/v1/test_helpers${collection.slice('/v1'.length)}/:id`;
-    const onCreated = routes.filter((route) => (route.path.startsWith(`${collection}/:id`) || route.path.startsWith(testHelpers)) && route.auth === create.auth);
-    const entries: Array<[string, JsonObject]> = onCreated.map((route) => [route.operationId, { operationId: route.operationId, parameters: { id: '$response.body#/id' } }]);
+    const onCreated = routes.filter(
+      (route) => (route.path.startsWith(`${collection}/:id`) || route.path.startsWith(testHelpers)) && route.auth === create.auth,
+    );
+    const entries: Array<[string, JsonObject]> = onCreated.map((route) => [
+      route.operationId,
+      { operationId: route.operationId, parameters: { id: '$response.body#/id' } },
+    ]);
     for (const [field, operationId] of BODY_REFERENCES[collection] ?? []) {
-      if (routes.some((route) => route.operationId === operationId)) entries.push([operationId, { operationId, requestBody: { [field]: '$response.body#/id' } }]);
+      if (routes.some((route) => route.operationId === operationId))
+        entries.push([operationId, { operationId, requestBody: { [field]: '$response.body#/id' } }]);
     }
     if (entries.length > 0) links.set(create.operationId, Object.fromEntries(entries));
   }
@@ -123,23 +168,41 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       tags: route.tags,
       security: route.auth === 'none' ? [] : [{ [route.auth === 'admin' ? 'adminKey' : 'merchantKey']: [] }],
       parameters: [...pathParameters(route), ...queryParameters(route), ...(route.idempotent ? [idempotencyHeader(route.idempotent)] : [])],
-      responses: Object.fromEntries(Object.entries(documentedResponses(route)).map(([status, response]) => [status, {
-        description: response.description,
-        ...(response.schema || response.otherContent ? { content: responseContent(response) } : {}),
-        ...(status.startsWith('2') && links.has(route.operationId) ? { links: links.get(route.operationId) } : {}),
-      }])),
+      responses: Object.fromEntries(
+        Object.entries(documentedResponses(route)).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema || response.otherContent ? { content: responseContent(response) } : {}),
+            ...(status.startsWith('2') && links.has(route.operationId) ? { links: links.get(route.operationId) } : {}),
+          },
+        ]),
+      ),
     };
     if (route.body) {
       // An empty raw body is no body at all: the server then answers that the field is missing.
-      const raw = route.rawBody ? { [route.rawBody.mediaType]: { schema: { type: 'string', minLength: 1, pattern: NO_NUL_PATTERN, description: route.rawBody.description } } } : {};
+      const raw = route.rawBody
+        ? {
+            [route.rawBody.mediaType]: {
+              schema: { type: 'string', minLength: 1, pattern: NO_NUL_PATTERN, description: route.rawBody.description },
+            },
+          }
+        : {};
       // A body whose every field is optional may be left out: the server reads a missing body as {}.
-      operation.requestBody = { required: !route.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw } };
+      operation.requestBody = {
+        required: !route.body.safeParse({}).success,
+        content: { 'application/json': { schema: jsonSchema(route.body, 'input') }, ...raw },
+      };
     }
     (paths[path] ??= {})[route.method] = operation;
   }
   return {
     openapi: '3.1.0',
-    info: { ...info, description: 'A self-hostable, workflow-orchestrated payment processor. Amounts are in major units (100.00 USD); errors are `{ "error", "code", "param" }`.' },
+    info: {
+      ...info,
+      description:
+        'A self-hostable, workflow-orchestrated payment processor. Amounts are in major units (100.00 USD); errors are `{ "error", "code", "param" }`.',
+    },
     servers: [{ url: '/' }],
     paths,
     components: {

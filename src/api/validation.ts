@@ -29,7 +29,13 @@ export function issueToApiError(issue: core.$ZodIssue, input: unknown, location:
     return apiErrors.missingParameter(param, `Missing required param: ${param}`);
   }
   const where = location === 'body' ? '' : ` (${location})`;
-  if (issue.code === 'custom' || issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_format' || issue.code === 'invalid_value') {
+  if (
+    issue.code === 'custom' ||
+    issue.code === 'too_small' ||
+    issue.code === 'too_big' ||
+    issue.code === 'invalid_format' ||
+    issue.code === 'invalid_value'
+  ) {
     return ApiError.badRequest(`Invalid ${param || 'request'}${where}: ${issue.message}`, 'parameter_invalid', param || undefined);
   }
   if (issue.path.length === 0) return ApiError.badRequest('The request body must be a JSON object', 'invalid_request_body');
@@ -78,7 +84,11 @@ export function parseOrThrow<T>(schema: ZodType<T, any>, input: unknown, locatio
   const nul = nulCharacterPath(input);
   if (nul) {
     const param = paramName(nul);
-    throw ApiError.badRequest(`Invalid ${param || 'request'}${location === 'body' ? '' : ` (${location})`}: must not contain NUL (\\u0000) characters`, 'parameter_invalid', param || undefined);
+    throw ApiError.badRequest(
+      `Invalid ${param || 'request'}${location === 'body' ? '' : ` (${location})`}: must not contain NUL (\\u0000) characters`,
+      'parameter_invalid',
+      param || undefined,
+    );
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;

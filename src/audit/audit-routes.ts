@@ -7,9 +7,14 @@ import { auditEventListSchema, listAuditEventsQuery } from './audit-schemas';
 export function auditRoutes(audit: AuditService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/audit_events', operationId: 'listAuditEvents', tags: ['Audit log'], auth: 'merchant',
-      summary: 'List the merchant\'s audit events, newest first',
-      description: 'Every POST, PATCH and DELETE the merchant\'s keys made: who, what, when, the request id, the Idempotency-Key and the status. Written within about 50 ms of the response.',
+      method: 'get',
+      path: '/v1/audit_events',
+      operationId: 'listAuditEvents',
+      tags: ['Audit log'],
+      auth: 'merchant',
+      summary: "List the merchant's audit events, newest first",
+      description:
+        "Every POST, PATCH and DELETE the merchant's keys made: who, what, when, the request id, the Idempotency-Key and the status. Written within about 50 ms of the response.",
       query: listAuditEventsQuery,
       responses: { 200: { description: 'A page of audit events.', schema: auditEventListSchema }, ...errorResponses },
       async handle({ query, merchant }) {

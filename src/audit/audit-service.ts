@@ -12,7 +12,10 @@ function renderAuditEvent(row: AuditEventRow) {
     id: row.id,
     object: 'audit_event' as const,
     action: row.action,
-    actor: { type: row.actor_type, api_key: row.api_key_id ? { id: row.api_key_id, redacted: `${row.api_key_prefix}...${row.api_key_last4}` } : null },
+    actor: {
+      type: row.actor_type,
+      api_key: row.api_key_id ? { id: row.api_key_id, redacted: `${row.api_key_prefix}...${row.api_key_last4}` } : null,
+    },
     request: { id: row.request_id, method: row.method, route: row.route, path: row.path, idempotency_key: row.idempotency_key },
     object_id: row.object_id,
     status_code: row.status_code,
@@ -33,7 +36,12 @@ export class AuditService {
     if (query.starting_after && !(await events.existsForMerchant(merchant.id, query.starting_after))) {
       throw apiErrors.noSuch('audit event', query.starting_after);
     }
-    const page = await events.listForMerchant(merchant.id, { action: query.action, createdGte: query['created[gte]'], limit: query.limit, startingAfter: query.starting_after });
+    const page = await events.listForMerchant(merchant.id, {
+      action: query.action,
+      createdGte: query['created[gte]'],
+      limit: query.limit,
+      startingAfter: query.starting_after,
+    });
     return { data: page.data.map(renderAuditEvent), hasMore: page.hasMore };
   }
 }

@@ -35,7 +35,10 @@ export class AuditWriter {
     this.pending.push({ ...record, id: newId('aud') });
     if (this.pending.length > MAX_PENDING) {
       const dropped = this.pending.splice(0, this.pending.length - MAX_PENDING);
-      this.deps.logger.error({ dropped: dropped.length, oldestRequestId: dropped[0].requestId }, 'audit log backlog full: oldest rows dropped');
+      this.deps.logger.error(
+        { dropped: dropped.length, oldestRequestId: dropped[0].requestId },
+        'audit log backlog full: oldest rows dropped',
+      );
     }
     if (this.pending.length >= BATCH_ROWS) this.schedule(0);
     else this.schedule(FLUSH_DELAY_MS);
@@ -45,7 +48,9 @@ export class AuditWriter {
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.pending.length === 0) return;
-    this.flushing = this.writeBatches().finally(() => { this.flushing = undefined; });
+    this.flushing = this.writeBatches().finally(() => {
+      this.flushing = undefined;
+    });
     await this.flushing;
   }
 
@@ -54,7 +59,9 @@ export class AuditWriter {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush().catch((error) => this.deps.logger.error({ err: error, lost: this.pending.length }, 'audit rows not written at shutdown'));
+    await this.flush().catch((error) =>
+      this.deps.logger.error({ err: error, lost: this.pending.length }, 'audit rows not written at shutdown'),
+    );
   }
 
   private schedule(delayMs: number): void {
@@ -63,7 +70,10 @@ export class AuditWriter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((error) => {
-        this.deps.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error, pending: this.pending.length }, 'audit log write failed; retrying');
+        this.deps.logger[dependencyOutage(error) ? 'warn' : 'error'](
+          { err: error, pending: this.pending.length },
+          'audit log write failed; retrying',
+        );
         if (!this.stopped) this.schedule(RETRY_DELAY_MS);
       });
     }, delayMs);

@@ -21,27 +21,50 @@ export function describePricing(pricing: FeeSchedule, currency: string): string 
 function withheldLine(group: WithheldFeeGroup, pricing: FeeSchedule): Omit<FeeInvoiceLine, 'position'> {
   const base = { quantity: group.quantity, amountMinor: group.amountMinor };
   if (!group.fromCaptures) {
-    return { ...base, kind: 'other_fees', description: 'Other fees withheld from your balance', volumeMinor: null, feePercentBps: null, feeFixedMinor: null, unitDescription: null };
+    return {
+      ...base,
+      kind: 'other_fees',
+      description: 'Other fees withheld from your balance',
+      volumeMinor: null,
+      feePercentBps: null,
+      feeFixedMinor: null,
+      unitDescription: null,
+    };
   }
   if (group.atPricing) {
     return {
-      ...base, kind: 'processing_fees', description: 'Card processing fees', volumeMinor: group.volumeMinor,
-      feePercentBps: pricing.percentBps, feeFixedMinor: pricing.fixedMinor, unitDescription: `${describePricing(pricing, group.currency)} per charge`,
+      ...base,
+      kind: 'processing_fees',
+      description: 'Card processing fees',
+      volumeMinor: group.volumeMinor,
+      feePercentBps: pricing.percentBps,
+      feeFixedMinor: pricing.fixedMinor,
+      unitDescription: `${describePricing(pricing, group.currency)} per charge`,
     };
   }
   // Charges whose fee the current pricing does not give were priced before it changed: the payment
   // keeps no record of its rate, so the line states the fees exactly as withheld.
   return {
-    ...base, kind: 'processing_fees', description: 'Card processing fees at earlier pricing', volumeMinor: group.volumeMinor,
-    feePercentBps: null, feeFixedMinor: null, unitDescription: 'as priced at each charge',
+    ...base,
+    kind: 'processing_fees',
+    description: 'Card processing fees at earlier pricing',
+    volumeMinor: group.volumeMinor,
+    feePercentBps: null,
+    feeFixedMinor: null,
+    unitDescription: 'as priced at each charge',
   };
 }
 
 function disputeLine(group: DisputeFeeGroup): Omit<FeeInvoiceLine, 'position'> {
   const uniform = group.minFeeMinor === group.maxFeeMinor;
   return {
-    kind: 'dispute_fees', description: 'Dispute fees', quantity: group.quantity, volumeMinor: null, amountMinor: group.amountMinor,
-    feePercentBps: uniform ? 0 : null, feeFixedMinor: uniform ? group.minFeeMinor : null,
+    kind: 'dispute_fees',
+    description: 'Dispute fees',
+    quantity: group.quantity,
+    volumeMinor: null,
+    amountMinor: group.amountMinor,
+    feePercentBps: uniform ? 0 : null,
+    feeFixedMinor: uniform ? group.minFeeMinor : null,
     unitDescription: uniform ? `${formatMinor(group.minFeeMinor, group.currency)} per dispute` : 'as charged per dispute',
   };
 }
@@ -56,7 +79,10 @@ export function draftFeeInvoices(withheld: WithheldFeeGroup[], disputes: Dispute
   return currencies.map((currency) => {
     const order = (group: WithheldFeeGroup) => (group.fromCaptures ? (group.atPricing ? 0 : 1) : 2);
     const lines = [
-      ...withheld.filter((group) => group.currency === currency).sort((a, b) => order(a) - order(b)).map((group) => withheldLine(group, pricing)),
+      ...withheld
+        .filter((group) => group.currency === currency)
+        .sort((a, b) => order(a) - order(b))
+        .map((group) => withheldLine(group, pricing)),
       ...disputes.filter((group) => group.currency === currency).map(disputeLine),
     ].map((line, index): FeeInvoiceLine => ({ ...line, position: index + 1 }));
     const processingFeesMinor = lines.filter((line) => line.kind !== 'dispute_fees').reduce((sum, line) => sum + line.amountMinor, 0);

@@ -6,7 +6,10 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 
 /** Everything interpolated into the receipt goes through here: merchant names are arbitrary text. */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+  return String(value).replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string,
+  );
 }
 
 /** "1 December 2026": in UTC, spelled out, so no reader mistakes day for month. */
@@ -50,14 +53,18 @@ export function renderFeeInvoiceReceipt(invoice: FeeInvoiceRecord): string {
   const { currency } = invoice;
   const money = (minor: number) => `${e(currency)} ${e(amount(minor, currency))}`;
   const lastDay = new Date(invoice.periodEnd.getTime() - 86_400_000);
-  const rows = invoice.lines.map((line) => `
+  const rows = invoice.lines
+    .map(
+      (line) => `
         <tr>
           <td>${e(line.description)}</td>
           <td class="num">${e(line.quantity)}</td>
           <td class="num">${line.volumeMinor === null ? '' : money(line.volumeMinor)}</td>
           <td>${line.unitDescription === null ? '' : e(line.unitDescription)}</td>
           <td class="num">${money(line.amountMinor)}</td>
-        </tr>`).join('');
+        </tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>

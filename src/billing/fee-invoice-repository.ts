@@ -10,18 +10,35 @@ const nullableNumber = (value: unknown) => (value === null || value === undefine
 
 function toLine(row: Row): FeeInvoiceLine {
   return {
-    position: Number(row.position), kind: row.kind as FeeInvoiceLineKind, description: row.description, quantity: Number(row.quantity),
-    volumeMinor: nullableNumber(row.volume_minor), feePercentBps: nullableNumber(row.fee_percent_bps), feeFixedMinor: nullableNumber(row.fee_fixed_minor),
-    unitDescription: row.unit_description ?? null, amountMinor: Number(row.amount_minor),
+    position: Number(row.position),
+    kind: row.kind as FeeInvoiceLineKind,
+    description: row.description,
+    quantity: Number(row.quantity),
+    volumeMinor: nullableNumber(row.volume_minor),
+    feePercentBps: nullableNumber(row.fee_percent_bps),
+    feeFixedMinor: nullableNumber(row.fee_fixed_minor),
+    unitDescription: row.unit_description ?? null,
+    amountMinor: Number(row.amount_minor),
   };
 }
 
 function toRecord(row: Row, lines: FeeInvoiceLine[]): FeeInvoiceRecord {
   return {
-    id: row.id, number: row.number, merchantId: row.merchant_id, merchantName: row.merchant_name, period: String(row.period).trim(),
-    periodStart: new Date(row.period_start), periodEnd: new Date(row.period_end), currency: String(row.currency).trim(), status: row.status,
-    processingFeesMinor: Number(row.processing_fees_minor), disputeFeesMinor: Number(row.dispute_fees_minor), totalMinor: Number(row.total_minor),
-    ledgerEntryId: row.ledger_entry_id ?? null, createdAt: new Date(row.created_at), lines,
+    id: row.id,
+    number: row.number,
+    merchantId: row.merchant_id,
+    merchantName: row.merchant_name,
+    period: String(row.period).trim(),
+    periodStart: new Date(row.period_start),
+    periodEnd: new Date(row.period_end),
+    currency: String(row.currency).trim(),
+    status: row.status,
+    processingFeesMinor: Number(row.processing_fees_minor),
+    disputeFeesMinor: Number(row.dispute_fees_minor),
+    totalMinor: Number(row.total_minor),
+    ledgerEntryId: row.ledger_entry_id ?? null,
+    createdAt: new Date(row.created_at),
+    lines,
   };
 }
 
@@ -97,7 +114,8 @@ export class FeeInvoiceRepository {
     return this.sql.query<MerchantToInvoice>(
       // An empty list selects nobody.
       `select id, name, fee_percent_bps, fee_fixed_minor from merchants where id > ? ${merchantIds ? (merchantIds.length > 0 ? 'and id in (?)' : 'and false') : ''} order by id limit ?`,
-      merchantIds?.length ? [afterMerchantId ?? '', merchantIds, limit] : [afterMerchantId ?? '', limit]);
+      merchantIds?.length ? [afterMerchantId ?? '', merchantIds, limit] : [afterMerchantId ?? '', limit],
+    );
   }
 
   /**
@@ -123,10 +141,22 @@ export class FeeInvoiceRepository {
               + case when (scaled % 10000) * 2 > 10000 or ((scaled % 10000) * 2 = 10000 and (scaled / 10000) % 2 = 1) then 1 else 0 end as at_pricing,
             count(*) as quantity, sum(volume_minor) as volume_minor, sum(fee_minor) as amount_minor
        from priced group by 1, 2, 3 order by 1, 2 desc, 3 desc`,
-      [ledgerAccounts.merchantPending(merchantId), ledgerAccounts.merchantFeesPayable(merchantId), window.start, window.end, pricing.percentBps, pricing.fixedMinor]);
+      [
+        ledgerAccounts.merchantPending(merchantId),
+        ledgerAccounts.merchantFeesPayable(merchantId),
+        window.start,
+        window.end,
+        pricing.percentBps,
+        pricing.fixedMinor,
+      ],
+    );
     return rows.map((row) => ({
-      currency: String(row.currency).trim(), fromCaptures: row.from_captures === true, atPricing: row.at_pricing === true,
-      quantity: Number(row.quantity), volumeMinor: Number(row.volume_minor), amountMinor: Number(row.amount_minor),
+      currency: String(row.currency).trim(),
+      fromCaptures: row.from_captures === true,
+      atPricing: row.at_pricing === true,
+      quantity: Number(row.quantity),
+      volumeMinor: Number(row.volume_minor),
+      amountMinor: Number(row.amount_minor),
     }));
   }
 
@@ -139,10 +169,14 @@ export class FeeInvoiceRepository {
        from ledger_entries e join ledger_postings p on p.entry_id = e.id
       where e.merchant_id = ? and e.created_at >= ? and e.created_at < ? and p.account = ? and p.amount_minor > 0
       group by p.currency order by p.currency`,
-      [merchantId, window.start, window.end, ledgerAccounts.disputeFeeRevenue()]);
+      [merchantId, window.start, window.end, ledgerAccounts.disputeFeeRevenue()],
+    );
     return rows.map((row) => ({
-      currency: String(row.currency).trim(), quantity: Number(row.quantity), amountMinor: Number(row.amount_minor),
-      minFeeMinor: Number(row.min_fee), maxFeeMinor: Number(row.max_fee),
+      currency: String(row.currency).trim(),
+      quantity: Number(row.quantity),
+      amountMinor: Number(row.amount_minor),
+      minFeeMinor: Number(row.min_fee),
+      maxFeeMinor: Number(row.max_fee),
     }));
   }
 
@@ -153,13 +187,19 @@ export class FeeInvoiceRepository {
 
   /** The currencies the merchant has an invoice in for the period. */
   async invoicedCurrencies(merchantId: string, period: string): Promise<string[]> {
-    const invoiced = await this.sql.query<{ currency: string }>(`select currency from fee_invoices where merchant_id = ? and period = ?`, [merchantId, period]);
+    const invoiced = await this.sql.query<{ currency: string }>(`select currency from fee_invoices where merchant_id = ? and period = ?`, [
+      merchantId,
+      period,
+    ]);
     return invoiced.map((row) => row.currency.trim());
   }
 
   /** The period's next invoice sequence number (hold the period's lock to keep it gapless). */
   async nextSequence(period: string): Promise<number> {
-    const [{ next }] = await this.sql.query<{ next: number }>(`select coalesce(max(sequence), 0) + 1 as next from fee_invoices where period = ?`, [period]);
+    const [{ next }] = await this.sql.query<{ next: number }>(
+      `select coalesce(max(sequence), 0) + 1 as next from fee_invoices where period = ?`,
+      [period],
+    );
     return next;
   }
 
@@ -169,19 +209,48 @@ export class FeeInvoiceRepository {
       `insert into fee_invoices (id, number, sequence, merchant_id, merchant_name, period, period_start, period_end, currency, status,
                                  processing_fees_minor, dispute_fees_minor, total_minor, ledger_entry_id, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'paid', ?, ?, ?, ?, ?)`,
-      [invoice.id, invoice.number, invoice.sequence, invoice.merchantId, invoice.merchantName, invoice.period, invoice.periodStart, invoice.periodEnd, invoice.currency,
-        invoice.processingFeesMinor, invoice.disputeFeesMinor, invoice.totalMinor, invoice.ledgerEntryId, invoice.createdAt]);
-    const values = invoice.lines.flatMap((line) => [invoice.id, line.position, line.kind, line.description, line.quantity, line.volumeMinor,
-      line.feePercentBps, line.feeFixedMinor, line.unitDescription, line.amountMinor]);
+      [
+        invoice.id,
+        invoice.number,
+        invoice.sequence,
+        invoice.merchantId,
+        invoice.merchantName,
+        invoice.period,
+        invoice.periodStart,
+        invoice.periodEnd,
+        invoice.currency,
+        invoice.processingFeesMinor,
+        invoice.disputeFeesMinor,
+        invoice.totalMinor,
+        invoice.ledgerEntryId,
+        invoice.createdAt,
+      ],
+    );
+    const values = invoice.lines.flatMap((line) => [
+      invoice.id,
+      line.position,
+      line.kind,
+      line.description,
+      line.quantity,
+      line.volumeMinor,
+      line.feePercentBps,
+      line.feeFixedMinor,
+      line.unitDescription,
+      line.amountMinor,
+    ]);
     await this.sql.query(
       `insert into fee_invoice_lines (invoice_id, position, kind, description, quantity, volume_minor, fee_percent_bps, fee_fixed_minor, unit_description, amount_minor)
-       values ${invoice.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, values);
+       values ${invoice.lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      values,
+    );
   }
 
   private async withLines(rows: Row[]): Promise<FeeInvoiceRecord[]> {
     if (rows.length === 0) return [];
     const lines = await this.sql.query<Row>(
-      `select * from fee_invoice_lines where invoice_id in (${rows.map(() => '?').join(', ')}) order by invoice_id, position`, rows.map((row) => row.id));
+      `select * from fee_invoice_lines where invoice_id in (${rows.map(() => '?').join(', ')}) order by invoice_id, position`,
+      rows.map((row) => row.id),
+    );
     return rows.map((row) => toRecord(row, lines.filter((line) => line.invoice_id === row.id).map(toLine)));
   }
 }

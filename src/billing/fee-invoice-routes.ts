@@ -9,7 +9,11 @@ const notFound = { 404: { description: 'Fee invoice not found.', schema: errorSc
 export function feeInvoiceRoutes(invoices: FeeInvoiceService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/billing/invoices', operationId: 'listFeeInvoices', tags: ['Billing'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/billing/invoices',
+      operationId: 'listFeeInvoices',
+      tags: ['Billing'],
+      auth: 'merchant',
       summary: 'List fee invoices, newest first',
       description: 'One invoice per month and currency with fees, issued on the 1st of the following month (UTC).',
       query: listFeeInvoicesQuery,
@@ -20,21 +24,37 @@ export function feeInvoiceRoutes(invoices: FeeInvoiceService): ApiRoute[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/billing/invoices/:id', operationId: 'getFeeInvoice', tags: ['Billing'], auth: 'merchant',
-      summary: 'Retrieve a fee invoice', params: feeInvoiceIdParams,
+      method: 'get',
+      path: '/v1/billing/invoices/:id',
+      operationId: 'getFeeInvoice',
+      tags: ['Billing'],
+      auth: 'merchant',
+      summary: 'Retrieve a fee invoice',
+      params: feeInvoiceIdParams,
       responses: { 200: { description: 'The fee invoice.', schema: feeInvoiceSchema }, ...errorResponses, ...notFound },
       async handle({ params, merchant }) {
         return { status: 200, body: await invoices.get(merchant, params.id) };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/billing/invoices/:id/receipt', operationId: 'downloadFeeInvoiceReceipt', tags: ['Billing'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/billing/invoices/:id/receipt',
+      operationId: 'downloadFeeInvoiceReceipt',
+      tags: ['Billing'],
+      auth: 'merchant',
       summary: 'Download a fee invoice as a printable HTML receipt',
       description: 'Answers text/html as an attachment named <number>.html: a self-contained document, ready to print or save as PDF.',
       params: feeInvoiceIdParams,
       responses: {
-        200: { description: 'The receipt.', otherContent: { 'text/html': 'A self-contained HTML document (no scripts, no external assets), Content-Disposition: attachment; filename="<number>.html".' } },
-        ...errorResponses, ...notFound,
+        200: {
+          description: 'The receipt.',
+          otherContent: {
+            'text/html':
+              'A self-contained HTML document (no scripts, no external assets), Content-Disposition: attachment; filename="<number>.html".',
+          },
+        },
+        ...errorResponses,
+        ...notFound,
       },
       async handle({ params, merchant }, ctx) {
         const receipt = await invoices.receipt(merchant, params.id);

@@ -23,7 +23,10 @@ export interface FeeInvoiceServiceDeps {
 
 /** Why a period cannot be invoiced: not 'YYYY-MM', or not over yet. */
 export class FeeInvoicePeriodError extends Error {
-  constructor(readonly period: string, readonly reason: 'invalid' | 'not_ended') {
+  constructor(
+    readonly period: string,
+    readonly reason: 'invalid' | 'not_ended',
+  ) {
     super(reason === 'invalid' ? `Invalid period "${period}": use YYYY-MM` : `The period ${period} has not ended yet`);
     this.name = 'FeeInvoicePeriodError';
   }
@@ -75,7 +78,11 @@ export class FeeInvoiceService {
    * Issues every merchant's invoices for a finished month; a second run for the same month issues nothing.
    * @throws no ApiError: FeeInvoicePeriodError when the period is invalid or not over (run by the billing workflow)
    */
-  async issueFeeInvoices(period: string, asOf: Date = this.now(), options: { merchantIds?: string[] } = {}): Promise<{ period: string; merchantsScanned: number; issued: IssuedFeeInvoice[] }> {
+  async issueFeeInvoices(
+    period: string,
+    asOf: Date = this.now(),
+    options: { merchantIds?: string[] } = {},
+  ): Promise<{ period: string; merchantsScanned: number; issued: IssuedFeeInvoice[] }> {
     const issued: IssuedFeeInvoice[] = [];
     let merchantsScanned = 0;
     let afterMerchantId: string | null = null;
@@ -92,13 +99,24 @@ export class FeeInvoiceService {
    * Issues the invoices of the next `batchSize` merchants (by id), each merchant in its own transaction.
    * @throws no ApiError: FeeInvoicePeriodError when the period is invalid or not over (run by the billing workflow)
    */
-  async issueFeeInvoiceBatch({ period, asOf, afterMerchantId = null, batchSize = DEFAULT_BATCH_SIZE, merchantIds }: FeeInvoiceBatchInput): Promise<FeeInvoiceBatchResult> {
+  async issueFeeInvoiceBatch({
+    period,
+    asOf,
+    afterMerchantId = null,
+    batchSize = DEFAULT_BATCH_SIZE,
+    merchantIds,
+  }: FeeInvoiceBatchInput): Promise<FeeInvoiceBatchResult> {
     const window = this.endedWindow(period, asOf);
     const merchants = await this.repository().merchantsToInvoice(afterMerchantId, batchSize + 1, merchantIds);
     const batch = merchants.slice(0, batchSize);
     const issued: IssuedFeeInvoice[] = [];
-    for (const merchant of batch) issued.push(...await this.issueForMerchant(merchant, window, asOf));
-    return { merchantsScanned: batch.length, issued, lastMerchantId: batch.at(-1)?.id ?? afterMerchantId, hasMore: merchants.length > batchSize };
+    for (const merchant of batch) issued.push(...(await this.issueForMerchant(merchant, window, asOf)));
+    return {
+      merchantsScanned: batch.length,
+      issued,
+      lastMerchantId: batch.at(-1)?.id ?? afterMerchantId,
+      hasMore: merchants.length > batchSize,
+    };
   }
 
   private endedWindow(period: string, asOf: Date): PeriodWindow {
@@ -120,8 +138,11 @@ export class FeeInvoiceService {
     return inTransaction(this.deps.orm, async (sql) => {
       const invoices = new FeeInvoiceRepository(sql);
       // The month is over, so these reads are final; most merchants stop here without taking the lock.
-      const drafts = draftFeeInvoices(await invoices.withheldFees(merchant.id, window, pricing), await invoices.disputeFees(merchant.id, window), pricing)
-        .filter((draft) => draft.totalMinor > 0);
+      const drafts = draftFeeInvoices(
+        await invoices.withheldFees(merchant.id, window, pricing),
+        await invoices.disputeFees(merchant.id, window),
+        pricing,
+      ).filter((draft) => draft.totalMinor > 0);
       if (drafts.length === 0) return [];
       await invoices.lockPeriod(window.period);
       const done = new Set(await invoices.invoicedCurrencies(merchant.id, window.period));
@@ -133,7 +154,14 @@ export class FeeInvoiceService {
     });
   }
 
-  private async insertInvoice(sql: Sql, invoices: FeeInvoiceRepository, merchant: MerchantToInvoice, window: PeriodWindow, asOf: Date, draft: FeeInvoiceDraft): Promise<IssuedFeeInvoice> {
+  private async insertInvoice(
+    sql: Sql,
+    invoices: FeeInvoiceRepository,
+    merchant: MerchantToInvoice,
+    window: PeriodWindow,
+    asOf: Date,
+    draft: FeeInvoiceDraft,
+  ): Promise<IssuedFeeInvoice> {
     const id = newId('fi');
     const next = await invoices.nextSequence(window.period);
     const number = feeInvoiceNumber(window.period, next);
@@ -143,17 +171,37 @@ export class FeeInvoiceService {
     if (processingFeesMinor > 0) {
       ({ entryId: ledgerEntryId } = await postJournalEntry(sql, {
         idempotencyKey: `fee_invoice:${merchant.id}:${window.period}:${currency}`,
-        merchantId: merchant.id, sourceType: 'fee_invoice', sourceId: id,
+        merchantId: merchant.id,
+        sourceType: 'fee_invoice',
+        sourceId: id,
         description: `Fee invoice ${number} for ${window.period}`,
         postings: [
-          { account: ledgerAccounts.merchantFeesPayable(merchant.id), merchantId: merchant.id, currency, amountMinor: -processingFeesMinor },
+          {
+            account: ledgerAccounts.merchantFeesPayable(merchant.id),
+            merchantId: merchant.id,
+            currency,
+            amountMinor: -processingFeesMinor,
+          },
           { account: ledgerAccounts.feeRevenue(), currency, amountMinor: processingFeesMinor },
         ],
       }));
     }
     await invoices.insert({
-      id, number, sequence: next, merchantId: merchant.id, merchantName: merchant.name, period: window.period, periodStart: window.start, periodEnd: window.end,
-      currency, processingFeesMinor, disputeFeesMinor: draft.disputeFeesMinor, totalMinor: draft.totalMinor, ledgerEntryId, createdAt: asOf, lines: draft.lines,
+      id,
+      number,
+      sequence: next,
+      merchantId: merchant.id,
+      merchantName: merchant.name,
+      period: window.period,
+      periodStart: window.start,
+      periodEnd: window.end,
+      currency,
+      processingFeesMinor,
+      disputeFeesMinor: draft.disputeFeesMinor,
+      totalMinor: draft.totalMinor,
+      ledgerEntryId,
+      createdAt: asOf,
+      lines: draft.lines,
     });
     return { id, number, merchantId: merchant.id, currency, totalMinor: draft.totalMinor };
   }
@@ -162,10 +210,18 @@ export class FeeInvoiceService {
    * The merchant's fee invoices, newest first.
    * @throws 400 resource_missing (starting_after)
    */
-  async list(merchant: Merchant, query: { period?: string; limit: number; startingAfter?: string }): Promise<{ data: FeeInvoiceJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { period?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: FeeInvoiceJson[]; hasMore: boolean }> {
     const invoices = this.repository();
-    if (query.startingAfter && !(await invoices.findForMerchant(merchant.id, query.startingAfter))) throw apiErrors.noSuch('fee invoice', query.startingAfter);
-    const page = await invoices.listForMerchant(merchant.id, { period: query.period, limit: query.limit, startingAfter: query.startingAfter });
+    if (query.startingAfter && !(await invoices.findForMerchant(merchant.id, query.startingAfter)))
+      throw apiErrors.noSuch('fee invoice', query.startingAfter);
+    const page = await invoices.listForMerchant(merchant.id, {
+      period: query.period,
+      limit: query.limit,
+      startingAfter: query.startingAfter,
+    });
     return { data: page.data.map(renderFeeInvoice), hasMore: page.hasMore };
   }
 

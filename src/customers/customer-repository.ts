@@ -6,8 +6,14 @@ type Row = Record<string, any>;
 
 function toRecord(row: Row): CustomerRecord {
   return {
-    id: row.id, merchantId: row.merchant_id, email: row.email, name: row.name ?? null, defaultSource: row.default_source,
-    metadata: row.metadata ?? {}, createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+    id: row.id,
+    merchantId: row.merchant_id,
+    email: row.email,
+    name: row.name ?? null,
+    defaultSource: row.default_source,
+    metadata: row.metadata ?? {},
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -20,7 +26,16 @@ export class CustomerRepository {
     await this.sql.query(
       `insert into customers (id, merchant_id, email, name, default_source, metadata, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?::jsonb, ?, ?) on conflict (id) do nothing`,
-      [customer.id, customer.merchantId, customer.email, customer.name, customer.defaultSource, JSON.stringify(customer.metadata), customer.createdAt, customer.updatedAt],
+      [
+        customer.id,
+        customer.merchantId,
+        customer.email,
+        customer.name,
+        customer.defaultSource,
+        JSON.stringify(customer.metadata),
+        customer.createdAt,
+        customer.updatedAt,
+      ],
     );
   }
 
@@ -36,7 +51,10 @@ export class CustomerRepository {
   }
 
   /** One page, newest first; `email` matches case-insensitively. */
-  async listForMerchant(merchantId: string, query: { email?: string; limit: number; startingAfter?: string }): Promise<{ data: CustomerRecord[]; hasMore: boolean }> {
+  async listForMerchant(
+    merchantId: string,
+    query: { email?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: CustomerRecord[]; hasMore: boolean }> {
     const conditions: SqlCondition[] = [['merchant_id = ?', merchantId]];
     if (query.email !== undefined) conditions.push(['lower(email) = lower(?)', query.email]);
     const page = await selectNewestFirst<Row>(this.sql, 'customers', conditions, query.limit, query.startingAfter);
@@ -46,7 +64,9 @@ export class CustomerRepository {
   /** Sets the default source in one statement (committed on return); null when the merchant has no such customer. */
   async setDefaultSource(merchantId: string, id: string, source: string, now: Date): Promise<CustomerRecord | null> {
     const [row] = await this.sql.query<Row>(
-      `update customers set default_source = ?, updated_at = ? where id = ? and merchant_id = ? returning *`, [source, now, id, merchantId]);
+      `update customers set default_source = ?, updated_at = ? where id = ? and merchant_id = ? returning *`,
+      [source, now, id, merchantId],
+    );
     return row ? toRecord(row) : null;
   }
 }

@@ -1,7 +1,14 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { CustomerService } from './customer-service';
-import { createCustomerBody, customerIdParams, customerListSchema, customerSchema, listCustomersQuery, setDefaultSourceBody } from './customer-schemas';
+import {
+  createCustomerBody,
+  customerIdParams,
+  customerListSchema,
+  customerSchema,
+  listCustomersQuery,
+  setDefaultSourceBody,
+} from './customer-schemas';
 
 const notFound = { 404: { description: 'Customer not found.', schema: errorSchema } };
 
@@ -9,20 +16,39 @@ const notFound = { 404: { description: 'Customer not found.', schema: errorSchem
 export function customerRoutes(customers: CustomerService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/customers', operationId: 'createCustomer', tags: ['Customers'], auth: 'merchant', idempotent: 'create',
+      method: 'post',
+      path: '/v1/customers',
+      operationId: 'createCustomer',
+      tags: ['Customers'],
+      auth: 'merchant',
+      idempotent: 'create',
       summary: 'Create a customer',
-      description: 'The source token becomes the customer\'s default source; an unknown token is refused with 400 invalid_source, as for payments. The same Idempotency-Key with the same body answers with the same customer.',
+      description:
+        "The source token becomes the customer's default source; an unknown token is refused with 400 invalid_source, as for payments. The same Idempotency-Key with the same body answers with the same customer.",
       body: createCustomerBody,
       responses: {
-        201: { description: 'The customer.', schema: customerSchema }, ...errorResponses,
+        201: { description: 'The customer.', schema: customerSchema },
+        ...errorResponses,
         422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
       },
       async handle({ body, merchant, idempotencyKey, requestPath }) {
-        return { status: 201, body: await customers.create(merchant, body, idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined) };
+        return {
+          status: 201,
+          body: await customers.create(
+            merchant,
+            body,
+            idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined,
+          ),
+        };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/customers/:id', operationId: 'getCustomer', tags: ['Customers'], auth: 'merchant', summary: 'Retrieve a customer',
+      method: 'get',
+      path: '/v1/customers/:id',
+      operationId: 'getCustomer',
+      tags: ['Customers'],
+      auth: 'merchant',
+      summary: 'Retrieve a customer',
       params: customerIdParams,
       responses: { 200: { description: 'The customer.', schema: customerSchema }, ...errorResponses, ...notFound },
       async handle({ params, merchant }) {
@@ -30,7 +56,12 @@ export function customerRoutes(customers: CustomerService): ApiRoute[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/customers', operationId: 'listCustomers', tags: ['Customers'], auth: 'merchant', summary: 'List customers, newest first',
+      method: 'get',
+      path: '/v1/customers',
+      operationId: 'listCustomers',
+      tags: ['Customers'],
+      auth: 'merchant',
+      summary: 'List customers, newest first',
       query: listCustomersQuery,
       responses: { 200: { description: 'A page of customers.', schema: customerListSchema }, ...errorResponses },
       async handle({ query, merchant }) {
@@ -39,11 +70,21 @@ export function customerRoutes(customers: CustomerService): ApiRoute[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/customers/:id/sources', operationId: 'setCustomerDefaultSource', tags: ['Customers'], auth: 'merchant',
-      summary: 'Change the customer\'s default source',
-      description: 'Subscriptions charge the new source from now on; a past-due subscription of the customer retries its open invoice at once.',
-      params: customerIdParams, body: setDefaultSourceBody,
-      responses: { 200: { description: 'The customer, with its new default source.', schema: customerSchema }, ...errorResponses, ...notFound },
+      method: 'post',
+      path: '/v1/customers/:id/sources',
+      operationId: 'setCustomerDefaultSource',
+      tags: ['Customers'],
+      auth: 'merchant',
+      summary: "Change the customer's default source",
+      description:
+        'Subscriptions charge the new source from now on; a past-due subscription of the customer retries its open invoice at once.',
+      params: customerIdParams,
+      body: setDefaultSourceBody,
+      responses: {
+        200: { description: 'The customer, with its new default source.', schema: customerSchema },
+        ...errorResponses,
+        ...notFound,
+      },
       async handle({ params, body, merchant }) {
         return { status: 200, body: await customers.setDefaultSource(merchant, params.id, body.source) };
       },

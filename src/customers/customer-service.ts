@@ -37,10 +37,20 @@ export class CustomerService {
     await this.checkSource(merchant, body.source);
     const repository = this.repository();
     const request = { email: body.email, name: body.name ?? null, source: body.source, metadata: body.metadata ?? {} };
-    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('cus'), createdAt: new Date() });
+    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, {
+      id: newId('cus'),
+      createdAt: new Date(),
+    });
     // A replay writes nothing new; it also completes a first request that claimed the key and stopped before inserting.
     await repository.insertIfAbsent({
-      id, merchantId: merchant.id, email: request.email, name: request.name, defaultSource: request.source, metadata: request.metadata, createdAt, updatedAt: createdAt,
+      id,
+      merchantId: merchant.id,
+      email: request.email,
+      name: request.name,
+      defaultSource: request.source,
+      metadata: request.metadata,
+      createdAt,
+      updatedAt: createdAt,
     });
     return renderCustomer(await this.findOrThrow(merchant, id));
   }
@@ -57,7 +67,10 @@ export class CustomerService {
    * The merchant's customers, newest first, optionally with one email address.
    * @throws 400 resource_missing
    */
-  async list(merchant: Merchant, query: { email?: string; limit: number; startingAfter?: string }): Promise<{ data: CustomerJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { email?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: CustomerJson[]; hasMore: boolean }> {
     const repository = this.repository();
     if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
       throw apiErrors.noSuch('customer', query.startingAfter);
@@ -79,7 +92,10 @@ export class CustomerService {
       try {
         await this.deps.onDefaultSourceChanged(merchant, id);
       } catch (error) {
-        this.deps.logger.error({ err: error, merchantId: merchant.id, customerId: id }, 'onDefaultSourceChanged failed; the new default source stands');
+        this.deps.logger.error(
+          { err: error, merchantId: merchant.id, customerId: id },
+          'onDefaultSourceChanged failed; the new default source stands',
+        );
       }
     }
     return renderCustomer(updated);

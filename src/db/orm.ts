@@ -24,7 +24,20 @@ export interface DatabaseOptions {
 function ormOptions({ url, poolMax = 8, debug = false }: DatabaseOptions): Options {
   return {
     clientUrl: url,
-    entities: [MerchantEntity, ApiKeyEntity, PaymentEntity, IdempotencyKeyEntity, EventEntity, LedgerEntryEntity, LedgerPostingEntity, BlocklistEntryEntity, RefundEntity, DisputeEntity, WebhookEndpointEntity, WebhookAttemptEntity],
+    entities: [
+      MerchantEntity,
+      ApiKeyEntity,
+      PaymentEntity,
+      IdempotencyKeyEntity,
+      EventEntity,
+      LedgerEntryEntity,
+      LedgerPostingEntity,
+      BlocklistEntryEntity,
+      RefundEntity,
+      DisputeEntity,
+      WebhookEndpointEntity,
+      WebhookAttemptEntity,
+    ],
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: 'schema_migrations', transactional: true, allOrNothing: true, silent: true },
     forceUtcTimezone: true,

@@ -29,9 +29,14 @@ function toNumbered(text: string): string {
  * ledger entry, event) take this path.
  */
 export async function inTransaction<T>(orm: Orm, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const client = orm.em.getKnex().client as { acquireConnection(): Promise<PgConnection>; releaseConnection(connection: PgConnection): Promise<void> };
+  const client = orm.em.getKnex().client as {
+    acquireConnection(): Promise<PgConnection>;
+    releaseConnection(connection: PgConnection): Promise<void>;
+  };
   const connection = await client.acquireConnection();
-  const sql: Sql = { query: async <R>(text: string, params: unknown[] = []) => (await connection.query(toNumbered(text), params)).rows as R[] };
+  const sql: Sql = {
+    query: async <R>(text: string, params: unknown[] = []) => (await connection.query(toNumbered(text), params)).rows as R[],
+  };
   try {
     await connection.query('begin');
     const result = await work(sql);

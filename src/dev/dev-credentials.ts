@@ -51,7 +51,10 @@ export function devPayloadKeys(file: string, fromEnv: PayloadKey[]): PayloadKey[
 }
 
 /** A test-mode merchant for the newcomer's first curl: reused while its key still works. */
-export async function devMerchant(file: string, merchants: MerchantService): Promise<{ id: string; apiKey: string; created: boolean; reissued: boolean }> {
+export async function devMerchant(
+  file: string,
+  merchants: MerchantService,
+): Promise<{ id: string; apiKey: string; created: boolean; reissued: boolean }> {
   const saved = read(file);
   if (saved.merchantApiKey) {
     const merchant = await merchants.authenticate(saved.merchantApiKey);

@@ -17,7 +17,12 @@ export class DisputeRepository {
   }
 
   /** Newest first, optionally of one status or one payment, after the dispute `startingAfter` (checked to be the merchant's own). */
-  async listForMerchant(merchantId: string, filter: { status?: DisputeStatus; paymentId?: string }, limit: number, startingAfter?: string): Promise<Page<DisputeRecord>> {
+  async listForMerchant(
+    merchantId: string,
+    filter: { status?: DisputeStatus; paymentId?: string },
+    limit: number,
+    startingAfter?: string,
+  ): Promise<Page<DisputeRecord>> {
     const where: SqlCondition[] = [
       ['merchant_id = ?', merchantId],
       ...(filter.status ? [['status = ?', filter.status] as SqlCondition] : []),
@@ -37,8 +42,16 @@ export class DisputeRepository {
 
   /** Writes what a dispute's workflow changes: its status, evidence and close. */
   async updateState(record: DisputeRecord): Promise<void> {
-    await this.em.nativeUpdate(DisputeEntity, { id: record.id }, {
-      status: record.status, evidence: record.evidence, evidenceSubmittedAt: record.evidenceSubmittedAt, closedReason: record.closedReason, updatedAt: record.updatedAt,
-    });
+    await this.em.nativeUpdate(
+      DisputeEntity,
+      { id: record.id },
+      {
+        status: record.status,
+        evidence: record.evidence,
+        evidenceSubmittedAt: record.evidenceSubmittedAt,
+        closedReason: record.closedReason,
+        updatedAt: record.updatedAt,
+      },
+    );
   }
 }

@@ -3,7 +3,12 @@ import { DISPUTE_REASONS, DISPUTE_STATUSES, EVIDENCE_FIELDS } from './dispute-st
 
 export const disputeIdParams = z.strictObject({ id: z.string().max(255).describe('The dispute id, dp_...') });
 
-const evidenceSchema = z.strictObject(Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, z.string().max(20_000).optional()])) as Record<(typeof EVIDENCE_FIELDS)[number], z.ZodOptional<z.ZodString>>);
+const evidenceSchema = z.strictObject(
+  Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, z.string().max(20_000).optional()])) as Record<
+    (typeof EVIDENCE_FIELDS)[number],
+    z.ZodOptional<z.ZodString>
+  >,
+);
 
 export const submitEvidenceBody = z.strictObject({
   evidence: evidenceSchema.default({}).describe('Structured evidence; fields given again replace earlier drafts.'),
@@ -19,24 +24,29 @@ export const listDisputesQuery = z.strictObject({
 
 export const simulateDisputeBody = z.strictObject({
   reason: z.enum(DISPUTE_REASONS).default('fraudulent'),
-  amount: z.union([z.number(), z.string().max(32)]).optional().describe('Disputed amount in major units; defaults to everything not refunded.'),
+  amount: z
+    .union([z.number(), z.string().max(32)])
+    .optional()
+    .describe('Disputed amount in major units; defaults to everything not refunded.'),
 });
 
 export const resolveDisputeBody = z.strictObject({ outcome: z.enum(['won', 'lost']) });
 
-export const disputeSchema = z.object({
-  id: z.string(),
-  object: z.literal('dispute'),
-  payment_id: z.string(),
-  amount: z.number(),
-  fee: z.number(),
-  currency: z.string(),
-  status: z.enum(DISPUTE_STATUSES),
-  reason: z.string(),
-  evidence: z.record(z.string(), z.string()),
-  evidence_details: z.object({ due_by: z.string(), submitted_at: z.string().nullable(), has_evidence: z.boolean() }),
-  closed_reason: z.enum(['accepted', 'no_response', 'network_decision']).nullable(),
-  created_at: z.string(),
-}).describe('A dispute (chargeback).');
+export const disputeSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('dispute'),
+    payment_id: z.string(),
+    amount: z.number(),
+    fee: z.number(),
+    currency: z.string(),
+    status: z.enum(DISPUTE_STATUSES),
+    reason: z.string(),
+    evidence: z.record(z.string(), z.string()),
+    evidence_details: z.object({ due_by: z.string(), submitted_at: z.string().nullable(), has_evidence: z.boolean() }),
+    closed_reason: z.enum(['accepted', 'no_response', 'network_decision']).nullable(),
+    created_at: z.string(),
+  })
+  .describe('A dispute (chargeback).');
 
 export const disputeListSchema = z.object({ object: z.literal('list'), data: z.array(disputeSchema), has_more: z.boolean() });

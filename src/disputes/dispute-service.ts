@@ -10,10 +10,23 @@ import { ApiError, apiErrors } from '../shared/api-error';
 import { formatMinor } from '../shared/money';
 import { AmountMinorKey, CurrencyKey, DisputeStatusKey, GatewayKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
-import { acceptDisputeUpdate, disputeWorkflow, resolveDisputeUpdate, submitEvidenceUpdate, waitForDisputeOpenedUpdate } from '../../workflows/dispute-workflow';
+import {
+  acceptDisputeUpdate,
+  disputeWorkflow,
+  resolveDisputeUpdate,
+  submitEvidenceUpdate,
+  waitForDisputeOpenedUpdate,
+} from '../../workflows/dispute-workflow';
 import type { DisputeRecord } from './dispute-record';
 import { DisputeRepository } from './dispute-repository';
-import { DISPUTE_REASONS, disputeWorkflowId, type DisputeReason, type DisputeState, type DisputeStatus, type SubmitEvidenceRequest } from './dispute-state';
+import {
+  DISPUTE_REASONS,
+  disputeWorkflowId,
+  type DisputeReason,
+  type DisputeState,
+  type DisputeStatus,
+  type SubmitEvidenceRequest,
+} from './dispute-state';
 import { renderDispute, type DisputeJson } from './dispute-view';
 
 export interface DisputeServiceDeps {
@@ -35,7 +48,12 @@ export interface NetworkDispute {
   networkReference: string;
 }
 
-const notDisputable = () => ApiError.badRequest('Nothing of this payment is left to dispute: it was fully refunded or is already disputed.', 'payment_not_disputable', 'payment_id');
+const notDisputable = () =>
+  ApiError.badRequest(
+    'Nothing of this payment is left to dispute: it was fully refunded or is already disputed.',
+    'payment_not_disputable',
+    'payment_id',
+  );
 
 /** Disputes as workflows: opened by the card network, answered by the merchant, decided by the network. */
 export class DisputeService {
@@ -44,7 +62,10 @@ export class DisputeService {
   /** The dispute id for a network reference, stable so a redelivered event finds the same dispute. */
   static disputeIdFor(gateway: string, networkReference: string): string {
     const digest = createHash('sha256').update(`${gateway}:${networkReference}`).digest();
-    return `dp_${BigInt(`0x${digest.subarray(0, 16).toString('hex')}`).toString(36).padStart(22, '0').slice(0, 22)}`;
+    return `dp_${BigInt(`0x${digest.subarray(0, 16).toString('hex')}`)
+      .toString(36)
+      .padStart(22, '0')
+      .slice(0, 22)}`;
   }
 
   /**
@@ -63,7 +84,11 @@ export class DisputeService {
 
     const createdAt = new Date();
     const input = {
-      disputeId, merchantId: payment.merchantId, paymentId: payment.id, currency: payment.currency, gateway: dispute.gateway,
+      disputeId,
+      merchantId: payment.merchantId,
+      paymentId: payment.id,
+      currency: payment.currency,
+      gateway: dispute.gateway,
       amountMinor: Math.min(dispute.amountMinor ?? balance.availableMinor, balance.availableMinor),
       feeMinor: this.deps.feeMinor,
       reason: ((DISPUTE_REASONS as readonly string[]).includes(dispute.reason) ? dispute.reason : 'general') as DisputeReason,
@@ -77,8 +102,11 @@ export class DisputeService {
       taskQueue: this.deps.taskQueue,
       input,
       searchAttributes: [
-        { key: MerchantIdKey, value: input.merchantId }, { key: PaymentIdKey, value: input.paymentId },
-        { key: DisputeStatusKey, value: 'needs_response' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+        { key: MerchantIdKey, value: input.merchantId },
+        { key: PaymentIdKey, value: input.paymentId },
+        { key: DisputeStatusKey, value: 'needs_response' },
+        { key: AmountMinorKey, value: input.amountMinor },
+        { key: CurrencyKey, value: input.currency },
         { key: GatewayKey, value: input.gateway },
       ],
       summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} dispute (${input.reason}) of ${input.paymentId} for merchant ${input.merchantId}`,
@@ -124,11 +152,19 @@ export class DisputeService {
    * A merchant's disputes, newest first, optionally of one status or one payment.
    * @throws 400 resource_missing (starting_after)
    */
-  async list(merchant: Merchant, query: { status?: DisputeStatus; paymentId?: string; limit: number; startingAfter?: string }): Promise<{ data: DisputeJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { status?: DisputeStatus; paymentId?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: DisputeJson[]; hasMore: boolean }> {
     const disputes = this.repository();
     const cursor = query.startingAfter ? await disputes.findForMerchant(merchant.id, query.startingAfter) : undefined;
     if (query.startingAfter && !cursor) throw apiErrors.noSuch('dispute', query.startingAfter);
-    const page = await disputes.listForMerchant(merchant.id, { status: query.status, paymentId: query.paymentId }, query.limit, query.startingAfter);
+    const page = await disputes.listForMerchant(
+      merchant.id,
+      { status: query.status, paymentId: query.paymentId },
+      query.limit,
+      query.startingAfter,
+    );
     return { data: page.data.map(renderDispute), hasMore: page.hasMore };
   }
 
@@ -160,9 +196,13 @@ export class DisputeService {
 
   private command(dispute: DisputeRecord, send: () => Promise<DisputeState>): Promise<DisputeJson> {
     // Refused for the dispute's state, or closed: the record says which answer is right.
-    const conflict = async () => stateConflict({
-      resource: 'dispute', status: (await this.findOrThrow(dispute.merchantId, dispute.id)).status, needs: 'needs_response', operations: 'change',
-    });
+    const conflict = async () =>
+      stateConflict({
+        resource: 'dispute',
+        status: (await this.findOrThrow(dispute.merchantId, dispute.id)).status,
+        needs: 'needs_response',
+        operations: 'change',
+      });
     return sendCommand({ DisputeUnexpectedState: conflict, WorkflowGone: conflict }, async () => {
       await send();
       return renderDispute(await this.findOrThrow(dispute.merchantId, dispute.id));

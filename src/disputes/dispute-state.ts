@@ -3,13 +3,31 @@
 export type DisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost';
 export const DISPUTE_STATUSES: readonly DisputeStatus[] = ['needs_response', 'under_review', 'won', 'lost'];
 export type DisputeClosedReason = 'accepted' | 'no_response' | 'network_decision';
-export const DISPUTE_REASONS = ['fraudulent', 'duplicate', 'product_not_received', 'product_unacceptable', 'subscription_canceled', 'credit_not_processed', 'unrecognized', 'general'] as const;
+export const DISPUTE_REASONS = [
+  'fraudulent',
+  'duplicate',
+  'product_not_received',
+  'product_unacceptable',
+  'subscription_canceled',
+  'credit_not_processed',
+  'unrecognized',
+  'general',
+] as const;
 export type DisputeReason = (typeof DISPUTE_REASONS)[number];
 
 /** The evidence a merchant can give, as structured fields (Stripe's names where they overlap). */
 export const EVIDENCE_FIELDS = [
-  'product_description', 'customer_name', 'customer_email_address', 'customer_communication', 'receipt',
-  'shipping_carrier', 'shipping_tracking_number', 'shipping_date', 'refund_policy', 'cancellation_policy', 'uncategorized_text',
+  'product_description',
+  'customer_name',
+  'customer_email_address',
+  'customer_communication',
+  'receipt',
+  'shipping_carrier',
+  'shipping_tracking_number',
+  'shipping_date',
+  'refund_policy',
+  'cancellation_policy',
+  'uncategorized_text',
 ] as const;
 export type DisputeEvidence = Partial<Record<(typeof EVIDENCE_FIELDS)[number], string>>;
 

@@ -8,10 +8,21 @@ const iso = apiTimestampOrNull;
 export function disputeRecordFromState(state: DisputeState, updatedAt: Date): DisputeRecord {
   if (state.status === 'rejected' || state.status === 'opening') throw new Error(`A dispute that is ${state.status} has no record`);
   return {
-    id: state.disputeId, merchantId: state.merchantId, paymentId: state.paymentId, amountMinor: state.amountMinor, feeMinor: state.feeMinor,
-    currency: state.currency, status: state.status, reason: state.reason, networkReference: state.networkReference, evidence: state.evidence,
-    evidenceSubmittedAt: state.evidenceSubmittedAt ? new Date(state.evidenceSubmittedAt) : null, evidenceDueBy: new Date(state.evidenceDueBy),
-    closedReason: state.closedReason, createdAt: new Date(state.createdAt), updatedAt,
+    id: state.disputeId,
+    merchantId: state.merchantId,
+    paymentId: state.paymentId,
+    amountMinor: state.amountMinor,
+    feeMinor: state.feeMinor,
+    currency: state.currency,
+    status: state.status,
+    reason: state.reason,
+    networkReference: state.networkReference,
+    evidence: state.evidence,
+    evidenceSubmittedAt: state.evidenceSubmittedAt ? new Date(state.evidenceSubmittedAt) : null,
+    evidenceDueBy: new Date(state.evidenceDueBy),
+    closedReason: state.closedReason,
+    createdAt: new Date(state.createdAt),
+    updatedAt,
   };
 }
 

@@ -28,10 +28,17 @@ function requireTestMode(merchant: Merchant): void {
 export function testHelperRoutes({ payments, network, gatewayEvents, disputes }: TestHelperDeps): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/test_helpers/payments/:id/dispute', operationId: 'simulateDispute', tags: ['Test helpers'], auth: 'merchant',
-      summary: 'Simulate the cardholder disputing a payment', params: paymentIdParams, body: simulateDisputeBody,
+      method: 'post',
+      path: '/v1/test_helpers/payments/:id/dispute',
+      operationId: 'simulateDispute',
+      tags: ['Test helpers'],
+      auth: 'merchant',
+      summary: 'Simulate the cardholder disputing a payment',
+      params: paymentIdParams,
+      body: simulateDisputeBody,
       responses: {
-        201: { description: 'The dispute.', schema: disputeSchema }, ...errorResponses,
+        201: { description: 'The dispute.', schema: disputeSchema },
+        ...errorResponses,
         404: { description: 'Payment not found.', schema: errorSchema },
       },
       async handle({ params, body, merchant }) {
@@ -46,17 +53,27 @@ export function testHelperRoutes({ payments, network, gatewayEvents, disputes }:
           if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
           amountMinor = parsed.minor;
         }
-        const { rawBody, signature } = network.sign(network.disputeCreated(payment.gatewayReference, amountMinor, payment.currency, body.reason));
+        const { rawBody, signature } = network.sign(
+          network.disputeCreated(payment.gatewayReference, amountMinor, payment.currency, body.reason),
+        );
         const result = await gatewayEvents.receive('sandbox', rawBody, signature);
         return { status: 201, body: result.dispute };
       },
     }),
     defineRoute({
-      method: 'post', path: '/v1/test_helpers/disputes/:id/resolve', operationId: 'simulateDisputeDecision', tags: ['Test helpers'], auth: 'merchant',
-      summary: 'Simulate the card network deciding a dispute', params: disputeIdParams, body: resolveDisputeBody,
+      method: 'post',
+      path: '/v1/test_helpers/disputes/:id/resolve',
+      operationId: 'simulateDisputeDecision',
+      tags: ['Test helpers'],
+      auth: 'merchant',
+      summary: 'Simulate the card network deciding a dispute',
+      params: disputeIdParams,
+      body: resolveDisputeBody,
       responses: {
-        200: { description: 'The decided dispute.', schema: disputeSchema }, ...errorResponses,
-        404: { description: 'Dispute not found.', schema: errorSchema }, 409: { description: 'Already decided.', schema: errorSchema },
+        200: { description: 'The decided dispute.', schema: disputeSchema },
+        ...errorResponses,
+        404: { description: 'Dispute not found.', schema: errorSchema },
+        409: { description: 'Already decided.', schema: errorSchema },
       },
       async handle({ params, body, merchant }) {
         requireTestMode(merchant);

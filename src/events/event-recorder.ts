@@ -16,8 +16,13 @@ export interface EventInput {
 export async function recordEvent(sql: Sql, event: EventInput): Promise<void> {
   const events = new EventRepository(sql);
   await events.insertIfAbsent({
-    id: newId('evt'), merchantId: event.merchantId, type: event.type, idempotencyKey: event.idempotencyKey,
-    objectType: event.objectType, objectId: event.objectId, data: { object: event.object },
+    id: newId('evt'),
+    merchantId: event.merchantId,
+    type: event.type,
+    idempotencyKey: event.idempotencyKey,
+    objectType: event.objectType,
+    objectId: event.objectId,
+    data: { object: event.object },
   });
   // Delivered at commit: the webhook dispatcher wakes at once instead of at its next sweep.
   await events.notifyRecorded();

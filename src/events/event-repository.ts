@@ -29,8 +29,14 @@ interface EventRow {
 
 function eventFromRow(row: EventRow): EventRecord {
   return {
-    id: row.id, merchantId: row.merchant_id, type: row.type, idempotencyKey: row.idempotency_key, objectType: row.object_type,
-    objectId: row.object_id, data: row.data, createdAt: new Date(row.created_at),
+    id: row.id,
+    merchantId: row.merchant_id,
+    type: row.type,
+    idempotencyKey: row.idempotency_key,
+    objectType: row.object_type,
+    objectId: row.object_id,
+    data: row.data,
+    createdAt: new Date(row.created_at),
   };
 }
 
@@ -76,6 +82,7 @@ export class EventRepository {
     return this.sql.query<{ id: string; merchant_id: string; type: string }>(
       `update events set dispatched_at = now()
         where id in (select id from events where dispatched_at is null order by created_at limit 50 for update skip locked)
-        returning id, merchant_id, type`);
+        returning id, merchant_id, type`,
+    );
   }
 }

@@ -17,7 +17,10 @@ export class FraudRepository {
    * The rules' inputs for one payment in one query; the velocity count stops at the limit, so a
    * busy card costs no more to check than a quiet one. Null when the merchant does not exist.
    */
-  async readRuleInputs(subject: { paymentId: string; merchantId: string; source: string }, limits: { defaultAmountLimitMinor: number; since: Date; velocityLimit: number }): Promise<FraudRuleInputs | null> {
+  async readRuleInputs(
+    subject: { paymentId: string; merchantId: string; source: string },
+    limits: { defaultAmountLimitMinor: number; since: Date; velocityLimit: number },
+  ): Promise<FraudRuleInputs | null> {
     // A vault token counts as its card: every token of the merchant with the same fingerprint is the same source,
     // so tokenizing a card again dodges neither the velocity limit nor a blocklisted fingerprint.
     const [inputs] = await sqlFor(this.em).query<{ amount_limit: string; blocklisted: boolean; recent: string }>(
@@ -32,7 +35,16 @@ export class FraudRepository {
                                     where p.merchant_id = m.id and p.source in (select id from same_card) and p.created_at >= ? and p.id <> ?
                                     limit ?) as recent) as recent
        from merchants m where m.id = ?`,
-      [subject.source, subject.source, limits.defaultAmountLimitMinor, subject.source, limits.since, subject.paymentId, limits.velocityLimit, subject.merchantId],
+      [
+        subject.source,
+        subject.source,
+        limits.defaultAmountLimitMinor,
+        subject.source,
+        limits.since,
+        subject.paymentId,
+        limits.velocityLimit,
+        subject.merchantId,
+      ],
     );
     if (!inputs) return null;
     return { amountLimitMinor: Number(inputs.amount_limit), blocklisted: inputs.blocklisted, recentPayments: Number(inputs.recent) };

@@ -17,8 +17,7 @@ export type ReviewRule = 'elevated_risk_level' | 'review_amount';
 
 /** Allowed (perhaps only after a person reviews it), or blocked by a rule. */
 export type FraudVerdict =
-  | { blocked: false; riskLevel: RiskLevel; review?: ReviewRule }
-  | { blocked: true; rule: FraudRule; riskLevel: RiskLevel };
+  { blocked: false; riskLevel: RiskLevel; review?: ReviewRule } | { blocked: true; rule: FraudRule; riskLevel: RiskLevel };
 
 export interface FraudSubject {
   paymentId: string;
@@ -33,11 +32,17 @@ export interface FraudSubject {
  * busy card costs no more to check than a quiet one.
  */
 export async function evaluateFraudRules(
-  fraud: FraudRepository, gateway: PaymentGateway, policy: FraudPolicy, subject: FraudSubject, now: Date,
+  fraud: FraudRepository,
+  gateway: PaymentGateway,
+  policy: FraudPolicy,
+  subject: FraudSubject,
+  now: Date,
 ): Promise<FraudVerdict> {
   const riskLevel = await gateway.riskLevel(subject.source);
   const inputs = await fraud.readRuleInputs(subject, {
-    defaultAmountLimitMinor: policy.maxAmountMinor, since: new Date(now.getTime() - policy.velocityWindowMs), velocityLimit: policy.velocityLimit,
+    defaultAmountLimitMinor: policy.maxAmountMinor,
+    since: new Date(now.getTime() - policy.velocityWindowMs),
+    velocityLimit: policy.velocityLimit,
   });
   if (!inputs) throw new Error(`Merchant ${subject.merchantId} does not exist`);
   if (subject.amountMinor > inputs.amountLimitMinor) return { blocked: true, rule: 'amount_limit', riskLevel };
@@ -45,6 +50,7 @@ export async function evaluateFraudRules(
   if (inputs.recentPayments >= policy.velocityLimit) return { blocked: true, rule: 'velocity', riskLevel };
   if (riskLevel === 'highest') return { blocked: true, rule: 'highest_risk_level', riskLevel };
   if (riskLevel === 'elevated') return { blocked: false, riskLevel, review: 'elevated_risk_level' };
-  if (policy.reviewAmountMinor !== undefined && subject.amountMinor > policy.reviewAmountMinor) return { blocked: false, riskLevel, review: 'review_amount' };
+  if (policy.reviewAmountMinor !== undefined && subject.amountMinor > policy.reviewAmountMinor)
+    return { blocked: false, riskLevel, review: 'review_amount' };
   return { blocked: false, riskLevel };
 }

@@ -18,6 +18,7 @@ export function verifyGatewayEvent(secret: string, body: string, header: string 
   const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
   const timestamp = Number(parts.get('t'));
   const signature = parts.get('v1') ?? '';
-  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS || !/^[0-9a-f]{64}$/.test(signature)) return false;
+  if (!Number.isInteger(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS || !/^[0-9a-f]{64}$/.test(signature))
+    return false;
   return timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(hmac(secret, timestamp, body), 'hex'));
 }

@@ -8,6 +8,9 @@ import type { PaymentGateway } from './payment-gateway';
  */
 export function assertGatewayServesMode(gateway: PaymentGateway, merchant: Pick<Merchant, 'livemode'>): void {
   if (merchant.livemode && !gateway.livemode) {
-    throw ApiError.badRequest(`No live-mode gateway is configured: the ${gateway.name} gateway serves test mode only`, 'livemode_gateway_unavailable');
+    throw ApiError.badRequest(
+      `No live-mode gateway is configured: the ${gateway.name} gateway serves test mode only`,
+      'livemode_gateway_unavailable',
+    );
   }
 }

@@ -75,7 +75,10 @@ export interface GatewayRefundResult {
 
 /** A gateway's answer that is not a success: a decline (final) or a transient fault (retried). */
 export class GatewayError extends Error {
-  constructor(readonly failureType: PaymentFailureType, message: string) {
+  constructor(
+    readonly failureType: PaymentFailureType,
+    message: string,
+  ) {
     super(message);
     this.name = 'GatewayError';
   }
@@ -85,7 +88,10 @@ export class GatewayError extends Error {
 export class GatewayRegistry {
   private readonly gateways = new Map<string, PaymentGateway>();
 
-  constructor(gateways: PaymentGateway[], readonly defaultGateway: string) {
+  constructor(
+    gateways: PaymentGateway[],
+    readonly defaultGateway: string,
+  ) {
     for (const gateway of gateways) this.gateways.set(gateway.name, gateway);
     if (!this.gateways.has(defaultGateway)) throw new Error(`Default gateway ${defaultGateway} is not registered`);
   }

@@ -6,7 +6,11 @@ export class SandboxFaultRepository {
   constructor(private readonly sql: Sql) {}
 
   async insert(fault: SandboxFaultRecord): Promise<void> {
-    await this.sql.query(
-      'insert into sandbox_faults (kind, operation, idempotency_key, pid) values (?, ?, ?, ?)', [fault.kind, fault.operation, fault.idempotencyKey, fault.pid]);
+    await this.sql.query('insert into sandbox_faults (kind, operation, idempotency_key, pid) values (?, ?, ?, ?)', [
+      fault.kind,
+      fault.operation,
+      fault.idempotencyKey,
+      fault.pid,
+    ]);
   }
 }

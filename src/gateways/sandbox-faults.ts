@@ -31,7 +31,8 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
 /** Parses SANDBOX_FAULTS ("timeout_after_charge:0.1,unavailable:0.02,slow:0.1") and its two durations; unset: no faults. */
 export function sandboxFaultSettings(env: NodeJS.ProcessEnv, nodeEnv: string): SandboxFaultSettings | undefined {
   const set = FAULT_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '');
-  if (set.length > 0 && nodeEnv === 'production') throw new Error(`${set.join(', ')}: sandbox fault injection is for tests and demos; it cannot be set in production`);
+  if (set.length > 0 && nodeEnv === 'production')
+    throw new Error(`${set.join(', ')}: sandbox fault injection is for tests and demos; it cannot be set in production`);
   const burstMs = milliseconds(env, 'SANDBOX_FAULT_BURST_MS', 3000);
   const slowMs = milliseconds(env, 'SANDBOX_FAULT_SLOW_MS', 2000);
   const raw = env.SANDBOX_FAULTS?.trim();
@@ -43,7 +44,8 @@ export function sandboxFaultSettings(env: NodeJS.ProcessEnv, nodeEnv: string): S
       throw new Error(`SANDBOX_FAULTS must be kind:probability pairs with kinds ${SANDBOX_FAULT_KINDS.join(', ')}, got "${pair.trim()}"`);
     }
     const value = Number(probability);
-    if (probability === '' || !(value >= 0 && value <= 1)) throw new Error(`SANDBOX_FAULTS: the probability of ${kind} must be a number from 0 to 1, got "${probability}"`);
+    if (probability === '' || !(value >= 0 && value <= 1))
+      throw new Error(`SANDBOX_FAULTS: the probability of ${kind} must be a number from 0 to 1, got "${probability}"`);
     if (kind in probabilities) throw new Error(`SANDBOX_FAULTS names ${kind} twice`);
     probabilities[kind as SandboxFaultKind] = value;
   }

@@ -13,8 +13,16 @@ export class SandboxGatewayOperationRepository {
        values (?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (idempotency_key) do update set attempts = sandbox_gateway_operations.attempts + 1
        returning id, outcome, attempts, amount_minor, authorization_id`,
-      [newId('ch'), operation.idempotencyKey, operation.operation, operation.authorizationId, operation.source,
-        operation.amountMinor, operation.currency, operation.outcome],
+      [
+        newId('ch'),
+        operation.idempotencyKey,
+        operation.operation,
+        operation.authorizationId,
+        operation.source,
+        operation.amountMinor,
+        operation.currency,
+        operation.outcome,
+      ],
     );
     return rows[0];
   }

@@ -7,8 +7,17 @@ import { SandboxGatewayOperationRepository } from './sandbox-gateway-operation-r
 import { SandboxNetworkRepository } from './sandbox-network-repository';
 import { sandboxBehaviour, type SandboxBehaviour } from './sandbox-tokens';
 import {
-  GatewayError, type AuthorizeRequest, type AuthorizeResult, type GatewayCaptureRequest, type GatewayCaptureResult,
-  type GatewayRefundRequest, type GatewayRefundResult, type PaymentGateway, type RiskLevel, type VoidRequest, type VoidResult,
+  GatewayError,
+  type AuthorizeRequest,
+  type AuthorizeResult,
+  type GatewayCaptureRequest,
+  type GatewayCaptureResult,
+  type GatewayRefundRequest,
+  type GatewayRefundResult,
+  type PaymentGateway,
+  type RiskLevel,
+  type VoidRequest,
+  type VoidResult,
 } from './payment-gateway';
 
 export interface SandboxGatewayOptions {
@@ -38,7 +47,14 @@ export class SandboxGateway implements PaymentGateway {
 
   constructor(private readonly options: SandboxGatewayOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    if (options.faults) this.faults = new SandboxFaults({ orm: options.orm, settings: options.faults, random: options.random, now: options.now, sleep: this.sleep });
+    if (options.faults)
+      this.faults = new SandboxFaults({
+        orm: options.orm,
+        settings: options.faults,
+        random: options.random,
+        now: options.now,
+        sleep: this.sleep,
+      });
   }
 
   // Named test tokens only: this check is synchronous, so vault tokens are resolved by CardTokenSources before anything starts.
@@ -64,10 +80,16 @@ export class SandboxGateway implements PaymentGateway {
     if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
     const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
     const row = await this.operations().insertOrCountAttempt({
-      idempotencyKey: request.idempotencyKey, operation: 'authorize', authorizationId: null, source: request.source,
-      amountMinor: request.amountMinor, currency: request.currency, outcome,
+      idempotencyKey: request.idempotencyKey,
+      operation: 'authorize',
+      authorizationId: null,
+      source: request.source,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      outcome,
     });
-    if (row.outcome === 'captured' && behaviour.disputeAfterCapture) await this.scheduleDispute(row.id, request.amountMinor, request.currency);
+    if (row.outcome === 'captured' && behaviour.disputeAfterCapture)
+      await this.scheduleDispute(row.id, request.amountMinor, request.currency);
     await this.answerDelay(row, 'authorize', request.idempotencyKey, behaviour.timeoutsBeforeAnswer ?? 0);
     if (row.outcome.startsWith('declined:')) {
       const failureType = row.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES;
@@ -80,8 +102,13 @@ export class SandboxGateway implements PaymentGateway {
     await this.faults?.beforeCall('capture', request.idempotencyKey);
     await this.requireLiveAuthorization(request.reference, request.amountMinor);
     const row = await this.operations().insertOrCountAttempt({
-      idempotencyKey: request.idempotencyKey, operation: 'capture', authorizationId: request.reference, source: null,
-      amountMinor: request.amountMinor, currency: request.currency, outcome: 'captured',
+      idempotencyKey: request.idempotencyKey,
+      operation: 'capture',
+      authorizationId: request.reference,
+      source: null,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      outcome: 'captured',
     });
     await this.answerDelay(row, 'capture', request.idempotencyKey, 0);
     return { reference: row.id, capturedMinor: Number(row.amount_minor) };
@@ -90,8 +117,13 @@ export class SandboxGateway implements PaymentGateway {
   async void(request: VoidRequest): Promise<VoidResult> {
     await this.faults?.beforeCall('void', request.idempotencyKey);
     const row = await this.operations().insertOrCountAttempt({
-      idempotencyKey: request.idempotencyKey, operation: 'void', authorizationId: request.reference, source: null,
-      amountMinor: request.amountMinor, currency: request.currency, outcome: 'voided',
+      idempotencyKey: request.idempotencyKey,
+      operation: 'void',
+      authorizationId: request.reference,
+      source: null,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      outcome: 'voided',
     });
     await this.answerDelay(row, 'void', request.idempotencyKey, 0);
     return { reference: row.id };
@@ -103,8 +135,13 @@ export class SandboxGateway implements PaymentGateway {
     const refundable = charge ? Number(charge.captured) - Number(charge.refunded) : 0;
     const fails = !charge || (await this.behaviourOf(charge.source))?.refundFails || request.amountMinor > refundable;
     const row = await this.operations().insertOrCountAttempt({
-      idempotencyKey: request.idempotencyKey, operation: 'refund', authorizationId: request.reference, source: null,
-      amountMinor: request.amountMinor, currency: request.currency, outcome: fails ? 'failed' : 'refunded',
+      idempotencyKey: request.idempotencyKey,
+      operation: 'refund',
+      authorizationId: request.reference,
+      source: null,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      outcome: fails ? 'failed' : 'refunded',
     });
     await this.answerDelay(row, 'refund', request.idempotencyKey, 0);
     if (row.outcome === 'failed') throw new GatewayError('RefundFailed', PAYMENT_FAILURES.RefundFailed.message);
@@ -114,13 +151,20 @@ export class SandboxGateway implements PaymentGateway {
   /** The network's dispute of a charge, delivered later; keyed by the charge so a retried capture schedules it once. */
   private async scheduleDispute(charge: string, amountMinor: number, currency: string): Promise<void> {
     await new SandboxNetworkRepository(sqlFor(this.options.orm.em.fork())).scheduleDisputeCreated(
-      `nev_dispute_${charge}`, { charge, amount_minor: amountMinor, currency, reason: 'fraudulent', dispute: `ndp_${charge}` }, this.options.disputeDelayMs ?? 2000,
+      `nev_dispute_${charge}`,
+      { charge, amount_minor: amountMinor, currency, reason: 'fraudulent', dispute: `ndp_${charge}` },
+      this.options.disputeDelayMs ?? 2000,
     );
   }
 
   private async requireLiveAuthorization(reference: string, amountMinor: number): Promise<void> {
     const authorization = await this.operations().findAuthorization(reference);
-    if (!authorization || authorization.outcome !== 'authorized' || authorization.voided || amountMinor > Number(authorization.amount_minor)) {
+    if (
+      !authorization ||
+      authorization.outcome !== 'authorized' ||
+      authorization.voided ||
+      amountMinor > Number(authorization.amount_minor)
+    ) {
       throw new GatewayError('AuthorizationExpired', PAYMENT_FAILURES.AuthorizationExpired.message);
     }
   }
@@ -130,7 +174,12 @@ export class SandboxGateway implements PaymentGateway {
     return new SandboxGatewayOperationRepository(sqlFor(this.options.orm.em.fork()));
   }
 
-  private async answerDelay(row: SandboxGatewayOperationRow, operation: SandboxOperation, idempotencyKey: string, timeoutsBeforeAnswer: number): Promise<void> {
+  private async answerDelay(
+    row: SandboxGatewayOperationRow,
+    operation: SandboxOperation,
+    idempotencyKey: string,
+    timeoutsBeforeAnswer: number,
+  ): Promise<void> {
     await this.faults?.afterRecord(operation, idempotencyKey, row.attempts === 1);
     if (this.options.responseDelayMs) await this.sleep(this.options.responseDelayMs);
     if (row.attempts <= timeoutsBeforeAnswer) {

@@ -19,7 +19,8 @@ export class SandboxNetworkRepository {
         where id in (select id from sandbox_network_events
                       where delivered_at is null and deliver_after <= now() and created_at > now() - interval '${RETRY_FOR_DAYS} days'
                       order by deliver_after limit 10 for update skip locked)
-        returning id, type, payload, attempts`);
+        returning id, type, payload, attempts`,
+    );
   }
 
   async markDelivered(id: string): Promise<void> {

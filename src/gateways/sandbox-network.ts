@@ -27,14 +27,23 @@ export class SandboxNetwork {
   private timer?: NodeJS.Timeout;
   private delivering?: Promise<void>;
 
-  constructor(private readonly options: {
-    orm: Orm; secret: string; logger: Logger; pollMs?: number;
-    /** Seconds before the first retry of an event not accepted, doubling up to `maxSeconds` (3 and 60; tests shorten them). */
-    retry?: { firstSeconds: number; maxSeconds: number };
-  }) {}
+  constructor(
+    private readonly options: {
+      orm: Orm;
+      secret: string;
+      logger: Logger;
+      pollMs?: number;
+      /** Seconds before the first retry of an event not accepted, doubling up to `maxSeconds` (3 and 60; tests shorten them). */
+      retry?: { firstSeconds: number; maxSeconds: number };
+    },
+  ) {}
 
   disputeCreated(charge: string, amountMinor: number, currency: string, reason: string): GatewayEvent {
-    return { id: newId('nev'), type: 'dispute.created', data: { charge, amount_minor: amountMinor, currency, reason, dispute: newId('ndp') } };
+    return {
+      id: newId('nev'),
+      type: 'dispute.created',
+      data: { charge, amount_minor: amountMinor, currency, reason, dispute: newId('ndp') },
+    };
   }
 
   disputeClosed(dispute: string, outcome: 'won' | 'lost'): GatewayEvent {
@@ -57,8 +66,12 @@ export class SandboxNetwork {
       // One pass at a time: a slow receiver must not pile passes up.
       if (this.delivering) return;
       this.delivering = this.deliverDue(receive)
-        .catch((error) => this.options.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'sandbox network delivery failed'))
-        .finally(() => { this.delivering = undefined; });
+        .catch((error) =>
+          this.options.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'sandbox network delivery failed'),
+        )
+        .finally(() => {
+          this.delivering = undefined;
+        });
     };
     this.timer = setInterval(tick, this.options.pollMs ?? 500);
   }
@@ -81,7 +94,10 @@ export class SandboxNetwork {
         const { firstSeconds, maxSeconds } = this.options.retry ?? { firstSeconds: FIRST_RETRY_SECONDS, maxSeconds: MAX_RETRY_SECONDS };
         const retryInSeconds = Math.min(maxSeconds, firstSeconds * 2 ** (row.attempts - 1));
         await events.retryIn(row.id, retryInSeconds);
-        this.options.logger.warn({ eventId: row.id, attempts: row.attempts, retryInSeconds, err: error }, 'sandbox network event not accepted; retrying');
+        this.options.logger.warn(
+          { eventId: row.id, attempts: row.attempts, retryInSeconds, err: error },
+          'sandbox network event not accepted; retrying',
+        );
       }
     }
   }

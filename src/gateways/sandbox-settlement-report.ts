@@ -11,5 +11,7 @@ import { SandboxGatewayOperationRepository } from './sandbox-gateway-operation-r
  */
 export async function sandboxSettlementReport(sql: Sql, day: string): Promise<string> {
   const rows = await new SandboxGatewayOperationRepository(sql).settledBetween(startOfUtcDay(day), startOfUtcDay(day, 1));
-  return formatSettlementCsv(rows.map((row) => ({ reference: row.reference, amountMinor: Number(row.amount_minor), currency: row.currency, date: day })));
+  return formatSettlementCsv(
+    rows.map((row) => ({ reference: row.reference, amountMinor: Number(row.amount_minor), currency: row.currency, date: day })),
+  );
 }

@@ -34,13 +34,18 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
 
 export function requestHash(method: string, path: string, request: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(request)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(request)}`)
+    .digest('hex');
 }
 
 /**
@@ -48,7 +53,10 @@ export function requestHash(method: string, path: string, request: unknown): str
  * 422. Read-only: callers check this before validating against current state, so a retry of a
  * request that succeeded is answered with its result, not re-judged.
  */
-export async function findIdempotencyKey(em: EntityManager, claim: Omit<IdempotencyClaim, 'newResourceId' | 'now'>): Promise<ClaimedKey | null> {
+export async function findIdempotencyKey(
+  em: EntityManager,
+  claim: Omit<IdempotencyClaim, 'newResourceId' | 'now'>,
+): Promise<ClaimedKey | null> {
   const existing = await new IdempotencyKeyRepository(em).find(claim.merchantId, claim.key);
   if (!existing) return null;
   if (existing.requestHash !== requestHash(claim.method, claim.path, claim.request)) throw keyReused();
@@ -56,7 +64,12 @@ export async function findIdempotencyKey(em: EntityManager, claim: Omit<Idempote
 }
 
 function keyReused(): ApiError {
-  return new ApiError(422, 'Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new Idempotency-Key for a different request.', 'idempotency_key_reused', 'Idempotency-Key');
+  return new ApiError(
+    422,
+    'Keys for idempotent requests can only be used with the same parameters they were first used with. Use a new Idempotency-Key for a different request.',
+    'idempotency_key_reused',
+    'Idempotency-Key',
+  );
 }
 
 /**
@@ -69,8 +82,13 @@ export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyC
   const keys = new IdempotencyKeyRepository(em);
   for (let attempt = 1; ; attempt += 1) {
     const inserted = await keys.insertIfAbsent({
-      merchantId: claim.merchantId, key: claim.key, requestMethod: claim.method, requestPath: claim.path, requestHash: hash,
-      resourceId: claim.newResourceId, createdAt: claim.now,
+      merchantId: claim.merchantId,
+      key: claim.key,
+      requestMethod: claim.method,
+      requestPath: claim.path,
+      requestHash: hash,
+      resourceId: claim.newResourceId,
+      createdAt: claim.now,
     });
     if (inserted) return { resourceId: claim.newResourceId, createdAt: claim.now, replay: false };
     const existing = await keys.find(claim.merchantId, claim.key);
@@ -88,7 +106,12 @@ export async function claimIdempotencyKey(em: EntityManager, claim: IdempotencyC
 const CLAIM_ATTEMPTS = 5;
 
 function keyInUse(): ApiError {
-  return new ApiError(409, 'Another request with this Idempotency-Key is being carried out; retry it in a moment.', 'idempotency_key_in_use', 'Idempotency-Key');
+  return new ApiError(
+    409,
+    'Another request with this Idempotency-Key is being carried out; retry it in a moment.',
+    'idempotency_key_in_use',
+    'Idempotency-Key',
+  );
 }
 
 /**
@@ -96,11 +119,21 @@ function keyInUse(): ApiError {
  * was claimed before with the same request, the first request's (another request is a 422).
  */
 export async function identityForCreate(
-  em: EntityManager, merchantId: string, idempotency: IdempotencyContext | undefined, request: unknown, fresh: { id: string; createdAt: Date },
+  em: EntityManager,
+  merchantId: string,
+  idempotency: IdempotencyContext | undefined,
+  request: unknown,
+  fresh: { id: string; createdAt: Date },
 ): Promise<{ id: string; createdAt: Date }> {
   if (!idempotency) return fresh;
   const claim = await claimIdempotencyKey(em, {
-    merchantId, key: idempotency.key, method: idempotency.method, path: idempotency.path, request, newResourceId: fresh.id, now: fresh.createdAt,
+    merchantId,
+    key: idempotency.key,
+    method: idempotency.method,
+    path: idempotency.path,
+    request,
+    newResourceId: fresh.id,
+    now: fresh.createdAt,
   });
   return { id: claim.resourceId, createdAt: claim.createdAt };
 }
@@ -110,6 +143,9 @@ export async function identityForCreate(
  * request writes nothing, so the same key may carry a corrected request. Only a claim made with
  * this request's hash is deleted: a different request that claimed the key since keeps it.
  */
-export async function releaseIdempotencyKey(em: EntityManager, release: { merchantId: string; key: string; requestHash: string }): Promise<void> {
+export async function releaseIdempotencyKey(
+  em: EntityManager,
+  release: { merchantId: string; key: string; requestHash: string },
+): Promise<void> {
   await new IdempotencyKeyRepository(em).deleteForRequest(release.merchantId, release.key, release.requestHash);
 }

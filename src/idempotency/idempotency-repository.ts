@@ -21,6 +21,8 @@ export class IdempotencyKeyRepository {
 
   /** Deletes the key if it is still held by the request with this hash. */
   async deleteForRequest(merchantId: string, key: string, requestHash: string): Promise<void> {
-    await this.em.getConnection().execute('delete from idempotency_keys where merchant_id = ? and key = ? and request_hash = ?', [merchantId, key, requestHash]);
+    await this.em
+      .getConnection()
+      .execute('delete from idempotency_keys where merchant_id = ? and key = ? and request_hash = ?', [merchantId, key, requestHash]);
   }
 }

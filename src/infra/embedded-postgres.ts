@@ -63,12 +63,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${options.port}/${encodeURIComponent(database)}`;
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
 
-  const installed = options.distributionDir ? { dir: path.resolve(options.distributionDir), label: 'custom' } : await installedDistribution();
+  const installed = options.distributionDir
+    ? { dir: path.resolve(options.distributionDir), label: 'custom' }
+    : await installedDistribution();
   await assertProgramExists(path.join(installed.dir, 'bin', 'postgres'));
   const announce = options.announce ?? log;
   const account = await postgresServerAccount(announce);
   if (account && process.platform !== 'linux') {
-    throw failure('run the server as the postgres user', dataDir, 'running as root is supported on Linux only', 'run as an ordinary user, or set DATABASE_URL.');
+    throw failure(
+      'run the server as the postgres user',
+      dataDir,
+      'running as root is supported on Linux only',
+      'run as an ordinary user, or set DATABASE_URL.',
+    );
   }
   const binDir = path.join(account ? await reachableDistribution(installed.dir, installed.label, account, announce) : installed.dir, 'bin');
   // As root the server cannot walk to dataDir through private parents. It starts inside the folder
@@ -105,13 +112,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const child = spawnManaged(
     postgres,
     [
-      '-D', dataArg,
-      '-p', String(options.port),
-      '-c', `listen_addresses=${HOST}`,
+      '-D',
+      dataArg,
+      '-p',
+      String(options.port),
+      '-c',
+      `listen_addresses=${HOST}`,
       // No Unix socket: nothing to clean up in /tmp and no clashes between data dirs.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
-      '-c', 'fsync=on',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=on',
     ],
     {
       ...asServer,
@@ -181,7 +194,12 @@ interface InitdbRun {
 /** Runs initdb as the server's account; a failed run leaves the folder empty so the next start tries again. */
 async function initialiseCluster(run: InitdbRun): Promise<void> {
   if ((await fs.readdir(run.dataDir)).length > 0) {
-    throw failure('initdb', run.dataDir, 'the data folder holds files but no PostgreSQL cluster (no PG_VERSION)', 'empty it or choose another data folder.');
+    throw failure(
+      'initdb',
+      run.dataDir,
+      'the data folder holds files but no PostgreSQL cluster (no PG_VERSION)',
+      'empty it or choose another data folder.',
+    );
   }
   const result = await withServerReadableFile(`${run.password}\n`, run.account, (passwordFile) =>
     runToExit(
@@ -218,7 +236,12 @@ function serverExited(postgres: string, dataDir: string, port: number, exit: Exi
   else if (/lock file .* already exists/i.test(output)) {
     remedy = `another PostgreSQL uses this data folder: stop it, or remove ${path.join(dataDir, 'postmaster.pid')} if no server runs.`;
   }
-  return failure('server start', dataDir, `the server exited (${String(exit.code ?? exit.signal)}); its last output:\n${indentLines(output)}`, remedy);
+  return failure(
+    'server start',
+    dataDir,
+    `the server exited (${String(exit.code ?? exit.signal)}); its last output:\n${indentLines(output)}`,
+    remedy,
+  );
 }
 
 function programRemedy(program: string, error: Error): string {
@@ -243,7 +266,12 @@ export async function installedDistribution(): Promise<{ dir: string; label: str
     const { version } = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
     return { dir: path.join(root, 'native'), label: version };
   } catch (error) {
-    throw failure('find the PostgreSQL programs', binaryPackage, describeSystemError(error), `reinstall the packages (npm install): ${binaryPackage} must be installed for this platform.`);
+    throw failure(
+      'find the PostgreSQL programs',
+      binaryPackage,
+      describeSystemError(error),
+      `reinstall the packages (npm install): ${binaryPackage} must be installed for this platform.`,
+    );
   }
 }
 
@@ -334,7 +362,6 @@ async function withClient<T>(config: PgClientConfig, fn: (client: PgClient) => P
     await client.end().catch(() => undefined);
   }
 }
-
 
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(

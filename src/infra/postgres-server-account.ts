@@ -20,7 +20,16 @@ export async function postgresServerAccount(log: (message: string) => void): Pro
   if (process.getuid?.() !== 0) return undefined;
   const found = await lookUpAccount(ACCOUNT);
   if (found) return found;
-  const created = await runToExit('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', ACCOUNT]);
+  const created = await runToExit('useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    ACCOUNT,
+  ]);
   const account = await lookUpAccount(ACCOUNT);
   if (!account) {
     throw new DependencyStartError({
@@ -47,18 +56,30 @@ async function lookUpAccount(name: string): Promise<ServerAccount | undefined> {
  * copied once per distribution into a root-owned, read-only folder under a temp folder that every
  * user can already enter; nothing else outside the project changes.
  */
-export async function reachableDistribution(distributionDir: string, label: string, account: ServerAccount, log: (message: string) => void): Promise<string> {
+export async function reachableDistribution(
+  distributionDir: string,
+  label: string,
+  account: ServerAccount,
+  log: (message: string) => void,
+): Promise<string> {
   const base = await reachableTempFolder();
   const target = path.join(base, `${STAGE_PREFIX}${label}-${await distributionFingerprint(distributionDir)}`);
   if (await exists(target)) {
     await assertOwnedByRoot(target);
-    log(`Postgres: running as root, so the server runs as the user ${account.name} from the copy of its programs in ${target} (made earlier; README, "Running as root")`);
+    log(
+      `Postgres: running as root, so the server runs as the user ${account.name} from the copy of its programs in ${target} (made earlier; README, "Running as root")`,
+    );
     return target;
   }
   const partial = await fs.mkdtemp(path.join(base, `.${STAGE_PREFIX}partial-`));
   try {
     // Static libraries are only for building extensions; the server never reads them.
-    await fs.cp(distributionDir, partial, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (source) => !source.endsWith('.a') });
+    await fs.cp(distributionDir, partial, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+      filter: (source) => !source.endsWith('.a'),
+    });
     await fs.chmod(partial, 0o755);
     await fs.rename(partial, target);
   } catch (error) {
@@ -84,7 +105,11 @@ export async function reachableDistribution(distributionDir: string, label: stri
 }
 
 /** A file the server account alone can read, in a folder it can reach, removed after use (initdb's password file). */
-export async function withServerReadableFile<T>(content: string, account: ServerAccount | undefined, fn: (file: string) => Promise<T>): Promise<T> {
+export async function withServerReadableFile<T>(
+  content: string,
+  account: ServerAccount | undefined,
+  fn: (file: string) => Promise<T>,
+): Promise<T> {
   const folder = account ? await reachableTempFolder() : os.tmpdir();
   const file = path.join(folder, `.ledgerflow-pg-${randomBytes(8).toString('hex')}`);
   await fs.writeFile(file, content, { mode: 0o600, flag: 'wx' });
@@ -107,7 +132,8 @@ async function reachableTempFolder(): Promise<string> {
     step: 'find a temp folder the postgres user can enter',
     path: candidates.join(', '),
     cause: 'none of these folders, or a folder above them, lets other users enter it (mode o+x)',
-    remedy: 'set TMPDIR to a folder every user can enter (such as /tmp), run as an ordinary user, or set DATABASE_URL to a PostgreSQL server of your own.',
+    remedy:
+      'set TMPDIR to a folder every user can enter (such as /tmp), run as an ordinary user, or set DATABASE_URL to a PostgreSQL server of your own.',
   });
 }
 
@@ -130,7 +156,10 @@ async function distributionFingerprint(distributionDir: string): Promise<string>
   for (const name of names) {
     const file = path.join(bin, name);
     const stat = await fs.stat(file);
-    hash.update(`${name}:${stat.mode}:`).update(await fs.readFile(file)).update('\n');
+    hash
+      .update(`${name}:${stat.mode}:`)
+      .update(await fs.readFile(file))
+      .update('\n');
   }
   return hash.digest('hex').slice(0, 12);
 }

@@ -147,7 +147,9 @@ async function ensureTool(tool: Tool, options: ProvisionOptions): Promise<string
         return file;
       } catch (error) {
         failures.push(`download from ${DOWNLOAD_SITE}: ${reason(error)}`);
-        log(`${tool.name}: download from ${DOWNLOAD_SITE} failed after ${seconds(started)} (${reason(error)})${options.allowPip === false ? '' : '; trying pip'}`);
+        log(
+          `${tool.name}: download from ${DOWNLOAD_SITE} failed after ${seconds(started)} (${reason(error)})${options.allowPip === false ? '' : '; trying pip'}`,
+        );
       }
     } else {
       failures.push('download: disabled');
@@ -335,8 +337,16 @@ function run(command: string, args: string[], timeoutMs: number): Promise<{ stdo
   return new Promise((resolve, reject) => {
     execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
       if (error) {
-        const detail = String(stderr || stdout).trim().split('\n').slice(-5).join(' | ');
-        reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(' ')} failed: ${error.message.split('\n')[0]}${detail ? ` (${detail})` : ''}`));
+        const detail = String(stderr || stdout)
+          .trim()
+          .split('\n')
+          .slice(-5)
+          .join(' | ');
+        reject(
+          new Error(
+            `${path.basename(command)} ${args.slice(0, 3).join(' ')} failed: ${error.message.split('\n')[0]}${detail ? ` (${detail})` : ''}`,
+          ),
+        );
       } else {
         resolve({ stdout: String(stdout), stderr: String(stderr) });
       }

@@ -70,7 +70,11 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   if (await isListening(ip, port)) {
     if (!(await answersAsTemporal(address))) {
-      throw devServerFailure(options.cliPath, `port ${address} is taken by something that is not a Temporal frontend`, 'stop that program or choose another port.');
+      throw devServerFailure(
+        options.cliPath,
+        `port ${address} is taken by something that is not a Temporal frontend`,
+        'stop that program or choose another port.',
+      );
     }
     log(`Temporal: reusing the server already answering at ${address}`);
     await withConnection(address, 10_000, async (connection) => {
@@ -92,9 +96,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   try {
     await waitUntilReady(child, options.cliPath, { ip, port, address, namespace }, options.startupTimeoutMs ?? 60_000);
     // start-dev ignores --search-attribute for attributes missing from an existing db file, so register them explicitly.
-    await withConnection(address, 10_000, (connection) =>
-      ensureSearchAttributes(connection, namespace, options.searchAttributes ?? {}),
-    );
+    await withConnection(address, 10_000, (connection) => ensureSearchAttributes(connection, namespace, options.searchAttributes ?? {}));
   } catch (error) {
     await child.stop();
     throw error;
@@ -162,7 +164,11 @@ async function waitUntilReady(child: ManagedChild, cliPath: string, target: Targ
       const { code, signal, error } = await child.exited;
       if (error) {
         const remedy = (error as NodeJS.ErrnoException).code === 'EACCES' ? `restore its execute bit (chmod +x ${cliPath}), ` : '';
-        throw devServerFailure(cliPath, describeSystemError(error), `${remedy}remove .tools/ so it is installed again, or set TEMPORAL_CLI_PATH to a working temporal CLI.`);
+        throw devServerFailure(
+          cliPath,
+          describeSystemError(error),
+          `${remedy}remove .tools/ so it is installed again, or set TEMPORAL_CLI_PATH to a working temporal CLI.`,
+        );
       }
       throw devServerFailure(
         cliPath,

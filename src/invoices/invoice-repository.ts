@@ -11,15 +11,31 @@ const dateOrNull = (value: unknown) => (value === null || value === undefined ? 
 /** An `invoices` row (as `select *` returns it) as a record: bigints as numbers, timestamps as Dates. */
 export function invoiceFromRow(row: Row): InvoiceRecord {
   return {
-    id: row.id, merchantId: row.merchant_id, subscriptionId: row.subscription_id, customerId: row.customer_id, cycle: Number(row.cycle),
-    status: row.status as InvoiceStatus, billingReason: row.billing_reason as BillingReason, currency: String(row.currency).trim(),
+    id: row.id,
+    merchantId: row.merchant_id,
+    subscriptionId: row.subscription_id,
+    customerId: row.customer_id,
+    cycle: Number(row.cycle),
+    status: row.status as InvoiceStatus,
+    billingReason: row.billing_reason as BillingReason,
+    currency: String(row.currency).trim(),
     lines: (row.lines ?? []) as InvoiceLine[],
-    subtotalMinor: Number(row.subtotal_minor), creditAppliedMinor: Number(row.credit_applied_minor),
-    amountDueMinor: Number(row.amount_due_minor), amountPaidMinor: Number(row.amount_paid_minor), attemptCount: Number(row.attempt_count),
-    nextPaymentAttempt: dateOrNull(row.next_payment_attempt), lastPaymentId: row.last_payment_id ?? null, lastFailureCode: row.last_failure_code ?? null,
-    periodStart: new Date(row.period_start), periodEnd: new Date(row.period_end), paidAt: dateOrNull(row.paid_at),
-    markedUncollectibleAt: dateOrNull(row.marked_uncollectible_at), voidedAt: dateOrNull(row.voided_at),
-    version: Number(row.version), createdAt: new Date(row.created_at), updatedAt: new Date(row.updated_at),
+    subtotalMinor: Number(row.subtotal_minor),
+    creditAppliedMinor: Number(row.credit_applied_minor),
+    amountDueMinor: Number(row.amount_due_minor),
+    amountPaidMinor: Number(row.amount_paid_minor),
+    attemptCount: Number(row.attempt_count),
+    nextPaymentAttempt: dateOrNull(row.next_payment_attempt),
+    lastPaymentId: row.last_payment_id ?? null,
+    lastFailureCode: row.last_failure_code ?? null,
+    periodStart: new Date(row.period_start),
+    periodEnd: new Date(row.period_end),
+    paidAt: dateOrNull(row.paid_at),
+    markedUncollectibleAt: dateOrNull(row.marked_uncollectible_at),
+    voidedAt: dateOrNull(row.voided_at),
+    version: Number(row.version),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -38,7 +54,10 @@ export class InvoiceRepository {
     return row ? invoiceFromRow(row) : null;
   }
 
-  async listForMerchant(merchantId: string, query: InvoiceFilters & { limit: number; startingAfter?: string }): Promise<{ data: InvoiceRecord[]; hasMore: boolean }> {
+  async listForMerchant(
+    merchantId: string,
+    query: InvoiceFilters & { limit: number; startingAfter?: string },
+  ): Promise<{ data: InvoiceRecord[]; hasMore: boolean }> {
     const conditions: SqlCondition[] = [['merchant_id = ?', merchantId]];
     if (query.subscriptionId !== undefined) conditions.push(['subscription_id = ?', query.subscriptionId]);
     if (query.customerId !== undefined) conditions.push(['customer_id = ?', query.customerId]);
@@ -59,8 +78,32 @@ export class InvoiceRepository {
        last_payment_id = excluded.last_payment_id, last_failure_code = excluded.last_failure_code, paid_at = excluded.paid_at,
        marked_uncollectible_at = excluded.marked_uncollectible_at, voided_at = excluded.voided_at, version = excluded.version, updated_at = now()
      where invoices.version < excluded.version`,
-      [i.invoiceId, i.merchantId, i.subscriptionId, i.customerId, i.cycle, i.status, i.billingReason, i.currency, JSON.stringify(i.lines),
-        i.subtotalMinor, i.creditAppliedMinor, i.amountDueMinor, i.amountPaidMinor, i.attemptCount, i.nextPaymentAttempt, i.lastPaymentId,
-        i.lastFailureCode, i.periodStart, i.periodEnd, i.paidAt, i.markedUncollectibleAt, i.voidedAt, i.version, i.createdAt]);
+      [
+        i.invoiceId,
+        i.merchantId,
+        i.subscriptionId,
+        i.customerId,
+        i.cycle,
+        i.status,
+        i.billingReason,
+        i.currency,
+        JSON.stringify(i.lines),
+        i.subtotalMinor,
+        i.creditAppliedMinor,
+        i.amountDueMinor,
+        i.amountPaidMinor,
+        i.attemptCount,
+        i.nextPaymentAttempt,
+        i.lastPaymentId,
+        i.lastFailureCode,
+        i.periodStart,
+        i.periodEnd,
+        i.paidAt,
+        i.markedUncollectibleAt,
+        i.voidedAt,
+        i.version,
+        i.createdAt,
+      ],
+    );
   }
 }

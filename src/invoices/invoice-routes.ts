@@ -7,20 +7,38 @@ import { invoiceIdParams, invoiceListSchema, invoiceSchema, listInvoicesQuery } 
 export function invoiceRoutes(invoices: InvoiceService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/invoices/:id', operationId: 'getInvoice', tags: ['Invoices'], auth: 'merchant', summary: 'Retrieve an invoice',
+      method: 'get',
+      path: '/v1/invoices/:id',
+      operationId: 'getInvoice',
+      tags: ['Invoices'],
+      auth: 'merchant',
+      summary: 'Retrieve an invoice',
       params: invoiceIdParams,
-      responses: { 200: { description: 'The invoice.', schema: invoiceSchema }, ...errorResponses, 404: { description: 'Invoice not found.', schema: errorSchema } },
+      responses: {
+        200: { description: 'The invoice.', schema: invoiceSchema },
+        ...errorResponses,
+        404: { description: 'Invoice not found.', schema: errorSchema },
+      },
       async handle({ params, merchant }) {
         return { status: 200, body: await invoices.get(merchant, params.id) };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/invoices', operationId: 'listInvoices', tags: ['Invoices'], auth: 'merchant', summary: 'List invoices, newest first',
+      method: 'get',
+      path: '/v1/invoices',
+      operationId: 'listInvoices',
+      tags: ['Invoices'],
+      auth: 'merchant',
+      summary: 'List invoices, newest first',
       query: listInvoicesQuery,
       responses: { 200: { description: 'A page of invoices.', schema: invoiceListSchema }, ...errorResponses },
       async handle({ query, merchant }) {
         const page = await invoices.list(merchant, {
-          subscriptionId: query.subscription, customerId: query.customer, status: query.status, limit: query.limit, startingAfter: query.starting_after,
+          subscriptionId: query.subscription,
+          customerId: query.customer,
+          status: query.status,
+          limit: query.limit,
+          startingAfter: query.starting_after,
         });
         return { status: 200, body: { object: 'list', data: page.data, has_more: page.hasMore } };
       },

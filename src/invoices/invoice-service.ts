@@ -23,7 +23,10 @@ export class InvoiceService {
    * The merchant's invoices, newest first, optionally of one subscription or customer, or in one status.
    * @throws 400 resource_missing
    */
-  async list(merchant: Merchant, query: InvoiceFilters & { limit: number; startingAfter?: string }): Promise<{ data: InvoiceJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: InvoiceFilters & { limit: number; startingAfter?: string },
+  ): Promise<{ data: InvoiceJson[]; hasMore: boolean }> {
     const repository = this.repository();
     if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
       throw apiErrors.noSuch('invoice', query.startingAfter);

@@ -47,7 +47,10 @@ export function renderInvoice(invoice: RenderableInvoice): InvoiceJson {
     billing_reason: invoice.billingReason,
     currency: invoice.currency,
     lines: invoice.lines.map((line) => ({
-      type: line.type, description: line.description, amount: major(line.amountMinor), plan: line.planId,
+      type: line.type,
+      description: line.description,
+      amount: major(line.amountMinor),
+      plan: line.planId,
       period: { start: apiTimestamp(line.periodStart), end: apiTimestamp(line.periodEnd) },
     })),
     subtotal: major(invoice.subtotalMinor),

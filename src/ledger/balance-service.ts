@@ -11,7 +11,10 @@ import type { ListBalanceTransactionsQuery, ListLedgerEntriesQuery } from './led
 import { computeTrialBalance, type TrialBalance } from './trial-balance';
 
 type Row = Record<string, any>;
-interface Money { amount: number; currency: string }
+interface Money {
+  amount: number;
+  currency: string;
+}
 
 /** A merchant's money as the ledger holds it: balances, balance transactions and journal entries; and the platform's trial balance. */
 export class BalanceService {
@@ -31,14 +34,24 @@ export class BalanceService {
         byKind[kind].push({ amount: minorToMajorNumber(Number(row?.balance_minor ?? 0), currency), currency });
       }
     }
-    return { object: 'balance', livemode: merchant.livemode, available: byKind.available, pending: byKind.pending, reserved: byKind.reserve, fees_payable: byKind.fees_payable };
+    return {
+      object: 'balance',
+      livemode: merchant.livemode,
+      available: byKind.available,
+      pending: byKind.pending,
+      reserved: byKind.reserve,
+      fees_payable: byKind.fees_payable,
+    };
   }
 
   /**
    * The merchant's balance transactions, newest first.
    * @throws 400 resource_missing (starting_after)
    */
-  async listBalanceTransactions(merchant: Merchant, query: ListBalanceTransactionsQuery): Promise<{ data: Record<string, unknown>[]; hasMore: boolean }> {
+  async listBalanceTransactions(
+    merchant: Merchant,
+    query: ListBalanceTransactionsQuery,
+  ): Promise<{ data: Record<string, unknown>[]; hasMore: boolean }> {
     const page = await this.read(async (sql) => {
       const transactions = new BalanceTransactionRepository(sql);
       if (query.starting_after && !(await transactions.isMerchantTransaction(merchant.id, query.starting_after))) {
@@ -71,12 +84,14 @@ export class BalanceService {
         description: entry.description,
         idempotency_key: entry.idempotency_key,
         created: apiTimestamp(entry.created_at),
-        postings: postings.filter((posting) => posting.entry_id === entry.id).map((posting) => ({
-          account: posting.account,
-          currency: posting.currency,
-          amount: minorToMajorNumber(Number(posting.amount_minor), posting.currency),
-          amount_minor: Number(posting.amount_minor),
-        })),
+        postings: postings
+          .filter((posting) => posting.entry_id === entry.id)
+          .map((posting) => ({
+            account: posting.account,
+            currency: posting.currency,
+            amount: minorToMajorNumber(Number(posting.amount_minor), posting.currency),
+            amount_minor: Number(posting.amount_minor),
+          })),
       })),
       hasMore: entries.hasMore,
     };

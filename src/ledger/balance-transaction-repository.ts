@@ -54,11 +54,15 @@ export class BalanceTransactionRepository {
       `select id, merchant_id, currency, net_minor from balance_transactions
         where status = 'pending' and available_on <= ? ${merchantIds ? 'and merchant_id = any(?::text[])' : ''}
         order by available_on, id limit ? for update skip locked`,
-      merchantIds ? [asOf, merchantIds, limit] : [asOf, limit]);
+      merchantIds ? [asOf, merchantIds, limit] : [asOf, limit],
+    );
   }
 
   /** Marks the transactions available, settled by this entry (null when their net was zero). */
   async markSettled(ids: string[], settlementEntryId: string | null): Promise<void> {
-    await this.sql.query(`update balance_transactions set status = 'available', settlement_entry_id = ? where id = any(?::text[])`, [settlementEntryId, ids]);
+    await this.sql.query(`update balance_transactions set status = 'available', settlement_entry_id = ? where id = any(?::text[])`, [
+      settlementEntryId,
+      ids,
+    ]);
   }
 }

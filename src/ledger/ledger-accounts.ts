@@ -16,5 +16,7 @@ export type MerchantAccountKind = (typeof MERCHANT_ACCOUNT_KINDS)[number];
 
 export function merchantAccountKind(account: string): MerchantAccountKind | undefined {
   const kind = account.split(':')[2];
-  return (MERCHANT_ACCOUNT_KINDS as readonly string[]).includes(kind) && account.startsWith('merchant:') ? kind as MerchantAccountKind : undefined;
+  return (MERCHANT_ACCOUNT_KINDS as readonly string[]).includes(kind) && account.startsWith('merchant:')
+    ? (kind as MerchantAccountKind)
+    : undefined;
 }

@@ -20,13 +20,16 @@ export class LedgerCheckRepository {
       `insert into ledger_check_runs (id, run_key, as_of, balanced, summary, findings) values (?, ?, ?, ?, ?, ?)
        on conflict (run_key) do update set as_of = excluded.as_of, balanced = excluded.balanced, summary = excluded.summary, findings = excluded.findings
        returning id`,
-      [newId('lck'), run.runKey, run.asOf, run.balanced, JSON.stringify(run.summary), JSON.stringify(run.findings)]);
+      [newId('lck'), run.runKey, run.asOf, run.balanced, JSON.stringify(run.summary), JSON.stringify(run.findings)],
+    );
     return row.id;
   }
 
   /** The latest checks, newest first. */
   async listRecent(limit: number): Promise<Record<string, any>[]> {
     return this.sql.query<Record<string, any>>(
-      `select id, as_of, balanced, summary, created_at from ledger_check_runs order by created_at desc, id desc limit ?`, [limit]);
+      `select id, as_of, balanced, summary, created_at from ledger_check_runs order by created_at desc, id desc limit ?`,
+      [limit],
+    );
   }
 }

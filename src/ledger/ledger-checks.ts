@@ -44,11 +44,16 @@ export class LedgerCheckService {
     const trial = await inSnapshot(this.deps.orm, (sql) => computeTrialBalance(sql, asOf));
     const summary = summarize(trial);
     const findings = {
-      currencies: trial.currencies, account_mismatches: trial.account_mismatches, unbalanced_entries: trial.unbalanced_entries,
-      balance_transaction_mismatches: trial.balance_transaction_mismatches, negative_available: trial.negative_available,
+      currencies: trial.currencies,
+      account_mismatches: trial.account_mismatches,
+      unbalanced_entries: trial.unbalanced_entries,
+      balance_transaction_mismatches: trial.balance_transaction_mismatches,
+      negative_available: trial.negative_available,
     };
     // Keyed by the scheduled run, so a retried activity records one check.
-    const id = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).record({ runKey, asOf, balanced: trial.balanced, summary, findings }));
+    const id = await inTransaction(this.deps.orm, (sql) =>
+      new LedgerCheckRepository(sql).record({ runKey, asOf, balanced: trial.balanced, summary, findings }),
+    );
     return { id, balanced: trial.balanced, summary };
   }
 
@@ -59,7 +64,12 @@ export class LedgerCheckService {
   async list(limit: number): Promise<Record<string, unknown>[]> {
     const rows = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).listRecent(limit));
     return rows.map((row) => ({
-      id: row.id, object: 'ledger_check', as_of: apiTimestamp(row.as_of), balanced: row.balanced, summary: row.summary, created: apiTimestamp(row.created_at),
+      id: row.id,
+      object: 'ledger_check',
+      as_of: apiTimestamp(row.as_of),
+      balanced: row.balanced,
+      summary: row.summary,
+      created: apiTimestamp(row.created_at),
     }));
   }
 }

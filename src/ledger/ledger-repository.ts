@@ -17,7 +17,9 @@ export interface CreatedRange {
 /** Conditions on created_at shared by the lists, with the `?` values they bind. */
 export function createdConditions(range: CreatedRange, column: string): SqlCondition[] {
   const conditions: SqlCondition[] = [];
-  const add = (operator: string, value?: Date) => { if (value) conditions.push([`${column} ${operator} ?`, value]); };
+  const add = (operator: string, value?: Date) => {
+    if (value) conditions.push([`${column} ${operator} ?`, value]);
+  };
   add('>=', range['created[gte]']);
   add('>', range['created[gt]']);
   add('<=', range['created[lte]']);
@@ -68,7 +70,15 @@ export class LedgerRepository {
    * hottest write path. A key posted before inserts nothing; answers whether the entry was new.
    */
   async insertEntry(entry: NewJournalEntry): Promise<boolean> {
-    const values: unknown[] = [entry.id, entry.idempotencyKey, entry.contentHash, entry.merchantId, entry.sourceType, entry.sourceId, entry.description];
+    const values: unknown[] = [
+      entry.id,
+      entry.idempotencyKey,
+      entry.contentHash,
+      entry.merchantId,
+      entry.sourceType,
+      entry.sourceId,
+      entry.description,
+    ];
     const balanceTransaction = balanceTransactionStatement(entry, values);
     const rows = entry.postings.map((posting, position) => {
       values.push(newId('lp'), posting.account, posting.merchantId ?? null, posting.currency, posting.amountMinor);
@@ -91,7 +101,10 @@ export class LedgerRepository {
 
   /** The entry posted under this key, with the hash of its content. */
   async findEntryByIdempotencyKey(idempotencyKey: string): Promise<{ id: string; contentHash: string } | null> {
-    const [existing] = await this.sql.query<{ id: string; content_hash: string }>(`select id, content_hash from ledger_entries where idempotency_key = ?`, [idempotencyKey]);
+    const [existing] = await this.sql.query<{ id: string; content_hash: string }>(
+      `select id, content_hash from ledger_entries where idempotency_key = ?`,
+      [idempotencyKey],
+    );
     return existing ? { id: existing.id, contentHash: existing.content_hash } : null;
   }
 
@@ -114,13 +127,17 @@ export class LedgerRepository {
   async postingsOfEntries(entryIds: string[]): Promise<Row[]> {
     if (entryIds.length === 0) return [];
     return this.sql.query<Row>(
-      `select entry_id, account, currency, amount_minor from ledger_postings where entry_id = any(?::text[]) order by account, currency`, [entryIds]);
+      `select entry_id, account, currency, amount_minor from ledger_postings where entry_id = any(?::text[]) order by account, currency`,
+      [entryIds],
+    );
   }
 
   /** The merchant's stored account balances, by currency. */
   async merchantAccountBalances(merchantId: string): Promise<Row[]> {
     return this.sql.query<Row>(
-      `select account, currency, balance_minor from ledger_account_balances where merchant_id = ? order by currency`, [merchantId]);
+      `select account, currency, balance_minor from ledger_account_balances where merchant_id = ? order by currency`,
+      [merchantId],
+    );
   }
 
   /** Every account's debits, credits and balance recomputed from its postings, beside the balance stored for it. */
@@ -133,18 +150,22 @@ export class LedgerRepository {
             coalesce(c.debits, 0) as debits, coalesce(c.credits, 0) as credits, coalesce(c.balance, 0) as balance,
             b.balance_minor as stored_balance, b.debits_minor as stored_debits, b.credits_minor as stored_credits
        from computed c full outer join ledger_account_balances b on b.account = c.account and b.currency = c.currency
-      order by 1, 2`);
+      order by 1, 2`,
+    );
   }
 
   /** Entries whose postings do not sum to zero in some currency (at most 100). */
   async unbalancedEntries(): Promise<TrialBalanceRow[]> {
     return this.sql.query<TrialBalanceRow>(
-      `select entry_id, currency, sum(amount_minor) as total from ledger_postings group by entry_id, currency having sum(amount_minor) <> 0 limit 100`);
+      `select entry_id, currency, sum(amount_minor) as total from ledger_postings group by entry_id, currency having sum(amount_minor) <> 0 limit 100`,
+    );
   }
 
   /** How many merchants hold an account balance. */
   async countMerchantsWithBalances(): Promise<number> {
-    const [row] = await this.sql.query<TrialBalanceRow>(`select count(distinct merchant_id) as n from ledger_account_balances where merchant_id is not null`);
+    const [row] = await this.sql.query<TrialBalanceRow>(
+      `select count(distinct merchant_id) as n from ledger_account_balances where merchant_id is not null`,
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -161,7 +182,8 @@ export class LedgerRepository {
             coalesce(l.total, 0) as ledger, coalesce(t.total, 0) as transactions
        from from_transactions t full outer join from_ledger l on l.merchant_id = t.merchant_id and l.currency = t.currency
       where coalesce(l.total, 0) <> coalesce(t.total, 0)
-      order by 1, 2 limit 100`);
+      order by 1, 2 limit 100`,
+    );
   }
 
   /** Merchants' available balances below zero, most negative first (at most 1000). */
@@ -169,7 +191,8 @@ export class LedgerRepository {
     return this.sql.query<TrialBalanceRow>(
       `select merchant_id, currency, balance_minor from ledger_account_balances
       where merchant_id is not null and account = 'merchant:' || merchant_id || ':available' and balance_minor < 0
-      order by balance_minor limit 1000`);
+      order by balance_minor limit 1000`,
+    );
   }
 }
 
@@ -177,9 +200,22 @@ export class LedgerRepository {
 function balanceTransactionStatement(entry: NewJournalEntry, values: unknown[]): string {
   const transaction = entry.balanceTransaction;
   if (!transaction) return '';
-  values.push(newId('txn'), transaction.merchantId, transaction.type, entry.sourceType, entry.sourceId, entry.description, transaction.currency,
-    transaction.amountMinor, transaction.feeMinor, transaction.netMinor, transaction.pending ? 'pending' : 'available',
-    transaction.pending, transaction.merchantId, transaction.defaultSettlementDelayDays);
+  values.push(
+    newId('txn'),
+    transaction.merchantId,
+    transaction.type,
+    entry.sourceType,
+    entry.sourceId,
+    entry.description,
+    transaction.currency,
+    transaction.amountMinor,
+    transaction.feeMinor,
+    transaction.netMinor,
+    transaction.pending ? 'pending' : 'available',
+    transaction.pending,
+    transaction.merchantId,
+    transaction.defaultSettlementDelayDays,
+  );
   // Available on a UTC day boundary, like a bank's value date: captured on the 21st with a two-day
   // delay, the funds are available from the 23rd at 00:00 UTC.
   return `, balance_transaction as (

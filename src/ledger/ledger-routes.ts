@@ -3,26 +3,42 @@ import { errorResponses } from '../api/common-schemas';
 import type { BalanceService } from './balance-service';
 import type { LedgerCheckService } from './ledger-checks';
 import {
-  balanceSchema, balanceTransactionListSchema, ledgerCheckListSchema, ledgerEntryListSchema, listBalanceTransactionsQuery, listLedgerChecksQuery,
-  listLedgerEntriesQuery, trialBalanceSchema,
+  balanceSchema,
+  balanceTransactionListSchema,
+  ledgerCheckListSchema,
+  ledgerEntryListSchema,
+  listBalanceTransactionsQuery,
+  listLedgerChecksQuery,
+  listLedgerEntriesQuery,
+  trialBalanceSchema,
 } from './ledger-schemas';
 
 /** The merchant's balance and its history, the journal for finance, and the platform's trial balance. */
 export function ledgerRoutes(balances: BalanceService, checks: LedgerCheckService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/balance', operationId: 'getBalance', tags: ['Balance'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/balance',
+      operationId: 'getBalance',
+      tags: ['Balance'],
+      auth: 'merchant',
       summary: 'Retrieve the balance: available, pending, reserved and fees payable, per currency',
-      description: 'Read from balances the database keeps with every posting. Captures wait in pending (net of fees) until their settlement day; refunds and disputes draw on available, which may go negative.',
+      description:
+        'Read from balances the database keeps with every posting. Captures wait in pending (net of fees) until their settlement day; refunds and disputes draw on available, which may go negative.',
       responses: { 200: { description: 'The balance.', schema: balanceSchema }, ...errorResponses },
       async handle({ merchant }) {
         return { status: 200, body: await balances.balance(merchant) };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/balance_transactions', operationId: 'listBalanceTransactions', tags: ['Balance'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/balance_transactions',
+      operationId: 'listBalanceTransactions',
+      tags: ['Balance'],
+      auth: 'merchant',
       summary: 'List balance transactions, newest first',
-      description: 'Every movement of the balance: charges (gross, fee, net; pending until available_on), refunds, disputes and dispute reversals.',
+      description:
+        'Every movement of the balance: charges (gross, fee, net; pending until available_on), refunds, disputes and dispute reversals.',
       query: listBalanceTransactionsQuery,
       responses: { 200: { description: 'A page of balance transactions.', schema: balanceTransactionListSchema }, ...errorResponses },
       async handle({ query, merchant }) {
@@ -31,7 +47,11 @@ export function ledgerRoutes(balances: BalanceService, checks: LedgerCheckServic
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/ledger/entries', operationId: 'listLedgerEntries', tags: ['Ledger'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/ledger/entries',
+      operationId: 'listLedgerEntries',
+      tags: ['Ledger'],
+      auth: 'merchant',
       summary: "List the merchant's journal entries with their postings, newest first",
       query: listLedgerEntriesQuery,
       responses: { 200: { description: 'A page of entries.', schema: ledgerEntryListSchema }, ...errorResponses },
@@ -41,16 +61,25 @@ export function ledgerRoutes(balances: BalanceService, checks: LedgerCheckServic
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/ledger/trial_balance', operationId: 'getTrialBalance', tags: ['Ledger'], auth: 'admin',
+      method: 'get',
+      path: '/v1/ledger/trial_balance',
+      operationId: 'getTrialBalance',
+      tags: ['Ledger'],
+      auth: 'admin',
       summary: 'Compute the trial balance of the whole ledger (admin key)',
-      description: 'Recomputes every account from its postings on one snapshot and checks: debits equal credits per currency, every entry balances, every stored balance equals its postings, and each merchant\'s pending + available equals their balance transactions. Negative available balances are listed.',
+      description:
+        "Recomputes every account from its postings on one snapshot and checks: debits equal credits per currency, every entry balances, every stored balance equals its postings, and each merchant's pending + available equals their balance transactions. Negative available balances are listed.",
       responses: { 200: { description: 'The trial balance.', schema: trialBalanceSchema }, ...errorResponses },
       async handle() {
         return { status: 200, body: await balances.trialBalance() };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/ledger/checks', operationId: 'listLedgerChecks', tags: ['Ledger'], auth: 'admin',
+      method: 'get',
+      path: '/v1/ledger/checks',
+      operationId: 'listLedgerChecks',
+      tags: ['Ledger'],
+      auth: 'admin',
       summary: 'List the daily ledger checks, newest first (admin key)',
       query: listLedgerChecksQuery,
       responses: { 200: { description: 'Recent checks.', schema: ledgerCheckListSchema }, ...errorResponses },

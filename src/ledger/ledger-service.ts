@@ -68,8 +68,14 @@ function newBalanceTransaction(entry: JournalEntryInput): NewBalanceTransaction 
   if (!transaction) return undefined;
   if (!entry.merchantId) throw new Error(`Ledger entry ${entry.idempotencyKey}: a balance transaction needs a merchant`);
   return {
-    merchantId: entry.merchantId, type: transaction.type, currency: transaction.currency, amountMinor: transaction.amountMinor, feeMinor: transaction.feeMinor,
-    netMinor: transaction.amountMinor - transaction.feeMinor, pending: transaction.type === 'charge', defaultSettlementDelayDays: transaction.defaultSettlementDelayDays ?? 0,
+    merchantId: entry.merchantId,
+    type: transaction.type,
+    currency: transaction.currency,
+    amountMinor: transaction.amountMinor,
+    feeMinor: transaction.feeMinor,
+    netMinor: transaction.amountMinor - transaction.feeMinor,
+    pending: transaction.type === 'charge',
+    defaultSettlementDelayDays: transaction.defaultSettlementDelayDays ?? 0,
   };
 }
 
@@ -77,7 +83,9 @@ function contentHash(entry: JournalEntryInput): string {
   const postings = [...entry.postings]
     .map((p) => [p.account, p.merchantId ?? null, p.currency, p.amountMinor])
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return createHash('sha256').update(JSON.stringify([entry.sourceType, entry.sourceId, postings])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([entry.sourceType, entry.sourceId, postings]))
+    .digest('hex');
 }
 
 function assertBalanced(entry: JournalEntryInput): void {
@@ -102,8 +110,13 @@ export async function postJournalEntry(sql: Sql, entry: JournalEntryInput): Prom
   // Postings go in account order: each one locks its balance row, and one order everywhere means
   // concurrent entries queue instead of deadlocking.
   const created = await ledger.insertEntry({
-    id: entryId, idempotencyKey: entry.idempotencyKey, contentHash: hash, merchantId: entry.merchantId ?? null,
-    sourceType: entry.sourceType, sourceId: entry.sourceId, description: entry.description,
+    id: entryId,
+    idempotencyKey: entry.idempotencyKey,
+    contentHash: hash,
+    merchantId: entry.merchantId ?? null,
+    sourceType: entry.sourceType,
+    sourceId: entry.sourceId,
+    description: entry.description,
     postings: [...entry.postings].sort(byAccount),
     balanceTransaction: newBalanceTransaction(entry),
   });

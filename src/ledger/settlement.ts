@@ -48,7 +48,9 @@ export async function settleDueFunds(orm: Orm, { asOf, batchSize = 500, merchant
       if (netMinor !== 0) {
         ({ entryId } = await postJournalEntry(sql, {
           idempotencyKey: `settlement:${merchantId}:${currency}:${digest}`,
-          merchantId, sourceType: 'settlement', sourceId: `stl_${digest.slice(0, 24)}`,
+          merchantId,
+          sourceType: 'settlement',
+          sourceId: `stl_${digest.slice(0, 24)}`,
           description: `Settlement of ${ids.length} charge${ids.length === 1 ? '' : 's'} to available`,
           postings: [
             { account: ledgerAccounts.merchantPending(merchantId), merchantId, currency, amountMinor: -netMinor },

@@ -44,8 +44,11 @@ export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBa
     credits_minor: int(row.credits),
     balance_minor: int(row.balance),
     stored_balance_minor: row.stored_balance === null ? null : int(row.stored_balance),
-    matches_stored: row.stored_balance !== null && int(row.stored_balance) === int(row.balance)
-      && int(row.stored_debits) === int(row.debits) && int(row.stored_credits) === int(row.credits),
+    matches_stored:
+      row.stored_balance !== null &&
+      int(row.stored_balance) === int(row.balance) &&
+      int(row.stored_debits) === int(row.debits) &&
+      int(row.stored_credits) === int(row.credits),
   }));
 
   const totals = new Map<string, { debits: number; credits: number }>();
@@ -56,7 +59,10 @@ export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBa
     totals.set(account.currency, total);
   }
   const currencies = [...totals].map(([currency, total]) => ({
-    currency, debits_minor: total.debits, credits_minor: total.credits, balanced: total.debits === total.credits,
+    currency,
+    debits_minor: total.debits,
+    credits_minor: total.credits,
+    balanced: total.debits === total.credits,
   }));
 
   const unbalanced = await ledger.unbalancedEntries();
@@ -65,21 +71,35 @@ export async function computeTrialBalance(sql: Sql, asOf: Date): Promise<TrialBa
   const negative = await ledger.negativeAvailableBalances();
 
   const account_mismatches = accounts.filter((account) => !account.matches_stored);
-  const unbalanced_entries = unbalanced.map((row) => ({ entry_id: String(row.entry_id), currency: String(row.currency), sum_minor: int(row.total) }));
+  const unbalanced_entries = unbalanced.map((row) => ({
+    entry_id: String(row.entry_id),
+    currency: String(row.currency),
+    sum_minor: int(row.total),
+  }));
   const balance_transaction_mismatches = transactionMismatches.map((row) => ({
-    merchant_id: String(row.merchant_id), currency: String(row.currency), ledger_minor: int(row.ledger), balance_transactions_minor: int(row.transactions),
+    merchant_id: String(row.merchant_id),
+    currency: String(row.currency),
+    ledger_minor: int(row.ledger),
+    balance_transactions_minor: int(row.transactions),
   }));
   return {
     object: 'trial_balance',
     as_of: apiTimestamp(asOf),
-    balanced: currencies.every((currency) => currency.balanced) && unbalanced_entries.length === 0
-      && account_mismatches.length === 0 && balance_transaction_mismatches.length === 0,
+    balanced:
+      currencies.every((currency) => currency.balanced) &&
+      unbalanced_entries.length === 0 &&
+      account_mismatches.length === 0 &&
+      balance_transaction_mismatches.length === 0,
     currencies,
     unbalanced_entries,
     accounts,
     account_mismatches,
     merchants_checked: merchantsChecked,
     balance_transaction_mismatches,
-    negative_available: negative.map((row) => ({ merchant_id: String(row.merchant_id), currency: String(row.currency), amount_minor: int(row.balance_minor) })),
+    negative_available: negative.map((row) => ({
+      merchant_id: String(row.merchant_id),
+      currency: String(row.currency),
+      amount_minor: int(row.balance_minor),
+    })),
   };
 }

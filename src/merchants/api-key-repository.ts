@@ -13,21 +13,25 @@ export class ApiKeyRepository {
   async insert(key: ApiKey): Promise<void> {
     await this.sql.query(
       `insert into api_keys (id, merchant_id, key_hash, key_prefix, last4, created_at, revoked_at) values (?, ?, ?, ?, ?, ?, ?)`,
-      [key.id, key.merchantId, key.keyHash, key.keyPrefix, key.last4, key.createdAt, key.revokedAt ?? null]);
+      [key.id, key.merchantId, key.keyHash, key.keyPrefix, key.last4, key.createdAt, key.revokedAt ?? null],
+    );
   }
 
   /** Inserts a key created now (by the database's clock) and answers it as the API shows it. */
   async insertNow(key: Omit<ApiKey, 'createdAt' | 'revokedAt'>): Promise<ApiKeyRow> {
     const [row] = await this.sql.query<ApiKeyRow>(
       `insert into api_keys (id, merchant_id, key_hash, key_prefix, last4, created_at) values (?, ?, ?, ?, ?, now()) returning ${COLUMNS}`,
-      [key.id, key.merchantId, key.keyHash, key.keyPrefix, key.last4]);
+      [key.id, key.merchantId, key.keyHash, key.keyPrefix, key.last4],
+    );
     return row;
   }
 
   /** The key with this hash, unless it is revoked or past its expiry. */
   async findUsableByHash(keyHash: string): Promise<UsableApiKeyRow | undefined> {
     const [row] = await this.sql.query<UsableApiKeyRow>(
-      `select id, merchant_id, key_prefix, last4, revoked_at, last_used_at from api_keys where key_hash = ? and (revoked_at is null or revoked_at > now())`, [keyHash]);
+      `select id, merchant_id, key_prefix, last4, revoked_at, last_used_at from api_keys where key_hash = ? and (revoked_at is null or revoked_at > now())`,
+      [keyHash],
+    );
     return row;
   }
 
@@ -48,7 +52,9 @@ export class ApiKeyRepository {
   /** How many of the merchant's keys other than `keyId` have no revocation, not even a scheduled one. */
   async countOtherActive(merchantId: string, keyId: string): Promise<number> {
     const [{ others }] = await this.sql.query<{ others: number }>(
-      `select count(*)::int as others from api_keys where merchant_id = ? and id <> ? and revoked_at is null`, [merchantId, keyId]);
+      `select count(*)::int as others from api_keys where merchant_id = ? and id <> ? and revoked_at is null`,
+      [merchantId, keyId],
+    );
     return others;
   }
 
@@ -62,7 +68,9 @@ export class ApiKeyRepository {
     // An earlier expiry already scheduled stays: rotating never extends a key's life.
     const [row] = await this.sql.query<ApiKeyRow>(
       `update api_keys set revoked_at = least(coalesce(revoked_at, 'infinity'), now() + ?::double precision * interval '1 second')
-        where id = ? and merchant_id = ? returning ${COLUMNS}`, [seconds, keyId, merchantId]);
+        where id = ? and merchant_id = ? returning ${COLUMNS}`,
+      [seconds, keyId, merchantId],
+    );
     return row;
   }
 

@@ -25,10 +25,16 @@ export interface ApiKeyJson {
 function renderApiKey(row: ApiKeyRow, now = new Date()): ApiKeyJson {
   const revokedAt = row.revoked_at ? new Date(row.revoked_at) : null;
   return {
-    id: row.id, object: 'api_key', livemode: row.key_prefix === LIVE_KEY_PREFIX, prefix: row.key_prefix, last4: row.last4,
+    id: row.id,
+    object: 'api_key',
+    livemode: row.key_prefix === LIVE_KEY_PREFIX,
+    prefix: row.key_prefix,
+    last4: row.last4,
     redacted: `${row.key_prefix}...${row.last4}`,
     status: !revokedAt ? 'active' : revokedAt > now ? 'expiring' : 'revoked',
-    created_at: apiTimestamp(row.created_at), last_used_at: apiTimestampOrNull(row.last_used_at), revoked_at: apiTimestampOrNull(revokedAt),
+    created_at: apiTimestamp(row.created_at),
+    last_used_at: apiTimestampOrNull(row.last_used_at),
+    revoked_at: apiTimestampOrNull(revokedAt),
   };
 }
 
@@ -50,12 +56,22 @@ export class ApiKeyService {
   }
 
   /** A new secret key in the merchant's mode, shown once; with `expireCurrentInHours`, the calling key stops working that much later. */
-  async create(merchant: Merchant, callingKeyId: string, expireCurrentInHours?: number): Promise<ApiKeyJson & { secret: string; previous_key?: ApiKeyJson }> {
+  async create(
+    merchant: Merchant,
+    callingKeyId: string,
+    expireCurrentInHours?: number,
+  ): Promise<ApiKeyJson & { secret: string; previous_key?: ApiKeyJson }> {
     const secret = generateApiKey(merchant.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
     const { created, previous } = await inTransaction(this.deps.orm, async (sql) => {
       const keys = new ApiKeyRepository(sql);
       await keys.lockMerchantKeys(merchant.id);
-      const row = await keys.insertNow({ id: newId('key'), merchantId: merchant.id, keyHash: hashApiKey(secret), keyPrefix: secret.slice(0, 8), last4: secret.slice(-4) });
+      const row = await keys.insertNow({
+        id: newId('key'),
+        merchantId: merchant.id,
+        keyHash: hashApiKey(secret),
+        keyPrefix: secret.slice(0, 8),
+        last4: secret.slice(-4),
+      });
       if (expireCurrentInHours === undefined) return { created: row };
       const old = await keys.expireWithin(merchant.id, callingKeyId, expireCurrentInHours * 3600);
       await keys.notifyRevoked(callingKeyId);

@@ -22,7 +22,10 @@ export class KeyRevocationListener {
 
   constructor(options: KeyRevocationListenerOptions) {
     this.listener = new ListenClient({
-      url: options.url, logger: options.logger, channel: API_KEY_REVOKED_CHANNEL, name: 'API key revocations',
+      url: options.url,
+      logger: options.logger,
+      channel: API_KEY_REVOKED_CHANNEL,
+      name: 'API key revocations',
       onNotification: (keyId) => {
         if (keyId) options.onRevoked(keyId);
       },

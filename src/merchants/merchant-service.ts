@@ -56,15 +56,25 @@ export class MerchantService {
   async create(input: CreateMerchantInput): Promise<CreatedMerchant> {
     const apiKey = generateApiKey(input.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
     const merchant: Merchant = {
-      id: newId('mer'), name: input.name, livemode: input.livemode ?? false, createdAt: new Date(),
-      feePercentBps: input.feePercentBps ?? null, feeFixedMinor: input.feeFixedMinor ?? null,
-      maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null, settlementDelayDays: input.settlementDelayDays ?? null,
+      id: newId('mer'),
+      name: input.name,
+      livemode: input.livemode ?? false,
+      createdAt: new Date(),
+      feePercentBps: input.feePercentBps ?? null,
+      feeFixedMinor: input.feeFixedMinor ?? null,
+      maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null,
+      settlementDelayDays: input.settlementDelayDays ?? null,
     };
     await this.orm.em.fork().transactional(async (em) => {
       await new MerchantRepository(em).insert(merchant);
       await new ApiKeyRepository(sqlFor(em)).insert({
-        id: newId('key'), merchantId: merchant.id, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8),
-        last4: apiKey.slice(-4), createdAt: new Date(), revokedAt: null,
+        id: newId('key'),
+        merchantId: merchant.id,
+        keyHash: hashApiKey(apiKey),
+        keyPrefix: apiKey.slice(0, 8),
+        last4: apiKey.slice(-4),
+        createdAt: new Date(),
+        revokedAt: null,
       });
     });
     return { merchant, apiKey };
@@ -77,7 +87,13 @@ export class MerchantService {
     if (!merchant) return null;
     const apiKey = generateApiKey(merchant.livemode ? LIVE_KEY_PREFIX : TEST_KEY_PREFIX);
     await new ApiKeyRepository(sqlFor(em)).insert({
-      id: newId('key'), merchantId, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8), last4: apiKey.slice(-4), createdAt: new Date(), revokedAt: null,
+      id: newId('key'),
+      merchantId,
+      keyHash: hashApiKey(apiKey),
+      keyPrefix: apiKey.slice(0, 8),
+      last4: apiKey.slice(-4),
+      createdAt: new Date(),
+      revokedAt: null,
     });
     return { merchant, apiKey };
   }

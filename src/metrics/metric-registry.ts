@@ -28,7 +28,11 @@ function pick(names: readonly string[], labels: Labels): Labels {
 export class Counter implements Metric {
   private readonly series = new Map<string, { labels: Labels; value: number }>();
 
-  constructor(readonly name: string, private readonly help: string, private readonly labelNames: readonly string[] = []) {}
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly labelNames: readonly string[] = [],
+  ) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const key = seriesKey(this.labelNames, labels);
@@ -43,8 +47,11 @@ export class Counter implements Metric {
   }
 
   render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`,
-      ...[...this.series.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`)];
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} counter`,
+      ...[...this.series.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`),
+    ];
   }
 }
 
@@ -52,7 +59,12 @@ export class Counter implements Metric {
 export class Histogram implements Metric {
   private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
 
-  constructor(readonly name: string, private readonly help: string, private readonly labelNames: readonly string[], private readonly upperBounds: readonly number[]) {}
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly labelNames: readonly string[],
+    private readonly upperBounds: readonly number[],
+  ) {}
 
   observe(labels: Labels, value: number): void {
     const key = seriesKey(this.labelNames, labels);
@@ -61,7 +73,9 @@ export class Histogram implements Metric {
       entry = { labels: pick(this.labelNames, labels), buckets: this.upperBounds.map(() => 0), sum: 0, count: 0 };
       this.series.set(key, entry);
     }
-    this.upperBounds.forEach((bound, index) => { if (value <= bound) entry.buckets[index] += 1; });
+    this.upperBounds.forEach((bound, index) => {
+      if (value <= bound) entry.buckets[index] += 1;
+    });
     entry.sum += value;
     entry.count += 1;
   }
@@ -69,8 +83,14 @@ export class Histogram implements Metric {
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, buckets, sum, count } of this.series.values()) {
-      this.upperBounds.forEach((bound, index) => lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${buckets[index]}`));
-      lines.push(`${this.name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`, `${this.name}_sum${labelText(labels)} ${sum}`, `${this.name}_count${labelText(labels)} ${count}`);
+      this.upperBounds.forEach((bound, index) =>
+        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${buckets[index]}`),
+      );
+      lines.push(
+        `${this.name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`,
+        `${this.name}_sum${labelText(labels)} ${sum}`,
+        `${this.name}_count${labelText(labels)} ${count}`,
+      );
     }
     return lines;
   }

@@ -23,7 +23,8 @@ export function metricsAuthorized(authorization: string | undefined, access: Met
 export function createMetricsRouter(access: MetricsAccess, registry: MetricRegistry = defaultRegistry): Router {
   const router = new Router();
   router.get('/metrics', (ctx: Context) => {
-    if (!metricsAuthorized(ctx.get('authorization'), access)) throw ApiError.unauthorized('Send the admin key or METRICS_TOKEN as "Authorization: Bearer <token>"');
+    if (!metricsAuthorized(ctx.get('authorization'), access))
+      throw ApiError.unauthorized('Send the admin key or METRICS_TOKEN as "Authorization: Bearer <token>"');
     ctx.type = MetricRegistry.CONTENT_TYPE;
     ctx.body = registry.render();
   });

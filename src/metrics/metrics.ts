@@ -6,13 +6,32 @@ import { Counter, Histogram, MetricRegistry } from './metric-registry';
  */
 export const registry = new MetricRegistry();
 
-export const httpRequestsTotal = registry.register(new Counter('http_requests_total', 'HTTP requests answered, by method, route pattern and status.', ['method', 'route', 'status']));
+export const httpRequestsTotal = registry.register(
+  new Counter('http_requests_total', 'HTTP requests answered, by method, route pattern and status.', ['method', 'route', 'status']),
+);
 
-export const httpRequestDurationSeconds = registry.register(new Histogram('http_request_duration_seconds', 'HTTP request latency in seconds, by method and route pattern.', ['method', 'route'],
-  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]));
+export const httpRequestDurationSeconds = registry.register(
+  new Histogram(
+    'http_request_duration_seconds',
+    'HTTP request latency in seconds, by method and route pattern.',
+    ['method', 'route'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  ),
+);
 
-export const paymentsTotal = registry.register(new Counter('payments_total', 'Payment outcomes recorded by this worker (succeeded, failed, requires_capture, canceled).', ['outcome']));
+export const paymentsTotal = registry.register(
+  new Counter('payments_total', 'Payment outcomes recorded by this worker (succeeded, failed, requires_capture, canceled).', ['outcome']),
+);
 
-export const workflowFailuresTotal = registry.register(new Counter('workflow_failures_total', 'Workflow executions that failed on this worker, by workflow type and failure type.', ['workflow_type', 'failure_type']));
+export const workflowFailuresTotal = registry.register(
+  new Counter('workflow_failures_total', 'Workflow executions that failed on this worker, by workflow type and failure type.', [
+    'workflow_type',
+    'failure_type',
+  ]),
+);
 
-export const activityFailuresTotal = registry.register(new Counter('activity_failures_total', 'Activity attempts that threw on this worker (retried or not), by activity type.', ['activity_type']));
+export const activityFailuresTotal = registry.register(
+  new Counter('activity_failures_total', 'Activity attempts that threw on this worker (retried or not), by activity type.', [
+    'activity_type',
+  ]),
+);

@@ -31,18 +31,25 @@ export const activityMetricsInterceptor: ActivityInterceptorsFactory = (ctx: Act
 /** The worker side of workflow-metrics-interceptor: failures reported from the sandbox become a counter. */
 export const workflowMetricsSinks: InjectedSinks<WorkflowMetricsSinks> = {
   workflowMetrics: {
-    workflowFailed: { fn: (info, failureType) => workflowFailuresTotal.inc({ workflow_type: info.workflowType, failure_type: failureType }), callDuringReplay: false },
+    workflowFailed: {
+      fn: (info, failureType) => workflowFailuresTotal.inc({ workflow_type: info.workflowType, failure_type: failureType }),
+      callDuringReplay: false,
+    },
   },
 };
 
 /** Serves `GET /metrics` on its own port (WORKER_METRICS_PORT) for a worker process, which has no HTTP API. */
-export async function startMetricsServer(options: MetricsAccess & { port: number; host: string; registry?: MetricRegistry }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startMetricsServer(
+  options: MetricsAccess & { port: number; host: string; registry?: MetricRegistry },
+): Promise<{ url: string; stop(): Promise<void> }> {
   const registry = options.registry ?? defaultRegistry;
   const server = http.createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Not found', code: 'route_not_found' }));
     } else if (!metricsAuthorized(request.headers.authorization, options)) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Send the admin key or METRICS_TOKEN as "Authorization: Bearer <token>"', code: 'unauthorized' }));
+      response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'Send the admin key or METRICS_TOKEN as "Authorization: Bearer <token>"', code: 'unauthorized' }));
     } else {
       response.writeHead(200, { 'content-type': MetricRegistry.CONTENT_TYPE }).end(registry.render());
     }
@@ -54,6 +61,10 @@ export async function startMetricsServer(options: MetricsAccess & { port: number
   const { port } = server.address() as { port: number };
   return {
     url: `http://${options.host}:${port}/metrics`,
-    stop: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -21,7 +21,11 @@ export interface PaymentBalance {
  * transaction ends: concurrent refunds and disputes of one payment take turns, so together they
  * can never exceed what was captured.
  */
-export async function readPaymentBalance(em: EntityManager, paymentId: string, { lock }: { lock: boolean }): Promise<PaymentBalance | null> {
+export async function readPaymentBalance(
+  em: EntityManager,
+  paymentId: string,
+  { lock }: { lock: boolean },
+): Promise<PaymentBalance | null> {
   const amounts = await new PaymentRepository(em).readAmounts(paymentId, { lock });
   if (!amounts) return null;
   const { capturedMinor, refundedMinor, pendingRefundsMinor, disputedMinor } = amounts;

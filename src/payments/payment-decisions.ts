@@ -21,7 +21,9 @@ export class PaymentDecisionListener implements PaymentDecisionWaiter {
 
   constructor(options: { url: string; logger: Logger }) {
     this.listener = new ListenClient({
-      ...options, channel: PAYMENT_DECIDED_CHANNEL, name: 'payment decisions',
+      ...options,
+      channel: PAYMENT_DECIDED_CHANNEL,
+      name: 'payment decisions',
       onNotification: (paymentId) => {
         for (const wake of this.waiters.get(paymentId ?? '') ?? []) wake();
       },

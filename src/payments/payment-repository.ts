@@ -5,9 +5,29 @@ import { PAYMENT_DECIDED_CHANNEL } from './payment-decisions';
 import { PaymentEntity, type PaymentRecord } from './payment-record';
 
 const COLUMNS = [
-  'id', 'merchant_id', 'amount_minor', 'currency', 'status', 'capture_method', 'source', 'description', 'metadata',
-  'amount_capturable_minor', 'amount_captured_minor', 'amount_refunded_minor', 'fee_minor', 'gateway', 'gateway_reference',
-  'failure_code', 'failure_message', 'cancellation_reason', 'created_at', 'updated_at', 'authorization_expires_at', 'captured_at', 'canceled_at',
+  'id',
+  'merchant_id',
+  'amount_minor',
+  'currency',
+  'status',
+  'capture_method',
+  'source',
+  'description',
+  'metadata',
+  'amount_capturable_minor',
+  'amount_captured_minor',
+  'amount_refunded_minor',
+  'fee_minor',
+  'gateway',
+  'gateway_reference',
+  'failure_code',
+  'failure_message',
+  'cancellation_reason',
+  'created_at',
+  'updated_at',
+  'authorization_expires_at',
+  'captured_at',
+  'canceled_at',
 ] as const;
 
 // What a later state may change. Never the refunded amount: refunds own it, and may settle before a retried write of the payment's state.
@@ -15,11 +35,29 @@ const UPDATABLE = COLUMNS.filter((column) => !['id', 'merchant_id', 'amount_refu
 
 function values(record: PaymentRecord): unknown[] {
   return [
-    record.id, record.merchantId, record.amountMinor, record.currency, record.status, record.captureMethod, record.source,
-    record.description ?? null, JSON.stringify(record.metadata ?? {}), record.amountCapturableMinor, record.amountCapturedMinor,
-    record.amountRefundedMinor, record.feeMinor, record.gateway, record.gatewayReference ?? null, record.failureCode ?? null,
-    record.failureMessage ?? null, record.cancellationReason ?? null, record.createdAt, record.updatedAt,
-    record.authorizationExpiresAt ?? null, record.capturedAt ?? null, record.canceledAt ?? null,
+    record.id,
+    record.merchantId,
+    record.amountMinor,
+    record.currency,
+    record.status,
+    record.captureMethod,
+    record.source,
+    record.description ?? null,
+    JSON.stringify(record.metadata ?? {}),
+    record.amountCapturableMinor,
+    record.amountCapturedMinor,
+    record.amountRefundedMinor,
+    record.feeMinor,
+    record.gateway,
+    record.gatewayReference ?? null,
+    record.failureCode ?? null,
+    record.failureMessage ?? null,
+    record.cancellationReason ?? null,
+    record.createdAt,
+    record.updatedAt,
+    record.authorizationExpiresAt ?? null,
+    record.capturedAt ?? null,
+    record.canceledAt ?? null,
   ];
 }
 
@@ -79,31 +117,48 @@ export class PaymentRepository {
   async readAmounts(paymentId: string, { lock }: { lock: boolean }): Promise<PaymentAmounts | null> {
     const sql = sqlFor(this.em);
     const [payment] = await sql.query<{ id: string; merchant_id: string; status: string; currency: string; amount_captured_minor: string }>(
-      `select id, merchant_id, status, currency, amount_captured_minor from payments where id = ?${lock ? ' for update' : ''}`, [paymentId]);
+      `select id, merchant_id, status, currency, amount_captured_minor from payments where id = ?${lock ? ' for update' : ''}`,
+      [paymentId],
+    );
     if (!payment) return null;
     const [sums] = await sql.query<{ refunded: string; pending: string; disputed: string }>(
       `select
        coalesce((select sum(amount_minor) from refunds where payment_id = ? and status = 'succeeded'), 0) as refunded,
        coalesce((select sum(amount_minor) from refunds where payment_id = ? and status = 'pending'), 0) as pending,
        coalesce((select sum(amount_minor) from disputes where payment_id = ? and status <> 'won'), 0) as disputed`,
-      [paymentId, paymentId, paymentId]);
+      [paymentId, paymentId, paymentId],
+    );
     return {
-      paymentId: payment.id, merchantId: payment.merchant_id, status: payment.status, currency: payment.currency.trim(),
-      capturedMinor: Number(payment.amount_captured_minor), refundedMinor: Number(sums.refunded),
-      pendingRefundsMinor: Number(sums.pending), disputedMinor: Number(sums.disputed),
+      paymentId: payment.id,
+      merchantId: payment.merchant_id,
+      status: payment.status,
+      currency: payment.currency.trim(),
+      capturedMinor: Number(payment.amount_captured_minor),
+      refundedMinor: Number(sums.refunded),
+      pendingRefundsMinor: Number(sums.pending),
+      disputedMinor: Number(sums.disputed),
     };
   }
 
   /** Adds a settled refund to the payment's refunded amount, in the fork's transaction (the refund's settlement). */
   async addRefunded(paymentId: string, amountMinor: number, updatedAt: Date): Promise<void> {
-    await this.em.getConnection().execute(`update payments set amount_refunded_minor = amount_refunded_minor + ?, updated_at = ? where id = ?`,
-      [amountMinor, updatedAt, paymentId], 'run', this.em.getTransactionContext());
+    await this.em
+      .getConnection()
+      .execute(
+        `update payments set amount_refunded_minor = amount_refunded_minor + ?, updated_at = ? where id = ?`,
+        [amountMinor, updatedAt, paymentId],
+        'run',
+        this.em.getTransactionContext(),
+      );
   }
 }
 
 /** Writes the payment workflow's latest state in the caller's transaction; later states overwrite earlier ones. */
 export async function savePayment(sql: Sql, record: PaymentRecord): Promise<void> {
-  await sql.query(`${INSERT} on conflict (id) do update set ${UPDATABLE.map((column) => `${column} = excluded.${column}`).join(', ')}`, values(record));
+  await sql.query(
+    `${INSERT} on conflict (id) do update set ${UPDATABLE.map((column) => `${column} = excluded.${column}`).join(', ')}`,
+    values(record),
+  );
 }
 
 /** Queued in the recording transaction: PostgreSQL delivers it at commit, so a listener never hears of an unstored decision. */

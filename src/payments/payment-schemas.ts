@@ -3,42 +3,57 @@ import { CURRENCY_EXPONENTS, isSupportedCurrency, parseMajorAmount } from '../sh
 import { SOURCE_TOKEN_PATTERN } from '../api/documented-formats';
 import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES, REVIEW_DECISIONS } from './payment-state';
 
-export const currency = z.string().min(3).max(3)
+export const currency = z
+  .string()
+  .min(3)
+  .max(3)
   .transform((code) => code.toUpperCase())
   .refine(isSupportedCurrency, { message: 'unsupported currency; use an ISO 4217 code such as USD, EUR, JPY or KWD' })
   // Either case is taken; the document lists the codes as written both ways.
   .meta({ enum: Object.keys(CURRENCY_EXPONENTS).flatMap((code) => [code, code.toLowerCase()]) })
   .describe('Three-letter ISO 4217 currency code, e.g. USD.');
 
-export const majorAmount = z.union([z.number(), z.string().max(32)])
+export const majorAmount = z
+  .union([z.number(), z.string().max(32)])
   // Positive and below the largest amount in every currency (99,999,999.999 KWD); how many decimals depends on the currency.
-  .meta({ anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 99_999_999 }, { type: 'string', pattern: '^0*([1-9][0-9]{0,7}(\\.[0-9]{1,3})?|0?\\.[0-9]{0,2}[1-9][0-9]{0,0})$' }] })
-  .describe('Amount in major units, as a number or a decimal string (100.00 is one hundred dollars). No more decimals than the currency has.');
+  .meta({
+    anyOf: [
+      { type: 'number', exclusiveMinimum: 0, maximum: 99_999_999 },
+      { type: 'string', pattern: '^0*([1-9][0-9]{0,7}(\\.[0-9]{1,3})?|0?\\.[0-9]{0,2}[1-9][0-9]{0,0})$' },
+    ],
+  })
+  .describe(
+    'Amount in major units, as a number or a decimal string (100.00 is one hundred dollars). No more decimals than the currency has.',
+  );
 
-export const metadataSchema = z.record(z.string().min(1).max(40), z.string().max(500))
+export const metadataSchema = z
+  .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, { message: 'at most 50 keys' })
   .describe('Up to 50 string key-value pairs stored with the object.');
 
-export const createPaymentBody = z.strictObject({
-  amount: majorAmount,
-  currency,
-  source: z.string().min(1).max(255).meta({ pattern: SOURCE_TOKEN_PATTERN }).describe('A payment source token, e.g. tok_visa.'),
-  description: z.string().max(1000).optional(),
-  capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
-  metadata: metadataSchema.optional(),
-}).superRefine((body, ctx) => {
-  // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
-  if (!isSupportedCurrency(body.currency)) return;
-  const parsed = parseMajorAmount(body.amount, body.currency);
-  if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
-}).transform((body) => ({
-  amountMinor: (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor,
-  currency: body.currency,
-  source: body.source,
-  description: body.description ?? null,
-  captureMethod: body.capture ? 'automatic' as const : 'manual' as const,
-  metadata: body.metadata ?? {},
-}));
+export const createPaymentBody = z
+  .strictObject({
+    amount: majorAmount,
+    currency,
+    source: z.string().min(1).max(255).meta({ pattern: SOURCE_TOKEN_PATTERN }).describe('A payment source token, e.g. tok_visa.'),
+    description: z.string().max(1000).optional(),
+    capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
+    metadata: metadataSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
+    if (!isSupportedCurrency(body.currency)) return;
+    const parsed = parseMajorAmount(body.amount, body.currency);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
+  })
+  .transform((body) => ({
+    amountMinor: (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor,
+    currency: body.currency,
+    source: body.source,
+    description: body.description ?? null,
+    captureMethod: body.capture ? ('automatic' as const) : ('manual' as const),
+    metadata: body.metadata ?? {},
+  }));
 export type CreatePaymentRequest = z.output<typeof createPaymentBody>;
 
 export const capturePaymentBody = z.strictObject({
@@ -51,7 +66,7 @@ export const cancelPaymentBody = z.strictObject({
 
 export const reviewPaymentBody = z.strictObject({
   decision: z.enum(REVIEW_DECISIONS).describe('approve: the payment goes on to authorization; decline: it fails with review_declined.'),
-  note: z.string().max(500).optional().describe('Kept with the decision in the workflow\'s state, for ops; not shown to the merchant.'),
+  note: z.string().max(500).optional().describe("Kept with the decision in the workflow's state, for ops; not shown to the merchant."),
 });
 
 // Any id is accepted here: one that is malformed simply does not exist, and answers the contract's 404.
@@ -61,31 +76,37 @@ export const paymentIdParams = z.strictObject({
 
 export const listPaymentsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(10).describe('How many payments to return, 1-100.'),
-  starting_after: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id').optional().describe('Cursor: the last id of the previous page.'),
+  starting_after: z
+    .string()
+    .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id')
+    .optional()
+    .describe('Cursor: the last id of the previous page.'),
 });
 
-export const paymentSchema = z.object({
-  id: z.string(),
-  object: z.literal('payment'),
-  amount: z.number(),
-  amount_capturable: z.number(),
-  amount_received: z.number(),
-  amount_refunded: z.number(),
-  currency: z.string(),
-  status: z.enum([...PAYMENT_STATUSES, 'refunded']).describe('refunded is shown once refunds add up to the captured amount.'),
-  capture_method: z.enum(['automatic', 'manual']),
-  source: z.string(),
-  description: z.string().nullable(),
-  metadata: z.record(z.string(), z.string()),
-  fee: z.number(),
-  failure_code: z.string().nullable(),
-  failure_message: z.string().nullable(),
-  cancellation_reason: z.string().nullable(),
-  livemode: z.boolean(),
-  created_at: z.string(),
-  captured_at: z.string().nullable(),
-  canceled_at: z.string().nullable(),
-  authorization_expires_at: z.string().nullable(),
-}).describe('A payment.');
+export const paymentSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('payment'),
+    amount: z.number(),
+    amount_capturable: z.number(),
+    amount_received: z.number(),
+    amount_refunded: z.number(),
+    currency: z.string(),
+    status: z.enum([...PAYMENT_STATUSES, 'refunded']).describe('refunded is shown once refunds add up to the captured amount.'),
+    capture_method: z.enum(['automatic', 'manual']),
+    source: z.string(),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    fee: z.number(),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    cancellation_reason: z.string().nullable(),
+    livemode: z.boolean(),
+    created_at: z.string(),
+    captured_at: z.string().nullable(),
+    canceled_at: z.string().nullable(),
+    authorization_expires_at: z.string().nullable(),
+  })
+  .describe('A payment.');
 
 export const paymentListSchema = z.object({ object: z.literal('list'), data: z.array(paymentSchema), has_more: z.boolean() });

@@ -15,7 +15,13 @@ import { PaymentRepository } from './payment-repository';
 import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
-  initialPaymentState, paymentWorkflowId, type CancellationReason, type FeeSchedule, type PaymentState, type PaymentStatus, type PaymentWorkflowInput,
+  initialPaymentState,
+  paymentWorkflowId,
+  type CancellationReason,
+  type FeeSchedule,
+  type PaymentState,
+  type PaymentStatus,
+  type PaymentWorkflowInput,
   type ReviewDecision,
 } from './payment-state';
 import { paymentRecordFromState, renderPayment, type PaymentJson } from './payment-view';
@@ -42,9 +48,12 @@ export interface PaymentServiceDeps {
 
 /** How the API answers what the payment workflow's capture, cancel and review updates throw (besides a state conflict). */
 const PAYMENT_COMMAND_FAILURES: FailureTable = {
-  InvalidCaptureAmount: () => apiErrors.invalidParameter('amount', 'Invalid amount: the capture amount must be positive and at most the amount capturable'),
+  InvalidCaptureAmount: () =>
+    apiErrors.invalidParameter('amount', 'Invalid amount: the capture amount must be positive and at most the amount capturable'),
   // A declined capture (or an approved review's declined authorization) answers as the decline it was.
-  ...Object.fromEntries(PAYMENT_FAILURE_TYPES.map((type) => [type, () => new ApiError(402, PAYMENT_FAILURES[type].message, PAYMENT_FAILURES[type].code)])),
+  ...Object.fromEntries(
+    PAYMENT_FAILURE_TYPES.map((type) => [type, () => new ApiError(402, PAYMENT_FAILURES[type].message, PAYMENT_FAILURES[type].code)]),
+  ),
 };
 
 // A lost notification costs at most this long: the row is re-read after each wake-up.
@@ -74,8 +83,13 @@ export class PaymentService {
     let createdAt = new Date();
     if (idempotency) {
       const claim = await claimIdempotencyKey(em, {
-        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
-        request, newResourceId: paymentId, now: createdAt,
+        merchantId: merchant.id,
+        key: idempotency.key,
+        method: idempotency.method,
+        path: idempotency.path,
+        request,
+        newResourceId: paymentId,
+        now: createdAt,
       });
       paymentId = claim.resourceId;
       createdAt = claim.createdAt;
@@ -174,7 +188,10 @@ export class PaymentService {
       if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
       amountMinor = parsed.minor;
     }
-    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }], updateId }))), livemode: merchant.livemode };
+    return {
+      ...(await this.command(record, () => this.handleFor(id).executeUpdate(capturePaymentUpdate, { args: [{ amountMinor }], updateId }))),
+      livemode: merchant.livemode,
+    };
   }
 
   /**
@@ -183,7 +200,10 @@ export class PaymentService {
    */
   async cancel(merchant: Merchant, id: string, reason: CancellationReason, updateId?: string): Promise<PaymentJson> {
     const record = await this.findOrThrow(merchant, id);
-    return { ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId }))), livemode: merchant.livemode };
+    return {
+      ...(await this.command(record, () => this.handleFor(id).executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId }))),
+      livemode: merchant.livemode,
+    };
   }
 
   /**
@@ -193,20 +213,33 @@ export class PaymentService {
   async review(id: string, decision: ReviewDecision, note?: string, updateId?: string): Promise<PaymentJson> {
     const record = await new PaymentRepository(this.deps.orm.em.fork()).findById(id);
     if (!record) throw apiErrors.notFound('Payment');
-    return this.command(record, () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }], updateId }), 'requires_review');
+    return this.command(
+      record,
+      () => this.handleFor(id).executeUpdate(reviewPaymentUpdate, { args: [{ decision, reviewer: 'admin_api', note }], updateId }),
+      'requires_review',
+    );
   }
 
   private handleFor(paymentId: string): WorkflowHandle<typeof paymentWorkflow> {
     return this.deps.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(paymentId));
   }
 
-  private command(record: PaymentRecord, send: () => Promise<PaymentState>, needs: PaymentStatus = 'requires_capture'): Promise<PaymentJson> {
+  private command(
+    record: PaymentRecord,
+    send: () => Promise<PaymentState>,
+    needs: PaymentStatus = 'requires_capture',
+  ): Promise<PaymentJson> {
     // The workflow refused for the payment's state, or has closed: the record says which answer is right.
-    const conflict = async () => stateConflict({
-      resource: 'payment', status: (await this.findOrThrow({ id: record.merchantId }, record.id)).status, needs, operations: 'capture, cancel or review',
-    });
-    return sendCommand({ ...PAYMENT_COMMAND_FAILURES, PaymentUnexpectedState: conflict, WorkflowGone: conflict },
-      async () => renderPayment(paymentRecordFromState(await send(), new Date())));
+    const conflict = async () =>
+      stateConflict({
+        resource: 'payment',
+        status: (await this.findOrThrow({ id: record.merchantId }, record.id)).status,
+        needs,
+        operations: 'capture, cancel or review',
+      });
+    return sendCommand({ ...PAYMENT_COMMAND_FAILURES, PaymentUnexpectedState: conflict, WorkflowGone: conflict }, async () =>
+      renderPayment(paymentRecordFromState(await send(), new Date())),
+    );
   }
 
   private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {

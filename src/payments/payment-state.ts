@@ -4,7 +4,14 @@
  */
 
 export type PaymentStatus = 'processing' | 'requires_review' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['processing', 'requires_review', 'requires_capture', 'succeeded', 'failed', 'canceled'];
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'processing',
+  'requires_review',
+  'requires_capture',
+  'succeeded',
+  'failed',
+  'canceled',
+];
 export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
 
 export type CaptureMethod = 'automatic' | 'manual';

@@ -19,7 +19,10 @@ export class PlanService {
    */
   async create(merchant: Merchant, request: CreatePlanRequest, idempotency?: IdempotencyContext): Promise<PlanJson> {
     // The request is hashed in minor units, so 19.9 and "19.90" are one request.
-    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('plan'), createdAt: new Date() });
+    const { id, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, {
+      id: newId('plan'),
+      createdAt: new Date(),
+    });
     const repository = this.repository();
     await repository.insertIfAbsent({ id, merchantId: merchant.id, ...request, active: true, createdAt });
     return renderPlan(await this.findOrThrow(merchant, id));
@@ -37,7 +40,10 @@ export class PlanService {
    * The merchant's plans, newest first, optionally only active or archived ones.
    * @throws 400 resource_missing
    */
-  async list(merchant: Merchant, query: { active?: boolean; limit: number; startingAfter?: string }): Promise<{ data: PlanJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { active?: boolean; limit: number; startingAfter?: string },
+  ): Promise<{ data: PlanJson[]; hasMore: boolean }> {
     const repository = this.repository();
     if (query.startingAfter && !(await repository.findForMerchant(merchant.id, query.startingAfter))) {
       throw apiErrors.noSuch('plan', query.startingAfter);

@@ -23,14 +23,18 @@ export interface ReconciledItem {
   ledger: LedgerSettlementItem | null;
 }
 
-const sameMoney = (row: SettlementRow, item: LedgerSettlementItem) => row.amountMinor === item.amountMinor && row.currency === item.currency;
+const sameMoney = (row: SettlementRow, item: LedgerSettlementItem) =>
+  row.amountMinor === item.amountMinor && row.currency === item.currency;
 
 /**
  * Classifies every file row and every ledger item exactly once: a row and an item with the same
  * reference pair up (matched when amount and currency agree, amount_mismatch otherwise); the rest
  * are missing on the other side. File rows come first in file order, then unpaired ledger items.
  */
-export function reconcile(rows: SettlementRow[], ledger: LedgerSettlementItem[]): { items: ReconciledItem[]; summary: ReconciliationSummary } {
+export function reconcile(
+  rows: SettlementRow[],
+  ledger: LedgerSettlementItem[],
+): { items: ReconciledItem[]; summary: ReconciliationSummary } {
   const unpaired = new Map<string, LedgerSettlementItem[]>();
   for (const item of ledger) {
     if (item.reference === null) continue;
@@ -42,7 +46,10 @@ export function reconcile(rows: SettlementRow[], ledger: LedgerSettlementItem[])
   const items: ReconciledItem[] = rows.map((row) => {
     const candidates = unpaired.get(row.reference) ?? [];
     // Our ledger holds one entry per reference; should it hold more, the row takes the one that agrees.
-    const index = Math.max(candidates.findIndex((item) => sameMoney(row, item)), 0);
+    const index = Math.max(
+      candidates.findIndex((item) => sameMoney(row, item)),
+      0,
+    );
     const [item] = candidates.splice(index, 1);
     if (!item) return { category: 'missing_in_ledger', reference: row.reference, settlement: row, ledger: null };
     paired.add(item);

@@ -24,5 +24,13 @@ export interface ReconciliationItemRecord {
   category: ReconciliationCategory;
   reference: string | null;
   settlement: { line: number; amountMinor: number; currency: string; date: string } | null;
-  ledger: { entryId: string; sourceType: string; sourceId: string; merchantId: string | null; amountMinor: number; currency: string; postedAt: Date | string } | null;
+  ledger: {
+    entryId: string;
+    sourceType: string;
+    sourceId: string;
+    merchantId: string | null;
+    amountMinor: number;
+    currency: string;
+    postedAt: Date | string;
+  } | null;
 }

@@ -25,18 +25,38 @@ const RUN_COLUMNS = `id, merchant_id, source, gateway, status, period_start::tex
   matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, created_at`;
 
 interface RunRow {
-  id: string; merchant_id: string | null; source: ReconciliationSource; gateway: string | null; status: ReconciliationStatus;
-  period_start: string; period_end: string; file_sha256: string; file_rows: number;
-  matched_count: number; amount_mismatch_count: number; missing_in_ledger_count: number; missing_in_settlement_count: number; created_at: Date | string;
+  id: string;
+  merchant_id: string | null;
+  source: ReconciliationSource;
+  gateway: string | null;
+  status: ReconciliationStatus;
+  period_start: string;
+  period_end: string;
+  file_sha256: string;
+  file_rows: number;
+  matched_count: number;
+  amount_mismatch_count: number;
+  missing_in_ledger_count: number;
+  missing_in_settlement_count: number;
+  created_at: Date | string;
 }
 
 function toRecord(row: RunRow): ReconciliationRecord {
   return {
-    id: row.id, merchantId: row.merchant_id, source: row.source, gateway: row.gateway, status: row.status,
-    periodStart: row.period_start, periodEnd: row.period_end, fileSha256: row.file_sha256, fileRows: row.file_rows,
+    id: row.id,
+    merchantId: row.merchant_id,
+    source: row.source,
+    gateway: row.gateway,
+    status: row.status,
+    periodStart: row.period_start,
+    periodEnd: row.period_end,
+    fileSha256: row.file_sha256,
+    fileRows: row.file_rows,
     summary: {
-      matched: row.matched_count, amount_mismatch: row.amount_mismatch_count,
-      missing_in_ledger: row.missing_in_ledger_count, missing_in_settlement: row.missing_in_settlement_count,
+      matched: row.matched_count,
+      amount_mismatch: row.amount_mismatch_count,
+      missing_in_ledger: row.missing_in_ledger_count,
+      missing_in_settlement: row.missing_in_settlement_count,
     },
     createdAt: row.created_at,
   };
@@ -57,7 +77,10 @@ export class ReconciliationRepository {
    * Inserts a run and its items in the caller's transaction. Returns null, writing nothing, when a
    * run with this id or idempotency key exists already (a retried request or activity).
    */
-  async insert(run: Omit<ReconciliationRecord, 'createdAt'> & { idempotencyKey: string | null }, items: ReconciledItem[]): Promise<ReconciliationRecord | null> {
+  async insert(
+    run: Omit<ReconciliationRecord, 'createdAt'> & { idempotencyKey: string | null },
+    items: ReconciledItem[],
+  ): Promise<ReconciliationRecord | null> {
     const { summary } = run;
     const [inserted] = await this.sql.query<RunRow>(
       `insert into reconciliations (id, merchant_id, source, gateway, status, period_start, period_end, file_sha256, file_rows,
@@ -65,15 +88,37 @@ export class ReconciliationRepository {
      values (?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
      on conflict do nothing
      returning ${RUN_COLUMNS}`,
-      [run.id, run.merchantId, run.source, run.gateway, run.status, run.periodStart, run.periodEnd, run.fileSha256, run.fileRows,
-        summary.matched, summary.amount_mismatch, summary.missing_in_ledger, summary.missing_in_settlement, run.idempotencyKey],
+      [
+        run.id,
+        run.merchantId,
+        run.source,
+        run.gateway,
+        run.status,
+        run.periodStart,
+        run.periodEnd,
+        run.fileSha256,
+        run.fileRows,
+        summary.matched,
+        summary.amount_mismatch,
+        summary.missing_in_ledger,
+        summary.missing_in_settlement,
+        run.idempotencyKey,
+      ],
     );
     if (!inserted) return null;
     // One statement for any number of items: columns travel as arrays.
     const columns = {
-      id: [] as string[], position: [] as number[], category: [] as string[], reference: [] as (string | null)[],
-      line: [] as (number | null)[], settledMinor: [] as (number | null)[], settledCurrency: [] as (string | null)[], settledDate: [] as (string | null)[],
-      entryId: [] as (string | null)[], ledgerMinor: [] as (number | null)[], ledgerCurrency: [] as (string | null)[],
+      id: [] as string[],
+      position: [] as number[],
+      category: [] as string[],
+      reference: [] as (string | null)[],
+      line: [] as (number | null)[],
+      settledMinor: [] as (number | null)[],
+      settledCurrency: [] as (string | null)[],
+      settledDate: [] as (string | null)[],
+      entryId: [] as (string | null)[],
+      ledgerMinor: [] as (number | null)[],
+      ledgerCurrency: [] as (string | null)[],
     };
     items.forEach((item, position) => {
       columns.id.push(newId('ri'));
@@ -95,8 +140,20 @@ export class ReconciliationRepository {
        select u.id, ?, u.position, u.category, u.reference, u.line, u.settled_minor, u.settled_currency, u.settled_date, u.entry_id, u.ledger_minor, u.ledger_currency
          from unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::text[], ?::date[], ?::text[], ?::bigint[], ?::text[])
            as u (id, position, category, reference, line, settled_minor, settled_currency, settled_date, entry_id, ledger_minor, ledger_currency)`,
-        [run.id, columns.id, columns.position, columns.category, columns.reference, columns.line, columns.settledMinor, columns.settledCurrency,
-          columns.settledDate, columns.entryId, columns.ledgerMinor, columns.ledgerCurrency],
+        [
+          run.id,
+          columns.id,
+          columns.position,
+          columns.category,
+          columns.reference,
+          columns.line,
+          columns.settledMinor,
+          columns.settledCurrency,
+          columns.settledDate,
+          columns.entryId,
+          columns.ledgerMinor,
+          columns.ledgerCurrency,
+        ],
       );
     }
     return toRecord(inserted);
@@ -104,7 +161,10 @@ export class ReconciliationRepository {
 
   /** The run stored under this id or idempotency key, whoever's it is: what a retried request or activity is answered with. */
   async findStored({ id, idempotencyKey }: { id: string; idempotencyKey: string | null }): Promise<ReconciliationRecord | null> {
-    const [row] = await this.sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? or idempotency_key = ? limit 1`, [id, idempotencyKey]);
+    const [row] = await this.sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where id = ? or idempotency_key = ? limit 1`, [
+      id,
+      idempotencyKey,
+    ]);
     return row ? toRecord(row) : null;
   }
 
@@ -118,10 +178,20 @@ export class ReconciliationRepository {
   /** A run's items in the order they were classified: file rows in file order, then what only the ledger holds. */
   async items(reconciliationId: string): Promise<ReconciliationItemRecord[]> {
     const rows = await this.sql.query<{
-      id: string; category: ReconciliationCategory; gateway_reference: string | null;
-      settlement_line: number | null; settlement_amount_minor: string | null; settlement_currency: string | null; settlement_date: string | null;
-      ledger_entry_id: string | null; ledger_amount_minor: string | null; ledger_currency: string | null;
-      source_type: string | null; source_id: string | null; ledger_merchant_id: string | null; posted_at: Date | string | null;
+      id: string;
+      category: ReconciliationCategory;
+      gateway_reference: string | null;
+      settlement_line: number | null;
+      settlement_amount_minor: string | null;
+      settlement_currency: string | null;
+      settlement_date: string | null;
+      ledger_entry_id: string | null;
+      ledger_amount_minor: string | null;
+      ledger_currency: string | null;
+      source_type: string | null;
+      source_id: string | null;
+      ledger_merchant_id: string | null;
+      posted_at: Date | string | null;
     }>(
       `select i.id, i.category, i.gateway_reference, i.settlement_line, i.settlement_amount_minor, i.settlement_currency, i.settlement_date::text as settlement_date,
             i.ledger_entry_id, i.ledger_amount_minor, i.ledger_currency, e.source_type, e.source_id, e.merchant_id as ledger_merchant_id, e.created_at as posted_at
@@ -133,13 +203,27 @@ export class ReconciliationRepository {
       id: row.id,
       category: row.category,
       reference: row.gateway_reference,
-      settlement: row.settlement_line === null ? null : {
-        line: row.settlement_line, amountMinor: Number(row.settlement_amount_minor), currency: row.settlement_currency as string, date: row.settlement_date as string,
-      },
-      ledger: row.ledger_entry_id === null ? null : {
-        entryId: row.ledger_entry_id, sourceType: row.source_type as string, sourceId: row.source_id as string, merchantId: row.ledger_merchant_id,
-        amountMinor: Number(row.ledger_amount_minor), currency: row.ledger_currency as string, postedAt: row.posted_at as Date | string,
-      },
+      settlement:
+        row.settlement_line === null
+          ? null
+          : {
+              line: row.settlement_line,
+              amountMinor: Number(row.settlement_amount_minor),
+              currency: row.settlement_currency as string,
+              date: row.settlement_date as string,
+            },
+      ledger:
+        row.ledger_entry_id === null
+          ? null
+          : {
+              entryId: row.ledger_entry_id,
+              sourceType: row.source_type as string,
+              sourceId: row.source_id as string,
+              merchantId: row.ledger_merchant_id,
+              amountMinor: Number(row.ledger_amount_minor),
+              currency: row.ledger_currency as string,
+              postedAt: row.posted_at as Date | string,
+            },
     }));
   }
 
@@ -172,7 +256,14 @@ export class ReconciliationRepository {
     params.push(from, to);
     const merchant = scope.merchantId ? 'and e.merchant_id = ?' : '';
     if (scope.merchantId) params.push(scope.merchantId);
-    const rows = await this.sql.query<{ entry_id: string; source_type: 'payment' | 'refund'; source_id: string; reference: string | null; currency: string; amount_minor: string }>(
+    const rows = await this.sql.query<{
+      entry_id: string;
+      source_type: 'payment' | 'refund';
+      source_id: string;
+      reference: string | null;
+      currency: string;
+      amount_minor: string;
+    }>(
       `select e.id as entry_id, e.source_type, e.source_id, coalesce(p.gateway_reference, r.gateway_reference) as reference,
             c.currency, -sum(c.amount_minor) as amount_minor
        from ledger_entries e
@@ -185,8 +276,12 @@ export class ReconciliationRepository {
       params,
     );
     return rows.map((row) => ({
-      entryId: row.entry_id, sourceType: row.source_type, sourceId: row.source_id, reference: row.reference,
-      currency: row.currency, amountMinor: Number(row.amount_minor),
+      entryId: row.entry_id,
+      sourceType: row.source_type,
+      sourceId: row.source_id,
+      reference: row.reference,
+      currency: row.currency,
+      amountMinor: Number(row.amount_minor),
     }));
   }
 }

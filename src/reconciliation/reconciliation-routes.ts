@@ -3,7 +3,12 @@ import { errorResponses, errorSchema } from '../api/common-schemas';
 import { apiErrors } from '../shared/api-error';
 import type { ReconciliationService } from './reconciliation-service';
 import {
-  createReconciliationBody, createReconciliationQuery, FILE_DESCRIPTION, listReconciliationsQuery, reconciliationIdParams, reconciliationListSchema,
+  createReconciliationBody,
+  createReconciliationQuery,
+  FILE_DESCRIPTION,
+  listReconciliationsQuery,
+  reconciliationIdParams,
+  reconciliationListSchema,
   reconciliationSchema,
 } from './reconciliation-schemas';
 
@@ -14,7 +19,8 @@ const notFound = { 404: { description: 'Reconciliation not found.', schema: erro
 
 /** One period bound, from the JSON body or, for text/csv uploads, the query string; never both. */
 function periodBound(name: 'period_start' | 'period_end', fromBody?: string, fromQuery?: string): string | undefined {
-  if (fromBody !== undefined && fromQuery !== undefined) throw apiErrors.invalidParameter(name, `Give ${name} in the body or in the query string, not both`);
+  if (fromBody !== undefined && fromQuery !== undefined)
+    throw apiErrors.invalidParameter(name, `Give ${name} in the body or in the query string, not both`);
   return fromBody ?? fromQuery;
 }
 
@@ -22,18 +28,33 @@ function periodBound(name: 'period_start' | 'period_end', fromBody?: string, fro
 export function reconciliationRoutes(reconciliations: ReconciliationService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/reconciliations', operationId: 'createReconciliation', tags: ['Reconciliation'], auth: 'merchant', idempotent: 'create',
+      method: 'post',
+      path: '/v1/reconciliations',
+      operationId: 'createReconciliation',
+      tags: ['Reconciliation'],
+      auth: 'merchant',
+      idempotent: 'create',
       summary: 'Reconcile a gateway settlement file against your ledger',
-      description: 'Send the file as a text/csv body (period in the query string) or as JSON `{ file, period_start?, period_end? }`. Each file row and each capture or refund '
-        + 'posted in the period (UTC days; by default the first to the last date in the file) is classified once: matched, amount_mismatch, missing_in_ledger or '
-        + 'missing_in_settlement. Records the event reconciliation.completed, and reconciliation.discrepancies_found when anything did not match. '
-        + 'A malformed file is a 400 naming its line and column (`line`, `column`, `column_name`).',
+      description:
+        'Send the file as a text/csv body (period in the query string) or as JSON `{ file, period_start?, period_end? }`. Each file row and each capture or refund ' +
+        'posted in the period (UTC days; by default the first to the last date in the file) is classified once: matched, amount_mismatch, missing_in_ledger or ' +
+        'missing_in_settlement. Records the event reconciliation.completed, and reconciliation.discrepancies_found when anything did not match. ' +
+        'A malformed file is a 400 naming its line and column (`line`, `column`, `column_name`).',
       body: createReconciliationBody,
-      rawBody: { mediaType: 'text/csv', field: 'file', limitBytes: SETTLEMENT_FILE_LIMIT_BYTES, description: `${FILE_DESCRIPTION} At most 5 MB.` },
+      rawBody: {
+        mediaType: 'text/csv',
+        field: 'file',
+        limitBytes: SETTLEMENT_FILE_LIMIT_BYTES,
+        description: `${FILE_DESCRIPTION} At most 5 MB.`,
+      },
       query: createReconciliationQuery,
       responses: {
-        201: { description: 'The reconciliation, with every item.', schema: reconciliationSchema }, ...errorResponses,
-        413: { description: 'The file is larger than 5 MB (text/csv) or the JSON body larger than the API body limit.', schema: errorSchema },
+        201: { description: 'The reconciliation, with every item.', schema: reconciliationSchema },
+        ...errorResponses,
+        413: {
+          description: 'The file is larger than 5 MB (text/csv) or the JSON body larger than the API body limit.',
+          schema: errorSchema,
+        },
         415: { description: 'The body is neither application/json nor UTF-8 text/csv.', schema: errorSchema },
         422: { description: 'The Idempotency-Key was used before with a different file or period.', schema: errorSchema },
       },
@@ -43,41 +64,86 @@ export function reconciliationRoutes(reconciliations: ReconciliationService): Ap
           periodStart: periodBound('period_start', body.period_start, query.period_start),
           periodEnd: periodBound('period_end', body.period_end, query.period_end),
         };
-        return { status: 201, body: await reconciliations.createFromUpload(merchant, upload, idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined) };
+        return {
+          status: 201,
+          body: await reconciliations.createFromUpload(
+            merchant,
+            upload,
+            idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined,
+          ),
+        };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/reconciliations/:id', operationId: 'getReconciliation', tags: ['Reconciliation'], auth: 'merchant', summary: 'Retrieve a reconciliation',
+      method: 'get',
+      path: '/v1/reconciliations/:id',
+      operationId: 'getReconciliation',
+      tags: ['Reconciliation'],
+      auth: 'merchant',
+      summary: 'Retrieve a reconciliation',
       params: reconciliationIdParams,
-      responses: { 200: { description: 'The reconciliation, with every item.', schema: reconciliationSchema }, ...errorResponses, ...notFound },
+      responses: {
+        200: { description: 'The reconciliation, with every item.', schema: reconciliationSchema },
+        ...errorResponses,
+        ...notFound,
+      },
       async handle({ params, merchant }) {
         return { status: 200, body: await reconciliations.get({ merchantId: merchant.id }, params.id) };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/reconciliations', operationId: 'listReconciliations', tags: ['Reconciliation'], auth: 'merchant', summary: 'List reconciliations, newest first',
+      method: 'get',
+      path: '/v1/reconciliations',
+      operationId: 'listReconciliations',
+      tags: ['Reconciliation'],
+      auth: 'merchant',
+      summary: 'List reconciliations, newest first',
       query: listReconciliationsQuery,
-      responses: { 200: { description: 'A page of reconciliations, without their items.', schema: reconciliationListSchema }, ...errorResponses },
+      responses: {
+        200: { description: 'A page of reconciliations, without their items.', schema: reconciliationListSchema },
+        ...errorResponses,
+      },
       async handle({ query, merchant }) {
-        return { status: 200, body: await reconciliations.list({ merchantId: merchant.id }, { limit: query.limit, startingAfter: query.starting_after }) };
+        return {
+          status: 200,
+          body: await reconciliations.list({ merchantId: merchant.id }, { limit: query.limit, startingAfter: query.starting_after }),
+        };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/admin/reconciliations/:id', operationId: 'getPlatformReconciliation', tags: ['Reconciliation'], auth: 'admin',
+      method: 'get',
+      path: '/v1/admin/reconciliations/:id',
+      operationId: 'getPlatformReconciliation',
+      tags: ['Reconciliation'],
+      auth: 'admin',
       summary: "Retrieve a platform-wide reconciliation (the daily run against a gateway's settlement report)",
       params: reconciliationIdParams,
-      responses: { 200: { description: 'The reconciliation, with every item.', schema: reconciliationSchema }, ...errorResponses, ...notFound },
+      responses: {
+        200: { description: 'The reconciliation, with every item.', schema: reconciliationSchema },
+        ...errorResponses,
+        ...notFound,
+      },
       async handle({ params }) {
         return { status: 200, body: await reconciliations.get({ platform: true }, params.id) };
       },
     }),
     defineRoute({
-      method: 'get', path: '/v1/admin/reconciliations', operationId: 'listPlatformReconciliations', tags: ['Reconciliation'], auth: 'admin',
+      method: 'get',
+      path: '/v1/admin/reconciliations',
+      operationId: 'listPlatformReconciliations',
+      tags: ['Reconciliation'],
+      auth: 'admin',
       summary: 'List platform-wide reconciliations, newest first',
       query: listReconciliationsQuery,
-      responses: { 200: { description: 'A page of reconciliations, without their items.', schema: reconciliationListSchema }, ...errorResponses },
+      responses: {
+        200: { description: 'A page of reconciliations, without their items.', schema: reconciliationListSchema },
+        ...errorResponses,
+      },
       async handle({ query }) {
-        return { status: 200, body: await reconciliations.list({ platform: true }, { limit: query.limit, startingAfter: query.starting_after }) };
+        return {
+          status: 200,
+          body: await reconciliations.list({ platform: true }, { limit: query.limit, startingAfter: query.starting_after }),
+        };
       },
     }),
   ];

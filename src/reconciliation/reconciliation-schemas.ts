@@ -5,11 +5,13 @@ import { isIsoDay } from '../shared/utc-days';
 import { SETTLEMENT_HEADER } from './settlement-csv';
 
 const isoDay = () => z.string().max(10).refine(isIsoDay, 'must be a date written YYYY-MM-DD').meta({ pattern: ISO_DAY_PATTERN });
-const periodStart = () => isoDay().optional().describe('First UTC day whose ledger entries are reconciled; defaults to the earliest date in the file.');
+const periodStart = () =>
+  isoDay().optional().describe('First UTC day whose ledger entries are reconciled; defaults to the earliest date in the file.');
 const periodEnd = () => isoDay().optional().describe('Last UTC day (inclusive); defaults to the latest date in the file.');
 
-export const FILE_DESCRIPTION = `The settlement file: CSV with the header \`${SETTLEMENT_HEADER}\`, one row per charge or refund the gateway settled. `
-  + 'Amounts are decimals in major units with no more decimals than the currency has (refunds negative); dates are YYYY-MM-DD; each reference appears once.';
+export const FILE_DESCRIPTION =
+  `The settlement file: CSV with the header \`${SETTLEMENT_HEADER}\`, one row per charge or refund the gateway settled. ` +
+  'Amounts are decimals in major units with no more decimals than the currency has (refunds negative); dates are YYYY-MM-DD; each reference appears once.';
 
 export const createReconciliationBody = z.strictObject({
   file: z.string().describe(FILE_DESCRIPTION),
@@ -31,22 +33,43 @@ export const listReconciliationsQuery = z.strictObject({
   starting_after: z.string().max(255).optional().describe('Cursor: the last id of the previous page.'),
 });
 
-const summarySchema = z.object({
-  matched: z.number(), amount_mismatch: z.number(), missing_in_ledger: z.number(), missing_in_settlement: z.number(),
-}).describe('How many items fell in each category.');
+const summarySchema = z
+  .object({
+    matched: z.number(),
+    amount_mismatch: z.number(),
+    missing_in_ledger: z.number(),
+    missing_in_settlement: z.number(),
+  })
+  .describe('How many items fell in each category.');
 
-export const reconciliationItemSchema = z.object({
-  id: z.string(),
-  object: z.literal('reconciliation_item'),
-  category: z.enum(RECONCILIATION_CATEGORIES),
-  gateway_reference: z.string().nullable(),
-  settlement: z.object({ line: z.number(), amount: z.number(), currency: z.string(), date: z.string() }).nullable()
-    .describe('The file row; null when only the ledger has the item.'),
-  ledger: z.object({
-    entry_id: z.string(), source_type: z.string(), source_id: z.string(), merchant_id: z.string().nullable(),
-    amount: z.number(), currency: z.string(), posted_at: z.string(),
-  }).nullable().describe('The ledger entry, with the amount that moved through the gateway (refunds negative); null when only the file has the item.'),
-}).describe('One file row or ledger entry, classified once: matched, amount_mismatch (both sides shown), missing_in_ledger or missing_in_settlement.');
+export const reconciliationItemSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('reconciliation_item'),
+    category: z.enum(RECONCILIATION_CATEGORIES),
+    gateway_reference: z.string().nullable(),
+    settlement: z
+      .object({ line: z.number(), amount: z.number(), currency: z.string(), date: z.string() })
+      .nullable()
+      .describe('The file row; null when only the ledger has the item.'),
+    ledger: z
+      .object({
+        entry_id: z.string(),
+        source_type: z.string(),
+        source_id: z.string(),
+        merchant_id: z.string().nullable(),
+        amount: z.number(),
+        currency: z.string(),
+        posted_at: z.string(),
+      })
+      .nullable()
+      .describe(
+        'The ledger entry, with the amount that moved through the gateway (refunds negative); null when only the file has the item.',
+      ),
+  })
+  .describe(
+    'One file row or ledger entry, classified once: matched, amount_mismatch (both sides shown), missing_in_ledger or missing_in_settlement.',
+  );
 
 const runFields = {
   id: z.string(),
@@ -62,7 +85,9 @@ const runFields = {
   created_at: z.string(),
 };
 
-export const reconciliationSchema = z.object({ ...runFields, items: z.array(reconciliationItemSchema) }).describe('A reconciliation run with its items.');
+export const reconciliationSchema = z
+  .object({ ...runFields, items: z.array(reconciliationItemSchema) })
+  .describe('A reconciliation run with its items.');
 export const reconciliationListSchema = z.object({
   object: z.literal('list'),
   data: z.array(z.object(runFields).describe('A reconciliation run; retrieve it for its items.')),

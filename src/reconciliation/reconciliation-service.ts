@@ -25,8 +25,11 @@ export interface SettlementUpload {
 export const MAX_PERIOD_DAYS = 92;
 
 function fileError(error: SettlementFileError): ApiError {
-  return new ApiError(400, `Invalid settlement file: ${error.message}`, 'invalid_settlement_file', 'file',
-    { line: error.line, column: error.column, column_name: error.columnName });
+  return new ApiError(400, `Invalid settlement file: ${error.message}`, 'invalid_settlement_file', 'file', {
+    line: error.line,
+    column: error.column,
+    column_name: error.columnName,
+  });
 }
 
 function parseFile(file: string): SettlementRow[] {
@@ -39,7 +42,10 @@ function parseFile(file: string): SettlementRow[] {
 }
 
 /** The period given, or the file's first and last dates; every row must fall inside it. */
-export function resolvePeriod(rows: SettlementRow[], given: { periodStart?: string; periodEnd?: string }): { periodStart: string; periodEnd: string } {
+export function resolvePeriod(
+  rows: SettlementRow[],
+  given: { periodStart?: string; periodEnd?: string },
+): { periodStart: string; periodEnd: string } {
   const dates = rows.map((row) => row.date).sort();
   const periodStart = given.periodStart ?? dates[0];
   const periodEnd = given.periodEnd ?? dates[dates.length - 1];
@@ -47,9 +53,11 @@ export function resolvePeriod(rows: SettlementRow[], given: { periodStart?: stri
   if (!periodEnd) throw apiErrors.missingParameter('period_end', 'The file has no rows, so period_start and period_end are required');
   if (periodEnd < periodStart) throw apiErrors.invalidParameter('period_end', 'Invalid period_end: must not be before period_start');
   const days = (Date.parse(periodEnd) - Date.parse(periodStart)) / 86_400_000 + 1;
-  if (days > MAX_PERIOD_DAYS) throw apiErrors.invalidParameter('period_end', `Invalid period_end: a period covers at most ${MAX_PERIOD_DAYS} days`);
+  if (days > MAX_PERIOD_DAYS)
+    throw apiErrors.invalidParameter('period_end', `Invalid period_end: a period covers at most ${MAX_PERIOD_DAYS} days`);
   const outside = rows.find((row) => row.date < periodStart || row.date > periodEnd);
-  if (outside) throw fileError(new SettlementFileError(outside.line, 4, `${outside.date} is outside the period ${periodStart} to ${periodEnd}`));
+  if (outside)
+    throw fileError(new SettlementFileError(outside.line, 4, `${outside.date} is outside the period ${periodStart} to ${periodEnd}`));
   return { periodStart, periodEnd };
 }
 
@@ -68,9 +76,13 @@ export class ReconciliationService {
     let id = newId('rec');
     if (idempotency) {
       const claim = await claimIdempotencyKey(this.deps.orm.em.fork(), {
-        merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path,
+        merchantId: merchant.id,
+        key: idempotency.key,
+        method: idempotency.method,
+        path: idempotency.path,
         request: { file_sha256: fileSha256, period_start: upload.periodStart ?? null, period_end: upload.periodEnd ?? null },
-        newResourceId: id, now: new Date(),
+        newResourceId: id,
+        now: new Date(),
       });
       id = claim.resourceId;
       const stored = claim.replay ? await this.repository().find({ merchantId: merchant.id }, id) : null;
@@ -78,7 +90,13 @@ export class ReconciliationService {
     }
     // A concurrent request with the same key stores the run first; this one then gets that run back.
     const { run } = await runReconciliation(this.deps.orm, {
-      id, merchantId: merchant.id, source: 'upload', gateway: null, ...period, rows, fileSha256,
+      id,
+      merchantId: merchant.id,
+      source: 'upload',
+      gateway: null,
+      ...period,
+      rows,
+      fileSha256,
     });
     return this.render(run);
   }
@@ -99,7 +117,8 @@ export class ReconciliationService {
    */
   async list(scope: ReconciliationScope, query: { limit: number; startingAfter?: string }) {
     const reconciliations = this.repository();
-    if (query.startingAfter && !(await reconciliations.find(scope, query.startingAfter))) throw apiErrors.noSuch('reconciliation', query.startingAfter);
+    if (query.startingAfter && !(await reconciliations.find(scope, query.startingAfter)))
+      throw apiErrors.noSuch('reconciliation', query.startingAfter);
     const page = await reconciliations.list(scope, query.limit, query.startingAfter);
     return { object: 'list' as const, data: page.data.map((run) => renderReconciliation(run)), has_more: page.hasMore };
   }

@@ -9,7 +9,15 @@ export interface ReconciliationItemJson {
   category: ReconciliationCategory;
   gateway_reference: string | null;
   settlement: { line: number; amount: number; currency: string; date: string } | null;
-  ledger: { entry_id: string; source_type: string; source_id: string; merchant_id: string | null; amount: number; currency: string; posted_at: string } | null;
+  ledger: {
+    entry_id: string;
+    source_type: string;
+    source_id: string;
+    merchant_id: string | null;
+    amount: number;
+    currency: string;
+    posted_at: string;
+  } | null;
 }
 
 /** A run as the API shows it; lists and events leave `items` out. */
@@ -35,12 +43,19 @@ export function renderReconciliationItem(item: ReconciliationItemRecord): Reconc
     category: item.category,
     gateway_reference: item.reference,
     settlement: item.settlement && {
-      line: item.settlement.line, amount: minorToMajorNumber(item.settlement.amountMinor, item.settlement.currency),
-      currency: item.settlement.currency, date: item.settlement.date,
+      line: item.settlement.line,
+      amount: minorToMajorNumber(item.settlement.amountMinor, item.settlement.currency),
+      currency: item.settlement.currency,
+      date: item.settlement.date,
     },
     ledger: item.ledger && {
-      entry_id: item.ledger.entryId, source_type: item.ledger.sourceType, source_id: item.ledger.sourceId, merchant_id: item.ledger.merchantId,
-      amount: minorToMajorNumber(item.ledger.amountMinor, item.ledger.currency), currency: item.ledger.currency, posted_at: apiTimestamp(item.ledger.postedAt),
+      entry_id: item.ledger.entryId,
+      source_type: item.ledger.sourceType,
+      source_id: item.ledger.sourceId,
+      merchant_id: item.ledger.merchantId,
+      amount: minorToMajorNumber(item.ledger.amountMinor, item.ledger.currency),
+      currency: item.ledger.currency,
+      posted_at: apiTimestamp(item.ledger.postedAt),
     },
   };
 }

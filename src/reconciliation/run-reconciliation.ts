@@ -38,12 +38,22 @@ export async function runReconciliation(orm: Orm, request: ReconciliationRequest
     const reconciliations = new ReconciliationRepository(sql);
     const ledger = await reconciliations.ledgerSettlementItems(request);
     const { items, summary } = reconcile(request.rows, ledger);
-    const run = await reconciliations.insert({
-      id: request.id, merchantId: request.merchantId, source: request.source, gateway: request.gateway,
-      status: hasDiscrepancies(summary) ? 'discrepancies_found' : 'reconciled',
-      periodStart: request.periodStart, periodEnd: request.periodEnd, fileSha256: request.fileSha256, fileRows: request.rows.length,
-      summary, idempotencyKey: request.idempotencyKey ?? null,
-    }, items);
+    const run = await reconciliations.insert(
+      {
+        id: request.id,
+        merchantId: request.merchantId,
+        source: request.source,
+        gateway: request.gateway,
+        status: hasDiscrepancies(summary) ? 'discrepancies_found' : 'reconciled',
+        periodStart: request.periodStart,
+        periodEnd: request.periodEnd,
+        fileSha256: request.fileSha256,
+        fileRows: request.rows.length,
+        summary,
+        idempotencyKey: request.idempotencyKey ?? null,
+      },
+      items,
+    );
     if (!run) {
       const earlier = await reconciliations.findStored({ id: request.id, idempotencyKey: request.idempotencyKey ?? null });
       if (!earlier) throw new Error(`Reconciliation ${request.id} conflicted with a run that cannot be found`);
@@ -55,7 +65,11 @@ export async function runReconciliation(orm: Orm, request: ReconciliationRequest
       const event = { merchantId: run.merchantId, objectType: 'reconciliation', objectId: run.id, object };
       await recordEvent(sql, { ...event, type: 'reconciliation.completed', idempotencyKey: `reconciliation:${run.id}:completed` });
       if (run.status === 'discrepancies_found') {
-        await recordEvent(sql, { ...event, type: 'reconciliation.discrepancies_found', idempotencyKey: `reconciliation:${run.id}:discrepancies_found` });
+        await recordEvent(sql, {
+          ...event,
+          type: 'reconciliation.discrepancies_found',
+          idempotencyKey: `reconciliation:${run.id}:discrepancies_found`,
+        });
       }
     }
     return { run, created: true };

@@ -22,7 +22,11 @@ export interface SettlementRow {
 
 /** A file that is not a valid settlement file, with the line and column at fault. */
 export class SettlementFileError extends Error {
-  constructor(readonly line: number, readonly column: number, readonly problem: string) {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly problem: string,
+  ) {
     const name = SETTLEMENT_COLUMNS[column - 1];
     super(`Line ${line}, column ${column}${name ? ` (${name})` : ''}: ${problem}`);
     this.name = 'SettlementFileError';
@@ -46,9 +50,14 @@ function splitFields(text: string, line: number): string[] {
       let value = '';
       at += 1;
       for (;;) {
-        if (at >= text.length) throw new SettlementFileError(line, fields.length + 1, 'the quoted field is not closed (quoted fields cannot span lines)');
+        if (at >= text.length)
+          throw new SettlementFileError(line, fields.length + 1, 'the quoted field is not closed (quoted fields cannot span lines)');
         if (text[at] === '"') {
-          if (text[at + 1] === '"') { value += '"'; at += 2; continue; }
+          if (text[at + 1] === '"') {
+            value += '"';
+            at += 2;
+            continue;
+          }
           at += 1;
           break;
         }
@@ -81,17 +90,24 @@ function amountToMinor(sign: string, whole: string, fraction: string, exponent: 
 function parseRow(fields: string[], line: number): SettlementRow {
   if (fields.length !== SETTLEMENT_COLUMNS.length) {
     const column = Math.min(fields.length + 1, SETTLEMENT_COLUMNS.length + 1);
-    throw new SettlementFileError(line, column, `expected ${SETTLEMENT_COLUMNS.length} fields (${SETTLEMENT_HEADER}), found ${fields.length}`);
+    throw new SettlementFileError(
+      line,
+      column,
+      `expected ${SETTLEMENT_COLUMNS.length} fields (${SETTLEMENT_HEADER}), found ${fields.length}`,
+    );
   }
   const [reference, amount, currency, date] = fields;
   if (!REFERENCE.test(reference)) throw new SettlementFileError(line, 1, 'must be 1-255 printable ASCII characters without spaces');
   const match = AMOUNT.exec(amount);
-  if (!match) throw new SettlementFileError(line, 2, `must be a decimal in major units such as 100.00 or -25.50, not "${amount.slice(0, 40)}"`);
-  if (!isSupportedCurrency(currency)) throw new SettlementFileError(line, 3, `unknown currency "${currency.slice(0, 10)}": use an ISO 4217 code such as USD`);
+  if (!match)
+    throw new SettlementFileError(line, 2, `must be a decimal in major units such as 100.00 or -25.50, not "${amount.slice(0, 40)}"`);
+  if (!isSupportedCurrency(currency))
+    throw new SettlementFileError(line, 3, `unknown currency "${currency.slice(0, 10)}": use an ISO 4217 code such as USD`);
   const exponent = CURRENCY_EXPONENTS[currency];
   const [, sign, whole, fraction = ''] = match;
   if (match[3] !== undefined && exponent === 0) throw new SettlementFileError(line, 2, `must be a whole number for ${currency}`);
-  if (fraction.length > exponent) throw new SettlementFileError(line, 2, `has more than ${exponent} decimal place${exponent === 1 ? '' : 's'} for ${currency}`);
+  if (fraction.length > exponent)
+    throw new SettlementFileError(line, 2, `has more than ${exponent} decimal place${exponent === 1 ? '' : 's'} for ${currency}`);
   const amountMinor = amountToMinor(sign, whole, fraction, exponent);
   if (amountMinor === undefined) throw new SettlementFileError(line, 2, 'is too large');
   if (amountMinor === 0) throw new SettlementFileError(line, 2, 'must not be zero');
@@ -114,7 +130,8 @@ export function parseSettlementCsv(text: string): SettlementRow[] {
     const column = wrong === -1 ? SETTLEMENT_COLUMNS.length + 1 : wrong + 1;
     throw new SettlementFileError(1, column, `the header must be exactly ${SETTLEMENT_HEADER}`);
   }
-  if (lines.length - 1 > MAX_SETTLEMENT_ROWS) throw new SettlementFileError(MAX_SETTLEMENT_ROWS + 2, 1, `a file may hold at most ${MAX_SETTLEMENT_ROWS} rows`);
+  if (lines.length - 1 > MAX_SETTLEMENT_ROWS)
+    throw new SettlementFileError(MAX_SETTLEMENT_ROWS + 2, 1, `a file may hold at most ${MAX_SETTLEMENT_ROWS} rows`);
 
   const rows: SettlementRow[] = [];
   const firstLineOf = new Map<string, number>();

@@ -12,8 +12,16 @@ export class RefundRepository {
   }
 
   /** Newest first, optionally of one payment, after the refund `startingAfter` (checked to be the merchant's own). */
-  async listForMerchant(merchantId: string, filter: { paymentId?: string }, limit: number, startingAfter?: string): Promise<Page<RefundRecord>> {
-    const where: SqlCondition[] = [['merchant_id = ?', merchantId], ...(filter.paymentId ? [['payment_id = ?', filter.paymentId] as SqlCondition] : [])];
+  async listForMerchant(
+    merchantId: string,
+    filter: { paymentId?: string },
+    limit: number,
+    startingAfter?: string,
+  ): Promise<Page<RefundRecord>> {
+    const where: SqlCondition[] = [
+      ['merchant_id = ?', merchantId],
+      ...(filter.paymentId ? [['payment_id = ?', filter.paymentId] as SqlCondition] : []),
+    ];
     return selectEntitiesNewestFirst<RefundRecord>(this.em, RefundEntity, 'refunds', where, limit, startingAfter);
   }
 
@@ -31,7 +39,8 @@ export class RefundRepository {
     const settled = await sqlFor(this.em).query<{ id: string }>(
       `update refunds set status = ?, gateway_reference = ?, failure_code = ?, failure_message = ?, updated_at = ?
             where id = ? and status = 'pending' returning id`,
-      [record.status, record.gatewayReference, record.failureCode, record.failureMessage, record.updatedAt, record.id]);
+      [record.status, record.gatewayReference, record.failureCode, record.failureMessage, record.updatedAt, record.id],
+    );
     return settled.length > 0;
   }
 }

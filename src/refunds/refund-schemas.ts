@@ -4,7 +4,9 @@ import { REFUND_REASONS, REFUND_STATUSES } from './refund-state';
 
 export const createRefundBody = z.strictObject({
   payment_id: z.string().min(1).max(255).describe('The payment to refund, pay_...'),
-  amount: z.union([z.number(), z.string().max(32)]).optional()
+  amount: z
+    .union([z.number(), z.string().max(32)])
+    .optional()
     .describe('Amount in major units; defaults to everything still refundable. Several partial refunds may add up to the captured amount.'),
   reason: z.enum(REFUND_REASONS).optional(),
   metadata: metadataSchema.optional(),
@@ -19,18 +21,20 @@ export const listRefundsQuery = z.strictObject({
   starting_after: z.string().max(255).optional().describe('Cursor: the last id of the previous page.'),
 });
 
-export const refundSchema = z.object({
-  id: z.string(),
-  object: z.literal('refund'),
-  payment_id: z.string(),
-  amount: z.number(),
-  currency: z.string(),
-  status: z.enum(REFUND_STATUSES),
-  reason: z.enum(REFUND_REASONS).nullable(),
-  metadata: z.record(z.string(), z.string()),
-  failure_code: z.string().nullable(),
-  failure_message: z.string().nullable(),
-  created_at: z.string(),
-}).describe('A refund.');
+export const refundSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('refund'),
+    payment_id: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    status: z.enum(REFUND_STATUSES),
+    reason: z.enum(REFUND_REASONS).nullable(),
+    metadata: z.record(z.string(), z.string()),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .describe('A refund.');
 
 export const refundListSchema = z.object({ object: z.literal('list'), data: z.array(refundSchema), has_more: z.boolean() });

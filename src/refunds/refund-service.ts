@@ -26,7 +26,8 @@ export interface RefundServiceDeps {
 
 /** How the API answers a refund its workflow rejected, by the rejection's code; any other rejection is an amount no longer available. */
 const REFUND_REJECTIONS: Record<string, (state: RefundState) => ApiError> = {
-  payment_not_refundable: (state) => ApiError.badRequest(state.failureMessage ?? 'This payment cannot be refunded.', 'payment_not_refundable', 'payment_id'),
+  payment_not_refundable: (state) =>
+    ApiError.badRequest(state.failureMessage ?? 'This payment cannot be refunded.', 'payment_not_refundable', 'payment_id'),
 };
 
 const invalidAmount = () => ApiError.badRequest('Invalid refund amount', 'amount_too_large', 'amount');
@@ -49,8 +50,19 @@ export class RefundService {
       if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
       requestedMinor = parsed.minor;
     }
-    const request = { payment_id: payment.id, amount_minor: requestedMinor ?? null, reason: body.reason ?? null, metadata: body.metadata ?? {} };
-    const claimRequest = idempotency && { merchantId: merchant.id, key: idempotency.key, method: idempotency.method, path: idempotency.path, request };
+    const request = {
+      payment_id: payment.id,
+      amount_minor: requestedMinor ?? null,
+      reason: body.reason ?? null,
+      metadata: body.metadata ?? {},
+    };
+    const claimRequest = idempotency && {
+      merchantId: merchant.id,
+      key: idempotency.key,
+      method: idempotency.method,
+      path: idempotency.path,
+      request,
+    };
 
     // A retried request is answered with what it did, even when nothing is refundable any more.
     const earlier = claimRequest ? await findIdempotencyKey(em, claimRequest) : null;
@@ -60,9 +72,14 @@ export class RefundService {
     }
 
     if (payment.status === 'requires_capture') {
-      throw ApiError.badRequest('This payment has not been captured, so there is nothing to refund; cancel it instead.', 'payment_not_captured', 'payment_id');
+      throw ApiError.badRequest(
+        'This payment has not been captured, so there is nothing to refund; cancel it instead.',
+        'payment_not_captured',
+        'payment_id',
+      );
     }
-    if (payment.status !== 'succeeded') throw ApiError.badRequest(`A ${payment.status} payment cannot be refunded.`, 'payment_not_refundable', 'payment_id');
+    if (payment.status !== 'succeeded')
+      throw ApiError.badRequest(`A ${payment.status} payment cannot be refunded.`, 'payment_not_refundable', 'payment_id');
     const balance = await readPaymentBalance(em, payment.id, { lock: false });
     const amountMinor = requestedMinor ?? balance?.availableMinor ?? 0;
     if (!balance || amountMinor <= 0 || amountMinor > balance.availableMinor) throw invalidAmount();
@@ -71,9 +88,16 @@ export class RefundService {
       ? await claimIdempotencyKey(em, { ...claimRequest, newResourceId: newId('re'), now: new Date() })
       : { resourceId: newId('re'), createdAt: new Date(), replay: false };
     const input: RefundWorkflowInput = {
-      refundId: claim.resourceId, merchantId: merchant.id, paymentId: payment.id, amountMinor, currency: payment.currency,
-      reason: body.reason ?? null, metadata: body.metadata ?? {}, gateway: payment.gateway,
-      paymentGatewayReference: payment.gatewayReference as string, createdAt: claim.createdAt.toISOString(),
+      refundId: claim.resourceId,
+      merchantId: merchant.id,
+      paymentId: payment.id,
+      amountMinor,
+      currency: payment.currency,
+      reason: body.reason ?? null,
+      metadata: body.metadata ?? {},
+      gateway: payment.gateway,
+      paymentGatewayReference: payment.gatewayReference as string,
+      createdAt: claim.createdAt.toISOString(),
     };
     return this.run(merchant, input);
   }
@@ -92,7 +116,10 @@ export class RefundService {
    * The merchant's refunds, optionally of one payment, newest first after the refund `startingAfter`.
    * @throws 400 resource_missing (an unknown `starting_after`)
    */
-  async list(merchant: Merchant, query: { paymentId?: string; limit: number; startingAfter?: string }): Promise<{ data: RefundJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { paymentId?: string; limit: number; startingAfter?: string },
+  ): Promise<{ data: RefundJson[]; hasMore: boolean }> {
     const repository = this.repository();
     const cursor = query.startingAfter ? await repository.findForMerchant(merchant.id, query.startingAfter) : undefined;
     if (query.startingAfter && !cursor) throw apiErrors.noSuch('refund', query.startingAfter);
@@ -111,8 +138,11 @@ export class RefundService {
       taskQueue: this.deps.taskQueue,
       input,
       searchAttributes: [
-        { key: MerchantIdKey, value: merchant.id }, { key: PaymentIdKey, value: input.paymentId },
-        { key: RefundStatusKey, value: 'pending' }, { key: AmountMinorKey, value: input.amountMinor }, { key: CurrencyKey, value: input.currency },
+        { key: MerchantIdKey, value: merchant.id },
+        { key: PaymentIdKey, value: input.paymentId },
+        { key: RefundStatusKey, value: 'pending' },
+        { key: AmountMinorKey, value: input.amountMinor },
+        { key: CurrencyKey, value: input.currency },
         { key: GatewayKey, value: input.gateway },
       ],
       summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} refund of ${input.paymentId} for merchant ${merchant.id}`,
@@ -126,7 +156,12 @@ export class RefundService {
     }
     const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForRefundDecisionUpdate, this.deps.syncWaitMs);
     if (decided) return this.answer(decided);
-    return (await this.replay(merchant, input.refundId)) ?? renderRefund(refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, new Date()));
+    return (
+      (await this.replay(merchant, input.refundId)) ??
+      renderRefund(
+        refundRecordFromState({ ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null }, new Date()),
+      )
+    );
   }
 
   /** What an earlier request with this refund id produced: the stored refund, or the closed workflow's rejection. Null when no workflow ever ran. */

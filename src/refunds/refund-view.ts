@@ -21,9 +21,19 @@ export interface RefundJson {
 export function refundRecordFromState(state: RefundState, updatedAt: Date): RefundRecord {
   if (state.status === 'rejected') throw new Error('A rejected refund has no record');
   return {
-    id: state.refundId, merchantId: state.merchantId, paymentId: state.paymentId, amountMinor: state.amountMinor, currency: state.currency,
-    status: state.status, reason: state.reason, metadata: state.metadata, gatewayReference: state.gatewayReference,
-    failureCode: state.failureCode, failureMessage: state.failureMessage, createdAt: new Date(state.createdAt), updatedAt,
+    id: state.refundId,
+    merchantId: state.merchantId,
+    paymentId: state.paymentId,
+    amountMinor: state.amountMinor,
+    currency: state.currency,
+    status: state.status,
+    reason: state.reason,
+    metadata: state.metadata,
+    gatewayReference: state.gatewayReference,
+    failureCode: state.failureCode,
+    failureMessage: state.failureMessage,
+    createdAt: new Date(state.createdAt),
+    updatedAt,
   };
 }
 

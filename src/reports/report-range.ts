@@ -59,8 +59,9 @@ function parseBound(text: string, param: 'from' | 'to'): Bound {
   if (!stamp) throw invalid(param);
   const [, year, month, day, hour, minute, second, fraction, zone] = stamp;
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) throw invalid(param);
-  const local = epochMicros(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second ?? 0), param)
-    + BigInt((fraction ?? '').padEnd(6, '0'));
+  const local =
+    epochMicros(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second ?? 0), param) +
+    BigInt((fraction ?? '').padEnd(6, '0'));
   const start = local - zoneOffsetMicros(zone, param);
   const unit = second === undefined ? 60_000_000n : 10n ** BigInt(6 - (fraction ?? '').length);
   return { start, end: start + unit };

@@ -7,10 +7,15 @@ import type { TransactionReportService } from './transaction-report-service';
 export function reportRoutes(reports: TransactionReportService): ApiRoute[] {
   return [
     defineRoute({
-      method: 'get', path: '/v1/reports/transactions', operationId: 'getTransactionReport', tags: ['Reports'], auth: 'merchant',
+      method: 'get',
+      path: '/v1/reports/transactions',
+      operationId: 'getTransactionReport',
+      tags: ['Reports'],
+      auth: 'merchant',
       summary: 'Report the payments created in a period, with totals by status and currency',
-      description: 'At most 90 days, not after today (UTC). JSON carries the totals and then every row; csv is a download '
-        + '(Content-Disposition: attachment; filename="transactions_<from>_<to>.csv") of the rows alone. Both are streamed, oldest first.',
+      description:
+        'At most 90 days, not after today (UTC). JSON carries the totals and then every row; csv is a download ' +
+        '(Content-Disposition: attachment; filename="transactions_<from>_<to>.csv") of the rows alone. Both are streamed, oldest first.',
       query: transactionReportQuery,
       responses: {
         200: { description: 'The report.', schema: transactionReportSchema, otherContent: { 'text/csv': TRANSACTION_CSV_DESCRIPTION } },

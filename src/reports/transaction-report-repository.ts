@@ -45,7 +45,12 @@ const IN_RANGE = 'merchant_id = ? and created_at >= ?::timestamptz and created_a
  * payments_merchant_created_idx (merchant_id, created_at desc, id desc), read backwards: every
  * batch is an index range scan, however deep into the report it is.
  */
-export function batchQuery(merchantId: string, range: ReportRange, limit: number, after?: KeysetCursor): { text: string; params: unknown[] } {
+export function batchQuery(
+  merchantId: string,
+  range: ReportRange,
+  limit: number,
+  after?: KeysetCursor,
+): { text: string; params: unknown[] } {
   return {
     text: `select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_exact,
         ${DISPLAY_STATUS} as status, amount_minor, amount_captured_minor, amount_refunded_minor, fee_minor, currency, capture_method,
@@ -75,8 +80,14 @@ export class TransactionReportRepository {
     );
     // bigint and numeric arrive as strings; the sums stay far below 2^53 minor units.
     return rows.map((row) => ({
-      status: String(row.status), currency: String(row.currency), count: Number(row.count), amountMinor: Number(row.amount),
-      amountCapturedMinor: Number(row.captured), amountRefundedMinor: Number(row.refunded), feeMinor: Number(row.fee), netMinor: Number(row.net),
+      status: String(row.status),
+      currency: String(row.currency),
+      count: Number(row.count),
+      amountMinor: Number(row.amount),
+      amountCapturedMinor: Number(row.captured),
+      amountRefundedMinor: Number(row.refunded),
+      feeMinor: Number(row.fee),
+      netMinor: Number(row.net),
     }));
   }
 
@@ -85,11 +96,18 @@ export class TransactionReportRepository {
     const query = batchQuery(merchantId, range, limit, after);
     const rows = await this.sql.query<Record<string, string | number | null>>(query.text, query.params);
     return rows.map((row) => ({
-      id: String(row.id), createdAt: String(row.created_exact), status: String(row.status),
-      amountMinor: Number(row.amount_minor), amountCapturedMinor: Number(row.amount_captured_minor),
-      amountRefundedMinor: Number(row.amount_refunded_minor), feeMinor: Number(row.fee_minor),
-      currency: String(row.currency), captureMethod: String(row.capture_method), description: row.description as string | null,
-      gatewayReference: row.gateway_reference as string | null, failureCode: row.failure_code as string | null,
+      id: String(row.id),
+      createdAt: String(row.created_exact),
+      status: String(row.status),
+      amountMinor: Number(row.amount_minor),
+      amountCapturedMinor: Number(row.amount_captured_minor),
+      amountRefundedMinor: Number(row.amount_refunded_minor),
+      feeMinor: Number(row.fee_minor),
+      currency: String(row.currency),
+      captureMethod: String(row.capture_method),
+      description: row.description as string | null,
+      gatewayReference: row.gateway_reference as string | null,
+      failureCode: row.failure_code as string | null,
     }));
   }
 }

@@ -5,7 +5,12 @@ import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-record';
 import { resolveReportRange, type ReportRange } from './report-range';
 import type { TransactionReportQuery } from './report-schemas';
-import { TransactionReportRepository, type KeysetCursor, type TransactionRow, type TransactionTotal } from './transaction-report-repository';
+import {
+  TransactionReportRepository,
+  type KeysetCursor,
+  type TransactionRow,
+  type TransactionTotal,
+} from './transaction-report-repository';
 import { transactionCsvHeader, transactionCsvRecord, transactionRowJson, transactionTotalJson } from './transaction-report-view';
 
 export interface TransactionReportServiceDeps {
@@ -61,7 +66,11 @@ export class TransactionReportService {
     return { headers: rendering.headers, body: Readable.from(chunks, { highWaterMark: 1 }) };
   }
 
-  private async *chunks(rendering: Rendering, firstBatch: TransactionRow[], readAfter: (after: KeysetCursor) => Promise<TransactionRow[]>): AsyncGenerator<string> {
+  private async *chunks(
+    rendering: Rendering,
+    firstBatch: TransactionRow[],
+    readAfter: (after: KeysetCursor) => Promise<TransactionRow[]>,
+  ): AsyncGenerator<string> {
     let rows = firstBatch;
     let text = rendering.prefix;
     let first = true;

@@ -5,8 +5,19 @@ import type { TransactionRow, TransactionTotal } from './transaction-report-repo
 
 /** The report's columns, in CSV order; the JSON rows have the same keys. */
 export const TRANSACTION_COLUMNS = [
-  'id', 'created', 'status', 'amount', 'amount_captured', 'amount_refunded', 'fee', 'net', 'currency', 'capture_method', 'description',
-  'gateway_reference', 'failure_code',
+  'id',
+  'created',
+  'status',
+  'amount',
+  'amount_captured',
+  'amount_refunded',
+  'fee',
+  'net',
+  'currency',
+  'capture_method',
+  'description',
+  'gateway_reference',
+  'failure_code',
 ] as const;
 
 export type TransactionRowJson = Record<(typeof TRANSACTION_COLUMNS)[number], string | number | null>;

@@ -57,7 +57,8 @@ export const API_ERROR_CODES = {
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 /** Codes answered by the card validation of POST /v1/tokens (400, `param` names the card field). */
-export type CardProblemCode = 'invalid_number' | 'incorrect_number' | 'invalid_expiry_month' | 'invalid_expiry_year' | 'expired_card' | 'invalid_cvc';
+export type CardProblemCode =
+  'invalid_number' | 'incorrect_number' | 'invalid_expiry_month' | 'invalid_expiry_year' | 'expired_card' | 'invalid_cvc';
 
 /** Codes of the payment failure map: a decline answers 402, an invalid source 400. */
 export type PaymentFailureCode = (typeof PAYMENT_FAILURES)[PaymentFailureType]['code'];

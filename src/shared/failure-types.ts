@@ -16,9 +16,17 @@ export const PAYMENT_FAILURES = {
   AuthorizationExpired: { code: 'authorization_expired', message: 'The authorization expired before capture.', retryable: false },
   RefundFailed: { code: 'refund_failed', message: 'The gateway could not refund the charge.', retryable: false },
   RefundExceedsAvailable: { code: 'amount_too_large', message: 'Invalid refund amount', retryable: false },
-  PaymentNotRefundable: { code: 'payment_not_refundable', message: 'Only a captured payment can be refunded; cancel an uncaptured one instead.', retryable: false },
+  PaymentNotRefundable: {
+    code: 'payment_not_refundable',
+    message: 'Only a captured payment can be refunded; cancel an uncaptured one instead.',
+    retryable: false,
+  },
   DisputeExceedsAvailable: { code: 'payment_not_disputable', message: 'Nothing of this payment is left to dispute.', retryable: false },
-  LedgerIdempotencyConflict: { code: 'ledger_idempotency_conflict', message: 'A ledger entry with this key exists with different content.', retryable: false },
+  LedgerIdempotencyConflict: {
+    code: 'ledger_idempotency_conflict',
+    message: 'A ledger entry with this key exists with different content.',
+    retryable: false,
+  },
   // Transient: the gateway did not answer in time. Retried; the idempotency key makes that safe.
   GatewayTimeout: { code: 'gateway_timeout', message: 'The payment gateway did not answer in time.', retryable: true },
   GatewayUnavailable: { code: 'gateway_unavailable', message: 'The payment gateway is unavailable.', retryable: true },

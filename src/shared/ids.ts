@@ -12,7 +12,33 @@ export function randomBase62(length: number): string {
   return out.length === length ? out : out + randomBase62(length - out.length);
 }
 
-export type IdPrefix = 'pay' | 'mer' | 'key' | 'evt' | 'je' | 'lp' | 'ch' | 'idk' | 're' | 'dp' | 'nev' | 'ndp' | 'we' | 'wa' | 'txn' | 'fi' | 'rec' | 'ri' | 'lck' | 'cus' | 'plan' | 'sub' | 'in' | 'aud' | 'req' | 'tok';
+export type IdPrefix =
+  | 'pay'
+  | 'mer'
+  | 'key'
+  | 'evt'
+  | 'je'
+  | 'lp'
+  | 'ch'
+  | 'idk'
+  | 're'
+  | 'dp'
+  | 'nev'
+  | 'ndp'
+  | 'we'
+  | 'wa'
+  | 'txn'
+  | 'fi'
+  | 'rec'
+  | 'ri'
+  | 'lck'
+  | 'cus'
+  | 'plan'
+  | 'sub'
+  | 'in'
+  | 'aud'
+  | 'req'
+  | 'tok';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

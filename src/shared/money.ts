@@ -6,10 +6,38 @@
 
 /** Minor-unit exponents of the currencies we accept (ISO 4217). */
 export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
-  USD: 2, EUR: 2, GBP: 2, CHF: 2, CAD: 2, AUD: 2, NZD: 2, SEK: 2, NOK: 2, DKK: 2, PLN: 2, CZK: 2,
-  HUF: 2, INR: 2, SGD: 2, HKD: 2, MXN: 2, BRL: 2, ZAR: 2, CNY: 2, ILS: 2, AED: 2,
-  JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0,
-  KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3,
+  USD: 2,
+  EUR: 2,
+  GBP: 2,
+  CHF: 2,
+  CAD: 2,
+  AUD: 2,
+  NZD: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  PLN: 2,
+  CZK: 2,
+  HUF: 2,
+  INR: 2,
+  SGD: 2,
+  HKD: 2,
+  MXN: 2,
+  BRL: 2,
+  ZAR: 2,
+  CNY: 2,
+  ILS: 2,
+  AED: 2,
+  JPY: 0,
+  KRW: 0,
+  VND: 0,
+  CLP: 0,
+  ISK: 0,
+  KWD: 3,
+  BHD: 3,
+  OMR: 3,
+  JOD: 3,
+  TND: 3,
 });
 
 /** Largest amount we accept, in minor units: far above any card limit, far below 2^53. */
@@ -25,9 +53,7 @@ export function currencyExponent(currency: string): number {
   return exponent;
 }
 
-export type AmountParseResult =
-  | { ok: true; minor: number }
-  | { ok: false; reason: string };
+export type AmountParseResult = { ok: true; minor: number } | { ok: false; reason: string };
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
@@ -54,7 +80,10 @@ export function parseMajorAmount(value: number | string, currency: string): Amou
   const [, whole, fraction = ''] = match;
   const significantFraction = fraction.replace(/0+$/, '');
   if (significantFraction.length > exponent) {
-    return { ok: false, reason: exponent === 0 ? `must be a whole number for ${currency}` : `has more than ${exponent} decimal places for ${currency}` };
+    return {
+      ok: false,
+      reason: exponent === 0 ? `must be a whole number for ${currency}` : `has more than ${exponent} decimal places for ${currency}`,
+    };
   }
   const wholeDigits = whole.replace(/^0+(?=\d)/, '');
   if (wholeDigits.length > 15) return { ok: false, reason: 'is too large' };

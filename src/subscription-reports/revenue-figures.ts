@@ -80,8 +80,20 @@ export function sumRevenueFigures(subscriptions: SubscriptionFacts[], invoices: 
     let found = figures.get(key);
     if (!found) {
       found = {
-        merchantId, currency, mrrMinor: 0, mrrStartMinor: 0, newCount: 0, newMrrMinor: 0, churnedCount: 0, churnedMrrMinor: 0,
-        invoicesPaidCount: 0, invoicesPaidMinor: 0, failedCount: 0, failedMinor: 0, recoveredCount: 0, recoveredMinor: 0,
+        merchantId,
+        currency,
+        mrrMinor: 0,
+        mrrStartMinor: 0,
+        newCount: 0,
+        newMrrMinor: 0,
+        churnedCount: 0,
+        churnedMrrMinor: 0,
+        invoicesPaidCount: 0,
+        invoicesPaidMinor: 0,
+        failedCount: 0,
+        failedMinor: 0,
+        recoveredCount: 0,
+        recoveredMinor: 0,
       };
       figures.set(key, found);
     }

@@ -4,10 +4,34 @@ import type { InvoiceFacts, RevenueFigures, SubscriptionFacts } from './revenue-
 
 type Row = Record<string, any>;
 
-const COLUMNS = ['mrr_minor', 'mrr_start_minor', 'new_count', 'new_mrr_minor', 'churned_count', 'churned_mrr_minor', 'invoices_paid_count',
-  'invoices_paid_minor', 'failed_count', 'failed_minor', 'recovered_count', 'recovered_minor'] as const;
-const FIELDS: (keyof RevenueFigures)[] = ['mrrMinor', 'mrrStartMinor', 'newCount', 'newMrrMinor', 'churnedCount', 'churnedMrrMinor', 'invoicesPaidCount',
-  'invoicesPaidMinor', 'failedCount', 'failedMinor', 'recoveredCount', 'recoveredMinor'];
+const COLUMNS = [
+  'mrr_minor',
+  'mrr_start_minor',
+  'new_count',
+  'new_mrr_minor',
+  'churned_count',
+  'churned_mrr_minor',
+  'invoices_paid_count',
+  'invoices_paid_minor',
+  'failed_count',
+  'failed_minor',
+  'recovered_count',
+  'recovered_minor',
+] as const;
+const FIELDS: (keyof RevenueFigures)[] = [
+  'mrrMinor',
+  'mrrStartMinor',
+  'newCount',
+  'newMrrMinor',
+  'churnedCount',
+  'churnedMrrMinor',
+  'invoicesPaidCount',
+  'invoicesPaidMinor',
+  'failedCount',
+  'failedMinor',
+  'recoveredCount',
+  'recoveredMinor',
+];
 
 // These queries run on `inSnapshot`'s (or `inTransaction`'s) plain pg connection: numbered parameters, used more than
 // once, and JavaScript arrays sent as PostgreSQL arrays (the ORM's driver would expand them into lists).
@@ -37,12 +61,21 @@ export class RevenueRepository {
               order by e.created_at desc, e.id desc limit 1) as status_before_canceled
        from subscriptions s join plans p on p.id = s.plan_id
       where s.merchant_id = any($3) and s.created_at < $2 and (s.ended_at is null or s.ended_at >= $1)`,
-      [start, end, merchantIds]);
+      [start, end, merchantIds],
+    );
     return rows.map((row) => ({
-      merchantId: row.merchant_id, currency: row.currency, amountMinor: Number(row.amount_minor),
-      interval: row.interval as BillingInterval, intervalCount: Number(row.interval_count),
-      createdAt: new Date(row.created_at), endedAt: row.ended_at ? new Date(row.ended_at) : null, trialEnd: row.trial_end ? new Date(row.trial_end) : null,
-      status: row.status, statusAtStart: row.status_at_start, statusAtEnd: row.status_at_end, statusBeforeCanceled: row.status_before_canceled,
+      merchantId: row.merchant_id,
+      currency: row.currency,
+      amountMinor: Number(row.amount_minor),
+      interval: row.interval as BillingInterval,
+      intervalCount: Number(row.interval_count),
+      createdAt: new Date(row.created_at),
+      endedAt: row.ended_at ? new Date(row.ended_at) : null,
+      trialEnd: row.trial_end ? new Date(row.trial_end) : null,
+      status: row.status,
+      statusAtStart: row.status_at_start,
+      statusAtEnd: row.status_at_end,
+      statusBeforeCanceled: row.status_before_canceled,
     }));
   }
 
@@ -56,7 +89,8 @@ export class RevenueRepository {
     const paid = await this.sql.query<Row>(
       `select merchant_id, trim(currency) as currency, count(*)::int as count, sum(amount_paid_minor)::bigint as amount
        from invoices where merchant_id = any($1) and paid_at >= $2 and paid_at < $3 group by 1, 2`,
-      [merchantIds, start, end]);
+      [merchantIds, start, end],
+    );
     const failed = await this.sql.query<Row>(
       `with failures as (
        select e.object_id as invoice_id, min(e.created_at) as first_failed_at
@@ -72,20 +106,34 @@ export class RevenueRepository {
             coalesce(sum(i.amount_paid_minor) filter (where i.paid_at > f.first_failed_at and i.paid_at < $3), 0)::bigint as recovered_minor
        from failures f join invoices i on i.id = f.invoice_id
       group by 1, 2`,
-      [merchantIds, start, end]);
+      [merchantIds, start, end],
+    );
 
     const facts = new Map<string, InvoiceFacts>();
     const of = (merchantId: string, currency: string) => {
       const key = `${merchantId}\u0000${currency}`;
       if (!facts.has(key)) {
-        facts.set(key, { merchantId, currency, invoicesPaidCount: 0, invoicesPaidMinor: 0, failedCount: 0, failedMinor: 0, recoveredCount: 0, recoveredMinor: 0 });
+        facts.set(key, {
+          merchantId,
+          currency,
+          invoicesPaidCount: 0,
+          invoicesPaidMinor: 0,
+          failedCount: 0,
+          failedMinor: 0,
+          recoveredCount: 0,
+          recoveredMinor: 0,
+        });
       }
       return facts.get(key) as InvoiceFacts;
     };
-    for (const row of paid) Object.assign(of(row.merchant_id, row.currency), { invoicesPaidCount: row.count, invoicesPaidMinor: Number(row.amount) });
+    for (const row of paid)
+      Object.assign(of(row.merchant_id, row.currency), { invoicesPaidCount: row.count, invoicesPaidMinor: Number(row.amount) });
     for (const row of failed) {
       Object.assign(of(row.merchant_id, row.currency), {
-        failedCount: row.failed_count, failedMinor: Number(row.failed_minor), recoveredCount: row.recovered_count, recoveredMinor: Number(row.recovered_minor),
+        failedCount: row.failed_count,
+        failedMinor: Number(row.failed_minor),
+        recoveredCount: row.recovered_count,
+        recoveredMinor: Number(row.recovered_minor),
       });
     }
     return [...facts.values()];
@@ -97,7 +145,8 @@ export class RevenueRepository {
       `select m.id from merchants m
         where m.id > ? ${merchantIds ? 'and m.id = any(?)' : ''} and exists (select 1 from subscriptions s where s.merchant_id = m.id)
         order by m.id limit ?`,
-      merchantIds ? [afterMerchantId, merchantIds, limit] : [afterMerchantId, limit]);
+      merchantIds ? [afterMerchantId, merchantIds, limit] : [afterMerchantId, limit],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -108,16 +157,22 @@ export class RevenueRepository {
       await this.sql.query(
         `insert into subscription_revenue_reports (merchant_id, month, currency, ${COLUMNS.join(', ')}, as_of)
            values (?, ?, ?, ${COLUMNS.map(() => '?').join(', ')}, ?)`,
-        [f.merchantId, month, f.currency, ...FIELDS.map((field) => f[field]), asOf]);
+        [f.merchantId, month, f.currency, ...FIELDS.map((field) => f[field]), asOf],
+      );
     }
   }
 
   /** What the monthly run stored for the merchant's month, by currency; `asOf` null when nothing was. */
   async storedReports(merchantId: string, month: string): Promise<{ asOf: Date | null; figures: RevenueFigures[] }> {
-    const rows = await this.sql.query<Row>(`select * from subscription_revenue_reports where merchant_id = ? and month = ? order by currency`, [merchantId, month]);
+    const rows = await this.sql.query<Row>(
+      `select * from subscription_revenue_reports where merchant_id = ? and month = ? order by currency`,
+      [merchantId, month],
+    );
     const figures = rows.map((row) => {
       const f = { merchantId, currency: String(row.currency).trim() } as RevenueFigures;
-      COLUMNS.forEach((column, index) => { (f as unknown as Record<string, number>)[FIELDS[index]] = Number(row[column]); });
+      COLUMNS.forEach((column, index) => {
+        (f as unknown as Record<string, number>)[FIELDS[index]] = Number(row[column]);
+      });
       return f;
     });
     return { asOf: rows[0] ? new Date(rows[0].as_of) : null, figures };

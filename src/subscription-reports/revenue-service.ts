@@ -14,7 +14,10 @@ export interface SubscriptionRevenueServiceDeps {
 
 /** Why a month cannot be stored: not 'YYYY-MM', or not over by the run's instant. */
 export class SubscriptionReportMonthError extends Error {
-  constructor(readonly month: string, readonly reason: 'invalid' | 'not_ended') {
+  constructor(
+    readonly month: string,
+    readonly reason: 'invalid' | 'not_ended',
+  ) {
     super(reason === 'invalid' ? `Invalid month "${month}": use YYYY-MM` : `The month ${month} has not ended yet`);
     this.name = 'SubscriptionReportMonthError';
   }
@@ -51,7 +54,11 @@ export class SubscriptionRevenueService {
     return inSnapshot(this.deps.orm, async (sql) => {
       const repository = new RevenueRepository(sql);
       return sumRevenueFigures(
-        await repository.subscriptionFacts(merchantIds, window.start, end), await repository.invoiceFacts(merchantIds, window.start, end), window.start, end);
+        await repository.subscriptionFacts(merchantIds, window.start, end),
+        await repository.invoiceFacts(merchantIds, window.start, end),
+        window.start,
+        end,
+      );
     });
   }
 
@@ -65,7 +72,8 @@ export class SubscriptionRevenueService {
     const window = periodWindow(month);
     if (!window) throw apiErrors.invalidParameter('month', `Invalid month: ${month}, expected YYYY-MM`);
     const now = this.now();
-    if (window.start.getTime() > now.getTime()) throw ApiError.badRequest(`Invalid month: ${month} has not started yet (UTC)`, 'date_in_future', 'month');
+    if (window.start.getTime() > now.getTime())
+      throw ApiError.badRequest(`Invalid month: ${month} has not started yet (UTC)`, 'date_in_future', 'month');
     if (window.end.getTime() <= now.getTime()) {
       const stored = await this.stored(merchant.id, month);
       if (stored.figures.length > 0) return renderRevenueReport(month, stored.asOf as Date, true, stored.figures);
@@ -82,11 +90,18 @@ export class SubscriptionRevenueService {
     const window = periodWindow(month);
     if (!window) throw new SubscriptionReportMonthError(month, 'invalid');
     if (asOf.getTime() < window.end.getTime()) throw new SubscriptionReportMonthError(month, 'not_ended');
-    const merchants = await inTransaction(this.deps.orm, (sql) => new RevenueRepository(sql).merchantIdsWithSubscriptions(afterMerchantId ?? '', batchSize + 1, merchantIds));
+    const merchants = await inTransaction(this.deps.orm, (sql) =>
+      new RevenueRepository(sql).merchantIdsWithSubscriptions(afterMerchantId ?? '', batchSize + 1, merchantIds),
+    );
     const batch = merchants.slice(0, batchSize);
     const figures = batch.length > 0 ? await this.compute(batch, window, window.end) : [];
     await inTransaction(this.deps.orm, (sql) => new RevenueRepository(sql).replaceReports(batch, month, figures, window.end));
-    return { merchantsScanned: batch.length, reportsStored: figures.length, lastMerchantId: batch.at(-1) ?? afterMerchantId, hasMore: merchants.length > batchSize };
+    return {
+      merchantsScanned: batch.length,
+      reportsStored: figures.length,
+      lastMerchantId: batch.at(-1) ?? afterMerchantId,
+      hasMore: merchants.length > batchSize,
+    };
   }
 
   private stored(merchantId: string, month: string): Promise<{ asOf: Date | null; figures: RevenueFigures[] }> {

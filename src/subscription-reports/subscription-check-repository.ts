@@ -44,7 +44,12 @@ export class SubscriptionCheckRepository {
    * Open invoices whose next attempt is before `graceCut`, that have none scheduled since before it,
    * or that were created before `horizonCut`: the oldest `limit` of them, and how many there are in all.
    */
-  async pastDueInvoices(graceCut: Date, horizonCut: Date, limit: number, merchantIds?: string[]): Promise<{ total: number; invoices: PastDueInvoiceRow[] }> {
+  async pastDueInvoices(
+    graceCut: Date,
+    horizonCut: Date,
+    limit: number,
+    merchantIds?: string[],
+  ): Promise<{ total: number; invoices: PastDueInvoiceRow[] }> {
     const rows = await this.sql.query<Row>(
       `select i.id, i.merchant_id, i.subscription_id, trim(i.currency) as currency, i.amount_due_minor, i.amount_paid_minor, i.attempt_count,
               i.next_payment_attempt, i.created_at, count(*) over () as total,
@@ -56,14 +61,23 @@ export class SubscriptionCheckRepository {
         where i.status = 'open' and (i.next_payment_attempt < $1 or (i.next_payment_attempt is null and i.updated_at < $1) or i.created_at < $2)
           ${merchantFilter('i.merchant_id', merchantIds, 4)}
         order by i.created_at, i.id limit $3`,
-      merchantIds ? [graceCut, horizonCut, limit, merchantIds] : [graceCut, horizonCut, limit]);
+      merchantIds ? [graceCut, horizonCut, limit, merchantIds] : [graceCut, horizonCut, limit],
+    );
     return {
       total: rows.length > 0 ? Number(rows[0].total) : 0,
       invoices: rows.map((row) => ({
-        id: row.id, merchantId: row.merchant_id, subscriptionId: row.subscription_id, currency: row.currency,
-        amountDueMinor: Number(row.amount_due_minor), amountPaidMinor: Number(row.amount_paid_minor), attemptCount: row.attempt_count,
-        nextPaymentAttempt: row.next_payment_attempt, createdAt: row.created_at,
-        attemptOverdue: row.attempt_overdue, noAttempt: row.no_attempt, pastHorizon: row.past_horizon,
+        id: row.id,
+        merchantId: row.merchant_id,
+        subscriptionId: row.subscription_id,
+        currency: row.currency,
+        amountDueMinor: Number(row.amount_due_minor),
+        amountPaidMinor: Number(row.amount_paid_minor),
+        attemptCount: row.attempt_count,
+        nextPaymentAttempt: row.next_payment_attempt,
+        createdAt: row.created_at,
+        attemptOverdue: row.attempt_overdue,
+        noAttempt: row.no_attempt,
+        pastHorizon: row.past_horizon,
       })),
     };
   }
@@ -73,7 +87,8 @@ export class SubscriptionCheckRepository {
     const rows = await this.sql.query<Row>(
       `select id, merchant_id, status, next_billing_at from subscriptions
           where status <> 'canceled' and id > $1 ${merchantFilter('merchant_id', merchantIds, 3)} order by id limit $2`,
-      merchantIds ? [afterId, pageSize, merchantIds] : [afterId, pageSize]);
+      merchantIds ? [afterId, pageSize, merchantIds] : [afterId, pageSize],
+    );
     return rows.map((row) => ({ id: row.id, merchantId: row.merchant_id, status: row.status, nextBillingAt: row.next_billing_at }));
   }
 
@@ -84,19 +99,28 @@ export class SubscriptionCheckRepository {
   }
 
   /** Stores a run under its key (a retried run replaces what it stored) and answers the stored run's id. */
-  async saveRun(run: { id: string; runKey: string; asOf: Date; summary: SubscriptionCheckSummary; findings: SubscriptionCheckFindings }): Promise<string> {
+  async saveRun(run: {
+    id: string;
+    runKey: string;
+    asOf: Date;
+    summary: SubscriptionCheckSummary;
+    findings: SubscriptionCheckFindings;
+  }): Promise<string> {
     const [row] = await this.sql.query<{ id: string }>(
       `insert into subscription_check_runs (id, run_key, as_of, summary, findings) values (?, ?, ?, ?, ?)
        on conflict (run_key) do update set as_of = excluded.as_of, summary = excluded.summary, findings = excluded.findings
        returning id`,
-      [run.id, run.runKey, run.asOf, JSON.stringify(run.summary), JSON.stringify(run.findings)]);
+      [run.id, run.runKey, run.asOf, JSON.stringify(run.summary), JSON.stringify(run.findings)],
+    );
     return row.id;
   }
 
   /** The most recent runs, newest first. */
   async listRecent(limit: number): Promise<SubscriptionCheckRunRecord[]> {
     const rows = await this.sql.query<Row>(
-      `select id, as_of, summary, findings, created_at from subscription_check_runs order by created_at desc, id desc limit ?`, [limit]);
+      `select id, as_of, summary, findings, created_at from subscription_check_runs order by created_at desc, id desc limit ?`,
+      [limit],
+    );
     return rows.map((row) => ({ id: row.id, asOf: row.as_of, summary: row.summary, findings: row.findings, createdAt: row.created_at }));
   }
 }

@@ -80,7 +80,8 @@ export class SubscriptionCheckService {
       billing_overdue: subscriptions.byReason.billing_overdue,
     };
     const findings: SubscriptionCheckFindings = {
-      past_due_invoices: invoices.findings, stuck_subscriptions: subscriptions.findings,
+      past_due_invoices: invoices.findings,
+      stuck_subscriptions: subscriptions.findings,
       truncated: invoices.count > invoices.findings.length || subscriptions.count > subscriptions.findings.length,
     };
     const id = await this.withRepository((checks) => checks.saveRun({ id: `sck_${randomBase62(22)}`, runKey, asOf, summary, findings }));
@@ -95,16 +96,24 @@ export class SubscriptionCheckService {
   /** Open invoices whose next attempt is overdue, that have none scheduled, or that have been open longer than dunning lasts. */
   private async pastDueInvoices(asOf: Date, graceCut: Date, merchantIds?: string[]) {
     const horizonCut = new Date(asOf.getTime() - this.dunningHorizonMs);
-    const { total, invoices } = await this.withRepository((checks) => checks.pastDueInvoices(graceCut, horizonCut, this.maxFindings, merchantIds));
+    const { total, invoices } = await this.withRepository((checks) =>
+      checks.pastDueInvoices(graceCut, horizonCut, this.maxFindings, merchantIds),
+    );
     const findings = invoices.map((invoice) => {
       const reasons: PastDueReason[] = [];
       if (invoice.attemptOverdue) reasons.push('payment_attempt_overdue');
       if (invoice.noAttempt) reasons.push('no_payment_attempt_scheduled');
       if (invoice.pastHorizon) reasons.push('open_past_dunning_horizon');
       return {
-        invoice: invoice.id, merchant_id: invoice.merchantId, subscription: invoice.subscriptionId, reasons,
-        amount_remaining: minorToMajorNumber(invoice.amountDueMinor - invoice.amountPaidMinor, invoice.currency), currency: invoice.currency,
-        attempt_count: invoice.attemptCount, next_payment_attempt: apiTimestampOrNull(invoice.nextPaymentAttempt), created_at: apiTimestamp(invoice.createdAt),
+        invoice: invoice.id,
+        merchant_id: invoice.merchantId,
+        subscription: invoice.subscriptionId,
+        reasons,
+        amount_remaining: minorToMajorNumber(invoice.amountDueMinor - invoice.amountPaidMinor, invoice.currency),
+        currency: invoice.currency,
+        attempt_count: invoice.attemptCount,
+        next_payment_attempt: apiTimestampOrNull(invoice.nextPaymentAttempt),
+        created_at: apiTimestamp(invoice.createdAt),
       };
     });
     return { count: total, findings };
@@ -122,10 +131,15 @@ export class SubscriptionCheckService {
       const page = await this.withRepository((checks) => checks.liveSubscriptionsPage(after, pageSize, merchantIds));
       if (page.length === 0) break;
       after = page[page.length - 1].id;
-      const workflows = await mapConcurrently(page, this.deps.describeConcurrency ?? 50, (row) => this.deps.describe(subscriptionWorkflowId(row.id)));
+      const workflows = await mapConcurrently(page, this.deps.describeConcurrency ?? 50, (row) =>
+        this.deps.describe(subscriptionWorkflowId(row.id)),
+      );
       // A subscription canceled since the page was read has a closed workflow and is fine: read those rows again.
-      const closedIds = page.filter((row, index) => workflows[index].found && (workflows[index] as { status: string }).status !== 'RUNNING').map((row) => row.id);
-      const canceledSince = closedIds.length === 0 ? new Set<string>() : await this.withRepository((checks) => checks.canceledAmong(closedIds));
+      const closedIds = page
+        .filter((row, index) => workflows[index].found && (workflows[index] as { status: string }).status !== 'RUNNING')
+        .map((row) => row.id);
+      const canceledSince =
+        closedIds.length === 0 ? new Set<string>() : await this.withRepository((checks) => checks.canceledAmong(closedIds));
       page.forEach((row, index) => {
         if (canceledSince.has(row.id)) return;
         const workflow = workflows[index];
@@ -138,8 +152,13 @@ export class SubscriptionCheckService {
         for (const reason of reasons) byReason[reason] += 1;
         if (findings.length < this.maxFindings) {
           findings.push({
-            subscription: row.id, merchant_id: row.merchantId, status: row.status, reasons, workflow_id: subscriptionWorkflowId(row.id),
-            workflow_status: workflow.found ? workflow.status : null, next_billing_at: apiTimestampOrNull(row.nextBillingAt),
+            subscription: row.id,
+            merchant_id: row.merchantId,
+            status: row.status,
+            reasons,
+            workflow_id: subscriptionWorkflowId(row.id),
+            workflow_status: workflow.found ? workflow.status : null,
+            next_billing_at: apiTimestampOrNull(row.nextBillingAt),
           });
         }
       });
@@ -159,8 +178,12 @@ export class SubscriptionCheckService {
 /** A stored run as the admin report shows it. */
 function renderCheckRun(run: SubscriptionCheckRunRecord): Record<string, unknown> {
   return {
-    id: run.id, object: 'subscription_check', as_of: apiTimestamp(run.asOf),
+    id: run.id,
+    object: 'subscription_check',
+    as_of: apiTimestamp(run.asOf),
     clean: run.summary.invoices_past_due === 0 && run.summary.subscriptions_stuck === 0,
-    summary: run.summary, findings: run.findings, created: apiTimestamp(run.createdAt),
+    summary: run.summary,
+    findings: run.findings,
+    created: apiTimestamp(run.createdAt),
   };
 }

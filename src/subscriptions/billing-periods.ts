@@ -18,17 +18,23 @@ function addMonthsClamped(anchor: Date, months: number): Date {
   const year = Math.floor(totalMonths / 12);
   const month = totalMonths - year * 12;
   const day = Math.min(anchor.getUTCDate(), daysInMonth(year, month));
-  return new Date(Date.UTC(year, month, day, anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds(), anchor.getUTCMilliseconds()));
+  return new Date(
+    Date.UTC(year, month, day, anchor.getUTCHours(), anchor.getUTCMinutes(), anchor.getUTCSeconds(), anchor.getUTCMilliseconds()),
+  );
 }
 
 /** The start of period `index` (0 = the anchor itself) of a plan billed every `count` `interval`s. */
 export function periodBoundary(anchor: Date, interval: BillingInterval, count: number, index: number): Date {
   const steps = count * index;
   switch (interval) {
-    case 'day': return new Date(anchor.getTime() + steps * DAY_MS);
-    case 'week': return new Date(anchor.getTime() + steps * 7 * DAY_MS);
-    case 'month': return addMonthsClamped(anchor, steps);
-    case 'year': return addMonthsClamped(anchor, steps * 12);
+    case 'day':
+      return new Date(anchor.getTime() + steps * DAY_MS);
+    case 'week':
+      return new Date(anchor.getTime() + steps * 7 * DAY_MS);
+    case 'month':
+      return addMonthsClamped(anchor, steps);
+    case 'year':
+      return addMonthsClamped(anchor, steps * 12);
   }
 }
 

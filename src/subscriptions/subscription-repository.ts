@@ -8,13 +8,36 @@ type Row = Record<string, any>;
 function stateFromRow(row: Row): SubscriptionState {
   const iso = (value: unknown) => (value == null ? null : new Date(value as string).toISOString());
   return {
-    subscriptionId: row.id, merchantId: row.merchant_id, customerId: row.customer_id,
-    plan: { planId: row.plan_id, name: row.plan_name, amountMinor: Number(row.plan_amount_minor), currency: row.plan_currency, interval: row.plan_interval, intervalCount: row.plan_interval_count },
-    status: row.status, billingAnchor: iso(row.billing_anchor) as string, cycle: 0,
-    currentPeriodStart: iso(row.current_period_start), currentPeriodEnd: iso(row.current_period_end), trialStart: iso(row.trial_start), trialEnd: iso(row.trial_end),
-    cancelAtPeriodEnd: row.cancel_at_period_end, canceledAt: iso(row.canceled_at), endedAt: iso(row.ended_at), pausedAt: iso(row.paused_at),
-    latestInvoiceId: row.latest_invoice_id, nextBillingAt: iso(row.next_billing_at), creditBalanceMinor: Number(row.credit_balance_minor),
-    pendingLines: [], invoicesIssued: 0, metadata: row.metadata ?? {}, createdAt: iso(row.created_at) as string, version: Number(row.version),
+    subscriptionId: row.id,
+    merchantId: row.merchant_id,
+    customerId: row.customer_id,
+    plan: {
+      planId: row.plan_id,
+      name: row.plan_name,
+      amountMinor: Number(row.plan_amount_minor),
+      currency: row.plan_currency,
+      interval: row.plan_interval,
+      intervalCount: row.plan_interval_count,
+    },
+    status: row.status,
+    billingAnchor: iso(row.billing_anchor) as string,
+    cycle: 0,
+    currentPeriodStart: iso(row.current_period_start),
+    currentPeriodEnd: iso(row.current_period_end),
+    trialStart: iso(row.trial_start),
+    trialEnd: iso(row.trial_end),
+    cancelAtPeriodEnd: row.cancel_at_period_end,
+    canceledAt: iso(row.canceled_at),
+    endedAt: iso(row.ended_at),
+    pausedAt: iso(row.paused_at),
+    latestInvoiceId: row.latest_invoice_id,
+    nextBillingAt: iso(row.next_billing_at),
+    creditBalanceMinor: Number(row.credit_balance_minor),
+    pendingLines: [],
+    invoicesIssued: 0,
+    metadata: row.metadata ?? {},
+    createdAt: iso(row.created_at) as string,
+    version: Number(row.version),
   };
 }
 
@@ -48,7 +71,10 @@ export class SubscriptionRepository {
   }
 
   /** One page, newest first, after the subscription `startingAfter` (checked to be the merchant's own). */
-  async listForMerchant(merchantId: string, query: SubscriptionFilters & { limit: number; startingAfter?: string }): Promise<Page<SubscriptionState>> {
+  async listForMerchant(
+    merchantId: string,
+    query: SubscriptionFilters & { limit: number; startingAfter?: string },
+  ): Promise<Page<SubscriptionState>> {
     const conditions: SqlCondition[] = [['s.merchant_id = ?', merchantId]];
     if (query.customerId) conditions.push(['s.customer_id = ?', query.customerId]);
     if (query.status) conditions.push(['s.status = ?', query.status]);
@@ -59,7 +85,9 @@ export class SubscriptionRepository {
   /** The ids of the customer's subscriptions waiting on a failed invoice. */
   async idsAwaitingPayment(merchantId: string, customerId: string): Promise<string[]> {
     const rows = await this.sql.query<{ id: string }>(
-      `select id from subscriptions where merchant_id = ? and customer_id = ? and status in ('past_due', 'incomplete', 'unpaid')`, [merchantId, customerId]);
+      `select id from subscriptions where merchant_id = ? and customer_id = ? and status in ('past_due', 'incomplete', 'unpaid')`,
+      [merchantId, customerId],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -77,8 +105,28 @@ export class SubscriptionRepository {
        latest_invoice_id = excluded.latest_invoice_id, next_billing_at = excluded.next_billing_at,
        credit_balance_minor = excluded.credit_balance_minor, version = excluded.version, updated_at = now()
      where subscriptions.version < excluded.version`,
-      [s.subscriptionId, s.merchantId, s.customerId, s.plan.planId, s.status, s.billingAnchor, s.currentPeriodStart, s.currentPeriodEnd,
-        s.trialStart, s.trialEnd, s.cancelAtPeriodEnd, s.canceledAt, s.endedAt, s.pausedAt, s.latestInvoiceId, s.nextBillingAt,
-        s.creditBalanceMinor, JSON.stringify(s.metadata), s.version, s.createdAt]);
+      [
+        s.subscriptionId,
+        s.merchantId,
+        s.customerId,
+        s.plan.planId,
+        s.status,
+        s.billingAnchor,
+        s.currentPeriodStart,
+        s.currentPeriodEnd,
+        s.trialStart,
+        s.trialEnd,
+        s.cancelAtPeriodEnd,
+        s.canceledAt,
+        s.endedAt,
+        s.pausedAt,
+        s.latestInvoiceId,
+        s.nextBillingAt,
+        s.creditBalanceMinor,
+        JSON.stringify(s.metadata),
+        s.version,
+        s.createdAt,
+      ],
+    );
   }
 }

@@ -21,12 +21,21 @@ import { describeInterval } from './billing-periods';
 import { SubscriptionRepository } from './subscription-repository';
 import type { CreateSubscriptionBody } from './subscription-schemas';
 import {
-  subscriptionWorkflowId, type PlanTerms, type SubscriptionState, type SubscriptionStatus, type SubscriptionWorkflowInput,
+  subscriptionWorkflowId,
+  type PlanTerms,
+  type SubscriptionState,
+  type SubscriptionStatus,
+  type SubscriptionWorkflowInput,
 } from './subscription-state';
 import { renderSubscriptionState, type SubscriptionJson } from './subscription-view';
 import {
-  cancelSubscriptionUpdate as cancelUpdate, changePlanUpdate as changePlan, pauseSubscriptionUpdate as pauseUpdate,
-  paymentMethodUpdatedSignal as paymentMethodUpdated, resumeSubscriptionUpdate as resumeUpdate, subscriptionWorkflow, waitForSubscriptionStartUpdate as waitForStart,
+  cancelSubscriptionUpdate as cancelUpdate,
+  changePlanUpdate as changePlan,
+  pauseSubscriptionUpdate as pauseUpdate,
+  paymentMethodUpdatedSignal as paymentMethodUpdated,
+  resumeSubscriptionUpdate as resumeUpdate,
+  subscriptionWorkflow,
+  waitForSubscriptionStartUpdate as waitForStart,
 } from '../../workflows/subscription-workflow';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -55,7 +64,14 @@ const SUBSCRIPTION_COMMAND_FAILURES: FailureTable = {
 };
 
 function planTerms(plan: PlanRecord): PlanTerms {
-  return { planId: plan.id, name: plan.name, amountMinor: plan.amountMinor, currency: plan.currency, interval: plan.interval, intervalCount: plan.intervalCount };
+  return {
+    planId: plan.id,
+    name: plan.name,
+    amountMinor: plan.amountMinor,
+    currency: plan.currency,
+    interval: plan.interval,
+    intervalCount: plan.intervalCount,
+  };
 }
 
 /**
@@ -79,16 +95,33 @@ export class SubscriptionService {
     const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
     assertGatewayServesMode(gateway, merchant);
 
-    const request = { customer: body.customer, plan: body.plan, trial: body.trial_period_days ?? null, cancel: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {} };
-    const { id: subscriptionId, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, { id: newId('sub'), createdAt: new Date() });
+    const request = {
+      customer: body.customer,
+      plan: body.plan,
+      trial: body.trial_period_days ?? null,
+      cancel: body.cancel_at_period_end ?? false,
+      metadata: body.metadata ?? {},
+    };
+    const { id: subscriptionId, createdAt } = await identityForCreate(this.deps.orm.em.fork(), merchant.id, idempotency, request, {
+      id: newId('sub'),
+      createdAt: new Date(),
+    });
     const trialDays = body.trial_period_days ?? plan.trialPeriodDays ?? 0;
     const { settings } = this.deps;
     const input: SubscriptionWorkflowInput = {
-      subscriptionId, merchantId: merchant.id, customerId: customer.id, plan: planTerms(plan), createdAt: createdAt.toISOString(),
+      subscriptionId,
+      merchantId: merchant.id,
+      customerId: customer.id,
+      plan: planTerms(plan),
+      createdAt: createdAt.toISOString(),
       trialEnd: trialDays > 0 ? new Date(createdAt.getTime() + trialDays * DAY_MS).toISOString() : null,
-      cancelAtPeriodEnd: body.cancel_at_period_end ?? false, metadata: body.metadata ?? {},
+      cancelAtPeriodEnd: body.cancel_at_period_end ?? false,
+      metadata: body.metadata ?? {},
       dunning: { retryOffsetsMs: settings.dunningRetryDays.map((days) => days * DAY_MS), whenExhausted: settings.whenDunningExhausted },
-      fees: { percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps, fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor },
+      fees: {
+        percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps,
+        fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor,
+      },
       gateway: gateway.name,
       clock: { scale: settings.timeScale, realOrigin: createdAt.getTime(), virtualOrigin: createdAt.getTime() },
       cyclesPerRun: settings.cyclesPerRun,
@@ -99,8 +132,11 @@ export class SubscriptionService {
       taskQueue: this.deps.taskQueue,
       input,
       searchAttributes: [
-        { key: MerchantIdKey, value: merchant.id }, { key: CustomerIdKey, value: customer.id }, { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
-        { key: AmountMinorKey, value: plan.amountMinor }, { key: CurrencyKey, value: plan.currency },
+        { key: MerchantIdKey, value: merchant.id },
+        { key: CustomerIdKey, value: customer.id },
+        { key: SubscriptionStatusKey, value: input.trialEnd ? 'trialing' : 'incomplete' },
+        { key: AmountMinorKey, value: plan.amountMinor },
+        { key: CurrencyKey, value: plan.currency },
       ],
       summary: `${plan.currency} ${formatMinor(plan.amountMinor, plan.currency)} / ${describeInterval(plan.interval, plan.intervalCount)} (${plan.name}) for ${customer.id} of merchant ${merchant.id}`,
     });
@@ -123,14 +159,22 @@ export class SubscriptionService {
    * The merchant's subscriptions, newest first, optionally of one customer or in one status.
    * @throws 400 resource_missing
    */
-  async list(merchant: Merchant, query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string }): Promise<{ data: SubscriptionJson[]; hasMore: boolean }> {
+  async list(
+    merchant: Merchant,
+    query: { customer?: string; status?: SubscriptionStatus; limit: number; starting_after?: string },
+  ): Promise<{ data: SubscriptionJson[]; hasMore: boolean }> {
     // The cursor check and the page run in one transaction.
     const page = await inTransaction(this.deps.orm, async (sql) => {
       const repository = new SubscriptionRepository(sql);
       if (query.starting_after && !(await repository.existsForMerchant(merchant.id, query.starting_after))) {
         throw apiErrors.noSuch('subscription', query.starting_after);
       }
-      return repository.listForMerchant(merchant.id, { customerId: query.customer, status: query.status, limit: query.limit, startingAfter: query.starting_after });
+      return repository.listForMerchant(merchant.id, {
+        customerId: query.customer,
+        status: query.status,
+        limit: query.limit,
+        startingAfter: query.starting_after,
+      });
     });
     return { data: page.data.map(renderSubscriptionState), hasMore: page.hasMore };
   }
@@ -163,17 +207,27 @@ export class SubscriptionService {
    * PATCH: a plan change (prorated) and/or cancel at period end.
    * @throws 400 resource_missing, 400 plan_inactive, 400 parameter_invalid, 404 resource_missing, 409 subscription_canceled, 409 subscription_unexpected_state, 503 engine_unavailable
    */
-  async update(merchant: Merchant, id: string, changes: { plan?: string; cancel_at_period_end?: boolean }, updateId?: string): Promise<SubscriptionJson> {
+  async update(
+    merchant: Merchant,
+    id: string,
+    changes: { plan?: string; cancel_at_period_end?: boolean },
+    updateId?: string,
+  ): Promise<SubscriptionJson> {
     let result: SubscriptionJson | undefined;
     if (changes.plan !== undefined) {
       const plan = await this.deps.plans.getForMerchant(merchant, changes.plan);
       if (!plan) throw apiErrors.noSuch('plan', changes.plan, 'plan');
       if (!plan.active) throw ApiError.badRequest(`Plan ${plan.id} is not active`, 'plan_inactive', 'plan');
-      result = await this.command(merchant, id, (handle) => handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }], updateId: updateId && `${updateId}:plan` }));
+      result = await this.command(merchant, id, (handle) =>
+        handle.executeUpdate(changePlan, { args: [{ plan: planTerms(plan) }], updateId: updateId && `${updateId}:plan` }),
+      );
     }
     if (changes.cancel_at_period_end === true) result = await this.cancel(merchant, id, true, updateId && `${updateId}:cancel`);
     if (changes.cancel_at_period_end === false) {
-      throw apiErrors.invalidParameter('cancel_at_period_end', 'Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription');
+      throw apiErrors.invalidParameter(
+        'cancel_at_period_end',
+        'Invalid cancel_at_period_end: a scheduled cancellation cannot be undone yet; create a new subscription',
+      );
     }
     return result ?? this.get(merchant, id);
   }
@@ -182,9 +236,12 @@ export class SubscriptionService {
   async retryPastDue(merchant: Merchant, customerId: string): Promise<void> {
     const ids = await inTransaction(this.deps.orm, (sql) => new SubscriptionRepository(sql).idsAwaitingPayment(merchant.id, customerId));
     for (const id of ids) {
-      await this.handle(id).signal(paymentMethodUpdated).catch((error: unknown) => {
-        if (!isWorkflowGone(error)) this.deps.logger.error({ err: error, subscriptionId: id }, 'could not tell a subscription about its new payment method');
-      });
+      await this.handle(id)
+        .signal(paymentMethodUpdated)
+        .catch((error: unknown) => {
+          if (!isWorkflowGone(error))
+            this.deps.logger.error({ err: error, subscriptionId: id }, 'could not tell a subscription about its new payment method');
+        });
     }
   }
 
@@ -197,22 +254,47 @@ export class SubscriptionService {
     return this.deps.temporal.workflow.getHandle<typeof subscriptionWorkflow>(subscriptionWorkflowId(id));
   }
 
-  private async command(merchant: Merchant, id: string, send: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionState>): Promise<SubscriptionJson> {
+  private async command(
+    merchant: Merchant,
+    id: string,
+    send: (handle: WorkflowHandle<typeof subscriptionWorkflow>) => Promise<SubscriptionState>,
+  ): Promise<SubscriptionJson> {
     const current = await this.get(merchant, id);
-    return sendCommand({
-      ...SUBSCRIPTION_COMMAND_FAILURES,
-      // Only an ended subscription's workflow closes.
-      WorkflowGone: () => new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled'),
-    }, async () => renderSubscriptionState(await send(this.handle(id))));
+    return sendCommand(
+      {
+        ...SUBSCRIPTION_COMMAND_FAILURES,
+        // Only an ended subscription's workflow closes.
+        WorkflowGone: () => new ApiError(409, `The subscription is ${current.status}.`, 'subscription_canceled'),
+      },
+      async () => renderSubscriptionState(await send(this.handle(id))),
+    );
   }
 }
 
 function stateFromInput(input: SubscriptionWorkflowInput): SubscriptionState {
   return {
-    subscriptionId: input.subscriptionId, merchantId: input.merchantId, customerId: input.customerId, plan: input.plan, status: 'incomplete',
-    billingAnchor: input.trialEnd ?? input.createdAt, cycle: 0, currentPeriodStart: null, currentPeriodEnd: null, trialStart: null, trialEnd: input.trialEnd,
-    cancelAtPeriodEnd: input.cancelAtPeriodEnd, canceledAt: null, endedAt: null, pausedAt: null, latestInvoiceId: null, nextBillingAt: input.createdAt,
-    creditBalanceMinor: 0, pendingLines: [], invoicesIssued: 0, metadata: input.metadata, createdAt: input.createdAt, version: 0,
+    subscriptionId: input.subscriptionId,
+    merchantId: input.merchantId,
+    customerId: input.customerId,
+    plan: input.plan,
+    status: 'incomplete',
+    billingAnchor: input.trialEnd ?? input.createdAt,
+    cycle: 0,
+    currentPeriodStart: null,
+    currentPeriodEnd: null,
+    trialStart: null,
+    trialEnd: input.trialEnd,
+    cancelAtPeriodEnd: input.cancelAtPeriodEnd,
+    canceledAt: null,
+    endedAt: null,
+    pausedAt: null,
+    latestInvoiceId: null,
+    nextBillingAt: input.createdAt,
+    creditBalanceMinor: 0,
+    pendingLines: [],
+    invoicesIssued: 0,
+    metadata: input.metadata,
+    createdAt: input.createdAt,
+    version: 0,
   };
 }
-

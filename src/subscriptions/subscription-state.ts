@@ -7,7 +7,15 @@ import type { BillingInterval } from './billing-periods';
 import type { InvoiceLine } from './invoice-lines';
 
 export type SubscriptionStatus = 'incomplete' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'paused';
-export const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'paused'];
+export const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
+  'incomplete',
+  'trialing',
+  'active',
+  'past_due',
+  'unpaid',
+  'canceled',
+  'paused',
+];
 
 export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
 export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update';
@@ -115,7 +123,14 @@ export interface SubscriptionWorkflowInput {
 }
 
 /** Declines a new attempt on the same card cannot fix (including an ops review that declined or expired): dunning stops at once. */
-export const HARD_DECLINE_CODES: readonly string[] = ['card_declined', 'expired_card', 'fraud_blocked', 'invalid_source', 'review_declined', 'review_timeout'];
+export const HARD_DECLINE_CODES: readonly string[] = [
+  'card_declined',
+  'expired_card',
+  'fraud_blocked',
+  'invalid_source',
+  'review_declined',
+  'review_timeout',
+];
 
 export function subscriptionWorkflowId(subscriptionId: string): string {
   return `subscription-${subscriptionId}`;

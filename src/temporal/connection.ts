@@ -36,9 +36,15 @@ export async function connectTemporalClient(settings: TemporalSettings, options:
   const dataConverter = temporalDataConverter(settings.payloadKeys);
   const connection = await withPatience(settings.connectTimeoutMs ?? 0, () => Connection.connect(connectionOptions(settings)));
   // Loaded only when tracing is on, so an untraced API never loads OpenTelemetry.
-  const interceptors = options.tracing ? {
-    workflow: [new (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')).OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer })],
-  } : undefined;
+  const interceptors = options.tracing
+    ? {
+        workflow: [
+          new (
+            require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')
+          ).OpenTelemetryWorkflowClientInterceptor({ tracer: options.tracing.tracer }),
+        ],
+      }
+    : undefined;
   return new Client({ connection, namespace: settings.namespace, dataConverter, interceptors });
 }
 

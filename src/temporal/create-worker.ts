@@ -39,12 +39,16 @@ export function workflowInterceptorModules(tracing: boolean): string[] {
 export async function createPaymentWorker(options: PaymentWorkerOptions): Promise<Worker> {
   const { tracing, workflowBundle } = options;
   if (workflowBundle && 'codePath' in workflowBundle && bundleHasTracing(workflowBundle.codePath) !== Boolean(tracing)) {
-    throw new Error(tracing
-      ? `The workflow bundle ${workflowBundle.codePath} was built without tracing: rebuild it with OTEL_EXPORTER_OTLP_ENDPOINT set (npm run build:workflows)`
-      : `The workflow bundle ${workflowBundle.codePath} was built with tracing: set OTEL_EXPORTER_OTLP_ENDPOINT, or rebuild it without`);
+    throw new Error(
+      tracing
+        ? `The workflow bundle ${workflowBundle.codePath} was built without tracing: rebuild it with OTEL_EXPORTER_OTLP_ENDPOINT set (npm run build:workflows)`
+        : `The workflow bundle ${workflowBundle.codePath} was built with tracing: set OTEL_EXPORTER_OTLP_ENDPOINT, or rebuild it without`,
+    );
   }
   // Loaded only when tracing is on: the OpenTelemetry packages cost the worker memory it does not need otherwise.
-  const otel = tracing ? (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry')) : undefined;
+  const otel = tracing
+    ? (require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry'))
+    : undefined;
   const tracingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
     inbound: new (otel as NonNullable<typeof otel>).OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing?.tracer }),
     outbound: new (otel as NonNullable<typeof otel>).OpenTelemetryActivityOutboundInterceptor(ctx),
@@ -62,6 +66,9 @@ export async function createPaymentWorker(options: PaymentWorkerOptions): Promis
       activity: tracing ? [tracingInterceptor, activityMetricsInterceptor] : [activityMetricsInterceptor],
       workflowModules: workflowInterceptorModules(Boolean(tracing)),
     },
-    sinks: { ...workflowMetricsSinks, ...(tracing && otel ? { exporter: otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}) },
+    sinks: {
+      ...workflowMetricsSinks,
+      ...(tracing && otel ? { exporter: otel.makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } : {}),
+    },
   });
 }

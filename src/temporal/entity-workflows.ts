@@ -42,7 +42,8 @@ export async function startOrJoin<W extends EntityWorkflow>(client: Client, work
     });
     return { handle, closed: false };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { handle: client.workflow.getHandle<W>(start.workflowId), closed: true };
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return { handle: client.workflow.getHandle<W>(start.workflowId), closed: true };
     throw temporalUnavailable(error) ?? error;
   }
 }

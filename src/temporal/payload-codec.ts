@@ -13,7 +13,10 @@ const decoder = new TextDecoder();
 
 /** A payload the codec cannot decrypt: an unknown key id, or ciphertext that fails authentication. */
 export class PayloadDecryptionError extends Error {
-  constructor(message: string, readonly code: 'payload_key_unknown' | 'payload_decryption_failed') {
+  constructor(
+    message: string,
+    readonly code: 'payload_key_unknown' | 'payload_decryption_failed',
+  ) {
     super(message);
     this.name = 'PayloadDecryptionError';
   }
@@ -61,7 +64,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const rawId = payload.metadata?.[KEY_ID_METADATA];
     const keyId = rawId ? decoder.decode(rawId) : '';
     const key = this.keys.get(keyId);
-    if (!key) throw new PayloadDecryptionError(`Unknown payload encryption key id "${keyId}": add that key to TEMPORAL_PAYLOAD_KEYS`, 'payload_key_unknown');
+    if (!key)
+      throw new PayloadDecryptionError(
+        `Unknown payload encryption key id "${keyId}": add that key to TEMPORAL_PAYLOAD_KEYS`,
+        'payload_key_unknown',
+      );
     const data = Buffer.from(payload.data ?? new Uint8Array());
     if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('Encrypted payload is too short', 'payload_decryption_failed');
     try {
@@ -71,7 +78,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return temporal.api.common.v1.Payload.decode(plain);
     } catch {
-      throw new PayloadDecryptionError(`Encrypted payload failed authentication under key "${keyId}" (tampered, or the wrong key)`, 'payload_decryption_failed');
+      throw new PayloadDecryptionError(
+        `Encrypted payload failed authentication under key "${keyId}" (tampered, or the wrong key)`,
+        'payload_decryption_failed',
+      );
     }
   }
 }

@@ -28,7 +28,13 @@ export interface EnsureSchedulesOptions {
  * Overlapping runs are skipped (a slow settlement never runs twice at once) and a run missed
  * while the cluster was down is caught up within a day.
  */
-export async function ensureSchedules({ client, taskQueue, definitions, idPrefix = '', logger }: EnsureSchedulesOptions): Promise<string[]> {
+export async function ensureSchedules({
+  client,
+  taskQueue,
+  definitions,
+  idPrefix = '',
+  logger,
+}: EnsureSchedulesOptions): Promise<string[]> {
   const ids: string[] = [];
   for (const definition of definitions) {
     const scheduleId = `${idPrefix}${definition.id}`;

@@ -22,9 +22,15 @@ export function isWorkflowGone(error: unknown): boolean {
 
 /** Turns "cannot reach Temporal" into a 503 that tells the client to retry with its Idempotency-Key. */
 export function temporalUnavailable(error: unknown): ApiError | undefined {
-  const code = (error as { code?: number }).code ?? ((error as { cause?: { code?: number } }).cause?.code);
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (error instanceof ServiceError && code !== undefined && UNREACHABLE_CODES.has(code))) {
-    return ApiError.unavailable('The payment engine is temporarily unavailable; retry the request with the same Idempotency-Key', 'engine_unavailable');
+  const code = (error as { code?: number }).code ?? (error as { cause?: { code?: number } }).cause?.code;
+  if (
+    error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    (error instanceof ServiceError && code !== undefined && UNREACHABLE_CODES.has(code))
+  ) {
+    return ApiError.unavailable(
+      'The payment engine is temporarily unavailable; retry the request with the same Idempotency-Key',
+      'engine_unavailable',
+    );
   }
   return undefined;
 }

@@ -24,8 +24,15 @@ export interface Tracing {
 /** Active contexts across awaits, so the client interceptor's span becomes the parent in the headers it injects. */
 class AsyncLocalStorageContextManager implements ContextManager {
   private readonly storage = new AsyncLocalStorage<Context>();
-  active(): Context { return this.storage.getStore() ?? ROOT_CONTEXT; }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  active(): Context {
+    return this.storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     return this.storage.run(ctx, () => fn.call(thisArg, ...args));
   }
   bind<T>(ctx: Context, target: T): T {
@@ -33,8 +40,13 @@ class AsyncLocalStorageContextManager implements ContextManager {
     const bound = (...args: unknown[]) => this.with(ctx, () => (target as (...a: unknown[]) => unknown)(...args));
     return bound as T;
   }
-  enable(): this { return this; }
-  disable(): this { this.storage.disable(); return this; }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.storage.disable();
+    return this;
+  }
 }
 
 let globalsInstalled = false;
@@ -46,8 +58,10 @@ let globalsInstalled = false;
 export function createTracing(options: { serviceName: string; endpoint?: string; exporter?: SpanExporter }): Tracing {
   // The SDK is loaded here, not at import: processes without tracing never load it.
   const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const resource = new Resource({ 'service.name': options.serviceName });
   const spanProcessor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)

@@ -6,7 +6,12 @@ import { isWorkflowGone, temporalUnavailable } from './temporal-errors';
  * Runs an update that waits for a workflow's decision, giving up after `waitMs`. Undefined means
  * "not decided yet, or the workflow already closed": the caller answers from the database then.
  */
-export async function executeUpdateWithin<T>(client: Client, handle: WorkflowHandle, update: UpdateDefinition<T, []>, waitMs: number): Promise<T | undefined> {
+export async function executeUpdateWithin<T>(
+  client: Client,
+  handle: WorkflowHandle,
+  update: UpdateDefinition<T, []>,
+  waitMs: number,
+): Promise<T | undefined> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), waitMs);
   try {

@@ -56,7 +56,19 @@ export interface StateConflict {
  */
 export function stateConflict({ resource, status, needs, operations }: StateConflict): ApiError {
   if (status === needs) {
-    return new ApiError(409, `Another ${operations} is in progress on this ${resource}; retrieve the ${resource} for its outcome.`, `${resource}_operation_in_progress`, undefined, { status });
+    return new ApiError(
+      409,
+      `Another ${operations} is in progress on this ${resource}; retrieve the ${resource} for its outcome.`,
+      `${resource}_operation_in_progress`,
+      undefined,
+      { status },
+    );
   }
-  return new ApiError(409, `This ${resource}'s status is ${status}; the operation needs status ${needs}.`, `${resource}_unexpected_state`, undefined, { status });
+  return new ApiError(
+    409,
+    `This ${resource}'s status is ${status}; the operation needs status ${needs}.`,
+    `${resource}_unexpected_state`,
+    undefined,
+    { status },
+  );
 }

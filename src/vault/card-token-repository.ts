@@ -2,8 +2,17 @@ import type { Sql } from '../db/sql';
 import { VAULT_TOKEN_ID, type CardTokenRecord, type CardTokenRow } from './card-token-record';
 
 const fromRow = (row: CardTokenRow): CardTokenRecord => ({
-  id: row.id, merchantId: row.merchant_id, brand: row.brand, last4: row.last4, expMonth: Number(row.exp_month), expYear: Number(row.exp_year),
-  fingerprint: row.fingerprint, keyId: row.key_id, panCiphertext: row.pan_ciphertext, sandboxBehaviour: row.sandbox_behaviour, createdAt: new Date(row.created_at),
+  id: row.id,
+  merchantId: row.merchant_id,
+  brand: row.brand,
+  last4: row.last4,
+  expMonth: Number(row.exp_month),
+  expYear: Number(row.exp_year),
+  fingerprint: row.fingerprint,
+  keyId: row.key_id,
+  panCiphertext: row.pan_ciphertext,
+  sandboxBehaviour: row.sandbox_behaviour,
+  createdAt: new Date(row.created_at),
 });
 
 /** The `card_tokens` table. */
@@ -14,8 +23,19 @@ export class CardTokenRepository {
     await this.sql.query(
       `insert into card_tokens (id, merchant_id, brand, last4, exp_month, exp_year, fingerprint, key_id, pan_ciphertext, sandbox_behaviour, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [token.id, token.merchantId, token.brand, token.last4, token.expMonth, token.expYear, token.fingerprint, token.keyId, token.panCiphertext,
-        token.sandboxBehaviour, token.createdAt],
+      [
+        token.id,
+        token.merchantId,
+        token.brand,
+        token.last4,
+        token.expMonth,
+        token.expYear,
+        token.fingerprint,
+        token.keyId,
+        token.panCiphertext,
+        token.sandboxBehaviour,
+        token.createdAt,
+      ],
     );
   }
 

@@ -8,12 +8,18 @@ import { renderToken } from './card-token-view';
 export function cardTokenRoutes(vault: CardVault): ApiRoute[] {
   return [
     defineRoute({
-      method: 'post', path: '/v1/tokens', operationId: 'createToken', tags: ['Tokens'], auth: 'merchant',
+      method: 'post',
+      path: '/v1/tokens',
+      operationId: 'createToken',
+      tags: ['Tokens'],
+      auth: 'merchant',
       summary: 'Tokenize a card',
-      description: 'Validates the card (length, Luhn, brand, expiry, CVC shape) and stores its number encrypted. Errors name the field (`card[number]`, `card[exp_month]`, `card[cvc]`, ...) and never repeat the number. The CVC is discarded.',
+      description:
+        'Validates the card (length, Luhn, brand, expiry, CVC shape) and stores its number encrypted. Errors name the field (`card[number]`, `card[exp_month]`, `card[cvc]`, ...) and never repeat the number. The CVC is discarded.',
       body: createTokenBody,
       responses: {
-        201: { description: 'The token.', schema: tokenSchema }, ...errorResponses,
+        201: { description: 'The token.', schema: tokenSchema },
+        ...errorResponses,
         503: { description: 'The card vault has no keys configured.', schema: errorSchema },
       },
       async handle({ body, merchant }) {

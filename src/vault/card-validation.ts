@@ -59,18 +59,35 @@ export function cardExpiresAt(expMonth: number, expYear: number): Date {
 export function validateCard(input: CardInput, now: Date): { ok: true; card: ValidCard } | { ok: false; problem: CardProblem } {
   const pan = input.number.replace(/[ -]/g, '');
   if (!/^\d{13,19}$/.test(pan)) {
-    return { ok: false, problem: { param: 'card[number]', code: 'invalid_number', message: 'The card number must be 13 to 19 digits (spaces and dashes are allowed).' } };
+    return {
+      ok: false,
+      problem: {
+        param: 'card[number]',
+        code: 'invalid_number',
+        message: 'The card number must be 13 to 19 digits (spaces and dashes are allowed).',
+      },
+    };
   }
   const brand = detectBrand(pan);
   if (!luhnValid(pan) || !brand || !LENGTHS[brand](pan.length)) {
-    return { ok: false, problem: { param: 'card[number]', code: 'incorrect_number', message: 'The card number is not a valid Visa, Mastercard or American Express number.' } };
+    return {
+      ok: false,
+      problem: {
+        param: 'card[number]',
+        code: 'incorrect_number',
+        message: 'The card number is not a valid Visa, Mastercard or American Express number.',
+      },
+    };
   }
   if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) {
     return { ok: false, problem: { param: 'card[exp_month]', code: 'invalid_expiry_month', message: 'The expiry month must be 1 to 12.' } };
   }
   const expYear = input.expYear < 100 ? 2000 + input.expYear : input.expYear;
   if (!Number.isInteger(expYear) || expYear < 2000 || expYear > now.getUTCFullYear() + 50) {
-    return { ok: false, problem: { param: 'card[exp_year]', code: 'invalid_expiry_year', message: 'The expiry year must be a year such as 2030 (or 30).' } };
+    return {
+      ok: false,
+      problem: { param: 'card[exp_year]', code: 'invalid_expiry_year', message: 'The expiry year must be a year such as 2030 (or 30).' },
+    };
   }
   if (cardExpiresAt(input.expMonth, expYear) <= now) {
     const param = expYear < now.getUTCFullYear() ? 'card[exp_year]' : 'card[exp_month]';
@@ -78,7 +95,10 @@ export function validateCard(input: CardInput, now: Date): { ok: true; card: Val
   }
   const cvcLength = brand === 'amex' ? 4 : 3;
   if (!new RegExp(`^\\d{${cvcLength}}$`).test(input.cvc)) {
-    return { ok: false, problem: { param: 'card[cvc]', code: 'invalid_cvc', message: `The security code must be ${cvcLength} digits for this card.` } };
+    return {
+      ok: false,
+      problem: { param: 'card[cvc]', code: 'invalid_cvc', message: `The security code must be ${cvcLength} digits for this card.` },
+    };
   }
   return { ok: true, card: { pan, brand, expMonth: input.expMonth, expYear } };
 }

@@ -34,13 +34,23 @@ export class CardVault {
     const checked = validateCard(card, now);
     if (!checked.ok) throw ApiError.badRequest(checked.problem.message, checked.problem.code, checked.problem.param);
     const keys = this.deps.keys;
-    if (!keys) throw ApiError.unavailable('The card vault has no keys configured (CARD_VAULT_KEYS, CARD_FINGERPRINT_KEY)', 'card_vault_unavailable');
+    if (!keys)
+      throw ApiError.unavailable('The card vault has no keys configured (CARD_VAULT_KEYS, CARD_FINGERPRINT_KEY)', 'card_vault_unavailable');
     const { pan, brand, expMonth, expYear } = checked.card;
     const id = newId('tok');
     const { kid, sealed } = sealPan(keys, pan, id);
     const token: CardTokenRecord = {
-      id, merchantId: merchant.id, brand, last4: pan.slice(-4), expMonth, expYear, fingerprint: cardFingerprint(keys, pan),
-      keyId: kid, panCiphertext: sealed, sandboxBehaviour: testCardBehaviour(pan, brand), createdAt: now,
+      id,
+      merchantId: merchant.id,
+      brand,
+      last4: pan.slice(-4),
+      expMonth,
+      expYear,
+      fingerprint: cardFingerprint(keys, pan),
+      keyId: kid,
+      panCiphertext: sealed,
+      sandboxBehaviour: testCardBehaviour(pan, brand),
+      createdAt: now,
     };
     await new CardTokenRepository(sqlFor(this.deps.orm.em.fork())).insert(token);
     this.deps.logger.debug({ tokenId: id, merchantId: merchant.id, brand, last4: token.last4 }, 'card tokenized');

@@ -14,6 +14,7 @@ export function cardVaultSettings(env: NodeJS.ProcessEnv, nodeEnv: string): Vaul
   const keys = env.CARD_VAULT_KEYS || (test ? TEST_CARD_VAULT_KEYS : undefined);
   const fingerprintKey = env.CARD_FINGERPRINT_KEY || (test ? TEST_CARD_FINGERPRINT_KEY : undefined);
   if (!keys && !fingerprintKey) return undefined;
-  if (!keys || !fingerprintKey) throw new Error('CARD_VAULT_KEYS and CARD_FINGERPRINT_KEY are set together (openssl rand -base64 32 for each key)');
+  if (!keys || !fingerprintKey)
+    throw new Error('CARD_VAULT_KEYS and CARD_FINGERPRINT_KEY are set together (openssl rand -base64 32 for each key)');
   return { keys: parseVaultKeys(keys), fingerprintKey: parseFingerprintKey(fingerprintKey) };
 }

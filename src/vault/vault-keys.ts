@@ -25,7 +25,8 @@ export function parseVaultKeys(raw: string): VaultKey[] {
 /** Parses CARD_FINGERPRINT_KEY (base64, 32 bytes). */
 export function parseFingerprintKey(raw: string): Buffer {
   const key = Buffer.from(raw.trim(), 'base64');
-  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(raw.trim())) throw new Error('CARD_FINGERPRINT_KEY must be 32 bytes in base64 (openssl rand -base64 32)');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(raw.trim()))
+    throw new Error('CARD_FINGERPRINT_KEY must be 32 bytes in base64 (openssl rand -base64 32)');
   return key;
 }
 

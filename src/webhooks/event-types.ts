@@ -1,11 +1,23 @@
 /** Every event type a merchant can subscribe to. Pure: workflows may import it. */
 export const EVENT_TYPES = [
-  'payment.requires_capture', 'payment.requires_review', 'payment.succeeded', 'payment.failed', 'payment.canceled',
-  'refund.succeeded', 'refund.failed',
-  'dispute.created', 'dispute.updated', 'dispute.closed',
-  'reconciliation.completed', 'reconciliation.discrepancies_found',
-  'invoice.created', 'invoice.paid', 'invoice.payment_failed',
-  'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+  'payment.requires_capture',
+  'payment.requires_review',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.canceled',
+  'refund.succeeded',
+  'refund.failed',
+  'dispute.created',
+  'dispute.updated',
+  'dispute.closed',
+  'reconciliation.completed',
+  'reconciliation.discrepancies_found',
+  'invoice.created',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -14,7 +26,17 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * do. Attempt 1 is immediate; the workflow adds ±10 % jitter so endpoints that failed together do
  * not all come back at once.
  */
-export const RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 14 * 3600_000, 20 * 3600_000, 24 * 3600_000];
+export const RETRY_DELAYS_MS = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3600_000,
+  5 * 3600_000,
+  10 * 3600_000,
+  14 * 3600_000,
+  20 * 3600_000,
+  24 * 3600_000,
+];
 
 export function webhookDeliveryWorkflowId(eventId: string, endpointId: string, redelivery?: string): string {
   return `webhook-${eventId}-${endpointId}${redelivery ? `-${redelivery}` : ''}`;

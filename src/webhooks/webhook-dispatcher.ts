@@ -23,14 +23,24 @@ export interface DispatchTarget {
  * `retryTimeScale` (tests and demos) goes into the input only when it changes something.
  */
 export async function startDelivery(
-  temporal: Client, taskQueue: string, target: DispatchTarget, { redelivery, retryTimeScale = 1 }: { redelivery?: string; retryTimeScale?: number } = {},
+  temporal: Client,
+  taskQueue: string,
+  target: DispatchTarget,
+  { redelivery, retryTimeScale = 1 }: { redelivery?: string; retryTimeScale?: number } = {},
 ): Promise<string> {
   const workflowId = webhookDeliveryWorkflowId(target.eventId, target.endpointId, redelivery);
-  const input: WebhookDeliveryInput = { eventId: target.eventId, endpointId: target.endpointId, merchantId: target.merchantId, eventType: target.eventType };
+  const input: WebhookDeliveryInput = {
+    eventId: target.eventId,
+    endpointId: target.endpointId,
+    merchantId: target.merchantId,
+    eventType: target.eventType,
+  };
   if (retryTimeScale !== 1) input.retryTimeScale = retryTimeScale;
   // A delivery that exists already (running or finished) is joined or left alone.
   await startOrJoin(temporal, webhookDeliveryWorkflow, {
-    workflowId, taskQueue, input,
+    workflowId,
+    taskQueue,
+    input,
     searchAttributes: [{ key: MerchantIdKey, value: target.merchantId }],
     summary: `${target.eventType} ${target.eventId} to endpoint ${target.endpointId}${redelivery ? ' (redelivery)' : ''}`,
   });
@@ -50,13 +60,27 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly deps: { orm: Orm; temporal: Client; taskQueue: string; databaseUrl: string; logger: Logger; sweepMs?: number; retryTimeScale?: number }) {}
+  constructor(
+    private readonly deps: {
+      orm: Orm;
+      temporal: Client;
+      taskQueue: string;
+      databaseUrl: string;
+      logger: Logger;
+      sweepMs?: number;
+      retryTimeScale?: number;
+    },
+  ) {}
 
   async start(): Promise<void> {
     // While the listener reconnects the sweeps still dispatch; back, it sweeps at once for what it missed.
     this.listener = new ListenClient({
-      url: this.deps.databaseUrl, channel: EVENT_RECORDED_CHANNEL, logger: this.deps.logger, name: 'webhook dispatcher',
-      onNotification: () => this.kick(), onReconnected: () => this.kick(),
+      url: this.deps.databaseUrl,
+      channel: EVENT_RECORDED_CHANNEL,
+      logger: this.deps.logger,
+      name: 'webhook dispatcher',
+      onNotification: () => this.kick(),
+      onReconnected: () => this.kick(),
     });
     await this.listener.start();
     this.timer = setInterval(() => this.kick(), this.deps.sweepMs ?? 3_000);
@@ -97,8 +121,12 @@ export class WebhookDispatcher {
           const endpoints = await webhooks.subscribedEndpointIds(event.merchant_id, event.type);
           // A failure to start rolls the claim back: the events are dispatched on a later pass.
           for (const endpoint of endpoints) {
-            await startDelivery(this.deps.temporal, this.deps.taskQueue, { eventId: event.id, merchantId: event.merchant_id, eventType: event.type, endpointId: endpoint.id },
-              { retryTimeScale: this.deps.retryTimeScale });
+            await startDelivery(
+              this.deps.temporal,
+              this.deps.taskQueue,
+              { eventId: event.id, merchantId: event.merchant_id, eventType: event.type, endpointId: endpoint.id },
+              { retryTimeScale: this.deps.retryTimeScale },
+            );
           }
         }
         return events.length;

@@ -46,7 +46,14 @@ export class WebhookRepository {
 
   /** One page of the merchant's endpoints (deleted ones left out), newest first, after `startingAfter` (checked to be the merchant's own). */
   async listEndpoints(merchantId: string, limit: number, startingAfter?: string): Promise<Page<WebhookEndpoint>> {
-    return selectEntitiesNewestFirst<WebhookEndpoint>(this.em, WebhookEndpointEntity, 'webhook_endpoints', [['merchant_id = ?', merchantId], ['deleted_at is null']], limit, startingAfter);
+    return selectEntitiesNewestFirst<WebhookEndpoint>(
+      this.em,
+      WebhookEndpointEntity,
+      'webhook_endpoints',
+      [['merchant_id = ?', merchantId], ['deleted_at is null']],
+      limit,
+      startingAfter,
+    );
   }
 
   /** The merchant's enabled endpoints, whatever events they subscribe to. */
@@ -58,7 +65,9 @@ export class WebhookRepository {
   async subscribedEndpointIds(merchantId: string, eventType: string): Promise<{ id: string }[]> {
     return sqlFor(this.em).query<{ id: string }>(
       `select id from webhook_endpoints where merchant_id = ? and status = 'enabled' and deleted_at is null
-          and (enabled_events @> jsonb_build_array(?::text) or enabled_events @> '["*"]'::jsonb)`, [merchantId, eventType]);
+          and (enabled_events @> jsonb_build_array(?::text) or enabled_events @> '["*"]'::jsonb)`,
+      [merchantId, eventType],
+    );
   }
 
   async updateEndpoint(id: string, changes: Partial<WebhookEndpoint>): Promise<void> {
@@ -77,7 +86,14 @@ export class WebhookRepository {
 
   /** One page of the endpoint's delivery attempts, newest first, after `startingAfter` (checked to be the endpoint's own). */
   async listAttempts(endpointId: string, limit: number, startingAfter?: string): Promise<Page<WebhookAttempt>> {
-    return selectEntitiesNewestFirst<WebhookAttempt>(this.em, WebhookAttemptEntity, 'webhook_attempts', [['endpoint_id = ?', endpointId]], limit, startingAfter);
+    return selectEntitiesNewestFirst<WebhookAttempt>(
+      this.em,
+      WebhookAttemptEntity,
+      'webhook_attempts',
+      [['endpoint_id = ?', endpointId]],
+      limit,
+      startingAfter,
+    );
   }
 
   /** The endpoint (unless deleted), its merchant's mode and the event of that merchant; undefined when any is missing. */
@@ -85,7 +101,9 @@ export class WebhookRepository {
     const [target] = await sqlFor(this.em).query<DeliveryTarget>(
       `select w.url, w.status, w.secret, w.previous_secret, w.previous_secret_expires_at, m.livemode, e.type, e.created_at, e.data
          from webhook_endpoints w join merchants m on m.id = w.merchant_id join events e on e.id = ? and e.merchant_id = w.merchant_id
-        where w.id = ? and w.deleted_at is null`, [eventId, endpointId]);
+        where w.id = ? and w.deleted_at is null`,
+      [eventId, endpointId],
+    );
     return target;
   }
 
@@ -94,8 +112,20 @@ export class WebhookRepository {
     await sqlFor(this.em).query(
       `insert into webhook_attempts (id, endpoint_id, event_id, webhook_id, attempt, url, status_code, latency_ms, response_excerpt, error, succeeded)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [attempt.id, attempt.endpointId, attempt.eventId, attempt.eventId, attempt.attempt, attempt.url, attempt.statusCode, attempt.latencyMs, attempt.responseExcerpt,
-        attempt.error, attempt.succeeded]);
+      [
+        attempt.id,
+        attempt.endpointId,
+        attempt.eventId,
+        attempt.eventId,
+        attempt.attempt,
+        attempt.url,
+        attempt.statusCode,
+        attempt.latencyMs,
+        attempt.responseExcerpt,
+        attempt.error,
+        attempt.succeeded,
+      ],
+    );
   }
 
   /** After a successful delivery: the endpoint is no longer failing. */
@@ -110,7 +140,10 @@ export class WebhookRepository {
 
   /** The endpoint answered 410 Gone: it is disabled. */
   async disableGone(endpointId: string): Promise<void> {
-    await sqlFor(this.em).query(`update webhook_endpoints set status = 'disabled', disabled_reason = 'The endpoint answered 410 Gone', updated_at = now() where id = ?`, [endpointId]);
+    await sqlFor(this.em).query(
+      `update webhook_endpoints set status = 'disabled', disabled_reason = 'The endpoint answered 410 Gone', updated_at = now() where id = ?`,
+      [endpointId],
+    );
   }
 
   /** Disables the endpoint if it is enabled and no delivery to it succeeded since `since`; answers its merchant and URL when it did. */
@@ -120,7 +153,8 @@ export class WebhookRepository {
         where id = ? and status = 'enabled'
           and not exists (select 1 from webhook_attempts a where a.endpoint_id = webhook_endpoints.id and a.succeeded and a.created_at >= ?)
         returning merchant_id, url`,
-      [endpointId, since]);
+      [endpointId, since],
+    );
     return disabled;
   }
 }

@@ -20,8 +20,14 @@ const iso = apiTimestamp;
 
 export function renderEndpoint(endpoint: WebhookEndpoint, secret?: string) {
   return {
-    id: endpoint.id, object: 'webhook_endpoint' as const, url: endpoint.url, description: endpoint.description ?? null,
-    enabled_events: endpoint.enabledEvents, status: endpoint.status, disabled_reason: endpoint.disabledReason ?? null, created_at: iso(endpoint.createdAt),
+    id: endpoint.id,
+    object: 'webhook_endpoint' as const,
+    url: endpoint.url,
+    description: endpoint.description ?? null,
+    enabled_events: endpoint.enabledEvents,
+    status: endpoint.status,
+    disabled_reason: endpoint.disabledReason ?? null,
+    created_at: iso(endpoint.createdAt),
     ...(secret ? { secret } : {}),
   };
 }
@@ -32,9 +38,18 @@ export function renderEvent(event: EventRecord) {
 
 function renderAttempt(attempt: WebhookAttempt) {
   return {
-    id: attempt.id, object: 'webhook_attempt' as const, event_id: attempt.eventId, webhook_id: attempt.webhookId, attempt: attempt.attempt, url: attempt.url,
-    status_code: attempt.statusCode ?? null, latency_ms: attempt.latencyMs, response_excerpt: attempt.responseExcerpt ?? null, error: attempt.error ?? null,
-    succeeded: attempt.succeeded, created_at: iso(attempt.createdAt),
+    id: attempt.id,
+    object: 'webhook_attempt' as const,
+    event_id: attempt.eventId,
+    webhook_id: attempt.webhookId,
+    attempt: attempt.attempt,
+    url: attempt.url,
+    status_code: attempt.statusCode ?? null,
+    latency_ms: attempt.latencyMs,
+    response_excerpt: attempt.responseExcerpt ?? null,
+    error: attempt.error ?? null,
+    succeeded: attempt.succeeded,
+    created_at: iso(attempt.createdAt),
   };
 }
 
@@ -51,8 +66,15 @@ export class WebhookService {
     const url = await validateEndpointUrl(body.url, merchant.livemode);
     const secret = newWebhookSecret();
     const endpoint: WebhookEndpoint = {
-      id: newId('we'), merchantId: merchant.id, url: url.toString(), description: body.description ?? null, enabledEvents: body.enabled_events,
-      status: 'enabled', secret, createdAt: new Date(), updatedAt: new Date(),
+      id: newId('we'),
+      merchantId: merchant.id,
+      url: url.toString(),
+      description: body.description ?? null,
+      enabledEvents: body.enabled_events,
+      status: 'enabled',
+      secret,
+      createdAt: new Date(),
+      updatedAt: new Date(),
     };
     await this.repository().insertEndpoint(endpoint);
     return renderEndpoint(endpoint, secret);
@@ -82,7 +104,11 @@ export class WebhookService {
    * Changes the URL, events or description, or disables / enables the endpoint (enabling forgets past failures).
    * @throws 404 resource_missing, 400 url_invalid
    */
-  async updateEndpoint(merchant: Merchant, id: string, body: { url?: string; enabled_events?: string[]; description?: string | null; disabled?: boolean }) {
+  async updateEndpoint(
+    merchant: Merchant,
+    id: string,
+    body: { url?: string; enabled_events?: string[]; description?: string | null; disabled?: boolean },
+  ) {
     const endpoint = await this.findEndpoint(merchant, id);
     const changes: Partial<WebhookEndpoint> = { updatedAt: new Date() };
     if (body.url !== undefined) changes.url = (await validateEndpointUrl(body.url, merchant.livemode)).toString();
@@ -114,7 +140,12 @@ export class WebhookService {
   async rotateSecret(merchant: Merchant, id: string) {
     const endpoint = await this.findEndpoint(merchant, id);
     const secret = newWebhookSecret();
-    const changes = { secret, previousSecret: endpoint.secret, previousSecretExpiresAt: new Date(Date.now() + ROTATION_OVERLAP_MS), updatedAt: new Date() };
+    const changes = {
+      secret,
+      previousSecret: endpoint.secret,
+      previousSecretExpiresAt: new Date(Date.now() + ROTATION_OVERLAP_MS),
+      updatedAt: new Date(),
+    };
     await this.repository().updateEndpoint(endpoint.id, changes);
     return renderEndpoint({ ...endpoint, ...changes }, secret);
   }
@@ -160,13 +191,19 @@ export class WebhookService {
     const event = await this.findEvent(merchant, eventId);
     const endpoints = endpointId
       ? [await this.findEndpoint(merchant, endpointId)]
-      : (await this.repository().listEnabledEndpoints(merchant.id))
-        .filter((endpoint) => endpoint.enabledEvents.includes('*') || endpoint.enabledEvents.includes(event.type));
+      : (await this.repository().listEnabledEndpoints(merchant.id)).filter(
+          (endpoint) => endpoint.enabledEvents.includes('*') || endpoint.enabledEvents.includes(event.type),
+        );
     const workflows: string[] = [];
     for (const endpoint of endpoints) {
-      workflows.push(await startDelivery(this.deps.temporal, this.deps.taskQueue,
-        { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id },
-        { redelivery: `redeliver-${randomBase62(8)}`, retryTimeScale: this.deps.retryTimeScale }));
+      workflows.push(
+        await startDelivery(
+          this.deps.temporal,
+          this.deps.taskQueue,
+          { eventId: event.id, merchantId: merchant.id, eventType: event.type, endpointId: endpoint.id },
+          { redelivery: `redeliver-${randomBase62(8)}`, retryTimeScale: this.deps.retryTimeScale },
+        ),
+      );
     }
     return { object: 'redelivery', event_id: event.id, endpoints: endpoints.map((endpoint) => endpoint.id), workflows };
   }

@@ -12,8 +12,10 @@ export function newWebhookSecret(): string {
  * "id.timestamp.body">` for each secret, space-separated (two while a secret is rotating).
  */
 export function signWebhook(secrets: string[], webhookId: string, timestampSeconds: number, body: string): string {
-  return secrets.map((secret) => {
-    const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
-    return `v1,${createHmac('sha256', key).update(`${webhookId}.${timestampSeconds}.${body}`).digest('base64')}`;
-  }).join(' ');
+  return secrets
+    .map((secret) => {
+      const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+      return `v1,${createHmac('sha256', key).update(`${webhookId}.${timestampSeconds}.${body}`).digest('base64')}`;
+    })
+    .join(' ');
 }

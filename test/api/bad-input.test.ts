@@ -70,12 +70,20 @@ describe('bad input to POST /v1/payments is a 4xx naming the field, and nothing 
   });
 
   it('when the body is not JSON, then 415', async () => {
-    const response = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, rawBody: 'amount=10', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      rawBody: 'amount=10',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(415);
   });
 
   it.each([
-    ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=abc', 'limit'], ['starting_after=nope', 'starting_after'], ['colour=red', 'colour'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['starting_after=nope', 'starting_after'],
+    ['colour=red', 'colour'],
   ])('when the list query has %s, then 400 names %s', async (query, param) => {
     const response = await stack.request('GET', `/v1/payments?${query}`, { apiKey: merchant.apiKey });
     expect(response.status).toBe(400);
@@ -113,13 +121,19 @@ describe('bad input to POST /v1/payments is a 4xx naming the field, and nothing 
 });
 
 /** fetch refuses TRACE and other methods outright: a plain HTTP request sends anything. */
-function rawRequest(method: string, path: string, apiKey: string): Promise<{ status: number; contentType?: string; allow?: string; text: string }> {
+function rawRequest(
+  method: string,
+  path: string,
+  apiKey: string,
+): Promise<{ status: number; contentType?: string; allow?: string; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(`${stack.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${apiKey}` } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], allow: response.headers.allow, text }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], allow: response.headers.allow, text }),
+      );
     });
     request.on('error', reject);
     request.end();
@@ -144,7 +158,10 @@ describe('the body limit is configured by API_BODY_LIMIT', () => {
     const read = await post(body);
     expect(read.status).toBe(400);
     expect(read.body.param).toBe('currency');
-    const small = await limited!.request('POST', '/v1/payments', { apiKey: limitedMerchant.apiKey, body: { ...body, description: 'x'.repeat(1_000) } });
+    const small = await limited!.request('POST', '/v1/payments', {
+      apiKey: limitedMerchant.apiKey,
+      body: { ...body, description: 'x'.repeat(1_000) },
+    });
     expect(small.status).toBe(400);
     expect(small.body.param).toBe('currency');
   });

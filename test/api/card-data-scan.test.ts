@@ -36,7 +36,11 @@ beforeAll(async () => {
   // The API logs at debug into a buffer the scan reads; subscription time runs a day a second; a low velocity limit to prove re-tokenizing does not dodge it.
   stack = await startTestStack({
     env: { LOG_LEVEL: 'debug', SUBSCRIPTION_TIME_SCALE: '86400', FRAUD_VELOCITY_LIMIT: '3' },
-    logDestination: { write: (line) => { logLines.push(line); } },
+    logDestination: {
+      write: (line) => {
+        logLines.push(line);
+      },
+    },
   });
   merchant = await stack.createMerchant('Card scan');
   other = await stack.createMerchant('Card scan, other merchant');
@@ -47,8 +51,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const tokenize = (card: Record<string, unknown>, apiKey = merchant.apiKey) => stack.request('POST', '/v1/tokens', { apiKey, body: { card } });
-const card = (number: string, cvc = CVC, extra: Record<string, unknown> = {}) => ({ number, exp_month: 12, exp_year: NEXT_YEAR, cvc, ...extra });
+const tokenize = (card: Record<string, unknown>, apiKey = merchant.apiKey) =>
+  stack.request('POST', '/v1/tokens', { apiKey, body: { card } });
+const card = (number: string, cvc = CVC, extra: Record<string, unknown> = {}) => ({
+  number,
+  exp_month: 12,
+  exp_year: NEXT_YEAR,
+  cvc,
+  ...extra,
+});
 async function token(number: string, cvc = CVC, apiKey = merchant.apiKey): Promise<string> {
   const response = await tokenize(card(number, cvc), apiKey);
   expect(response.status).toBe(201);
@@ -61,7 +72,9 @@ describe('the card vault', () => {
     const first = await tokenize(card('4242 4242 4242 4242'));
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
-      id: expect.stringMatching(/^tok_[0-9A-Za-z]{22}$/), object: 'token', created_at: expect.any(String),
+      id: expect.stringMatching(/^tok_[0-9A-Za-z]{22}$/),
+      object: 'token',
+      created_at: expect.any(String),
       card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: NEXT_YEAR, fingerprint: expect.any(String) },
     });
     const again = await tokenize(card('4242-4242-4242-4242'));
@@ -96,23 +109,41 @@ describe('the card vault', () => {
       const response = await tokenize(input);
       expect({ status: response.status, param: response.body.param, code: response.body.code }).toEqual({ status: 400, param, code });
       expect(findCardNumbers(JSON.stringify(response.body))).toEqual([]);
-      if (input.number !== undefined) expect(JSON.stringify(response.body)).not.toContain(String(input.number).replace(/\D/g, '').slice(0, 12));
+      if (input.number !== undefined)
+        expect(JSON.stringify(response.body)).not.toContain(String(input.number).replace(/\D/g, '').slice(0, 12));
     }
     // A body that is not JSON, holding a number and a CVC, as a broken client might send it.
-    const malformed = await stack.request('POST', '/v1/tokens', { apiKey: merchant.apiKey, rawBody: `{"card": {"number": "${CARDS.visa}", "cvc": "${CVC}", ` });
+    const malformed = await stack.request('POST', '/v1/tokens', {
+      apiKey: merchant.apiKey,
+      rawBody: `{"card": {"number": "${CARDS.visa}", "cvc": "${CVC}", `,
+    });
     expect(malformed.body).toMatchObject({ error: 'The request body is not valid JSON', code: 'invalid_json' });
-    const inQuery = await stack.request('POST', `/v1/tokens?number=${CARDS.visa}&cvc=${CVC}`, { apiKey: merchant.apiKey, body: { card: card(CARDS.visa) } });
+    const inQuery = await stack.request('POST', `/v1/tokens?number=${CARDS.visa}&cvc=${CVC}`, {
+      apiKey: merchant.apiKey,
+      body: { card: card(CARDS.visa) },
+    });
     expect(inQuery.body).toMatchObject({ code: 'parameter_unknown', param: 'number' });
     expect((await stack.request('POST', '/v1/tokens', { body: { card: card(CARDS.visa) } })).status).toBe(401);
   });
 
   it('when vault tokens are payment sources, then test cards behave like the named tokens, and only their merchant can use them while they are valid', async () => {
-    await stack.request('POST', '/v1/webhook_endpoints', { apiKey: merchant.apiKey, body: { url: receiver.url('/cards'), enabled_events: ['*'] } });
+    await stack.request('POST', '/v1/webhook_endpoints', {
+      apiKey: merchant.apiKey,
+      body: { url: receiver.url('/cards'), enabled_events: ['*'] },
+    });
     const visa = await token(CARDS.visa);
     const paid = await createPayment(stack, merchant, { amount: AMOUNT, source: visa });
     expect(paid).toMatchObject({ status: 'succeeded', source: visa });
-    const outcomes = await Promise.all([CARDS.declined, CARDS.insufficient, CARDS.expiredBehaviour].map(async (number) => createPayment(stack, merchant, { amount: AMOUNT, source: await token(number) })));
-    expect(outcomes.map((p) => [p.status, p.failure_code])).toEqual([['failed', 'card_declined'], ['failed', 'insufficient_funds'], ['failed', 'expired_card']]);
+    const outcomes = await Promise.all(
+      [CARDS.declined, CARDS.insufficient, CARDS.expiredBehaviour].map(async (number) =>
+        createPayment(stack, merchant, { amount: AMOUNT, source: await token(number) }),
+      ),
+    );
+    expect(outcomes.map((p) => [p.status, p.failure_code])).toEqual([
+      ['failed', 'card_declined'],
+      ['failed', 'insufficient_funds'],
+      ['failed', 'expired_card'],
+    ]);
 
     // Authorize, then capture; authorize, then cancel; refund; a dispute through the test helper.
     const authorized = await createPayment(stack, merchant, { amount: AMOUNT, source: await token(CARDS.mastercard), capture: false });
@@ -145,30 +176,51 @@ describe('the card vault', () => {
     const own = await stack.createMerchant('Card velocity');
     merchants.push(own);
     const results = [];
-    for (let i = 0; i < 4; i++) results.push(await createPayment(stack, own, { amount: AMOUNT, source: await token(CARDS.visa, CVC, own.apiKey) }));
+    for (let i = 0; i < 4; i++)
+      results.push(await createPayment(stack, own, { amount: AMOUNT, source: await token(CARDS.visa, CVC, own.apiKey) }));
     expect(results.map((p) => p.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
     expect(results[3].failure_code).toBe('fraud_blocked');
 
     const fingerprint = (await tokenize(card(CARDS.mastercard), own.apiKey)).body.card.fingerprint;
-    await stack.orm.em.getConnection().execute(
-      `insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'card_fingerprint', ?, 'test')`, [`bl_${own.id}`, own.id, fingerprint]);
+    await stack.orm.em
+      .getConnection()
+      .execute(`insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'card_fingerprint', ?, 'test')`, [
+        `bl_${own.id}`,
+        own.id,
+        fingerprint,
+      ]);
     const blocked = await createPayment(stack, own, { amount: AMOUNT, source: await token(CARDS.mastercard, CVC, own.apiKey) });
     expect(blocked).toMatchObject({ status: 'failed', failure_code: 'fraud_blocked' });
   });
 
   it('when a customer pays a subscription with a vault token, then renewals charge it through the payment path', async () => {
-    const customer = await stack.request('POST', '/v1/customers', { apiKey: merchant.apiKey, body: { email: 'card@example.com', source: await token(CARDS.visaOther) } });
+    const customer = await stack.request('POST', '/v1/customers', {
+      apiKey: merchant.apiKey,
+      body: { email: 'card@example.com', source: await token(CARDS.visaOther) },
+    });
     expect(customer.status).toBe(201);
-    const plan = await stack.request('POST', '/v1/plans', { apiKey: merchant.apiKey, body: { name: 'daily', amount: 3, currency: 'USD', interval: 'day' } });
-    const subscription = await stack.request('POST', '/v1/subscriptions', { apiKey: merchant.apiKey, body: { customer: customer.body.id, plan: plan.body.id } });
+    const plan = await stack.request('POST', '/v1/plans', {
+      apiKey: merchant.apiKey,
+      body: { name: 'daily', amount: 3, currency: 'USD', interval: 'day' },
+    });
+    const subscription = await stack.request('POST', '/v1/subscriptions', {
+      apiKey: merchant.apiKey,
+      body: { customer: customer.body.id, plan: plan.body.id },
+    });
     expect(subscription.body.status).toBe('active');
     await eventually(async () => {
-      const invoices = (await stack.request('GET', `/v1/invoices?subscription=${subscription.body.id}`, { apiKey: merchant.apiKey })).body.data;
+      const invoices = (await stack.request('GET', `/v1/invoices?subscription=${subscription.body.id}`, { apiKey: merchant.apiKey })).body
+        .data;
       return invoices.filter((invoice: { status: string }) => invoice.status === 'paid').length >= 2 ? true : undefined;
     });
-    const newCard = await stack.request('POST', `/v1/customers/${customer.body.id}/sources`, { apiKey: merchant.apiKey, body: { source: await token(CARDS.mastercard) } });
+    const newCard = await stack.request('POST', `/v1/customers/${customer.body.id}/sources`, {
+      apiKey: merchant.apiKey,
+      body: { source: await token(CARDS.mastercard) },
+    });
     expect(newCard.body.default_source).toMatch(/^tok_/);
-    expect((await stack.request('POST', `/v1/subscriptions/${subscription.body.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status).toBe('canceled');
+    expect(
+      (await stack.request('POST', `/v1/subscriptions/${subscription.body.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status,
+    ).toBe('canceled');
   }, 30_000);
 });
 
@@ -176,7 +228,9 @@ describe('the scan for card data', () => {
   it('when a card number or a CVC is planted in a text, then the scanner finds it (so the scan below can fail)', () => {
     expect(findCardNumbers(`{"note":"card ${CARDS.amex} used"}`)).toEqual([CARDS.amex]);
     expect(findCardNumbers(`x=${CARDS.visa}`)).toEqual([CARDS.visa]);
-    expect(findCardNumbers(`${CARDS.mastercard2} 4242424242424241 1763712345679 20261121080000 pay_4242424242424242abcdefabcdefabcdefabcdef`)).toEqual([CARDS.mastercard2]);
+    expect(
+      findCardNumbers(`${CARDS.mastercard2} 4242424242424241 1763712345679 20261121080000 pay_4242424242424242abcdefabcdefabcdefabcdef`),
+    ).toEqual([CARDS.mastercard2]);
     expect(findCvcs('{"cvc":"737"}', [CVC])).toHaveLength(1);
     expect(findCvcs('{"cvc":"[redacted]","amount":737}', [CVC])).toEqual([]);
     expect(scanForCardData([{ where: 'log', text: `number=${CARDS.mastercard} cvc: 7373` }], [AMEX_CVC])).toHaveLength(2);
@@ -190,13 +244,18 @@ describe('the scan for card data', () => {
       `select c.table_schema, c.table_name, c.column_name, c.data_type
          from information_schema.columns c join information_schema.tables t using (table_schema, table_name)
         where c.table_schema not in ('pg_catalog', 'information_schema') and t.table_type = 'BASE TABLE'
-          and c.data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY', 'USER-DEFINED')`);
-    expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(expect.arrayContaining(['card_tokens.pan_ciphertext', 'payments.source', 'events.data']));
+          and c.data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY', 'USER-DEFINED')`,
+    );
+    expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(
+      expect.arrayContaining(['card_tokens.pan_ciphertext', 'payments.source', 'events.data']),
+    );
     for (const column of columns) {
       const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
       // bytea as escaped text: printable bytes as they are, so a number stored in clear in a bytea column shows.
       const value = column.data_type === 'bytea' ? `encode(${ident(column.column_name)}, 'escape')` : `${ident(column.column_name)}::text`;
-      const [row] = await connection.execute<{ text: string | null }[]>(`select string_agg(${value}, E'\\n') as text from ${ident(column.table_schema)}.${ident(column.table_name)}`);
+      const [row] = await connection.execute<{ text: string | null }[]>(
+        `select string_agg(${value}, E'\\n') as text from ${ident(column.table_schema)}.${ident(column.table_name)}`,
+      );
       sources.push({ where: `table ${column.table_name}.${column.column_name}`, text: row.text ?? '' });
     }
 
@@ -205,7 +264,12 @@ describe('the scan for card data', () => {
 
     const webhooks = receiver.received('/cards');
     expect(webhooks.length).toBeGreaterThan(5);
-    sources.push(...webhooks.map((delivery) => ({ where: `webhook ${delivery.headers['webhook-id']}`, text: `${JSON.stringify(delivery.headers)}\n${delivery.body}` })));
+    sources.push(
+      ...webhooks.map((delivery) => ({
+        where: `webhook ${delivery.headers['webhook-id']}`,
+        text: `${JSON.stringify(delivery.headers)}\n${delivery.body}`,
+      })),
+    );
 
     const codec = new AesGcmPayloadCodec(stack.config.temporal.payloadKeys);
     const workflowIds: string[] = [];
@@ -216,7 +280,10 @@ describe('the scan for card data', () => {
         sources.push({ where: `history ${execution.workflowId}`, text: historyToJSON(history) });
         // Payloads are encrypted at rest; what the workflow itself saw is their decoded form.
         const decoded = await codec.decode(payloadsIn(history));
-        sources.push({ where: `history ${execution.workflowId} (decoded)`, text: decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n') });
+        sources.push({
+          where: `history ${execution.workflowId} (decoded)`,
+          text: decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n'),
+        });
       }
     }
     expect(workflowIds.some((id) => id.startsWith('payment-'))).toBe(true);
@@ -226,7 +293,8 @@ describe('the scan for card data', () => {
     expect(scanForCardData(sources, [CVC, AMEX_CVC])).toEqual([]);
     // The scan saw the test's tokens (so it read the right places), just never the numbers behind them.
     expect(sources.some((source) => source.where.startsWith('history payment-') && source.text.includes('tok_'))).toBe(true);
-    for (const number of ALL_NUMBERS) expect(sources.filter((source) => source.text.includes(number)).map((source) => source.where)).toEqual([]);
+    for (const number of ALL_NUMBERS)
+      expect(sources.filter((source) => source.text.includes(number)).map((source) => source.where)).toEqual([]);
   }, 60_000);
 });
 

@@ -17,8 +17,11 @@ beforeAll(async () => {
   objects = await createMerchantObjects(stack, owner.apiKey);
   // This month's fee invoice for the owner alone, issued as the monthly run would on the 1st.
   const window = periodWindow(periodOf(new Date())) as PeriodWindow;
-  const { issued } = await new FeeInvoiceService({ orm: stack.orm, defaultFees: stack.config.fees, now: () => window.end })
-    .issueFeeInvoices(window.period, undefined, { merchantIds: [owner.id] });
+  const { issued } = await new FeeInvoiceService({
+    orm: stack.orm,
+    defaultFees: stack.config.fees,
+    now: () => window.end,
+  }).issueFeeInvoices(window.period, undefined, { merchantIds: [owner.id] });
   objects.feeInvoice = issued[0]?.id;
 });
 
@@ -32,7 +35,12 @@ describe("another merchant's objects", () => {
     expect(routes.length).toBeGreaterThanOrEqual(30);
     const bodies = validBodies(objects);
     const get = async (path: string) => (await stack.request('GET', path, { apiKey: owner.apiKey })).body;
-    const unchanged = [`/v1/payments/${objects.heldPayment}`, `/v1/webhook_endpoints/${objects.webhookEndpoint}`, `/v1/disputes/${objects.dispute}`, `/v1/customers/${objects.customer}`];
+    const unchanged = [
+      `/v1/payments/${objects.heldPayment}`,
+      `/v1/webhook_endpoints/${objects.webhookEndpoint}`,
+      `/v1/disputes/${objects.dispute}`,
+      `/v1/customers/${objects.customer}`,
+    ];
     const before = await Promise.all(unchanged.map(get));
     const answers: Record<string, number> = {};
     for (const route of routes) {

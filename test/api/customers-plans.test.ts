@@ -25,11 +25,21 @@ const ids = (list: { data: { id: string }[] }) => list.data.map((item) => item.i
 
 describe('customers', () => {
   it('when a customer is created, then it answers 201 with a cus_ id and the source as default_source, and GET returns the same', async () => {
-    const created = await post('/v1/customers', { email: 'ada@example.com', name: 'Ada Lovelace', source: 'tok_mastercard', metadata: { crm: '42' } });
+    const created = await post('/v1/customers', {
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      source: 'tok_mastercard',
+      metadata: { crm: '42' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
-      id: expect.stringMatching(/^cus_[0-9A-Za-z]{22}$/), object: 'customer', email: 'ada@example.com', name: 'Ada Lovelace',
-      default_source: 'tok_mastercard', metadata: { crm: '42' }, created_at: expect.stringMatching(TIMESTAMP),
+      id: expect.stringMatching(/^cus_[0-9A-Za-z]{22}$/),
+      object: 'customer',
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      default_source: 'tok_mastercard',
+      metadata: { crm: '42' },
+      created_at: expect.stringMatching(TIMESTAMP),
     });
     const fetched = await get(`/v1/customers/${created.body.id}`);
     expect(fetched.status).toBe(200);
@@ -76,7 +86,12 @@ describe('customers', () => {
     const response = await post('/v1/customers', { email: 'a@example.com', source: 'tok_unknown' });
     const payment = await post('/v1/payments', { amount: 1, currency: 'USD', source: 'tok_unknown' });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source', request_id: expect.any(String) });
+    expect(response.body).toEqual({
+      error: 'Invalid payment source',
+      code: 'invalid_source',
+      param: 'source',
+      request_id: expect.any(String),
+    });
     expect(payment.status).toBe(400);
     // The same answer, each with its own request id.
     expect({ ...response.body, request_id: undefined }).toEqual({ ...payment.body, request_id: undefined });
@@ -91,7 +106,9 @@ describe('customers', () => {
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    const burst = await Promise.all(Array.from({ length: 8 }, () => post('/v1/customers', body, { apiKey: own.apiKey, key: 'customer-2' })));
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, () => post('/v1/customers', body, { apiKey: own.apiKey, key: 'customer-2' })),
+    );
     expect(new Set(burst.map((r) => `${r.status} ${r.body.id}`)).size).toBe(1);
     expect(await count('customers', own.id)).toBe(2);
 
@@ -120,7 +137,9 @@ describe('customers', () => {
     const customer = (await post('/v1/customers', { email: 'hook@example.com', source: 'tok_insufficient_funds' })).body;
     const seen: { merchantId: string; customerId: string; storedSource: string }[] = [];
     const customers = new CustomerService({
-      orm: stack.orm, gateways: createGateways(stack.orm), logger: silentLogger(),
+      orm: stack.orm,
+      gateways: createGateways(stack.orm),
+      logger: silentLogger(),
       async onDefaultSourceChanged(who, customerId) {
         // Another connection already sees the new source: the hook runs after the commit.
         const [row] = await sql<{ default_source: string }>(`select default_source from customers where id = ?`, [customerId]);
@@ -131,7 +150,9 @@ describe('customers', () => {
     expect(result.default_source).toBe('tok_visa');
     expect(seen).toEqual([{ merchantId: merchant.id, customerId: customer.id, storedSource: 'tok_visa' }]);
 
-    await expect(customers.setDefaultSource(await merchantRecord(), customer.id, 'tok_nope')).rejects.toMatchObject({ code: 'invalid_source' });
+    await expect(customers.setDefaultSource(await merchantRecord(), customer.id, 'tok_nope')).rejects.toMatchObject({
+      code: 'invalid_source',
+    });
     await expect(customers.setDefaultSource(await merchantRecord(), 'cus_missing', 'tok_visa')).rejects.toMatchObject({ status: 404 });
     expect(seen).toHaveLength(1);
   });
@@ -141,8 +162,12 @@ describe('customers', () => {
     const logger = silentLogger();
     const failure = new Error('subscriptions unreachable');
     const customers = new CustomerService({
-      orm: stack.orm, gateways: createGateways(stack.orm), logger,
-      onDefaultSourceChanged: async () => { throw failure; },
+      orm: stack.orm,
+      gateways: createGateways(stack.orm),
+      logger,
+      onDefaultSourceChanged: async () => {
+        throw failure;
+      },
     });
     const result = await customers.setDefaultSource(await merchantRecord(), customer.id, 'tok_mastercard');
     expect(result).toEqual({ ...customer, default_source: 'tok_mastercard' });
@@ -156,8 +181,14 @@ describe('customers', () => {
     const customers = new CustomerService({ orm: stack.orm, gateways: createGateways(stack.orm), logger: silentLogger() });
     const record = await customers.getForMerchant({ id: merchant.id }, customer.id);
     expect(record).toEqual({
-      id: customer.id, merchantId: merchant.id, email: 'lookup@example.com', name: 'Lookup', defaultSource: 'tok_visa', metadata: {},
-      createdAt: expect.any(Date), updatedAt: expect.any(Date),
+      id: customer.id,
+      merchantId: merchant.id,
+      email: 'lookup@example.com',
+      name: 'Lookup',
+      defaultSource: 'tok_visa',
+      metadata: {},
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
     });
     expect(apiTimestamp(record!.createdAt)).toBe(customer.created_at);
     const other = await stack.createMerchant('Other lookup');
@@ -179,7 +210,11 @@ describe('customers', () => {
   });
 
   it.each([
-    ['email=nope', 'email'], ['limit=0', 'limit'], ['limit=101', 'limit'], ['colour=red', 'colour'], ['starting_after=cus_missing', 'starting_after'],
+    ['email=nope', 'email'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['colour=red', 'colour'],
+    ['starting_after=cus_missing', 'starting_after'],
   ])('when the list query has %s, then 400 names %s', async (query, param) => {
     const response = await get(`/v1/customers?${query}`);
     expect(response.status).toBe(400);
@@ -194,19 +229,45 @@ describe('plans', () => {
     const created = await post('/v1/plans', monthly);
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
-      id: expect.stringMatching(/^plan_[0-9A-Za-z]{22}$/), object: 'plan', name: 'Pro monthly', amount: 19.9, currency: 'USD', interval: 'month',
-      interval_count: 1, trial_period_days: null, active: true, metadata: {}, created_at: expect.stringMatching(TIMESTAMP),
+      id: expect.stringMatching(/^plan_[0-9A-Za-z]{22}$/),
+      object: 'plan',
+      name: 'Pro monthly',
+      amount: 19.9,
+      currency: 'USD',
+      interval: 'month',
+      interval_count: 1,
+      trial_period_days: null,
+      active: true,
+      metadata: {},
+      created_at: expect.stringMatching(TIMESTAMP),
     });
     expect((await get(`/v1/plans/${created.body.id}`)).body).toEqual(created.body);
     const [row] = await sql(`select amount_minor, currency from plans where id = ?`, [created.body.id]);
     expect({ amount: Number(row.amount_minor), currency: row.currency }).toEqual({ amount: 1990, currency: 'USD' });
 
-    const quarterly = await post('/v1/plans', { name: 'Yen quarterly', amount: 1500, currency: 'JPY', interval: 'month', interval_count: 3, trial_period_days: 14, metadata: { tier: 'b' } });
-    expect(quarterly.body).toMatchObject({ amount: 1500, currency: 'JPY', interval_count: 3, trial_period_days: 14, metadata: { tier: 'b' } });
+    const quarterly = await post('/v1/plans', {
+      name: 'Yen quarterly',
+      amount: 1500,
+      currency: 'JPY',
+      interval: 'month',
+      interval_count: 3,
+      trial_period_days: 14,
+      metadata: { tier: 'b' },
+    });
+    expect(quarterly.body).toMatchObject({
+      amount: 1500,
+      currency: 'JPY',
+      interval_count: 3,
+      trial_period_days: 14,
+      metadata: { tier: 'b' },
+    });
   });
 
   it.each([
-    ['day', 365], ['week', 156], ['month', 36], ['year', 3],
+    ['day', 365],
+    ['week', 156],
+    ['month', 36],
+    ['year', 3],
   ])('when interval is %s with interval_count %i (three years, or the 365 cap), then it is accepted', async (interval, intervalCount) => {
     const response = await post('/v1/plans', { ...monthly, interval, interval_count: intervalCount });
     expect(response.status).toBe(201);
@@ -274,11 +335,21 @@ describe('plans', () => {
   });
 
   it('when the subscription service asks for a plan, then getForMerchant returns it in minor units, or null for another merchant', async () => {
-    const plan = (await post('/v1/plans', { ...monthly, currency: 'KWD', amount: '1.125', interval: 'week', interval_count: 2, trial_period_days: 0 })).body;
+    const plan = (
+      await post('/v1/plans', { ...monthly, currency: 'KWD', amount: '1.125', interval: 'week', interval_count: 2, trial_period_days: 0 })
+    ).body;
     const plans = new PlanService({ orm: stack.orm });
     expect(await plans.getForMerchant({ id: merchant.id }, plan.id)).toMatchObject({
-      id: plan.id, merchantId: merchant.id, name: 'Pro monthly', amountMinor: 1125, currency: 'KWD', interval: 'week', intervalCount: 2,
-      trialPeriodDays: 0, active: true, metadata: {},
+      id: plan.id,
+      merchantId: merchant.id,
+      name: 'Pro monthly',
+      amountMinor: 1125,
+      currency: 'KWD',
+      interval: 'week',
+      intervalCount: 2,
+      trialPeriodDays: 0,
+      active: true,
+      metadata: {},
     });
     const other = await stack.createMerchant('Other plan lookup');
     expect(await plans.getForMerchant({ id: other.id }, plan.id)).toBeNull();
@@ -296,27 +367,39 @@ describe('plans', () => {
 });
 
 describe('invoices', () => {
-  const line = (type: InvoiceLine['type'], description: string, amountMinor: number, planId: string, periodStart: string, periodEnd: string): InvoiceLine =>
-    ({ type, description, amountMinor, planId, periodStart, periodEnd });
+  const line = (
+    type: InvoiceLine['type'],
+    description: string,
+    amountMinor: number,
+    planId: string,
+    periodStart: string,
+    periodEnd: string,
+  ): InvoiceLine => ({ type, description, amountMinor, planId, periodStart, periodEnd });
 
   async function insertSubscription(owner: TestMerchant, customerId: string, planId: string): Promise<string> {
     const id = `sub_${Math.random().toString(36).slice(2)}`;
-    await sql(`insert into subscriptions (id, merchant_id, customer_id, plan_id, status, billing_anchor, created_at) values (?, ?, ?, ?, 'past_due', ?, ?)`,
-      [id, owner.id, customerId, planId, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z']);
+    await sql(
+      `insert into subscriptions (id, merchant_id, customer_id, plan_id, status, billing_anchor, created_at) values (?, ?, ?, ?, 'past_due', ?, ?)`,
+      [id, owner.id, customerId, planId, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'],
+    );
     return id;
   }
 
   async function insertInvoice(values: Record<string, unknown>): Promise<void> {
     const columns = Object.keys(values);
-    await sql(`insert into invoices (${columns.join(', ')}) values (${columns.map((c) => (c === 'lines' ? '?::jsonb' : '?')).join(', ')})`,
-      columns.map((c) => (c === 'lines' ? JSON.stringify(values[c]) : values[c])));
+    await sql(
+      `insert into invoices (${columns.join(', ')}) values (${columns.map((c) => (c === 'lines' ? '?::jsonb' : '?')).join(', ')})`,
+      columns.map((c) => (c === 'lines' ? JSON.stringify(values[c]) : values[c])),
+    );
   }
 
   /** A customer and two plans through the API, a subscription and three invoices by SQL (the subscription workflow writes them in production). */
   async function billingHistory(owner: TestMerchant) {
     const customer = (await post('/v1/customers', { email: 'billing@example.com', source: 'tok_visa' }, { apiKey: owner.apiKey })).body;
-    const pro = (await post('/v1/plans', { name: 'Pro', amount: '19.90', currency: 'USD', interval: 'month' }, { apiKey: owner.apiKey })).body;
-    const team = (await post('/v1/plans', { name: 'Team', amount: '49.00', currency: 'USD', interval: 'month' }, { apiKey: owner.apiKey })).body;
+    const pro = (await post('/v1/plans', { name: 'Pro', amount: '19.90', currency: 'USD', interval: 'month' }, { apiKey: owner.apiKey }))
+      .body;
+    const team = (await post('/v1/plans', { name: 'Team', amount: '49.00', currency: 'USD', interval: 'month' }, { apiKey: owner.apiKey }))
+      .body;
     const subscription = await insertSubscription(owner, customer.id, pro.id);
     const otherSubscription = await insertSubscription(owner, customer.id, team.id);
     const suffix = Math.random().toString(36).slice(2);
@@ -325,26 +408,67 @@ describe('invoices', () => {
     const other = `in_other${suffix}`;
     const base = { merchant_id: owner.id, customer_id: customer.id, currency: 'USD' };
     await insertInvoice({
-      ...base, id: paid, subscription_id: subscription, cycle: 0, status: 'paid', billing_reason: 'subscription_create',
+      ...base,
+      id: paid,
+      subscription_id: subscription,
+      cycle: 0,
+      status: 'paid',
+      billing_reason: 'subscription_create',
       lines: [line('subscription', '1 × Pro (at 19.90 / month)', 1990, pro.id, '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')],
-      subtotal_minor: 1990, amount_due_minor: 1990, amount_paid_minor: 1990, attempt_count: 1, last_payment_id: 'pay_first',
-      period_start: '2026-11-01T00:00:00Z', period_end: '2026-12-01T00:00:00Z', paid_at: '2026-11-01T00:00:02.5Z', created_at: '2026-11-01T00:00:00.123456Z',
+      subtotal_minor: 1990,
+      amount_due_minor: 1990,
+      amount_paid_minor: 1990,
+      attempt_count: 1,
+      last_payment_id: 'pay_first',
+      period_start: '2026-11-01T00:00:00Z',
+      period_end: '2026-12-01T00:00:00Z',
+      paid_at: '2026-11-01T00:00:02.5Z',
+      created_at: '2026-11-01T00:00:00.123456Z',
     });
     await insertInvoice({
-      ...base, id: open, subscription_id: subscription, cycle: 1, status: 'open', billing_reason: 'subscription_cycle',
+      ...base,
+      id: open,
+      subscription_id: subscription,
+      cycle: 1,
+      status: 'open',
+      billing_reason: 'subscription_cycle',
       lines: [
         line('proration', 'Unused time on Pro after 16 Nov 2026', -995, pro.id, '2026-11-16T00:00:00.000Z', '2026-12-01T00:00:00.000Z'),
-        line('proration', 'Remaining time on Team after 16 Nov 2026', 2450, team.id, '2026-11-16T00:00:00.000Z', '2026-12-01T00:00:00.000Z'),
+        line(
+          'proration',
+          'Remaining time on Team after 16 Nov 2026',
+          2450,
+          team.id,
+          '2026-11-16T00:00:00.000Z',
+          '2026-12-01T00:00:00.000Z',
+        ),
         line('subscription', '1 × Team (at 49.00 / month)', 4900, team.id, '2026-12-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'),
       ],
-      subtotal_minor: 6355, credit_applied_minor: 500, amount_due_minor: 5855, amount_paid_minor: 0, attempt_count: 2,
-      next_payment_attempt: '2026-12-06T00:00:00Z', last_payment_id: 'pay_second', last_failure_code: 'insufficient_funds',
-      period_start: '2026-12-01T00:00:00Z', period_end: '2027-01-01T00:00:00Z', created_at: '2026-12-01T00:00:00.5Z',
+      subtotal_minor: 6355,
+      credit_applied_minor: 500,
+      amount_due_minor: 5855,
+      amount_paid_minor: 0,
+      attempt_count: 2,
+      next_payment_attempt: '2026-12-06T00:00:00Z',
+      last_payment_id: 'pay_second',
+      last_failure_code: 'insufficient_funds',
+      period_start: '2026-12-01T00:00:00Z',
+      period_end: '2027-01-01T00:00:00Z',
+      created_at: '2026-12-01T00:00:00.5Z',
     });
     await insertInvoice({
-      ...base, id: other, subscription_id: otherSubscription, cycle: 0, status: 'void', billing_reason: 'subscription_create',
+      ...base,
+      id: other,
+      subscription_id: otherSubscription,
+      cycle: 0,
+      status: 'void',
+      billing_reason: 'subscription_create',
       lines: [line('subscription', '1 × Team (at 49.00 / month)', 4900, team.id, '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z')],
-      subtotal_minor: 4900, amount_due_minor: 4900, period_start: '2026-11-01T00:00:00Z', period_end: '2026-12-01T00:00:00Z', created_at: '2026-11-15T00:00:00Z',
+      subtotal_minor: 4900,
+      amount_due_minor: 4900,
+      period_start: '2026-11-01T00:00:00Z',
+      period_end: '2026-12-01T00:00:00Z',
+      created_at: '2026-11-15T00:00:00Z',
     });
     return { customer, pro, team, subscription, otherSubscription, paid, open, other };
   }
@@ -355,20 +479,65 @@ describe('invoices', () => {
     const response = await get(`/v1/invoices/${h.open}`, own.apiKey);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      id: h.open, object: 'invoice', subscription: h.subscription, customer: h.customer.id, status: 'open', billing_reason: 'subscription_cycle', currency: 'USD',
+      id: h.open,
+      object: 'invoice',
+      subscription: h.subscription,
+      customer: h.customer.id,
+      status: 'open',
+      billing_reason: 'subscription_cycle',
+      currency: 'USD',
       lines: [
-        { type: 'proration', description: 'Unused time on Pro after 16 Nov 2026', amount: -9.95, plan: h.pro.id, period: { start: '2026-11-16T00:00:00Z', end: '2026-12-01T00:00:00Z' } },
-        { type: 'proration', description: 'Remaining time on Team after 16 Nov 2026', amount: 24.5, plan: h.team.id, period: { start: '2026-11-16T00:00:00Z', end: '2026-12-01T00:00:00Z' } },
-        { type: 'subscription', description: '1 × Team (at 49.00 / month)', amount: 49, plan: h.team.id, period: { start: '2026-12-01T00:00:00Z', end: '2027-01-01T00:00:00Z' } },
+        {
+          type: 'proration',
+          description: 'Unused time on Pro after 16 Nov 2026',
+          amount: -9.95,
+          plan: h.pro.id,
+          period: { start: '2026-11-16T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+        },
+        {
+          type: 'proration',
+          description: 'Remaining time on Team after 16 Nov 2026',
+          amount: 24.5,
+          plan: h.team.id,
+          period: { start: '2026-11-16T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+        },
+        {
+          type: 'subscription',
+          description: '1 × Team (at 49.00 / month)',
+          amount: 49,
+          plan: h.team.id,
+          period: { start: '2026-12-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
+        },
       ],
-      subtotal: 63.55, credit_applied: 5, amount_due: 58.55, amount_paid: 0, amount_remaining: 58.55, attempt_count: 2,
-      next_payment_attempt: '2026-12-06T00:00:00Z', last_payment: 'pay_second', last_failure_code: 'insufficient_funds',
-      period_start: '2026-12-01T00:00:00Z', period_end: '2027-01-01T00:00:00Z', paid_at: null, created_at: '2026-12-01T00:00:00Z',
+      subtotal: 63.55,
+      credit_applied: 5,
+      amount_due: 58.55,
+      amount_paid: 0,
+      amount_remaining: 58.55,
+      attempt_count: 2,
+      next_payment_attempt: '2026-12-06T00:00:00Z',
+      last_payment: 'pay_second',
+      last_failure_code: 'insufficient_funds',
+      period_start: '2026-12-01T00:00:00Z',
+      period_end: '2027-01-01T00:00:00Z',
+      paid_at: null,
+      created_at: '2026-12-01T00:00:00Z',
     });
     const paid = (await get(`/v1/invoices/${h.paid}`, own.apiKey)).body;
     expect(paid).toMatchObject({
-      status: 'paid', billing_reason: 'subscription_create', subtotal: 19.9, credit_applied: 0, amount_due: 19.9, amount_paid: 19.9, amount_remaining: 0,
-      attempt_count: 1, next_payment_attempt: null, last_payment: 'pay_first', last_failure_code: null, paid_at: '2026-11-01T00:00:02Z', created_at: '2026-11-01T00:00:00Z',
+      status: 'paid',
+      billing_reason: 'subscription_create',
+      subtotal: 19.9,
+      credit_applied: 0,
+      amount_due: 19.9,
+      amount_paid: 19.9,
+      amount_remaining: 0,
+      attempt_count: 1,
+      next_payment_attempt: null,
+      last_payment: 'pay_first',
+      last_failure_code: null,
+      paid_at: '2026-11-01T00:00:02Z',
+      created_at: '2026-11-01T00:00:00Z',
     });
   });
 
@@ -408,7 +577,11 @@ describe('invoices', () => {
   });
 
   it.each([
-    ['status=late', 'status'], ['limit=0', 'limit'], ['limit=abc', 'limit'], ['starting_after=in_missing', 'starting_after'], ['colour=red', 'colour'],
+    ['status=late', 'status'],
+    ['limit=0', 'limit'],
+    ['limit=abc', 'limit'],
+    ['starting_after=in_missing', 'starting_after'],
+    ['colour=red', 'colour'],
     ['customer=%00', 'customer'],
   ])('when the list query has %s, then 400 names %s', async (query, param) => {
     const response = await get(`/v1/invoices?${query}`);

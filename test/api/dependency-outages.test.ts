@@ -19,7 +19,10 @@ process.env.PGAPPNAME = APP;
 let stack: TestStack;
 let merchant: TestMerchant;
 const logLines: string[] = [];
-useTestStack((started) => ({ stack, merchant } = started), { env: { LOG_LEVEL: 'warn' }, logDestination: { write: (line) => void logLines.push(line) } });
+useTestStack((started) => ({ stack, merchant } = started), {
+  env: { LOG_LEVEL: 'warn' },
+  logDestination: { write: (line) => void logLines.push(line) },
+});
 
 // The test's own connections, named otherwise: they assert and they pull the plug.
 let admin: PgClient;
@@ -41,8 +44,13 @@ async function count(sql: string, params: unknown[]): Promise<number> {
   return (await admin.query(sql, params)).rows[0].n;
 }
 // The sandbox's books: one charge (an authorization, captured with it) per payment, whatever was retried.
-const gatewayOperationsFor = async (paymentId: string) => (await admin.query(
-  `select operation, count(*)::int as n from sandbox_gateway_operations where idempotency_key like $1 group by operation order by operation`, [`${paymentId}:%`])).rows;
+const gatewayOperationsFor = async (paymentId: string) =>
+  (
+    await admin.query(
+      `select operation, count(*)::int as n from sandbox_gateway_operations where idempotency_key like $1 group by operation order by operation`,
+      [`${paymentId}:%`],
+    )
+  ).rows;
 const ONE_CHARGE = [{ operation: 'authorize', n: 1 }];
 const ledgerEntriesFor = (paymentId: string) => count(`select count(*)::int as n from ledger_entries where source_id = $1`, [paymentId]);
 const retriesLogged = () => logLines.filter((line) => line.includes('running the request again')).length;
@@ -52,13 +60,19 @@ const terminated = new Set<number>();
 
 /** Terminates this file's backends that wait on a lock while running a query like `pattern`, once one shows up; resolves with how many. */
 async function terminateBlocked(pattern: string): Promise<number> {
-  return eventually(async () => {
-    const { rows } = await admin.query(
-      `select pid, pg_terminate_backend(pid) as done from pg_stat_activity
-        where application_name = $1 and wait_event_type = 'Lock' and query ilike $2 and not (pid = any($3::int[]))`, [APP, pattern, [...terminated]]);
-    for (const row of rows) terminated.add(row.pid);
-    return rows.length > 0 ? rows.length : undefined;
-  }, 10_000, 20);
+  return eventually(
+    async () => {
+      const { rows } = await admin.query(
+        `select pid, pg_terminate_backend(pid) as done from pg_stat_activity
+        where application_name = $1 and wait_event_type = 'Lock' and query ilike $2 and not (pid = any($3::int[]))`,
+        [APP, pattern, [...terminated]],
+      );
+      for (const row of rows) terminated.add(row.pid);
+      return rows.length > 0 ? rows.length : undefined;
+    },
+    10_000,
+    20,
+  );
 }
 
 /** Runs `work` while its own connection holds `lock table <table> in <mode> mode`; the lock goes whatever happens. */
@@ -82,12 +96,17 @@ describe('the classifier of dependency outages, on real failures', () => {
     try {
       // MikroORM's entity path (it wraps the driver's error) and the raw transaction path, each killed mid-query.
       captured.mikroOrmFind = await whileLocked('merchants', 'access exclusive', async () => {
-        const blocked = orm.em.fork().findOne(MerchantEntity, { id: merchant.id }).catch((error) => error);
+        const blocked = orm.em
+          .fork()
+          .findOne(MerchantEntity, { id: merchant.id })
+          .catch((error) => error);
         await terminateBlocked('%from "merchants"%');
         return blocked;
       });
       captured.rawTransaction = await whileLocked('merchants', 'access exclusive', async () => {
-        const blocked = inTransaction(orm, (sql) => sql.query('select id from merchants where id = ?', [merchant.id])).catch((error) => error);
+        const blocked = inTransaction(orm, (sql) => sql.query('select id from merchants where id = ?', [merchant.id])).catch(
+          (error) => error,
+        );
         await terminateBlocked('select id from merchants%');
         return blocked;
       });
@@ -101,31 +120,47 @@ describe('the classifier of dependency outages, on real failures', () => {
       // Nothing listening (the server is down or not yet up).
       captured.refused = await new PgClient({ connectionString: 'postgres://nobody@127.0.0.1:1/none' }).connect().catch((error) => error);
       // Errors that are the request's or the code's fault, not an outage.
-      captured.divisionByZero = await orm.em.fork().getConnection().execute('select 1/0').catch((error) => error);
-      captured.unknownTable = await orm.em.fork().getConnection().execute('select * from no_such_table').catch((error) => error);
+      captured.divisionByZero = await orm.em
+        .fork()
+        .getConnection()
+        .execute('select 1/0')
+        .catch((error) => error);
+      captured.unknownTable = await orm.em
+        .fork()
+        .getConnection()
+        .execute('select * from no_such_table')
+        .catch((error) => error);
     } finally {
       await orm.close(true);
     }
     const classified = Object.fromEntries(Object.entries(captured).map(([name, error]) => [name, dependencyOutage(error)]));
     expect(classified).toEqual({
-      mikroOrmFind: 'database', rawTransaction: 'database', idleTerminated: 'database', idleReused: 'database', refused: 'database',
-      divisionByZero: undefined, unknownTable: undefined,
+      mikroOrmFind: 'database',
+      rawTransaction: 'database',
+      idleTerminated: 'database',
+      idleReused: 'database',
+      refused: 'database',
+      divisionByZero: undefined,
+      unknownTable: undefined,
     });
     expect(captured.mikroOrmFind).toMatchObject({ name: 'DriverException', code: '57P01' });
     expect(dependencyOutage(ApiError.notFound('Payment not found'))).toBeUndefined();
   });
 
-  it('when Temporal cannot be reached, then the client\'s error and the 503 made from it are Temporal outages', async () => {
+  it("when Temporal cannot be reached, then the client's error and the 503 made from it are Temporal outages", async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 200 });
     const client = new TemporalClient({ connection });
-    const error = await client.workflow.getHandle('no-such-workflow').describe().catch((failure) => failure);
+    const error = await client.workflow
+      .getHandle('no-such-workflow')
+      .describe()
+      .catch((failure) => failure);
     await connection.close().catch(() => undefined);
     expect(dependencyOutage(error)).toBe('temporal');
     expect(dependencyOutage(temporalUnavailable(error))).toBe('temporal');
   }, 60_000);
 });
 
-describe('requests while PostgreSQL drops the API\'s connections', () => {
+describe("requests while PostgreSQL drops the API's connections", () => {
   it('when a read loses its connection mid-query, then it is run again and answers as without the fault', async () => {
     const payment = await createPayment(stack, merchant, { ...paymentBody, idempotencyKey: 'outage-read', raw: true });
     expect(payment.status).toBe(201);
@@ -188,14 +223,17 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
 
   it('when a keyed capture loses its connection mid-request, then it is run again and captures once; the same without a key is a 503 and captures nothing', async () => {
     const own = await stack.createMerchant('Capture outage');
-    const authorizeOne = async () => (await createPayment(stack, own, { ...paymentBody, capture: false, expectStatus: 'requires_capture' })).id;
+    const authorizeOne = async () =>
+      (await createPayment(stack, own, { ...paymentBody, capture: false, expectStatus: 'requires_capture' })).id;
     const [keyedId, keylessId] = [await authorizeOne(), await authorizeOne()];
-    const capture = (id: string, key?: string) => stack.request('POST', `/v1/payments/${id}/capture`, { apiKey: own.apiKey, body: {}, headers: key ? { 'Idempotency-Key': key } : {} });
-    const duringOutage = (id: string, key?: string) => whileLocked('payments', 'access exclusive', async () => {
-      const pending = capture(id, key);
-      await terminateBlocked('%from "payments"%');
-      return { pending };
-    });
+    const capture = (id: string, key?: string) =>
+      stack.request('POST', `/v1/payments/${id}/capture`, { apiKey: own.apiKey, body: {}, headers: key ? { 'Idempotency-Key': key } : {} });
+    const duringOutage = (id: string, key?: string) =>
+      whileLocked('payments', 'access exclusive', async () => {
+        const pending = capture(id, key);
+        await terminateBlocked('%from "payments"%');
+        return { pending };
+      });
 
     const retriesBefore = retriesLogged();
     const keyed = await (await duringOutage(keyedId, 'outage-capture')).pending;
@@ -221,7 +259,8 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     const stopKillingAt = Date.now() + 2_000;
     const killer = (async () => {
       while (killing && Date.now() < stopKillingAt) {
-        kills += (await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [APP])).rowCount ?? 0;
+        kills +=
+          (await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [APP])).rowCount ?? 0;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
@@ -229,9 +268,14 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     let responses;
     try {
       responses = await Promise.all([
-        ...keys.map((key) => createPayment(stack, own, { ...paymentBody, idempotencyKey: key, raw: true }).then((response) => ({ kind: 'create', response }))),
-        ...Array.from({ length: 12 }, (_, index) => stack.request('GET', index % 2 ? '/v1/payments?limit=5' : `/v1/payments/${existing.body.id}`, { apiKey: own.apiKey })
-          .then((response) => ({ kind: 'read', response }))),
+        ...keys.map((key) =>
+          createPayment(stack, own, { ...paymentBody, idempotencyKey: key, raw: true }).then((response) => ({ kind: 'create', response })),
+        ),
+        ...Array.from({ length: 12 }, (_, index) =>
+          stack
+            .request('GET', index % 2 ? '/v1/payments?limit=5' : `/v1/payments/${existing.body.id}`, { apiKey: own.apiKey })
+            .then((response) => ({ kind: 'read', response })),
+        ),
       ]);
     } finally {
       killing = false;
@@ -240,7 +284,9 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
     expect(kills).toBeGreaterThan(0);
     // The burst did hit requests mid-query (else it proves nothing), and each such request was run again.
     expect(retriesLogged()).toBeGreaterThan(retriesBefore);
-    const failed = responses.filter(({ kind, response }) => (kind === 'read' ? response.status !== 200 : ![201, 202].includes(response.status)));
+    const failed = responses.filter(({ kind, response }) =>
+      kind === 'read' ? response.status !== 200 : ![201, 202].includes(response.status),
+    );
     expect(failed.map(({ kind, response }) => ({ kind, status: response.status, body: response.body }))).toEqual([]);
     const ids = responses.filter((r) => r.kind === 'create').map((r) => r.response.body.id);
     expect(new Set(ids).size).toBe(keys.length);
@@ -255,14 +301,21 @@ describe('requests while PostgreSQL drops the API\'s connections', () => {
 
 describe('LISTEN connections after PostgreSQL dropped them', () => {
   it('when every LISTEN connection is terminated, then each comes back and the dispatcher still delivers webhooks', async () => {
-    const listeners = async () => (await admin.query(`select pid, query from pg_stat_activity where application_name = $1 and query ilike 'listen %' order by query`, [APP])).rows;
+    const listeners = async () =>
+      (
+        await admin.query(`select pid, query from pg_stat_activity where application_name = $1 and query ilike 'listen %' order by query`, [
+          APP,
+        ])
+      ).rows;
     // Earlier tests dropped them too: wait until all three are back.
     const before = await eventually(async () => {
       const rows = await listeners();
       return rows.length === 3 ? rows : undefined;
     }, 15_000);
     expect(before.map((row) => row.query)).toEqual(['listen api_key_revoked', 'listen event_recorded', 'listen payment_decided']);
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen %'`, [APP]);
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen %'`, [
+      APP,
+    ]);
     const after = await eventually(async () => {
       const rows = await listeners();
       return rows.length === 3 && rows.every((row) => !before.some((old) => old.pid === row.pid)) ? rows : undefined;
@@ -272,11 +325,16 @@ describe('LISTEN connections after PostgreSQL dropped them', () => {
     const receiver = await startWebhookReceiver({});
     try {
       const own = await stack.createMerchant('Listener outage');
-      const endpoint = await stack.request('POST', '/v1/webhook_endpoints', { apiKey: own.apiKey, body: { url: receiver.url('/after-outage'), enabled_events: ['payment.succeeded'] } });
+      const endpoint = await stack.request('POST', '/v1/webhook_endpoints', {
+        apiKey: own.apiKey,
+        body: { url: receiver.url('/after-outage'), enabled_events: ['payment.succeeded'] },
+      });
       expect(endpoint.status).toBe(201);
       const payment = await createPayment(stack, own, { ...paymentBody, idempotencyKey: 'listener-outage', raw: true });
       expect(payment.status).toBe(201);
-      const delivered = await eventually(async () => receiver.received('/after-outage').find((hook) => JSON.parse(hook.body).data.object.id === payment.body.id));
+      const delivered = await eventually(async () =>
+        receiver.received('/after-outage').find((hook) => JSON.parse(hook.body).data.object.id === payment.body.id),
+      );
       expect(JSON.parse(delivered.body).type).toBe('payment.succeeded');
     } finally {
       await receiver.close();

@@ -4,7 +4,9 @@ import { apiRoutes } from '../../src/api/app';
 
 let stack: TestStack;
 
-beforeAll(async () => { stack = await startTestStack({ worker: false }); });
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
 afterAll(async () => stack?.close());
 
 describe('operations endpoints', () => {

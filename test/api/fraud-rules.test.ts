@@ -7,12 +7,17 @@ import { sandboxOperationCount } from '../support/sandbox-gateway';
 let stack: TestStack;
 
 // A low velocity limit so the rule can be reached in a test; the other rules use platform defaults.
-beforeAll(async () => { stack = await startTestStack({ env: { FRAUD_VELOCITY_LIMIT: '2', FRAUD_VELOCITY_WINDOW: '1h' } }); });
+beforeAll(async () => {
+  stack = await startTestStack({ env: { FRAUD_VELOCITY_LIMIT: '2', FRAUD_VELOCITY_WINDOW: '1h' } });
+});
 afterAll(async () => stack?.close());
 
 describe('fraud rules run before the gateway', () => {
   it("when a payment exceeds the merchant's amount limit, then it is blocked by amount_limit and the card is never charged", async () => {
-    const created = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Small shop', max_payment_amount_minor: 5_000 } });
+    const created = await stack.request('POST', '/v1/merchants', {
+      apiKey: TEST_ADMIN_KEY,
+      body: { name: 'Small shop', max_payment_amount_minor: 5_000 },
+    });
     const small = { apiKey: created.body.api_key };
     const within = await createPayment(stack, small, { amount: 50 });
     expect(within.status).toBe('succeeded');
@@ -24,8 +29,12 @@ describe('fraud rules run before the gateway', () => {
 
   it('when the source is on the blocklist, then the payment is blocked by blocklist', async () => {
     const merchant = await stack.createMerchant();
-    await stack.orm.em.getConnection().execute(
-      `insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'source', 'tok_mastercard', 'chargebacks')`, [newId('key'), merchant.id]);
+    await stack.orm.em
+      .getConnection()
+      .execute(
+        `insert into fraud_blocklist (id, merchant_id, kind, value, reason) values (?, ?, 'source', 'tok_mastercard', 'chargebacks')`,
+        [newId('key'), merchant.id],
+      );
     const blocked = await createPayment(stack, merchant, { amount: 10, source: 'tok_mastercard' });
     expect(blocked).toMatchObject({ status: 'failed', failure_code: 'fraud_blocked' });
     expect(blocked.failure_message).toContain('blocklist');

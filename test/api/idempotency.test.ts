@@ -29,10 +29,13 @@ describe('Idempotency-Key', () => {
     const [paymentId] = ids;
     expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(await sandboxOperationCount(stack.orm, paymentId)).toBe(1);
-    const entries = await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]);
+    const entries = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]);
     expect(entries[0].n).toBe(1);
     const workflows = [];
-    for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${paymentWorkflowId(paymentId)}'` })) workflows.push(execution);
+    for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${paymentWorkflowId(paymentId)}'` }))
+      workflows.push(execution);
     expect(workflows).toHaveLength(1);
   });
 
@@ -42,7 +45,9 @@ describe('Idempotency-Key', () => {
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({ code: 'idempotency_key_reused', param: 'Idempotency-Key' });
     const list = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
-    expect(list.body.data.filter((p: { description: string }) => p.description === 'order 7').map((p: { id: string }) => p.id)).toContain(first.body.id);
+    expect(list.body.data.filter((p: { description: string }) => p.description === 'order 7').map((p: { id: string }) => p.id)).toContain(
+      first.body.id,
+    );
   });
 
   it('when two merchants use the same key, then each gets its own payment', async () => {

@@ -8,16 +8,23 @@ import { createPayment } from '../support/api-calls';
 // the first outcome (as a retry after a lost answer must), never a second effect, never a 409 about itself.
 let stack: TestStack;
 let merchant: TestMerchant;
-useTestStack((started) => ({ stack, merchant } = started), { env: { FRAUD_REVIEW_AMOUNT_MINOR: '100000', SANDBOX_EVENT_SECRET: 'whsec_test_sandbox_secret', SANDBOX_DISPUTE_DELAY: '200ms' } });
+useTestStack((started) => ({ stack, merchant } = started), {
+  env: { FRAUD_REVIEW_AMOUNT_MINOR: '100000', SANDBOX_EVENT_SECRET: 'whsec_test_sandbox_secret', SANDBOX_DISPUTE_DELAY: '200ms' },
+});
 
 const keyed = (method: string, path: string, key: string | undefined, body: unknown = {}, apiKey = merchant.apiKey) =>
   stack.request(method, path, { apiKey, body, headers: key ? { 'Idempotency-Key': key } : {} });
 /** An authorization of 80.00, awaiting capture. */
 const AUTHORIZATION = { amount: 80, capture: false, expectStatus: 'requires_capture' } as const;
-const gatewayOperations = async (paymentId: string) => stack.orm.em.getConnection().execute<{ operation: string; amount_minor: string }[]>(
-  `select operation, amount_minor from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`]);
-const captureEntries = async (paymentId: string) => (await stack.orm.em.getConnection().execute(
-  `select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]))[0].n;
+const gatewayOperations = async (paymentId: string) =>
+  stack.orm.em
+    .getConnection()
+    .execute<{ operation: string; amount_minor: string }[]>(
+      `select operation, amount_minor from sandbox_gateway_operations where idempotency_key like ? order by created_at`,
+      [`${paymentId}:%`],
+    );
+const captureEntries = async (paymentId: string) =>
+  (await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]))[0].n;
 
 describe('an Idempotency-Key on a capture', () => {
   it('when a keyed capture is sent again after it succeeded (the workflow has closed), then the same 200 comes back, not a 409, and the card is captured once', async () => {
@@ -25,7 +32,9 @@ describe('an Idempotency-Key on a capture', () => {
     const first = await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-once', { amount: 30 });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ status: 'succeeded', amount_received: 30 });
-    await eventually(async () => ((await stack.client.workflow.getHandle(paymentWorkflowId(payment.id)).describe()).status.name === 'COMPLETED' ? true : undefined));
+    await eventually(async () =>
+      (await stack.client.workflow.getHandle(paymentWorkflowId(payment.id)).describe()).status.name === 'COMPLETED' ? true : undefined,
+    );
 
     const again = await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-once', { amount: 30 });
     expect(again.status).toBe(200);
@@ -33,13 +42,18 @@ describe('an Idempotency-Key on a capture', () => {
     // Without the key the same request is judged afresh: the payment is no longer awaiting capture.
     const keyless = await keyed('POST', `/v1/payments/${payment.id}/capture`, undefined, { amount: 30 });
     expect(keyless.status).toBe(409);
-    expect(await gatewayOperations(payment.id)).toEqual([{ operation: 'authorize', amount_minor: '8000' }, { operation: 'capture', amount_minor: '3000' }]);
+    expect(await gatewayOperations(payment.id)).toEqual([
+      { operation: 'authorize', amount_minor: '8000' },
+      { operation: 'capture', amount_minor: '3000' },
+    ]);
     expect(await captureEntries(payment.id)).toBe(1);
   });
 
   it('when 10 copies of a keyed capture race, then each answers 200 with the same payment and one capture is made', async () => {
     const payment = await createPayment(stack, merchant, AUTHORIZATION);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-race', {})));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-race', {})),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
     expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
     expect(answers[0].body).toMatchObject({ status: 'succeeded', amount_received: 80 });
@@ -47,7 +61,7 @@ describe('an Idempotency-Key on a capture', () => {
     expect(await captureEntries(payment.id)).toBe(1);
   });
 
-  it('when a key is reused with another amount, or a create\'s key is reused for a capture, then 422 names Idempotency-Key and nothing is captured', async () => {
+  it("when a key is reused with another amount, or a create's key is reused for a capture, then 422 names Idempotency-Key and nothing is captured", async () => {
     const payment = await createPayment(stack, merchant, AUTHORIZATION);
     expect((await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-reused', { amount: 10 })).status).toBe(200);
     const other = await createPayment(stack, merchant, AUTHORIZATION);
@@ -57,7 +71,12 @@ describe('an Idempotency-Key on a capture', () => {
     const reusedAmount = await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-reused', { amount: 20 });
     expect(reusedAmount.status).toBe(422);
 
-    const created = await keyed('POST', '/v1/payments', 'create-then-capture', { amount: 5, currency: 'USD', source: 'tok_visa', capture: false });
+    const created = await keyed('POST', '/v1/payments', 'create-then-capture', {
+      amount: 5,
+      currency: 'USD',
+      source: 'tok_visa',
+      capture: false,
+    });
     const captureWithCreateKey = await keyed('POST', `/v1/payments/${created.body.id}/capture`, 'create-then-capture', {});
     expect(captureWithCreateKey.status).toBe(422);
     expect((await gatewayOperations(other.id)).map((row) => row.operation)).toEqual(['authorize']);
@@ -67,7 +86,13 @@ describe('an Idempotency-Key on a capture', () => {
   it('when a keyed capture is refused (no such payment), then the key is not kept and serves the next request', async () => {
     const missing = await keyed('POST', '/v1/payments/pay_doesnotexist0000000/capture', 'capture-refused', {});
     expect(missing.status).toBe(404);
-    expect((await stack.orm.em.getConnection().execute(`select count(*)::int as n from idempotency_keys where merchant_id = ? and key = 'capture-refused'`, [merchant.id]))[0].n).toBe(0);
+    expect(
+      (
+        await stack.orm.em
+          .getConnection()
+          .execute(`select count(*)::int as n from idempotency_keys where merchant_id = ? and key = 'capture-refused'`, [merchant.id])
+      )[0].n,
+    ).toBe(0);
     const payment = await createPayment(stack, merchant, AUTHORIZATION);
     expect((await keyed('POST', `/v1/payments/${payment.id}/capture`, 'capture-refused', {})).status).toBe(200);
   });
@@ -109,7 +134,9 @@ describe('an Idempotency-Key on other actions', () => {
     const payment = (await keyed('POST', '/v1/payments', undefined, { amount: 50, currency: 'USD', source: 'tok_visa' })).body;
     const opened = await keyed('POST', `/v1/test_helpers/payments/${payment.id}/dispute`, undefined, {});
     expect(opened.status).toBe(201);
-    const entriesFor = async () => (await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [opened.body.id]))[0].n;
+    const entriesFor = async () =>
+      (await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [opened.body.id]))[0]
+        .n;
     const first = await keyed('POST', `/v1/disputes/${opened.body.id}/close`, 'close-once');
     const entriesAfterClose = await entriesFor();
     const again = await keyed('POST', `/v1/disputes/${opened.body.id}/close`, 'close-once');
@@ -124,12 +151,29 @@ describe('an Idempotency-Key on other actions', () => {
   it('the OpenAPI document lists the Idempotency-Key and its 422 on every capture, cancel, review, dispute and subscription change', async () => {
     const document = (await stack.request('GET', '/openapi.json')).body;
     const operations = Object.values(document.paths as Record<string, Record<string, any>>).flatMap((methods) => Object.values(methods));
-    const keyedIds = operations.filter((operation) => operation.parameters.some((parameter: any) => parameter.name === 'Idempotency-Key')).map((operation) => operation.operationId).sort();
+    const keyedIds = operations
+      .filter((operation) => operation.parameters.some((parameter: any) => parameter.name === 'Idempotency-Key'))
+      .map((operation) => operation.operationId)
+      .sort();
     expect(keyedIds).toEqual([
-      'cancelPayment', 'cancelSubscription', 'capturePayment', 'closeDispute', 'createCustomer', 'createPayment', 'createPlan', 'createReconciliation', 'createRefund',
-      'createSubscription', 'pauseSubscription', 'resumeSubscription', 'reviewPayment', 'submitDisputeEvidence', 'updateSubscription',
+      'cancelPayment',
+      'cancelSubscription',
+      'capturePayment',
+      'closeDispute',
+      'createCustomer',
+      'createPayment',
+      'createPlan',
+      'createReconciliation',
+      'createRefund',
+      'createSubscription',
+      'pauseSubscription',
+      'resumeSubscription',
+      'reviewPayment',
+      'submitDisputeEvidence',
+      'updateSubscription',
     ]);
-    for (const operation of operations.filter((candidate) => keyedIds.includes(candidate.operationId))) expect(Object.keys(operation.responses)).toContain('422');
+    for (const operation of operations.filter((candidate) => keyedIds.includes(candidate.operationId)))
+      expect(Object.keys(operation.responses)).toContain('422');
   });
 });
 
@@ -140,9 +184,15 @@ describe('concurrent retries of a keyed action that is refused', () => {
 
   it('lists the keyed actions of every kind', () => {
     expect(keyedActions.map(routeName).sort()).toEqual([
-      'PATCH /v1/subscriptions/:id', 'POST /v1/disputes/:id/close', 'POST /v1/disputes/:id/evidence', 'POST /v1/payments/:id/cancel',
-      'POST /v1/payments/:id/capture', 'POST /v1/payments/:id/review', 'POST /v1/subscriptions/:id/cancel',
-      'POST /v1/subscriptions/:id/pause', 'POST /v1/subscriptions/:id/resume',
+      'PATCH /v1/subscriptions/:id',
+      'POST /v1/disputes/:id/close',
+      'POST /v1/disputes/:id/evidence',
+      'POST /v1/payments/:id/cancel',
+      'POST /v1/payments/:id/capture',
+      'POST /v1/payments/:id/review',
+      'POST /v1/subscriptions/:id/cancel',
+      'POST /v1/subscriptions/:id/pause',
+      'POST /v1/subscriptions/:id/resume',
     ]);
   });
 
@@ -156,13 +206,20 @@ describe('concurrent retries of a keyed action that is refused', () => {
       for (let round = 0; round < 6; round += 1) {
         const path = route.path.replace(':id', `unknown_${round}_${Math.random().toString(36).slice(2, 10)}`);
         const key = `race-${name.replace(/\W+/g, '-')}-${round}-${Math.random().toString(36).slice(2, 8)}`;
-        const answers = await Promise.all(Array.from({ length: 8 }, () => keyed(route.method.toUpperCase(), path, key, bodies[name] ?? {}, apiKey)));
-        expect(answers.map((answer) => `${answer.status} ${answer.body?.code ?? ''}`)).toEqual(Array(8).fill(`404 ${answers[0].body?.code}`));
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, () => keyed(route.method.toUpperCase(), path, key, bodies[name] ?? {}, apiKey)),
+        );
+        expect(answers.map((answer) => `${answer.status} ${answer.body?.code ?? ''}`)).toEqual(
+          Array(8).fill(`404 ${answers[0].body?.code}`),
+        );
         expect(answers[0].body.code).toMatch(/not_found|resource_missing/);
       }
       // Nothing is left holding the key: each refusal gave it back.
-      const [{ n }] = await stack.orm.em.getConnection().execute<{ n: number }[]>(
-        "select count(*)::int as n from idempotency_keys where merchant_id = ? and key like 'race-%'", [racer.id]);
+      const [{ n }] = await stack.orm.em
+        .getConnection()
+        .execute<{ n: number }[]>("select count(*)::int as n from idempotency_keys where merchant_id = ? and key like 'race-%'", [
+          racer.id,
+        ]);
       expect(n).toBe(0);
     },
   );

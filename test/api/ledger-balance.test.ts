@@ -11,7 +11,8 @@ let merchant: TestMerchant;
 useTestStack((started) => ({ stack, merchant } = started), { schedules: true });
 
 const DAY = 24 * 3600 * 1000;
-const utcMidnightInDays = (from: Date, days: number) => new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + days));
+const utcMidnightInDays = (from: Date, days: number) =>
+  new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + days));
 
 describe('balances, balance transactions and settlement', () => {
   it('when a payment is captured, then the balance shows the net as pending, the fee as payable, and the transaction is pending until its settlement day', async () => {
@@ -21,15 +22,27 @@ describe('balances, balance transactions and settlement', () => {
     const balance = await stack.request('GET', '/v1/balance', { apiKey: own.apiKey });
     expect(balance.status).toBe(200);
     expect(balance.body).toEqual({
-      object: 'balance', livemode: false,
-      available: [{ amount: 0, currency: 'USD' }], pending: [{ amount: 96.8, currency: 'USD' }],
-      reserved: [{ amount: 0, currency: 'USD' }], fees_payable: [{ amount: 3.2, currency: 'USD' }],
+      object: 'balance',
+      livemode: false,
+      available: [{ amount: 0, currency: 'USD' }],
+      pending: [{ amount: 96.8, currency: 'USD' }],
+      reserved: [{ amount: 0, currency: 'USD' }],
+      fees_payable: [{ amount: 3.2, currency: 'USD' }],
     });
 
     const list = await stack.request('GET', '/v1/balance_transactions', { apiKey: own.apiKey });
     expect(list.body.data).toHaveLength(1);
     const [charge] = list.body.data;
-    expect(charge).toMatchObject({ object: 'balance_transaction', type: 'charge', source: payment.id, amount: 100, fee: 3.2, net: 96.8, currency: 'USD', status: 'pending' });
+    expect(charge).toMatchObject({
+      object: 'balance_transaction',
+      type: 'charge',
+      source: payment.id,
+      amount: 100,
+      fee: 3.2,
+      net: 96.8,
+      currency: 'USD',
+      status: 'pending',
+    });
     expect(charge.available_on).toBe(utcMidnightInDays(new Date(charge.created), 2).toISOString().replace('.000Z', 'Z'));
   });
 
@@ -38,13 +51,25 @@ describe('balances, balance transactions and settlement', () => {
     await createPayment(stack, own, { amount: 50, expectStatus: 'succeeded' });
     await createPayment(stack, own, { amount: 20, expectStatus: 'succeeded' });
     // Not yet: the funds are due in two days.
-    expect(await settleDueFunds(stack.orm, { asOf: new Date(), merchantIds: [own.id] })).toEqual({ settled: 0, entries: 0, hasMore: false });
+    expect(await settleDueFunds(stack.orm, { asOf: new Date(), merchantIds: [own.id] })).toEqual({
+      settled: 0,
+      entries: 0,
+      hasMore: false,
+    });
 
     const inThreeDays = new Date(Date.now() + 3 * DAY);
     // 50.00 - 1.75 fee + 20.00 - 0.88 fee = 67.37, in one entry.
-    expect(await settleDueFunds(stack.orm, { asOf: inThreeDays, merchantIds: [own.id] })).toEqual({ settled: 2, entries: 1, hasMore: false });
+    expect(await settleDueFunds(stack.orm, { asOf: inThreeDays, merchantIds: [own.id] })).toEqual({
+      settled: 2,
+      entries: 1,
+      hasMore: false,
+    });
     expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 0, available: 6_737, fees_payable: 263 });
-    expect(await settleDueFunds(stack.orm, { asOf: inThreeDays, merchantIds: [own.id] })).toEqual({ settled: 0, entries: 0, hasMore: false });
+    expect(await settleDueFunds(stack.orm, { asOf: inThreeDays, merchantIds: [own.id] })).toEqual({
+      settled: 0,
+      entries: 0,
+      hasMore: false,
+    });
 
     const list = await stack.request('GET', '/v1/balance_transactions?type=charge', { apiKey: own.apiKey });
     expect(list.body.data.map((row: any) => row.status)).toEqual(['available', 'available']);
@@ -61,7 +86,9 @@ describe('balances, balance transactions and settlement', () => {
     const own = await stack.createMerchant('Same day', { settlement_delay_days: 0 });
     await createPayment(stack, own, { amount: 10, expectStatus: 'succeeded' });
     const result = await stack.client.workflow.execute('settlementWorkflow', {
-      taskQueue: stack.taskQueue, workflowId: `settlement-test-${own.id}`, args: [{ merchantIds: [own.id] }],
+      taskQueue: stack.taskQueue,
+      workflowId: `settlement-test-${own.id}`,
+      args: [{ merchantIds: [own.id] }],
     });
     expect(result).toMatchObject({ settled: 1 });
     expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 0, available: 941, fees_payable: 59 });
@@ -77,7 +104,11 @@ describe('balances, balance transactions and settlement', () => {
 
     const balance = await stack.request('GET', '/v1/balance', { apiKey: own.apiKey });
     // Available: -40.00 refund, -60.00 dispute, -15.00 dispute fee; 60.00 held in reserve.
-    expect(balance.body).toMatchObject({ available: [{ amount: -115, currency: 'USD' }], pending: [{ amount: 96.8, currency: 'USD' }], reserved: [{ amount: 60, currency: 'USD' }] });
+    expect(balance.body).toMatchObject({
+      available: [{ amount: -115, currency: 'USD' }],
+      pending: [{ amount: 96.8, currency: 'USD' }],
+      reserved: [{ amount: 60, currency: 'USD' }],
+    });
 
     const list = await stack.request('GET', '/v1/balance_transactions', { apiKey: own.apiKey });
     expect(list.body.data.map((row: any) => [row.type, row.amount, row.fee, row.net, row.status])).toEqual([
@@ -86,25 +117,40 @@ describe('balances, balance transactions and settlement', () => {
       ['charge', 100, 3.2, 96.8, 'pending'],
     ]);
     const page1 = await stack.request('GET', '/v1/balance_transactions?limit=2', { apiKey: own.apiKey });
-    const page2 = await stack.request('GET', `/v1/balance_transactions?limit=2&starting_after=${page1.body.data[1].id}`, { apiKey: own.apiKey });
+    const page2 = await stack.request('GET', `/v1/balance_transactions?limit=2&starting_after=${page1.body.data[1].id}`, {
+      apiKey: own.apiKey,
+    });
     expect([...page1.body.data, ...page2.body.data].map((row: any) => row.type)).toEqual(['dispute', 'refund', 'charge']);
     expect([page1.body.has_more, page2.body.has_more]).toEqual([true, false]);
     const bySource = await stack.request('GET', `/v1/balance_transactions?source=${refund.body.id}`, { apiKey: own.apiKey });
     expect(bySource.body.data.map((row: any) => row.type)).toEqual(['refund']);
-    const future = await stack.request('GET', `/v1/balance_transactions?created[gte]=${Math.floor(Date.now() / 1000) + 3600}`, { apiKey: own.apiKey });
+    const future = await stack.request('GET', `/v1/balance_transactions?created[gte]=${Math.floor(Date.now() / 1000) + 3600}`, {
+      apiKey: own.apiKey,
+    });
     expect(future.body.data).toEqual([]);
 
     const trial = await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: TEST_ADMIN_KEY });
     expect(trial.status).toBe(200);
     expect(trial.body.balanced).toBe(true);
     expect(trial.body.negative_available).toContainEqual({ merchant_id: own.id, currency: 'USD', amount_minor: -11_500 });
-    expect(trial.body.accounts).toContainEqual(expect.objectContaining({ account: `merchant:${own.id}:reserve`, balance_minor: 6_000, stored_balance_minor: 6_000, matches_stored: true }));
+    expect(trial.body.accounts).toContainEqual(
+      expect.objectContaining({
+        account: `merchant:${own.id}:reserve`,
+        balance_minor: 6_000,
+        stored_balance_minor: 6_000,
+        matches_stored: true,
+      }),
+    );
   });
 
   it('when the filters are wrong or the caller is not admin, then 400 naming the field or 401', async () => {
     expect((await stack.request('GET', '/v1/balance_transactions?type=payout', { apiKey: merchant.apiKey })).body.param).toBe('type');
-    expect((await stack.request('GET', '/v1/balance_transactions?created[gte]=yesterday', { apiKey: merchant.apiKey })).body.param).toBe('created[gte]');
-    expect((await stack.request('GET', '/v1/balance_transactions?starting_after=txn_nope', { apiKey: merchant.apiKey })).body.param).toBe('starting_after');
+    expect((await stack.request('GET', '/v1/balance_transactions?created[gte]=yesterday', { apiKey: merchant.apiKey })).body.param).toBe(
+      'created[gte]',
+    );
+    expect((await stack.request('GET', '/v1/balance_transactions?starting_after=txn_nope', { apiKey: merchant.apiKey })).body.param).toBe(
+      'starting_after',
+    );
     expect((await stack.request('GET', '/v1/ledger/entries?limit=0', { apiKey: merchant.apiKey })).body.param).toBe('limit');
     expect((await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: merchant.apiKey })).status).toBe(401);
   });
@@ -125,11 +171,17 @@ describe('the trial balance and the daily check', () => {
     await createPayment(stack, own, { amount: 30, expectStatus: 'succeeded' });
     const account = `merchant:${own.id}:pending`;
     // The guard refuses the edit; a superuser who disables it is caught by the check. Rolled back, so no other test sees it.
-    await expect(stack.orm.em.getConnection().execute(`update ledger_account_balances set balance_minor = balance_minor + 1 where account = ?`, [account]))
-      .rejects.toThrow(/change only through postings/);
+    await expect(
+      stack.orm.em
+        .getConnection()
+        .execute(`update ledger_account_balances set balance_minor = balance_minor + 1 where account = ?`, [account]),
+    ).rejects.toThrow(/change only through postings/);
     const found = await inTransaction(stack.orm, async (sql) => {
       await sql.query('alter table ledger_account_balances disable trigger ledger_account_balances_guard');
-      await sql.query(`update ledger_account_balances set balance_minor = balance_minor + 1, credits_minor = credits_minor + 1 where account = ?`, [account]);
+      await sql.query(
+        `update ledger_account_balances set balance_minor = balance_minor + 1, credits_minor = credits_minor + 1 where account = ?`,
+        [account],
+      );
       const trial = await computeTrialBalance(sql, new Date());
       await sql.query('rollback');
       await sql.query('begin');

@@ -23,7 +23,8 @@ const RECORDS_ATTEMPTS = ['audit_events'];
 
 const databaseFingerprint = () => dataFingerprint(stack.orm, { excludeTables: RECORDS_ATTEMPTS });
 
-const declaredFields = (schema: z.ZodType) => Object.keys((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: object }).properties ?? {});
+const declaredFields = (schema: z.ZodType) =>
+  Object.keys((z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: object }).properties ?? {});
 
 describe('mass assignment', () => {
   it('when any route with a body receives a field the server owns, then 400 parameter_unknown names it and nothing is written', async () => {
@@ -43,7 +44,13 @@ describe('mass assignment', () => {
       const path = route.path.replace(/:[A-Za-z_]+/g, encodeURIComponent(id ?? ''));
       const apiKey = route.auth === 'admin' ? TEST_ADMIN_KEY : merchant.apiKey;
       for (const field of PROTECTED_FIELDS.filter((candidate) => !declaredFields(route.body as z.ZodType).includes(candidate))) {
-        const response = await stack.request(route.method.toUpperCase(), path, { apiKey, body: { ...(body as object), [field]: field === 'status' ? 'succeeded' : field === 'livemode' ? true : field === 'merchant_id' ? 'mer_someoneelse' : 0 } });
+        const response = await stack.request(route.method.toUpperCase(), path, {
+          apiKey,
+          body: {
+            ...(body as object),
+            [field]: field === 'status' ? 'succeeded' : field === 'livemode' ? true : field === 'merchant_id' ? 'mer_someoneelse' : 0,
+          },
+        });
         refused[`${name} ${field}`] = { status: response.status, code: response.body?.code, param: response.body?.param };
         expected[`${name} ${field}`] = { status: 400, code: 'parameter_unknown', param: field };
       }
@@ -53,17 +60,29 @@ describe('mass assignment', () => {
   });
 
   it('when a route declares one of these fields itself, then it is the only exception (POST /v1/merchants takes livemode)', () => {
-    const declaring = allRoutes().filter((route) => route.body && !TOLERANT_ROUTES.has(routeName(route)))
-      .flatMap((route) => PROTECTED_FIELDS.filter((field) => declaredFields(route.body as z.ZodType).includes(field)).map((field) => `${routeName(route)} ${field}`));
+    const declaring = allRoutes()
+      .filter((route) => route.body && !TOLERANT_ROUTES.has(routeName(route)))
+      .flatMap((route) =>
+        PROTECTED_FIELDS.filter((field) => declaredFields(route.body as z.ZodType).includes(field)).map(
+          (field) => `${routeName(route)} ${field}`,
+        ),
+      );
     expect(declaring).toEqual(['POST /v1/merchants livemode']);
   });
 
   it('when a JSON body is larger than the limit, then 413 and nothing is written', async () => {
-    const before = await stack.orm.em.getConnection().execute(`select count(*)::int as n from customers where merchant_id = ?`, [merchant.id]);
-    const response = await stack.request('POST', '/v1/customers', { apiKey: merchant.apiKey, rawBody: JSON.stringify({ email: 'big@example.com', source: 'tok_visa', name: 'x'.repeat(70 * 1024) }) });
+    const before = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from customers where merchant_id = ?`, [merchant.id]);
+    const response = await stack.request('POST', '/v1/customers', {
+      apiKey: merchant.apiKey,
+      rawBody: JSON.stringify({ email: 'big@example.com', source: 'tok_visa', name: 'x'.repeat(70 * 1024) }),
+    });
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ code: 'body_too_large' });
-    const after = await stack.orm.em.getConnection().execute(`select count(*)::int as n from customers where merchant_id = ?`, [merchant.id]);
+    const after = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from customers where merchant_id = ?`, [merchant.id]);
     expect(after).toEqual(before);
   });
 });

@@ -45,14 +45,19 @@ describe('GET /metrics', () => {
   it('when requests name objects by id, then they are counted and timed by route pattern, never by raw path', async () => {
     const before = await scrape();
     const labels = { method: 'GET', route: '/v1/payments/:id', status: '404' };
-    for (const id of ['pay_metricsprobe1', 'pay_metricsprobe2']) expect((await stack.request('GET', `/v1/payments/${id}`, { apiKey: merchant.apiKey })).status).toBe(404);
+    for (const id of ['pay_metricsprobe1', 'pay_metricsprobe2'])
+      expect((await stack.request('GET', `/v1/payments/${id}`, { apiKey: merchant.apiKey })).status).toBe(404);
     await stack.request('GET', '/v1/no_such_route_metricsprobe3', { apiKey: merchant.apiKey });
     const after = await scrape();
     expect(sample(after, 'http_requests_total', labels) - sample(before, 'http_requests_total', labels)).toBe(2);
     expect(sample(after, 'http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBeGreaterThanOrEqual(1);
     const count = { method: 'GET', route: '/v1/payments/:id' };
-    expect(sample(after, 'http_request_duration_seconds_count', count) - sample(before, 'http_request_duration_seconds_count', count)).toBe(2);
-    expect(sample(after, 'http_request_duration_seconds_bucket', { ...count, le: '+Inf' })).toBe(sample(after, 'http_request_duration_seconds_count', count));
+    expect(sample(after, 'http_request_duration_seconds_count', count) - sample(before, 'http_request_duration_seconds_count', count)).toBe(
+      2,
+    );
+    expect(sample(after, 'http_request_duration_seconds_bucket', { ...count, le: '+Inf' })).toBe(
+      sample(after, 'http_request_duration_seconds_count', count),
+    );
     expect(after).not.toContain('metricsprobe');
   });
 
@@ -75,7 +80,11 @@ describe('GET /metrics', () => {
   it('when a workflow fails, then workflow_failures_total counts it by workflow and failure type', async () => {
     const labels = { workflow_type: 'monthlySubscriptionRevenueWorkflow', failure_type: 'InvalidSubscriptionReportMonth' };
     const before = sample(await scrape(), 'workflow_failures_total', labels);
-    const handle = await stack.client.workflow.start('monthlySubscriptionRevenueWorkflow', { taskQueue: stack.taskQueue, workflowId: `metrics-failure-${Date.now()}`, args: [{ month: 'not-a-month' }] });
+    const handle = await stack.client.workflow.start('monthlySubscriptionRevenueWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `metrics-failure-${Date.now()}`,
+      args: [{ month: 'not-a-month' }],
+    });
     await expect(handle.result()).rejects.toThrow();
     const after = await eventually(async () => {
       const value = sample(await scrape(), 'workflow_failures_total', labels);
@@ -84,7 +93,7 @@ describe('GET /metrics', () => {
     expect(after - before).toBe(1);
   });
 
-  it("when the worker serves its own metrics port, then it answers the same text to the token and 401 to anyone else", async () => {
+  it('when the worker serves its own metrics port, then it answers the same text to the token and 401 to anyone else', async () => {
     const server = await startMetricsServer({ port: 0, host: '127.0.0.1', metricsToken: METRICS_TOKEN });
     try {
       const anonymous = await fetch(server.url);

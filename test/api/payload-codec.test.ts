@@ -9,9 +9,16 @@ import { parsePayloadKeys } from '../../src/temporal/payload-keys';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 const text = (bytes?: Uint8Array | null) => Buffer.from(bytes ?? []).toString('utf8');
-const jsonPayload = (value: unknown): Payload => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(value)) });
+const jsonPayload = (value: unknown): Payload => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(value)),
+});
 const key = (id: string) => ({ id, key: randomBytes(32) });
-const decodeError = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as PayloadDecryptionError);
+const decodeError = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as PayloadDecryptionError,
+  );
 
 describe('the payload codec (unit)', () => {
   it('when a payload is encoded, then it is encrypted under the first key and decodes to the original', async () => {
@@ -64,7 +71,9 @@ describe('the payload codec (unit)', () => {
     expect(() => parsePayloadKeys(`k1:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`)).toThrow(/twice/);
     expect(() => parsePayloadKeys('no-separator')).toThrow(/TEMPORAL_PAYLOAD_KEYS/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TEMPORAL_PAYLOAD_KEYS is required in production/);
-    expect(loadConfig({ NODE_ENV: 'production', TEMPORAL_PAYLOAD_KEYS: `p1:${randomBytes(32).toString('base64')}` }).temporal.payloadKeys[0].id).toBe('p1');
+    expect(
+      loadConfig({ NODE_ENV: 'production', TEMPORAL_PAYLOAD_KEYS: `p1:${randomBytes(32).toString('base64')}` }).temporal.payloadKeys[0].id,
+    ).toBe('p1');
   });
 });
 
@@ -74,15 +83,23 @@ useTestStack((started) => ({ stack, merchant } = started));
 
 type JsonPayload = { metadata: Record<string, string>; data: string };
 const toJson = (payload: temporal.api.common.v1.IPayload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([name, value]) => [name, Buffer.from(value).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([name, value]) => [name, Buffer.from(value).toString('base64')]),
+  ),
   data: Buffer.from(payload.data ?? []).toString('base64'),
 });
 const codecPost = (path: string, body: unknown, headers: Record<string, string> = {}) => stack.request('POST', path, { body, headers });
-const historyBytes = (history: temporal.api.history.v1.IHistory) => Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+const historyBytes = (history: temporal.api.history.v1.IHistory) =>
+  Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
 
 describe('encrypted histories and the codec endpoint (real stack)', () => {
   it('when a payment runs, then its history holds only ciphertext, and /codec/decode with the admin key gives back the request', async () => {
-    const payment = (await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 123.45, currency: 'EUR', source: 'tok_mastercard', description: 'Order 98765' } })).body;
+    const payment = (
+      await stack.request('POST', '/v1/payments', {
+        apiKey: merchant.apiKey,
+        body: { amount: 123.45, currency: 'EUR', source: 'tok_mastercard', description: 'Order 98765' },
+      })
+    ).body;
     expect(payment.status).toBe('succeeded');
     const history = await stack.client.workflow.getHandle(`payment-${payment.id}`).fetchHistory();
     // Search attributes (AmountMinor, Currency, ...) stay in clear by design, so ops can filter on them; payloads do not.
@@ -96,12 +113,23 @@ describe('encrypted histories and the codec endpoint (real stack)', () => {
     expect(text(input[0].metadata?.encoding)).toBe('binary/encrypted');
     expect(text(input[0].metadata?.['encryption-key-id'])).toBe('test-1');
 
-    const decoded = await codecPost('/codec/decode', { payloads: input.map(toJson) }, { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'x-namespace': 'default' });
+    const decoded = await codecPost(
+      '/codec/decode',
+      { payloads: input.map(toJson) },
+      { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'x-namespace': 'default' },
+    );
     expect(decoded.status).toBe(200);
     expect(decoded.body.payloads).toHaveLength(1);
     expect(Buffer.from(decoded.body.payloads[0].metadata.encoding, 'base64').toString()).toBe('json/plain');
     const workflowInput = JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString());
-    expect(workflowInput).toMatchObject({ paymentId: payment.id, merchantId: merchant.id, amountMinor: 12_345, currency: 'EUR', source: 'tok_mastercard', description: 'Order 98765' });
+    expect(workflowInput).toMatchObject({
+      paymentId: payment.id,
+      merchantId: merchant.id,
+      amountMinor: 12_345,
+      currency: 'EUR',
+      source: 'tok_mastercard',
+      description: 'Order 98765',
+    });
 
     // The codec token the embedded UI carries in its endpoint URL works too; a wrong one does not.
     const viaToken = await codecPost(`/codec/${codecAccessToken(TEST_ADMIN_KEY)}/decode`, { payloads: input.map(toJson) });
@@ -111,7 +139,12 @@ describe('encrypted histories and the codec endpoint (real stack)', () => {
   });
 
   it('when a card is declined, then the failure message and stack are encrypted in the history too', async () => {
-    const payment = (await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 10, currency: 'USD', source: 'tok_chargeDeclined' } })).body;
+    const payment = (
+      await stack.request('POST', '/v1/payments', {
+        apiKey: merchant.apiKey,
+        body: { amount: 10, currency: 'USD', source: 'tok_chargeDeclined' },
+      })
+    ).body;
     expect(payment).toMatchObject({ status: 'failed', failure_code: 'card_declined' });
     const history = await stack.client.workflow.getHandle(`payment-${payment.id}`).fetchHistory();
     const failures = (history.events ?? []).map((event) => event.activityTaskFailedEventAttributes?.failure).filter((failure) => failure);
@@ -125,7 +158,11 @@ describe('encrypted histories and the codec endpoint (real stack)', () => {
     expect(raw).not.toContain('Your card was declined');
     expect(raw).not.toContain('tok_chargeDeclined');
 
-    const decoded = await codecPost('/codec/decode', { payloads: [toJson(failures[0]!.encodedAttributes!)] }, { authorization: `Bearer ${TEST_ADMIN_KEY}` });
+    const decoded = await codecPost(
+      '/codec/decode',
+      { payloads: [toJson(failures[0]!.encodedAttributes!)] },
+      { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    );
     expect(JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).message).toBe('Your card was declined.');
   });
 
@@ -162,9 +199,14 @@ describe('encrypted histories and the codec endpoint (real stack)', () => {
   });
 
   it('when the Temporal UI sends a CORS preflight, then its origin and headers are allowed, and other origins are not', async () => {
-    const preflight = (origin: string) => stack.request('OPTIONS', '/codec/decode', {
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace,authorization' },
-    });
+    const preflight = (origin: string) =>
+      stack.request('OPTIONS', '/codec/decode', {
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-namespace,authorization',
+        },
+      });
     for (const origin of ['http://localhost:8233', 'http://127.0.0.1:8233']) {
       const answer = await preflight(origin);
       expect(answer.status).toBe(204);

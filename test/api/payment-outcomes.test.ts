@@ -9,9 +9,11 @@ useTestStack((started) => ({ stack, merchant } = started));
 const ORDER = { amount: 100.0, description: 'Payment for order #12345' };
 
 async function sandboxOperations(paymentId: string): Promise<{ operation: string; outcome: string; attempts: number }[]> {
-  return stack.orm.em.getConnection().execute(
-    `select operation, outcome, attempts from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [`${paymentId}:%`],
-  );
+  return stack.orm.em
+    .getConnection()
+    .execute(`select operation, outcome, attempts from sandbox_gateway_operations where idempotency_key like ? order by created_at`, [
+      `${paymentId}:%`,
+    ]);
 }
 
 async function ledgerEntries(paymentId: string): Promise<{ id: string }[]> {
@@ -19,15 +21,18 @@ async function ledgerEntries(paymentId: string): Promise<{ id: string }[]> {
 }
 
 describe('POST /v1/payments with each sandbox token', () => {
-  it.each(['tok_visa', 'tok_mastercard', 'tok_amex'])('when the source is %s, then the payment succeeds with one charge and one ledger entry', async (source) => {
-    const response = await createPayment(stack, merchant, { ...ORDER, source, raw: true });
-    expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ amount: 100, currency: 'USD', status: 'succeeded', amount_received: 100, fee: 3.2, source });
-    expect(response.body.id).toMatch(/^pay_/);
-    expect(response.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(await sandboxOperations(response.body.id)).toEqual([{ operation: 'authorize', outcome: 'captured', attempts: 1 }]);
-    expect(await ledgerEntries(response.body.id)).toHaveLength(1);
-  });
+  it.each(['tok_visa', 'tok_mastercard', 'tok_amex'])(
+    'when the source is %s, then the payment succeeds with one charge and one ledger entry',
+    async (source) => {
+      const response = await createPayment(stack, merchant, { ...ORDER, source, raw: true });
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({ amount: 100, currency: 'USD', status: 'succeeded', amount_received: 100, fee: 3.2, source });
+      expect(response.body.id).toMatch(/^pay_/);
+      expect(response.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(await sandboxOperations(response.body.id)).toEqual([{ operation: 'authorize', outcome: 'captured', attempts: 1 }]);
+      expect(await ledgerEntries(response.body.id)).toHaveLength(1);
+    },
+  );
 
   it.each([
     ['tok_chargeDeclined', 'card_declined'],
@@ -64,7 +69,12 @@ describe('POST /v1/payments with each sandbox token', () => {
     const before = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
     const response = await createPayment(stack, merchant, { ...ORDER, source: 'tok_nonexistent', raw: true });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'Invalid payment source', code: 'invalid_source', param: 'source', request_id: expect.any(String) });
+    expect(response.body).toEqual({
+      error: 'Invalid payment source',
+      code: 'invalid_source',
+      param: 'source',
+      request_id: expect.any(String),
+    });
     const after = await stack.request('GET', '/v1/payments?limit=100', { apiKey: merchant.apiKey });
     expect(after.body.data).toHaveLength(before.body.data.length);
   });
@@ -75,11 +85,16 @@ describe('ops can find payments in Temporal by search attributes', () => {
     const own = await stack.createMerchant('Searchable');
     const succeeded = (await createPayment(stack, own, { amount: 12, source: 'tok_visa' })).id;
     const failed = (await createPayment(stack, own, { amount: 12, source: 'tok_chargeDeclined' })).id;
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${own.id}' AND PaymentStatus = 'failed'` })) ids.push(execution.workflowId);
-      return ids.length > 0 ? ids : undefined;
-    }, 15_000, 200);
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const execution of stack.client.workflow.list({ query: `MerchantId = '${own.id}' AND PaymentStatus = 'failed'` }))
+          ids.push(execution.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      },
+      15_000,
+      200,
+    );
     expect(found).toEqual([`payment-${failed}`]);
     expect(found).not.toContain(`payment-${succeeded}`);
   });

@@ -23,7 +23,10 @@ describe('manual review of risky payments', () => {
     expect(await sandboxOperationCount(stack.orm, response.body.id)).toBe(0);
     // The workflow publishes the status to its search attributes right after storing it.
     const handle = stack.client.workflow.getHandle(paymentWorkflowId(response.body.id));
-    await eventually(async () => ((await handle.describe()).typedSearchAttributes.get(PaymentStatusKey) === 'requires_review' ? true : undefined), 5_000);
+    await eventually(
+      async () => ((await handle.describe()).typedSearchAttributes.get(PaymentStatusKey) === 'requires_review' ? true : undefined),
+      5_000,
+    );
   });
 
   it('when ops approve with the admin key, then the payment is charged once and succeeds', async () => {

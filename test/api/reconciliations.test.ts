@@ -20,7 +20,9 @@ async function settled(sourceId: string): Promise<{ reference: string; day: stri
   const [row] = await db().execute<{ reference: string; day: string }[]>(
     `select coalesce(p.gateway_reference, r.gateway_reference) as reference, to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD') as day
        from ledger_entries e left join payments p on p.id = e.source_id left join refunds r on r.id = e.source_id
-      where e.source_id = ? and e.source_type in ('payment', 'refund')`, [sourceId]);
+      where e.source_id = ? and e.source_type in ('payment', 'refund')`,
+    [sourceId],
+  );
   expect(row?.reference, `ledger entry of ${sourceId}`).toBeTruthy();
   return row;
 }
@@ -51,18 +53,29 @@ interface Scenario {
 /** 4 captured payments and 1 refund; a file listing 2 payments and the refund right, one payment with a wrong amount, one left out, one unknown reference. */
 async function scenario(): Promise<Scenario> {
   const own = await stack.createMerchant('Reconciling merchant');
-  const [p1, p2, p3, p4] = [await createPayment(stack, own, { amount: 10 }), await createPayment(stack, own, { amount: 20 }), await createPayment(stack, own, { amount: 30 }), await createPayment(stack, own, { amount: 40 })];
+  const [p1, p2, p3, p4] = [
+    await createPayment(stack, own, { amount: 10 }),
+    await createPayment(stack, own, { amount: 20 }),
+    await createPayment(stack, own, { amount: 30 }),
+    await createPayment(stack, own, { amount: 40 }),
+  ];
   const r1 = await createRefund(stack, own, p1.id, { amount: 5, expectStatus: 'succeeded' });
   const [s1, s2, s3, s4, sr] = await Promise.all([p1, p2, p3, p4, r1].map((object) => settled(object.id)));
-  const csv = [
-    HEADER,
-    `${s1.reference},10.00,USD,${s1.day}`,
-    `${s2.reference},20.00,USD,${s2.day}`,
-    `${sr.reference},-5.00,USD,${sr.day}`,
-    `${s3.reference},33.00,USD,${s3.day}`,
-    `ch_unknown_${randomBase62(8)},12.34,USD,${s1.day}`,
-  ].join('\r\n') + '\r\n';
-  return { own, csv, refs: { p1: s1.reference, p2: s2.reference, p3: s3.reference, p4: s4.reference, r1: sr.reference }, ids: { p3: p3.id, p4: p4.id, r1: r1.id } };
+  const csv =
+    [
+      HEADER,
+      `${s1.reference},10.00,USD,${s1.day}`,
+      `${s2.reference},20.00,USD,${s2.day}`,
+      `${sr.reference},-5.00,USD,${sr.day}`,
+      `${s3.reference},33.00,USD,${s3.day}`,
+      `ch_unknown_${randomBase62(8)},12.34,USD,${s1.day}`,
+    ].join('\r\n') + '\r\n';
+  return {
+    own,
+    csv,
+    refs: { p1: s1.reference, p2: s2.reference, p3: s3.reference, p4: s4.reference, r1: sr.reference },
+    ids: { p3: p3.id, p4: p4.id, r1: r1.id },
+  };
 }
 
 function expectMustShowResult(body: any, { refs, ids }: Scenario): void {
@@ -71,20 +84,34 @@ function expectMustShowResult(body: any, { refs, ids }: Scenario): void {
   expect(body.summary).toEqual({ matched: 3, amount_mismatch: 1, missing_in_settlement: 1, missing_in_ledger: 1 });
   expect(body.items).toHaveLength(6);
   const byCategory = (category: string) => body.items.filter((item: { category: string }) => item.category === category);
-  expect(byCategory('matched').map((item: { gateway_reference: string }) => item.gateway_reference).sort()).toEqual([refs.p1, refs.p2, refs.r1].sort());
+  expect(
+    byCategory('matched')
+      .map((item: { gateway_reference: string }) => item.gateway_reference)
+      .sort(),
+  ).toEqual([refs.p1, refs.p2, refs.r1].sort());
   const refundItem = byCategory('matched').find((item: { gateway_reference: string }) => item.gateway_reference === refs.r1);
   expect(refundItem.ledger).toMatchObject({ source_type: 'refund', source_id: ids.r1, amount: -5, currency: 'USD' });
-  expect(byCategory('amount_mismatch')).toEqual([expect.objectContaining({
-    gateway_reference: refs.p3,
-    settlement: expect.objectContaining({ amount: 33, currency: 'USD', line: 5 }),
-    ledger: expect.objectContaining({ amount: 30, currency: 'USD', source_type: 'payment', source_id: ids.p3 }),
-  })]);
-  expect(byCategory('missing_in_settlement')).toEqual([expect.objectContaining({
-    gateway_reference: refs.p4, settlement: null, ledger: expect.objectContaining({ amount: 40, source_id: ids.p4 }),
-  })]);
-  expect(byCategory('missing_in_ledger')).toEqual([expect.objectContaining({
-    gateway_reference: expect.stringMatching(/^ch_unknown_/), ledger: null, settlement: expect.objectContaining({ amount: 12.34, line: 6 }),
-  })]);
+  expect(byCategory('amount_mismatch')).toEqual([
+    expect.objectContaining({
+      gateway_reference: refs.p3,
+      settlement: expect.objectContaining({ amount: 33, currency: 'USD', line: 5 }),
+      ledger: expect.objectContaining({ amount: 30, currency: 'USD', source_type: 'payment', source_id: ids.p3 }),
+    }),
+  ]);
+  expect(byCategory('missing_in_settlement')).toEqual([
+    expect.objectContaining({
+      gateway_reference: refs.p4,
+      settlement: null,
+      ledger: expect.objectContaining({ amount: 40, source_id: ids.p4 }),
+    }),
+  ]);
+  expect(byCategory('missing_in_ledger')).toEqual([
+    expect.objectContaining({
+      gateway_reference: expect.stringMatching(/^ch_unknown_/),
+      ledger: null,
+      settlement: expect.objectContaining({ amount: 12.34, line: 6 }),
+    }),
+  ]);
 }
 
 describe('reconciliation of a settlement file against the merchant ledger', () => {
@@ -102,7 +129,9 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
     expect(list.body.data[0].items).toBeUndefined();
 
     expect(await eventsFor(setup.own.apiKey, 'reconciliation.completed', response.body.id)).toHaveLength(1);
-    const [event] = await eventsFor(setup.own.apiKey, 'reconciliation.discrepancies_found', response.body.id) as { data: { object: unknown } }[];
+    const [event] = (await eventsFor(setup.own.apiKey, 'reconciliation.discrepancies_found', response.body.id)) as {
+      data: { object: unknown };
+    }[];
     expect(event.data.object).toMatchObject({ id: response.body.id, summary: response.body.summary });
   });
 
@@ -116,7 +145,10 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(await runsOf(setup.own.id)).toBe(1);
-    const otherFile = await uploadCsv(setup.own.apiKey, `${HEADER}\n`, { query: '?period_start=2026-01-01&period_end=2026-01-01', headers: { 'Idempotency-Key': key } });
+    const otherFile = await uploadCsv(setup.own.apiKey, `${HEADER}\n`, {
+      query: '?period_start=2026-01-01&period_end=2026-01-01',
+      headers: { 'Idempotency-Key': key },
+    });
     expect(otherFile.status).toBe(422);
     expect(otherFile.body.code).toBe('idempotency_key_reused');
   });
@@ -128,7 +160,10 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
     const csv = [HEADER, `${rows[0].reference},12.50,USD,${rows[0].day}`, `${rows[1].reference},7.00,USD,${rows[1].day}`].join('\n');
     const response = await upload(own.apiKey, { file: csv });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ status: 'reconciled', summary: { matched: 2, amount_mismatch: 0, missing_in_ledger: 0, missing_in_settlement: 0 } });
+    expect(response.body).toMatchObject({
+      status: 'reconciled',
+      summary: { matched: 2, amount_mismatch: 0, missing_in_ledger: 0, missing_in_settlement: 0 },
+    });
     expect(response.body.items.map((item: { category: string }) => item.category)).toEqual(['matched', 'matched']);
     expect(await eventsFor(own.apiKey, 'reconciliation.completed', response.body.id)).toHaveLength(1);
     expect(await eventsFor(own.apiKey, 'reconciliation.discrepancies_found', response.body.id)).toEqual([]);
@@ -143,8 +178,17 @@ describe('reconciliation of a settlement file against the merchant ledger', () =
     expect(noPeriod.body).toMatchObject({ code: 'parameter_missing', param: 'period_start' });
     const response = await uploadCsv(own.apiKey, `${HEADER}\n`, { query: `?period_start=${day}&period_end=${day}` });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ period_start: day, period_end: day, file_rows: 0, summary: { matched: 0, missing_in_settlement: 1 } });
-    expect(response.body.items[0]).toMatchObject({ category: 'missing_in_settlement', gateway_reference: reference, ledger: { amount: 9.99 } });
+    expect(response.body).toMatchObject({
+      period_start: day,
+      period_end: day,
+      file_rows: 0,
+      summary: { matched: 0, missing_in_settlement: 1 },
+    });
+    expect(response.body.items[0]).toMatchObject({
+      category: 'missing_in_settlement',
+      gateway_reference: reference,
+      ledger: { amount: 9.99 },
+    });
   });
 });
 
@@ -184,7 +228,11 @@ describe('a malformed settlement file is a 400 naming the line and column, and n
   });
 
   it('when a row is dated outside the period given, then 400 names its date column', async () => {
-    const response = await upload(merchant.apiKey, { file: `${HEADER}\n${row('ch_1', '1.00', 'USD', '2026-11-20')}\n${row('ch_2', '1.00', 'USD', '2026-11-22')}`, period_start: '2026-11-20', period_end: '2026-11-21' });
+    const response = await upload(merchant.apiKey, {
+      file: `${HEADER}\n${row('ch_1', '1.00', 'USD', '2026-11-20')}\n${row('ch_2', '1.00', 'USD', '2026-11-22')}`,
+      period_start: '2026-11-20',
+      period_end: '2026-11-21',
+    });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'invalid_settlement_file', line: 3, column: 4, column_name: 'date' });
   });
@@ -203,7 +251,11 @@ describe('a malformed settlement file is a 400 naming the line and column, and n
   });
 
   it('when the body is neither JSON nor CSV, or the CSV is over 5 MB, then 415 and 413', async () => {
-    const plain = await stack.request('POST', '/v1/reconciliations', { apiKey: merchant.apiKey, rawBody: HEADER, headers: { 'content-type': 'text/plain' } });
+    const plain = await stack.request('POST', '/v1/reconciliations', {
+      apiKey: merchant.apiKey,
+      rawBody: HEADER,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(plain.status).toBe(415);
     expect(plain.body.error).toContain('text/csv');
     const huge = `${HEADER}\n${'x'.repeat(5 * 1024 * 1024)}`;
@@ -225,17 +277,27 @@ describe('who may read a reconciliation', () => {
     expect((await stack.request('GET', `/v1/reconciliations/${created.body.id}`, { apiKey: own.apiKey })).status).toBe(200);
     const other = await stack.request('GET', `/v1/reconciliations/${created.body.id}`, { apiKey: merchant.apiKey });
     expect(other.status).toBe(404);
-    expect(other.body).toEqual({ error: 'Reconciliation not found', code: 'resource_missing', param: 'id', request_id: expect.any(String) });
-    expect((await stack.request('GET', '/v1/reconciliations', { apiKey: merchant.apiKey })).body.data.map((run: { id: string }) => run.id)).not.toContain(created.body.id);
+    expect(other.body).toEqual({
+      error: 'Reconciliation not found',
+      code: 'resource_missing',
+      param: 'id',
+      request_id: expect.any(String),
+    });
+    expect(
+      (await stack.request('GET', '/v1/reconciliations', { apiKey: merchant.apiKey })).body.data.map((run: { id: string }) => run.id),
+    ).not.toContain(created.body.id);
     expect((await stack.request('GET', `/v1/admin/reconciliations/${created.body.id}`, { apiKey: TEST_ADMIN_KEY })).status).toBe(404);
     expect((await stack.request('GET', '/v1/admin/reconciliations', { apiKey: own.apiKey })).status).toBe(401);
   });
 });
 
 describe("the daily reconciliation against the sandbox gateway's settlement report", () => {
-  const runDaily = (day?: string) => stack.client.workflow.execute('dailyReconciliationWorkflow', {
-    taskQueue: stack.taskQueue, workflowId: `test-daily-reconciliation-${randomBase62(8)}`, args: [day === undefined ? {} : { day }],
-  });
+  const runDaily = (day?: string) =>
+    stack.client.workflow.execute('dailyReconciliationWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: `test-daily-reconciliation-${randomBase62(8)}`,
+      args: [day === undefined ? {} : { day }],
+    });
 
   it("when the sandbox's report for today is reconciled platform-wide, then this merchant's sales, captures and refunds all match, and an unknown gateway charge is flagged", async () => {
     const own = await stack.createMerchant('Sandbox settlement');
@@ -248,8 +310,11 @@ describe("the daily reconciliation against the sandbox gateway's settlement repo
     const day = ours[0].day;
     // A charge the gateway settled that our books never recorded.
     const orphan = `ch_orphan_${randomBase62(10)}`;
-    await db().execute(`insert into sandbox_gateway_operations (id, idempotency_key, operation, source, amount_minor, currency, outcome, created_at)
-      values (?, ?, 'authorize', 'tok_visa', 777, 'USD', 'captured', ?)`, [orphan, `${orphan}:authorize`, `${day}T12:00:00Z`]);
+    await db().execute(
+      `insert into sandbox_gateway_operations (id, idempotency_key, operation, source, amount_minor, currency, outcome, created_at)
+      values (?, ?, 'authorize', 'tok_visa', 777, 'USD', 'captured', ?)`,
+      [orphan, `${orphan}:authorize`, `${day}T12:00:00Z`],
+    );
 
     const report = parseSettlementCsv(await sandboxSettlementReport(sqlFor(stack.orm.em.fork()), day));
     const reportOf = (reference: string) => report.find((row) => row.reference === reference);
@@ -261,11 +326,21 @@ describe("the daily reconciliation against the sandbox gateway's settlement repo
     expect(result).toMatchObject({ day, reconciliationId: expect.stringMatching(/^rec_/), status: 'discrepancies_found' });
     const run = await stack.request('GET', `/v1/admin/reconciliations/${result.reconciliationId}`, { apiKey: TEST_ADMIN_KEY });
     expect(run.status).toBe(200);
-    expect(run.body).toMatchObject({ merchant_id: null, source: 'gateway_report', gateway: 'sandbox', period_start: day, period_end: day, summary: result.summary });
-    const itemOf = (reference: string) => run.body.items.filter((item: { gateway_reference: string }) => item.gateway_reference === reference);
+    expect(run.body).toMatchObject({
+      merchant_id: null,
+      source: 'gateway_report',
+      gateway: 'sandbox',
+      period_start: day,
+      period_end: day,
+      summary: result.summary,
+    });
+    const itemOf = (reference: string) =>
+      run.body.items.filter((item: { gateway_reference: string }) => item.gateway_reference === reference);
     for (const { reference } of ours) expect(itemOf(reference)).toEqual([expect.objectContaining({ category: 'matched' })]);
     expect(itemOf(ours[2].reference)[0].ledger).toMatchObject({ merchant_id: own.id, source_type: 'refund', amount: -10 });
-    expect(itemOf(orphan)).toEqual([expect.objectContaining({ category: 'missing_in_ledger', ledger: null, settlement: expect.objectContaining({ amount: 7.77 }) })]);
+    expect(itemOf(orphan)).toEqual([
+      expect.objectContaining({ category: 'missing_in_ledger', ledger: null, settlement: expect.objectContaining({ amount: 7.77 }) }),
+    ]);
 
     const adminList = await stack.request('GET', '/v1/admin/reconciliations?limit=100', { apiKey: TEST_ADMIN_KEY });
     expect(adminList.body.data.map((entry: { id: string }) => entry.id)).toContain(result.reconciliationId);
@@ -274,7 +349,12 @@ describe("the daily reconciliation against the sandbox gateway's settlement repo
 
   it('when the workflow runs for a day without activity, or for the default day, then it completes with a stored run; an impossible day fails it', async () => {
     const quiet = await runDaily('2020-01-01');
-    expect(quiet).toMatchObject({ day: '2020-01-01', status: 'reconciled', fileRows: 0, summary: { matched: 0, amount_mismatch: 0, missing_in_ledger: 0, missing_in_settlement: 0 } });
+    expect(quiet).toMatchObject({
+      day: '2020-01-01',
+      status: 'reconciled',
+      fileRows: 0,
+      summary: { matched: 0, amount_mismatch: 0, missing_in_ledger: 0, missing_in_settlement: 0 },
+    });
     const stored = await stack.request('GET', `/v1/admin/reconciliations/${quiet.reconciliationId}`, { apiKey: TEST_ADMIN_KEY });
     expect(stored.body).toMatchObject({ id: quiet.reconciliationId, status: 'reconciled', items: [] });
 

@@ -7,11 +7,12 @@ let stack: TestStack;
 let merchant: TestMerchant;
 useTestStack((started) => ({ stack, merchant } = started));
 
-
 async function gatewayRefunds(paymentId: string): Promise<{ outcome: string; amount_minor: string }[]> {
   return stack.orm.em.getConnection().execute(
     `select r.outcome, r.amount_minor from sandbox_gateway_operations r join sandbox_gateway_operations a on a.id = r.authorization_id
-      where r.operation = 'refund' and a.idempotency_key = ? order by r.created_at`, [`${paymentId}:authorize`]);
+      where r.operation = 'refund' and a.idempotency_key = ? order by r.created_at`,
+    [`${paymentId}:authorize`],
+  );
 }
 
 describe('refunds', () => {
@@ -20,18 +21,33 @@ describe('refunds', () => {
     const payment = await createPayment(stack, own, { amount: 100 });
     const first = await createRefund(stack, own, payment.id, { amount: 30, reason: 'requested_by_customer', raw: true });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ object: 'refund', payment_id: payment.id, amount: 30, currency: 'USD', status: 'succeeded', reason: 'requested_by_customer' });
+    expect(first.body).toMatchObject({
+      object: 'refund',
+      payment_id: payment.id,
+      amount: 30,
+      currency: 'USD',
+      status: 'succeeded',
+      reason: 'requested_by_customer',
+    });
     expect(first.body.id).toMatch(/^re_/);
     const afterFirst = (await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: own.apiKey })).body;
     expect(afterFirst).toMatchObject({ status: 'succeeded', amount_refunded: 30 });
 
     const rest = await createRefund(stack, own, payment.id, { raw: true });
     expect(rest.body).toMatchObject({ amount: 70, status: 'succeeded' });
-    expect((await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: own.apiKey })).body).toMatchObject({ status: 'refunded', amount_refunded: 100 });
+    expect((await stack.request('GET', `/v1/payments/${payment.id}`, { apiKey: own.apiKey })).body).toMatchObject({
+      status: 'refunded',
+      amount_refunded: 100,
+    });
 
     const over = await createRefund(stack, own, payment.id, { amount: 0.01, raw: true });
     expect(over.status).toBe(400);
-    expect(over.body).toEqual({ error: 'Invalid refund amount', code: 'amount_too_large', param: 'amount', request_id: expect.any(String) });
+    expect(over.body).toEqual({
+      error: 'Invalid refund amount',
+      code: 'amount_too_large',
+      param: 'amount',
+      request_id: expect.any(String),
+    });
 
     // The merchant got 100.00 - 3.20 fee, then gave back 100.00: the fee is not returned.
     expect(await merchantBalances(stack.orm, own.id)).toEqual({ pending: 9_680, available: -10_000, fees_payable: 320 });
@@ -42,7 +58,9 @@ describe('refunds', () => {
 
   it('when 10 refunds of one payment arrive at once, then together they never exceed the captured amount', async () => {
     const payment = await createPayment(stack, merchant, { amount: 100 });
-    const responses = await Promise.all(Array.from({ length: 10 }, () => createRefund(stack, merchant, payment.id, { amount: 15, raw: true })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => createRefund(stack, merchant, payment.id, { amount: 15, raw: true })),
+    );
     const succeeded = responses.filter((r) => r.status === 201 && r.body.status === 'succeeded');
     const refused = responses.filter((r) => r.status === 400);
     expect(succeeded).toHaveLength(6);
@@ -50,7 +68,9 @@ describe('refunds', () => {
     for (const response of refused) expect(response.body.error).toBe('Invalid refund amount');
     expect((await getPayment(stack, merchant, payment.id)).amount_refunded).toBe(90);
     expect(await gatewayRefunds(payment.id)).toHaveLength(6);
-    const stored = await stack.orm.em.getConnection().execute(`select count(*)::int as n, sum(amount_minor)::int as total from refunds where payment_id = ?`, [payment.id]);
+    const stored = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n, sum(amount_minor)::int as total from refunds where payment_id = ?`, [payment.id]);
     expect(stored[0]).toEqual({ n: 6, total: 9_000 });
     await expectLedgerBalanced(stack.orm);
   });
@@ -73,8 +93,10 @@ describe('refunds', () => {
     const failed = await createRefund(stack, merchant, payment.id, { amount: 25, raw: true });
     expect(failed.status).toBe(201);
     expect(failed.body).toMatchObject({ status: 'failed', failure_code: 'refund_failed' });
-    expect((await getPayment(stack, merchant, payment.id))).toMatchObject({ status: 'succeeded', amount_refunded: 0 });
-    const entries = await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_type = 'refund' and source_id = ?`, [failed.body.id]);
+    expect(await getPayment(stack, merchant, payment.id)).toMatchObject({ status: 'succeeded', amount_refunded: 0 });
+    const entries = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from ledger_entries where source_type = 'refund' and source_id = ?`, [failed.body.id]);
     expect(entries[0].n).toBe(0);
     const retry = await createRefund(stack, merchant, payment.id, { amount: 25, raw: true });
     expect(retry.status).toBe(201);
@@ -106,7 +128,10 @@ describe('refunds', () => {
     [{ payment_id: 'pay_x', refund_application_fee: true }, 'refund_application_fee', 'parameter_unknown'],
   ])('when the body is %j, then 400 names %s', async (body, param, code) => {
     const payment = await createPayment(stack, merchant, { amount: 10 });
-    const response = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { ...body, ...('payment_id' in body ? { payment_id: payment.id } : {}) } });
+    const response = await stack.request('POST', '/v1/refunds', {
+      apiKey: merchant.apiKey,
+      body: { ...body, ...('payment_id' in body ? { payment_id: payment.id } : {}) },
+    });
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ param, code });
   });
@@ -127,11 +152,16 @@ describe('refunds', () => {
     const list = await stack.request('GET', `/v1/refunds?payment_id=${payment.id}`, { apiKey: merchant.apiKey });
     expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([b.id, a.id]);
     expect((await stack.request('GET', `/v1/refunds/${a.id}`, { apiKey: merchant.apiKey })).body).toEqual(a);
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const wf of stack.client.workflow.list({ query: `PaymentId = '${payment.id}' AND RefundStatus = 'succeeded'` })) ids.push(wf.workflowId);
-      return ids.length === 2 ? ids.sort() : undefined;
-    }, 15_000, 200);
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of stack.client.workflow.list({ query: `PaymentId = '${payment.id}' AND RefundStatus = 'succeeded'` }))
+          ids.push(wf.workflowId);
+        return ids.length === 2 ? ids.sort() : undefined;
+      },
+      15_000,
+      200,
+    );
     expect(found).toEqual([`refund-${a.id}`, `refund-${b.id}`].sort());
     const state = await stack.client.workflow.getHandle(`refund-${a.id}`).query('getRefundState');
     expect(state).toMatchObject({ status: 'succeeded', amountMinor: 100 });

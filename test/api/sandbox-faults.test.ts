@@ -9,22 +9,45 @@ import { newId } from '../../src/shared/ids';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { waitForPayment } from '../support/api-calls';
 
-interface FaultRow { kind: string; operation: string; idempotency_key: string; pid: number; created_at: string | Date }
+interface FaultRow {
+  kind: string;
+  operation: string;
+  idempotency_key: string;
+  pid: number;
+  created_at: string | Date;
+}
 
 const faultsOf = (orm: Orm, key: string) =>
-  orm.em.getConnection().execute<FaultRow[]>(`select kind, operation, idempotency_key, pid, created_at from sandbox_faults where idempotency_key = ? order by id`, [key]);
+  orm.em
+    .getConnection()
+    .execute<FaultRow[]>(
+      `select kind, operation, idempotency_key, pid, created_at from sandbox_faults where idempotency_key = ? order by id`,
+      [key],
+    );
 const operationsOf = (orm: Orm, key: string) =>
-  orm.em.getConnection().execute<{ id: string; attempts: number; outcome: string }[]>(`select id, attempts, outcome from sandbox_gateway_operations where idempotency_key = ?`, [key]);
+  orm.em
+    .getConnection()
+    .execute<{ id: string; attempts: number; outcome: string }[]>(
+      `select id, attempts, outcome from sandbox_gateway_operations where idempotency_key = ?`,
+      [key],
+    );
 
 describe('SANDBOX_FAULTS and WEBHOOK_RETRY_TIME_SCALE parsing', () => {
   const load = (env: Record<string, string>) => () => loadConfig({ NODE_ENV: 'test', ...env });
-  const production = (env: Record<string, string>) => () => loadConfig({ NODE_ENV: 'production', TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env });
+  const production = (env: Record<string, string>) => () =>
+    loadConfig({ NODE_ENV: 'production', TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env });
 
   it('when SANDBOX_FAULTS lists kinds with probabilities, then each kind gets its probability and the durations their defaults', () => {
-    expect(load({ SANDBOX_FAULTS: 'timeout_after_charge:0.1, unavailable:0.02,slow:1' })().sandbox.faults)
-      .toEqual({ probabilities: { timeout_after_charge: 0.1, unavailable: 0.02, slow: 1 }, burstMs: 3000, slowMs: 2000 });
-    expect(load({ SANDBOX_FAULTS: 'slow:0', SANDBOX_FAULT_BURST_MS: '250', SANDBOX_FAULT_SLOW_MS: '40' })().sandbox.faults)
-      .toEqual({ probabilities: { slow: 0 }, burstMs: 250, slowMs: 40 });
+    expect(load({ SANDBOX_FAULTS: 'timeout_after_charge:0.1, unavailable:0.02,slow:1' })().sandbox.faults).toEqual({
+      probabilities: { timeout_after_charge: 0.1, unavailable: 0.02, slow: 1 },
+      burstMs: 3000,
+      slowMs: 2000,
+    });
+    expect(load({ SANDBOX_FAULTS: 'slow:0', SANDBOX_FAULT_BURST_MS: '250', SANDBOX_FAULT_SLOW_MS: '40' })().sandbox.faults).toEqual({
+      probabilities: { slow: 0 },
+      burstMs: 250,
+      slowMs: 40,
+    });
     expect(load({})().sandbox.faults).toBeUndefined();
     expect(load({})().webhooks.retryTimeScale).toBe(1);
     expect(load({ WEBHOOK_RETRY_TIME_SCALE: '60' })().webhooks.retryTimeScale).toBe(60);
@@ -53,16 +76,26 @@ describe('SANDBOX_FAULTS and WEBHOOK_RETRY_TIME_SCALE parsing', () => {
 
 describe('SandboxGateway faults, drawn with an injected random and clock', () => {
   let orm: Orm;
-  beforeAll(async () => { orm = await initOrm({ url: inject('databaseUrl'), poolMax: 2 }); });
+  beforeAll(async () => {
+    orm = await initOrm({ url: inject('databaseUrl'), poolMax: 2 });
+  });
   afterAll(async () => orm?.close());
 
-  const gatewayWith = (faults: Partial<SandboxFaultSettings>, draws: number[], clock = { now: 0 }, sleep?: (ms: number) => Promise<void>) => new SandboxGateway({
-    orm, faults: { probabilities: {}, burstMs: 1000, slowMs: 2000, ...faults },
-    random: () => draws.shift() ?? 0.99, now: () => clock.now, sleep: sleep ?? (async () => undefined),
-  });
+  const gatewayWith = (faults: Partial<SandboxFaultSettings>, draws: number[], clock = { now: 0 }, sleep?: (ms: number) => Promise<void>) =>
+    new SandboxGateway({
+      orm,
+      faults: { probabilities: {}, burstMs: 1000, slowMs: 2000, ...faults },
+      random: () => draws.shift() ?? 0.99,
+      now: () => clock.now,
+      sleep: sleep ?? (async () => undefined),
+    });
   const authorize = (gateway: SandboxGateway, key: string) =>
     gateway.authorize({ idempotencyKey: key, paymentId: key, amountMinor: 500, currency: 'USD', source: 'tok_visa', capture: true });
-  const failureOf = (promise: Promise<unknown>) => promise.then(() => 'answered', (error) => (error instanceof GatewayError ? error.failureType : String(error)));
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'answered',
+      (error) => (error instanceof GatewayError ? error.failureType : String(error)),
+    );
 
   it('when an unavailable fault starts a burst, then every call within it fails before anything is recorded, and the first call after it goes through', async () => {
     const clock = { now: 1_000_000 };
@@ -78,14 +111,24 @@ describe('SandboxGateway faults, drawn with an injected random and clock', () =>
     expect(await failureOf(authorize(gateway, keys[3]))).toBe('answered');
     for (const key of keys.slice(0, 3)) {
       expect(await operationsOf(orm, key)).toEqual([]);
-      expect(await faultsOf(orm, key)).toEqual([expect.objectContaining({ kind: 'unavailable', operation: 'authorize', pid: process.pid })]);
+      expect(await faultsOf(orm, key)).toEqual([
+        expect.objectContaining({ kind: 'unavailable', operation: 'authorize', pid: process.pid }),
+      ]);
     }
     expect(await operationsOf(orm, keys[3])).toHaveLength(1);
     expect(await faultsOf(orm, keys[3])).toEqual([]);
   });
 
   it('when recording a fault fails, then the fault is injected all the same', async () => {
-    const broken = { em: { getConnection: () => ({ execute: async () => { throw new Error('database down'); } }) } } as unknown as Orm;
+    const broken = {
+      em: {
+        getConnection: () => ({
+          execute: async () => {
+            throw new Error('database down');
+          },
+        }),
+      },
+    } as unknown as Orm;
     const gateway = new SandboxGateway({ orm: broken, faults: { probabilities: { unavailable: 1 }, burstMs: 10, slowMs: 0 } });
     expect(await failureOf(authorize(gateway, `${newId('pay')}:authorize`))).toBe('GatewayUnavailable');
   });
@@ -105,7 +148,11 @@ describe('SandboxGateway faults, drawn with an injected random and clock', () =>
     const key = `${newId('pay')}:authorize`;
     const seenAtSleep: { ms: number; operations: number; faults: string[] }[] = [];
     const gateway = gatewayWith({ probabilities: { slow: 1 }, slowMs: 1234 }, [], undefined, async (ms) => {
-      seenAtSleep.push({ ms, operations: (await operationsOf(orm, key)).length, faults: (await faultsOf(orm, key)).map((fault) => fault.kind) });
+      seenAtSleep.push({
+        ms,
+        operations: (await operationsOf(orm, key)).length,
+        faults: (await faultsOf(orm, key)).map((fault) => fault.kind),
+      });
     });
     expect(await failureOf(authorize(gateway, key))).toBe('answered');
     expect(seenAtSleep).toEqual([{ ms: 1234, operations: 1, faults: ['slow'] }]);
@@ -118,30 +165,47 @@ describe('timeout_after_charge:1 on the real stack', () => {
   useTestStack((started) => ({ stack, merchant } = started), { env: { SANDBOX_FAULTS: 'timeout_after_charge:1' } });
 
   it('when every charge loses its answer once, then the payment and its refund still succeed with one gateway operation per key', async () => {
-    const payment = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 25, currency: 'USD', source: 'tok_visa' } });
+    const payment = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      body: { amount: 25, currency: 'USD', source: 'tok_visa' },
+    });
     expect(payment.status).toBe(201);
     expect(payment.body).toMatchObject({ status: 'succeeded', amount_received: 25 });
     const key = `${payment.body.id}:authorize`;
     expect(await operationsOf(stack.orm, key)).toEqual([expect.objectContaining({ attempts: 2, outcome: 'captured' })]);
-    expect(await faultsOf(stack.orm, key)).toEqual([expect.objectContaining({ kind: 'timeout_after_charge', operation: 'authorize', pid: process.pid })]);
+    expect(await faultsOf(stack.orm, key)).toEqual([
+      expect.objectContaining({ kind: 'timeout_after_charge', operation: 'authorize', pid: process.pid }),
+    ]);
 
-    const refund = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, body: { payment_id: payment.body.id, amount: 10 } });
+    const refund = await stack.request('POST', '/v1/refunds', {
+      apiKey: merchant.apiKey,
+      body: { payment_id: payment.body.id, amount: 10 },
+    });
     expect(refund.body).toMatchObject({ status: 'succeeded', amount: 10 });
     const refunds = await stack.orm.em.getConnection().execute<{ idempotency_key: string; attempts: number }[]>(
       `select r.idempotency_key, r.attempts from sandbox_gateway_operations r join sandbox_gateway_operations a on a.id = r.authorization_id
-        where r.operation = 'refund' and a.idempotency_key = ?`, [key]);
+        where r.operation = 'refund' and a.idempotency_key = ?`,
+      [key],
+    );
     expect(refunds).toEqual([expect.objectContaining({ attempts: 2 })]);
-    expect((await faultsOf(stack.orm, refunds[0].idempotency_key)).map((fault) => [fault.kind, fault.operation])).toEqual([['timeout_after_charge', 'refund']]);
+    expect((await faultsOf(stack.orm, refunds[0].idempotency_key)).map((fault) => [fault.kind, fault.operation])).toEqual([
+      ['timeout_after_charge', 'refund'],
+    ]);
   });
 });
 
 describe('unavailable:1 on the real stack', () => {
   let stack: TestStack;
   let merchant: TestMerchant;
-  useTestStack((started) => ({ stack, merchant } = started), { env: { SANDBOX_FAULTS: 'unavailable:1', SANDBOX_FAULT_BURST_MS: '200', PAYMENT_SYNC_WAIT: '1s' } });
+  useTestStack((started) => ({ stack, merchant } = started), {
+    env: { SANDBOX_FAULTS: 'unavailable:1', SANDBOX_FAULT_BURST_MS: '200', PAYMENT_SYNC_WAIT: '1s' },
+  });
 
   it('when the gateway is unavailable, then nothing is charged and the payment waits; once it is back, the payment succeeds', async () => {
-    const created = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 30, currency: 'USD', source: 'tok_visa' } });
+    const created = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      body: { amount: 30, currency: 'USD', source: 'tok_visa' },
+    });
     expect(created.status).toBe(202);
     const key = `${created.body.id}:authorize`;
     const faults = await eventually(async () => {
@@ -156,7 +220,10 @@ describe('unavailable:1 on the real stack', () => {
     await stack.stopWorker();
     stack.config.sandbox.faults = undefined;
     await stack.startWorker();
-    const settled = await waitForPayment(stack, merchant, created.body.id, (payment) => payment.status !== 'processing', { timeoutMs: 30_000, intervalMs: 200 });
+    const settled = await waitForPayment(stack, merchant, created.body.id, (payment) => payment.status !== 'processing', {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
     expect(settled).toMatchObject({ status: 'succeeded', amount_received: 30 });
     expect(await operationsOf(stack.orm, key)).toEqual([expect.objectContaining({ attempts: 1, outcome: 'captured' })]);
   });
@@ -169,7 +236,10 @@ describe('slow:1 on the real stack', () => {
 
   it('when answers are slow, then the payment answers after the delay and the fault was recorded before it', async () => {
     const started = Date.now();
-    const payment = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 40, currency: 'USD', source: 'tok_visa' } });
+    const payment = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      body: { amount: 40, currency: 'USD', source: 'tok_visa' },
+    });
     const answeredAt = Date.now();
     expect(payment.body).toMatchObject({ status: 'succeeded' });
     expect(answeredAt - started).toBeGreaterThanOrEqual(1500);

@@ -21,16 +21,21 @@ async function plan(amount: number, interval: 'day' | 'week' | 'month', apiKey =
   return (await createPlan(stack, { apiKey }, { name: `${interval}ly ${amount}`, amount, interval })).id;
 }
 
-const invoicesOf = async (subscriptionId: string) => (await call('GET', `/v1/invoices?subscription=${subscriptionId}&limit=100`)).body.data.reverse();
+const invoicesOf = async (subscriptionId: string) =>
+  (await call('GET', `/v1/invoices?subscription=${subscriptionId}&limit=100`)).body.data.reverse();
 const subscription = async (id: string) => (await call('GET', `/v1/subscriptions/${id}`)).body;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('subscriptions over the API, with subscription time compressed', () => {
   it('when a daily subscription runs, then each period is invoiced and paid through the payment path, until it is canceled', async () => {
-    const created = await call('POST', '/v1/subscriptions', { customer: await customer(), plan: await plan(5, 'day') }, merchant.apiKey, { 'Idempotency-Key': 'daily-1' });
+    const created = await call('POST', '/v1/subscriptions', { customer: await customer(), plan: await plan(5, 'day') }, merchant.apiKey, {
+      'Idempotency-Key': 'daily-1',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ object: 'subscription', status: 'active', cancel_at_period_end: false, currency: 'USD' });
-    const again = await call('POST', '/v1/subscriptions', { customer: created.body.customer, plan: created.body.plan }, merchant.apiKey, { 'Idempotency-Key': 'daily-1' });
+    const again = await call('POST', '/v1/subscriptions', { customer: created.body.customer, plan: created.body.plan }, merchant.apiKey, {
+      'Idempotency-Key': 'daily-1',
+    });
     expect(again.body.id).toBe(created.body.id);
 
     const paid = await eventually(async () => {
@@ -38,7 +43,9 @@ describe('subscriptions over the API, with subscription time compressed', () => 
       return invoices.length >= 3 && invoices[2].status === 'paid' ? invoices : undefined;
     });
     expect(paid.slice(0, 3).map((invoice: any) => [invoice.status, invoice.amount_paid, invoice.billing_reason])).toEqual([
-      ['paid', 5, 'subscription_create'], ['paid', 5, 'subscription_cycle'], ['paid', 5, 'subscription_cycle'],
+      ['paid', 5, 'subscription_create'],
+      ['paid', 5, 'subscription_cycle'],
+      ['paid', 5, 'subscription_cycle'],
     ]);
     // Consecutive periods, a day apart in subscription time.
     expect(Date.parse(paid[1].period_start) - Date.parse(paid[0].period_start)).toBe(24 * 3600 * 1000);
@@ -55,15 +62,23 @@ describe('subscriptions over the API, with subscription time compressed', () => 
     await sleep(2_500);
     expect((await invoicesOf(created.body.id)).length).toBe(count);
     const paidCount = (await invoicesOf(created.body.id)).filter((invoice: any) => invoice.status === 'paid').length;
-    const [{ n }] = await stack.orm.em.getConnection().execute(`select count(*)::int as n from payments where metadata->>'subscription' = ? and status = 'succeeded'`, [created.body.id]);
+    const [{ n }] = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from payments where metadata->>'subscription' = ? and status = 'succeeded'`, [created.body.id]);
     expect(n).toBe(paidCount);
     const types = (await call('GET', '/v1/events?limit=100')).body.data.map((event: any) => event.type);
-    expect(types).toEqual(expect.arrayContaining(['customer.subscription.created', 'invoice.created', 'invoice.paid', 'customer.subscription.deleted']));
+    expect(types).toEqual(
+      expect.arrayContaining(['customer.subscription.created', 'invoice.created', 'invoice.paid', 'customer.subscription.deleted']),
+    );
     await expectLedgerBalanced(stack.orm);
   }, 30_000);
 
   it('when a trial is given, then it is trialing with no invoice, and the first charge comes when the trial ends', async () => {
-    const created = await call('POST', '/v1/subscriptions', { customer: await customer(), plan: await plan(20, 'week'), trial_period_days: 2 });
+    const created = await call('POST', '/v1/subscriptions', {
+      customer: await customer(),
+      plan: await plan(20, 'week'),
+      trial_period_days: 2,
+    });
     expect(created.body).toMatchObject({ status: 'trialing', latest_invoice: null });
     expect(Date.parse(created.body.trial_end) - Date.parse(created.body.trial_start)).toBe(2 * 24 * 3600 * 1000);
     const [first] = await eventually(async () => {
@@ -99,14 +114,19 @@ describe('subscriptions over the API, with subscription time compressed', () => 
   }, 30_000);
 
   it('when every dunning retry fails, then the first invoice becomes uncollectible and the subscription is canceled', async () => {
-    const created = await call('POST', '/v1/subscriptions', { customer: await customer('tok_insufficient_funds'), plan: await plan(9, 'week') });
+    const created = await call('POST', '/v1/subscriptions', {
+      customer: await customer('tok_insufficient_funds'),
+      plan: await plan(9, 'week'),
+    });
     expect(created.body.status).toBe('incomplete');
     const ended = await eventually(async () => {
       const current = await subscription(created.body.id);
       return current.status === 'canceled' ? current : undefined;
     }, 20_000);
     expect(ended.ended_at).not.toBeNull();
-    expect((await invoicesOf(created.body.id)).map((invoice: any) => [invoice.status, invoice.attempt_count])).toEqual([['uncollectible', 4]]);
+    expect((await invoicesOf(created.body.id)).map((invoice: any) => [invoice.status, invoice.attempt_count])).toEqual([
+      ['uncollectible', 4],
+    ]);
   }, 30_000);
 
   it('when canceled at period end, then it stays active and ends with its period without another invoice', async () => {
@@ -123,10 +143,14 @@ describe('subscriptions over the API, with subscription time compressed', () => 
 
   it('when paused and resumed within the paid period, then nothing is invoiced meanwhile and billing carries on', async () => {
     const created = await call('POST', '/v1/subscriptions', { customer: await customer(), plan: await plan(6, 'week') });
-    const paused = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, { 'Idempotency-Key': `pause-${created.body.id}` });
+    const paused = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, {
+      'Idempotency-Key': `pause-${created.body.id}`,
+    });
     expect(paused.body).toMatchObject({ status: 'paused', next_billing_at: null });
     // The same keyed request again (a retry after a lost answer) gets the first answer; a new pause is refused.
-    const retried = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, { 'Idempotency-Key': `pause-${created.body.id}` });
+    const retried = await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {}, merchant.apiKey, {
+      'Idempotency-Key': `pause-${created.body.id}`,
+    });
     expect([retried.status, retried.body]).toEqual([200, paused.body]);
     expect((await call('POST', `/v1/subscriptions/${created.body.id}/pause`, {})).status).toBe(409);
     await sleep(1_000);
@@ -174,15 +198,23 @@ describe('subscriptions over the API, with subscription time compressed', () => 
     const otherPlan = await plan(5, 'month', other.apiKey);
     const customerId = await customer();
     expect((await call('POST', '/v1/subscriptions', { customer: 'cus_nope', plan: otherPlan })).body).toMatchObject({ param: 'customer' });
-    expect((await call('POST', '/v1/subscriptions', { customer: customerId, plan: otherPlan })).body).toMatchObject({ code: 'resource_missing', param: 'plan' });
+    expect((await call('POST', '/v1/subscriptions', { customer: customerId, plan: otherPlan })).body).toMatchObject({
+      code: 'resource_missing',
+      param: 'plan',
+    });
     expect((await call('POST', '/v1/subscriptions', { customer: customerId })).body).toMatchObject({ param: 'plan' });
-    expect((await call('POST', '/v1/subscriptions', { customer: customerId, plan: otherPlan, trial_period_days: -1 })).body).toMatchObject({ param: 'trial_period_days' });
+    expect((await call('POST', '/v1/subscriptions', { customer: customerId, plan: otherPlan, trial_period_days: -1 })).body).toMatchObject({
+      param: 'trial_period_days',
+    });
 
     const created = await call('POST', '/v1/subscriptions', { customer: customerId, plan: await plan(5, 'month') });
     expect((await call('GET', `/v1/subscriptions/${created.body.id}`, undefined, other.apiKey)).status).toBe(404);
     expect((await call('POST', `/v1/subscriptions/${created.body.id}/cancel`, {}, other.apiKey)).status).toBe(404);
     const weekly = await plan(5, 'week');
-    expect((await call('PATCH', `/v1/subscriptions/${created.body.id}`, { plan: weekly })).body).toMatchObject({ param: 'plan', code: 'parameter_invalid' });
+    expect((await call('PATCH', `/v1/subscriptions/${created.body.id}`, { plan: weekly })).body).toMatchObject({
+      param: 'plan',
+      code: 'parameter_invalid',
+    });
     expect((await call('PATCH', `/v1/subscriptions/${created.body.id}`, {})).status).toBe(400);
     expect((await call('POST', `/v1/subscriptions/${created.body.id}/resume`, {})).status).toBe(409);
     await call('POST', `/v1/subscriptions/${created.body.id}/cancel`, {});

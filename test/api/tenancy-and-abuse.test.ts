@@ -11,10 +11,20 @@ const accessLog: string[] = [];
 beforeAll(async () => {
   [stack, limited] = await Promise.all([
     startTestStack(),
-    startTestStack({ worker: false, env: { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '5', LOG_LEVEL: 'info' }, logDestination: { write: (line) => { accessLog.push(line); } } }),
+    startTestStack({
+      worker: false,
+      env: { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '5', LOG_LEVEL: 'info' },
+      logDestination: {
+        write: (line) => {
+          accessLog.push(line);
+        },
+      },
+    }),
   ]);
 });
-afterAll(async () => { await Promise.all([stack?.close(), limited?.close()]); });
+afterAll(async () => {
+  await Promise.all([stack?.close(), limited?.close()]);
+});
 
 const sql = (text: string, params: unknown[] = []) => stack.orm.em.getConnection().execute(text, params);
 const listPayments = (apiKey: string, on = stack) => on.request('GET', '/v1/payments?limit=1', { apiKey });
@@ -28,7 +38,15 @@ describe('API keys', () => {
     expect(created.status).toBe(201);
     const secret: string = created.body.secret;
     expect(secret).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^key_/), object: 'api_key', prefix: 'sk_test_', last4: secret.slice(-4), status: 'active', revoked_at: null, livemode: false });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      object: 'api_key',
+      prefix: 'sk_test_',
+      last4: secret.slice(-4),
+      status: 'active',
+      revoked_at: null,
+      livemode: false,
+    });
     expect((await listPayments(secret)).status).toBe(200);
 
     const listed = await stack.request('GET', '/v1/api_keys', { apiKey: secret });
@@ -37,9 +55,25 @@ describe('API keys', () => {
     expect(listed.body.data[0].id).toBe(created.body.id);
     const text = JSON.stringify(listed.body);
     for (const key of [secret, merchant.apiKey]) expect(text).not.toContain(key.slice(8));
-    for (const key of listed.body.data) expect(Object.keys(key).sort()).toEqual(['created_at', 'id', 'last4', 'last_used_at', 'livemode', 'object', 'prefix', 'redacted', 'revoked_at', 'status']);
+    for (const key of listed.body.data)
+      expect(Object.keys(key).sort()).toEqual([
+        'created_at',
+        'id',
+        'last4',
+        'last_used_at',
+        'livemode',
+        'object',
+        'prefix',
+        'redacted',
+        'revoked_at',
+        'status',
+      ]);
     const original = listed.body.data[1];
-    expect(original).toMatchObject({ prefix: 'sk_test_', last4: merchant.apiKey.slice(-4), redacted: `sk_test_...${merchant.apiKey.slice(-4)}` });
+    expect(original).toMatchObject({
+      prefix: 'sk_test_',
+      last4: merchant.apiKey.slice(-4),
+      redacted: `sk_test_...${merchant.apiKey.slice(-4)}`,
+    });
     const [stored] = await sql(`select key_hash from api_keys where id = ?`, [created.body.id]);
     expect(stored.key_hash).toBe(hashApiKey(secret));
     await eventually(async () => ((await keysOf(secret))[0].last_used_at ? true : undefined), 5_000);
@@ -55,11 +89,14 @@ describe('API keys', () => {
     expect((await listPayments(secret)).status).toBe(200);
   });
 
-  it('when the last active key is revoked, then 409 and it keeps working; another merchant\'s key is 404', async () => {
+  it("when the last active key is revoked, then 409 and it keeps working; another merchant's key is 404", async () => {
     const merchant = await stack.createMerchant('Last key');
     const other = await stack.createMerchant('Other');
     const [only] = await keysOf(merchant.apiKey);
-    for (const [method, path] of [['DELETE', `/v1/api_keys/${only.id}`], ['POST', `/v1/api_keys/${only.id}/revoke`]] as const) {
+    for (const [method, path] of [
+      ['DELETE', `/v1/api_keys/${only.id}`],
+      ['POST', `/v1/api_keys/${only.id}/revoke`],
+    ] as const) {
       const refused = await stack.request(method, path, { apiKey: merchant.apiKey });
       expect(refused.status, `${method} ${path}`).toBe(409);
       expect(refused.body.code).toBe('last_active_key');
@@ -96,28 +133,40 @@ describe('API keys', () => {
 });
 
 describe('live mode', () => {
-  it('when a live-mode merchant creates a payment, then 400 livemode_gateway_unavailable and nothing starts; its payments say livemode true, a test merchant\'s false', async () => {
+  it("when a live-mode merchant creates a payment, then 400 livemode_gateway_unavailable and nothing starts; its payments say livemode true, a test merchant's false", async () => {
     const live = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Live shop', livemode: true } });
     const liveKey: string = live.body.api_key;
     expect(liveKey).toMatch(/^sk_live_/);
-    const refused = await stack.request('POST', '/v1/payments', { apiKey: liveKey, body: { amount: 10, currency: 'USD', source: 'tok_visa' } });
+    const refused = await stack.request('POST', '/v1/payments', {
+      apiKey: liveKey,
+      body: { amount: 10, currency: 'USD', source: 'tok_visa' },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('livemode_gateway_unavailable');
     expect(await sql(`select id from payments where merchant_id = ?`, [live.body.id])).toEqual([]);
     // Nor can a live customer be given a sandbox card, whose renewals would charge through the sandbox.
-    const customer = await stack.request('POST', '/v1/customers', { apiKey: liveKey, body: { email: 'live@example.com', source: 'tok_visa' } });
+    const customer = await stack.request('POST', '/v1/customers', {
+      apiKey: liveKey,
+      body: { email: 'live@example.com', source: 'tok_visa' },
+    });
     expect(customer.body).toMatchObject({ code: 'livemode_gateway_unavailable' });
     expect(await sql(`select id from customers where merchant_id = ?`, [live.body.id])).toEqual([]);
 
     // A payment a live gateway would have made, as stored.
-    await sql(`insert into payments (id, merchant_id, amount_minor, currency, status, capture_method, source, gateway, created_at)
-      values ('pay_livemodeexample0000001', ?, 1000, 'USD', 'succeeded', 'automatic', 'tok_visa', 'live_gateway', now())`, [live.body.id]);
+    await sql(
+      `insert into payments (id, merchant_id, amount_minor, currency, status, capture_method, source, gateway, created_at)
+      values ('pay_livemodeexample0000001', ?, 1000, 'USD', 'succeeded', 'automatic', 'tok_visa', 'live_gateway', now())`,
+      [live.body.id],
+    );
     const fetched = await stack.request('GET', '/v1/payments/pay_livemodeexample0000001', { apiKey: liveKey });
     expect(fetched.body).toMatchObject({ id: 'pay_livemodeexample0000001', livemode: true });
     expect((await stack.request('GET', '/v1/payments', { apiKey: liveKey })).body.data[0].livemode).toBe(true);
 
     const testMerchant = await stack.createMerchant('Test shop');
-    const paid = await stack.request('POST', '/v1/payments', { apiKey: testMerchant.apiKey, body: { amount: 10, currency: 'USD', source: 'tok_visa' } });
+    const paid = await stack.request('POST', '/v1/payments', {
+      apiKey: testMerchant.apiKey,
+      body: { amount: 10, currency: 'USD', source: 'tok_visa' },
+    });
     expect(paid.body).toMatchObject({ status: 'succeeded', livemode: false });
     const newLiveKey = await stack.request('POST', '/v1/api_keys', { apiKey: liveKey, body: {} });
     expect(newLiveKey.body).toMatchObject({ prefix: 'sk_live_', livemode: true, secret: expect.stringMatching(/^sk_live_/) });
@@ -151,7 +200,10 @@ describe('Request-Id', () => {
       expect((await limited.request('GET', '/health', { headers: { 'Request-Id': bad } })).headers.get('request-id')).toMatch(generated);
     }
     const logged = await eventually(async () => {
-      const line = accessLog.join('').split('\n').find((entry) => entry.includes('"requestId":"client-7f3a.42"'));
+      const line = accessLog
+        .join('')
+        .split('\n')
+        .find((entry) => entry.includes('"requestId":"client-7f3a.42"'));
       return line ? JSON.parse(line) : undefined;
     }, 5_000);
     expect(logged).toMatchObject({ msg: 'request', method: 'GET', path: '/v1/nowhere', status: 404 });
@@ -166,13 +218,27 @@ describe('the audit log', () => {
     const since = new Date(Date.now() - 1_000).toISOString();
 
     const payment = await stack.request('POST', '/v1/payments', {
-      apiKey: merchant.apiKey, headers: { 'Idempotency-Key': 'audit-pay-1' },
-      body: { amount: 25, currency: 'USD', source: 'tok_visa', description: 'private-description-xyz', metadata: { note: 'private-metadata-xyz' } },
+      apiKey: merchant.apiKey,
+      headers: { 'Idempotency-Key': 'audit-pay-1' },
+      body: {
+        amount: 25,
+        currency: 'USD',
+        source: 'tok_visa',
+        description: 'private-description-xyz',
+        metadata: { note: 'private-metadata-xyz' },
+      },
     });
     expect(payment.status).toBe(201);
-    const refund = await stack.request('POST', '/v1/refunds', { apiKey: merchant.apiKey, headers: { 'Idempotency-Key': 'audit-refund-1' }, body: { payment_id: payment.body.id, amount: 5 } });
+    const refund = await stack.request('POST', '/v1/refunds', {
+      apiKey: merchant.apiKey,
+      headers: { 'Idempotency-Key': 'audit-refund-1' },
+      body: { payment_id: payment.body.id, amount: 5 },
+    });
     expect(refund.status).toBe(201);
-    const declined = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 1, currency: 'USD', source: 'tok_nonsense' } });
+    const declined = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      body: { amount: 1, currency: 'USD', source: 'tok_nonsense' },
+    });
     expect(declined.status).toBe(400);
     const extra = await stack.request('POST', '/v1/api_keys', { apiKey: merchant.apiKey, body: {} });
     const revocation = await stack.request('DELETE', `/v1/api_keys/${extra.body.id}`, { apiKey: merchant.apiKey });
@@ -183,28 +249,68 @@ describe('the audit log', () => {
       const body = await auditEvents(merchant.apiKey, '?limit=100');
       return body.data?.length >= 5 ? body : undefined;
     }, 5_000);
-    expect(page.data.map((event: any) => event.action)).toEqual(['revokeApiKey', 'createApiKey', 'createPayment', 'createRefund', 'createPayment']);
+    expect(page.data.map((event: any) => event.action)).toEqual([
+      'revokeApiKey',
+      'createApiKey',
+      'createPayment',
+      'createRefund',
+      'createPayment',
+    ]);
     const [revoked, , failedCreate, refunded, paid] = page.data;
     const actor = { type: 'merchant', api_key: { id: ownKey.id, redacted: `sk_test_...${merchant.apiKey.slice(-4)}` } };
     expect(paid).toEqual({
-      id: expect.stringMatching(/^aud_/), object: 'audit_event', action: 'createPayment', actor,
-      request: { id: payment.headers.get('request-id'), method: 'POST', route: '/v1/payments', path: '/v1/payments', idempotency_key: 'audit-pay-1' },
-      object_id: payment.body.id, status_code: 201, created_at: expect.any(String),
+      id: expect.stringMatching(/^aud_/),
+      object: 'audit_event',
+      action: 'createPayment',
+      actor,
+      request: {
+        id: payment.headers.get('request-id'),
+        method: 'POST',
+        route: '/v1/payments',
+        path: '/v1/payments',
+        idempotency_key: 'audit-pay-1',
+      },
+      object_id: payment.body.id,
+      status_code: 201,
+      created_at: expect.any(String),
     });
-    expect(refunded).toMatchObject({ actor, object_id: refund.body.id, status_code: 201, request: { route: '/v1/refunds', idempotency_key: 'audit-refund-1', id: refund.headers.get('request-id') } });
+    expect(refunded).toMatchObject({
+      actor,
+      object_id: refund.body.id,
+      status_code: 201,
+      request: { route: '/v1/refunds', idempotency_key: 'audit-refund-1', id: refund.headers.get('request-id') },
+    });
     expect(failedCreate).toMatchObject({ object_id: null, status_code: 400, request: { idempotency_key: null } });
-    expect(revoked).toMatchObject({ actor, object_id: extra.body.id, status_code: 200, request: { method: 'DELETE', route: '/v1/api_keys/:id', path: `/v1/api_keys/${extra.body.id}` } });
+    expect(revoked).toMatchObject({
+      actor,
+      object_id: extra.body.id,
+      status_code: 200,
+      request: { method: 'DELETE', route: '/v1/api_keys/:id', path: `/v1/api_keys/${extra.body.id}` },
+    });
 
     const stored = JSON.stringify(await sql(`select * from audit_events where merchant_id = ?`, [merchant.id]));
-    for (const secret of ['private-description-xyz', 'private-metadata-xyz', 'tok_visa', 'tok_nonsense', extra.body.secret, merchant.apiKey]) expect(stored).not.toContain(secret);
+    for (const secret of [
+      'private-description-xyz',
+      'private-metadata-xyz',
+      'tok_visa',
+      'tok_nonsense',
+      extra.body.secret,
+      merchant.apiKey,
+    ])
+      expect(stored).not.toContain(secret);
     const [admin] = await sql(`select actor_type, merchant_id, action, status_code from audit_events where object_id = ?`, [merchant.id]);
     expect(admin).toEqual({ actor_type: 'admin', merchant_id: null, action: 'createMerchant', status_code: 201 });
 
     const refundsOnly = await auditEvents(merchant.apiKey, '?action=createRefund');
     expect(refundsOnly.data.map((event: any) => event.object_id)).toEqual([refund.body.id]);
-    expect((await auditEvents(merchant.apiKey, `?created[gte]=${encodeURIComponent(since)}&limit=2`))).toMatchObject({ has_more: true, data: [{ id: revoked.id }, { id: page.data[1].id }] });
+    expect(await auditEvents(merchant.apiKey, `?created[gte]=${encodeURIComponent(since)}&limit=2`)).toMatchObject({
+      has_more: true,
+      data: [{ id: revoked.id }, { id: page.data[1].id }],
+    });
     expect((await auditEvents(merchant.apiKey, `?created[gte]=${Math.floor(Date.now() / 1000) + 60}`)).data).toEqual([]);
-    expect((await auditEvents(merchant.apiKey, `?starting_after=${page.data[3].id}`)).data.map((event: any) => event.id)).toEqual([paid.id]);
+    expect((await auditEvents(merchant.apiKey, `?starting_after=${page.data[3].id}`)).data.map((event: any) => event.id)).toEqual([
+      paid.id,
+    ]);
 
     const strangers = await auditEvents(stranger.apiKey, '?limit=100');
     expect(strangers.data).toEqual([]);
@@ -263,7 +369,10 @@ describe('abuse controls', () => {
 
   it('when a body is larger than the limit, then 413 with the request id', async () => {
     const merchant = await stack.createMerchant('Big body');
-    const response = await stack.request('POST', '/v1/payments', { apiKey: merchant.apiKey, body: { amount: 1, currency: 'USD', source: 'tok_visa', description: 'x'.repeat(100_000) } });
+    const response = await stack.request('POST', '/v1/payments', {
+      apiKey: merchant.apiKey,
+      body: { amount: 1, currency: 'USD', source: 'tok_visa', description: 'x'.repeat(100_000) },
+    });
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ code: 'body_too_large', request_id: response.headers.get('request-id') });
   });

@@ -22,8 +22,21 @@ function liveMemory(): number {
   return memory.heapUsed + memory.arrayBuffers;
 }
 
-const COLUMNS = ['id', 'created', 'status', 'amount', 'amount_captured', 'amount_refunded', 'fee', 'net', 'currency', 'capture_method',
-  'description', 'gateway_reference', 'failure_code'];
+const COLUMNS = [
+  'id',
+  'created',
+  'status',
+  'amount',
+  'amount_captured',
+  'amount_refunded',
+  'fee',
+  'net',
+  'currency',
+  'capture_method',
+  'description',
+  'gateway_reference',
+  'failure_code',
+];
 const FORMULA = '=HYPERLINK("https://evil.example","click"), line one\nline two';
 
 /** A UTC day relative to today, as YYYY-MM-DD. */
@@ -44,10 +57,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
     if (quoted) {
-      if (char === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (char === '"') quoted = false; else field += char;
+      if (char === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else field += char;
     } else if (char === '"') quoted = true;
-    else if (char === ',') { record.push(field); field = ''; } else if (char === '\r' && text[i + 1] === '\n') {
-      record.push(field); records.push(record); record = []; field = ''; i++;
+    else if (char === ',') {
+      record.push(field);
+      field = '';
+    } else if (char === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i++;
     } else field += char;
   }
   expect(field, 'the last record ends with CRLF').toBe('');
@@ -61,12 +85,27 @@ describe('GET /v1/reports/transactions', () => {
   let otherPayment: any;
 
   beforeAll(async () => {
-    payments.succeeded = await createPayment(stack, merchant, { amount: '100.00', currency: 'USD', source: 'tok_visa', description: FORMULA });
+    payments.succeeded = await createPayment(stack, merchant, {
+      amount: '100.00',
+      currency: 'USD',
+      source: 'tok_visa',
+      description: FORMULA,
+    });
     payments.declined = await createPayment(stack, merchant, { amount: 25, currency: 'USD', source: 'tok_chargeDeclined' });
-    payments.refunded = await createPayment(stack, merchant, { amount: 50, currency: 'USD', source: 'tok_visa', description: 'Refunded, in "full"' });
+    payments.refunded = await createPayment(stack, merchant, {
+      amount: 50,
+      currency: 'USD',
+      source: 'tok_visa',
+      description: 'Refunded, in "full"',
+    });
     expect((await createRefund(stack, merchant, payments.refunded.id)).status).toBe('succeeded');
     payments.uncaptured = await createPayment(stack, merchant, { amount: 20, currency: 'USD', source: 'tok_visa', capture: false });
-    payments.yen = await createPayment(stack, merchant, { amount: 500, currency: 'JPY', source: 'tok_visa', description: '-5% launch discount' });
+    payments.yen = await createPayment(stack, merchant, {
+      amount: 500,
+      currency: 'JPY',
+      source: 'tok_visa',
+      description: '-5% launch discount',
+    });
     payments.mastercard = await createPayment(stack, merchant, { amount: 30, currency: 'USD', source: 'tok_mastercard' });
     for (const [name, payment] of Object.entries(payments)) {
       payments[name] = await getPayment(stack, merchant, payment.id);
@@ -77,18 +116,35 @@ describe('GET /v1/reports/transactions', () => {
 
   /** The row the report must show for a payment, from the payment as the API shows it and its stored gateway reference. */
   async function expectedRow(payment: any) {
-    const [{ gateway_reference }] = await stack.orm.em.getConnection().execute('select gateway_reference from payments where id = ?', [payment.id]);
-    const netMinor = toMinor(payment.amount_received, payment.currency) - toMinor(payment.amount_refunded, payment.currency) - toMinor(payment.fee, payment.currency);
+    const [{ gateway_reference }] = await stack.orm.em
+      .getConnection()
+      .execute('select gateway_reference from payments where id = ?', [payment.id]);
+    const netMinor =
+      toMinor(payment.amount_received, payment.currency) -
+      toMinor(payment.amount_refunded, payment.currency) -
+      toMinor(payment.fee, payment.currency);
     return {
-      id: payment.id, created: payment.created_at, status: payment.status, amount: payment.amount, amount_captured: payment.amount_received,
-      amount_refunded: payment.amount_refunded, fee: payment.fee, net: netMinor / 10 ** CURRENCY_EXPONENTS[payment.currency], currency: payment.currency,
-      capture_method: payment.capture_method, description: payment.description, gateway_reference, failure_code: payment.failure_code,
+      id: payment.id,
+      created: payment.created_at,
+      status: payment.status,
+      amount: payment.amount,
+      amount_captured: payment.amount_received,
+      amount_refunded: payment.amount_refunded,
+      fee: payment.fee,
+      net: netMinor / 10 ** CURRENCY_EXPONENTS[payment.currency],
+      currency: payment.currency,
+      capture_method: payment.capture_method,
+      description: payment.description,
+      gateway_reference,
+      failure_code: payment.failure_code,
     };
   }
 
   /** The merchant's payments in stored order: created_at (to the microsecond, finer than the API shows), then id. */
   async function inOrder(): Promise<any[]> {
-    const rows = await stack.orm.em.getConnection().execute('select id from payments where merchant_id = ? order by created_at, id', [merchant.id]);
+    const rows = await stack.orm.em
+      .getConnection()
+      .execute('select id from payments where merchant_id = ? order by created_at, id', [merchant.id]);
     const byId = Object.fromEntries(Object.values(payments).map((payment) => [payment.id, payment]));
     return rows.map((row) => byId[row.id as string]);
   }
@@ -101,10 +157,35 @@ describe('GET /v1/reports/transactions', () => {
     expect(head).toEqual({ object: 'report', type: 'transactions', from: day(-1), to: day(0) });
     expect(data).toEqual(await Promise.all((await inOrder()).map(expectedRow)));
     const byId = Object.fromEntries(data.map((row: any) => [row.id, row]));
-    expect(byId[payments.succeeded.id]).toMatchObject({ status: 'succeeded', amount: 100, amount_captured: 100, fee: 3.2, net: 96.8, description: FORMULA });
-    expect(byId[payments.declined.id]).toMatchObject({ status: 'failed', amount_captured: 0, fee: 0, net: 0, failure_code: 'card_declined' });
-    expect(byId[payments.refunded.id]).toMatchObject({ status: 'refunded', amount_captured: 50, amount_refunded: 50, fee: 1.75, net: -1.75 });
-    expect(byId[payments.uncaptured.id]).toMatchObject({ status: 'requires_capture', capture_method: 'manual', amount: 20, amount_captured: 0, net: 0 });
+    expect(byId[payments.succeeded.id]).toMatchObject({
+      status: 'succeeded',
+      amount: 100,
+      amount_captured: 100,
+      fee: 3.2,
+      net: 96.8,
+      description: FORMULA,
+    });
+    expect(byId[payments.declined.id]).toMatchObject({
+      status: 'failed',
+      amount_captured: 0,
+      fee: 0,
+      net: 0,
+      failure_code: 'card_declined',
+    });
+    expect(byId[payments.refunded.id]).toMatchObject({
+      status: 'refunded',
+      amount_captured: 50,
+      amount_refunded: 50,
+      fee: 1.75,
+      net: -1.75,
+    });
+    expect(byId[payments.uncaptured.id]).toMatchObject({
+      status: 'requires_capture',
+      capture_method: 'manual',
+      amount: 20,
+      amount_captured: 0,
+      net: 0,
+    });
     expect(byId[payments.yen.id]).toMatchObject({ currency: 'JPY', amount: 500, fee: 44, net: 456 });
     expect(byId[payments.succeeded.id].gateway_reference).toEqual(expect.any(String));
     expect(totals).toEqual([
@@ -124,12 +205,13 @@ describe('GET /v1/reports/transactions', () => {
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="transactions_${day(-1)}_${day(0)}.csv"`);
     const [header, ...rows] = parseCsv(response.body);
     expect(header).toEqual(COLUMNS);
-    const asCsv = (row: any) => COLUMNS.map((column) => {
-      const value = row[column];
-      if (typeof value === 'number') return formatMinor(toMinor(value, row.currency), row.currency);
-      if (value === null) return '';
-      return /^[=+\-@]/.test(value) ? `'${value}` : value;
-    });
+    const asCsv = (row: any) =>
+      COLUMNS.map((column) => {
+        const value = row[column];
+        if (typeof value === 'number') return formatMinor(toMinor(value, row.currency), row.currency);
+        if (value === null) return '';
+        return /^[=+\-@]/.test(value) ? `'${value}` : value;
+      });
     expect(rows).toEqual(json.data.map(asCsv));
     const byId = Object.fromEntries(rows.map((row) => [row[0], Object.fromEntries(COLUMNS.map((column, i) => [column, row[i]]))]));
     expect(byId[payments.succeeded.id]).toMatchObject({ amount: '100.00', fee: '3.20', net: '96.80', description: `'${FORMULA}` });
@@ -145,7 +227,9 @@ describe('GET /v1/reports/transactions', () => {
     expect((await report(`?from=${day(-1)}&to=${day(0)}&format=csv`)).body).not.toContain(otherPayment.id);
     const theirs = await report(`?from=${day(-1)}&to=${day(0)}`, other.apiKey);
     expect(theirs.body.data.map((row: any) => row.id)).toEqual([otherPayment.id]);
-    expect(theirs.body.totals).toEqual([{ status: 'succeeded', currency: 'USD', count: 1, amount: 77, amount_captured: 77, amount_refunded: 0, fee: 2.53, net: 74.47 }]);
+    expect(theirs.body.totals).toEqual([
+      { status: 'succeeded', currency: 'USD', count: 1, amount: 77, amount_captured: 77, amount_refunded: 0, fee: 2.53, net: 74.47 },
+    ]);
   });
 
   it('when the period is given as timestamps, then the payments created within it, to the second named by to, are the rows', async () => {
@@ -158,7 +242,9 @@ describe('GET /v1/reports/transactions', () => {
     expect(expected.length).toBeGreaterThanOrEqual(3);
     expect(response.body.data.map((row: any) => row.id)).toEqual(expected);
     const csv = await report(`?from=${from}&to=${to}&format=csv`);
-    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="transactions_${from.replace(/:/g, '')}_${to.replace(/:/g, '')}.csv"`);
+    expect(csv.headers.get('content-disposition')).toBe(
+      `attachment; filename="transactions_${from.replace(/:/g, '')}_${to.replace(/:/g, '')}.csv"`,
+    );
   });
 
   it('when the period holds no payments, then the JSON has no rows or totals and the CSV is its header alone', async () => {
@@ -179,15 +265,45 @@ describe('GET /v1/reports/transactions', () => {
     ['both are missing', 'from', () => '', 'parameter_missing', 'Both from and to are required'],
     ['from is not a date', 'from', () => `?from=yesterday&to=${day(0)}`, 'parameter_invalid', 'Invalid from'],
     ['to is a day that does not exist', 'to', () => `?from=${day(-1)}&to=2026-02-30`, 'parameter_invalid', 'Invalid to'],
-    ['from is a timestamp without a time zone', 'from', () => `?from=${day(-1)}T00:00:00&to=${day(0)}`, 'parameter_invalid', 'Invalid from'],
+    [
+      'from is a timestamp without a time zone',
+      'from',
+      () => `?from=${day(-1)}T00:00:00&to=${day(0)}`,
+      'parameter_invalid',
+      'Invalid from',
+    ],
     ['to has an hour 24', 'to', () => `?from=${day(-1)}&to=${day(-1)}T24:00:00Z`, 'parameter_invalid', 'Invalid to'],
     ['from is after to', 'from', () => `?from=${day(0)}&to=${day(-1)}`, 'date_range_invalid', "'from' must be earlier than 'to'"],
-    ['from is a second after the timestamp to', 'from', () => `?from=${day(-1)}T10:00:01Z&to=${day(-1)}T10:00:00Z`, 'date_range_invalid', "'from' must be earlier than 'to'"],
-    ['the range is 91 days', 'to', () => `?from=${day(-90)}&to=${day(0)}`, 'date_range_too_long', 'Date range exceeds limit: at most 90 days'],
-    ['the range is 90 days and a second', 'to', () => `?from=${day(-91)}T23:59:59Z&to=${day(-1)}T23:59:59Z`, 'date_range_too_long', 'Date range exceeds limit: at most 90 days'],
+    [
+      'from is a second after the timestamp to',
+      'from',
+      () => `?from=${day(-1)}T10:00:01Z&to=${day(-1)}T10:00:00Z`,
+      'date_range_invalid',
+      "'from' must be earlier than 'to'",
+    ],
+    [
+      'the range is 91 days',
+      'to',
+      () => `?from=${day(-90)}&to=${day(0)}`,
+      'date_range_too_long',
+      'Date range exceeds limit: at most 90 days',
+    ],
+    [
+      'the range is 90 days and a second',
+      'to',
+      () => `?from=${day(-91)}T23:59:59Z&to=${day(-1)}T23:59:59Z`,
+      'date_range_too_long',
+      'Date range exceeds limit: at most 90 days',
+    ],
     ['from is tomorrow', 'from', () => `?from=${day(1)}&to=${day(1)}`, 'date_in_future', "'from' cannot be after today (UTC)"],
     ['to is tomorrow', 'to', () => `?from=${day(0)}&to=${day(1)}`, 'date_in_future', "'to' cannot be after today (UTC)"],
-    ['to is the first second of tomorrow', 'to', () => `?from=${day(0)}&to=${day(1)}T00:00:00Z`, 'date_in_future', "'to' cannot be after today (UTC)"],
+    [
+      'to is the first second of tomorrow',
+      'to',
+      () => `?from=${day(0)}&to=${day(1)}T00:00:00Z`,
+      'date_in_future',
+      "'to' cannot be after today (UTC)",
+    ],
     ['format is xml', 'format', () => `?from=${day(-1)}&to=${day(0)}&format=xml`, 'parameter_invalid', 'Invalid format'],
     ['an unknown parameter is sent', 'status', () => `?from=${day(-1)}&to=${day(0)}&status=failed`, 'parameter_unknown', 'status'],
   ])('when %s, then 400 names %s', async (_case, param, query, code, message) => {
@@ -209,9 +325,16 @@ describe('a report of 40,000 payments', () => {
   const bulkId = (i: number) => `pay_bulk${String(i).padStart(6, '0')}`;
   const period = () => `?from=${day(-3)}&to=${day(0)}`;
   /** The CSV as a Node stream, read only as fast as the test asks: a slow client. */
-  const openCsv = (query: string): Promise<IncomingMessage> => new Promise((resolve, reject) => {
-    http.get(`${stack.baseUrl}/v1/reports/transactions${query}&format=csv`, { headers: { authorization: `Bearer ${bulk.apiKey}` } }, resolve).on('error', reject);
-  });
+  const openCsv = (query: string): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      http
+        .get(
+          `${stack.baseUrl}/v1/reports/transactions${query}&format=csv`,
+          { headers: { authorization: `Bearer ${bulk.apiKey}` } },
+          resolve,
+        )
+        .on('error', reject);
+    });
 
   beforeAll(async () => {
     bulk = await stack.createMerchant('A busy merchant');
@@ -237,7 +360,13 @@ describe('a report of 40,000 payments', () => {
     const warmUp = await openCsv(`?from=${day(-3)}&to=${new Date(base.getTime() + 10_000).toISOString().replace('.000Z', 'Z')}`);
     let warmUpText = '';
     for await (const chunk of warmUp) warmUpText += chunk;
-    expect(warmUpText.trimEnd().split('\r\n').slice(1).map((record) => record.slice(0, record.indexOf(',')))).toEqual(Array.from({ length: 32 }, (_, i) => bulkId(i + 1)));
+    expect(
+      warmUpText
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((record) => record.slice(0, record.indexOf(','))),
+    ).toEqual(Array.from({ length: 32 }, (_, i) => bulkId(i + 1)));
     const baseline = liveMemory();
     const response = await openCsv(period());
     expect(response.statusCode).toBe(200);
@@ -279,7 +408,10 @@ describe('a report of 40,000 payments', () => {
       pending += next.value;
       bytes += next.value.length;
       take(false);
-      if (bytes > nextSample) { sample(); nextSample += 4_000_000; }
+      if (bytes > nextSample) {
+        sample();
+        nextSample += 4_000_000;
+      }
     }
     take(true);
 
@@ -288,7 +420,10 @@ describe('a report of 40,000 payments', () => {
     expect(bytes).toBeGreaterThan(COUNT * DESCRIPTION_LENGTH);
     // Held in memory at once: a batch or two, not the report (a buffered one would hold it all before its first byte).
     expect(samples.length).toBeGreaterThan(3);
-    expect(Math.max(...samples), `heap growth samples ${samples.map((s) => (s / 1e6).toFixed(1)).join(', ')} MB for ${(bytes / 1e6).toFixed(1)} MB`).toBeLessThan(bytes / 3);
+    expect(
+      Math.max(...samples),
+      `heap growth samples ${samples.map((s) => (s / 1e6).toFixed(1)).join(', ')} MB for ${(bytes / 1e6).toFixed(1)} MB`,
+    ).toBeLessThan(bytes / 3);
   });
 
   it('when JSON is asked for, then the totals from the aggregate query equal the sums of the streamed rows', async () => {
@@ -300,7 +435,16 @@ describe('a report of 40,000 payments', () => {
     const sums = new Map<string, any>();
     for (const row of response.body.data) {
       const key = `${row.currency} ${row.status}`;
-      const total = sums.get(key) ?? { status: row.status, currency: row.currency, count: 0, amount: 0, amount_captured: 0, amount_refunded: 0, fee: 0, net: 0 };
+      const total = sums.get(key) ?? {
+        status: row.status,
+        currency: row.currency,
+        count: 0,
+        amount: 0,
+        amount_captured: 0,
+        amount_refunded: 0,
+        fee: 0,
+        net: 0,
+      };
       total.count++;
       for (const field of ['amount', 'amount_captured', 'amount_refunded', 'fee', 'net']) total[field] += toMinor(row[field], row.currency);
       sums.set(key, total);

@@ -16,35 +16,60 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const deliveriesTo = (path: string, webhookId?: string) => receiver.received(path).filter((r) => !webhookId || r.headers['webhook-id'] === webhookId);
+const deliveriesTo = (path: string, webhookId?: string) =>
+  receiver.received(path).filter((r) => !webhookId || r.headers['webhook-id'] === webhookId);
 
 describe('webhook endpoints', () => {
   it('when an endpoint is created, then its secret is shown once, and a payment event arrives signed so standardwebhooks verifies it', async () => {
     const merchant = await stack.createMerchant();
-    const created = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/shop'), enabled_events: ['payment.succeeded'], description: 'orders', raw: true });
+    const created = await createWebhookEndpoint(stack, merchant, {
+      url: receiver.url('/shop'),
+      enabled_events: ['payment.succeeded'],
+      description: 'orders',
+      raw: true,
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ object: 'webhook_endpoint', status: 'enabled', enabled_events: ['payment.succeeded'], secret: expect.stringMatching(/^whsec_/) });
+    expect(created.body).toMatchObject({
+      object: 'webhook_endpoint',
+      status: 'enabled',
+      enabled_events: ['payment.succeeded'],
+      secret: expect.stringMatching(/^whsec_/),
+    });
     const fetched = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}`, { apiKey: merchant.apiKey });
     expect(fetched.body.secret).toBeUndefined();
 
     const payment = await createPayment(stack, merchant, { amount: 12 });
-    const [delivery] = await eventually(async () => {
-      const found = deliveriesTo('/shop').filter((r) => r.body.includes(payment.id));
-      return found.length ? found : undefined;
-    }, 20_000, 100);
-    const event = new Webhook(created.body.secret).verify(delivery.body, delivery.headers) as { id: string; type: string; data: { object: { id: string; status: string } } };
+    const [delivery] = await eventually(
+      async () => {
+        const found = deliveriesTo('/shop').filter((r) => r.body.includes(payment.id));
+        return found.length ? found : undefined;
+      },
+      20_000,
+      100,
+    );
+    const event = new Webhook(created.body.secret).verify(delivery.body, delivery.headers) as {
+      id: string;
+      type: string;
+      data: { object: { id: string; status: string } };
+    };
     expect(event).toMatchObject({ type: 'payment.succeeded', data: { object: { id: payment.id, status: 'succeeded' } } });
     expect(delivery.headers['webhook-id']).toBe(event.id);
-    expect(() => new Webhook('whsec_' + Buffer.from('not the secret, 24 bytes!').toString('base64')).verify(delivery.body, delivery.headers)).toThrow();
+    expect(() =>
+      new Webhook('whsec_' + Buffer.from('not the secret, 24 bytes!').toString('base64')).verify(delivery.body, delivery.headers),
+    ).toThrow();
 
     const stored = await stack.request('GET', `/v1/events/${event.id}`, { apiKey: merchant.apiKey });
     expect(stored.body).toMatchObject({ id: event.id, type: 'payment.succeeded' });
     const listed = await stack.request('GET', '/v1/events?type=payment.succeeded', { apiKey: merchant.apiKey });
     expect(listed.body.data.map((e: { id: string }) => e.id)).toContain(event.id);
-    const attempts = await eventually(async () => {
-      const page = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}/deliveries`, { apiKey: merchant.apiKey });
-      return page.body.data.length ? page.body.data : undefined;
-    }, 10_000, 100);
+    const attempts = await eventually(
+      async () => {
+        const page = await stack.request('GET', `/v1/webhook_endpoints/${created.body.id}/deliveries`, { apiKey: merchant.apiKey });
+        return page.body.data.length ? page.body.data : undefined;
+      },
+      10_000,
+      100,
+    );
     expect(attempts[0]).toMatchObject({ event_id: event.id, webhook_id: event.id, status_code: 200, succeeded: true, attempt: 1 });
   });
 
@@ -54,7 +79,10 @@ describe('webhook endpoints', () => {
     const payment = await createPayment(stack, merchant, { amount: 12 });
     const first = await eventually(async () => deliveriesTo('/redeliver').find((r) => r.body.includes(payment.id)), 20_000, 100);
     const eventId = first.headers['webhook-id'];
-    const response = await stack.request('POST', `/v1/events/${eventId}/redeliver`, { apiKey: merchant.apiKey, body: { endpoint: endpoint.id } });
+    const response = await stack.request('POST', `/v1/events/${eventId}/redeliver`, {
+      apiKey: merchant.apiKey,
+      body: { endpoint: endpoint.id },
+    });
     expect(response.status).toBe(202);
     await eventually(async () => (deliveriesTo('/redeliver', eventId).length === 2 ? true : undefined), 20_000, 100);
     const both = deliveriesTo('/redeliver', eventId);
@@ -101,20 +129,33 @@ describe('webhook endpoints', () => {
   it('when a live-mode merchant points an endpoint at a loopback, private or link-local address, then it is refused; test mode allows localhost', async () => {
     const live = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Live shop', livemode: true } });
     expect(live.body.api_key).toMatch(/^sk_live_/);
-    for (const url of ['https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://192.168.0.10/hook', 'https://169.254.169.254/latest', 'https://[::1]/hook', 'http://example.com/hook']) {
+    for (const url of [
+      'https://127.0.0.1/hook',
+      'https://localhost/hook',
+      'https://10.1.2.3/hook',
+      'https://192.168.0.10/hook',
+      'https://169.254.169.254/latest',
+      'https://[::1]/hook',
+      'http://example.com/hook',
+    ]) {
       const response = await createWebhookEndpoint(stack, { apiKey: live.body.api_key }, { url, enabled_events: ['*'], raw: true });
       expect(response.status, url).toBe(400);
       expect(response.body).toMatchObject({ code: 'url_invalid', param: 'url' });
     }
     const test = await stack.createMerchant();
-    expect((await createWebhookEndpoint(stack, test, { url: 'http://localhost:9/hook', enabled_events: ['*'], raw: true })).status).toBe(201);
+    expect((await createWebhookEndpoint(stack, test, { url: 'http://localhost:9/hook', enabled_events: ['*'], raw: true })).status).toBe(
+      201,
+    );
   });
 
   it('when endpoints are updated, disabled, deleted or touched by another merchant, then each answers accordingly', async () => {
     const merchant = await stack.createMerchant();
     const other = await stack.createMerchant();
     const endpoint = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/manage'), enabled_events: ['*'] });
-    const updated = await stack.request('PATCH', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey, body: { enabled_events: ['refund.succeeded'], disabled: true } });
+    const updated = await stack.request('PATCH', `/v1/webhook_endpoints/${endpoint.id}`, {
+      apiKey: merchant.apiKey,
+      body: { enabled_events: ['refund.succeeded'], disabled: true },
+    });
     expect(updated.body).toMatchObject({ enabled_events: ['refund.succeeded'], status: 'disabled' });
     expect((await stack.request('GET', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: other.apiKey })).status).toBe(404);
     expect((await stack.request('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: other.apiKey })).status).toBe(404);

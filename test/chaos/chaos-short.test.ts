@@ -11,15 +11,31 @@ describe('a short chaos run', () => {
     process.stderr.write(`${formatReport(report)}\n`);
 
     // Every kind of fault happened at least once, or the run proved less than it says.
-    for (const kind of ['worker_killed', 'worker_killed_after_charge', 'api_killed', 'api_stopped', 'temporal_crashed', 'temporal_restarted',
-      'postgres_restarted', 'postgres_connections_terminated', 'gateway_timeout_after_charge', 'gateway_unavailable', 'gateway_slow',
-      'webhook_5xx', 'webhook_hang', 'webhook_410']) {
+    for (const kind of [
+      'worker_killed',
+      'worker_killed_after_charge',
+      'api_killed',
+      'api_stopped',
+      'temporal_crashed',
+      'temporal_restarted',
+      'postgres_restarted',
+      'postgres_connections_terminated',
+      'gateway_timeout_after_charge',
+      'gateway_unavailable',
+      'gateway_slow',
+      'webhook_5xx',
+      'webhook_hang',
+      'webhook_410',
+    ]) {
       expect(report.faults[kind], `fault ${kind} (seed ${seed})`).toBeGreaterThan(0);
     }
     expect(report.scenarios.duplicate_key_burst ?? 0, 'at least one burst of 50 copies of one Idempotency-Key').toBeGreaterThan(0);
     expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
     expect(report.replay.replayed).toBeGreaterThan(50);
-    expect(report.invariants.filter((invariant) => invariant.violations > 0), `seed ${seed}`).toEqual([]);
+    expect(
+      report.invariants.filter((invariant) => invariant.violations > 0),
+      `seed ${seed}`,
+    ).toEqual([]);
     expect(report.serverErrors, `seed ${seed}: ${JSON.stringify(report.http.serverErrorSamples)}`).toBe(0);
   }, 900_000);
 });

@@ -11,10 +11,16 @@ const workers: ChildProcess[] = [];
 /** A real `npm run worker` process of its own, in its own process group so kill -9 reaches tsx's child too. */
 function spawnWorker(extraEnv: Record<string, string>): ChildProcess {
   const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main-worker.ts'], {
-    cwd: ROOT, detached: true, stdio: 'ignore',
+    cwd: ROOT,
+    detached: true,
+    stdio: 'ignore',
     env: {
-      ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error',
-      DATABASE_URL: stack.config.database.url, TEMPORAL_ADDRESS: stack.config.temporal.address, TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: stack.config.database.url,
+      TEMPORAL_ADDRESS: stack.config.temporal.address,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
       ...extraEnv,
     },
   });
@@ -31,7 +37,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const child of workers) {
-    try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   await stack?.close();
 });
@@ -43,31 +53,46 @@ describe('a worker killed mid-payment', () => {
     const doomed = spawnWorker({ SANDBOX_RESPONSE_DELAY: '60s' });
 
     const created = await stack.request('POST', '/v1/payments', {
-      apiKey: merchant.apiKey, body: { amount: 77.7, currency: 'USD', source: 'tok_visa' }, headers: { 'Idempotency-Key': 'crash-test-1' },
+      apiKey: merchant.apiKey,
+      body: { amount: 77.7, currency: 'USD', source: 'tok_visa' },
+      headers: { 'Idempotency-Key': 'crash-test-1' },
     });
     expect(created.status).toBe(202);
     expect(created.body.status).toBe('processing');
     const paymentId: string = created.body.id;
 
-    const charge = async () => (await stack.orm.em.getConnection().execute(
-      `select outcome, attempts from sandbox_gateway_operations where idempotency_key = ?`, [`${paymentId}:authorize`]))[0];
+    const charge = async () =>
+      (
+        await stack.orm.em
+          .getConnection()
+          .execute(`select outcome, attempts from sandbox_gateway_operations where idempotency_key = ?`, [`${paymentId}:authorize`])
+      )[0];
     await eventually(charge, 60_000);
     killHard(doomed);
 
     spawnWorker({});
-    const settled = await waitForPayment(stack, merchant, paymentId, (payment) => payment.status !== 'processing', { timeoutMs: 90_000, intervalMs: 250 });
+    const settled = await waitForPayment(stack, merchant, paymentId, (payment) => payment.status !== 'processing', {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+    });
 
     expect(settled).toMatchObject({ status: 'succeeded', amount_received: 77.7 });
-    const operations = await stack.orm.em.getConnection().execute(`select operation, outcome, attempts from sandbox_gateway_operations where idempotency_key like ?`, [`${paymentId}:%`]);
+    const operations = await stack.orm.em
+      .getConnection()
+      .execute(`select operation, outcome, attempts from sandbox_gateway_operations where idempotency_key like ?`, [`${paymentId}:%`]);
     expect(operations).toEqual([{ operation: 'authorize', outcome: 'captured', attempts: 2 }]);
-    const entries = await stack.orm.em.getConnection().execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]);
+    const entries = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as n from ledger_entries where source_id = ?`, [paymentId]);
     expect(entries[0].n).toBe(1);
     const events = await stack.orm.em.getConnection().execute(`select type from events where object_id = ?`, [paymentId]);
     expect(events).toEqual([{ type: 'payment.succeeded' }]);
 
     // The client retries with the same key after the crash: same payment, still one charge.
     const retried = await stack.request('POST', '/v1/payments', {
-      apiKey: merchant.apiKey, body: { amount: 77.7, currency: 'USD', source: 'tok_visa' }, headers: { 'Idempotency-Key': 'crash-test-1' },
+      apiKey: merchant.apiKey,
+      body: { amount: 77.7, currency: 'USD', source: 'tok_visa' },
+      headers: { 'Idempotency-Key': 'crash-test-1' },
     });
     expect(retried.status).toBe(201);
     expect(retried.body).toMatchObject({ id: paymentId, status: 'succeeded' });

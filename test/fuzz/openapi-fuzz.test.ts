@@ -23,45 +23,73 @@ beforeAll(async () => {
 }, 900_000);
 
 const ids = (routes: ApiRoute[]) => routes.map((route) => route.operationId);
-const DOCUMENT = JSON.parse(readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')) as { paths: Record<string, Record<string, { operationId: string; parameters?: { name: string }[] }>> };
-const operationsWith = (parameterName: string) => Object.values(DOCUMENT.paths).flatMap((methods) => Object.values(methods))
-  .filter((operation) => operation.parameters?.some((parameter) => parameter.name === parameterName)).map((operation) => operation.operationId);
+const DOCUMENT = JSON.parse(readFileSync(path.join(ROOT, 'openapi.json'), 'utf8')) as {
+  paths: Record<string, Record<string, { operationId: string; parameters?: { name: string }[] }>>;
+};
+const operationsWith = (parameterName: string) =>
+  Object.values(DOCUMENT.paths)
+    .flatMap((methods) => Object.values(methods))
+    .filter((operation) => operation.parameters?.some((parameter) => parameter.name === parameterName))
+    .map((operation) => operation.operationId);
 const listsWithCursor = operationsWith('starting_after');
 
 /** What no schema can say; see UnstatableRefusal. Anything not listed here must be stated in the document. */
 const UNSTATABLE: UnstatableRefusal[] = [
   { operationIds: listsWithCursor, refusals: ['resource_missing starting_after'], why: 'starting_after names an object that must exist' },
   {
-    operationIds: ['createPayment', 'createCustomer', 'setCustomerDefaultSource'], refusals: ['invalid_source source'],
+    operationIds: ['createPayment', 'createCustomer', 'setCustomerDefaultSource'],
+    refusals: ['invalid_source source'],
     why: 'source names a token that must exist and belong to the merchant (anything else is 400 "Invalid payment source", the seed contract)',
   },
   {
     operationIds: ['createSubscription', 'updateSubscription'],
-    refusals: ['resource_missing customer', 'resource_missing plan', 'plan_inactive plan', 'parameter_invalid plan', 'parameter_invalid cancel_at_period_end'],
+    refusals: [
+      'resource_missing customer',
+      'resource_missing plan',
+      'plan_inactive plan',
+      'parameter_invalid plan',
+      'parameter_invalid cancel_at_period_end',
+    ],
     why: 'customer and plan must exist and be active, a new plan must differ and share the currency and interval, and a scheduled cancellation stays',
   },
   {
-    operationIds: ['createRefund'], refusals: ['amount_too_large amount', 'payment_not_captured payment_id', 'payment_not_refundable payment_id'],
+    operationIds: ['createRefund'],
+    refusals: ['amount_too_large amount', 'payment_not_captured payment_id', 'payment_not_refundable payment_id'],
     why: 'a refund needs a captured payment and no more than what is left of it',
   },
-  { operationIds: ['createPlan', 'createPayment', 'createRefund'], refusals: ['parameter_invalid amount'], why: 'an amount has no more decimals than its currency (JPY none, USD two, KWD three)' },
   {
-    operationIds: ['createToken'], refusals: ['incorrect_number card[number]', 'invalid_cvc card[cvc]', 'invalid_expiry_year card[exp_year]', 'expired_card'],
-    why: 'a card number must pass the Luhn check and name a brand, the CVC has the brand\'s length, and the expiry lies between today and 50 years ahead',
+    operationIds: ['createPlan', 'createPayment', 'createRefund'],
+    refusals: ['parameter_invalid amount'],
+    why: 'an amount has no more decimals than its currency (JPY none, USD two, KWD three)',
+  },
+  {
+    operationIds: ['createToken'],
+    refusals: ['incorrect_number card[number]', 'invalid_cvc card[cvc]', 'invalid_expiry_year card[exp_year]', 'expired_card'],
+    why: "a card number must pass the Luhn check and name a brand, the CVC has the brand's length, and the expiry lies between today and 50 years ahead",
   },
   {
     operationIds: ['createReconciliation'],
-    refusals: ['invalid_settlement_file file', 'parameter_invalid period_start', 'parameter_invalid period_end', 'parameter_missing period_start', 'parameter_missing period_end'],
-    why: "the settlement file's rows have their own grammar (CSV, amounts per currency, unique references); a period runs forward, at most a year, is needed when "
-      + 'the file has no rows, and each bound is given in the body or in the query string, not both',
+    refusals: [
+      'invalid_settlement_file file',
+      'parameter_invalid period_start',
+      'parameter_invalid period_end',
+      'parameter_missing period_start',
+      'parameter_missing period_end',
+    ],
+    why:
+      "the settlement file's rows have their own grammar (CSV, amounts per currency, unique references); a period runs forward, at most a year, is needed when " +
+      'the file has no rows, and each bound is given in the body or in the query string, not both',
   },
   {
-    operationIds: ['getTransactionReport'], refusals: ['date_in_future from', 'date_in_future to', 'date_range_invalid from', 'date_range_too_long to'],
+    operationIds: ['getTransactionReport'],
+    refusals: ['date_in_future from', 'date_in_future to', 'date_range_invalid from', 'date_range_too_long to'],
     why: 'from may not follow to, neither may be after today, and the range is at most 90 days',
   },
   { operationIds: ['getSubscriptionReport'], refusals: ['date_in_future month'], why: 'the month may not be after the current one' },
   {
-    operationIds: operationsWith('Idempotency-Key'), refusals: ['idempotency_key_reused Idempotency-Key'], status: 422,
+    operationIds: operationsWith('Idempotency-Key'),
+    refusals: ['idempotency_key_reused Idempotency-Key'],
+    status: 422,
     why: 'an Idempotency-Key sent before with another request is refused: the fuzzer reuses values such as "0" across requests',
   },
 ];
@@ -70,12 +98,23 @@ async function fuzz(label: string, apiKey: string | undefined, operationIds: str
   const reportDir = path.join(os.tmpdir(), `ledgerflow-fuzz-${process.pid}`, label);
   const result = await runFuzzer({
     unstatable: UNSTATABLE,
-    program: schemathesis, schemaFile: path.join(ROOT, 'openapi.json'), baseUrl: stack.baseUrl, apiKey, operationIds,
-    phases, seed: SEED, maxExamples: MAX_EXAMPLES, reportDir, timeoutMs: LONG ? 3_600_000 : 900_000,
+    program: schemathesis,
+    schemaFile: path.join(ROOT, 'openapi.json'),
+    baseUrl: stack.baseUrl,
+    apiKey,
+    operationIds,
+    phases,
+    seed: SEED,
+    maxExamples: MAX_EXAMPLES,
+    reportDir,
+    timeoutMs: LONG ? 3_600_000 : 900_000,
   });
   const figures = `${label}: ${result.operations} operations, ${result.requests} requests, ${result.failures.length} failures, ${result.errors.length} errors (seed ${SEED}, ${MAX_EXAMPLES} examples)`;
   process.stderr.write(`[fuzz] ${figures}\n`);
-  writeFileSync(path.join(reportDir, 'summary.txt'), `${figures}\n${result.failures.join('\n')}\n${result.errors.join('\n')}\n\n${result.output}`);
+  writeFileSync(
+    path.join(reportDir, 'summary.txt'),
+    `${figures}\n${result.failures.join('\n')}\n${result.errors.join('\n')}\n\n${result.output}`,
+  );
   return result;
 }
 

@@ -23,7 +23,12 @@ async function privateCheckout(name: string): Promise<{ checkout: string; distri
   const checkout = path.join(home, 'app');
   const distributionDir = path.join(checkout, 'node_modules', 'postgres-build');
   const installed = await installedDistribution();
-  await fs.cp(installed.dir, distributionDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (file) => !file.endsWith('.a') });
+  await fs.cp(installed.dir, distributionDir, {
+    recursive: true,
+    verbatimSymlinks: true,
+    preserveTimestamps: true,
+    filter: (file) => !file.endsWith('.a'),
+  });
   return { checkout, distributionDir, dataDir: path.join(checkout, '.data', 'postgres') };
 }
 
@@ -130,7 +135,9 @@ describe('embedded Temporal dev server', () => {
   it('when the CLI has lost its execute bit, then start-up ends with one message naming the dev server, the CLI path, the cause and what to do', async () => {
     const cliPath = path.join(scratch, 'temporal');
     await fs.writeFile(cliPath, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
-    const error = await failureOf(startTemporalDevServer({ cliPath, port: await findFreePort(), headless: true, startupTimeoutMs: 10_000 }));
+    const error = await failureOf(
+      startTemporalDevServer({ cliPath, port: await findFreePort(), headless: true, startupTimeoutMs: 10_000 }),
+    );
     expectOneClearMessage(error, {
       step: /start-dev/,
       path: cliPath,
@@ -142,7 +149,9 @@ describe('embedded Temporal dev server', () => {
   it('when the CLI exits at start, then the message carries its last output', async () => {
     const cliPath = path.join(scratch, 'temporal-broken');
     await fs.writeFile(cliPath, '#!/bin/sh\necho "unable to open database file: out of memory" >&2\nexit 1\n', { mode: 0o755 });
-    const error = await failureOf(startTemporalDevServer({ cliPath, port: await findFreePort(), headless: true, startupTimeoutMs: 10_000 }));
+    const error = await failureOf(
+      startTemporalDevServer({ cliPath, port: await findFreePort(), headless: true, startupTimeoutMs: 10_000 }),
+    );
     expectOneClearMessage(error, {
       step: /start-dev/,
       path: cliPath,

@@ -6,7 +6,15 @@ import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import {
-  cancelPayment, capturePayment, createCustomer, createPayment, createPlan, createRefund, createSubscription, createWebhookEndpoint, simulateDispute,
+  cancelPayment,
+  capturePayment,
+  createCustomer,
+  createPayment,
+  createPlan,
+  createRefund,
+  createSubscription,
+  createWebhookEndpoint,
+  simulateDispute,
 } from '../support/api-calls';
 
 /**
@@ -17,7 +25,9 @@ const HISTORIES = path.join(__dirname, 'histories');
 let stack: TestStack;
 
 describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories', () => {
-  beforeAll(async () => { stack = await startTestStack(); });
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
 
   it('when every refund and dispute path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings: refunds and disputes');
@@ -46,7 +56,10 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
       await createPayment(stack, hooked, { amount: 5 });
       const ids: string[] = [];
       while (ids.length === 0) {
-        for await (const wf of stack.client.workflow.list({ query: `MerchantId = '${hooked.id}' AND WorkflowType = 'webhookDeliveryWorkflow'` })) ids.push(wf.workflowId);
+        for await (const wf of stack.client.workflow.list({
+          query: `MerchantId = '${hooked.id}' AND WorkflowType = 'webhookDeliveryWorkflow'`,
+        }))
+          ids.push(wf.workflowId);
         if (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       return ids[0];
@@ -74,67 +87,79 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
     };
     fs.mkdirSync(HISTORIES, { recursive: true });
     for (const [name, [workflowType, args]] of Object.entries(jobs)) {
-      const handle = await stack.client.workflow.start(workflowType, { taskQueue: stack.taskQueue, workflowId: `${name}-${merchant.id}`, args });
+      const handle = await stack.client.workflow.start(workflowType, {
+        taskQueue: stack.taskQueue,
+        workflowId: `${name}-${merchant.id}`,
+        args,
+      });
       await handle.result();
       fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
     }
     expect(fs.existsSync(path.join(HISTORIES, 'sandbox-reconciliation.json'))).toBe(true);
   });
 
-  it.skipIf(process.env.RECORD_SUBSCRIPTIONS !== '1')('when a subscription lives through renewals, a failed charge, a new card, a plan change and a cancellation, then its history is saved', async () => {
-    // A day lasts a second here, so the workflow bills several periods while the test waits.
-    const fast = await startTestStack({ env: { SUBSCRIPTION_TIME_SCALE: '86400' } });
-    try {
-      const merchant = await fast.createMerchant('Replay recordings: subscriptions');
-      const call = (method: string, url: string, body?: unknown) => fast.request(method, url, { apiKey: merchant.apiKey, body });
-      const customer = (await createCustomer(fast, merchant, { email: 'replay@example.com' })).id;
-      const basic = (await createPlan(fast, merchant, { name: 'Basic', amount: 3, interval: 'day' })).id;
-      const pro = (await createPlan(fast, merchant, { name: 'Pro', amount: 6, interval: 'day' })).id;
-      const subscription = (await createSubscription(fast, merchant, { customer, plan: basic })).id;
-      await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_insufficient_funds' });
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_visa' });
-      await call('PATCH', `/v1/subscriptions/${subscription}`, { plan: pro });
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await call('POST', `/v1/subscriptions/${subscription}/pause`, {});
-      await call('POST', `/v1/subscriptions/${subscription}/resume`, {});
-      await call('POST', `/v1/subscriptions/${subscription}/cancel`, {});
-      const handle = fast.client.workflow.getHandle(`subscription-${subscription}`);
-      await handle.result();
-      fs.mkdirSync(HISTORIES, { recursive: true });
-      fs.writeFileSync(path.join(HISTORIES, 'subscription-lifecycle.json'), `${historyToJSON(await handle.fetchHistory())}\n`);
-    } finally {
-      await fast.close();
-    }
-  }, 60_000);
-
-  it.skipIf(process.env.RECORD_REVIEW !== '1')('when payments are held for review and approved, declined or left to time out, then their histories are saved', async () => {
-    // A one-second review timeout, so the timeout path finishes while the test waits.
-    const fast = await startTestStack({ env: { PAYMENT_REVIEW_TIMEOUT: '1s' } });
-    try {
-      const merchant = await fast.createMerchant('Replay recordings: review');
-      const held = async () => (await createPayment(fast, merchant, { amount: 25, source: 'tok_risk_elevated' })).id;
-      const decide = async (decision: string) => {
-        const id = await held();
-        await fast.request('POST', `/v1/payments/${id}/review`, { apiKey: TEST_ADMIN_KEY, body: { decision, note: 'replay recording' } });
-        return id;
-      };
-      const scenarios: Record<string, () => Promise<string>> = {
-        'review-approved': () => decide('approve'),
-        'review-declined': () => decide('decline'),
-        'review-timeout': held,
-      };
-      fs.mkdirSync(HISTORIES, { recursive: true });
-      for (const [name, run] of Object.entries(scenarios)) {
-        const handle = fast.client.workflow.getHandle(paymentWorkflowId(await run()));
-        const state = await handle.result();
-        expect(state.status).toBe(name === 'review-approved' ? 'succeeded' : 'failed');
-        fs.writeFileSync(path.join(HISTORIES, `payment-${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+  it.skipIf(process.env.RECORD_SUBSCRIPTIONS !== '1')(
+    'when a subscription lives through renewals, a failed charge, a new card, a plan change and a cancellation, then its history is saved',
+    async () => {
+      // A day lasts a second here, so the workflow bills several periods while the test waits.
+      const fast = await startTestStack({ env: { SUBSCRIPTION_TIME_SCALE: '86400' } });
+      try {
+        const merchant = await fast.createMerchant('Replay recordings: subscriptions');
+        const call = (method: string, url: string, body?: unknown) => fast.request(method, url, { apiKey: merchant.apiKey, body });
+        const customer = (await createCustomer(fast, merchant, { email: 'replay@example.com' })).id;
+        const basic = (await createPlan(fast, merchant, { name: 'Basic', amount: 3, interval: 'day' })).id;
+        const pro = (await createPlan(fast, merchant, { name: 'Pro', amount: 6, interval: 'day' })).id;
+        const subscription = (await createSubscription(fast, merchant, { customer, plan: basic })).id;
+        await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_insufficient_funds' });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await call('POST', `/v1/customers/${customer}/sources`, { source: 'tok_visa' });
+        await call('PATCH', `/v1/subscriptions/${subscription}`, { plan: pro });
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await call('POST', `/v1/subscriptions/${subscription}/pause`, {});
+        await call('POST', `/v1/subscriptions/${subscription}/resume`, {});
+        await call('POST', `/v1/subscriptions/${subscription}/cancel`, {});
+        const handle = fast.client.workflow.getHandle(`subscription-${subscription}`);
+        await handle.result();
+        fs.mkdirSync(HISTORIES, { recursive: true });
+        fs.writeFileSync(path.join(HISTORIES, 'subscription-lifecycle.json'), `${historyToJSON(await handle.fetchHistory())}\n`);
+      } finally {
+        await fast.close();
       }
-    } finally {
-      await fast.close();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
+
+  it.skipIf(process.env.RECORD_REVIEW !== '1')(
+    'when payments are held for review and approved, declined or left to time out, then their histories are saved',
+    async () => {
+      // A one-second review timeout, so the timeout path finishes while the test waits.
+      const fast = await startTestStack({ env: { PAYMENT_REVIEW_TIMEOUT: '1s' } });
+      try {
+        const merchant = await fast.createMerchant('Replay recordings: review');
+        const held = async () => (await createPayment(fast, merchant, { amount: 25, source: 'tok_risk_elevated' })).id;
+        const decide = async (decision: string) => {
+          const id = await held();
+          await fast.request('POST', `/v1/payments/${id}/review`, { apiKey: TEST_ADMIN_KEY, body: { decision, note: 'replay recording' } });
+          return id;
+        };
+        const scenarios: Record<string, () => Promise<string>> = {
+          'review-approved': () => decide('approve'),
+          'review-declined': () => decide('decline'),
+          'review-timeout': held,
+        };
+        fs.mkdirSync(HISTORIES, { recursive: true });
+        for (const [name, run] of Object.entries(scenarios)) {
+          const handle = fast.client.workflow.getHandle(paymentWorkflowId(await run()));
+          const state = await handle.result();
+          expect(state.status).toBe(name === 'review-approved' ? 'succeeded' : 'failed');
+          fs.writeFileSync(path.join(HISTORIES, `payment-${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+        }
+      } finally {
+        await fast.close();
+      }
+    },
+    60_000,
+  );
 
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');

@@ -5,24 +5,53 @@ import { inject } from 'vitest';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testDataConverter } from '../support/temporal-codec';
 
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed */ }
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  /* already installed */
+}
 
 const HISTORIES = path.join(__dirname, 'histories');
-const files = fs.readdirSync(HISTORIES).filter((file) => file.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(HISTORIES)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 
 describe('recorded payment, refund, dispute, webhook and finance histories replay with the current workflow code', () => {
   it('when the recordings are listed, then every payment, refund and dispute path is covered', () => {
-    expect(files).toEqual(expect.arrayContaining([
-      'payment-automatic-capture.json', 'payment-card-declined.json', 'payment-fraud-blocked.json',
-      'payment-gateway-timeout-retried.json', 'payment-manual-cancel.json', 'payment-manual-partial-capture.json',
-      'payment-review-approved.json', 'payment-review-declined.json', 'payment-review-timeout.json',
-      'refund-succeeded.json', 'refund-gateway-failed.json', 'dispute-won-after-evidence.json', 'dispute-accepted.json', 'webhook-delivered-after-retry.json',
-      'settlement-run.json', 'ledger-daily-check.json', 'fee-invoice-run.json', 'sandbox-reconciliation.json', 'subscription-lifecycle.json',
-    ]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'payment-automatic-capture.json',
+        'payment-card-declined.json',
+        'payment-fraud-blocked.json',
+        'payment-gateway-timeout-retried.json',
+        'payment-manual-cancel.json',
+        'payment-manual-partial-capture.json',
+        'payment-review-approved.json',
+        'payment-review-declined.json',
+        'payment-review-timeout.json',
+        'refund-succeeded.json',
+        'refund-gateway-failed.json',
+        'dispute-won-after-evidence.json',
+        'dispute-accepted.json',
+        'webhook-delivered-after-retry.json',
+        'settlement-run.json',
+        'ledger-daily-check.json',
+        'fee-invoice-run.json',
+        'sandbox-reconciliation.json',
+        'subscription-lifecycle.json',
+      ]),
+    );
   });
 
   it.each(files)('when %s is replayed, then no non-determinism is raised', async (file) => {
     const history = JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history, file)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter },
+        history,
+        file,
+      ),
+    ).resolves.toBeUndefined();
   });
 });

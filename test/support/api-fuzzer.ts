@@ -18,15 +18,22 @@ export async function ensureSchemathesis(toolsDir: string, log: (message: string
     const started = Date.now();
     await fs.rm(venv, { recursive: true, force: true });
     const created = await runToExit('python3', ['-m', 'venv', venv], { timeoutMs: 120_000 });
-    const installed = created.code === 0
-      ? await runToExit(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', '--no-input', SCHEMATHESIS], { timeoutMs: 600_000 })
-      : created;
+    const installed =
+      created.code === 0
+        ? await runToExit(
+            path.join(venv, 'bin', 'pip'),
+            ['install', '--disable-pip-version-check', '--quiet', '--no-input', SCHEMATHESIS],
+            { timeoutMs: 600_000 },
+          )
+        : created;
     if (installed.code !== 0 || !(await works(program))) {
       throw new DependencyStartError({
         dependency: 'Schemathesis (the API fuzzer)',
         step: created.code === 0 ? `pip install ${SCHEMATHESIS}` : 'python3 -m venv',
         path: venv,
-        cause: installed.error ? installed.error.message : `exit code ${String(installed.code)}; its last output:\n${indentLines(installed.output)}`,
+        cause: installed.error
+          ? installed.error.message
+          : `exit code ${String(installed.code)}; its last output:\n${indentLines(installed.output)}`,
         remedy: 'install Python 3 with the venv module and pip (Debian: apt-get install python3-venv), then run the tests again.',
       });
     }
@@ -72,12 +79,20 @@ const HOOKS = path.resolve(__dirname, '../fuzz/hooks');
 function fuzzerConfig(refusals: UnstatableRefusal[]): string {
   // Schemathesis takes the first [[operations]] block that matches, so each operation gets one block with all its statuses.
   const statuses = new Map<string, Set<number>>();
-  for (const refusal of refusals) for (const id of refusal.operationIds) (statuses.get(id) ?? statuses.set(id, new Set()).get(id))?.add(refusal.status ?? 400);
-  return [...statuses.entries()].map(([id, extra]) => {
-    const acceptance = ['2xx', '3xx', ...[...extra].map(String), '401', '403', '404', '409', '429', '5xx'].map((status) => `"${status}"`).join(', ');
-    const why = refusals.filter((refusal) => refusal.operationIds.includes(id)).map((refusal) => `# ${refusal.why}`).join('\n');
-    return `${why}\n[[operations]]\ninclude-operation-id = "${id}"\nchecks.positive_data_acceptance.expected-statuses = [${acceptance}]\n`;
-  }).join('\n');
+  for (const refusal of refusals)
+    for (const id of refusal.operationIds) (statuses.get(id) ?? statuses.set(id, new Set()).get(id))?.add(refusal.status ?? 400);
+  return [...statuses.entries()]
+    .map(([id, extra]) => {
+      const acceptance = ['2xx', '3xx', ...[...extra].map(String), '401', '403', '404', '409', '429', '5xx']
+        .map((status) => `"${status}"`)
+        .join(', ');
+      const why = refusals
+        .filter((refusal) => refusal.operationIds.includes(id))
+        .map((refusal) => `# ${refusal.why}`)
+        .join('\n');
+      return `${why}\n[[operations]]\ninclude-operation-id = "${id}"\nchecks.positive_data_acceptance.expected-statuses = [${acceptance}]\n`;
+    })
+    .join('\n');
 }
 
 export interface FuzzRun {
@@ -105,20 +120,46 @@ export async function runFuzzer(run: FuzzRun): Promise<FuzzResult> {
   const configFile = path.join(run.reportDir, 'schemathesis.toml');
   await fs.writeFile(configFile, fuzzerConfig(run.unstatable));
   const args = [
-    '--config-file', configFile, 'run', run.schemaFile, '--url', run.baseUrl,
-    '--checks', 'all', '--phases', (run.phases ?? ['examples', 'coverage', 'fuzzing', 'stateful']).join(','),
-    '--max-examples', String(run.maxExamples), '--seed', String(run.seed),
-    '--workers', '1', '--request-timeout', '30', '--no-color',
+    '--config-file',
+    configFile,
+    'run',
+    run.schemaFile,
+    '--url',
+    run.baseUrl,
+    '--checks',
+    'all',
+    '--phases',
+    (run.phases ?? ['examples', 'coverage', 'fuzzing', 'stateful']).join(','),
+    '--max-examples',
+    String(run.maxExamples),
+    '--seed',
+    String(run.seed),
+    '--workers',
+    '1',
+    '--request-timeout',
+    '30',
+    '--no-color',
     ...(run.apiKey ? ['-H', `Authorization: Bearer ${run.apiKey}`] : []),
-    '--include-operation-id-regex', `^(${run.operationIds.join('|')})$`,
-    '--report', 'ndjson,junit', '--report-ndjson-path', ndjson, '--report-junit-path', path.join(run.reportDir, 'junit.xml'),
-    '--generation-database', 'none',
+    '--include-operation-id-regex',
+    `^(${run.operationIds.join('|')})$`,
+    '--report',
+    'ndjson,junit',
+    '--report-ndjson-path',
+    ndjson,
+    '--report-junit-path',
+    path.join(run.reportDir, 'junit.xml'),
+    '--generation-database',
+    'none',
   ];
   // Run from the report folder: the fuzzer keeps its own files where it runs, not in the checkout.
   const allowed: Record<string, string[]> = {};
   for (const refusal of run.unstatable) for (const id of refusal.operationIds) (allowed[id] ??= []).push(...refusal.refusals);
   const env = {
-    ...process.env, NO_COLOR: '1', PYTHONPATH: HOOKS, SCHEMATHESIS_HOOKS: 'ledgerflow_refusals', LEDGERFLOW_UNSTATABLE_REFUSALS: JSON.stringify(allowed),
+    ...process.env,
+    NO_COLOR: '1',
+    PYTHONPATH: HOOKS,
+    SCHEMATHESIS_HOOKS: 'ledgerflow_refusals',
+    LEDGERFLOW_UNSTATABLE_REFUSALS: JSON.stringify(allowed),
   };
   const finished = await runToExit(run.program, args, { cwd: run.reportDir, timeoutMs: run.timeoutMs, env });
   const summary = await readEvents(ndjson);
@@ -153,7 +194,9 @@ async function readEvents(file: string): Promise<Omit<FuzzResult, 'exitCode' | '
     if (Object.keys(interactions).length > 0) operations.add(recorder.label);
     for (const [caseId, checks] of Object.entries(recorder.checks ?? {})) {
       for (const check of checks.filter((candidate) => candidate.status === 'failure')) {
-        failures.add(`${check.failure_info?.failure?.code ?? check.name} ${check.name}: ${recorder.label} -> ${answerOf(interactions[caseId])}`);
+        failures.add(
+          `${check.failure_info?.failure?.code ?? check.name} ${check.name}: ${recorder.label} -> ${answerOf(interactions[caseId])}`,
+        );
       }
     }
   }
@@ -164,7 +207,10 @@ async function readEvents(file: string): Promise<Omit<FuzzResult, 'exitCode' | '
 function answerOf(interaction: Interaction | undefined): string {
   const status = interaction?.response?.status_code ?? 'no answer';
   try {
-    const body = JSON.parse(Buffer.from(interaction?.response?.content?.$base64 ?? '', 'base64').toString('utf8')) as { code?: string; param?: string };
+    const body = JSON.parse(Buffer.from(interaction?.response?.content?.$base64 ?? '', 'base64').toString('utf8')) as {
+      code?: string;
+      param?: string;
+    };
     return `${status} ${body.code ?? ''}${body.param ? ` (${body.param})` : ''}`;
   } catch {
     return String(status);

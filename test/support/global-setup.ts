@@ -32,11 +32,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let postgres: RunningPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    postgres = await startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port: await findFreePort(), databases: ['ledgerflow_test'], log });
+    postgres = await startEmbeddedPostgres({
+      dataDir: path.join(workDir, 'pg'),
+      port: await findFreePort(),
+      databases: ['ledgerflow_test'],
+      log,
+    });
     databaseUrl = postgres.url('ledgerflow_test');
   }
   const temporal: RunningDevServer = await startTemporalDevServer({
-    cliPath, port: await findFreePort(), headless: true, searchAttributes: CUSTOM_SEARCH_ATTRIBUTES, log,
+    cliPath,
+    port: await findFreePort(),
+    headless: true,
+    searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+    log,
     logFile: path.join(workDir, 'temporal.log'),
   });
 
@@ -44,7 +53,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrate(orm, databaseUrl);
   await orm.close();
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, failureConverterPath: FAILURE_CONVERTER_PATH });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   const workflowBundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);
 
@@ -53,7 +66,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalCliPath', cliPath);
   project.provide('testServerPath', testServerPath);
   project.provide('workflowBundlePath', workflowBundlePath);
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: postgres ${postgres ? 'embedded' : 'from DATABASE_URL'}, temporal ${temporal.address}`);
+  log(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: postgres ${postgres ? 'embedded' : 'from DATABASE_URL'}, temporal ${temporal.address}`,
+  );
 
   return async () => {
     await temporal.stop();

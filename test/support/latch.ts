@@ -6,6 +6,8 @@ export interface Latch {
 
 export function latch(): Latch {
   let release!: () => void;
-  const reached = new Promise<void>((resolve) => { release = resolve; });
+  const reached = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   return { reached, release };
 }

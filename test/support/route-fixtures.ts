@@ -1,7 +1,15 @@
 import { apiRoutes, type AppDeps } from '../../src/api/app';
 import type { ApiRoute } from '../../src/api/route';
 import type { TestStack } from './test-stack';
-import { createCustomer, createPayment, createPlan, createRefund, createSubscription, createWebhookEndpoint, simulateDispute } from './api-calls';
+import {
+  createCustomer,
+  createPayment,
+  createPlan,
+  createRefund,
+  createSubscription,
+  createWebhookEndpoint,
+  simulateDispute,
+} from './api-calls';
 
 /**
  * Every route the API serves, from the same list the router mounts. Only the route definitions are
@@ -52,15 +60,31 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
   const subscription = await createSubscription(stack, caller, { customer: customer.id, plan: plan.id });
   if (!subscription.latest_invoice) throw new Error('the subscription has no invoice yet: run the stack with compressed subscription time');
   const today = new Date().toISOString().slice(0, 10);
-  const reconciliation = await call('POST', '/v1/reconciliations', { file: `${SETTLEMENT_HEADER}\r\n`, period_start: today, period_end: today });
+  const reconciliation = await call('POST', '/v1/reconciliations', {
+    file: `${SETTLEMENT_HEADER}\r\n`,
+    period_start: today,
+    period_end: today,
+  });
   const events = await call('GET', '/v1/events?limit=1');
   const keys = await call('GET', '/v1/api_keys?limit=1');
   // Subscribed to an event nobody here emits, so no delivery runs against the unreachable URL.
-  const webhookEndpoint = await createWebhookEndpoint(stack, caller, { url: 'http://127.0.0.1:9/hook', enabled_events: ['payment.requires_review'] });
+  const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
+    url: 'http://127.0.0.1:9/hook',
+    enabled_events: ['payment.requires_review'],
+  });
   return {
-    payment: payment.id, heldPayment: heldPayment.id, refund: refund.id, dispute: dispute.id, webhookEndpoint: webhookEndpoint.id,
-    event: events.data[0].id, customer: customer.id, plan: plan.id, subscription: subscription.id, invoice: subscription.latest_invoice,
-    reconciliation: reconciliation.id, apiKey: keys.data[0].id,
+    payment: payment.id,
+    heldPayment: heldPayment.id,
+    refund: refund.id,
+    dispute: dispute.id,
+    webhookEndpoint: webhookEndpoint.id,
+    event: events.data[0].id,
+    customer: customer.id,
+    plan: plan.id,
+    subscription: subscription.id,
+    invoice: subscription.latest_invoice,
+    reconciliation: reconciliation.id,
+    apiKey: keys.data[0].id,
   };
 }
 
@@ -68,7 +92,8 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
 export function objectForPath(path: string, objects: MerchantObjects): string | undefined {
   const prefix = path.slice(0, path.indexOf('/:'));
   const byPrefix: Record<string, string | undefined> = {
-    '/v1/payments': path.endsWith('/capture') || path.endsWith('/cancel') || path.endsWith('/review') ? objects.heldPayment : objects.payment,
+    '/v1/payments':
+      path.endsWith('/capture') || path.endsWith('/cancel') || path.endsWith('/review') ? objects.heldPayment : objects.payment,
     '/v1/test_helpers/payments': objects.payment,
     '/v1/refunds': objects.refund,
     '/v1/disputes': objects.dispute,

@@ -10,7 +10,11 @@ import { randomBase62 } from '../../src/shared/ids';
 import type { Tracing } from '../../src/temporal/tracing';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  /* already installed in this process */
+}
 
 export const TEST_ADMIN_KEY = 'test_admin_key_for_the_suite';
 
@@ -28,7 +32,11 @@ export interface TestStack {
   taskQueue: string;
   /** A fresh merchant with its key: each test gets its own, so tests never see each other's objects. */
   createMerchant(name?: string, settings?: Record<string, unknown>): Promise<{ id: string; apiKey: string }>;
-  request<T = any>(method: string, path: string, options?: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    options?: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +73,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   const logger = createLogger(config.logLevel, undefined, options.logDestination);
   const orm = await initOrm({ url: config.database.url as string, poolMax: config.database.poolMax });
-  const client = await connectTemporalClient({ ...config.temporal, address: config.temporal.address as string }, { tracing: options.tracing?.api });
+  const client = await connectTemporalClient(
+    { ...config.temporal, address: config.temporal.address as string },
+    { tracing: options.tracing?.api },
+  );
   // The same composition root as `npm run api` and `npm run worker`: only the configuration differs.
   const api = await startApi(config, orm, client, logger);
   const workerConfig = { ...config, temporal: { ...config.temporal, address: config.temporal.address as string } };
@@ -73,7 +84,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   let scheduleIds: string[] = [];
 
   const stack: TestStack = {
-    config, orm, client, baseUrl: api.url, taskQueue,
+    config,
+    orm,
+    client,
+    baseUrl: api.url,
+    taskQueue,
     async createMerchant(name = 'Test merchant', settings = {}) {
       const response = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name, ...settings } });
       if (response.status !== 201) throw new Error(`creating a merchant answered ${response.status}: ${JSON.stringify(response.body)}`);
@@ -91,7 +106,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       });
       const text = await response.text();
       let parsed: unknown = text;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON: keep the text */
+      }
       return { status: response.status, body: parsed as any, headers: response.headers };
     },
     async startWorker() {
@@ -104,7 +123,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     },
     async close() {
       await stack.stopWorker();
-      await Promise.all(scheduleIds.map((id) => client.schedule.getHandle(id).delete().catch(() => undefined)));
+      await Promise.all(
+        scheduleIds.map((id) =>
+          client.schedule
+            .getHandle(id)
+            .delete()
+            .catch(() => undefined),
+        ),
+      );
       await api.stop();
       await client.connection.close();
       await orm.close();
@@ -131,7 +157,10 @@ export interface TestMerchant {
 }
 
 /** The usual suite set-up: a stack and one merchant before the file's tests, closed after them. */
-export function useTestStack(assign: (started: { stack: TestStack; merchant: TestMerchant }) => void, options: TestStackOptions = {}): void {
+export function useTestStack(
+  assign: (started: { stack: TestStack; merchant: TestMerchant }) => void,
+  options: TestStackOptions = {},
+): void {
   let started: TestStack | undefined;
   beforeAll(async () => {
     started = await startTestStack(options);

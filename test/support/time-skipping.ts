@@ -10,10 +10,18 @@ import { registerSearchAttributes } from '../../src/temporal/register-search-att
 import { testDataConverter } from './temporal-codec';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
-try { Runtime.install({ logger: new DefaultLogger('ERROR') }); } catch { /* already installed in this process */ }
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  /* already installed in this process */
+}
 
 /** Fraud limits no test payment reaches, so only what a test sets up decides an outcome. */
-export const PERMISSIVE_FRAUD_POLICY: ActivityDeps['fraudPolicy'] = { maxAmountMinor: 1e9, velocityLimit: 1000, velocityWindowMs: 3600_000 };
+export const PERMISSIVE_FRAUD_POLICY: ActivityDeps['fraudPolicy'] = {
+  maxAmountMinor: 1e9,
+  velocityLimit: 1000,
+  velocityWindowMs: 3600_000,
+};
 
 export interface TimeSkippingOptions {
   /** Begins the name of each worker's task queue, e.g. `disputes`. */
@@ -51,7 +59,8 @@ export function useTimeSkippingEnvironment(assign: (started: TimeSkippingEnviron
   let orm: Orm | undefined;
   beforeAll(async () => {
     const started = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: inject('testServerPath') } }, client: { dataConverter: testDataConverter },
+      server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
+      client: { dataConverter: testDataConverter },
     });
     env = started;
     await registerSearchAttributes(started.connection, 'default');
@@ -59,14 +68,27 @@ export function useTimeSkippingEnvironment(assign: (started: TimeSkippingEnviron
     orm = database;
     const newTaskQueue = () => `${options.taskQueuePrefix}-${randomBase62(10)}`;
     assign({
-      env: started, client: started.client, orm: database, newTaskQueue,
-      async withWorker(work, { taskQueue = newTaskQueue(), gateways, adaptActivities = (activities: Activities) => activities, worker: workerOptions = {} } = {}) {
+      env: started,
+      client: started.client,
+      orm: database,
+      newTaskQueue,
+      async withWorker(
+        work,
+        { taskQueue = newTaskQueue(), gateways, adaptActivities = (activities: Activities) => activities, worker: workerOptions = {} } = {},
+      ) {
         const activities = createActivities({
-          orm: database, fraudPolicy: PERMISSIVE_FRAUD_POLICY, ...options.activities, gateways: gateways ?? options.activities?.gateways ?? createGateways(database),
+          orm: database,
+          fraudPolicy: PERMISSIVE_FRAUD_POLICY,
+          ...options.activities,
+          gateways: gateways ?? options.activities?.gateways ?? createGateways(database),
         });
         const worker = await Worker.create({
-          connection: started.nativeConnection, dataConverter: testDataConverter, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-          ...workerOptions, activities: adaptActivities(activities),
+          connection: started.nativeConnection,
+          dataConverter: testDataConverter,
+          taskQueue,
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          ...workerOptions,
+          activities: adaptActivities(activities),
         });
         return worker.runUntil(work(taskQueue));
       },

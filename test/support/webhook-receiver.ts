@@ -20,7 +20,11 @@ export async function startWebhookReceiver(behaviours: Record<string, Behaviour>
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const path = request.url ?? '/';
-      received.push({ path, headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])), body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        path,
+        headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)])),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const count = (counts.get(path) ?? 0) + 1;
       counts.set(path, count);
       const answer = (behaviours[path] ?? (() => ({ status: 200 })))(count);

@@ -6,7 +6,9 @@ const HEADER = 'gateway_reference,amount,currency,date';
 
 describe('settlement files', () => {
   it('when a file has a byte order mark, CRLF line ends, quoted fields and trailing blank lines, then its rows are read exactly in minor units', () => {
-    const rows = parseSettlementCsv(`\uFEFF${HEADER}\r\n"ch_1",100.00,USD,2026-11-20\r\n"ch_""2""",-0.05,USD,2026-11-21\r\nch_3,1500,JPY,2026-11-21\r\nch_4,1.125,KWD,2026-11-21\r\n\r\n`);
+    const rows = parseSettlementCsv(
+      `\uFEFF${HEADER}\r\n"ch_1",100.00,USD,2026-11-20\r\n"ch_""2""",-0.05,USD,2026-11-21\r\nch_3,1500,JPY,2026-11-21\r\nch_4,1.125,KWD,2026-11-21\r\n\r\n`,
+    );
     expect(rows).toEqual([
       { line: 2, reference: 'ch_1', amountMinor: 10_000, currency: 'USD', date: '2026-11-20' },
       expect.objectContaining({ line: 3, reference: 'ch_"2"', amountMinor: -5 }),
@@ -25,9 +27,21 @@ describe('settlement files', () => {
   });
 
   it.each([
-    ['1.0', 'JPY', 2], ['10.000', 'USD', 2], ['01.00', 'USD', 2], ['+1.00', 'USD', 2], ['1e3', 'USD', 2], ['.50', 'USD', 2], ['9999999999999999', 'JPY', 2],
+    ['1.0', 'JPY', 2],
+    ['10.000', 'USD', 2],
+    ['01.00', 'USD', 2],
+    ['+1.00', 'USD', 2],
+    ['1e3', 'USD', 2],
+    ['.50', 'USD', 2],
+    ['9999999999999999', 'JPY', 2],
   ])('when the amount is %s %s, then the error names column %i', (amount, currency, column) => {
-    const error = (() => { try { parseSettlementCsv(`${HEADER}\nch_1,${amount},${currency},2026-11-20`); } catch (caught) { return caught; } })();
+    const error = (() => {
+      try {
+        parseSettlementCsv(`${HEADER}\nch_1,${amount},${currency},2026-11-20`);
+      } catch (caught) {
+        return caught;
+      }
+    })();
     expect(error).toBeInstanceOf(SettlementFileError);
     expect(error).toMatchObject({ line: 2, column });
   });
@@ -35,8 +49,14 @@ describe('settlement files', () => {
 
 describe('reconcile', () => {
   const row = (reference: string, amountMinor: number, line = 2) => ({ line, reference, amountMinor, currency: 'USD', date: '2026-11-20' });
-  const entry = (reference: string | null, amountMinor: number, entryId = `je_${reference}`): LedgerSettlementItem =>
-    ({ entryId, sourceType: 'payment', sourceId: `pay_${reference}`, reference, amountMinor, currency: 'USD' });
+  const entry = (reference: string | null, amountMinor: number, entryId = `je_${reference}`): LedgerSettlementItem => ({
+    entryId,
+    sourceType: 'payment',
+    sourceId: `pay_${reference}`,
+    reference,
+    amountMinor,
+    currency: 'USD',
+  });
 
   it('when the ledger holds two entries under one reference, then the row pairs with the one that agrees and the other is missing in the settlement', () => {
     const { items, summary } = reconcile([row('ch_1', 500)], [entry('ch_1', 400, 'je_a'), entry('ch_1', 500, 'je_b'), entry(null, 100)]);

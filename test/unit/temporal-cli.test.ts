@@ -46,9 +46,7 @@ describe('ensureTemporalCli', () => {
 
   it('throws naming TEMPORAL_CLI_PATH when the explicit path does not exist, without falling through', async () => {
     await fakeCli(path.join(toolsDir, 'bin', 'temporal'));
-    await expect(ensureTemporalCli(offline({ explicitPath: path.join(root, 'missing') }))).rejects.toThrow(
-      /TEMPORAL_CLI_PATH=.*missing/,
-    );
+    await expect(ensureTemporalCli(offline({ explicitPath: path.join(root, 'missing') }))).rejects.toThrow(/TEMPORAL_CLI_PATH=.*missing/);
   });
 
   posixOnly('finds the CLI in <toolsDir>/bin when PATH has none', async () => {
@@ -119,14 +117,18 @@ describe('ensureTemporalTestServer', () => {
   }
 
   posixOnly('accepts a binary in <toolsDir>/bin that starts and listens on the port it is given', async () => {
-    const file = await fakeTestServer(`exec "${process.execPath}" -e "require('net').createServer().listen(Number(process.argv[1]), '127.0.0.1')" "$1"`);
+    const file = await fakeTestServer(
+      `exec "${process.execPath}" -e "require('net').createServer().listen(Number(process.argv[1]), '127.0.0.1')" "$1"`,
+    );
     const searchPath = path.join(root, 'empty');
     await expect(ensureTemporalTestServer({ toolsDir: root, searchPath, allowDownload: false, allowPip: false })).resolves.toBe(file);
   });
 
   posixOnly('when the binary exits at start, then one message names the step, the binary, its output and what to do', async () => {
     const file = await fakeTestServer('echo "segmentation fault in the image heap" >&2; exit 3');
-    const error = await ensureTemporalTestServer({ toolsDir: root, explicitPath: file, allowDownload: false, allowPip: false }).catch((caught: unknown) => caught);
+    const error = await ensureTemporalTestServer({ toolsDir: root, explicitPath: file, allowDownload: false, allowPip: false }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(DependencyStartError);
     const message = (error as Error).message;
     expect(message).toContain(`TEMPORAL_TEST_SERVER_PATH=${file}`);

@@ -8,7 +8,13 @@ import { MerchantService } from '../../src/merchants/merchant-service';
 import { savePayment } from '../../src/payments/payment-repository';
 import { sqlFor } from '../../src/db/sql';
 import { newId } from '../../src/shared/ids';
-import { acceptDisputeUpdate, disputeWorkflow, getDisputeStateQuery, resolveDisputeUpdate, submitEvidenceUpdate } from '../../workflows/dispute-workflow';
+import {
+  acceptDisputeUpdate,
+  disputeWorkflow,
+  getDisputeStateQuery,
+  resolveDisputeUpdate,
+  submitEvidenceUpdate,
+} from '../../workflows/dispute-workflow';
 import { merchantBalances } from '../support/ledger';
 import { latch } from '../support/latch';
 
@@ -24,9 +30,24 @@ async function capturedPayment(): Promise<{ merchantId: string; paymentId: strin
   const paymentId = newId('pay');
   const now = new Date();
   await savePayment(sqlFor(orm.em.fork()), {
-    id: paymentId, merchantId, amountMinor: 10_000, currency: 'USD', status: 'succeeded', captureMethod: 'automatic', source: 'tok_visa',
-    description: null, metadata: {}, amountCapturableMinor: 0, amountCapturedMinor: 10_000, amountRefundedMinor: 0, feeMinor: 320,
-    gateway: 'sandbox', gatewayReference: newId('ch'), createdAt: now, updatedAt: now, capturedAt: now,
+    id: paymentId,
+    merchantId,
+    amountMinor: 10_000,
+    currency: 'USD',
+    status: 'succeeded',
+    captureMethod: 'automatic',
+    source: 'tok_visa',
+    description: null,
+    metadata: {},
+    amountCapturableMinor: 0,
+    amountCapturedMinor: 10_000,
+    amountRefundedMinor: 0,
+    feeMinor: 320,
+    gateway: 'sandbox',
+    gatewayReference: newId('ch'),
+    createdAt: now,
+    updatedAt: now,
+    capturedAt: now,
   });
   return { merchantId, paymentId };
 }
@@ -35,8 +56,17 @@ async function input(): Promise<DisputeWorkflowInput> {
   const { merchantId, paymentId } = await capturedPayment();
   const now = await env.currentTimeMs();
   return {
-    disputeId: newId('dp'), merchantId, paymentId, amountMinor: 10_000, feeMinor: 1_500, currency: 'USD', reason: 'fraudulent',
-    gateway: 'sandbox', networkReference: newId('ndp'), evidenceDueBy: new Date(now + 7 * DAY).toISOString(), createdAt: new Date(now).toISOString(),
+    disputeId: newId('dp'),
+    merchantId,
+    paymentId,
+    amountMinor: 10_000,
+    feeMinor: 1_500,
+    currency: 'USD',
+    reason: 'fraudulent',
+    gateway: 'sandbox',
+    networkReference: newId('ndp'),
+    evidenceDueBy: new Date(now + 7 * DAY).toISOString(),
+    createdAt: new Date(now).toISOString(),
   };
 }
 
@@ -48,7 +78,9 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
   it('when no evidence arrives within 7 days, then the dispute is lost for no response and the debit is final', async () => {
     const args = await input();
     const started = Date.now();
-    const state = await withWorker((taskQueue) => env.client.workflow.execute(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] }));
+    const state = await withWorker((taskQueue) =>
+      env.client.workflow.execute(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] }),
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(state).toMatchObject({ status: 'lost', closedReason: 'no_response' });
     expect(await merchantBalances(orm, args.merchantId)).toEqual({ available: -11_500, reserve: 0 });
@@ -59,7 +91,11 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
   it('when evidence is submitted on day 6, then the deadline no longer applies and the network decides', async () => {
     const args = await input();
     const state = await withWorker(async (taskQueue) => {
-      const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] });
+      const handle = await env.client.workflow.start(disputeWorkflow, {
+        workflowId: disputeWorkflowId(args.disputeId),
+        taskQueue,
+        args: [args],
+      });
       await waitFor(handle, 'needs_response');
       await env.sleep(6 * DAY);
       await handle.executeUpdate(submitEvidenceUpdate, { args: [{ evidence: { receipt: 'signed delivery note' }, submit: true }] });
@@ -76,29 +112,36 @@ describe('the evidence deadline is a durable timer (time-skipping)', () => {
     const args = await input();
     const openingHeld = latch();
     const openingStored = latch();
-    const state = await withWorker(async (taskQueue) => {
-      const handle = await env.client.workflow.start(disputeWorkflow, { workflowId: disputeWorkflowId(args.disputeId), taskQueue, args: [args] });
-      await openingStored.reached;
-      // The row says needs_response (what the API shows the merchant); the workflow still says opening.
-      const [row] = await orm.em.getConnection().execute(`select status from disputes where id = ?`, [args.disputeId]);
-      expect([row.status, (await handle.query(getDisputeStateQuery)).status]).toEqual(['needs_response', 'opening']);
-      // Accepted (not refused) while the workflow still says opening, then carried out once the opening is reported.
-      const accepted = await handle.startUpdate(acceptDisputeUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
-      openingHeld.release();
-      expect(await accepted.result()).toMatchObject({ status: 'lost', closedReason: 'accepted' });
-      return handle.result();
-    }, {
-      adaptActivities: (activities) => ({
-        ...activities,
-        // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
-        openDispute: async (opening: DisputeWorkflowInput) => {
-          const result = await activities.openDispute(opening);
-          openingStored.release();
-          await openingHeld.reached;
-          return result;
-        },
-      }),
-    });
+    const state = await withWorker(
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start(disputeWorkflow, {
+          workflowId: disputeWorkflowId(args.disputeId),
+          taskQueue,
+          args: [args],
+        });
+        await openingStored.reached;
+        // The row says needs_response (what the API shows the merchant); the workflow still says opening.
+        const [row] = await orm.em.getConnection().execute(`select status from disputes where id = ?`, [args.disputeId]);
+        expect([row.status, (await handle.query(getDisputeStateQuery)).status]).toEqual(['needs_response', 'opening']);
+        // Accepted (not refused) while the workflow still says opening, then carried out once the opening is reported.
+        const accepted = await handle.startUpdate(acceptDisputeUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+        openingHeld.release();
+        expect(await accepted.result()).toMatchObject({ status: 'lost', closedReason: 'accepted' });
+        return handle.result();
+      },
+      {
+        adaptActivities: (activities) => ({
+          ...activities,
+          // As when a worker dies between storing the opening and reporting it: the workflow hears back late.
+          openDispute: async (opening: DisputeWorkflowInput) => {
+            const result = await activities.openDispute(opening);
+            openingStored.release();
+            await openingHeld.reached;
+            return result;
+          },
+        }),
+      },
+    );
     expect(state).toMatchObject({ status: 'lost', closedReason: 'accepted' });
     expect(await merchantBalances(orm, args.merchantId)).toEqual({ available: -11_500, reserve: 0 });
   });

@@ -21,18 +21,32 @@ beforeAll(async () => {
 
 function input(overrides: Partial<PaymentWorkflowInput> = {}): PaymentWorkflowInput {
   return {
-    paymentId: newId('pay'), merchantId, amountMinor: 12_345, currency: 'USD', source: 'tok_visa', description: null, metadata: {},
-    captureMethod: 'manual', gateway: 'sandbox', createdAt: new Date().toISOString(), authorizationTtlMs: 7 * DAY,
-    fees: { percentBps: 290, fixedMinor: 30 }, ...overrides,
+    paymentId: newId('pay'),
+    merchantId,
+    amountMinor: 12_345,
+    currency: 'USD',
+    source: 'tok_visa',
+    description: null,
+    metadata: {},
+    captureMethod: 'manual',
+    gateway: 'sandbox',
+    createdAt: new Date().toISOString(),
+    authorizationTtlMs: 7 * DAY,
+    fees: { percentBps: 290, fixedMinor: 30 },
+    ...overrides,
   };
 }
 
 describe('an uncaptured authorization expires (time-skipping)', () => {
   it('when nobody captures within 7 days, then the authorization is voided and the payment is canceled as expired', async () => {
     const args = input({ createdAt: new Date(await env.currentTimeMs()).toISOString() });
-    const state = await withWorker((taskQueue) => env.client.workflow.execute(paymentWorkflow, {
-      workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args],
-    }));
+    const state = await withWorker((taskQueue) =>
+      env.client.workflow.execute(paymentWorkflow, {
+        workflowId: paymentWorkflowId(args.paymentId),
+        taskQueue,
+        args: [args],
+      }),
+    );
     expect(state).toMatchObject({ status: 'canceled', cancellationReason: 'expired', amountCapturableMinor: 0, amountCapturedMinor: 0 });
     expect(Date.parse(state.canceledAt as string) - Date.parse(args.createdAt)).toBeGreaterThanOrEqual(7 * DAY);
     expect(await sandboxOperationsOf(orm, args.paymentId)).toEqual(['authorize', 'void']);
@@ -43,7 +57,11 @@ describe('an uncaptured authorization expires (time-skipping)', () => {
   it('when the merchant captures on day 6, then the timer does not void it', async () => {
     const args = input({ createdAt: new Date(await env.currentTimeMs()).toISOString() });
     const state = await withWorker(async (taskQueue) => {
-      const handle = await env.client.workflow.start(paymentWorkflow, { workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args] });
+      const handle = await env.client.workflow.start(paymentWorkflow, {
+        workflowId: paymentWorkflowId(args.paymentId),
+        taskQueue,
+        args: [args],
+      });
       // Wait until the authorization is recorded, then let six days pass.
       for (;;) {
         if ((await handle.query(getPaymentStateQuery)).status === 'requires_capture') break;

@@ -10,8 +10,13 @@ import { GatewayRegistry, type AuthorizeRequest, type PaymentGateway } from '../
 import type { PlanTerms, SubscriptionState, SubscriptionWorkflowInput } from '../../src/subscriptions/subscription-state';
 import { subscriptionWorkflowId } from '../../src/subscriptions/subscription-state';
 import {
-  cancelSubscriptionUpdate, changePlanUpdate, getSubscriptionStateQuery, pauseSubscriptionUpdate, paymentMethodUpdatedSignal,
-  resumeSubscriptionUpdate, subscriptionWorkflow,
+  cancelSubscriptionUpdate,
+  changePlanUpdate,
+  getSubscriptionStateQuery,
+  pauseSubscriptionUpdate,
+  paymentMethodUpdatedSignal,
+  resumeSubscriptionUpdate,
+  subscriptionWorkflow,
 } from '../../workflows/subscription-workflow';
 import { expectLedgerBalanced } from '../support/ledger';
 
@@ -21,22 +26,38 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
 let newTaskQueue: TimeSkippingEnvironment['newTaskQueue'];
-useTimeSkippingEnvironment((started) => ({ env, orm, withWorker, newTaskQueue } = started), { taskQueuePrefix: 'subscriptions', activities: { fraudPolicy: FRAUD } });
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker, newTaskQueue } = started), {
+  taskQueuePrefix: 'subscriptions',
+  activities: { fraudPolicy: FRAUD },
+});
 
 const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
 
-interface Fixture { merchantId: string; customerId: string; plans: Record<string, PlanTerms> }
+interface Fixture {
+  merchantId: string;
+  customerId: string;
+  plans: Record<string, PlanTerms>;
+}
 
 /** A merchant, a customer paying with `source`, and plans, written as the API would have. */
-async function fixture(source = 'tok_visa', plans: Record<string, [number, PlanTerms['interval']]> = { basic: [1_000, 'month'] }): Promise<Fixture> {
+async function fixture(
+  source = 'tok_visa',
+  plans: Record<string, [number, PlanTerms['interval']]> = { basic: [1_000, 'month'] },
+): Promise<Fixture> {
   const merchantId = (await new MerchantService(orm).create({ name: 'Subscriptions' })).merchant.id;
   const customerId = newId('cus');
-  await sql(`insert into customers (id, merchant_id, email, default_source) values (?, ?, 'jo@example.com', ?)`, [customerId, merchantId, source]);
+  await sql(`insert into customers (id, merchant_id, email, default_source) values (?, ?, 'jo@example.com', ?)`, [
+    customerId,
+    merchantId,
+    source,
+  ]);
   const terms: Record<string, PlanTerms> = {};
   for (const [name, [amountMinor, interval]] of Object.entries(plans)) {
     const planId = newId('plan');
-    await sql(`insert into plans (id, merchant_id, name, amount_minor, currency, interval, interval_count) values (?, ?, ?, ?, 'USD', ?, 1)`,
-      [planId, merchantId, name, amountMinor, interval]);
+    await sql(
+      `insert into plans (id, merchant_id, name, amount_minor, currency, interval, interval_count) values (?, ?, ?, ?, 'USD', ?, 1)`,
+      [planId, merchantId, name, amountMinor, interval],
+    );
     terms[name] = { planId, name, amountMinor, currency: 'USD', interval, intervalCount: 1 };
   }
   return { merchantId, customerId, plans: terms };
@@ -46,11 +67,20 @@ async function fixture(source = 'tok_visa', plans: Record<string, [number, PlanT
 async function input(f: Fixture, startsAt: string, options: Partial<SubscriptionWorkflowInput> = {}): Promise<SubscriptionWorkflowInput> {
   const realOrigin = await env.currentTimeMs();
   return {
-    subscriptionId: newId('sub'), merchantId: f.merchantId, customerId: f.customerId, plan: f.plans.basic ?? Object.values(f.plans)[0],
-    createdAt: startsAt, trialEnd: null, cancelAtPeriodEnd: false, metadata: {},
+    subscriptionId: newId('sub'),
+    merchantId: f.merchantId,
+    customerId: f.customerId,
+    plan: f.plans.basic ?? Object.values(f.plans)[0],
+    createdAt: startsAt,
+    trialEnd: null,
+    cancelAtPeriodEnd: false,
+    metadata: {},
     dunning: { retryOffsetsMs: [3 * DAY, 5 * DAY, 7 * DAY], whenExhausted: 'canceled' },
-    fees: { percentBps: 290, fixedMinor: 30 }, gateway: 'sandbox', clock: { scale: 1, realOrigin, virtualOrigin: Date.parse(startsAt) },
-    cyclesPerRun: 12, ...options,
+    fees: { percentBps: 290, fixedMinor: 30 },
+    gateway: 'sandbox',
+    clock: { scale: 1, realOrigin, virtualOrigin: Date.parse(startsAt) },
+    cyclesPerRun: 12,
+    ...options,
   };
 }
 
@@ -60,7 +90,12 @@ const open = new Set<WorkflowHandle>();
  * Runs `work` with a worker. Whatever it leaves running is terminated after it (unless kept for a
  * next worker): the time-skipping server stops skipping while any workflow has a task no worker takes.
  */
-async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = createGateways(orm), taskQueue = newTaskQueue(), keepOpen = false): Promise<T> {
+async function run<T>(
+  work: (taskQueue: string) => Promise<T>,
+  gateways = createGateways(orm),
+  taskQueue = newTaskQueue(),
+  keepOpen = false,
+): Promise<T> {
   try {
     // No sticky cache for a worker that is about to vanish: the time-skipping server does not move a
     // dead worker's sticky tasks back to the shared queue.
@@ -73,8 +108,15 @@ async function run<T>(work: (taskQueue: string) => Promise<T>, gateways = create
   }
 }
 
-async function start(taskQueue: string, args: SubscriptionWorkflowInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof subscriptionWorkflow>> {
-  const handle = await env.client.workflow.start(subscriptionWorkflow, { taskQueue, workflowId: subscriptionWorkflowId(args.subscriptionId), args: [args] });
+async function start(
+  taskQueue: string,
+  args: SubscriptionWorkflowInput,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof subscriptionWorkflow>> {
+  const handle = await env.client.workflow.start(subscriptionWorkflow, {
+    taskQueue,
+    workflowId: subscriptionWorkflowId(args.subscriptionId),
+    args: [args],
+  });
   open.add(handle);
   return handle;
 }
@@ -99,8 +141,11 @@ async function settled(handle: WorkflowHandle): Promise<SubscriptionState> {
 }
 
 async function invoices(subscriptionId: string) {
-  return sql(`select id, status, billing_reason, amount_due_minor, amount_paid_minor, attempt_count, period_start, period_end, lines, subtotal_minor, credit_applied_minor
-                from invoices where subscription_id = ? order by cycle`, [subscriptionId]);
+  return sql(
+    `select id, status, billing_reason, amount_due_minor, amount_paid_minor, attempt_count, period_start, period_end, lines, subtotal_minor, credit_applied_minor
+                from invoices where subscription_id = ? order by cycle`,
+    [subscriptionId],
+  );
 }
 
 /** Succeeded charges at the sandbox and capture entries in the ledger for the subscription's payments. */
@@ -111,7 +156,8 @@ async function charges(subscriptionId: string): Promise<{ sandbox: number; ledge
             (select count(*) from ledger_entries e join payments p on e.source_id = p.id
               where p.metadata->>'subscription' = ? and e.idempotency_key like 'payment:%:capture')::int as ledger,
             (select count(*) from payments p where p.metadata->>'subscription' = ? and p.status = 'succeeded')::int as succeeded`,
-    [subscriptionId, subscriptionId, subscriptionId]);
+    [subscriptionId, subscriptionId, subscriptionId],
+  );
   return row as { sandbox: number; ledger: number; succeeded: number };
 }
 
@@ -135,10 +181,16 @@ describe('subscription billing over time (time-skipping)', () => {
       const handle = await start(taskQueue, args);
       await settled(handle);
       const state = await advance(handle, 365 * DAY);
-      expect(state).toMatchObject({ status: 'active', invoicesIssued: 13, currentPeriodStart: '2028-01-15T09:00:00.000Z', currentPeriodEnd: '2028-02-15T09:00:00.000Z' });
+      expect(state).toMatchObject({
+        status: 'active',
+        invoicesIssued: 13,
+        currentPeriodStart: '2028-01-15T09:00:00.000Z',
+        currentPeriodEnd: '2028-02-15T09:00:00.000Z',
+      });
       const rows = await invoices(args.subscriptionId);
       expect(rows.map((row) => [row.status, Number(row.amount_paid_minor), day(row.period_start)])).toEqual(
-        Array.from({ length: 13 }, (_, index) => ['paid', 1_000, day(new Date(Date.UTC(2027, index, 15)))]));
+        Array.from({ length: 13 }, (_, index) => ['paid', 1_000, day(new Date(Date.UTC(2027, index, 15)))]),
+      );
       expect(await charges(args.subscriptionId)).toEqual({ sandbox: 13, ledger: 13, succeeded: 13 });
       // Bounded history: the year ran over several runs of the same workflow.
       const latest = await env.client.workflow.getHandle(handle.workflowId).describe();
@@ -174,7 +226,12 @@ describe('subscription billing over time (time-skipping)', () => {
       expect(await settled(handle)).toMatchObject({ status: 'trialing', invoicesIssued: 0, nextBillingAt: '2027-03-15T00:00:00.000Z' });
       expect(await advance(handle, 13 * DAY)).toMatchObject({ status: 'trialing', invoicesIssued: 0 });
       const state = await advance(handle, 2 * DAY);
-      expect(state).toMatchObject({ status: 'active', invoicesIssued: 1, currentPeriodStart: '2027-03-15T00:00:00.000Z', currentPeriodEnd: '2027-04-15T00:00:00.000Z' });
+      expect(state).toMatchObject({
+        status: 'active',
+        invoicesIssued: 1,
+        currentPeriodStart: '2027-03-15T00:00:00.000Z',
+        currentPeriodEnd: '2027-04-15T00:00:00.000Z',
+      });
       expect(await charges(args.subscriptionId)).toMatchObject({ succeeded: 1 });
       await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] });
     });
@@ -198,11 +255,17 @@ describe('subscription billing over time (time-skipping)', () => {
       await sql(`update customers set default_source = 'tok_visa' where id = ?`, [f.customerId]);
       await handle.signal(paymentMethodUpdatedSignal);
       const recovered = await settled(handle);
-      expect(recovered).toMatchObject({ status: 'active', currentPeriodEnd: '2027-07-01T00:00:00.000Z', nextBillingAt: '2027-07-01T00:00:00.000Z' });
+      expect(recovered).toMatchObject({
+        status: 'active',
+        currentPeriodEnd: '2027-07-01T00:00:00.000Z',
+        nextBillingAt: '2027-07-01T00:00:00.000Z',
+      });
       [, renewal] = await invoices(args.subscriptionId);
       expect(renewal).toMatchObject({ status: 'paid', attempt_count: 3, amount_paid_minor: '1000' });
       expect(await charges(args.subscriptionId)).toEqual({ sandbox: 2, ledger: 2, succeeded: 2 });
-      const types = (await sql(`select type from events where data->'object'->>'id' = ? order by created_at`, [renewal.id])).map((event) => event.type);
+      const types = (await sql(`select type from events where data->'object'->>'id' = ? order by created_at`, [renewal.id])).map(
+        (event) => event.type,
+      );
       expect(types).toEqual(['invoice.created', 'invoice.payment_failed', 'invoice.payment_failed', 'invoice.paid']);
       await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] });
     });
@@ -269,10 +332,14 @@ describe('subscription billing over time (time-skipping)', () => {
       await advance(handle, 10 * DAY);
       const marked = await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: true }] });
       expect(marked).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
-      expect((await sql(`select cancel_at_period_end from subscriptions where id = ?`, [args.subscriptionId]))[0].cancel_at_period_end).toBe(true);
+      expect(
+        (await sql(`select cancel_at_period_end from subscriptions where id = ?`, [args.subscriptionId]))[0].cancel_at_period_end,
+      ).toBe(true);
       await env.sleep(25 * DAY);
       expect(await handle.result()).toMatchObject({ status: 'canceled', invoicesIssued: 1, endedAt: '2027-06-01T00:00:00.000Z' });
-      const types = (await sql(`select type from events where object_id = ? order by created_at`, [args.subscriptionId])).map((event) => event.type);
+      const types = (await sql(`select type from events where object_id = ? order by created_at`, [args.subscriptionId])).map(
+        (event) => event.type,
+      );
       expect(types.at(-1)).toBe('customer.subscription.deleted');
     });
   }, 60_000);
@@ -301,27 +368,44 @@ describe('subscription billing over time (time-skipping)', () => {
     await run(async (taskQueue) => {
       const handle = await start(taskQueue, args);
       await advance(handle, 7 * DAY);
-      await expect(handle.executeUpdate(changePlanUpdate, { args: [{ plan: f.plans.yearly }] })).rejects.toMatchObject({ cause: { type: 'PlanIntervalMismatch' } });
+      await expect(handle.executeUpdate(changePlanUpdate, { args: [{ plan: f.plans.yearly }] })).rejects.toMatchObject({
+        cause: { type: 'PlanIntervalMismatch' },
+      });
       await handle.executeUpdate(changePlanUpdate, { args: [{ plan: f.plans.pro }] });
       await advance(handle, 24 * DAY);
       const [, next] = await invoices(args.subscriptionId);
-      const credit = Math.round(1_000 * 24 / 31); // 774.19 → 774
-      const charge = Math.round(2_500 * 24 / 31); // 1935.48 → 1935
-      expect(next.lines.map((line: any) => [line.type, line.amountMinor])).toEqual([['subscription', 2_500], ['proration', -credit], ['proration', charge]]);
+      const credit = Math.round((1_000 * 24) / 31); // 774.19 → 774
+      const charge = Math.round((2_500 * 24) / 31); // 1935.48 → 1935
+      expect(next.lines.map((line: any) => [line.type, line.amountMinor])).toEqual([
+        ['subscription', 2_500],
+        ['proration', -credit],
+        ['proration', charge],
+      ]);
       expect(next).toMatchObject({ status: 'paid', subtotal_minor: String(2_500 - credit + charge), amount_paid_minor: String(3_661) });
 
       // A downgrade a day into June (30 days, 29 left) leaves credit that later invoices use up before charging.
       await advance(handle, DAY);
       await handle.executeUpdate(changePlanUpdate, { args: [{ plan: f.plans.basic }] });
       await advance(handle, 29 * DAY);
-      const downgradeCredit = Math.round(2_500 * 29 / 30); // 2416.67 → 2417
-      const downgradeCharge = Math.round(1_000 * 29 / 30); // 966.67 → 967
+      const downgradeCredit = Math.round((2_500 * 29) / 30); // 2416.67 → 2417
+      const downgradeCharge = Math.round((1_000 * 29) / 30); // 966.67 → 967
       const [, , july] = await invoices(args.subscriptionId);
-      expect(july).toMatchObject({ subtotal_minor: String(1_000 - downgradeCredit + downgradeCharge), amount_due_minor: '0', credit_applied_minor: '0', status: 'paid' });
+      expect(july).toMatchObject({
+        subtotal_minor: String(1_000 - downgradeCredit + downgradeCharge),
+        amount_due_minor: '0',
+        credit_applied_minor: '0',
+        status: 'paid',
+      });
       expect((await handle.query(getSubscriptionStateQuery)).creditBalanceMinor).toBe(450);
       await advance(handle, 31 * DAY);
       const [, , , august] = await invoices(args.subscriptionId);
-      expect(august).toMatchObject({ subtotal_minor: '1000', credit_applied_minor: '450', amount_due_minor: '550', amount_paid_minor: '550', status: 'paid' });
+      expect(august).toMatchObject({
+        subtotal_minor: '1000',
+        credit_applied_minor: '450',
+        amount_due_minor: '550',
+        amount_paid_minor: '550',
+        status: 'paid',
+      });
       expect((await handle.query(getSubscriptionStateQuery)).creditBalanceMinor).toBe(0);
       await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] });
     });
@@ -333,7 +417,9 @@ describe('subscription billing over time (time-skipping)', () => {
     const taskQueue = newTaskQueue();
     const sandbox = createGateways(orm).get('sandbox');
     let charged!: () => void;
-    const chargedAtGateway = new Promise<void>((resolve) => { charged = resolve; });
+    const chargedAtGateway = new Promise<void>((resolve) => {
+      charged = resolve;
+    });
     // The first worker's gateway charges the card, then that worker is gone before it can report.
     const dying: PaymentGateway = {
       name: sandbox.name,
@@ -349,17 +435,29 @@ describe('subscription billing over time (time-skipping)', () => {
       },
     };
     let handle!: WorkflowHandle<typeof subscriptionWorkflow>;
-    await run(async () => {
-      handle = await start(taskQueue, args);
-      await chargedAtGateway;
-    }, new GatewayRegistry([dying], 'sandbox'), taskQueue, true);
-    await run(async () => {
-      // The lost charge's activity is retried on the new worker after its backoff, under the same gateway key.
-      expect(await until(handle, (state) => state.status !== 'incomplete')).toMatchObject({ status: 'active', invoicesIssued: 1 });
-      expect(await charges(args.subscriptionId)).toEqual({ sandbox: 1, ledger: 1, succeeded: 1 });
-      const [operation] = await sql(`select o.attempts from sandbox_gateway_operations o join payments p on o.idempotency_key = p.id || ':authorize' where p.metadata->>'subscription' = ?`, [args.subscriptionId]);
-      expect(operation.attempts).toBeGreaterThanOrEqual(2);
-      await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] });
-    }, createGateways(orm), taskQueue);
+    await run(
+      async () => {
+        handle = await start(taskQueue, args);
+        await chargedAtGateway;
+      },
+      new GatewayRegistry([dying], 'sandbox'),
+      taskQueue,
+      true,
+    );
+    await run(
+      async () => {
+        // The lost charge's activity is retried on the new worker after its backoff, under the same gateway key.
+        expect(await until(handle, (state) => state.status !== 'incomplete')).toMatchObject({ status: 'active', invoicesIssued: 1 });
+        expect(await charges(args.subscriptionId)).toEqual({ sandbox: 1, ledger: 1, succeeded: 1 });
+        const [operation] = await sql(
+          `select o.attempts from sandbox_gateway_operations o join payments p on o.idempotency_key = p.id || ':authorize' where p.metadata->>'subscription' = ?`,
+          [args.subscriptionId],
+        );
+        expect(operation.attempts).toBeGreaterThanOrEqual(2);
+        await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ atPeriodEnd: false }] });
+      },
+      createGateways(orm),
+      taskQueue,
+    );
   }, 60_000);
 });

@@ -16,7 +16,10 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
 // A short timeout, so a receiver that hangs costs a second of real time.
-useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), { taskQueuePrefix: 'webhooks', activities: { webhookTimeoutMs: 1_000 } });
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), {
+  taskQueuePrefix: 'webhooks',
+  activities: { webhookTimeoutMs: 1_000 },
+});
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const behaviours: Record<string, Behaviour> = {
   '/flaky': (count) => ({ status: count <= 3 ? 500 : 200 }),
@@ -36,28 +39,50 @@ afterAll(async () => {
 /** A merchant, an endpoint on the receiver's path, and one recorded event. */
 async function setUp(path: string) {
   const { merchant } = await new MerchantService(orm).create({ name: 'Webhook receiver' });
-  const endpoint = await new WebhookService({ orm, temporal: env.client, taskQueue: 'unused' })
-    .createEndpoint(merchant, { url: receiver.url(path), enabled_events: ['*'] });
+  const endpoint = await new WebhookService({ orm, temporal: env.client, taskQueue: 'unused' }).createEndpoint(merchant, {
+    url: receiver.url(path),
+    enabled_events: ['*'],
+  });
   const objectId = newId('pay');
-  await orm.em.fork().transactional((em) => recordEvent(sqlFor(em), {
-    merchantId: merchant.id, type: 'payment.succeeded', idempotencyKey: `test:${objectId}`, objectType: 'payment', objectId, object: { id: objectId, amount: 10 },
-  }));
+  await orm.em.fork().transactional((em) =>
+    recordEvent(sqlFor(em), {
+      merchantId: merchant.id,
+      type: 'payment.succeeded',
+      idempotencyKey: `test:${objectId}`,
+      objectType: 'payment',
+      objectId,
+      object: { id: objectId, amount: 10 },
+    }),
+  );
   const [event] = await orm.em.getConnection().execute<{ id: string }[]>(`select id from events where object_id = ?`, [objectId]);
   return { merchantId: merchant.id, endpoint, eventId: event.id };
 }
 
-async function deliver(path: string, run?: (handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof webhookDeliveryWorkflow>>>) => Promise<void>) {
+async function deliver(
+  path: string,
+  run?: (handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof webhookDeliveryWorkflow>>>) => Promise<void>,
+) {
   const { merchantId, endpoint, eventId } = await setUp(path);
   const state = await withWorker(async (taskQueue) => {
     const handle = await env.client.workflow.start(webhookDeliveryWorkflow, {
-      workflowId: `webhook-${eventId}-${endpoint.id}`, taskQueue, args: [{ eventId, endpointId: endpoint.id, merchantId, eventType: 'payment.succeeded' }],
+      workflowId: `webhook-${eventId}-${endpoint.id}`,
+      taskQueue,
+      args: [{ eventId, endpointId: endpoint.id, merchantId, eventType: 'payment.succeeded' }],
     });
     await run?.(handle);
     return handle.result();
   });
-  const attempts = await orm.em.getConnection().execute<{ attempt: number; status_code: number | null; succeeded: boolean; error: string | null }[]>(
-    `select attempt, status_code, succeeded, error from webhook_attempts where endpoint_id = ? order by attempt`, [endpoint.id]);
-  const [stored] = await orm.em.getConnection().execute<{ status: string; disabled_reason: string | null }[]>(`select status, disabled_reason from webhook_endpoints where id = ?`, [endpoint.id]);
+  const attempts = await orm.em
+    .getConnection()
+    .execute<{ attempt: number; status_code: number | null; succeeded: boolean; error: string | null }[]>(
+      `select attempt, status_code, succeeded, error from webhook_attempts where endpoint_id = ? order by attempt`,
+      [endpoint.id],
+    );
+  const [stored] = await orm.em
+    .getConnection()
+    .execute<{ status: string; disabled_reason: string | null }[]>(`select status, disabled_reason from webhook_endpoints where id = ?`, [
+      endpoint.id,
+    ]);
   return { state, attempts, endpoint, eventId, stored, merchantId };
 }
 
@@ -65,7 +90,12 @@ describe('webhook delivery on its retry schedule (time-skipping)', () => {
   it('when a receiver fails 3 times then succeeds, then it gets the event once as a success after 4 recorded attempts, all with one webhook-id', async () => {
     const { state, attempts, endpoint, eventId } = await deliver('/flaky');
     expect(state).toMatchObject({ status: 'delivered', attempts: 4 });
-    expect(attempts.map((a) => [a.attempt, a.status_code, a.succeeded])).toEqual([[1, 500, false], [2, 500, false], [3, 500, false], [4, 200, true]]);
+    expect(attempts.map((a) => [a.attempt, a.status_code, a.succeeded])).toEqual([
+      [1, 500, false],
+      [2, 500, false],
+      [3, 500, false],
+      [4, 200, true],
+    ]);
     const received = receiver.received('/flaky').filter((r) => r.headers['webhook-id'] === eventId);
     expect(received).toHaveLength(4);
     // What the merchant's own code would do with the standardwebhooks library.
@@ -80,7 +110,9 @@ describe('webhook delivery on its retry schedule (time-skipping)', () => {
     expect(state).toMatchObject({ status: 'exhausted', attempts: RETRY_DELAYS_MS.length + 1 });
     expect(attempts).toHaveLength(RETRY_DELAYS_MS.length + 1);
     expect(stored.status).toBe('disabled');
-    const [merchant] = await orm.em.getConnection().execute<{ webhook_notice: string }[]>(`select webhook_notice from merchants where id = ?`, [merchantId]);
+    const [merchant] = await orm.em
+      .getConnection()
+      .execute<{ webhook_notice: string }[]>(`select webhook_notice from merchants where id = ?`, [merchantId]);
     expect(merchant.webhook_notice).toContain('was disabled');
   });
 

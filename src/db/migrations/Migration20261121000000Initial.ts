@@ -119,8 +119,12 @@ export class Migration20261121000000Initial extends Migration {
         raise exception 'the ledger is append-only: % on % refused; post a reversing entry', tg_op, tg_table_name
           using errcode = '42501';
       end $$;`);
-    this.addSql(`create trigger ledger_entries_append_only before update or delete on ledger_entries for each row execute function ledger_is_append_only();`);
-    this.addSql(`create trigger ledger_postings_append_only before update or delete on ledger_postings for each row execute function ledger_is_append_only();`);
+    this.addSql(
+      `create trigger ledger_entries_append_only before update or delete on ledger_entries for each row execute function ledger_is_append_only();`,
+    );
+    this.addSql(
+      `create trigger ledger_postings_append_only before update or delete on ledger_postings for each row execute function ledger_is_append_only();`,
+    );
 
     this.addSql(`
       create table events (
@@ -166,7 +170,17 @@ export class Migration20261121000000Initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    for (const table of ['sandbox_gateway_operations', 'fraud_blocklist', 'events', 'ledger_postings', 'ledger_entries', 'idempotency_keys', 'payments', 'api_keys', 'merchants']) {
+    for (const table of [
+      'sandbox_gateway_operations',
+      'fraud_blocklist',
+      'events',
+      'ledger_postings',
+      'ledger_entries',
+      'idempotency_keys',
+      'payments',
+      'api_keys',
+      'merchants',
+    ]) {
       this.addSql(`drop table if exists ${table} cascade;`);
     }
     this.addSql('drop function if exists ledger_entry_must_balance() cascade;');

@@ -24,7 +24,9 @@ export class Migration20261121030000LedgerBalances extends Migration {
         primary key (account, currency),
         check (balance_minor = credits_minor - debits_minor)
       );`);
-    this.addSql(`create index ledger_account_balances_merchant_idx on ledger_account_balances (merchant_id) where merchant_id is not null;`);
+    this.addSql(
+      `create index ledger_account_balances_merchant_idx on ledger_account_balances (merchant_id) where merchant_id is not null;`,
+    );
     this.addSql(`
       insert into ledger_account_balances (account, currency, merchant_id, balance_minor, credits_minor, debits_minor, postings_count)
       select account, currency, max(merchant_id), sum(amount_minor), sum(greatest(amount_minor, 0)), sum(greatest(-amount_minor, 0)), count(*)
@@ -42,7 +44,9 @@ export class Migration20261121030000LedgerBalances extends Migration {
           updated_at = now();
         return null;
       end $$;`);
-    this.addSql(`create trigger ledger_postings_move_balance after insert on ledger_postings for each row execute function ledger_posting_moves_balance();`);
+    this.addSql(
+      `create trigger ledger_postings_move_balance after insert on ledger_postings for each row execute function ledger_posting_moves_balance();`,
+    );
     // Writes that do not come from the posting trigger (trigger depth 1 is a direct statement's own
     // trigger) are refused: nobody can "fix" a balance by hand.
     this.addSql(`
@@ -53,7 +57,9 @@ export class Migration20261121030000LedgerBalances extends Migration {
         end if;
         return case when tg_op = 'DELETE' then old else new end;
       end $$;`);
-    this.addSql(`create trigger ledger_account_balances_guard before insert or update or delete on ledger_account_balances for each row execute function ledger_balances_only_from_postings();`);
+    this.addSql(
+      `create trigger ledger_account_balances_guard before insert or update or delete on ledger_account_balances for each row execute function ledger_balances_only_from_postings();`,
+    );
 
     this.addSql(`
       create table balance_transactions (

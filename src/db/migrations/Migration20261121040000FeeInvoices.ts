@@ -51,8 +51,12 @@ export class Migration20261121040000FeeInvoices extends Migration {
       begin
         raise exception 'issued fee invoices are immutable: % on % refused', tg_op, tg_table_name using errcode = '42501';
       end $$;`);
-    this.addSql(`create trigger fee_invoices_immutable before update or delete on fee_invoices for each row execute function fee_invoices_are_immutable();`);
-    this.addSql(`create trigger fee_invoice_lines_immutable before update or delete on fee_invoice_lines for each row execute function fee_invoices_are_immutable();`);
+    this.addSql(
+      `create trigger fee_invoices_immutable before update or delete on fee_invoices for each row execute function fee_invoices_are_immutable();`,
+    );
+    this.addSql(
+      `create trigger fee_invoice_lines_immutable before update or delete on fee_invoice_lines for each row execute function fee_invoices_are_immutable();`,
+    );
   }
 
   override async down(): Promise<void> {

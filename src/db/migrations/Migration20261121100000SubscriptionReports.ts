@@ -41,7 +41,9 @@ export class Migration20261121100000SubscriptionReports extends Migration {
       );`);
     // The monthly figures read a merchant's failed invoice payments by time. Partial, so the payment
     // path's event inserts (the hot path) do not maintain it.
-    this.addSql(`create index events_invoice_payment_failed_idx on events (merchant_id, created_at) where type = 'invoice.payment_failed';`);
+    this.addSql(
+      `create index events_invoice_payment_failed_idx on events (merchant_id, created_at) where type = 'invoice.payment_failed';`,
+    );
     this.addSql(`create index invoices_merchant_paid_idx on invoices (merchant_id, paid_at) where paid_at is not null;`);
   }
 

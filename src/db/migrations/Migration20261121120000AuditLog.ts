@@ -31,8 +31,12 @@ export class Migration20261121120000AuditLog extends Migration {
       begin
         raise exception 'the audit log is append-only: % on % refused', tg_op, tg_table_name using errcode = '42501';
       end $$;`);
-    this.addSql(`create trigger audit_events_append_only before update or delete on audit_events for each row execute function audit_is_append_only();`);
-    this.addSql(`create trigger audit_events_no_truncate before truncate on audit_events for each statement execute function audit_is_append_only();`);
+    this.addSql(
+      `create trigger audit_events_append_only before update or delete on audit_events for each row execute function audit_is_append_only();`,
+    );
+    this.addSql(
+      `create trigger audit_events_no_truncate before truncate on audit_events for each statement execute function audit_is_append_only();`,
+    );
 
     this.addSql(`alter table api_keys add column last_used_at timestamptz;`);
     this.addSql(`create index api_keys_merchant_created_idx on api_keys (merchant_id, created_at desc, id desc);`);
