@@ -1,17 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { PaymentRepository } from './payment-repository';
+import { PaymentRepository, type PaymentAmounts } from './payment-repository';
 
-/** A captured payment's money: what came in, and what refunds and disputes have taken or hold. */
-export interface PaymentBalance {
-  paymentId: string;
-  merchantId: string;
-  status: string;
-  currency: string;
-  capturedMinor: number;
-  refundedMinor: number;
-  pendingRefundsMinor: number;
-  /** Disputes that are open or lost; a won dispute gives its amount back. */
-  disputedMinor: number;
+/** A captured payment's money: what came in, what refunds and disputes have taken or hold, and what is left. */
+export interface PaymentBalance extends PaymentAmounts {
   /** What a new refund or dispute may still take. */
   availableMinor: number;
 }

@@ -74,7 +74,7 @@ export interface PaymentAmounts {
   refundedMinor: number;
   /** Refunds still pending. */
   pendingRefundsMinor: number;
-  /** Disputes that are open or lost. */
+  /** Disputes that are open or lost; a won dispute gives its amount back. */
   disputedMinor: number;
 }
 

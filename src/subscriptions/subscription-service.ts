@@ -18,6 +18,7 @@ import { startOrJoin } from '../temporal/entity-workflows';
 import { sendCommand, type FailureTable } from '../temporal/workflow-failures';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { describeInterval } from './billing-periods';
+import { initialSubscriptionState } from './subscription-billing';
 import { SubscriptionRepository } from './subscription-repository';
 import type { CreateSubscriptionBody } from './subscription-schemas';
 import {
@@ -142,7 +143,7 @@ export class SubscriptionService {
     });
     const started = await executeUpdateWithin(this.deps.temporal, this.handle(subscriptionId), waitForStart, this.deps.syncWaitMs);
     if (started) return renderSubscriptionState(started);
-    return (await this.find(merchant, subscriptionId)) ?? renderSubscriptionState({ ...stateFromInput(input), status: 'incomplete' });
+    return (await this.find(merchant, subscriptionId)) ?? renderSubscriptionState(notYetStarted(input));
   }
 
   /**
@@ -271,30 +272,14 @@ export class SubscriptionService {
   }
 }
 
-function stateFromInput(input: SubscriptionWorkflowInput): SubscriptionState {
+/** What a subscription whose workflow has not yet confirmed its start shows: its first state, with nothing begun. */
+function notYetStarted(input: SubscriptionWorkflowInput): SubscriptionState {
   return {
-    subscriptionId: input.subscriptionId,
-    merchantId: input.merchantId,
-    customerId: input.customerId,
-    plan: input.plan,
+    ...initialSubscriptionState(input),
     status: 'incomplete',
-    billingAnchor: input.trialEnd ?? input.createdAt,
-    cycle: 0,
     currentPeriodStart: null,
     currentPeriodEnd: null,
     trialStart: null,
-    trialEnd: input.trialEnd,
-    cancelAtPeriodEnd: input.cancelAtPeriodEnd,
-    canceledAt: null,
-    endedAt: null,
-    pausedAt: null,
-    latestInvoiceId: null,
     nextBillingAt: input.createdAt,
-    creditBalanceMinor: 0,
-    pendingLines: [],
-    invoicesIssued: 0,
-    metadata: input.metadata,
-    createdAt: input.createdAt,
-    version: 0,
   };
 }
