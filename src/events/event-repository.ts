@@ -5,16 +5,8 @@ import type { EventRecord } from './event-record';
 /** The channel the transaction that records an event notifies on, so the webhook dispatcher wakes at once. */
 export const EVENT_RECORDED_CHANNEL = 'event_recorded';
 
-/** A new row of the `events` table. */
-export interface NewEvent {
-  id: string;
-  merchantId: string;
-  type: string;
-  idempotencyKey: string;
-  objectType: string;
-  objectId: string;
-  data: Record<string, unknown>;
-}
+/** A new row of the `events` table: the database stamps its creation time. */
+export type NewEvent = Omit<EventRecord, 'createdAt'>;
 
 interface EventRow {
   id: string;
