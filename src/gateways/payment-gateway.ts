@@ -18,6 +18,12 @@ export interface PaymentGateway {
   void(request: VoidRequest): Promise<VoidResult>;
   /** Returns captured money to the card, under the refund's own key (never the charge's). */
   refund(request: GatewayRefundRequest): Promise<GatewayRefundResult>;
+  /**
+   * Status sync: what the gateway did with an authorization whose answer never came, found by our
+   * idempotency key or payment id. Gateways whose retries under the same key are always safe (the
+   * sandbox) may omit it; the workflow then relies on retrying the same key.
+   */
+  lookupAuthorization?(request: AuthorizationLookup): Promise<AuthorizationStatus>;
 }
 
 export type RiskLevel = 'normal' | 'elevated' | 'highest';
@@ -30,13 +36,53 @@ export interface AuthorizeRequest {
   source: string;
   /** Authorize and capture in one call (a "sale"). */
   capture: boolean;
+  /** Where the customer returns after a redirect (3-D Secure); gateways that need one for redirects get it here. */
+  returnUrl?: string;
+  /** The merchant, for gateways that load card data from our vault (a vault token is only its merchant's). */
+  merchantId?: string;
+}
+
+/** What the customer must do before the gateway decides: authenticate (3-D Secure) on a page, or through the gateway's SDK. */
+export interface NextAction {
+  type: 'redirect_to_url' | 'use_gateway_sdk';
+  /** The page to send the customer to (redirect_to_url only). */
+  url: string | null;
 }
 
 export interface AuthorizeResult {
   /** The gateway's id for the authorization; captures and voids refer to it. */
   reference: string;
   capturedMinor: number;
+  /**
+   * Absent in answers recorded before gateways could ask for customer action: then `authorized`,
+   * or `captured` when `capturedMinor` is positive.
+   */
+  status?: 'authorized' | 'captured' | 'requires_action';
+  /** Set with `requires_action`. */
+  nextAction?: NextAction;
 }
+
+export interface AuthorizationLookup {
+  idempotencyKey: string;
+  paymentId: string;
+  /** The gateway's id when one was already known (an authorization waiting for customer action). */
+  reference: string | null;
+  amountMinor: number;
+  currency: string;
+}
+
+/**
+ * What status sync found. Anything the gateway has not explicitly decided is `pending`; `not_found`
+ * means the gateway has no trace of the request, so sending it again under the same key is safe.
+ */
+export type AuthorizationStatus =
+  | { outcome: 'authorized'; reference: string; capturedMinor: 0 }
+  | { outcome: 'captured'; reference: string; capturedMinor: number }
+  | { outcome: 'requires_action'; reference: string; nextAction: NextAction }
+  | { outcome: 'declined'; reference: string | null; failureType: PaymentFailureType }
+  | { outcome: 'canceled'; reference: string }
+  | { outcome: 'pending'; reference: string | null }
+  | { outcome: 'not_found' };
 
 export interface GatewayCaptureRequest {
   idempotencyKey: string;

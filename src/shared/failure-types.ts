@@ -27,10 +27,50 @@ export const PAYMENT_FAILURES = {
     message: 'A ledger entry with this key exists with different content.',
     retryable: false,
   },
+  // Hard declines a real gateway reports beyond the sandbox's: no retry anywhere can fix them.
+  LostOrStolenCard: { code: 'card_declined', message: 'Your card was declined.', retryable: false },
+  IncorrectCvc: { code: 'incorrect_cvc', message: "Your card's security code is incorrect.", retryable: false },
+  // Soft declines: final at this gateway, but another acquirer may approve (routing retries elsewhere).
+  ProcessingError: {
+    code: 'processing_error',
+    message: 'An error occurred while processing your card. Try again in a little bit.',
+    retryable: false,
+    retryElsewhere: true,
+  },
+  TryAgainLater: { code: 'card_declined', message: 'Your card was declined. Try again later.', retryable: false, retryElsewhere: true },
+  // The customer must authenticate (3-D Secure) and did not, or failed to.
+  AuthenticationFailed: {
+    code: 'payment_intent_authentication_failure',
+    message: 'The customer did not complete authentication of the payment.',
+    retryable: false,
+  },
+  // Our request was refused as malformed or unauthenticated: a configuration fault for ops, never the card's.
+  GatewayMisconfigured: {
+    code: 'gateway_configuration_error',
+    message: 'The payment gateway refused our request; the gateway account needs attention.',
+    retryable: false,
+  },
+  // The gateway may have acted but its answer never came: the workflow resolves it by status sync, never by a blind retry.
+  GatewayOutcomeUnknown: {
+    code: 'gateway_outcome_unknown',
+    message: 'The payment gateway did not confirm the outcome; it is being looked up.',
+    retryable: false,
+  },
   // Transient: the gateway did not answer in time. Retried; the idempotency key makes that safe.
   GatewayTimeout: { code: 'gateway_timeout', message: 'The payment gateway did not answer in time.', retryable: true },
   GatewayUnavailable: { code: 'gateway_unavailable', message: 'The payment gateway is unavailable.', retryable: true },
-} as const;
+  GatewayRateLimited: { code: 'rate_limit', message: 'The payment gateway asked us to slow down.', retryable: true },
+} as const satisfies Record<string, PaymentFailureInfo>;
+
+interface PaymentFailureInfo {
+  /** The code merchants see (the payment's failure_code, the API error's code). */
+  code: string;
+  message: string;
+  /** Retried at the same gateway under the same idempotency key (a transient fault). */
+  retryable: boolean;
+  /** A soft decline: final here, but routing may try the payment at another gateway account. */
+  retryElsewhere?: boolean;
+}
 
 export type PaymentFailureType = keyof typeof PAYMENT_FAILURES;
 
