@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import type { GatewayRegistry } from '../src/gateways/payment-gateway';
+import type { GatewayAdapters } from '../src/gateway-accounts/gateway-account-adapters';
 import { FraudRepository } from '../src/fraud/fraud-repository';
 import { evaluateFraudRules, type FraudPolicy, type ReviewRule } from '../src/fraud/fraud-rules';
 import { PAYMENT_FAILURES } from '../src/shared/failure-types';
@@ -8,6 +9,7 @@ import { PAYMENT_FAILURES } from '../src/shared/failure-types';
 export interface FraudActivityDeps {
   orm: Orm;
   gateways: GatewayRegistry;
+  adapters?: GatewayAdapters;
   fraudPolicy: FraudPolicy;
   now?: () => Date;
 }
@@ -19,6 +21,8 @@ export interface AssessPaymentRiskInput {
   currency: string;
   source: string;
   gateway: string;
+  /** The merchant's gateway account, whose risk signal counts; absent for the built-in sandbox. */
+  gatewayAccount?: string | null;
 }
 
 export interface AssessPaymentRiskResult {
@@ -27,11 +31,12 @@ export interface AssessPaymentRiskResult {
   review?: ReviewRule;
 }
 
-export function createFraudActivities({ orm, gateways, fraudPolicy, now = () => new Date() }: FraudActivityDeps) {
+export function createFraudActivities({ orm, gateways, adapters, fraudPolicy, now = () => new Date() }: FraudActivityDeps) {
   return {
     /** Runs the fraud rules; a block is a non-retryable `FraudBlocked` failure whose details name the rule, a hold for review is `review`. */
     async assessPaymentRisk(input: AssessPaymentRiskInput): Promise<AssessPaymentRiskResult> {
-      const verdict = await evaluateFraudRules(new FraudRepository(orm.em.fork()), gateways.get(input.gateway), fraudPolicy, input, now());
+      const gateway = adapters ? await adapters.resolve(input) : gateways.get(input.gateway);
+      const verdict = await evaluateFraudRules(new FraudRepository(orm.em.fork()), gateway, fraudPolicy, input, now());
       if (verdict.blocked) {
         throw ApplicationFailure.create({
           type: 'FraudBlocked',

@@ -4,6 +4,8 @@ import { newId } from '../src/shared/ids';
 import { assertPublicHost } from '../src/webhooks/url-policy';
 import { signWebhook } from '../src/webhooks/webhook-signature';
 import { WebhookRepository } from '../src/webhooks/webhook-repository';
+import { signingSecrets } from '../src/webhooks/webhook-secrets';
+import type { VaultKeyRing } from '../src/vault/vault-keys';
 import { apiTimestamp } from '../src/shared/timestamps';
 
 export interface WebhookActivityDeps {
@@ -11,6 +13,8 @@ export interface WebhookActivityDeps {
   fetchImpl?: typeof fetch;
   /** How long a merchant's endpoint has to answer. */
   webhookTimeoutMs?: number;
+  /** The card vault's key ring, which opens endpoints' sealed signing secrets. */
+  vaultKeys?: Pick<VaultKeyRing, 'keys'>;
   now?: () => Date;
 }
 
@@ -60,6 +64,7 @@ export function createWebhookActivities({
   orm,
   fetchImpl = fetch,
   webhookTimeoutMs = 12_000,
+  vaultKeys,
   now = () => new Date(),
 }: WebhookActivityDeps) {
   return {
@@ -76,9 +81,7 @@ export function createWebhookActivities({
       const sentAt = now();
       const timestamp = Math.floor(sentAt.getTime() / 1000);
       const body = JSON.stringify({ id: eventId, type: target.type, created_at: apiTimestamp(target.created_at), data: target.data });
-      const secrets = [target.secret];
-      if (target.previous_secret && target.previous_secret_expires_at && new Date(target.previous_secret_expires_at) > sentAt)
-        secrets.push(target.previous_secret);
+      const secrets = await signingSecrets(orm, vaultKeys, endpointId, target, sentAt);
 
       const started = performance.now();
       let statusCode: number | null = null;

@@ -153,6 +153,8 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
     bodyLimit: config.api.bodyLimit,
     dependencyRetryMs: config.api.dependencyRetryMs,
   });
+  // Secrets of endpoints from before sealing: sealed here, in code, since the migration has no keys.
+  await services.webhooks.sealSecretsInClear(logger);
   await services.decisions.start();
   await services.dispatcher.start();
   await services.keyRevocations.start();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { sandboxFaultSettings, type SandboxFaultSettings } from './gateways/sandbox-faults';
 import { parsePayloadKeys, type PayloadKey } from './temporal/payload-keys';
 import { cardVaultSettings } from './vault/vault-config';
+import { stripeApiBaseFromEnv, type StripeApiBase } from './gateways/stripe/stripe-api-base';
 import type { VaultKeyRing } from './vault/vault-keys';
 
 /** Everything the processes read from the environment, parsed once. docker-compose.yml sets the same names. */
@@ -47,6 +48,8 @@ export interface AppConfig {
     authorizationTtlMs: number;
     /** How long a payment held for manual review waits for a decision before it is declined; fixed per payment at creation. */
     reviewTimeoutMs: number;
+    /** How long a customer has to authenticate (3-D Secure) before the payment is canceled at the gateway; fixed per payment. */
+    actionTimeoutMs: number;
   };
   fees: { percentBps: number; fixedMinor: number };
   /**
@@ -76,6 +79,11 @@ export interface AppConfig {
    * and, outside production only, the faults it injects on purpose (SANDBOX_FAULTS).
    */
   sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number; faults?: SandboxFaultSettings };
+  /**
+   * Real gateways: where the Stripe SDK sends its requests when not to Stripe itself (STRIPE_API_BASE,
+   * for stripe-mock and the test fake only; unset in production).
+   */
+  gateways: { stripeApiBase?: StripeApiBase };
   /**
    * Observability: the token that may scrape /metrics besides the admin key, the worker's own
    * metrics port, the Temporal Core runtime's Prometheus address (worker), and the OTLP endpoint
@@ -205,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       syncWaitMs: duration(env, 'PAYMENT_SYNC_WAIT', '5s'),
       authorizationTtlMs: duration(env, 'AUTHORIZATION_TTL', '7d'),
       reviewTimeoutMs: duration(env, 'PAYMENT_REVIEW_TIMEOUT', '24h'),
+      actionTimeoutMs: duration(env, 'PAYMENT_ACTION_TIMEOUT', '1h'),
     },
     fees: { percentBps: integer(env, 'FEE_PERCENT_BPS', 290), fixedMinor: integer(env, 'FEE_FIXED_MINOR', 30) },
     ledger: {
@@ -228,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       disputeDelayMs: duration(env, 'SANDBOX_DISPUTE_DELAY', '2s'),
       faults: sandboxFaultSettings(env, nodeEnv),
     },
+    gateways: { stripeApiBase: stripeApiBaseFromEnv(env) },
     observability: {
       metricsToken: optional(env, 'METRICS_TOKEN'),
       workerMetricsPort: optional(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0),

@@ -34,6 +34,14 @@ import { SubscriptionCheckService } from './subscription-reports/subscription-ch
 import { temporalDescriber } from './subscription-reports/workflow-describer';
 import { FeeInvoiceService } from './billing/fee-invoice-service';
 import { InvoiceService } from './invoices/invoice-service';
+import { GatewayConnectors } from './gateways/gateway-connectors';
+import { createSandboxConnector } from './gateways/sandbox-connector';
+import { createStripeConnector } from './gateways/stripe/stripe-connector';
+import { GatewayAccountCredentials } from './gateway-accounts/gateway-account-credentials';
+import { GatewayAdapters } from './gateway-accounts/gateway-account-adapters';
+import { GatewayRouter } from './gateway-accounts/gateway-routing';
+import { GatewayAccountService } from './gateway-accounts/gateway-account-service';
+import { StripeEventReceiver } from './gateways/stripe/stripe-event-receiver';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -51,9 +59,40 @@ export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbo
   );
 }
 
+/**
+ * Merchants' gateway accounts: the connectors this deployment has (the sandbox and Stripe), the sealing
+ * of their credentials, the adapter each activity gets by account id, and the routing of new payments.
+ */
+export function createGatewayAccess(config: Pick<AppConfig, 'gateways' | 'cardVault'>, orm: MikroORM, builtIn: GatewayRegistry) {
+  const cardTokens = new CardTokenSources(orm);
+  const keys = config.cardVault;
+  const connectors = new GatewayConnectors([
+    createSandboxConnector(builtIn.get('sandbox')),
+    createStripeConnector({
+      apiBase: config.gateways.stripeApiBase,
+      // Vault cards reach Stripe as card data, opened inside the authorize activity only.
+      openCard: keys ? (merchantId, tokenId) => cardTokens.openCard(keys, merchantId, tokenId) : undefined,
+    }),
+  ]);
+  const credentials = new GatewayAccountCredentials(keys);
+  return {
+    connectors,
+    credentials,
+    adapters: new GatewayAdapters({ orm, builtIn, connectors, credentials }),
+    router: new GatewayRouter({ orm, builtIn, connectors, cardTokens }),
+  };
+}
+
 /** The domain services and readers the API uses: the one place they are built, for production and tests alike. */
 export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Client, logger: Logger) {
   const gateways = createGateways(orm);
+  const gatewayAccess = createGatewayAccess(config, orm, gateways);
+  const gatewayAccounts = new GatewayAccountService({
+    orm,
+    connectors: gatewayAccess.connectors,
+    credentials: gatewayAccess.credentials,
+    logger,
+  });
   const merchants = new MerchantService(orm);
   const apiKeys = new ApiKeyService({ orm, merchants });
   // Revocations made by other API processes reach this one's authentication cache at once.
@@ -69,13 +108,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const payments = new PaymentService({
     orm,
     temporal,
-    gateways,
+    router: gatewayAccess.router,
     logger,
     decisions,
     taskQueue: config.temporal.taskQueue,
     syncWaitMs: config.payments.syncWaitMs,
     authorizationTtlMs: config.payments.authorizationTtlMs,
     reviewTimeoutMs: config.payments.reviewTimeoutMs,
+    actionTimeoutMs: config.payments.actionTimeoutMs,
     defaultFees: config.fees,
   });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
@@ -91,10 +131,12 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
+  const stripeEvents = new StripeEventReceiver({ orm, temporal, disputes, credentials: gatewayAccess.credentials, logger });
   const webhooks = new WebhookService({
     orm,
     temporal,
     taskQueue: config.temporal.taskQueue,
+    vaultKeys: config.cardVault,
     retryTimeScale: config.webhooks.retryTimeScale,
   });
   const dispatcher = new WebhookDispatcher({
@@ -139,11 +181,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   };
   return {
     gateways,
+    gatewayAccounts,
+    gatewayAccess,
     merchants,
     payments,
     refunds,
     disputes,
     gatewayEvents,
+    stripeEvents,
     network,
     decisions,
     webhooks,
@@ -167,11 +212,14 @@ export type ApiServices = ReturnType<typeof createApiServices>;
 
 /** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM, temporal?: Client): Activities {
+  const gateways = createGateways(orm, config.sandbox);
   return createActivities({
     orm,
-    gateways: createGateways(orm, config.sandbox),
+    gateways,
+    adapters: createGatewayAccess(config, orm, gateways).adapters,
     fraudPolicy: config.fraud,
     webhookTimeoutMs: config.webhooks.timeoutMs,
+    vaultKeys: config.cardVault,
     settlementDelayDays: config.ledger.settlementDelayDays,
     defaultFees: config.fees,
     temporal,

@@ -1,9 +1,9 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   patched,
   proxyActivities,
@@ -13,13 +13,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  PAYMENT_FAILURES,
-  NON_RETRYABLE_FAILURE_TYPES,
-  isPaymentFailureType,
-  type PaymentFailureType,
-  operationFailure,
-} from '../src/shared/failure-types';
+import { PAYMENT_FAILURES, NON_RETRYABLE_FAILURE_TYPES, type PaymentFailureType, operationFailure } from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
 import { processingFeeMinor } from '../src/ledger/fees';
 import {
@@ -30,12 +24,20 @@ import {
   type CancelRequest,
   type CancellationReason,
   type CaptureRequest,
+  type GatewayPaymentEvent,
   type PaymentState,
   type PaymentWorkflowInput,
   type ReviewRequest,
 } from '../src/payments/payment-state';
 import type { ReviewRule } from '../src/fraud/fraud-rules';
 import { PaymentStatusKey } from '../src/temporal/search-attributes';
+import {
+  authorizeWithStatusSync,
+  awaitCustomerAction,
+  businessFailure,
+  type AuthorizationOutcome,
+  type BusinessFailure,
+} from './payment-gateway-sync';
 
 /** The payment's full current state, for ops and for the API. */
 export const getPaymentStateQuery = defineQuery<PaymentState>('getPaymentState');
@@ -47,6 +49,8 @@ export const capturePaymentUpdate = defineUpdate<PaymentState, [CaptureRequest]>
 export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('cancel');
 /** Ops' decision on a payment held for review: approve (authorization follows; answers once it is decided) or decline. */
 export const reviewPaymentUpdate = defineUpdate<PaymentState, [ReviewRequest]>('review');
+/** The gateway's asynchronous word on the payment (the customer authenticated, or did not), from its signed events. */
+export const gatewayPaymentEventSignal = defineSignal<[GatewayPaymentEvent]>('gatewayPaymentEvent');
 
 const REVIEW_RULE_TEXT: Record<ReviewRule, string> = {
   elevated_risk_level: 'elevated risk',
@@ -56,10 +60,12 @@ const REVIEW_NOTE_MAX = 500;
 
 const gatewayOptions: ActivityOptions = {
   // Gateways answer in seconds; a crashed worker's call is retried after this, under the same idempotency key.
-  startToCloseTimeout: '15s',
+  // Room for two requests of a real gateway's adapter at its 10 s request timeout (a PaymentMethod then the
+  // PaymentIntent, or a call and its status check).
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const { authorizePayment, capturePayment, voidPayment } = proxyActivities<Activities>(gatewayOptions);
+const { authorizePayment, capturePayment, voidPayment, lookupAuthorization } = proxyActivities<Activities>(gatewayOptions);
 // The fraud rules read our own tables and the gateway's risk signal: the gateway's profile fits.
 const fraudCheckOptions: ActivityOptions = gatewayOptions;
 const { assessPaymentRisk } = proxyActivities<Activities>(fraudCheckOptions);
@@ -68,20 +74,6 @@ const recordOptions: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
 const { recordPaymentOutcome } = proxyActivities<Activities>(recordOptions);
-
-interface BusinessFailure {
-  type: PaymentFailureType;
-  /** The fraud rule that blocked the payment, from a fixed set; never a stringified cause. */
-  rule?: string;
-}
-
-function businessFailure(error: unknown): BusinessFailure | undefined {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) {
-    const detail = error.cause.details?.[0] as { rule?: unknown } | undefined;
-    return { type: error.cause.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
-  }
-  return undefined;
-}
 
 type PendingCommand = { kind: 'capture'; amountMinor: number } | { kind: 'cancel'; reason: CancellationReason };
 
@@ -102,7 +94,15 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   /** The state being recorded right now, before it is published. */
   let recording: PaymentState | undefined;
 
+  const gatewayEvents: GatewayPaymentEvent[] = [];
+  const seenGatewayEvents = new Set<string>();
   setHandler(getPaymentStateQuery, () => state);
+  setHandler(gatewayPaymentEventSignal, (event) => {
+    // Gateways redeliver events; each counts once.
+    if (seenGatewayEvents.has(event.eventId)) return;
+    seenGatewayEvents.add(event.eventId);
+    gatewayEvents.push(event);
+  });
   setHandler(waitForDecisionUpdate, async () => {
     await condition(() => state.status !== 'processing');
     return state;
@@ -193,6 +193,9 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   /** Persists the next state, then publishes it: whoever sees a decision can rely on it being stored. */
   async function settle(status: PaymentState['status'], changes: Partial<PaymentState>, details: string): Promise<void> {
     const next: PaymentState = { ...state, ...changes, status };
+    // What the customer had to do, or why the payment was held, ends with the status it explained.
+    if (status !== 'requires_action' && next.nextAction) next.nextAction = null;
+    if (status !== 'held' && next.holdReason) next.holdReason = null;
     recording = next;
     await recordPaymentOutcome.executeWithOptions({ ...recordOptions, summary: `record ${status}` }, [{ state: next }]);
     Object.assign(state, next);
@@ -246,6 +249,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
         currency: input.currency,
         source: input.source,
         gateway: input.gateway,
+        ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}),
       },
     ]);
   } catch (error) {
@@ -257,28 +261,70 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   if (risk.review && !(await holdForReview(risk.review))) return state;
 
   const automatic = input.captureMethod === 'automatic';
-  let authorization;
-  try {
-    setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
-    authorization = await authorizePayment.executeWithOptions(
-      { ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` },
-      [
-        {
-          gateway: input.gateway,
-          idempotencyKey: `${input.paymentId}:authorize`,
-          paymentId: input.paymentId,
+  const target = { gateway: input.gateway, ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}) };
+  const authorizeKey = `${input.paymentId}:authorize`;
+  const lookup = (reference: string | null) =>
+    lookupAuthorization({
+      ...target,
+      idempotencyKey: authorizeKey,
+      paymentId: input.paymentId,
+      reference,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+    });
+  setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
+  let outcome: AuthorizationOutcome = await authorizeWithStatusSync({
+    authorize: () =>
+      authorizePayment.executeWithOptions(
+        { ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` },
+        [
+          {
+            ...target,
+            idempotencyKey: authorizeKey,
+            paymentId: input.paymentId,
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            source: input.source,
+            capture: automatic,
+            ...(input.gatewayAccount ? { merchantId: input.merchantId } : {}),
+            ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
+          },
+        ],
+      ),
+    lookup,
+    hold: (since) =>
+      settle(
+        'held',
+        { holdReason: 'gateway_outcome_unknown' },
+        `${input.gateway} has not confirmed the outcome since ${since}; it is being looked up, and the payment is never failed while money may have moved`,
+      ),
+  });
+  if (outcome.kind === 'requires_action') {
+    const { reference } = outcome;
+    await settle(
+      'requires_action',
+      { gatewayReference: reference, nextAction: outcome.nextAction },
+      `${money}: waiting for the customer to authenticate at ${input.gateway}`,
+    );
+    outcome = await awaitCustomerAction({
+      reference,
+      timeoutMs: input.actionTimeoutMs,
+      events: gatewayEvents,
+      lookup: (ref) => lookup(ref),
+      cancel: async () => {
+        await voidPayment({
+          ...target,
+          idempotencyKey: `${input.paymentId}:void`,
+          reference,
           amountMinor: input.amountMinor,
           currency: input.currency,
-          source: input.source,
-          capture: automatic,
-        },
-      ],
-    );
-  } catch (error) {
-    const failure = businessFailure(error);
-    if (failure) return fail(failure);
-    throw error;
+        });
+      },
+    });
   }
+  if (outcome.kind === 'failed') return fail(outcome.failure);
+  if (outcome.kind === 'requires_action') throw new Error('unreachable: the customer action was awaited');
+  const authorization = { reference: outcome.reference, capturedMinor: outcome.capturedMinor };
 
   if (automatic) {
     const captured = authorization.capturedMinor;
@@ -321,7 +367,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     }
     try {
       const capture = await capturePayment({
-        gateway: input.gateway,
+        ...target,
         idempotencyKey: `${input.paymentId}:capture`,
         reference: authorization.reference,
         amountMinor: command.amountMinor,
@@ -357,7 +403,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
 
   async function release(reason: CancellationReason): Promise<void> {
     await voidPayment({
-      gateway: input.gateway,
+      ...target,
       idempotencyKey: `${input.paymentId}:void`,
       reference: state.gatewayReference as string,
       amountMinor: input.amountMinor,

@@ -67,6 +67,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     const refund = await refundPayment.executeWithOptions({ ...options, summary: `refund ${money} at ${input.gateway}` }, [
       {
         gateway: input.gateway,
+        ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}),
         idempotencyKey: `${input.refundId}:refund`,
         reference: input.paymentGatewayReference,
         amountMinor: input.amountMinor,

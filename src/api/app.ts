@@ -11,6 +11,7 @@ import { refundRoutes } from '../refunds/refund-routes';
 import { disputeRoutes } from '../disputes/dispute-routes';
 import { testHelperRoutes } from '../disputes/test-helper-routes';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
+import { gatewayAccountRoutes } from '../gateway-accounts/gateway-account-routes';
 import { webhookRoutes } from '../webhooks/webhook-routes';
 import { reconciliationRoutes } from '../reconciliation/reconciliation-routes';
 import { ledgerRoutes } from '../ledger/ledger-routes';
@@ -72,7 +73,8 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...paymentRoutes(deps.payments),
     ...refundRoutes(deps.refunds),
     ...disputeRoutes(deps.disputes),
-    ...gatewayEventRoutes(deps.gatewayEvents),
+    ...gatewayAccountRoutes(deps.gatewayAccounts),
+    ...gatewayEventRoutes(deps.gatewayEvents, deps.stripeEvents),
     ...webhookRoutes(deps.webhooks),
     ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes(deps.transactionReports),

@@ -19,7 +19,7 @@ export const QUERY_INSTANT_PATTERN = `^(\\d{1,11}|${YEAR_1971_TO_9999}-${MONTH_D
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
 /** No string may hold NUL: PostgreSQL text cannot store it, so validation refuses it everywhere. */
 export const NO_NUL_PATTERN = '^[^\\u0000]*$';
-/** A payment source: a sandbox test token (tok_visa) or a vault token (tok_ and 22 letters and digits). */
-export const SOURCE_TOKEN_PATTERN = '^tok_[A-Za-z0-9_]{1,60}$';
+/** A payment source: a sandbox test token (tok_visa), a vault token (tok_ and 22 letters and digits), or a Stripe PaymentMethod (pm_...). */
+export const SOURCE_TOKEN_PATTERN = '^(tok|pm)_[A-Za-z0-9_]{1,60}$';
 /** An absolute http(s) URL. */
 export const HTTP_URL_PATTERN = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[\\x21-\\x7e]*)?$';

@@ -2,10 +2,39 @@ import { z } from 'zod';
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorSchema } from '../api/common-schemas';
 import { gatewayEventBody, type GatewayEventService } from './gateway-event-service';
+import type { StripeEventReceiver } from './stripe/stripe-event-receiver';
 
 /** Where gateways notify us of what card networks did (disputes opened and decided). Authenticated by signature, not by key. */
-export function gatewayEventRoutes(events: GatewayEventService): ApiRoute[] {
+export function gatewayEventRoutes(events: GatewayEventService, stripeEvents: StripeEventReceiver): ApiRoute[] {
   return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/gateway_events/stripe/:account',
+      operationId: 'receiveStripeEvent',
+      tags: ['Gateways'],
+      auth: 'none',
+      summary: "Receive a Stripe account's webhook event",
+      description:
+        "The URL to enter as the webhook endpoint in the Stripe account (the account's `webhook_url_path`). Verified with Stripe's own library against the account's webhook_secret on the raw body (header Stripe-Signature). payment_intent.succeeded, .amount_capturable_updated, .payment_failed and .canceled settle payments waiting for the customer's authentication; charge.dispute.created and charge.dispute.closed open and decide disputes. Other types are acknowledged; a redelivered event changes nothing.",
+      params: z.strictObject({ account: z.string().max(255).describe('The gateway account id, gwa_...') }),
+      body: z.object({ id: z.string(), type: z.string() }).loose().describe('A Stripe event object.'),
+      responses: {
+        200: {
+          description: 'Accepted.',
+          schema: z.object({
+            received: z.literal(true),
+            action: z.enum(['payment_signalled', 'dispute_opened', 'dispute_closed', 'ignored']),
+            dispute: z.unknown().optional(),
+          }),
+        },
+        400: { description: 'Bad signature, or no webhook_secret on the account.', schema: errorSchema },
+        404: { description: 'Unknown gateway account, or the disputed payment is unknown.', schema: errorSchema },
+      },
+      async handle({ params }, ctx) {
+        const rawBody = (ctx.request as { rawBody?: string }).rawBody ?? '';
+        return { status: 200, body: await stripeEvents.receive(params.account, rawBody, ctx.get('stripe-signature') || undefined) };
+      },
+    }),
     defineRoute({
       method: 'post',
       path: '/v1/gateway_events/:gateway',

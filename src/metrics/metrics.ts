@@ -20,7 +20,11 @@ export const httpRequestDurationSeconds = registry.register(
 );
 
 export const paymentsTotal = registry.register(
-  new Counter('payments_total', 'Payment outcomes recorded by this worker (succeeded, failed, requires_capture, canceled).', ['outcome']),
+  new Counter(
+    'payments_total',
+    'Payment states recorded by this worker (succeeded, failed, requires_capture, requires_action, held when the gateway outcome is unknown, canceled).',
+    ['outcome'],
+  ),
 );
 
 export const workflowFailuresTotal = registry.register(
@@ -34,4 +38,12 @@ export const activityFailuresTotal = registry.register(
   new Counter('activity_failures_total', 'Activity attempts that threw on this worker (retried or not), by activity type.', [
     'activity_type',
   ]),
+);
+
+export const gatewayConfigurationFaults = registry.register(
+  new Counter(
+    'gateway_configuration_faults_total',
+    'Gateway calls refused as malformed or unauthenticated (a gateway account needing attention, never a decline), by gateway.',
+    ['gateway'],
+  ),
 );

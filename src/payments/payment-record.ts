@@ -1,5 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { PaymentStatus } from './payment-state';
+import type { HoldReason, PaymentNextAction, PaymentStatus } from './payment-state';
 
 /** A payment as stored: the read model the API serves, written by the payment workflow's activities. */
 export interface PaymentRecord {
@@ -26,6 +26,10 @@ export interface PaymentRecord {
   authorizationExpiresAt?: Date | null;
   capturedAt?: Date | null;
   canceledAt?: Date | null;
+  /** The merchant's gateway account the payment went through; null for the built-in sandbox. */
+  gatewayAccountId?: string | null;
+  nextAction?: PaymentNextAction | null;
+  holdReason?: HoldReason | null;
 }
 
 const money = () => ({ type: new BigIntType('number') });
@@ -57,5 +61,8 @@ export const PaymentEntity = new EntitySchema<PaymentRecord>({
     authorizationExpiresAt: { type: 'Date', nullable: true },
     capturedAt: { type: 'Date', nullable: true },
     canceledAt: { type: 'Date', nullable: true },
+    gatewayAccountId: { type: 'string', nullable: true },
+    nextAction: { type: 'json', nullable: true },
+    holdReason: { type: 'string', nullable: true },
   },
 });

@@ -28,6 +28,9 @@ const COLUMNS = [
   'authorization_expires_at',
   'captured_at',
   'canceled_at',
+  'gateway_account_id',
+  'next_action',
+  'hold_reason',
 ] as const;
 
 // What a later state may change. Never the refunded amount: refunds own it, and may settle before a retried write of the payment's state.
@@ -58,6 +61,9 @@ function values(record: PaymentRecord): unknown[] {
     record.authorizationExpiresAt ?? null,
     record.capturedAt ?? null,
     record.canceledAt ?? null,
+    record.gatewayAccountId ?? null,
+    record.nextAction ? JSON.stringify(record.nextAction) : null,
+    record.holdReason ?? null,
   ];
 }
 

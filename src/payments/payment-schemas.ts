@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CURRENCY_EXPONENTS, isSupportedCurrency, parseMajorAmount } from '../shared/money';
-import { SOURCE_TOKEN_PATTERN } from '../api/documented-formats';
+import { SOURCE_TOKEN_PATTERN, HTTP_URL_PATTERN } from '../api/documented-formats';
 import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES, REVIEW_DECISIONS } from './payment-state';
 
 export const currency = z
@@ -35,10 +35,25 @@ export const createPaymentBody = z
   .strictObject({
     amount: majorAmount,
     currency,
-    source: z.string().min(1).max(255).meta({ pattern: SOURCE_TOKEN_PATTERN }).describe('A payment source token, e.g. tok_visa.'),
+    source: z
+      .string()
+      .min(1)
+      .max(255)
+      .meta({ pattern: SOURCE_TOKEN_PATTERN })
+      .describe(
+        'A payment source: a sandbox test token (tok_visa), a card token of our vault (tok_...), or, with a Stripe account, a Stripe PaymentMethod id (pm_...) made by Stripe.js.',
+      ),
     description: z.string().max(1000).optional(),
     capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
     metadata: metadataSchema.optional(),
+    return_url: z
+      .string()
+      .max(2000)
+      .regex(new RegExp(HTTP_URL_PATTERN), 'must be an absolute http(s) URL')
+      .optional()
+      .describe(
+        "Where the customer comes back after authenticating on the gateway's page (3-D Secure); without it the gateway asks for its SDK.",
+      ),
   })
   .superRefine((body, ctx) => {
     // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
@@ -53,6 +68,7 @@ export const createPaymentBody = z
     description: body.description ?? null,
     captureMethod: body.capture ? ('automatic' as const) : ('manual' as const),
     metadata: body.metadata ?? {},
+    returnUrl: body.return_url ?? null,
   }));
 export type CreatePaymentRequest = z.output<typeof createPaymentBody>;
 
@@ -102,6 +118,17 @@ export const paymentSchema = z
     failure_message: z.string().nullable(),
     cancellation_reason: z.string().nullable(),
     livemode: z.boolean(),
+    gateway: z.string().describe('The gateway the payment went through: sandbox or stripe.'),
+    gateway_account: z.string().nullable().describe('The gateway account (gwa_...); null for the built-in sandbox.'),
+    gateway_reference: z.string().nullable().describe("The gateway's own id for the payment (Stripe: the PaymentIntent pi_...)."),
+    next_action: z
+      .object({ type: z.enum(['redirect_to_url', 'use_gateway_sdk']), redirect_to_url: z.object({ url: z.string() }).nullable() })
+      .nullable()
+      .describe("While requires_action: send the customer to redirect_to_url.url, or confirm with the gateway's SDK."),
+    hold_reason: z
+      .string()
+      .nullable()
+      .describe('While held: gateway_outcome_unknown (the gateway has not confirmed; it is being looked up).'),
     created_at: z.string(),
     captured_at: z.string().nullable(),
     canceled_at: z.string().nullable(),

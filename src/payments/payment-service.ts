@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Logger } from '../logger';
-import type { GatewayRegistry } from '../gateways/payment-gateway';
+import type { GatewayRouter } from '../gateway-accounts/gateway-routing';
 import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-record';
 import { ApiError, apiErrors } from '../shared/api-error';
@@ -12,7 +12,6 @@ import { AmountMinorKey, CurrencyKey, GatewayKey, MerchantIdKey, PaymentIdKey, P
 import { cancelPaymentUpdate, capturePaymentUpdate, paymentWorkflow, reviewPaymentUpdate } from '../../workflows/payment-workflow';
 import type { PaymentRecord } from './payment-record';
 import { PaymentRepository } from './payment-repository';
-import { assertGatewayServesMode } from '../gateways/gateway-mode';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
   initialPaymentState,
@@ -28,22 +27,22 @@ import { paymentRecordFromState, renderPayment, type PaymentJson } from './payme
 import type { PaymentDecisionWaiter } from './payment-decisions';
 import { startOrJoin } from '../temporal/entity-workflows';
 import { sendCommand, stateConflict, type FailureTable } from '../temporal/workflow-failures';
-import { CardTokenSources } from '../vault/card-token-sources';
 
 export interface PaymentServiceDeps {
   orm: MikroORM;
   temporal: Client;
   taskQueue: string;
-  gateways: GatewayRegistry;
+  /** Picks the merchant's gateway account (or the sandbox) for each new payment. */
+  router: GatewayRouter;
   syncWaitMs: number;
   authorizationTtlMs: number;
   /** How long a payment held for review waits for ops; fixed into each payment's workflow input. */
   reviewTimeoutMs: number;
+  /** How long a customer has to authenticate (3-D Secure); fixed into each payment's workflow input. */
+  actionTimeoutMs?: number;
   defaultFees: FeeSchedule;
   decisions: PaymentDecisionWaiter;
   logger: Logger;
-  /** Vault tokens as sources (by default read from `orm`). */
-  cardTokens?: CardTokenSources;
 }
 
 /** How the API answers what the payment workflow's capture, cancel and review updates throw (besides a state conflict). */
@@ -71,13 +70,11 @@ export class PaymentService {
 
   /**
    * Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision.
-   * @throws 400 livemode_gateway_unavailable, 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   * @throws 400 livemode_gateway_unavailable, 400 no_gateway_account, 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
    */
   async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
-    const gateway = this.deps.gateways.get(this.deps.gateways.defaultGateway);
-    assertGatewayServesMode(gateway, merchant);
     // A vault token must be this merchant's and unexpired; the workflow then sees only its id, never card data.
-    await (this.deps.cardTokens ?? new CardTokenSources(this.deps.orm)).requireUsable(gateway, merchant.id, request.source);
+    const route = await this.deps.router.route(merchant, { currency: request.currency, source: request.source });
     const em = this.deps.orm.em.fork();
     let paymentId = newId('pay');
     let createdAt = new Date();
@@ -103,10 +100,13 @@ export class PaymentService {
       description: request.description,
       metadata: request.metadata,
       captureMethod: request.captureMethod,
-      gateway: gateway.name,
+      gateway: route.gateway,
+      ...(route.gatewayAccount ? { gatewayAccount: route.gatewayAccount } : {}),
+      ...(request.returnUrl ? { returnUrl: request.returnUrl } : {}),
       createdAt: createdAt.toISOString(),
       authorizationTtlMs: this.deps.authorizationTtlMs,
       reviewTimeoutMs: this.deps.reviewTimeoutMs,
+      ...(this.deps.actionTimeoutMs !== undefined ? { actionTimeoutMs: this.deps.actionTimeoutMs } : {}),
       fees: {
         percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps,
         fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor,
@@ -126,7 +126,7 @@ export class PaymentService {
         { key: GatewayKey, value: input.gateway },
       ],
       summary: `${input.currency} ${formatMinor(input.amountMinor, input.currency)} card payment for merchant ${merchant.id}`,
-      details: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.description ? `: ${input.description}` : ''}`,
+      details: `Payment ${paymentId} (${input.captureMethod} capture) via ${input.gateway}${input.gatewayAccount ? ` account ${input.gatewayAccount}` : ''}${input.description ? `: ${input.description}` : ''}`,
     });
     if (closed) return this.outcomeFromRecord(merchant, paymentId);
     await new PaymentRepository(em).insertIfAbsent(paymentRecordFromState(initialPaymentState(input), new Date()));

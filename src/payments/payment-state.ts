@@ -3,10 +3,13 @@
  * workflow bundle imports this file.
  */
 
-export type PaymentStatus = 'processing' | 'requires_review' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
+export type PaymentStatus =
+  'processing' | 'requires_review' | 'requires_action' | 'held' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = [
   'processing',
   'requires_review',
+  'requires_action',
+  'held',
   'requires_capture',
   'succeeded',
   'failed',
@@ -34,6 +37,10 @@ export interface PaymentTerms {
   metadata: Record<string, string>;
   captureMethod: CaptureMethod;
   gateway: string;
+  /** The merchant's gateway account the payment goes through; absent for the built-in sandbox (and inputs recorded before accounts). */
+  gatewayAccount?: string | null;
+  /** Where the customer comes back after authenticating on the gateway's page (3-D Secure). */
+  returnUrl?: string | null;
   createdAt: string;
 }
 
@@ -43,6 +50,33 @@ export interface PaymentWorkflowInput extends PaymentTerms {
   fees: FeeSchedule;
   /** How long a payment held for review waits for a decision; optional, so recorded inputs without it still replay. */
   reviewTimeoutMs?: number;
+  /** How long the customer has to authenticate (3-D Secure) before the payment is canceled at the gateway and fails. */
+  actionTimeoutMs?: number;
+}
+
+/** The customer-action timeout of an input that carries none. */
+export const DEFAULT_ACTION_TIMEOUT_MS = 3600 * 1000;
+/** How long an unknown gateway outcome is looked up before the payment is shown as `held` for ops (the lookups go on). */
+export const UNKNOWN_OUTCOME_HOLD_AFTER_MS = 10 * 60 * 1000;
+export type HoldReason = 'gateway_outcome_unknown';
+
+/** What the customer must do (authenticate) before the gateway decides: shown on the payment as `next_action`. */
+export interface PaymentNextAction {
+  type: 'redirect_to_url' | 'use_gateway_sdk';
+  url: string | null;
+}
+
+/**
+ * A gateway's asynchronous word about a payment, signalled by the inbound events receiver: the customer
+ * authenticated (authorized or captured), or did not (failed). The event id makes a redelivery harmless.
+ */
+export interface GatewayPaymentEvent {
+  eventId: string;
+  outcome: 'authorized' | 'captured' | 'failed' | 'canceled';
+  reference: string;
+  capturedMinor?: number;
+  /** A failure's type from the failure map (AuthenticationFailed, CardDeclined ...). */
+  failureType?: string;
 }
 
 /** The review timeout of an input that carries none (PAYMENT_REVIEW_TIMEOUT's default). */
@@ -84,10 +118,14 @@ export interface PaymentState extends PaymentTerms {
   canceledAt: string | null;
   /** Set once the payment was held for review. */
   review?: PaymentReview | null;
+  /** Set while the status is `requires_action`. */
+  nextAction?: PaymentNextAction | null;
+  /** Set while the status is `held`. */
+  holdReason?: HoldReason | null;
 }
 
 export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
-  const { authorizationTtlMs: _ttl, fees: _fees, reviewTimeoutMs: _review, ...terms } = input;
+  const { authorizationTtlMs: _ttl, fees: _fees, reviewTimeoutMs: _review, actionTimeoutMs: _action, ...terms } = input;
   return {
     ...terms,
     status: 'processing',

@@ -22,6 +22,15 @@ export interface PaymentJson {
   failure_message: string | null;
   cancellation_reason: string | null;
   livemode: boolean;
+  /** Which gateway, and which of the merchant's accounts at it, the payment went through (null: the built-in sandbox). */
+  gateway: string;
+  gateway_account: string | null;
+  /** The gateway's own id of the payment (a Stripe PaymentIntent's pi_...). */
+  gateway_reference: string | null;
+  /** What the customer must do while the status is `requires_action`. */
+  next_action: { type: 'redirect_to_url' | 'use_gateway_sdk'; redirect_to_url: { url: string } | null } | null;
+  /** Why the payment is `held`: `gateway_outcome_unknown` while the gateway's answer is being looked up. */
+  hold_reason: string | null;
   created_at: string;
   captured_at: string | null;
   canceled_at: string | null;
@@ -56,6 +65,9 @@ export function paymentRecordFromState(state: PaymentState, updatedAt: Date): Pa
     authorizationExpiresAt: state.authorizationExpiresAt ? new Date(state.authorizationExpiresAt) : null,
     capturedAt: state.capturedAt ? new Date(state.capturedAt) : null,
     canceledAt: state.canceledAt ? new Date(state.canceledAt) : null,
+    gatewayAccountId: state.gatewayAccount ?? null,
+    nextAction: state.nextAction ?? null,
+    holdReason: state.holdReason ?? null,
   };
 }
 
@@ -89,6 +101,13 @@ export function renderPayment(payment: PaymentRecord, livemode = false): Payment
     failure_message: payment.failureMessage ?? null,
     cancellation_reason: payment.cancellationReason ?? null,
     livemode,
+    gateway: payment.gateway,
+    gateway_account: payment.gatewayAccountId ?? null,
+    gateway_reference: payment.gatewayReference ?? null,
+    next_action: payment.nextAction
+      ? { type: payment.nextAction.type, redirect_to_url: payment.nextAction.url ? { url: payment.nextAction.url } : null }
+      : null,
+    hold_reason: payment.holdReason ?? null,
     created_at: iso(payment.createdAt) as string,
     captured_at: iso(payment.capturedAt),
     canceled_at: iso(payment.canceledAt),

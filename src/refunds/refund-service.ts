@@ -96,6 +96,7 @@ export class RefundService {
       reason: body.reason ?? null,
       metadata: body.metadata ?? {},
       gateway: payment.gateway,
+      ...(payment.gatewayAccountId ? { gatewayAccount: payment.gatewayAccountId } : {}),
       paymentGatewayReference: payment.gatewayReference as string,
       createdAt: claim.createdAt.toISOString(),
     };

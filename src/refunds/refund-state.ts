@@ -14,6 +14,8 @@ export interface RefundWorkflowInput {
   reason: RefundReason | null;
   metadata: Record<string, string>;
   gateway: string;
+  /** The payment's gateway account, through which its refunds go too; absent for the built-in sandbox. */
+  gatewayAccount?: string | null;
   /** The gateway's id of the charge being refunded. */
   paymentGatewayReference: string;
   createdAt: string;

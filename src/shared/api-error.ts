@@ -28,6 +28,15 @@ export const API_ERROR_CODES = {
   invalid_signature: { status: 400, meaning: 'A gateway event whose signature does not verify.' },
   invalid_event: { status: 400, meaning: 'A gateway event of an unknown shape.' },
   livemode_gateway_unavailable: { status: 400, meaning: 'A live-mode request while only test-mode gateways are configured.' },
+  invalid_credentials: {
+    status: 400,
+    meaning: "Gateway credentials the gateway refused when verified (the gateway's reason is in the message).",
+  },
+  credentials_wrong_mode: {
+    status: 400,
+    meaning: "Gateway credentials of the other mode than the merchant's (a live key for a test-mode merchant).",
+  },
+  no_gateway_account: { status: 400, meaning: "None of the merchant's enabled gateway accounts takes this currency and source." },
   url_invalid: { status: 400, meaning: 'A webhook URL that is not allowed (scheme, host, private address).' },
   // 401, 403
   unauthorized: { status: 401, meaning: 'No key, or a key that is unknown, revoked or expired.' },
@@ -53,7 +62,9 @@ export const API_ERROR_CODES = {
   engine_unavailable: { status: 503, meaning: 'Temporal could not be reached.' },
   service_unavailable: { status: 503, meaning: 'PostgreSQL could not be reached.' },
   dispute_pending: { status: 503, meaning: 'The dispute is still being recorded.' },
+  gateway_unreachable: { status: 503, meaning: 'The gateway could not be reached to verify credentials; nothing was stored.' },
   card_vault_unavailable: { status: 503, meaning: 'The card vault has no keys configured.' },
+  webhook_secrets_unavailable: { status: 503, meaning: 'Webhook signing secrets cannot be sealed: the card vault has no keys configured.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 /** Codes answered by the card validation of POST /v1/tokens (400, `param` names the card field). */

@@ -38,7 +38,8 @@ export type IdPrefix =
   | 'in'
   | 'aud'
   | 'req'
-  | 'tok';
+  | 'tok'
+  | 'gwa';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

@@ -5,6 +5,14 @@ import { ApiError } from '../shared/api-error';
 import { PAYMENT_FAILURES } from '../shared/failure-types';
 import { isExpired } from './card-token-record';
 import { CardTokenRepository } from './card-token-repository';
+import { openPan, type VaultKeyRing } from './vault-keys';
+
+/** A vault card opened for a gateway that takes card data: only ever held in an activity's memory. */
+export interface OpenedCard {
+  number: string;
+  expMonth: number;
+  expYear: number;
+}
 
 /**
  * Vault tokens as payment sources. Workflows and gateways only ever see the token id; what a card
@@ -36,6 +44,26 @@ export class CardTokenSources {
     const behaviour = await this.usableBy(merchantId, source, new Date());
     if (behaviour && gateway.recognizesSource(behaviour)) return;
     throw ApiError.badRequest(PAYMENT_FAILURES.InvalidSource.message, PAYMENT_FAILURES.InvalidSource.code, 'source');
+  }
+
+  /** Whether `source` is a vault token of this merchant that is still valid (any gateway that takes card data can charge it). */
+  async isUsableVaultToken(merchantId: string, source: string, at = new Date()): Promise<boolean> {
+    return (await this.usableBy(merchantId, source, at)) !== undefined;
+  }
+
+  /**
+   * Opens the merchant's vault token for a gateway that is sent card data (Stripe, for merchants who tokenize with us).
+   * Undefined for a token that is not this merchant's; the number never leaves the caller's memory.
+   */
+  async openCard(keys: Pick<VaultKeyRing, 'keys'>, merchantId: string, tokenId: string): Promise<OpenedCard | undefined> {
+    const token = await this.tokens().find(tokenId);
+    if (!token || token.merchantId !== merchantId) return undefined;
+    const number = openPan(
+      { keys: keys.keys, fingerprintKey: Buffer.alloc(0) },
+      { kid: token.keyId, sealed: token.panCiphertext },
+      token.id,
+    );
+    return { number, expMonth: token.expMonth, expYear: token.expYear };
   }
 
   private tokens(): CardTokenRepository {

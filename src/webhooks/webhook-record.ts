@@ -8,9 +8,17 @@ export interface WebhookEndpoint {
   enabledEvents: string[];
   status: 'enabled' | 'disabled';
   disabledReason?: string | null;
-  /** Needed in clear to sign; shown to the merchant once. */
-  secret: string;
-  previousSecret?: string | null;
+  /**
+   * The signing secret (shown to the merchant once), sealed under the card vault's key ring and bound to
+   * the endpoint (`webhook-secrets.ts`); `secretKeyId` names the key, for rotation. Null only on an
+   * endpoint from before secrets were sealed, until it is: its clear `secret` and `previous_secret`
+   * columns are no part of the record, and only the sealing reads them.
+   */
+  secretKeyId: string | null;
+  secretCiphertext: Buffer | null;
+  /** The rotated-out secret, sealed the same way, signing beside the new one until `previousSecretExpiresAt`. */
+  previousSecretKeyId?: string | null;
+  previousSecretCiphertext?: Buffer | null;
   previousSecretExpiresAt?: Date | null;
   failingSince?: Date | null;
   deletedAt?: Date | null;
@@ -29,8 +37,10 @@ export const WebhookEndpointEntity = new EntitySchema<WebhookEndpoint>({
     enabledEvents: { type: 'json' },
     status: { type: 'string' },
     disabledReason: { type: 'string', nullable: true },
-    secret: { type: 'string' },
-    previousSecret: { type: 'string', nullable: true },
+    secretKeyId: { type: 'string', nullable: true },
+    secretCiphertext: { type: 'blob', nullable: true },
+    previousSecretKeyId: { type: 'string', nullable: true },
+    previousSecretCiphertext: { type: 'blob', nullable: true },
     previousSecretExpiresAt: { type: 'Date', nullable: true },
     failingSince: { type: 'Date', nullable: true },
     deletedAt: { type: 'Date', nullable: true },

@@ -1,16 +1,28 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { selectEntitiesNewestFirst, type Page } from '../db/pagination';
 import { sqlFor } from '../db/sql';
+import type { SealedSecret } from '../vault/sealed-secrets';
 import { WebhookAttemptEntity, WebhookEndpointEntity, type WebhookAttempt, type WebhookEndpoint } from './webhook-record';
 
-/** What one delivery attempt needs: the endpoint, its merchant's mode and the event, read together. */
-export interface DeliveryTarget {
-  url: string;
-  status: string;
-  secret: string;
-  previous_secret: string | null;
+/** An endpoint's signing secrets as stored: sealed, or (an endpoint from before sealing, until it is sealed) still in clear. */
+export interface StoredSecrets {
+  secret_key_id: string | null;
+  secret_ciphertext: Buffer | null;
+  previous_secret_key_id: string | null;
+  previous_secret_ciphertext: Buffer | null;
   // Raw queries through the ORM return timestamps as strings.
   previous_secret_expires_at: string | null;
+  /** True while the clear columns hold a secret: the row must be sealed before it signs anything. */
+  secret_in_clear: boolean;
+}
+
+const STORED_SECRETS = `w.secret_key_id, w.secret_ciphertext, w.previous_secret_key_id, w.previous_secret_ciphertext,
+  w.previous_secret_expires_at, (w.secret is not null or w.previous_secret is not null) as secret_in_clear`;
+
+/** What one delivery attempt needs: the endpoint, its merchant's mode and the event, read together. */
+export interface DeliveryTarget extends StoredSecrets {
+  url: string;
+  status: string;
   livemode: boolean;
   type: string;
   created_at: string;
@@ -74,6 +86,65 @@ export class WebhookRepository {
     await this.em.nativeUpdate(WebhookEndpointEntity, { id }, changes);
   }
 
+  /** The endpoint's secrets as stored (deleted or not), or undefined when there is no such endpoint. */
+  async findStoredSecrets(endpointId: string): Promise<StoredSecrets | undefined> {
+    const [row] = await sqlFor(this.em).query<StoredSecrets>(`select ${STORED_SECRETS} from webhook_endpoints w where w.id = ?`, [
+      endpointId,
+    ]);
+    return row;
+  }
+
+  /** A new sealed secret; the current one becomes the previous one (the sealed bytes move as they are: same binding), signing until `previousExpiresAt`. */
+  async rotateSealedSecret(endpointId: string, sealed: SealedSecret, previousExpiresAt: Date, at: Date): Promise<void> {
+    await sqlFor(this.em).query(
+      `update webhook_endpoints
+          set previous_secret_key_id = secret_key_id, previous_secret_ciphertext = secret_ciphertext, previous_secret_expires_at = ?,
+              secret_key_id = ?, secret_ciphertext = ?, updated_at = ?
+        where id = ?`,
+      [previousExpiresAt, sealed.keyId, sealed.ciphertext, at, endpointId],
+    );
+  }
+
+  /** Up to `limit` endpoints (deleted ones too) whose clear columns still hold a secret. */
+  async endpointIdsWithClearSecrets(limit: number): Promise<string[]> {
+    const rows = await sqlFor(this.em).query<{ id: string }>(
+      `select id from webhook_endpoints where secret is not null or previous_secret is not null order by id limit ?`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Seals the endpoint's secrets still in clear with `seal` and empties the clear columns, in one
+   * transaction holding the row, so two processes sealing at once seal it once. False when nothing was in clear.
+   */
+  async sealClearSecrets(endpointId: string, seal: (clear: string) => SealedSecret): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      const sql = sqlFor(em);
+      const [row] = await sql.query<{ secret: string | null; previous_secret: string | null }>(
+        `select secret, previous_secret from webhook_endpoints where id = ? for update`,
+        [endpointId],
+      );
+      if (!row || (row.secret === null && row.previous_secret === null)) return false;
+      if (row.secret !== null) {
+        const sealed = seal(row.secret);
+        await sql.query(`update webhook_endpoints set secret_key_id = ?, secret_ciphertext = ?, secret = null where id = ?`, [
+          sealed.keyId,
+          sealed.ciphertext,
+          endpointId,
+        ]);
+      }
+      if (row.previous_secret !== null) {
+        const sealed = seal(row.previous_secret);
+        await sql.query(
+          `update webhook_endpoints set previous_secret_key_id = ?, previous_secret_ciphertext = ?, previous_secret = null where id = ?`,
+          [sealed.keyId, sealed.ciphertext, endpointId],
+        );
+      }
+      return true;
+    });
+  }
+
   /** Deletes softly: the row stays, disabled, for its delivery attempts. */
   async markEndpointDeleted(id: string): Promise<void> {
     await this.em.nativeUpdate(WebhookEndpointEntity, { id }, { deletedAt: new Date(), status: 'disabled', updatedAt: new Date() });
@@ -99,7 +170,7 @@ export class WebhookRepository {
   /** The endpoint (unless deleted), its merchant's mode and the event of that merchant; undefined when any is missing. */
   async findDeliveryTarget(eventId: string, endpointId: string): Promise<DeliveryTarget | undefined> {
     const [target] = await sqlFor(this.em).query<DeliveryTarget>(
-      `select w.url, w.status, w.secret, w.previous_secret, w.previous_secret_expires_at, m.livemode, e.type, e.created_at, e.data
+      `select w.url, w.status, ${STORED_SECRETS}, m.livemode, e.type, e.created_at, e.data
          from webhook_endpoints w join merchants m on m.id = w.merchant_id join events e on e.id = ? and e.merchant_id = w.merchant_id
         where w.id = ? and w.deleted_at is null`,
       [eventId, endpointId],

@@ -16,6 +16,13 @@ import {
 } from './webhook-schemas';
 
 const notFound = (what: string) => ({ 404: { description: `${what} not found.`, schema: errorSchema } });
+// Signing secrets are stored only sealed with the card vault's keys: without them no secret can be made.
+const secretsUnavailable = {
+  503: {
+    description: 'The card vault has no keys configured, so no signing secret can be stored (webhook_secrets_unavailable).',
+    schema: errorSchema,
+  },
+};
 
 /** Webhook endpoints, their delivery attempts, and the event log. */
 export function webhookRoutes(webhooks: WebhookService): ApiRoute[] {
@@ -29,7 +36,11 @@ export function webhookRoutes(webhooks: WebhookService): ApiRoute[] {
       summary: 'Create a webhook endpoint',
       description: 'The signing secret (whsec_...) is in this answer only. Deliveries follow the Standard Webhooks specification.',
       body: createEndpointBody,
-      responses: { 201: { description: 'The endpoint, with its secret.', schema: endpointSchema }, ...errorResponses },
+      responses: {
+        201: { description: 'The endpoint, with its secret.', schema: endpointSchema },
+        ...errorResponses,
+        ...secretsUnavailable,
+      },
       async handle({ body, merchant }) {
         return { status: 201, body: await webhooks.createEndpoint(merchant, body) };
       },
@@ -107,6 +118,7 @@ export function webhookRoutes(webhooks: WebhookService): ApiRoute[] {
         200: { description: 'The endpoint, with its new secret.', schema: endpointSchema },
         ...errorResponses,
         ...notFound('Webhook endpoint'),
+        ...secretsUnavailable,
       },
       async handle({ params, merchant }) {
         return { status: 200, body: await webhooks.rotateSecret(merchant, params.id) };

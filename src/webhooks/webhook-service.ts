@@ -12,6 +12,8 @@ import type { WebhookAttempt, WebhookEndpoint } from './webhook-record';
 import { WebhookRepository } from './webhook-repository';
 import { newWebhookSecret } from './webhook-signature';
 import { apiTimestamp } from '../shared/timestamps';
+import type { Logger } from '../logger';
+import { requireSecretKeys, sealAllInClear, sealEndpointInClear, sealWebhookSecret, type SecretKeys } from './webhook-secrets';
 
 /** How long a rotated-out secret keeps signing beside the new one, so merchants can switch without losing events. */
 const ROTATION_OVERLAP_MS = 24 * 3600_000;
@@ -55,24 +57,33 @@ function renderAttempt(attempt: WebhookAttempt) {
 
 /** Merchants' webhook endpoints and the event log they read and replay. */
 export class WebhookService {
-  /** `retryTimeScale` (tests and demos) shortens the waits between delivery attempts. */
-  constructor(private readonly deps: { orm: MikroORM; temporal: Client; taskQueue: string; retryTimeScale?: number }) {}
+  /**
+   * `vaultKeys`: the card vault's key ring, which seals signing secrets (absent: endpoints cannot be
+   * created or rotated). `retryTimeScale` (tests and demos) shortens the waits between delivery attempts.
+   */
+  constructor(
+    private readonly deps: { orm: MikroORM; temporal: Client; taskQueue: string; vaultKeys?: SecretKeys; retryTimeScale?: number },
+  ) {}
 
   /**
-   * A new endpoint, enabled, with its signing secret shown this once.
-   * @throws 400 url_invalid
+   * A new endpoint, enabled, with its signing secret shown this once and stored only sealed.
+   * @throws 400 url_invalid, 503 webhook_secrets_unavailable
    */
   async createEndpoint(merchant: Merchant, body: { url: string; enabled_events: string[]; description?: string }) {
     const url = await validateEndpointUrl(body.url, merchant.livemode);
+    const keys = requireSecretKeys(this.deps.vaultKeys);
+    const id = newId('we');
     const secret = newWebhookSecret();
+    const sealed = sealWebhookSecret(keys, id, secret);
     const endpoint: WebhookEndpoint = {
-      id: newId('we'),
+      id,
       merchantId: merchant.id,
       url: url.toString(),
       description: body.description ?? null,
       enabledEvents: body.enabled_events,
       status: 'enabled',
-      secret,
+      secretKeyId: sealed.keyId,
+      secretCiphertext: sealed.ciphertext,
       createdAt: new Date(),
       updatedAt: new Date(),
     };
@@ -134,20 +145,28 @@ export class WebhookService {
   }
 
   /**
-   * A new secret, shown once; the old one keeps signing beside it for 24 hours.
-   * @throws 404 resource_missing
+   * A new secret, shown once and stored only sealed; the old one keeps signing beside it for 24 hours.
+   * @throws 404 resource_missing, 503 webhook_secrets_unavailable
    */
   async rotateSecret(merchant: Merchant, id: string) {
     const endpoint = await this.findEndpoint(merchant, id);
+    const keys = requireSecretKeys(this.deps.vaultKeys);
+    // An endpoint from before sealing is sealed first, so the secret it rotates out moves on sealed.
+    await sealEndpointInClear(this.deps.orm, keys, endpoint.id);
     const secret = newWebhookSecret();
-    const changes = {
-      secret,
-      previousSecret: endpoint.secret,
-      previousSecretExpiresAt: new Date(Date.now() + ROTATION_OVERLAP_MS),
-      updatedAt: new Date(),
-    };
-    await this.repository().updateEndpoint(endpoint.id, changes);
-    return renderEndpoint({ ...endpoint, ...changes }, secret);
+    const updatedAt = new Date();
+    await this.repository().rotateSealedSecret(
+      endpoint.id,
+      sealWebhookSecret(keys, endpoint.id, secret),
+      new Date(updatedAt.getTime() + ROTATION_OVERLAP_MS),
+      updatedAt,
+    );
+    return renderEndpoint({ ...endpoint, updatedAt }, secret);
+  }
+
+  /** Seals the signing secrets endpoints created before sealing still hold in clear (at API start); answers how many it sealed. */
+  async sealSecretsInClear(logger: Logger): Promise<number> {
+    return sealAllInClear(this.deps.orm, this.deps.vaultKeys, logger);
   }
 
   /**

@@ -3,9 +3,14 @@ import type { Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { AesGcmPayloadCodec } from '../../src/temporal/payload-codec';
 import { openPan } from '../../src/vault/vault-keys';
+import { openSecret } from '../../src/vault/sealed-secrets';
+import { credentialsBinding } from '../../src/gateway-accounts/gateway-account-record';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { randomBase62 } from '../../src/shared/ids';
+import { webhookSecretBinding } from '../../src/webhooks/webhook-secrets';
 import { eventually, startTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
-import { findCardNumbers, findCvcs, scanForCardData } from '../support/card-data-scan';
+import { findCardNumbers, findCvcs, findSecrets, scanForCardData, type NamedSecret } from '../support/card-data-scan';
 import { cancelPayment, capturePayment, createPayment, createRefund, simulateDispute } from '../support/api-calls';
 
 // Unusual CVCs, so a hit is ours and not some other three digits.
@@ -24,18 +29,26 @@ const CARDS = {
 };
 const ALL_NUMBERS = Object.values(CARDS);
 
+/**
+ * Secrets that must never be stored or logged in clear, added by the tests that make them: the scan
+ * below looks for each in every table, log line, webhook and workflow history, and expects none.
+ */
+const SECRETS: NamedSecret[] = [];
+
 const logLines: string[] = [];
 let stack: TestStack;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let stripe: StripeFake;
 let merchant: TestMerchant;
 let other: TestMerchant;
 const merchants: TestMerchant[] = [];
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver({});
+  stripe = await startStripeFake();
   // The API logs at debug into a buffer the scan reads; subscription time runs a day a second; a low velocity limit to prove re-tokenizing does not dodge it.
   stack = await startTestStack({
-    env: { LOG_LEVEL: 'debug', SUBSCRIPTION_TIME_SCALE: '86400', FRAUD_VELOCITY_LIMIT: '3' },
+    env: { LOG_LEVEL: 'debug', SUBSCRIPTION_TIME_SCALE: '86400', FRAUD_VELOCITY_LIMIT: '3', STRIPE_API_BASE: stripe.url },
     logDestination: {
       write: (line) => {
         logLines.push(line);
@@ -49,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver?.close();
   await stack?.close();
+  await stripe?.stop();
 });
 
 const tokenize = (card: Record<string, unknown>, apiKey = merchant.apiKey) =>
@@ -127,10 +141,28 @@ describe('the card vault', () => {
   });
 
   it('when vault tokens are payment sources, then test cards behave like the named tokens, and only their merchant can use them while they are valid', async () => {
-    await stack.request('POST', '/v1/webhook_endpoints', {
+    const endpoint = await stack.request('POST', '/v1/webhook_endpoints', {
       apiKey: merchant.apiKey,
       body: { url: receiver.url('/cards'), enabled_events: ['*'] },
     });
+    expect(endpoint.body.secret).toMatch(/^whsec_/);
+    // Rotated at once: the deliveries below are signed with both, and both must stay out of every table, log and history.
+    const rotated = await stack.request('POST', `/v1/webhook_endpoints/${endpoint.body.id}/rotate_secret`, { apiKey: merchant.apiKey });
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    SECRETS.push(
+      { label: 'webhook signing secret (rotated out)', value: endpoint.body.secret },
+      { label: 'webhook signing secret', value: rotated.body.secret },
+    );
+    // Stored sealed, bound to the endpoint: the test key opens both.
+    const [row] = await stack.orm.em.getConnection().execute(`select * from webhook_endpoints where id = ?`, [endpoint.body.id]);
+    const binding = webhookSecretBinding(endpoint.body.id);
+    expect(openSecret(stack.config.cardVault!, { keyId: row.secret_key_id, ciphertext: row.secret_ciphertext }, binding)).toBe(
+      rotated.body.secret,
+    );
+    expect(
+      openSecret(stack.config.cardVault!, { keyId: row.previous_secret_key_id, ciphertext: row.previous_secret_ciphertext }, binding),
+    ).toBe(endpoint.body.secret);
+    expect([row.secret, row.previous_secret]).toEqual([null, null]);
     const visa = await token(CARDS.visa);
     const paid = await createPayment(stack, merchant, { amount: AMOUNT, source: visa });
     expect(paid).toMatchObject({ status: 'succeeded', source: visa });
@@ -224,6 +256,58 @@ describe('the card vault', () => {
   }, 30_000);
 });
 
+describe('gateway credentials', () => {
+  it('when a merchant connects Stripe and pays through it with vault cards and Stripe events, then its keys are stored only sealed', async () => {
+    const stripeMerchant = await stack.createMerchant('Card scan, Stripe');
+    merchants.push(stripeMerchant);
+    const secretKey = `sk_test_${randomBase62(32)}`;
+    const webhookSecret = `whsec_${Buffer.from(randomBase62(24)).toString('base64')}`;
+    stripe.addAccount({ secretKey, webhookSecret });
+    SECRETS.push({ label: 'stripe secret key', value: secretKey }, { label: 'stripe webhook secret', value: webhookSecret });
+    // A refused key is echoed nowhere either.
+    const refusedKey = `sk_test_${randomBase62(32)}`;
+    SECRETS.push({ label: 'refused stripe key', value: refusedKey });
+    const refused = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: stripeMerchant.apiKey,
+      body: { gateway: 'stripe', credentials: { secret_key: refusedKey } },
+    });
+    expect(refused.body.code).toBe('invalid_credentials');
+
+    const account = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: stripeMerchant.apiKey,
+      body: { gateway: 'stripe', credentials: { secret_key: secretKey, webhook_secret: webhookSecret } },
+    });
+    expect(account.status).toBe(201);
+    stripe.updateAccount(secretKey, { webhookUrl: `${stack.baseUrl}${account.body.webhook_url_path}` });
+    const [row] = await stack.orm.em.getConnection().execute(`select * from gateway_accounts where id = ?`, [account.body.id]);
+    const sealed = { keyId: row.credentials_key_id, ciphertext: row.credentials_ciphertext };
+    expect(JSON.parse(openSecret(stack.config.cardVault!, sealed, credentialsBinding(account.body.id)))).toEqual({
+      secret_key: secretKey,
+      webhook_secret: webhookSecret,
+    });
+    expect(() => openSecret(stack.config.cardVault!, sealed, credentialsBinding('gwa_another'))).toThrow();
+
+    const vaultCard = await token(CARDS.visa, CVC, stripeMerchant.apiKey);
+    const paid = await createPayment(stack, stripeMerchant, {
+      amount: AMOUNT,
+      source: vaultCard,
+      capture: false,
+      expectStatus: 'requires_capture',
+    });
+    await capturePayment(stack, stripeMerchant, paid.id);
+    await createRefund(stack, stripeMerchant, paid.id, { amount: 5, expectStatus: 'succeeded' });
+    const disputed = await createPayment(stack, stripeMerchant, {
+      amount: AMOUNT,
+      source: 'pm_card_createDispute',
+      expectStatus: 'succeeded',
+    });
+    await eventually(async () => {
+      const list = await stack.request('GET', `/v1/disputes?payment_id=${disputed.id}`, { apiKey: stripeMerchant.apiKey });
+      return list.body.data?.[0];
+    });
+  });
+});
+
 describe('the scan for card data', () => {
   it('when a card number or a CVC is planted in a text, then the scanner finds it (so the scan below can fail)', () => {
     expect(findCardNumbers(`{"note":"card ${CARDS.amex} used"}`)).toEqual([CARDS.amex]);
@@ -236,8 +320,24 @@ describe('the scan for card data', () => {
     expect(scanForCardData([{ where: 'log', text: `number=${CARDS.mastercard} cvc: 7373` }], [AMEX_CVC])).toHaveLength(2);
   });
 
-  it('when every path has run, then no table, log line, webhook body or workflow history holds a card number or CVC', async () => {
+  it('when a signing secret is planted as it is, as its base64 key, or as bytes read in hex, then the scanner finds it (so the scan below can fail)', () => {
+    const secret: NamedSecret = { label: 'planted', value: `whsec_${Buffer.from('planted-secret-24-bytes!').toString('base64')}` };
+    const key = secret.value.slice('whsec_'.length);
+    const keyHex = Buffer.from(key, 'base64').toString('hex');
+    expect(findSecrets([{ where: 'log', text: `{"secret":"${secret.value}"}` }], [secret])).toEqual([
+      'log: planted (as given)',
+      'log: planted (base64 key)',
+    ]);
+    expect(findSecrets([{ where: 'events.data', text: `{"key":"${key}"}` }], [secret])).toEqual(['events.data: planted (base64 key)']);
+    expect(findSecrets([{ where: 'bytea (hex)', text: `\\x00${keyHex.toUpperCase()}ff` }], [secret])).toEqual([
+      'bytea (hex): planted (key bytes in hex)',
+    ]);
+    expect(findSecrets([{ where: 'log', text: `{"secret":"[redacted]","id":"we_123"}` }], [secret])).toEqual([]);
+  });
+
+  it('when every path has run, then no table, log line, webhook body or workflow history holds a card number, a CVC or a signing secret', async () => {
     const sources: { where: string; text: string }[] = [];
+    const secretSources: { where: string; text: string }[] = [];
     const connection = stack.orm.em.getConnection();
 
     const columns = await connection.execute<{ table_schema: string; table_name: string; column_name: string; data_type: string }[]>(
@@ -247,7 +347,7 @@ describe('the scan for card data', () => {
           and c.data_type in ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY', 'USER-DEFINED')`,
     );
     expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(
-      expect.arrayContaining(['card_tokens.pan_ciphertext', 'payments.source', 'events.data']),
+      expect.arrayContaining(['card_tokens.pan_ciphertext', 'payments.source', 'events.data', 'webhook_endpoints.secret_ciphertext']),
     );
     for (const column of columns) {
       const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -257,6 +357,13 @@ describe('the scan for card data', () => {
         `select string_agg(${value}, E'\\n') as text from ${ident(column.table_schema)}.${ident(column.table_name)}`,
       );
       sources.push({ where: `table ${column.table_name}.${column.column_name}`, text: row.text ?? '' });
+      // Secrets' raw bytes are not printable: a bytea column is also read as hex for them.
+      if (column.data_type === 'bytea') {
+        const [hex] = await connection.execute<{ text: string | null }[]>(
+          `select string_agg(encode(${ident(column.column_name)}, 'hex'), E'\\n') as text from ${ident(column.table_schema)}.${ident(column.table_name)}`,
+        );
+        secretSources.push({ where: `table ${column.table_name}.${column.column_name} (hex)`, text: hex.text ?? '' });
+      }
     }
 
     expect(logLines.some((line) => line.includes('"level":20'))).toBe(true);
@@ -295,6 +402,15 @@ describe('the scan for card data', () => {
     expect(sources.some((source) => source.where.startsWith('history payment-') && source.text.includes('tok_'))).toBe(true);
     for (const number of ALL_NUMBERS)
       expect(sources.filter((source) => source.text.includes(number)).map((source) => source.where)).toEqual([]);
+
+    expect(SECRETS.map((secret) => secret.label)).toEqual(
+      expect.arrayContaining(['webhook signing secret', 'stripe secret key', 'stripe webhook secret', 'refused stripe key']),
+    );
+    expect(secretSources.map((source) => source.where)).toEqual(
+      expect.arrayContaining(['table webhook_endpoints.secret_ciphertext (hex)', 'table gateway_accounts.credentials_ciphertext (hex)']),
+    );
+    expect(sources.some((source) => source.where.startsWith('history webhook-'))).toBe(true);
+    expect(findSecrets([...sources, ...secretSources], SECRETS)).toEqual([]);
   }, 60_000);
 });
 

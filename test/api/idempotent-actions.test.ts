@@ -161,6 +161,7 @@ describe('an Idempotency-Key on other actions', () => {
       'capturePayment',
       'closeDispute',
       'createCustomer',
+      'createGatewayAccount',
       'createPayment',
       'createPlan',
       'createReconciliation',

@@ -3,6 +3,13 @@ import { Webhook } from 'standardwebhooks';
 import { eventually, startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import { createPayment, createWebhookEndpoint } from '../support/api-calls';
+import { TEST_PAYLOAD_KEYS } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { newId } from '../../src/shared/ids';
+import { openSecret } from '../../src/vault/sealed-secrets';
+import { newWebhookSecret } from '../../src/webhooks/webhook-signature';
+import { webhookSecretBinding } from '../../src/webhooks/webhook-secrets';
+import { WebhookService } from '../../src/webhooks/webhook-service';
 
 let stack: TestStack;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -18,6 +25,34 @@ afterAll(async () => {
 
 const deliveriesTo = (path: string, webhookId?: string) =>
   receiver.received(path).filter((r) => !webhookId || r.headers['webhook-id'] === webhookId);
+
+interface StoredEndpoint {
+  secret: string | null;
+  previous_secret: string | null;
+  secret_key_id: string | null;
+  secret_ciphertext: Buffer | null;
+  previous_secret_key_id: string | null;
+  previous_secret_ciphertext: Buffer | null;
+}
+const storedEndpoint = async (id: string) =>
+  (await stack.orm.em.getConnection().execute<StoredEndpoint[]>(`select * from webhook_endpoints where id = ?`, [id]))[0];
+/** The endpoint's secrets as the suite's vault key opens them: [current, previous]. */
+function opened(id: string, row: StoredEndpoint): (string | null)[] {
+  const open = (keyId: string | null, ciphertext: Buffer | null) =>
+    keyId && ciphertext ? openSecret(stack.config.cardVault!, { keyId, ciphertext }, webhookSecretBinding(id)) : null;
+  return [open(row.secret_key_id, row.secret_ciphertext), open(row.previous_secret_key_id, row.previous_secret_ciphertext)];
+}
+/** An endpoint as it was stored before signing secrets were sealed: in clear. */
+async function insertEndpointInClear(merchantId: string, url: string, previousSecret?: string) {
+  const id = newId('we');
+  const secret = newWebhookSecret();
+  await stack.orm.em.getConnection().execute(
+    `insert into webhook_endpoints (id, merchant_id, url, enabled_events, status, secret, previous_secret, previous_secret_expires_at)
+     values (?, ?, ?, '["*"]', 'enabled', ?, ?, ?)`,
+    [id, merchantId, url, secret, previousSecret ?? null, previousSecret ? new Date(Date.now() + 3600_000) : null],
+  );
+  return { id, secret };
+}
 
 describe('webhook endpoints', () => {
   it('when an endpoint is created, then its secret is shown once, and a payment event arrives signed so standardwebhooks verifies it', async () => {
@@ -162,5 +197,81 @@ describe('webhook endpoints', () => {
     const deleted = await stack.request('DELETE', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey });
     expect(deleted.body).toEqual({ id: endpoint.id, object: 'webhook_endpoint', deleted: true });
     expect((await stack.request('GET', '/v1/webhook_endpoints', { apiKey: merchant.apiKey })).body.data).toEqual([]);
+  });
+});
+
+describe('webhook signing secrets at rest', () => {
+  it('when an endpoint is created and its secret rotated, then both secrets are stored only sealed, bound to the endpoint, and the clear columns stay empty', async () => {
+    const merchant = await stack.createMerchant();
+    const created = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/sealed'), enabled_events: ['*'] });
+    const first = await storedEndpoint(created.id);
+    expect(first).toMatchObject({ secret: null, previous_secret: null, secret_key_id: stack.config.cardVault!.keys[0].id });
+    expect(opened(created.id, first)).toEqual([created.secret, null]);
+    expect(first.secret_ciphertext!.toString('latin1')).not.toContain(created.secret.slice('whsec_'.length));
+    // Bound to its endpoint: the same bytes on another endpoint do not open.
+    expect(() => opened(newId('we'), first)).toThrow();
+
+    const rotated = (await stack.request('POST', `/v1/webhook_endpoints/${created.id}/rotate_secret`, { apiKey: merchant.apiKey })).body;
+    const second = await storedEndpoint(created.id);
+    expect(second).toMatchObject({ secret: null, previous_secret: null });
+    expect(opened(created.id, second)).toEqual([rotated.secret, created.secret]);
+  });
+
+  it("when an endpoint's secret is still in clear from before sealing, then its first delivery seals it and signs with it, and the API's start-up pass seals the others", async () => {
+    const merchant = await stack.createMerchant();
+    const oldPrevious = newWebhookSecret();
+    const legacy = await insertEndpointInClear(merchant.id, receiver.url('/legacy'), oldPrevious);
+    const payment = await createPayment(stack, merchant, { amount: 12 });
+    const delivery = await eventually(async () => deliveriesTo('/legacy').find((r) => r.body.includes(payment.id)), 20_000, 100);
+    expect(new Webhook(legacy.secret).verify(delivery.body, delivery.headers)).toBeTruthy();
+    expect(new Webhook(oldPrevious).verify(delivery.body, delivery.headers)).toBeTruthy();
+    const sealedOnUse = await storedEndpoint(legacy.id);
+    expect(sealedOnUse).toMatchObject({ secret: null, previous_secret: null });
+    expect(opened(legacy.id, sealedOnUse)).toEqual([legacy.secret, oldPrevious]);
+
+    const idle = await insertEndpointInClear((await stack.createMerchant()).id, 'http://127.0.0.1:9/idle');
+    const webhooks = new WebhookService({
+      orm: stack.orm,
+      temporal: stack.client,
+      taskQueue: stack.taskQueue,
+      vaultKeys: stack.config.cardVault,
+    });
+    expect(await webhooks.sealSecretsInClear(createLogger('silent'))).toBeGreaterThanOrEqual(1);
+    const sealedAtStart = await storedEndpoint(idle.id);
+    expect(sealedAtStart).toMatchObject({ secret: null, previous_secret: null });
+    expect(opened(idle.id, sealedAtStart)).toEqual([idle.secret, null]);
+    expect(await webhooks.sealSecretsInClear(createLogger('silent'))).toBe(0);
+  });
+});
+
+describe('webhook endpoints without the card vault keys', () => {
+  let keyless: TestStack;
+  beforeAll(async () => {
+    // Outside tests an unset CARD_VAULT_KEYS means no key ring (npm start keeps its own in DATA_DIR instead).
+    keyless = await startTestStack({
+      worker: false,
+      env: { NODE_ENV: 'development', TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, LOG_LEVEL: 'silent' },
+    });
+  });
+  afterAll(async () => {
+    await keyless?.close();
+  });
+
+  it('when no vault keys are configured, then creating an endpoint or rotating its secret answers 503 webhook_secrets_unavailable naming the settings, and reads still work', async () => {
+    expect(keyless.config.cardVault).toBeUndefined();
+    const merchant = await keyless.createMerchant();
+    const refused = await createWebhookEndpoint(keyless, merchant, { url: receiver.url('/keyless'), enabled_events: ['*'], raw: true });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'webhook_secrets_unavailable' });
+    expect(refused.body.error).toContain('CARD_VAULT_KEYS');
+    expect(refused.body.error).toContain('CARD_FINGERPRINT_KEY');
+
+    // An endpoint made where the keys are configured: the keyless API still lists it, but cannot rotate its secret.
+    const endpoint = await createWebhookEndpoint(stack, merchant, { url: receiver.url('/keyless'), enabled_events: ['*'] });
+    expect((await keyless.request('GET', `/v1/webhook_endpoints/${endpoint.id}`, { apiKey: merchant.apiKey })).body).toMatchObject({
+      id: endpoint.id,
+    });
+    const rotate = await keyless.request('POST', `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`, { apiKey: merchant.apiKey });
+    expect({ status: rotate.status, code: rotate.body.code }).toEqual({ status: 503, code: 'webhook_secrets_unavailable' });
   });
 });

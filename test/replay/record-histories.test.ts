@@ -5,6 +5,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import { startStripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { randomBase62 } from '../../src/shared/ids';
 import {
   cancelPayment,
   capturePayment,
@@ -159,6 +161,73 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
       }
     },
     60_000,
+  );
+
+  it.skipIf(process.env.RECORD_STRIPE !== '1')(
+    'when payments and a refund go through a Stripe account (3-D Secure, a lost answer), then their histories are saved',
+    async () => {
+      const stripe = await startStripeFake();
+      const fast = await startTestStack({ env: { STRIPE_API_BASE: stripe.url } });
+      try {
+        const merchant = await fast.createMerchant('Replay recordings: Stripe');
+        const secretKey = `sk_test_${randomBase62(24)}`;
+        const webhookSecret = `whsec_${randomBase62(32)}`;
+        stripe.addAccount({ secretKey, webhookSecret });
+        const account = await fast.request('POST', '/v1/gateway_accounts', {
+          apiKey: merchant.apiKey,
+          body: { gateway: 'stripe', credentials: { secret_key: secretKey, webhook_secret: webhookSecret } },
+        });
+        stripe.updateAccount(secretKey, { webhookUrl: `${fast.baseUrl}${account.body.webhook_url_path}` });
+        const authenticated = async (succeed: boolean) => {
+          const payment = await createPayment(fast, merchant, {
+            amount: 30,
+            source: 'pm_card_authenticationRequired',
+            capture: false,
+            return_url: 'https://shop.example/return',
+            expectStatus: 'requires_action',
+          });
+          stripe.completeAction(payment.gateway_reference as string, { succeed });
+          return payment.id;
+        };
+        const scenarios: Record<string, () => Promise<string>> = {
+          'payment-stripe-manual-capture': async () => {
+            const payment = await createPayment(fast, merchant, { amount: 40, source: 'pm_card_visa', capture: false });
+            await capturePayment(fast, merchant, payment.id, { amount: 30 });
+            return paymentWorkflowId(payment.id);
+          },
+          'payment-stripe-authentication-completed': async () => {
+            const id = await authenticated(true);
+            const handle = fast.client.workflow.getHandle(paymentWorkflowId(id));
+            for (;;) {
+              const state = (await fast.request('GET', `/v1/payments/${id}`, { apiKey: merchant.apiKey })).body;
+              if (state.status === 'requires_capture') break;
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            await capturePayment(fast, merchant, id);
+            return handle.workflowId;
+          },
+          'payment-stripe-authentication-failed': async () => paymentWorkflowId(await authenticated(false)),
+          'payment-stripe-answer-lost': async () => {
+            stripe.injectFault({ operation: 'create_payment_intent', kind: 'lose_answer_after_commit', times: 2 });
+            return paymentWorkflowId((await createPayment(fast, merchant, { amount: 35, source: 'pm_card_visa', raw: true })).body.id);
+          },
+          'refund-stripe': async () => {
+            const payment = await createPayment(fast, merchant, { amount: 20, source: 'pm_card_visa', expectStatus: 'succeeded' });
+            return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;
+          },
+        };
+        fs.mkdirSync(HISTORIES, { recursive: true });
+        for (const [name, run] of Object.entries(scenarios)) {
+          const handle = fast.client.workflow.getHandle(await run());
+          await handle.result();
+          fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+        }
+      } finally {
+        await fast.close();
+        await stripe.stop();
+      }
+    },
+    120_000,
   );
 
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {

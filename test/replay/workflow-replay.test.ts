@@ -40,6 +40,11 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'fee-invoice-run.json',
         'sandbox-reconciliation.json',
         'subscription-lifecycle.json',
+        'payment-stripe-manual-capture.json',
+        'payment-stripe-authentication-completed.json',
+        'payment-stripe-authentication-failed.json',
+        'payment-stripe-answer-lost.json',
+        'refund-stripe.json',
       ]),
     );
   });

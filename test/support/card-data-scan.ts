@@ -45,3 +45,33 @@ export function scanForCardData(sources: { where: string; text: string }[], cvcs
     ...findCvcs(text, cvcs).map((hit) => `${where}: ${hit}`),
   ]);
 }
+
+/** A secret the scan looks for (a webhook signing secret, gateway credentials), with a label that names it without showing it. */
+export interface NamedSecret {
+  label: string;
+  value: string;
+}
+
+/**
+ * The forms a secret could be stored in: as given, its UTF-8 bytes in hex (a bytea column read as hex)
+ * and, for a `whsec_` secret, its base64 key without the prefix and that key's bytes in hex.
+ */
+export function secretForms(secret: string): { form: string; text: string }[] {
+  const forms = [
+    { form: 'as given', text: secret },
+    { form: 'hex', text: Buffer.from(secret, 'utf8').toString('hex') },
+  ];
+  if (secret.startsWith('whsec_')) {
+    const key = secret.slice('whsec_'.length);
+    forms.push({ form: 'base64 key', text: key }, { form: 'key bytes in hex', text: Buffer.from(key, 'base64').toString('hex') });
+  }
+  return forms;
+}
+
+/** Every place a secret shows in any of its forms, labelled, never quoting the secret itself. */
+export function findSecrets(sources: { where: string; text: string }[], secrets: NamedSecret[]): string[] {
+  const forms = secrets.flatMap((secret) => secretForms(secret.value).map((form) => ({ ...form, label: secret.label })));
+  return sources.flatMap(({ where, text }) =>
+    forms.filter((form) => text.toLowerCase().includes(form.text.toLowerCase())).map((form) => `${where}: ${form.label} (${form.form})`),
+  );
+}

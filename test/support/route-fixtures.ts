@@ -36,6 +36,8 @@ export interface MerchantObjects {
   invoice: string;
   reconciliation: string;
   apiKey: string;
+  /** A sandbox gateway account: new payments route through it, as they would through the built-in sandbox. */
+  gatewayAccount: string;
   feeInvoice?: string;
 }
 
@@ -68,6 +70,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
   const events = await call('GET', '/v1/events?limit=1');
   const keys = await call('GET', '/v1/api_keys?limit=1');
   // Subscribed to an event nobody here emits, so no delivery runs against the unreachable URL.
+  const gatewayAccount = await call('POST', '/v1/gateway_accounts', { gateway: 'sandbox', description: 'Fixture account' });
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
     url: 'http://127.0.0.1:9/hook',
     enabled_events: ['payment.requires_review'],
@@ -85,6 +88,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     invoice: subscription.latest_invoice,
     reconciliation: reconciliation.id,
     apiKey: keys.data[0].id,
+    gatewayAccount: gatewayAccount.id,
   };
 }
 
@@ -108,6 +112,8 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/reconciliations': objects.reconciliation,
     '/v1/admin/reconciliations': objects.reconciliation,
     '/v1/api_keys': objects.apiKey,
+    '/v1/gateway_accounts': objects.gatewayAccount,
+    '/v1/gateway_events/stripe': objects.gatewayAccount,
   };
   return byPrefix[prefix];
 }
@@ -140,5 +146,8 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     'POST /v1/reconciliations': { file: `${SETTLEMENT_HEADER}\r\n`, period_start: today, period_end: today },
     'POST /v1/test_helpers/payments/:id/dispute': {},
     'POST /v1/test_helpers/disputes/:id/resolve': { outcome: 'won' },
+    'POST /v1/gateway_accounts': { gateway: 'sandbox', description: 'Another sandbox account' },
+    'PATCH /v1/gateway_accounts/:id': { description: 'renamed' },
+    'POST /v1/gateway_events/stripe/:account': { id: 'evt_fixture', type: 'charge.dispute.created', data: { object: {} } },
   };
 }

@@ -9,16 +9,20 @@ import { MerchantService } from '../../src/merchants/merchant-service';
 import { newId } from '../../src/shared/ids';
 import { RETRY_DELAYS_MS } from '../../src/webhooks/event-types';
 import { WebhookService } from '../../src/webhooks/webhook-service';
+import { TEST_CARD_VAULT_KEYS } from '../../src/vault/vault-config';
+import { parseVaultKeys } from '../../src/vault/vault-keys';
 import { getDeliveryStateQuery, webhookDeliveryWorkflow } from '../../workflows/webhook-delivery-workflow';
 import { startWebhookReceiver, type Behaviour } from '../support/webhook-receiver';
 
 let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
+// Signing secrets are stored sealed: the service seals with the suite's vault keys, the activities open with them.
+const vaultKeys = { keys: parseVaultKeys(TEST_CARD_VAULT_KEYS) };
 // A short timeout, so a receiver that hangs costs a second of real time.
 useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), {
   taskQueuePrefix: 'webhooks',
-  activities: { webhookTimeoutMs: 1_000 },
+  activities: { webhookTimeoutMs: 1_000, vaultKeys },
 });
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const behaviours: Record<string, Behaviour> = {
@@ -39,7 +43,7 @@ afterAll(async () => {
 /** A merchant, an endpoint on the receiver's path, and one recorded event. */
 async function setUp(path: string) {
   const { merchant } = await new MerchantService(orm).create({ name: 'Webhook receiver' });
-  const endpoint = await new WebhookService({ orm, temporal: env.client, taskQueue: 'unused' }).createEndpoint(merchant, {
+  const endpoint = await new WebhookService({ orm, temporal: env.client, taskQueue: 'unused', vaultKeys }).createEndpoint(merchant, {
     url: receiver.url(path),
     enabled_events: ['*'],
   });

@@ -12,6 +12,8 @@ import { Migration20261121120000AuditLog } from './Migration20261121120000AuditL
 import { Migration20261121110000CardVault } from './Migration20261121110000CardVault';
 import { Migration20261121130000ManualReview } from './Migration20261121130000ManualReview';
 import { Migration20261121140000SandboxFaults } from './Migration20261121140000SandboxFaults';
+import { Migration20261206000000SealedWebhookSecrets } from './Migration20261206000000SealedWebhookSecrets';
+import { Migration20261206010000GatewayAccounts } from './Migration20261206010000GatewayAccounts';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -29,4 +31,6 @@ export const migrations = [
   { name: 'Migration20261121120000AuditLog', class: Migration20261121120000AuditLog },
   { name: 'Migration20261121130000ManualReview', class: Migration20261121130000ManualReview },
   { name: 'Migration20261121140000SandboxFaults', class: Migration20261121140000SandboxFaults },
+  { name: 'Migration20261206000000SealedWebhookSecrets', class: Migration20261206000000SealedWebhookSecrets },
+  { name: 'Migration20261206010000GatewayAccounts', class: Migration20261206010000GatewayAccounts },
 ];

@@ -1,0 +1,142 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import Stripe from 'stripe';
+import type { Orm } from '../../db/orm';
+import { sqlFor } from '../../db/sql';
+import type { DisputeService } from '../../disputes/dispute-service';
+import type { GatewayAccountCredentials } from '../../gateway-accounts/gateway-account-credentials';
+import { GatewayAccountRepository } from '../../gateway-accounts/gateway-account-repository';
+import type { Logger } from '../../logger';
+import { PaymentRepository } from '../../payments/payment-repository';
+import { paymentWorkflowId, type GatewayPaymentEvent } from '../../payments/payment-state';
+import { ApiError } from '../../shared/api-error';
+import { gatewayPaymentEventSignal } from '../../../workflows/payment-workflow';
+import { authorizationStatusOf, PAYMENT_ID_METADATA, type PaymentIntentLike } from './stripe-mapping';
+
+/** What the receiver did with an event, for the answer to Stripe and for tests. */
+export interface StripeEventReceipt {
+  received: true;
+  /** `ignored`: a type we do not act on, or an object that is not ours. */
+  action: 'payment_signalled' | 'dispute_opened' | 'dispute_closed' | 'ignored';
+  dispute?: unknown;
+}
+
+// Verification only needs the SDK's webhook helpers, which never call Stripe: no key is involved.
+const webhooks = new Stripe('sk_test_webhook_verification_only').webhooks;
+
+/**
+ * Stripe's events for one gateway account: verified with the SDK's own `constructEvent` against the
+ * account's webhook signing secret on the raw body, then fed into the running workflows. Every action
+ * is idempotent (signals carry the event id, disputes are keyed by Stripe's dispute id), so Stripe's
+ * redeliveries change nothing.
+ */
+export class StripeEventReceiver {
+  constructor(
+    private readonly deps: {
+      orm: Orm;
+      temporal: Client;
+      disputes: DisputeService;
+      credentials: GatewayAccountCredentials;
+      logger: Logger;
+    },
+  ) {}
+
+  /**
+   * Verifies and applies one event sent to the account's endpoint.
+   * @throws 404 resource_missing, 400 invalid_signature, 400 payment_not_disputable, 409 dispute_unexpected_state, 409 dispute_operation_in_progress, 503 dispute_pending, 503 engine_unavailable
+   */
+  async receive(accountId: string, rawBody: string, signature: string | undefined): Promise<StripeEventReceipt> {
+    const account = await new GatewayAccountRepository(sqlFor(this.deps.orm.em.fork())).findById(accountId);
+    if (!account || account.gateway !== 'stripe') throw ApiError.notFound('Gateway account not found', 'resource_missing', 'account');
+    const secret = this.deps.credentials.open(account).webhook_secret;
+    if (!secret)
+      throw ApiError.badRequest(
+        'This gateway account has no webhook_secret: add it with PATCH /v1/gateway_accounts/{id}',
+        'invalid_signature',
+        'Stripe-Signature',
+      );
+    let event: Stripe.Event;
+    try {
+      event = webhooks.constructEvent(rawBody, signature ?? '', secret);
+    } catch {
+      throw ApiError.badRequest('Invalid or missing Stripe-Signature', 'invalid_signature', 'Stripe-Signature');
+    }
+    this.deps.logger.info({ gatewayAccountId: accountId, eventId: event.id, type: event.type }, 'stripe event received');
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+      case 'payment_intent.amount_capturable_updated':
+      case 'payment_intent.payment_failed':
+      case 'payment_intent.canceled':
+        return this.signalPayment(
+          accountId,
+          event.id,
+          event.data.object as unknown as PaymentIntentLike & { metadata?: Record<string, string> },
+        );
+      case 'charge.dispute.created':
+        return this.openDispute(accountId, event.data.object);
+      case 'charge.dispute.closed':
+        return this.closeDispute(event.data.object);
+      default:
+        return { received: true, action: 'ignored' };
+    }
+  }
+
+  /** Tells the payment's workflow what became of the authorization it is waiting on (the customer's authentication). */
+  private async signalPayment(
+    accountId: string,
+    eventId: string,
+    intent: PaymentIntentLike & { metadata?: Record<string, string> },
+  ): Promise<StripeEventReceipt> {
+    const paymentId = intent.metadata?.[PAYMENT_ID_METADATA];
+    const payment = paymentId ? await new PaymentRepository(this.deps.orm.em.fork()).findById(paymentId) : null;
+    // Only our own PaymentIntents, made through this very account, are acted on.
+    if (!payment || payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
+    // Only a payment waiting for its customer listens. Its record says requires_action before the customer can act,
+    // because the customer learns of the action from that record; every other event confirms what the workflow decided.
+    if (payment.status !== 'requires_action') return { received: true, action: 'ignored' };
+    const status = authorizationStatusOf(intent);
+    const event: GatewayPaymentEvent | undefined =
+      status.outcome === 'authorized'
+        ? { eventId, outcome: 'authorized', reference: intent.id }
+        : status.outcome === 'captured'
+          ? { eventId, outcome: 'captured', reference: intent.id, capturedMinor: status.capturedMinor }
+          : status.outcome === 'declined'
+            ? { eventId, outcome: 'failed', reference: intent.id, failureType: status.failureType }
+            : status.outcome === 'canceled'
+              ? { eventId, outcome: 'canceled', reference: intent.id }
+              : undefined;
+    if (!event) return { received: true, action: 'ignored' };
+    try {
+      await this.deps.temporal.workflow.getHandle(paymentWorkflowId(payment.id)).signal(gatewayPaymentEventSignal, event);
+    } catch (error) {
+      // The payment has finished (this event confirms what it already recorded): nothing is waiting for it.
+      if (error instanceof WorkflowNotFoundError) return { received: true, action: 'ignored' };
+      throw error;
+    }
+    return { received: true, action: 'payment_signalled' };
+  }
+
+  private async openDispute(accountId: string, object: unknown): Promise<StripeEventReceipt> {
+    const dispute = object as { id: string; payment_intent?: string | null; amount?: number; reason?: string };
+    if (!dispute.payment_intent) return { received: true, action: 'ignored' };
+    const payment = await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('stripe', dispute.payment_intent);
+    // A dispute of a charge made through another account (or not through us) is not this account's to open.
+    if (!payment || payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
+    const opened = await this.deps.disputes.openFromNetwork({
+      gateway: 'stripe',
+      charge: dispute.payment_intent,
+      amountMinor: dispute.amount,
+      reason: dispute.reason ?? 'general',
+      networkReference: dispute.id,
+    });
+    return { received: true, action: 'dispute_opened', dispute: opened };
+  }
+
+  private async closeDispute(object: unknown): Promise<StripeEventReceipt> {
+    const dispute = object as { id: string; status?: string };
+    // Stripe closes disputes as won or lost; warning_closed (an inquiry that never became a chargeback) moved no money.
+    if (dispute.status !== 'won' && dispute.status !== 'lost') return { received: true, action: 'ignored' };
+    const closed = await this.deps.disputes.resolveFromNetwork('stripe', dispute.id, dispute.status);
+    return { received: true, action: 'dispute_closed', dispute: closed };
+  }
+}

@@ -1,0 +1,320 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { randomBase62 } from '../../src/shared/ids';
+import { cancelPayment, capturePayment, createPayment, createRefund, getPayment, waitForPayment, type Caller } from '../support/api-calls';
+import { expectLedgerBalanced } from '../support/ledger';
+import { eventually, startTestStack, TEST_ADMIN_KEY, type TestMerchant, type TestStack } from '../support/test-stack';
+
+let stack: TestStack;
+let fake: StripeFake;
+
+beforeAll(async () => {
+  fake = await startStripeFake({ disputeDelayMs: 200 });
+  stack = await startTestStack({ env: { STRIPE_API_BASE: fake.url } });
+});
+afterAll(async () => {
+  await stack?.close();
+  await fake?.stop();
+});
+
+interface StripeMerchant extends TestMerchant {
+  account: string;
+  secretKey: string;
+  webhookSecret: string;
+}
+
+/** A merchant with a verified Stripe account at the fake, whose events reach our endpoint for that account. */
+async function stripeMerchant(options: { livemode?: boolean; body?: Record<string, unknown> } = {}): Promise<StripeMerchant> {
+  const merchant = options.livemode ? await liveMerchant() : await stack.createMerchant();
+  const mode = options.livemode ? 'live' : 'test';
+  const secretKey = `sk_${mode}_${randomBase62(24)}`;
+  const webhookSecret = `whsec_${randomBase62(32)}`;
+  fake.addAccount({ secretKey, webhookSecret });
+  const created = await stack.request('POST', '/v1/gateway_accounts', {
+    apiKey: merchant.apiKey,
+    body: { gateway: 'stripe', credentials: { secret_key: secretKey, webhook_secret: webhookSecret }, ...options.body },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  fake.updateAccount(secretKey, { webhookUrl: `${stack.baseUrl}${created.body.webhook_url_path}` });
+  return { ...merchant, account: created.body.id, secretKey, webhookSecret };
+}
+
+async function liveMerchant(): Promise<TestMerchant> {
+  const live = await stack.request('POST', '/v1/merchants', { apiKey: TEST_ADMIN_KEY, body: { name: 'Live shop', livemode: true } });
+  expect(live.status).toBe(201);
+  return { id: live.body.id, apiKey: live.body.api_key };
+}
+
+const intentsOf = (paymentId: string) => fake.paymentIntentsByMetadata('ledgerflow_payment_id', paymentId);
+const ledgerEntries = async (paymentId: string) =>
+  (await stack.orm.em.getConnection().execute(`select id from ledger_entries where source_type = 'payment' and source_id = ?`, [paymentId]))
+    .length;
+
+describe('gateway accounts', () => {
+  it('when credentials are missing, of the wrong mode or refused by Stripe, then 400 naming the field and nothing is stored', async () => {
+    const merchant = await stack.createMerchant();
+    const post = (body: unknown) => stack.request('POST', '/v1/gateway_accounts', { apiKey: merchant.apiKey, body });
+
+    const missing = await post({ gateway: 'stripe', credentials: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ code: 'parameter_missing', param: 'credentials.secret_key' });
+    expect(missing.body.error).toContain('The following required fields are missing from the provided data: credentials.secret_key');
+
+    const liveKey = await post({ gateway: 'stripe', credentials: { secret_key: `sk_live_${randomBase62(24)}` } });
+    expect(liveKey.status).toBe(400);
+    expect(liveKey.body).toMatchObject({ code: 'credentials_wrong_mode', param: 'credentials.secret_key' });
+
+    const unknownKey = `sk_test_${randomBase62(24)}`;
+    const refused = await post({ gateway: 'stripe', credentials: { secret_key: unknownKey }, currencies: ['usd'] });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'invalid_credentials', param: 'credentials' });
+    expect(refused.body.error).toMatch(/^Invalid credentials for gateway: stripe for: USD \(.*Invalid API Key/);
+    expect(JSON.stringify(refused.body)).not.toContain(unknownKey);
+
+    const list = await stack.request('GET', '/v1/gateway_accounts', { apiKey: merchant.apiKey });
+    expect(list.body.data).toEqual([]);
+  });
+
+  it('when an account is created, changed and deleted, then its credentials never show, and another merchant gets 404', async () => {
+    const merchant = await stripeMerchant({ body: { currencies: ['usd', 'EUR'], description: 'Main Stripe account' } });
+    const got = await stack.request('GET', `/v1/gateway_accounts/${merchant.account}`, { apiKey: merchant.apiKey });
+    expect(got.body).toMatchObject({
+      object: 'gateway_account',
+      gateway: 'stripe',
+      livemode: false,
+      status: 'verified',
+      currencies: ['USD', 'EUR'],
+      priority: 100,
+      credentials_last4: merchant.secretKey.slice(-4),
+      webhook_secret_configured: true,
+      webhook_url_path: `/v1/gateway_events/stripe/${merchant.account}`,
+    });
+    expect(JSON.stringify(got.body)).not.toContain(merchant.secretKey);
+    const [row] = await stack.orm.em.getConnection().execute(`select * from gateway_accounts where id = ?`, [merchant.account]);
+    expect(JSON.stringify(row)).not.toContain(merchant.secretKey.slice(8));
+
+    const patched = await stack.request('PATCH', `/v1/gateway_accounts/${merchant.account}`, {
+      apiKey: merchant.apiKey,
+      body: { priority: 5, currencies: ['GBP'] },
+    });
+    expect(patched.body).toMatchObject({ priority: 5, currencies: ['GBP'] });
+    const wrongCurrency = await createPayment(stack, merchant, { amount: 10, source: 'pm_card_visa', raw: true });
+    expect(wrongCurrency.status).toBe(400);
+    expect(wrongCurrency.body).toMatchObject({ code: 'no_gateway_account', param: 'currency' });
+
+    const other = await stack.createMerchant();
+    expect((await stack.request('GET', `/v1/gateway_accounts/${merchant.account}`, { apiKey: other.apiKey })).status).toBe(404);
+    expect((await stack.request('DELETE', `/v1/gateway_accounts/${merchant.account}`, { apiKey: other.apiKey })).status).toBe(404);
+
+    const deleted = await stack.request('DELETE', `/v1/gateway_accounts/${merchant.account}`, { apiKey: merchant.apiKey });
+    expect(deleted.body).toMatchObject({ status: 'disabled', disabled_at: expect.any(String) });
+    const afterDelete = await createPayment(stack, merchant, { amount: 10, currency: 'GBP', source: 'pm_card_visa', raw: true });
+    expect(afterDelete.body).toMatchObject({ code: 'no_gateway_account' });
+  });
+});
+
+describe('payments through Stripe', () => {
+  it('when a payment is authorized, partly captured and refunded twice, then Stripe and the ledger agree at every step', async () => {
+    const merchant = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, {
+      amount: 50,
+      source: 'pm_card_visa',
+      capture: false,
+      expectStatus: 'requires_capture',
+    });
+    expect(payment).toMatchObject({ gateway: 'stripe', gateway_account: merchant.account, livemode: false });
+    expect(payment.gateway_reference).toMatch(/^pi_/);
+    const [intent] = intentsOf(payment.id);
+    expect(intent).toMatchObject({ id: payment.gateway_reference, status: 'requires_capture', capture_method: 'manual', amount: 5000 });
+
+    const captured = await capturePayment(stack, merchant, payment.id, { amount: 40 });
+    expect(captured).toMatchObject({ status: 'succeeded', amount_received: 40 });
+    expect(fake.totals(intent.id)).toMatchObject({ captured: 4000 });
+
+    await createRefund(stack, merchant, payment.id, { amount: 15, expectStatus: 'succeeded' });
+    await createRefund(stack, merchant, payment.id, { amount: 25, expectStatus: 'succeeded' });
+    const tooMuch = await createRefund(stack, merchant, payment.id, { amount: 1, raw: true });
+    expect(tooMuch.status).toBe(400);
+    expect(fake.refunds({ paymentIntent: intent.id }).map((refund) => refund.amount)).toEqual(expect.arrayContaining([1500, 2500]));
+    expect(fake.totals(intent.id)).toMatchObject({ captured: 4000, refunded: 4000 });
+    expect((await getPayment(stack, merchant, payment.id)).status).toBe('refunded');
+    await expectLedgerBalanced(stack.orm);
+  });
+
+  it('when a vault card is charged through Stripe, then Stripe receives the card from the activity and the workflow only the token', async () => {
+    const merchant = await stripeMerchant();
+    const token = await stack.request('POST', '/v1/tokens', {
+      apiKey: merchant.apiKey,
+      body: { card: { number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' } },
+    });
+    expect(token.status).toBe(201);
+    const payment = await createPayment(stack, merchant, { amount: 12.5, source: token.body.id, expectStatus: 'succeeded' });
+    const [intent] = intentsOf(payment.id);
+    expect(intent).toMatchObject({ status: 'succeeded', amount_received: 1250 });
+    expect(intent.payment_method).toMatch(/^pm_/);
+    const history = JSON.stringify(await stack.client.workflow.getHandle(`payment-${payment.id}`).fetchHistory());
+    expect(history).not.toContain('4242424242424242');
+  });
+
+  it('when Stripe declines, then the payment fails with the decline table code and nothing is posted', async () => {
+    const merchant = await stripeMerchant();
+    for (const [source, code] of [
+      ['pm_card_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
+      ['pm_card_chargeDeclinedExpiredCard', 'expired_card'],
+      ['pm_card_chargeDeclinedProcessingError', 'processing_error'],
+    ] as const) {
+      const payment = await createPayment(stack, merchant, { amount: 20, source, expectStatus: 'failed' });
+      expect(payment.failure_code).toBe(code);
+      expect(await ledgerEntries(payment.id)).toBe(0);
+    }
+  });
+
+  it('when an authorization is canceled, then the PaymentIntent is canceled at Stripe', async () => {
+    const merchant = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, {
+      amount: 30,
+      source: 'pm_card_visa',
+      capture: false,
+      expectStatus: 'requires_capture',
+    });
+    expect(await cancelPayment(stack, merchant, payment.id)).toMatchObject({ status: 'canceled' });
+    expect(intentsOf(payment.id)[0].status).toBe('canceled');
+  });
+
+  it("when the card needs 3-D Secure, then the payment waits in requires_action and Stripe's signed event decides it", async () => {
+    const merchant = await stripeMerchant();
+    const returnUrl = 'https://shop.example/return';
+    const payment = await createPayment(stack, merchant, {
+      amount: 70,
+      source: 'pm_card_authenticationRequired',
+      capture: false,
+      return_url: returnUrl,
+      expectStatus: 'requires_action',
+    });
+    expect(payment.next_action).toMatchObject({ type: 'redirect_to_url', redirect_to_url: { url: expect.stringMatching(/^https?:\/\//) } });
+    fake.completeAction(payment.gateway_reference as string, { succeed: true });
+    const authorized = await waitForPayment(stack, merchant, payment.id, 'requires_capture');
+    expect(authorized.next_action).toBeNull();
+
+    const failing = await createPayment(stack, merchant, {
+      amount: 70,
+      source: 'pm_card_authenticationRequired',
+      return_url: returnUrl,
+      expectStatus: 'requires_action',
+    });
+    fake.completeAction(failing.gateway_reference as string, { succeed: false });
+    const failed = await waitForPayment(stack, merchant, failing.id, 'failed');
+    expect(failed.failure_code).toBe('payment_intent_authentication_failure');
+  });
+
+  it('when Stripe charged but its answer was lost, then status sync finds the charge: exactly one PaymentIntent, one ledger entry, succeeded', async () => {
+    const merchant = await stripeMerchant();
+    // Twice: the SDK itself resends once after a reset connection (under the same key), so the second loss is the one the adapter sees.
+    fake.injectFault({ operation: 'create_payment_intent', kind: 'lose_answer_after_commit', times: 2 });
+    const created = await createPayment(stack, merchant, { amount: 33, source: 'pm_card_visa', raw: true });
+    const payment = await waitForPayment(stack, merchant, created.body.id, 'succeeded');
+    const authorizeCalls = fake.requestLog().filter((entry) => entry.idempotencyKey === `${payment.id}:authorize`);
+    expect(authorizeCalls.slice(0, 2)).toMatchObject([
+      { outcome: 'lost', fault: 'lose_answer_after_commit' },
+      { outcome: 'lost', fault: 'lose_answer_after_commit' },
+    ]);
+    // The workflow's status sync asked Stripe for the PaymentIntent by our metadata.
+    expect(fake.requestLog().some((entry) => entry.path.startsWith('/v1/payment_intents/search') && entry.status === 200)).toBe(true);
+    expect(intentsOf(payment.id)).toHaveLength(1);
+    expect(fake.charges({ paymentIntent: payment.gateway_reference as string })).toHaveLength(1);
+    expect(await ledgerEntries(payment.id)).toBe(1);
+    await expectLedgerBalanced(stack.orm);
+  });
+
+  it('when Stripe answers a capture with 500s, then the capture still happens exactly once', async () => {
+    const merchant = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, {
+      amount: 45,
+      source: 'pm_card_visa',
+      capture: false,
+      expectStatus: 'requires_capture',
+    });
+    fake.injectFault({ operation: 'capture', kind: 'http_500_before', times: 2 });
+    expect(await capturePayment(stack, merchant, payment.id)).toMatchObject({ status: 'succeeded', amount_received: 45 });
+    expect(fake.totals(payment.gateway_reference as string)).toMatchObject({ captured: 4500 });
+  });
+
+  it('when Stripe disputes a charge and rules on it, then our dispute opens and closes once, however often the events come', async () => {
+    const merchant = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, { amount: 60, source: 'pm_card_createDispute', expectStatus: 'succeeded' });
+    const dispute = await eventually(async () => {
+      const list = await stack.request('GET', `/v1/disputes?payment_id=${payment.id}`, { apiKey: merchant.apiKey });
+      return list.body.data?.[0];
+    });
+    expect(dispute).toMatchObject({ amount: 60, status: 'needs_response' });
+    const [stripeDispute] = fake.disputes({ paymentIntent: payment.gateway_reference as string });
+    const [created] = fake
+      .events({ type: 'charge.dispute.created' })
+      .filter((event) => (event.data.object as { id: string }).id === stripeDispute.id);
+    await fake.redeliver(created.id);
+    fake.closeDispute(stripeDispute.id, 'lost');
+    await eventually(async () => {
+      const got = await stack.request('GET', `/v1/disputes/${dispute.id}`, { apiKey: merchant.apiKey });
+      return got.body.status === 'lost' ? got : undefined;
+    });
+    const list = await stack.request('GET', `/v1/disputes?payment_id=${payment.id}`, { apiKey: merchant.apiKey });
+    expect(list.body.data).toHaveLength(1);
+    await expectLedgerBalanced(stack.orm);
+  });
+
+  it('when an event is unsigned, signed with another secret, or for another account, then it is refused or ignored; a signed one counts once', async () => {
+    const merchant = await stripeMerchant();
+    const other = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, { amount: 10, source: 'pm_card_visa', expectStatus: 'succeeded' });
+    const body = JSON.stringify({
+      id: `evt_${randomBase62(24)}`,
+      object: 'event',
+      type: 'charge.dispute.created',
+      data: {
+        object: {
+          id: `dp_${randomBase62(24)}`,
+          object: 'dispute',
+          payment_intent: payment.gateway_reference,
+          amount: 1000,
+          reason: 'fraudulent',
+        },
+      },
+    });
+    const post = (account: string, signature?: string) =>
+      stack.request('POST', `/v1/gateway_events/stripe/${account}`, {
+        rawBody: body,
+        headers: { 'content-type': 'application/json', ...(signature ? { 'stripe-signature': signature } : {}) },
+      });
+    expect((await post(merchant.account)).status).toBe(400);
+    const { default: Stripe } = await import('stripe');
+    const forged = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_not_the_accounts' });
+    expect((await post(merchant.account, forged)).body).toMatchObject({ code: 'invalid_signature' });
+    expect((await post('gwa_doesnotexist', forged)).status).toBe(404);
+    // Correctly signed for the other account, about this merchant's payment: not the other account's to dispute.
+    const signedByOther = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: other.webhookSecret });
+    expect((await post(other.account, signedByOther)).body).toEqual({ received: true, action: 'ignored' });
+    const signed = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: merchant.webhookSecret });
+    expect((await post(merchant.account, signed)).body).toMatchObject({ received: true, action: 'dispute_opened' });
+    expect((await post(merchant.account, signed)).body).toMatchObject({ received: true, action: 'dispute_opened' });
+    const opened = await stack.request('GET', `/v1/disputes?payment_id=${payment.id}`, { apiKey: merchant.apiKey });
+    expect(opened.body.data).toHaveLength(1);
+  });
+});
+
+describe('live mode', () => {
+  it('when a live-mode merchant connects a live Stripe account, then its payments go there and say livemode true; test keys are refused', async () => {
+    const testKeyForLive = await liveMerchant();
+    const refused = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: testKeyForLive.apiKey,
+      body: { gateway: 'stripe', credentials: { secret_key: `sk_test_${randomBase62(24)}` } },
+    });
+    expect(refused.body).toMatchObject({ code: 'credentials_wrong_mode' });
+    const sandbox = await stack.request('POST', '/v1/gateway_accounts', { apiKey: testKeyForLive.apiKey, body: { gateway: 'sandbox' } });
+    expect(sandbox.body).toMatchObject({ code: 'livemode_gateway_unavailable' });
+
+    const merchant: Caller & StripeMerchant = await stripeMerchant({ livemode: true });
+    const payment = await createPayment(stack, merchant, { amount: 25, source: 'pm_card_visa', expectStatus: 'succeeded' });
+    expect(payment).toMatchObject({ livemode: true, gateway: 'stripe', gateway_account: merchant.account });
+    expect(intentsOf(payment.id)[0]).toMatchObject({ livemode: true });
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The payment workflow's side of a real gateway: authorization with status sync when the answer is
+ * lost, and the wait for the customer's authentication. A helper of payment-workflow.ts, not a workflow.
+ */
+import { ActivityFailure, ApplicationFailure, condition, sleep } from '@temporalio/workflow';
+import type { AuthorizationStatus, AuthorizeResult } from '../src/gateways/payment-gateway';
+import { isPaymentFailureType, type PaymentFailureType } from '../src/shared/failure-types';
+import {
+  DEFAULT_ACTION_TIMEOUT_MS,
+  UNKNOWN_OUTCOME_HOLD_AFTER_MS,
+  type GatewayPaymentEvent,
+  type PaymentNextAction,
+} from '../src/payments/payment-state';
+
+export interface BusinessFailure {
+  type: PaymentFailureType;
+  /** The fraud rule that blocked the payment, from a fixed set; never a stringified cause. */
+  rule?: string;
+}
+
+/** The typed business failure an activity threw, if that is what `error` is. */
+export function businessFailure(error: unknown): BusinessFailure | undefined {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) {
+    const detail = error.cause.details?.[0] as { rule?: unknown } | undefined;
+    return { type: error.cause.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
+  }
+  return undefined;
+}
+
+/** Where an authorization stands once the gateway has said something definite. */
+export type AuthorizationOutcome =
+  | { kind: 'approved'; reference: string; capturedMinor: number }
+  | { kind: 'requires_action'; reference: string; nextAction: PaymentNextAction }
+  | { kind: 'failed'; failure: BusinessFailure };
+
+export function outcomeOfResult(result: AuthorizeResult): AuthorizationOutcome {
+  if (result.status === 'requires_action' && result.nextAction)
+    return { kind: 'requires_action', reference: result.reference, nextAction: result.nextAction };
+  return { kind: 'approved', reference: result.reference, capturedMinor: result.capturedMinor };
+}
+
+/** A lookup's answer as an outcome; undefined while the gateway has not decided (pending, or no trace of the request). */
+function outcomeOfStatus(status: AuthorizationStatus): AuthorizationOutcome | undefined {
+  switch (status.outcome) {
+    case 'authorized':
+    case 'captured':
+      return { kind: 'approved', reference: status.reference, capturedMinor: status.capturedMinor };
+    case 'requires_action':
+      return { kind: 'requires_action', reference: status.reference, nextAction: status.nextAction };
+    case 'declined':
+      return { kind: 'failed', failure: { type: status.failureType } };
+    case 'canceled':
+      // Canceled at the gateway before we learnt the outcome (by the gateway or in its dashboard): nothing was charged.
+      return { kind: 'failed', failure: { type: 'CardDeclined' } };
+    default:
+      return undefined;
+  }
+}
+
+// Lookups back off from a second to five minutes: quick when the answer was merely lost, gentle when the gateway is down.
+const SYNC_INITIAL_MS = 1_000;
+const SYNC_MAX_MS = 5 * 60_000;
+
+export interface AuthorizeWithSyncOptions {
+  authorize: () => Promise<AuthorizeResult>;
+  lookup: (reference: string | null) => Promise<AuthorizationStatus>;
+  /** Called once, when the outcome is still unknown after UNKNOWN_OUTCOME_HOLD_AFTER_MS: the payment is shown `held` for ops. */
+  hold: (since: string) => Promise<void>;
+}
+
+/**
+ * Authorizes, and when the answer never came (GatewayOutcomeUnknown), resolves it by status sync: the
+ * gateway is asked what it did under our key, in a durable loop with backoff. A gateway with no trace of
+ * the request is sent it again under the same key, which it cannot execute twice. The payment is never
+ * failed while money may have moved: past the bound it is held, and the lookups go on.
+ */
+export async function authorizeWithStatusSync(options: AuthorizeWithSyncOptions): Promise<AuthorizationOutcome> {
+  let unknownSince: number | undefined;
+  let held = false;
+  let delay = SYNC_INITIAL_MS;
+  for (;;) {
+    try {
+      return outcomeOfResult(await options.authorize());
+    } catch (error) {
+      const failure = businessFailure(error);
+      if (!failure) throw error;
+      if (failure.type !== 'GatewayOutcomeUnknown') return { kind: 'failed', failure };
+    }
+    unknownSince ??= Date.now();
+    for (;;) {
+      await sleep(delay);
+      delay = Math.min(delay * 2, SYNC_MAX_MS);
+      if (!held && Date.now() - unknownSince >= UNKNOWN_OUTCOME_HOLD_AFTER_MS) {
+        held = true;
+        await options.hold(new Date(unknownSince).toISOString());
+      }
+      let status: AuthorizationStatus;
+      try {
+        status = await options.lookup(null);
+      } catch (error) {
+        // A lookup whose own answer was lost is simply asked again.
+        if (businessFailure(error)?.type === 'GatewayOutcomeUnknown') continue;
+        throw error;
+      }
+      const outcome = outcomeOfStatus(status);
+      if (outcome) return outcome;
+      if (status.outcome === 'not_found') break;
+    }
+  }
+}
+
+/** How often a payment waiting for the customer asks the gateway, in case an event was lost. */
+const ACTION_SYNC_INTERVAL_MS = 15 * 60_000;
+
+export interface CustomerActionOptions {
+  reference: string;
+  timeoutMs?: number;
+  /** The gateway events signalled so far, in arrival order; consumed here. */
+  events: GatewayPaymentEvent[];
+  lookup: (reference: string) => Promise<AuthorizationStatus>;
+  /** Cancels the authorization at the gateway once the customer ran out of time. */
+  cancel: () => Promise<void>;
+}
+
+/**
+ * Waits for the customer to authenticate: the gateway's event says how it went, and a periodic lookup
+ * covers a lost event. When time runs out the authorization is canceled at the gateway and the payment fails.
+ */
+export async function awaitCustomerAction(options: CustomerActionOptions): Promise<AuthorizationOutcome> {
+  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+  for (;;) {
+    const wait = Math.max(0, Math.min(deadline - Date.now(), ACTION_SYNC_INTERVAL_MS));
+    if (await condition(() => options.events.length > 0, wait)) {
+      const event = options.events.shift() as GatewayPaymentEvent;
+      if (event.reference !== options.reference) continue;
+      if (event.outcome === 'authorized') return { kind: 'approved', reference: event.reference, capturedMinor: 0 };
+      if (event.outcome === 'captured') return { kind: 'approved', reference: event.reference, capturedMinor: event.capturedMinor ?? 0 };
+      const type = isPaymentFailureType(event.failureType) ? event.failureType : 'AuthenticationFailed';
+      return { kind: 'failed', failure: { type } };
+    }
+    const outcome = outcomeOfStatus(await options.lookup(options.reference));
+    if (outcome && outcome.kind !== 'requires_action') return outcome;
+    if (Date.now() >= deadline) {
+      await options.cancel();
+      return { kind: 'failed', failure: { type: 'AuthenticationFailed' } };
+    }
+  }
+}
