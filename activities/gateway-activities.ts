@@ -6,6 +6,7 @@ import {
   type AuthorizationStatus,
   type GatewayRefundRequest,
   type GatewayRefundResult,
+  type GatewayRefundStatus,
   type AuthorizeRequest,
   type AuthorizeResult,
   type GatewayCaptureRequest,
@@ -75,6 +76,16 @@ export function createGatewayActivities({ gateways, adapters }: GatewayActivityD
     async refundPayment({ gateway, gatewayAccount, ...request }: WithGateway<GatewayRefundRequest>): Promise<GatewayRefundResult> {
       const target = { gateway, gatewayAccount };
       return callGateway(target, async () => (await resolve(target)).refund(request));
+    },
+    /** A pending refund's status at the gateway now (status sync when its event is late or lost). */
+    async lookupRefund({ gateway, gatewayAccount, reference }: GatewayTarget & { reference: string }): Promise<GatewayRefundStatus> {
+      const target = { gateway, gatewayAccount };
+      return callGateway(target, async () => {
+        const adapter = await resolve(target);
+        // A gateway whose refunds are final at once never answers pending, so this is not reached for it.
+        if (!adapter.lookupRefund) return { reference, status: 'succeeded' as const };
+        return adapter.lookupRefund(reference);
+      });
     },
     /** Releases an uncaptured authorization, under the payment's void key. */
     async voidPayment({ gateway, gatewayAccount, ...request }: WithGateway<VoidRequest>): Promise<VoidResult> {

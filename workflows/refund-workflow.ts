@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   proxyActivities,
   setCurrentDetails,
@@ -14,19 +15,24 @@ import {
 import type { Activities } from '../activities';
 import { isPaymentFailureType, NON_RETRYABLE_FAILURE_TYPES, PAYMENT_FAILURES, type PaymentFailureType } from '../src/shared/failure-types';
 import { formatMinor } from '../src/shared/money';
-import type { RefundState, RefundWorkflowInput } from '../src/refunds/refund-state';
+import type { GatewayRefundEvent, RefundState, RefundWorkflowInput } from '../src/refunds/refund-state';
 import { RefundStatusKey } from '../src/temporal/search-attributes';
 
 /** The refund's full current state. */
 export const getRefundStateQuery = defineQuery<RefundState>('getRefundState');
 /** Returns once the refund is decided: succeeded, failed, or rejected because the amount was no longer available. */
 export const waitForRefundDecisionUpdate = defineUpdate<RefundState>('waitForDecision');
+/** The gateway settled a refund it had accepted as pending (its refund event). */
+export const gatewayRefundEventSignal = defineSignal<[GatewayRefundEvent]>('gatewayRefundEvent');
+
+// A pending refund asks the gateway this often, in case its event was lost.
+const PENDING_REFUND_SYNC_MS = 15 * 60_000;
 
 const options: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const { recordRefundOutcome, refundPayment, reserveRefund } = proxyActivities<Activities>(options);
+const { recordRefundOutcome, refundPayment, reserveRefund, lookupRefund } = proxyActivities<Activities>(options);
 
 function failureType(error: unknown): PaymentFailureType | undefined {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type))
@@ -38,7 +44,9 @@ function failureType(error: unknown): PaymentFailureType | undefined {
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundState> {
   const state: RefundState = { ...input, status: 'pending', gatewayReference: null, failureCode: null, failureMessage: null };
   const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
+  const gatewayEvents: GatewayRefundEvent[] = [];
   setHandler(getRefundStateQuery, () => state);
+  setHandler(gatewayRefundEventSignal, (event) => void gatewayEvents.push(event));
   setHandler(waitForRefundDecisionUpdate, async () => {
     await condition(() => state.status !== 'pending');
     return state;
@@ -74,7 +82,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         currency: input.currency,
       },
     ]);
-    next = { status: 'succeeded', gatewayReference: refund.reference };
+    next =
+      refund.status === 'pending'
+        ? await awaitPendingRefund(input, refund.reference, gatewayEvents, money)
+        : { status: 'succeeded', gatewayReference: refund.reference };
   } catch (error) {
     const type = failureType(error);
     if (!type) throw error;
@@ -86,4 +97,34 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   publish(state.status === 'succeeded' ? `${money} returned to the card` : `the gateway refused; ${money} is refundable again`);
   await condition(allHandlersFinished);
   return state;
+}
+
+/**
+ * A refund the gateway accepted as pending: its event (charge.refund.updated) or a periodic lookup says
+ * how it ended. Until then the refund stays pending, and its amount stays held against the payment.
+ */
+async function awaitPendingRefund(
+  input: RefundWorkflowInput,
+  reference: string,
+  events: GatewayRefundEvent[],
+  money: string,
+): Promise<Partial<RefundState>> {
+  setCurrentDetails(`**pending**: ${input.gateway} accepted the refund of ${money} (${reference}) and settles it later`);
+  const target = { gateway: input.gateway, ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}) };
+  for (;;) {
+    let outcome: 'succeeded' | 'failed' | 'pending';
+    if (await condition(() => events.some((event) => event.reference === reference), PENDING_REFUND_SYNC_MS)) {
+      outcome = (events.find((event) => event.reference === reference) as GatewayRefundEvent).outcome;
+    } else {
+      outcome = (await lookupRefund({ ...target, reference })).status;
+    }
+    if (outcome === 'succeeded') return { status: 'succeeded', gatewayReference: reference };
+    if (outcome === 'failed')
+      return {
+        status: 'failed',
+        gatewayReference: reference,
+        failureCode: PAYMENT_FAILURES.RefundFailed.code,
+        failureMessage: PAYMENT_FAILURES.RefundFailed.message,
+      };
+  }
 }

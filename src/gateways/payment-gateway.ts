@@ -24,6 +24,8 @@ export interface PaymentGateway {
    * sandbox) may omit it; the workflow then relies on retrying the same key.
    */
   lookupAuthorization?(request: AuthorizationLookup): Promise<AuthorizationStatus>;
+  /** A pending refund's current status, by the gateway's id of it. Gateways whose refunds are final at once omit it. */
+  lookupRefund?(reference: string): Promise<GatewayRefundStatus>;
 }
 
 export type RiskLevel = 'normal' | 'elevated' | 'highest';
@@ -117,6 +119,14 @@ export interface GatewayRefundRequest {
 
 export interface GatewayRefundResult {
   reference: string;
+  /** `pending`: the gateway accepted the refund and settles it later (its event or a lookup says how); absent: succeeded. */
+  status?: 'succeeded' | 'pending';
+}
+
+/** What the gateway says now of a refund it accepted as pending. */
+export interface GatewayRefundStatus {
+  reference: string;
+  status: 'succeeded' | 'pending' | 'failed';
 }
 
 /** A gateway's answer that is not a success: a decline (final) or a transient fault (retried). */

@@ -47,3 +47,11 @@ export const gatewayConfigurationFaults = registry.register(
     ['gateway'],
   ),
 );
+
+export const refundsFailedAfterSuccess = registry.register(
+  new Counter(
+    'gateway_refunds_failed_after_success_total',
+    'Refunds recorded as succeeded that the gateway later reported failed (the card never got the money): each needs ops to reverse it.',
+    ['gateway'],
+  ),
+);

@@ -25,6 +25,11 @@ export class RefundRepository {
     return selectEntitiesNewestFirst<RefundRecord>(this.em, RefundEntity, 'refunds', where, limit, startingAfter);
   }
 
+  /** Any merchant's refund, by id: for a gateway's events about it, which name no merchant. */
+  async findById(id: string): Promise<RefundRecord | null> {
+    return this.em.findOne(RefundEntity, { id }, { disableIdentityMap: true });
+  }
+
   /** The refund an earlier attempt of the reservation recorded, read in the fork's transaction. */
   async findReserved(id: string): Promise<RefundRecord | null> {
     return this.em.findOne(RefundEntity, { id });

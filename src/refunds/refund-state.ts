@@ -29,6 +29,13 @@ export interface RefundState extends RefundWorkflowInput {
   failureMessage: string | null;
 }
 
+/** The gateway's word on a refund it had accepted as pending, signalled by the inbound events receiver. */
+export interface GatewayRefundEvent {
+  eventId: string;
+  reference: string;
+  outcome: 'succeeded' | 'failed';
+}
+
 export function refundWorkflowId(refundId: string): string {
   return `refund-${refundId}`;
 }

@@ -156,6 +156,43 @@ describe('payments through Stripe', () => {
     expect(history).not.toContain('4242424242424242');
   });
 
+  it("when Stripe accepts a refund as pending, then it stays pending until Stripe's event settles it", async () => {
+    const merchant = await stripeMerchant();
+    const payment = await createPayment(stack, merchant, { amount: 25, source: 'pm_card_pendingRefund', expectStatus: 'succeeded' });
+    const created = await createRefund(stack, merchant, payment.id, { amount: 10, raw: true });
+    expect(created.status).toBe(201);
+    const settled = await eventually(async () => {
+      const got = await stack.request('GET', `/v1/refunds/${created.body.id}`, { apiKey: merchant.apiKey });
+      return got.body.status === 'succeeded' ? got.body : undefined;
+    });
+    expect(settled).toMatchObject({ amount: 10, status: 'succeeded' });
+    const history = await stack.client.workflow.getHandle(`refund-${created.body.id}`).fetchHistory();
+    const signals = (history.events ?? []).filter(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'gatewayRefundEvent',
+    );
+    // Stripe sends charge.refund.updated and refund.updated for the same change: each is a signal, the first one decides.
+    expect(signals.length).toBeGreaterThan(0);
+    expect(fake.refunds({ paymentIntent: payment.gateway_reference as string })).toMatchObject([{ amount: 1000, status: 'succeeded' }]);
+    await expectLedgerBalanced(stack.orm);
+  });
+
+  it('when Stripe fails a refund after it succeeded, then ops are told (log and metric), and the recorded refund is not silently changed', async () => {
+    const merchant = await stripeMerchant();
+    const metric = async () => {
+      const text = (await stack.request('GET', '/metrics', { apiKey: TEST_ADMIN_KEY })).body as unknown as string;
+      const line = String(text)
+        .split('\n')
+        .find((row) => row.startsWith('gateway_refunds_failed_after_success_total{gateway="stripe"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await metric();
+    const payment = await createPayment(stack, merchant, { amount: 25, source: 'pm_card_refundFail', expectStatus: 'succeeded' });
+    const refund = await createRefund(stack, merchant, payment.id, { amount: 25, expectStatus: 'succeeded' });
+    await eventually(async () => ((await metric()) > before ? true : undefined));
+    expect((await stack.request('GET', `/v1/refunds/${refund.id}`, { apiKey: merchant.apiKey })).body.status).toBe('succeeded');
+    expect(fake.refunds({ paymentIntent: payment.gateway_reference as string })).toMatchObject([{ status: 'failed' }]);
+  });
+
   it('when Stripe declines, then the payment fails with the decline table code and nothing is posted', async () => {
     const merchant = await stripeMerchant();
     for (const [source, code] of [

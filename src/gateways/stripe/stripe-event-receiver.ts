@@ -11,13 +11,24 @@ import { PaymentRepository } from '../../payments/payment-repository';
 import { paymentWorkflowId, type GatewayPaymentEvent } from '../../payments/payment-state';
 import { ApiError } from '../../shared/api-error';
 import { gatewayPaymentEventSignal } from '../../../workflows/payment-workflow';
-import { authorizationStatusOf, PAYMENT_ID_METADATA, type PaymentIntentLike } from './stripe-mapping';
+import { authorizationStatusOf, PAYMENT_ID_METADATA, REFUND_KEY_METADATA, type PaymentIntentLike } from './stripe-mapping';
+import { RefundRepository } from '../../refunds/refund-repository';
+import { refundWorkflowId } from '../../refunds/refund-state';
+import { gatewayRefundEventSignal } from '../../../workflows/refund-workflow';
+import { refundsFailedAfterSuccess } from '../../metrics/metrics';
+
+/** The fields of a Stripe Refund the receiver reads. */
+interface StripeRefundLike {
+  id: string;
+  status?: string | null;
+  metadata?: Record<string, string> | null;
+}
 
 /** What the receiver did with an event, for the answer to Stripe and for tests. */
 export interface StripeEventReceipt {
   received: true;
   /** `ignored`: a type we do not act on, or an object that is not ours. */
-  action: 'payment_signalled' | 'dispute_opened' | 'dispute_closed' | 'ignored';
+  action: 'payment_signalled' | 'refund_signalled' | 'refund_failed_after_success' | 'dispute_opened' | 'dispute_closed' | 'ignored';
   dispute?: unknown;
 }
 
@@ -72,6 +83,10 @@ export class StripeEventReceiver {
           event.id,
           event.data.object as unknown as PaymentIntentLike & { metadata?: Record<string, string> },
         );
+      case 'charge.refund.updated':
+      case 'refund.updated':
+      case 'refund.failed':
+        return this.settleRefund(accountId, event.id, event.data.object as unknown as StripeRefundLike);
       case 'charge.dispute.created':
         return this.openDispute(accountId, event.data.object);
       case 'charge.dispute.closed':
@@ -114,6 +129,42 @@ export class StripeEventReceiver {
       throw error;
     }
     return { received: true, action: 'payment_signalled' };
+  }
+
+  /**
+   * A refund Stripe accepted as pending has settled: its workflow, still waiting, is told. A refund we
+   * recorded as succeeded that Stripe now reports failed (a card closed since) cannot be taken back by an
+   * event: it is logged and counted for ops, who reverse it by hand.
+   */
+  private async settleRefund(accountId: string, eventId: string, refund: StripeRefundLike): Promise<StripeEventReceipt> {
+    const refundId = refund.metadata?.[REFUND_KEY_METADATA]?.split(':')[0];
+    if (!refundId || (refund.status !== 'succeeded' && refund.status !== 'failed' && refund.status !== 'canceled'))
+      return { received: true, action: 'ignored' };
+    const em = this.deps.orm.em.fork();
+    const ours = await new RefundRepository(em).findById(refundId);
+    const payment = ours ? await new PaymentRepository(em).findById(ours.paymentId) : null;
+    if (!ours || !payment || payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
+    const outcome = refund.status === 'succeeded' ? 'succeeded' : 'failed';
+    if (ours.status === 'pending') {
+      try {
+        await this.deps.temporal.workflow
+          .getHandle(refundWorkflowId(refundId))
+          .signal(gatewayRefundEventSignal, { eventId, reference: refund.id, outcome });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return { received: true, action: 'ignored' };
+        throw error;
+      }
+      return { received: true, action: 'refund_signalled' };
+    }
+    if (ours.status === 'succeeded' && outcome === 'failed') {
+      refundsFailedAfterSuccess.inc({ gateway: 'stripe' });
+      this.deps.logger.error(
+        { refundId, paymentId: payment.id, gatewayAccountId: accountId, stripeRefund: refund.id, eventId },
+        'Stripe reports a refund we recorded as succeeded as failed: the money did not reach the card; reverse it by hand',
+      );
+      return { received: true, action: 'refund_failed_after_success' };
+    }
+    return { received: true, action: 'ignored' };
   }
 
   private async openDispute(accountId: string, object: unknown): Promise<StripeEventReceipt> {

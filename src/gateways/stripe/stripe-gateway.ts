@@ -10,6 +10,7 @@ import {
   type GatewayCaptureResult,
   type GatewayRefundRequest,
   type GatewayRefundResult,
+  type GatewayRefundStatus,
   type PaymentGateway,
   type RiskLevel,
   type VoidRequest,
@@ -161,7 +162,7 @@ export class StripeGateway implements PaymentGateway {
           'RefundFailed',
           `Stripe refund ${refund.id} is ${refund.status}${refund.failure_reason ? ` (${refund.failure_reason})` : ''}`,
         );
-      return { reference: refund.id };
+      return refund.status === 'succeeded' ? { reference: refund.id } : { reference: refund.id, status: 'pending' };
     };
     return this.settle(
       'refund',
@@ -181,6 +182,17 @@ export class StripeGateway implements PaymentGateway {
         return ours ? accepted(ours) : undefined;
       },
     );
+  }
+
+  /** A pending refund's status now: Stripe's `pending` and `requires_action` stay pending, `failed` and `canceled` failed. */
+  async lookupRefund(reference: string): Promise<GatewayRefundStatus> {
+    const refund = await this.attempt('lookup', () => this.stripe.refunds.retrieve(reference));
+    if (!refund.ok) throw lookupFailure(refund.outcome);
+    const status = refund.value.status;
+    return {
+      reference,
+      status: status === 'succeeded' ? 'succeeded' : status === 'failed' || status === 'canceled' ? 'failed' : 'pending',
+    };
   }
 
   /** Status sync for an authorization whose answer never came: by its PaymentIntent id, else by our payment id in the metadata. */
