@@ -211,6 +211,10 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
             stripe.injectFault({ operation: 'create_payment_intent', kind: 'lose_answer_after_commit', times: 2 });
             return paymentWorkflowId((await createPayment(fast, merchant, { amount: 35, source: 'pm_card_visa', raw: true })).body.id);
           },
+          'refund-stripe-pending': async () => {
+            const payment = await createPayment(fast, merchant, { amount: 20, source: 'pm_card_pendingRefund', expectStatus: 'succeeded' });
+            return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;
+          },
           'refund-stripe': async () => {
             const payment = await createPayment(fast, merchant, { amount: 20, source: 'pm_card_visa', expectStatus: 'succeeded' });
             return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;

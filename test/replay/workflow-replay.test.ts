@@ -45,6 +45,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payment-stripe-authentication-failed.json',
         'payment-stripe-answer-lost.json',
         'refund-stripe.json',
+        'refund-stripe-pending.json',
       ]),
     );
   });
