@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Orm } from '../db/orm';
 import { sqlFor } from '../db/sql';
 import { CredentialsRejectedError } from '../gateways/gateway-connector';
@@ -12,6 +13,11 @@ import { DEFAULT_GATEWAY_ACCOUNT_PRIORITY, type GatewayAccountRecord } from './g
 import { GatewayAccountRepository, type GatewayAccountChanges } from './gateway-account-repository';
 import type { CreateGatewayAccountBody, UpdateGatewayAccountBody } from './gateway-account-schemas';
 import { renderGatewayAccount, type GatewayAccountJson } from './gateway-account-view';
+
+function credentialsDigest(credentials: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('base64url');
+}
 
 export interface GatewayAccountServiceDeps {
   orm: Orm;
@@ -33,8 +39,8 @@ export class GatewayAccountService {
     // Checked before the Idempotency-Key is claimed, so a deployment without vault keys leaves nothing behind.
     this.deps.credentials.requireKeys();
     const em = this.deps.orm.em.fork();
-    // The request as hashed for the Idempotency-Key holds no credential, only which keys were sent and their fingerprint-free last 4.
-    const request = { ...body, credentials: Object.keys(body.credentials).sort(), last4: credentials.last4 };
+    // The request as hashed for the Idempotency-Key holds no credential, only a digest of them: a retry with other keys is another request.
+    const request = { ...body, credentials: credentialsDigest(credentials.credentials) };
     const { id, createdAt } = await identityForCreate(em, merchant.id, idempotency, request, { id: newId('gwa'), createdAt: new Date() });
     const repository = this.repository();
     const existing = await repository.findForMerchant(merchant.id, id);

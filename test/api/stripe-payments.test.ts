@@ -75,6 +75,25 @@ describe('gateway accounts', () => {
     expect(list.body.data).toEqual([]);
   });
 
+  it('when a create is retried with its Idempotency-Key, then the same account comes back; other credentials under the key are refused', async () => {
+    const merchant = await stack.createMerchant();
+    const [first, second] = [`sk_test_${randomBase62(24)}`, `sk_test_${randomBase62(24)}`];
+    fake.addAccount({ secretKey: first });
+    fake.addAccount({ secretKey: second });
+    const post = (secretKey: string) =>
+      stack.request('POST', '/v1/gateway_accounts', {
+        apiKey: merchant.apiKey,
+        headers: { 'idempotency-key': 'connect-once' },
+        body: { gateway: 'stripe', credentials: { secret_key: secretKey } },
+      });
+    const created = await post(first);
+    const again = await post(first);
+    expect([created.status, again.status]).toEqual([201, 201]);
+    expect(again.body.id).toBe(created.body.id);
+    expect((await post(second)).status).toBe(422);
+    expect((await stack.request('GET', '/v1/gateway_accounts', { apiKey: merchant.apiKey })).body.data).toHaveLength(1);
+  });
+
   it('when an account is created, changed and deleted, then its credentials never show, and another merchant gets 404', async () => {
     const merchant = await stripeMerchant({ body: { currencies: ['usd', 'EUR'], description: 'Main Stripe account' } });
     const got = await stack.request('GET', `/v1/gateway_accounts/${merchant.account}`, { apiKey: merchant.apiKey });
