@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { downloadFile, installBinary, inTempDir, reason, seconds } from './tool-files';
 import { runToExit, spawnManaged } from './child-processes';
 import { DependencyStartError, describeSystemError, indentLines } from './dependency-start-error';
 import { withLock } from './temporal-cli';
@@ -225,54 +223,6 @@ async function download(toolsDir: string, timeoutMs: number): Promise<string> {
       throw new Error(`tar failed: ${run.error ? describeSystemError(run.error) : run.output.slice(0, 200)}`);
     return installBinary(path.join(tmp, NAME), path.join(toolsDir, 'bin', NAME));
   });
-}
-
-async function downloadFile(url: string, destination: string, timeoutMs: number): Promise<void> {
-  const controller = new AbortController();
-  let timer = setTimeout(() => controller.abort(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
-  const handle = await fs.open(destination, 'w');
-  try {
-    const response = await fetch(url, { signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} for ${url}`);
-    for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
-      // An idle timeout rather than a total one.
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`download stalled for ${timeoutMs} ms`)), timeoutMs);
-      await handle.write(chunk as Buffer);
-    }
-  } finally {
-    clearTimeout(timer);
-    await handle.close();
-  }
-}
-
-/** Moves a complete file into place with a rename so readers never see a partial binary. */
-async function installBinary(source: string, destination: string): Promise<string> {
-  await fs.chmod(source, 0o755);
-  await fs.mkdir(path.dirname(destination), { recursive: true });
-  await fs.rename(source, destination);
-  return destination;
-}
-
-async function inTempDir<T>(toolsDir: string, label: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  // Inside toolsDir so the final rename never crosses filesystems.
-  const dir = path.join(toolsDir, '.tmp', `${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(dir, { recursive: true });
-  try {
-    return await fn(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
-
-function reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
-function seconds(since: number): string {
-  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { downloadFile, installBinary, inTempDir, reason, seconds } from './tool-files';
 import { spawnManaged } from './child-processes';
 import { DependencyStartError, describeSystemError, indentLines } from './dependency-start-error';
 import { findFreePort, isListening } from './temporal-dev-server';
@@ -218,25 +216,6 @@ async function downloadTool(tool: Tool, toolsDir: string, timeoutMs: number): Pr
   });
 }
 
-async function downloadFile(url: string, destination: string, timeoutMs: number): Promise<void> {
-  const controller = new AbortController();
-  let timer = setTimeout(() => controller.abort(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
-  const handle = await fs.open(destination, 'w');
-  try {
-    const response = await fetch(url, { signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} for ${url}`);
-    for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
-      // An idle timeout rather than a total one: the archives are tens of MB.
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`download stalled for ${timeoutMs} ms`)), timeoutMs);
-      await handle.write(chunk as Buffer);
-    }
-  } finally {
-    clearTimeout(timer);
-    await handle.close();
-  }
-}
-
 async function pipInstallTool(tool: Tool, toolsDir: string, timeoutMs: number): Promise<string> {
   return inTempDir(toolsDir, `pip-${tool.name}`, async (tmp) => {
     const errors: string[] = [];
@@ -256,25 +235,6 @@ async function pipInstallTool(tool: Tool, toolsDir: string, timeoutMs: number): 
     }
     throw new Error(errors.join('; '));
   });
-}
-
-/** Moves a verified-complete file into place with a rename so readers never see a partial binary. */
-async function installBinary(source: string, destination: string): Promise<string> {
-  await fs.chmod(source, 0o755);
-  await fs.mkdir(path.dirname(destination), { recursive: true });
-  await fs.rename(source, destination);
-  return destination;
-}
-
-async function inTempDir<T>(toolsDir: string, label: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  // Inside toolsDir so the final rename never crosses filesystems.
-  const dir = path.join(toolsDir, '.tmp', `${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(dir, { recursive: true });
-  try {
-    return await fn(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** Runs fn holding the tools folder's provisioning lock, so two processes never install the same tool at once. */
@@ -423,17 +383,6 @@ function testingSdkVersion(): string {
   } catch {
     return '1.24.0';
   }
-}
-
-function reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // fetch wraps the interesting part (DNS failure, refused connection) in `cause`.
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
-function seconds(since: number): string {
-  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
 function sleep(ms: number): Promise<void> {
