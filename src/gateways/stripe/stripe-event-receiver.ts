@@ -171,8 +171,11 @@ export class StripeEventReceiver {
     const dispute = object as { id: string; payment_intent?: string | null; amount?: number; reason?: string };
     if (!dispute.payment_intent) return { received: true, action: 'ignored' };
     const payment = await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('stripe', dispute.payment_intent);
-    // A dispute of a charge made through another account (or not through us) is not this account's to open.
-    if (!payment || payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
+    // Not (yet) known: the charge may be recorded a moment after Stripe disputes it (a worker restarted after charging).
+    // A 404 makes Stripe send the event again, as it does for days; a 200 would lose the dispute.
+    if (!payment) throw ApiError.notFound(`No payment for PaymentIntent ${dispute.payment_intent}`, 'resource_missing', 'payment_intent');
+    // A dispute of a charge made through another account is not this account's to open.
+    if (payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
     const opened = await this.deps.disputes.openFromNetwork({
       gateway: 'stripe',
       charge: dispute.payment_intent,
