@@ -131,7 +131,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  const stripeEvents = new StripeEventReceiver({ orm, temporal, disputes, credentials: gatewayAccess.credentials, logger });
+  const stripeEvents = new StripeEventReceiver({
+    orm,
+    temporal,
+    disputes,
+    credentials: gatewayAccess.credentials,
+    adapters: gatewayAccess.adapters,
+    logger,
+  });
   const webhooks = new WebhookService({
     orm,
     temporal,

@@ -36,6 +36,10 @@ export function gatewayEventRoutes(events: GatewayEventService, stripeEvents: St
         },
         400: { description: 'Bad signature, or no webhook_secret on the account.', schema: errorSchema },
         404: { description: 'Unknown gateway account, or the disputed payment is unknown.', schema: errorSchema },
+        503: {
+          description: 'The disputed charge is ours but still being recorded, or Stripe could not be asked: send it again.',
+          schema: errorSchema,
+        },
       },
       async handle({ params }, ctx) {
         const rawBody = (ctx.request as { rawBody?: string }).rawBody ?? '';

@@ -357,6 +357,29 @@ describe('payments through Stripe', () => {
   });
 });
 
+describe('disputes of charges made without us', () => {
+  it('when the Stripe account is also used elsewhere and one of those charges is disputed, then the event is acknowledged and ignored', async () => {
+    const merchant = await stripeMerchant();
+    const { default: Stripe } = await import('stripe');
+    const direct = new Stripe(merchant.secretKey, { host: fake.host, port: fake.port, protocol: 'http', maxNetworkRetries: 0 });
+    const intent = await direct.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+      allowed_payment_method_types: ['card'],
+    } as never);
+    const dispute = fake.openDispute(intent.id);
+    await fake.idle();
+    const [created] = fake
+      .events({ type: 'charge.dispute.created' })
+      .filter((event) => (event.data.object as { id: string }).id === dispute.id);
+    expect(fake.deliveries(created.id).map((delivery) => delivery.status)).toEqual([200]);
+    const list = await stack.request('GET', '/v1/disputes', { apiKey: merchant.apiKey });
+    expect(list.body.data).toEqual([]);
+  });
+});
+
 describe('live mode', () => {
   it('when a live-mode merchant connects a live Stripe account, then its payments go there and say livemode true; test keys are refused', async () => {
     const testKeyForLive = await liveMerchant();

@@ -5,6 +5,8 @@ import type { Orm } from '../../db/orm';
 import { sqlFor } from '../../db/sql';
 import type { DisputeService } from '../../disputes/dispute-service';
 import type { GatewayAccountCredentials } from '../../gateway-accounts/gateway-account-credentials';
+import type { GatewayAdapters } from '../../gateway-accounts/gateway-account-adapters';
+import { StripeGateway } from './stripe-gateway';
 import { GatewayAccountRepository } from '../../gateway-accounts/gateway-account-repository';
 import type { Logger } from '../../logger';
 import { PaymentRepository } from '../../payments/payment-repository';
@@ -48,6 +50,7 @@ export class StripeEventReceiver {
       temporal: Client;
       disputes: DisputeService;
       credentials: GatewayAccountCredentials;
+      adapters: GatewayAdapters;
       logger: Logger;
     },
   ) {}
@@ -171,9 +174,7 @@ export class StripeEventReceiver {
     const dispute = object as { id: string; payment_intent?: string | null; amount?: number; reason?: string };
     if (!dispute.payment_intent) return { received: true, action: 'ignored' };
     const payment = await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('stripe', dispute.payment_intent);
-    // Not (yet) known: the charge may be recorded a moment after Stripe disputes it (a worker restarted after charging).
-    // A 404 makes Stripe send the event again, as it does for days; a 200 would lose the dispute.
-    if (!payment) throw ApiError.notFound(`No payment for PaymentIntent ${dispute.payment_intent}`, 'resource_missing', 'payment_intent');
+    if (!payment) return this.disputeOfUnrecordedCharge(accountId, dispute.payment_intent);
     // A dispute of a charge made through another account is not this account's to open.
     if (payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
     const opened = await this.deps.disputes.openFromNetwork({
@@ -186,11 +187,42 @@ export class StripeEventReceiver {
     return { received: true, action: 'dispute_opened', dispute: opened };
   }
 
+  /**
+   * A dispute of a PaymentIntent we hold no charge for. Ours, not recorded yet (a worker restarted after
+   * charging): 503, so Stripe sends the event again, as it does for days. Not ours (the Stripe account is
+   * also used elsewhere): acknowledged and ignored, or Stripe would retry it for days and may disable the endpoint.
+   */
+  private async disputeOfUnrecordedCharge(accountId: string, paymentIntentId: string): Promise<StripeEventReceipt> {
+    const adapter = await this.deps.adapters.resolve({ gateway: 'stripe', gatewayAccount: accountId });
+    let paymentId: string | null;
+    try {
+      paymentId = adapter instanceof StripeGateway ? await adapter.paymentIdOf(paymentIntentId) : null;
+    } catch {
+      throw ApiError.unavailable('Stripe could not be asked about the disputed PaymentIntent; send the event again', 'dispute_pending');
+    }
+    const payment = paymentId ? await new PaymentRepository(this.deps.orm.em.fork()).findById(paymentId) : null;
+    if (!payment || payment.gatewayAccountId !== accountId) return { received: true, action: 'ignored' };
+    throw ApiError.unavailable(`The charge of ${payment.id} is still being recorded; send the event again`, 'dispute_pending');
+  }
+
   private async closeDispute(object: unknown): Promise<StripeEventReceipt> {
     const dispute = object as { id: string; status?: string };
     // Stripe closes disputes as won or lost; warning_closed (an inquiry that never became a chargeback) moved no money.
     if (dispute.status !== 'won' && dispute.status !== 'lost') return { received: true, action: 'ignored' };
-    const closed = await this.deps.disputes.resolveFromNetwork('stripe', dispute.id, dispute.status);
-    return { received: true, action: 'dispute_closed', dispute: closed };
+    try {
+      const closed = await this.deps.disputes.resolveFromNetwork('stripe', dispute.id, dispute.status);
+      return { received: true, action: 'dispute_closed', dispute: closed };
+    } catch (error) {
+      // Closed with us already, otherwise (the merchant accepted it here, which is not yet sent to Stripe): retrying cannot
+      // change that, so the event is acknowledged and the disagreement logged for ops.
+      if (error instanceof ApiError && error.code === 'dispute_unexpected_state') {
+        this.deps.logger.warn(
+          { stripeDispute: dispute.id, stripeStatus: dispute.status },
+          'Stripe closed a dispute we had already closed otherwise',
+        );
+        return { received: true, action: 'ignored' };
+      }
+      throw error;
+    }
   }
 }

@@ -195,6 +195,17 @@ export class StripeGateway implements PaymentGateway {
     };
   }
 
+  /**
+   * Our payment id on a PaymentIntent (its metadata), or null for one made without us; throws when Stripe cannot be asked.
+   * The events receiver uses it to tell "ours, not recorded yet" (retry later) from "not ours" (ignore).
+   */
+  async paymentIdOf(paymentIntentId: string): Promise<string | null> {
+    const intent = await this.attempt('lookup', () => this.stripe.paymentIntents.retrieve(paymentIntentId));
+    if (intent.ok) return intent.value.metadata?.[PAYMENT_ID_METADATA] ?? null;
+    if (intent.code === 'resource_missing') return null;
+    throw lookupFailure(intent.outcome);
+  }
+
   /** Status sync for an authorization whose answer never came: by its PaymentIntent id, else by our payment id in the metadata. */
   async lookupAuthorization(request: AuthorizationLookup): Promise<AuthorizationStatus> {
     if (request.reference) {
