@@ -29,11 +29,13 @@ export interface OpenWorkflow {
 
 /**
  * Every payment has reached a final state or is visibly waiting for someone (capture by the
- * merchant, review by ops); every refund is final; no delivery or refund workflow is still
- * running; a payment workflow still open belongs to a waiting payment, a dispute workflow to an
- * open dispute; nothing waits in an outbox (network events, webhook events).
+ * merchant, review by ops, authentication by a customer the load left on purpose); `held` (the
+ * gateway's outcome unknown) must have resolved once the faults stopped; every refund is final; no
+ * delivery or refund workflow is still running; a payment workflow still open belongs to a waiting
+ * payment, a dispute workflow to an open dispute; nothing waits in an outbox (network events,
+ * webhook events).
  */
-export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<InvariantResult> {
+export async function nothingStuck(db: PgClient, open: OpenWorkflow[], leftWaitingForAction: Set<string>): Promise<InvariantResult> {
   const payments = await rows(db, `select id, status from payments`);
   const refunds = await rows(db, `select id, status from refunds`);
   const disputes = await rows(db, `select id, payment_id, status from disputes`);
@@ -42,8 +44,12 @@ export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<
     disputes.filter((row) => row.status === 'needs_response' || row.status === 'under_review').map((row) => row.payment_id),
   );
   const problems: string[] = [];
+  const waiting = (id: string, status: string | undefined) =>
+    WAITING_STATUSES.has(status ?? '') || (status === 'requires_action' && leftWaitingForAction.has(id));
   for (const payment of payments) {
-    if (payment.status === 'processing') problems.push(`payment ${payment.id} is still processing`);
+    if (payment.status === 'processing' || payment.status === 'held') problems.push(`payment ${payment.id} is still ${payment.status}`);
+    else if (payment.status === 'requires_action' && !waiting(payment.id, payment.status))
+      problems.push(`payment ${payment.id} waits in requires_action, but its customer was sent to authenticate`);
   }
   for (const refund of refunds) if (refund.status === 'pending') problems.push(`refund ${refund.id} is still pending`);
   // Work waiting in an outbox is as stuck as a workflow: a dispute the network never got through, an event never sent.
@@ -57,7 +63,7 @@ export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<
     if (workflow.type === 'paymentWorkflow') {
       const paymentId = workflow.workflowId.replace(/^payment-/, '');
       const status = statusOf.get(paymentId);
-      if (!WAITING_STATUSES.has(status ?? '') && !openDisputePayments.has(paymentId))
+      if (!waiting(paymentId, status) && !openDisputePayments.has(paymentId))
         problems.push(`payment workflow ${workflow.workflowId} is open with the payment ${status ?? 'missing'}`);
     } else if (workflow.type === 'disputeWorkflow') {
       continue;
@@ -73,9 +79,10 @@ export async function nothingStuck(db: PgClient, open: OpenWorkflow[]): Promise<
 }
 
 /**
- * The sandbox gateway's own books against ours: exactly one charge per succeeded payment and none
- * for any other, the captured amount equal to what the payment says, no charge for a payment we do
- * not know, refunds never above the capture and equal to the refunds we recorded as succeeded.
+ * The sandbox gateway's own books against ours, for the payments made through it: exactly one
+ * charge per succeeded payment and none for any other, the captured amount equal to what the
+ * payment says, no charge for a payment we do not know, refunds never above the capture and equal
+ * to the refunds we recorded as succeeded. (Stripe's payments: chaos-stripe-invariants.ts.)
  */
 export async function gatewayBooksMatch(db: PgClient): Promise<InvariantResult> {
   const joined = await rows(
@@ -97,7 +104,7 @@ export async function gatewayBooksMatch(db: PgClient): Promise<InvariantResult> 
            (case when a.outcome = 'captured' then 1 else 0 end) + coalesce(c.n, 0) as charges,
            case when a.outcome = 'captured' then a.amount_minor else coalesce(c.amount, 0) end as gateway_captured,
            coalesce(r.amount, 0) as gateway_refunded, coalesce(o.amount, 0) as our_refunded, v.authorization_id is not null as voided
-      from payments p
+      from (select * from payments where gateway = 'sandbox') p
       full join auth a on a.payment_id = p.id
       left join captures c on c.authorization_id = a.id
       left join voids v on v.authorization_id = a.id

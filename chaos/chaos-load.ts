@@ -1,27 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ChaosClient } from './chaos-client';
+import { LoadActions, type ChaosMerchant } from './chaos-load-actions';
+import type { StripeLoad } from './chaos-stripe-load';
 
-export interface ChaosMerchant {
-  id: string;
-  apiKey: string;
-}
-
-/** A payment the load created, as the client last saw it. */
-export interface TrackedPayment {
-  id: string;
-  merchantId: string;
-  scenario: string;
-  lastSeenStatus: string;
-}
-
-export interface LoadOutcome {
-  /** Scenario runs by name, and the API operations they sent (first sends; retries are in the client's stats). */
-  scenarios: Record<string, number>;
-  operations: Record<string, number>;
-  payments: Map<string, TrackedPayment>;
-  /** Things the load itself saw go wrong: two ids for one Idempotency-Key, a success the API later denied. */
-  violations: string[];
-}
+export type { ChaosMerchant, LoadOutcome, TrackedPayment } from './chaos-load-actions';
 
 const FINAL = new Set(['succeeded', 'failed', 'canceled', 'refunded']);
 // Weighted: most cards are good; the rest exercise every path the sandbox has.
@@ -40,17 +22,26 @@ const SALE_SOURCES: [string, number][] = [
 /**
  * A mixed merchant load: sales, authorizations captured or canceled later, payments held for review,
  * refunds (some several at once on one payment), disputes, and bursts of one Idempotency-Key sent
- * fifty times at once. Each virtual merchant system loops until `until`.
+ * fifty times at once. Each virtual merchant system loops until `until`. With a Stripe load, a share
+ * of the scenarios are the Stripe merchants' (through the real adapter, against the Stripe fake).
  */
-export class ChaosLoad {
-  readonly outcome: LoadOutcome = { scenarios: {}, operations: {}, payments: new Map(), violations: [] };
+export class ChaosLoad extends LoadActions {
+  private stripe?: { load: StripeLoad; share: number };
 
   constructor(
-    private readonly client: ChaosClient,
+    client: ChaosClient,
     private readonly merchants: ChaosMerchant[],
-    private readonly adminKey: string,
-    private readonly random: () => number,
-  ) {}
+    adminKey: string,
+    random: () => number,
+  ) {
+    super(client, adminKey, random);
+  }
+
+  /** Sends `share` of the scenarios to the Stripe merchants' load. */
+  withStripe(load: StripeLoad, share: number): this {
+    this.stripe = { load, share };
+    return this;
+  }
 
   async run(concurrency: number, until: number): Promise<void> {
     await Promise.all(
@@ -63,6 +54,7 @@ export class ChaosLoad {
   }
 
   private async oneScenario(): Promise<void> {
+    if (this.stripe && this.random() < this.stripe.share) return this.stripe.load.oneScenario();
     const roll = this.random();
     if (roll < 0.42) return this.scenario('sale', () => this.sale());
     if (roll < 0.62) return this.scenario('sale_then_refund', () => this.saleThenRefund());
@@ -70,65 +62,14 @@ export class ChaosLoad {
     if (roll < 0.88) return this.scenario('concurrent_refunds', () => this.concurrentRefunds());
     if (roll < 0.91) return this.scenario('held_for_review', () => this.heldForReview());
     if (roll < 0.95) return this.scenario('disputed_sale', () => this.disputedSale());
-    return this.scenario('duplicate_key_burst', () => this.duplicateKeyBurst(50));
-  }
-
-  private async scenario(name: string, run: () => Promise<void>): Promise<void> {
-    this.outcome.scenarios[name] = (this.outcome.scenarios[name] ?? 0) + 1;
-    await run();
-  }
-
-  private pick<T>(items: T[]): T {
-    return items[Math.floor(this.random() * items.length)];
-  }
-
-  private weighted(items: [string, number][]): string {
-    const total = items.reduce((sum, [, weight]) => sum + weight, 0);
-    let roll = this.random() * total;
-    for (const [item, weight] of items) if ((roll -= weight) < 0) return item;
-    return items[0][0];
-  }
-
-  private amount(): number {
-    return Math.round((1 + this.random() * 499) * 100) / 100;
-  }
-
-  private count(operation: string): void {
-    this.outcome.operations[operation] = (this.outcome.operations[operation] ?? 0) + 1;
-  }
-
-  private async createPayment(merchant: ChaosMerchant, scenario: string, body: Record<string, unknown>, key = randomUUID()) {
-    this.count('create payment');
-    const created = await this.client.call('POST', '/v1/payments', { apiKey: merchant.apiKey, body, idempotencyKey: key });
-    if (created.body?.id && typeof created.body.id === 'string' && created.body.id.startsWith('pay_')) {
-      this.outcome.payments.set(created.body.id, {
-        id: created.body.id,
-        merchantId: merchant.id,
-        scenario,
-        lastSeenStatus: created.body.status,
-      });
-      return created.body as { id: string; status: string; amount: number; currency: string };
-    }
-    return undefined;
-  }
-
-  /** Polls the payment until it leaves `processing` (or the wait ends), as a merchant's order page would. */
-  private async settle(
-    merchant: ChaosMerchant,
-    paymentId: string,
-    waitMs = 60_000,
-  ): Promise<{ status: string; amount_received: number; currency: string } | undefined> {
-    const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline) {
-      this.count('retrieve payment');
-      const fetched = await this.client.call('GET', `/v1/payments/${paymentId}`, { apiKey: merchant.apiKey });
-      if (fetched.status === 200 && fetched.body.status !== 'processing') {
-        (this.outcome.payments.get(paymentId) as TrackedPayment).lastSeenStatus = fetched.body.status;
-        return fetched.body;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return undefined;
+    return this.scenario('duplicate_key_burst', () =>
+      this.duplicateKeyBurst(this.pick(this.merchants), 'duplicate_key_burst', {
+        amount: this.amount(),
+        currency: 'USD',
+        source: 'tok_visa',
+        description: 'duplicate burst',
+      }),
+    );
   }
 
   private async sale(): Promise<void> {
@@ -155,15 +96,6 @@ export class ChaosLoad {
     await this.refund(merchant, payment.id, partial ? Math.max(0.01, Math.round(settled.amount_received * 50) / 100) : undefined);
   }
 
-  private async refund(merchant: ChaosMerchant, paymentId: string, amount?: number) {
-    this.count('create refund');
-    return this.client.call('POST', '/v1/refunds', {
-      apiKey: merchant.apiKey,
-      idempotencyKey: randomUUID(),
-      body: { payment_id: paymentId, ...(amount !== undefined ? { amount } : {}), reason: 'requested_by_customer' },
-    });
-  }
-
   private async authorizeThenDecide(): Promise<void> {
     const merchant = this.pick(this.merchants);
     const payment = await this.createPayment(merchant, 'authorize_then_capture_or_cancel', {
@@ -175,45 +107,9 @@ export class ChaosLoad {
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
     if (settled?.status !== 'requires_capture') return;
-    const roll = this.random();
-    // Some authorizations are left waiting for capture: a payment may rightly wait, visibly, for the merchant.
-    if (roll < 0.15) return;
-    if (roll < 0.4) {
-      this.count('cancel payment');
-      await this.decide(merchant, payment.id, 'cancel', {});
-      return;
-    }
-    this.count('capture payment');
-    const partial = this.random() < 0.3;
-    await this.decide(merchant, payment.id, 'capture', partial ? { amount: Math.max(0.01, Math.round(payment.amount * 60) / 100) } : {});
-    if (this.random() < 0.3) {
-      const captured = await this.settle(merchant, payment.id);
-      if (captured?.status === 'succeeded') await this.refund(merchant, payment.id);
-    }
+    await this.captureOrCancel(merchant, payment);
   }
 
-  /**
-   * Capture and cancel carry an Idempotency-Key, which becomes the workflow update's id: a resend after a lost
-   * answer gets the first outcome, so nobody else acting on this payment, no 409 is right, on any send.
-   */
-  private async decide(
-    merchant: ChaosMerchant,
-    paymentId: string,
-    action: 'capture' | 'cancel',
-    body: Record<string, unknown>,
-  ): Promise<void> {
-    const answer = await this.client.call('POST', `/v1/payments/${paymentId}/${action}`, {
-      apiKey: merchant.apiKey,
-      body,
-      idempotencyKey: randomUUID(),
-    });
-    if (answer.status === 409)
-      this.outcome.violations.push(
-        `keyed ${action} of ${paymentId} in requires_capture answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`,
-      );
-  }
-
-  /** Four refunds of 40 % each, sent at once: at most two can fit in what was captured. */
   private async concurrentRefunds(): Promise<void> {
     const merchant = this.pick(this.merchants);
     const payment = await this.createPayment(merchant, 'concurrent_refunds', {
@@ -224,8 +120,7 @@ export class ChaosLoad {
     if (!payment) return;
     const settled = await this.settle(merchant, payment.id);
     if (settled?.status !== 'succeeded') return;
-    const share = Math.max(0.01, Math.floor(settled.amount_received * 40) / 100);
-    await Promise.all(Array.from({ length: 4 }, () => this.refund(merchant, payment.id, share)));
+    await this.fourRefundsAtOnce(merchant, payment.id, settled.amount_received);
   }
 
   private async heldForReview(): Promise<void> {
@@ -279,16 +174,6 @@ export class ChaosLoad {
       this.outcome.violations.push(
         `keyed close of dispute ${dispute.id} in needs_response answered 409 after ${answer.sends} send(s): ${JSON.stringify(answer.body)}`,
       );
-  }
-
-  /** Fifty copies of one request with one Idempotency-Key, all at once: one payment, one charge. */
-  private async duplicateKeyBurst(copies: number): Promise<void> {
-    const merchant = this.pick(this.merchants);
-    const key = randomUUID();
-    const body = { amount: this.amount(), currency: 'USD', source: 'tok_visa', description: 'duplicate burst' };
-    const answers = await Promise.all(Array.from({ length: copies }, () => this.createPayment(merchant, 'duplicate_key_burst', body, key)));
-    const ids = new Set(answers.filter((answer) => answer !== undefined).map((answer) => answer.id));
-    if (ids.size > 1) this.outcome.violations.push(`Idempotency-Key ${key} created ${ids.size} payments: ${[...ids].join(', ')}`);
   }
 
   /** Client-side check after the heal: every status a client saw as final is still what the API says. */

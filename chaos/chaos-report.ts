@@ -30,6 +30,20 @@ export function formatReport(report: ChaosReport): string {
     line('refunds', entries(report.refunds)),
     line('disputes', entries(report.disputes)),
     line('gateway operations', `${entries(report.gateway.operations)}; ${report.gateway.retriedOperations} answered again to a retry`),
+    line('stripe merchants', report.stripe.merchants),
+    line('  their payments', entries(report.stripe.payments)),
+    line('  their refunds', entries(report.stripe.refunds)),
+    line('  their disputes', entries(report.stripe.disputes)),
+    line(
+      '  at Stripe',
+      `${report.stripe.atStripe.paymentIntents} PaymentIntents, ${report.stripe.atStripe.capturedCharges} captured charges, ${report.stripe.atStripe.refunds} refunds, disputes: ${entries(report.stripe.atStripe.disputes)}`,
+    ),
+    line(
+      '  Stripe events',
+      `${report.stripe.events.events} subscribed, ${report.stripe.events.attempts} deliveries (${entries(report.stripe.events.statuses)}), ${report.stripe.events.redeliveries} redeliveries`,
+    ),
+    line('  Stripe requests', entries(report.stripe.requests)),
+    line('  Stripe faults forced', entries(report.stripe.forced)),
     line(
       'webhook events',
       `${report.webhookDeliveries.events}, ${report.webhookDeliveries.attemptsReceived} attempts received, ${report.webhookDeliveries.redeliveriesAfterSuccess} redelivered after success (deduplicated by webhook-id)`,

@@ -43,6 +43,8 @@ interface RunningRole {
 export class ChaosStack {
   readonly adminKey = `chaos_admin_${randomBase62(20)}`;
   readonly payloadKeys: PayloadKey[] = [{ id: 'chaos', key: randomBytes(32) }];
+  /** One vault key ring for every role: webhook secrets and gateway credentials sealed by the API are opened by the workers. */
+  readonly vaultKeys = { keys: `chaos-vault:${randomBytes(32).toString('base64')}`, fingerprint: randomBytes(32).toString('base64') };
   databaseUrl = '';
   temporalAddress = '';
   apiUrl = '';
@@ -231,6 +233,8 @@ export class ChaosStack {
         TEMPORAL_ADDRESS: this.temporalAddress,
         TEMPORAL_TASK_QUEUE: this.taskQueue,
         TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(this.payloadKeys),
+        CARD_VAULT_KEYS: this.vaultKeys.keys,
+        CARD_FINGERPRINT_KEY: this.vaultKeys.fingerprint,
         WORKFLOW_BUNDLE_PATH: this.bundlePath,
         ADMIN_API_KEY: this.adminKey,
         DATA_DIR: this.options.dataDir,

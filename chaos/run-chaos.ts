@@ -5,11 +5,17 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { withPatience } from '../src/shared/patience';
 import { ChaosClient, type ClientStats } from './chaos-client';
 import { FaultInjector, type FaultPlan } from './chaos-faults';
+import type { FakeRandomFaultRates } from '../src/gateways/stripe/stripe-fake';
 import { gatewayBooksMatch, ledgerConsistent, nothingStuck, webhooksDelivered, type InvariantResult } from './chaos-invariants';
-import { ChaosLoad, type ChaosMerchant } from './chaos-load';
-import { openWorkflows, replayAllHistories, type ReplayOutcome } from './chaos-replay';
+import { ChaosLoad } from './chaos-load';
+import { createMerchants } from './chaos-merchants';
+import { ChaosStripe, type StripeReport } from './chaos-stripe';
+import { stripeBooksMatch, stripeEventsDelivered } from './chaos-stripe-invariants';
+import { waitUntilHealed } from './chaos-heal';
+import { StripeLoad } from './chaos-stripe-load';
+import { replayAllHistories, type ReplayOutcome } from './chaos-replay';
 import { ChaosStack } from './chaos-stack';
-import { ChaosWebhookReceiver, ENDPOINT_BEHAVIOURS } from './chaos-webhooks';
+import { ChaosWebhookReceiver } from './chaos-webhooks';
 import { formatReport } from './chaos-report';
 import { startupFailureText } from '../src/infra/dependency-start-error';
 
@@ -25,6 +31,12 @@ export interface ChaosProfile {
   faults: Omit<FaultPlan, 'gatewayTopUpAfterMs'>;
   /** SANDBOX_FAULTS for the workers: per-call probabilities of each gateway fault. */
   sandboxFaults: string;
+  /** Merchants paying through a Stripe account at the Stripe fake, beside the sandbox's `merchants`. */
+  stripeMerchants: number;
+  /** The share of the load's scenarios that are the Stripe merchants'. */
+  stripeShare: number;
+  /** The Stripe fake's random faults: per-request probabilities. */
+  stripeFaults: FakeRandomFaultRates;
   healTimeoutMs: number;
   seed: number;
 }
@@ -39,6 +51,9 @@ export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
     workers: 2,
     faults: { outageEveryMs: [2_000, 5_000], workerKillEveryMs: [7_000, 12_000], workerDownMs: [500, 3_000] },
     sandboxFaults: 'timeout_after_charge:0.08,unavailable:0.01,slow:0.1',
+    stripeMerchants: 1,
+    stripeShare: 0.25,
+    stripeFaults: { loseAnswer: 0.03, truncateAnswer: 0.02, http500: 0.03, rateLimit: 0.03 },
     healTimeoutMs: 240_000,
   },
   long: {
@@ -49,6 +64,9 @@ export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
     workers: 2,
     faults: { outageEveryMs: [10_000, 25_000], workerKillEveryMs: [8_000, 20_000], workerDownMs: [500, 5_000] },
     sandboxFaults: 'timeout_after_charge:0.05,unavailable:0.005,slow:0.05',
+    stripeMerchants: 1,
+    stripeShare: 0.2,
+    stripeFaults: { loseAnswer: 0.02, truncateAnswer: 0.01, http500: 0.02, rateLimit: 0.02 },
     healTimeoutMs: 300_000,
   },
 };
@@ -75,6 +93,7 @@ export interface ChaosReport {
   serverErrors: number;
   /** Sandbox gateway operations, by kind, and how many were answered more than once (retries that found the first answer). */
   gateway: { operations: Record<string, number>; retriedOperations: number };
+  stripe: StripeReport;
 }
 
 /** A small seeded generator, so a run's choices can be repeated with CHAOS_SEED. */
@@ -118,6 +137,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
   }
   const started = Date.now();
   const random = seededRandom(profile.seed);
+  const stripe = new ChaosStripe();
+  await stripe.start();
   const stack = new ChaosStack({
     dataDir: path.join(ROOT, '.data', `chaos-${profile.name}`),
     workers: profile.workers,
@@ -132,6 +153,9 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       RATE_LIMIT_PER_SECOND: '1000',
       RATE_LIMIT_BURST: '2000',
       DATABASE_POOL_MAX: '10',
+      STRIPE_API_BASE: stripe.url,
+      // A customer sent to 3-D Secure who never comes back fails the payment after a minute (the PaymentIntent canceled at Stripe).
+      PAYMENT_ACTION_TIMEOUT: '60s',
     },
   });
   const receiver = new ChaosWebhookReceiver(random);
@@ -142,38 +166,20 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     await receiver.start();
     const client = new ChaosClient(stack.apiUrl);
 
-    const merchants: ChaosMerchant[] = [];
-    const endpoints = new Map<string, { id: string; merchantId: string }>();
-    for (let i = 0; i < profile.merchants; i++) {
-      const created = await client.call('POST', '/v1/merchants', {
-        apiKey: stack.adminKey,
-        body: { name: `Chaos merchant ${i}` },
-        idempotencyKey: `chaos-merchant-${i}`,
-      });
-      if (created.status !== 201) throw new Error(`creating a merchant answered ${created.status}: ${JSON.stringify(created.body)}`);
-      const merchant = { id: created.body.id as string, apiKey: created.body.api_key as string };
-      merchants.push(merchant);
-      for (const behaviour of ENDPOINT_BEHAVIOURS) {
-        const url = receiver.addEndpoint(`${merchant.id}-${behaviour}`, behaviour);
-        const endpoint = await client.call('POST', '/v1/webhook_endpoints', {
-          apiKey: merchant.apiKey,
-          body: { url, enabled_events: ['*'] },
-          idempotencyKey: `chaos-endpoint-${merchant.id}-${behaviour}`,
-        });
-        if (endpoint.status !== 201) throw new Error(`creating an endpoint answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
-        receiver.setSecret(url, endpoint.body.secret);
-        endpoints.set(url, { id: endpoint.body.id, merchantId: merchant.id });
-      }
-    }
+    const { merchants, endpoints } = await createMerchants(client, stack, receiver, stripe, profile);
 
     log(`Load for ${profile.loadSeconds} s with ${profile.concurrency} merchant systems, faults on (seed ${profile.seed})...`);
-    const load = new ChaosLoad(client, merchants, stack.adminKey, random);
+    const sandboxMerchants = merchants.filter((merchant) => !stripe.merchants.includes(merchant));
+    const load = new ChaosLoad(client, sandboxMerchants, stack.adminKey, random);
+    load.withStripe(new StripeLoad(load, stripe.merchants, stripe.fake), profile.stripeMerchants > 0 ? profile.stripeShare : 0);
     // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
     const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);
     const loadStarted = Date.now();
     faults.start();
+    stripe.faultsOn(profile.stripeFaults, loadStarted + Math.round(profile.loadSeconds * 600), log);
     await load.run(profile.concurrency, loadStarted + profile.loadSeconds * 1000);
     log('Load done; stopping the faults and bringing every process back...');
+    await stripe.faultsOff();
     await faults.stop();
     const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
 
@@ -181,29 +187,19 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     receiver.heal();
     const healStarted = Date.now();
     db = await connect(stack.databaseUrl);
-    let open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
-    while (Date.now() - healStarted < profile.healTimeoutMs) {
-      const [pending] = (
-        await db.query<{ payments: number; refunds: number; events: number; network: number }>(`
-        select (select count(*) from payments where status = 'processing')::int as payments,
-               (select count(*) from refunds where status = 'pending')::int as refunds,
-               (select count(*) from events where dispatched_at is null)::int as events,
-               (select count(*) from sandbox_network_events where delivered_at is null)::int as network`)
-      ).rows;
-      open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
-      const busy = open.filter((workflow) => workflow.type === 'refundWorkflow' || workflow.type === 'webhookDeliveryWorkflow').length;
-      if (pending.payments + pending.refunds + pending.events + pending.network + busy === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
+    const open = await waitUntilHealed(db, stack, stripe, load.outcome.leftWaitingForAction, healStarted + profile.healTimeoutMs);
     const healSeconds = Math.round((Date.now() - healStarted) / 1000);
 
     log('Checking the invariants...');
     await load.confirmFinalStatuses(new Map(merchants.map((merchant) => [merchant.id, merchant])));
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
+    const stripeBooks = await stripeBooksMatch(db, stripe.fake);
     const invariants: InvariantResult[] = [
-      await nothingStuck(db, open),
+      await nothingStuck(db, open, load.outcome.leftWaitingForAction),
       await gatewayBooksMatch(db),
+      stripeBooks.result,
+      stripeEventsDelivered(stripe),
       await ledgerConsistent(db, trialBalance.body),
       webhooks.result,
       {
@@ -254,7 +250,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
         ),
         redeliveriesAfterSuccess: webhooks.redeliveriesAfterSuccess,
       },
-      faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults },
+      faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults, ...stripe.faultCounts() },
       unexpectedExits: stack.unexpectedExits,
       invariants,
       replay,
@@ -267,12 +263,14 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
         ),
         retriedOperations: Number((await db.query(`select count(*) as n from sandbox_gateway_operations where attempts > 1`)).rows[0].n),
       },
+      stripe: await stripe.report(db, stripeBooks.figures),
     };
     return report;
   } finally {
     await db?.end().catch(() => undefined);
     await receiver.stop();
     await stack.stop();
+    await stripe.stop();
   }
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../chaos/chaos-report';
+import { STRIPE_SCENARIOS } from '../../chaos/chaos-stripe-load';
 import { PROFILES, runChaos } from '../../chaos/run-chaos';
 
 // The short variant of `npm run chaos`: its own PostgreSQL, Temporal, API and workers, because it kills and restarts them.
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('a short chaos run', () => {
-  it('when workers, the API, Temporal and Postgres are killed and the gateway and endpoints misbehave under load, then no money is lost, nothing is stuck and no 5xx is answered', async () => {
+  it('when workers, the API, Temporal and Postgres are killed and the gateways (the sandbox and the Stripe fake) and endpoints misbehave under load, then no money is lost, nothing is stuck and no 5xx is answered', async () => {
     const report = await runChaos({ ...PROFILES.short, seed }, (message) => process.stderr.write(`[chaos] ${message}\n`));
     process.stderr.write(`${formatReport(report)}\n`);
 
@@ -26,10 +27,19 @@ describe('a short chaos run', () => {
       'webhook_5xx',
       'webhook_hang',
       'webhook_410',
+      'stripe_answer_lost_after_charge',
+      'stripe_lose_answer',
+      'stripe_truncate_answer',
+      'stripe_http_500',
+      'stripe_rate_limit',
     ]) {
       expect(report.faults[kind], `fault ${kind} (seed ${seed})`).toBeGreaterThan(0);
     }
     expect(report.scenarios.duplicate_key_burst ?? 0, 'at least one burst of 50 copies of one Idempotency-Key').toBeGreaterThan(0);
+    // A share of the load paid through the real Stripe adapter, every kind of Stripe scenario at least once.
+    for (const scenario of STRIPE_SCENARIOS) expect(report.scenarios[scenario] ?? 0, scenario).toBeGreaterThan(0);
+    expect(report.stripe.payments.succeeded ?? 0).toBeGreaterThan(3);
+    expect(report.stripe.atStripe.paymentIntents).toBeGreaterThan(5);
     expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
     expect(report.replay.replayed).toBeGreaterThan(50);
     expect(

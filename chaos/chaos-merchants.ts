@@ -1,0 +1,43 @@
+import type { ChaosClient } from './chaos-client';
+import type { ChaosMerchant } from './chaos-load-actions';
+import type { ChaosStack } from './chaos-stack';
+import type { ChaosStripe } from './chaos-stripe';
+import { ENDPOINT_BEHAVIOURS, type ChaosWebhookReceiver } from './chaos-webhooks';
+
+/**
+ * The run's merchants, before any fault: `merchants` on the built-in sandbox, then `stripeMerchants`
+ * with a Stripe account connected at the fake; every one with a webhook endpoint of each behaviour.
+ */
+export async function createMerchants(
+  client: ChaosClient,
+  stack: Pick<ChaosStack, 'adminKey' | 'apiUrl'>,
+  receiver: ChaosWebhookReceiver,
+  stripe: ChaosStripe,
+  counts: { merchants: number; stripeMerchants: number },
+): Promise<{ merchants: ChaosMerchant[]; endpoints: Map<string, { id: string; merchantId: string }> }> {
+  const merchants: ChaosMerchant[] = [];
+  const endpoints = new Map<string, { id: string; merchantId: string }>();
+  for (let i = 0; i < counts.merchants + counts.stripeMerchants; i++) {
+    const created = await client.call('POST', '/v1/merchants', {
+      apiKey: stack.adminKey,
+      body: { name: `Chaos merchant ${i}` },
+      idempotencyKey: `chaos-merchant-${i}`,
+    });
+    if (created.status !== 201) throw new Error(`creating a merchant answered ${created.status}: ${JSON.stringify(created.body)}`);
+    const merchant = { id: created.body.id as string, apiKey: created.body.api_key as string };
+    merchants.push(merchant);
+    if (i >= counts.merchants) await stripe.connect(client, stack.apiUrl, merchant);
+    for (const behaviour of ENDPOINT_BEHAVIOURS) {
+      const url = receiver.addEndpoint(`${merchant.id}-${behaviour}`, behaviour);
+      const endpoint = await client.call('POST', '/v1/webhook_endpoints', {
+        apiKey: merchant.apiKey,
+        body: { url, enabled_events: ['*'] },
+        idempotencyKey: `chaos-endpoint-${merchant.id}-${behaviour}`,
+      });
+      if (endpoint.status !== 201) throw new Error(`creating an endpoint answered ${endpoint.status}: ${JSON.stringify(endpoint.body)}`);
+      receiver.setSecret(url, endpoint.body.secret);
+      endpoints.set(url, { id: endpoint.body.id, merchantId: merchant.id });
+    }
+  }
+  return { merchants, endpoints };
+}
