@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
-import { sandboxSettlementReport } from '../src/gateways/sandbox-settlement-report';
+import { sandboxSettlementReport } from '../src/gateways/sandbox/sandbox-settlement-report';
 import type { ReconciliationSummary } from '../src/reconciliation/reconcile';
 import type { ReconciliationStatus } from '../src/reconciliation/reconciliation-record';
 import { runReconciliation } from '../src/reconciliation/run-reconciliation';

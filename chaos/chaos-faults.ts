@@ -1,5 +1,5 @@
 import { Client as PgClient } from 'pg';
-import { SANDBOX_FAULT_KINDS, type SandboxFaultKind } from '../src/gateways/sandbox-faults';
+import { SANDBOX_FAULT_KINDS, type SandboxFaultKind } from '../src/gateways/sandbox/sandbox-faults';
 import type { ChaosStack } from './chaos-stack';
 
 /** Faults the runner injects itself; the sandbox gateway and the webhook endpoints count their own. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { sandboxFaultSettings, type SandboxFaultSettings } from './gateways/sandbox-faults';
+import { sandboxFaultSettings, type SandboxFaultSettings } from './gateways/sandbox/sandbox-faults';
 import { parsePayloadKeys, type PayloadKey } from './temporal/payload-keys';
 import { cardVaultSettings } from './vault/vault-config';
 import { stripeApiBaseFromEnv, type StripeApiBase } from './gateways/stripe/stripe-api-base';

@@ -1,7 +1,7 @@
 import { defineRoute, type ApiRoute } from '../api/route';
 import { errorResponses, errorSchema } from '../api/common-schemas';
 import type { GatewayEventService } from '../gateways/gateway-event-service';
-import type { SandboxNetwork } from '../gateways/sandbox-network';
+import type { SandboxNetwork } from '../gateways/sandbox/sandbox-network';
 import type { Merchant } from '../merchants/merchant-record';
 import type { PaymentService } from '../payments/payment-service';
 import { paymentIdParams } from '../payments/payment-schemas';

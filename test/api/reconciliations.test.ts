@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { createPayment, createRefund } from '../support/api-calls';
 import { sqlFor } from '../../src/db/sql';
-import { sandboxSettlementReport } from '../../src/gateways/sandbox-settlement-report';
+import { sandboxSettlementReport } from '../../src/gateways/sandbox/sandbox-settlement-report';
 import { parseSettlementCsv } from '../../src/reconciliation/settlement-csv';
 import { randomBase62 } from '../../src/shared/ids';
 import { utcDayBefore } from '../../src/shared/utc-days';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pino from 'pino';
 import { initOrm, type Orm } from '../../src/db/orm';
-import { SandboxNetwork } from '../../src/gateways/sandbox-network';
+import { SandboxNetwork } from '../../src/gateways/sandbox/sandbox-network';
 import { newId } from '../../src/shared/ids';
 import { eventually } from '../support/test-stack';
 

@@ -1,6 +1,6 @@
-import type { Orm } from '../db/orm';
-import { sqlFor } from '../db/sql';
-import { PAYMENT_FAILURES } from '../shared/failure-types';
+import type { Orm } from '../../db/orm';
+import { sqlFor } from '../../db/sql';
+import { PAYMENT_FAILURES } from '../../shared/failure-types';
 import { SandboxFaults, type SandboxFaultSettings, type SandboxOperation } from './sandbox-faults';
 import type { SandboxGatewayOperationRow } from './sandbox-gateway-operation-record';
 import { SandboxGatewayOperationRepository } from './sandbox-gateway-operation-repository';
@@ -18,7 +18,7 @@ import {
   type RiskLevel,
   type VoidRequest,
   type VoidResult,
-} from './payment-gateway';
+} from '../payment-gateway';
 
 export interface SandboxGatewayOptions {
   orm: Orm;

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/sql';
+import type { Sql } from '../../db/sql';
 import type { SandboxFaultRecord } from './sandbox-fault-record';
 
 /** Every write of `sandbox_faults`: chaos runs read it directly, in their own SQL. */

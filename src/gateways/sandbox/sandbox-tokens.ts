@@ -1,5 +1,5 @@
-import type { PaymentFailureType } from '../shared/failure-types';
-import type { RiskLevel } from './payment-gateway';
+import type { PaymentFailureType } from '../../shared/failure-types';
+import type { RiskLevel } from '../payment-gateway';
 
 /** How the sandbox treats a test token: the same tokens Stripe's test mode documents, where they overlap. */
 export interface SandboxBehaviour {

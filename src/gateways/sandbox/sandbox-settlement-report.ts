@@ -1,6 +1,6 @@
-import type { Sql } from '../db/sql';
-import { startOfUtcDay } from '../shared/utc-days';
-import { formatSettlementCsv } from '../reconciliation/settlement-csv';
+import type { Sql } from '../../db/sql';
+import { startOfUtcDay } from '../../shared/utc-days';
+import { formatSettlementCsv } from '../../reconciliation/settlement-csv';
 import { SandboxGatewayOperationRepository } from './sandbox-gateway-operation-repository';
 
 /**

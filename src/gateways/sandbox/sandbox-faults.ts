@@ -1,7 +1,7 @@
-import type { Orm } from '../db/orm';
-import { sqlFor } from '../db/sql';
-import { PAYMENT_FAILURES } from '../shared/failure-types';
-import { GatewayError } from './payment-gateway';
+import type { Orm } from '../../db/orm';
+import { sqlFor } from '../../db/sql';
+import { PAYMENT_FAILURES } from '../../shared/failure-types';
+import { GatewayError } from '../payment-gateway';
 import { SandboxFaultRepository } from './sandbox-fault-repository';
 
 /** The ways the sandbox can misbehave on purpose, as real gateways do (SANDBOX_FAULTS; tests and demos only). */

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/sql';
+import type { Sql } from '../../db/sql';
 import type { SandboxNetworkEventRow } from './sandbox-network-record';
 
 const DELIVERY_LEASE_SECONDS = 30;

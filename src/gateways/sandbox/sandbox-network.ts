@@ -1,9 +1,9 @@
-import type { Orm } from '../db/orm';
-import { sqlFor } from '../db/sql';
-import type { Logger } from '../logger';
-import { dependencyOutage } from '../api/transient-failures';
-import { newId } from '../shared/ids';
-import { signGatewayEvent } from './gateway-event-signature';
+import type { Orm } from '../../db/orm';
+import { sqlFor } from '../../db/sql';
+import type { Logger } from '../../logger';
+import { dependencyOutage } from '../../api/transient-failures';
+import { newId } from '../../shared/ids';
+import { signGatewayEvent } from '../gateway-event-signature';
 import { SandboxNetworkRepository } from './sandbox-network-repository';
 
 export interface GatewayEvent {

@@ -1,5 +1,5 @@
-import type { Sql } from '../db/sql';
-import { newId } from '../shared/ids';
+import type { Sql } from '../../db/sql';
+import { newId } from '../../shared/ids';
 import type { NewSandboxGatewayOperation, SandboxGatewayOperationRow } from './sandbox-gateway-operation-record';
 
 /** Every read and write of the sandbox gateway's own books, `sandbox_gateway_operations`. */

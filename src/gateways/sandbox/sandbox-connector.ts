@@ -1,5 +1,5 @@
-import { CredentialsRejectedError, type GatewayConnector, type ParsedCredentials } from './gateway-connector';
-import type { PaymentGateway } from './payment-gateway';
+import { CredentialsRejectedError, type GatewayConnector, type ParsedCredentials } from '../gateway-connector';
+import type { PaymentGateway } from '../payment-gateway';
 
 /**
  * The sandbox as a connector: an account of it takes no credentials and serves test mode only. It lets a
