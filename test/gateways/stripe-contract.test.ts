@@ -390,6 +390,26 @@ describe('status sync against stripe-mock', () => {
   });
 });
 
+describe('refund status and PaymentIntent ownership against stripe-mock', () => {
+  it("reads a pending refund's status back by its id", async () => {
+    const status = await gateway().lookupRefund('re_contract1');
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/refunds/re_contract1', status: 200 });
+    const stripeStatus = (exchange.response as unknown as { status: string }).status;
+    const expected =
+      stripeStatus === 'succeeded' ? 'succeeded' : stripeStatus === 'failed' || stripeStatus === 'canceled' ? 'failed' : 'pending';
+    expect(status).toEqual({ reference: 're_contract1', status: expected });
+  });
+
+  it("reads our payment id from a disputed PaymentIntent's metadata (the events receiver's ownership check)", async () => {
+    const paymentId = await gateway().paymentIdOf('pi_contract1');
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payment_intents/pi_contract1', status: 200 });
+    const metadata = (exchange.response as unknown as { metadata: Record<string, string> }).metadata;
+    expect(paymentId).toBe(metadata.ledgerflow_payment_id ?? null);
+  });
+});
+
 describe('connector against stripe-mock', () => {
   it('verifies a test key with one balance read', async () => {
     await expect(createStripeConnector({ apiBase }).verifyCredentials({ secret_key: TEST_KEY })).resolves.toBeUndefined();
