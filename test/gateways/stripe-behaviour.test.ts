@@ -149,6 +149,19 @@ describe('Stripe adapter against the Stripe fake', () => {
     expect(fake.refunds({ paymentIntent: reference })).toHaveLength(3);
   });
 
+  it('when Stripe settles a refund later, then the refund is pending, and reading it back says pending until it succeeds', async () => {
+    const request = authorization('pm_card_pendingRefund', { capture: true });
+    const { reference } = await gateway.authorize(request);
+    const refund = await gateway.refund({ idempotencyKey: 're_behaviourPending:refund', reference, amountMinor: 400, currency: 'USD' });
+    expect(refund).toEqual({ reference: expect.stringMatching(/^re_/), status: 'pending' });
+    expect(await gateway.lookupRefund(refund.reference)).toEqual({ reference: refund.reference, status: 'pending' });
+    await fake.idle();
+    expect(await gateway.lookupRefund(refund.reference)).toEqual({ reference: refund.reference, status: 'succeeded' });
+    // The events receiver's ownership check reads our payment id back from the PaymentIntent.
+    expect(await gateway.paymentIdOf(reference)).toBe(request.paymentId);
+    expect(await gateway.paymentIdOf('pi_notThere')).toBeNull();
+  });
+
   it('when the card needs 3-D Secure, then the payment requires action until the customer authenticates, then it is authorized', async () => {
     const request = authorization('pm_card_authenticationRequired', { returnUrl: 'https://shop.example/return' });
     const result = await gateway.authorize(request);
