@@ -59,7 +59,7 @@ const PAYMENT_COMMAND_FAILURES: FailureTable = {
 const DECISION_POLL_MS = 1_000;
 
 export interface PaymentOutcome {
-  /** 201 once the workflow decided; 202 while it is still processing. */
+  /** 201 once the workflow decided; 202 while it is still processing (or held while the gateway's outcome is looked up). */
   httpStatus: 201 | 202;
   payment: PaymentJson;
 }
@@ -244,7 +244,9 @@ export class PaymentService {
 
   private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
     const payment = renderPayment(await this.findOrThrow(merchant, paymentId), merchant.livemode);
-    return { httpStatus: payment.status === 'processing' ? 202 : 201, payment };
+    // Held is undecided too: the gateway's outcome is still being looked up.
+    const undecided = payment.status === 'processing' || payment.status === 'held';
+    return { httpStatus: undecided ? 202 : 201, payment };
   }
 
   private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<PaymentRecord> {

@@ -2,6 +2,10 @@
 export const EVENT_TYPES = [
   'payment.requires_capture',
   'payment.requires_review',
+  // The customer must authenticate (3-D Secure): next_action says how.
+  'payment.requires_action',
+  // The gateway has not confirmed the outcome for a while; it is being looked up (hold_reason).
+  'payment.held',
   'payment.succeeded',
   'payment.failed',
   'payment.canceled',
