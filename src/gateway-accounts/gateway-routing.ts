@@ -32,9 +32,15 @@ export class GatewayRouter {
    * The route for a payment of `currency` from `source`.
    * @throws 400 livemode_gateway_unavailable, 400 no_gateway_account, 400 invalid_source
    */
-  async route(merchant: Pick<Merchant, 'id' | 'livemode'>, request: { currency?: string; source: string }): Promise<GatewayRoute> {
+  async route(
+    merchant: Pick<Merchant, 'id' | 'livemode'>,
+    request: { currency?: string; source: string; gatewayAccount?: string | null },
+  ): Promise<GatewayRoute> {
     const repository = new GatewayAccountRepository(sqlFor(this.deps.orm.em.fork()));
-    const accounts = await repository.listRoutable(merchant.id, merchant.livemode);
+    const routable = await repository.listRoutable(merchant.id, merchant.livemode);
+    if (request.gatewayAccount)
+      return this.named(merchant, routable, request as { currency?: string; source: string; gatewayAccount: string });
+    const accounts = routable;
     if (accounts.length === 0) {
       if (await repository.hasAny(merchant.id, merchant.livemode))
         throw ApiError.badRequest('Every gateway account of this merchant is disabled', 'no_gateway_account', 'gateway_account');
@@ -58,6 +64,35 @@ export class GatewayRouter {
         return { gateway: account.gateway, gatewayAccount: account.id, livemode: account.livemode };
     }
     throw invalidSource();
+  }
+
+  /**
+   * The account the payment names, when it could take the payment: the merchant's own, enabled, of its mode.
+   * @throws 400 resource_missing (gateway_account), 400 no_gateway_account, 400 invalid_source
+   */
+  private async named(
+    merchant: Pick<Merchant, 'id'>,
+    routable: GatewayAccountRecord[],
+    request: { currency?: string; source: string; gatewayAccount: string },
+  ): Promise<GatewayRoute> {
+    const account = routable.find((candidate) => candidate.id === request.gatewayAccount);
+    // Another merchant's, unknown, disabled or of the other mode: the same answer, so ids of others reveal nothing.
+    if (!account)
+      throw ApiError.badRequest(
+        `No enabled gateway account ${request.gatewayAccount} of this merchant's mode`,
+        'resource_missing',
+        'gateway_account',
+      );
+    if (!takesCurrency(account, request.currency?.toUpperCase()))
+      throw ApiError.badRequest(
+        `Gateway account ${account.id} does not take ${request.currency} payments`,
+        'no_gateway_account',
+        'currency',
+      );
+    const connector = this.deps.connectors.get(account.gateway);
+    if (!(await this.canCharge(merchant.id, request.source, (source) => connector.recognizesSource(source), account.gateway)))
+      throw invalidSource();
+    return { gateway: account.gateway, gatewayAccount: account.id, livemode: account.livemode };
   }
 
   /** A source the gateway recognizes itself, or the merchant's own valid vault token (the sandbox by its stored behaviour). */

@@ -46,6 +46,13 @@ export const createPaymentBody = z
     description: z.string().max(1000).optional(),
     capture: z.boolean().default(true).describe('Capture at once (default) or only authorize and capture later.'),
     metadata: metadataSchema.optional(),
+    gateway_account: z
+      .string()
+      .regex(/^gwa_[0-9A-Za-z]{1,64}$/, 'must be a gateway account id')
+      .optional()
+      .describe(
+        "Charge through this one of the merchant's gateway accounts instead of the routing order; it must be enabled, of the merchant's mode, and take the currency and source.",
+      ),
     return_url: z
       .string()
       .max(2000)
@@ -69,6 +76,7 @@ export const createPaymentBody = z
     captureMethod: body.capture ? ('automatic' as const) : ('manual' as const),
     metadata: body.metadata ?? {},
     returnUrl: body.return_url ?? null,
+    gatewayAccount: body.gateway_account ?? null,
   }));
 export type CreatePaymentRequest = z.output<typeof createPaymentBody>;
 

@@ -70,11 +70,15 @@ export class PaymentService {
 
   /**
    * Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision.
-   * @throws 400 livemode_gateway_unavailable, 400 no_gateway_account, 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   * @throws 400 livemode_gateway_unavailable, 400 no_gateway_account, 400 resource_missing (gateway_account), 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
    */
   async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
     // A vault token must be this merchant's and unexpired; the workflow then sees only its id, never card data.
-    const route = await this.deps.router.route(merchant, { currency: request.currency, source: request.source });
+    const route = await this.deps.router.route(merchant, {
+      currency: request.currency,
+      source: request.source,
+      gatewayAccount: request.gatewayAccount,
+    });
     const em = this.deps.orm.em.fork();
     let paymentId = newId('pay');
     let createdAt = new Date();

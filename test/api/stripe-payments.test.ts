@@ -132,6 +132,42 @@ describe('gateway accounts', () => {
   });
 });
 
+describe("routing between a merchant's accounts", () => {
+  it("when a payment names one of the merchant's accounts, then it goes there instead of the first by priority; another merchant's or a disabled one is refused", async () => {
+    const merchant = await stripeMerchant({ body: { priority: 1 } });
+    const secondKey = `sk_test_${randomBase62(24)}`;
+    fake.addAccount({ secretKey: secondKey });
+    const second = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: merchant.apiKey,
+      body: { gateway: 'stripe', credentials: { secret_key: secondKey }, priority: 2 },
+    });
+    expect(second.status).toBe(201);
+    const byPriority = await createPayment(stack, merchant, { amount: 11, source: 'pm_card_visa', expectStatus: 'succeeded' });
+    expect(byPriority.gateway_account).toBe(merchant.account);
+    const named = await createPayment(stack, merchant, {
+      amount: 12,
+      source: 'pm_card_visa',
+      gateway_account: second.body.id,
+      expectStatus: 'succeeded',
+    });
+    expect(named.gateway_account).toBe(second.body.id);
+    expect(intentsOf(named.id)).toHaveLength(1);
+
+    const other = await stripeMerchant();
+    const foreign = await createPayment(stack, merchant, { amount: 13, source: 'pm_card_visa', gateway_account: other.account, raw: true });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body).toMatchObject({ code: 'resource_missing', param: 'gateway_account' });
+    await stack.request('DELETE', `/v1/gateway_accounts/${second.body.id}`, { apiKey: merchant.apiKey });
+    const disabled = await createPayment(stack, merchant, {
+      amount: 14,
+      source: 'pm_card_visa',
+      gateway_account: second.body.id,
+      raw: true,
+    });
+    expect(disabled.body).toMatchObject({ code: 'resource_missing', param: 'gateway_account' });
+  });
+});
+
 describe('payments through Stripe', () => {
   it('when a payment is authorized, partly captured and refunded twice, then Stripe and the ledger agree at every step', async () => {
     const merchant = await stripeMerchant();

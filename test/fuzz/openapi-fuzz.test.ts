@@ -98,8 +98,8 @@ const UNSTATABLE: UnstatableRefusal[] = [
   { operationIds: ['getSubscriptionReport'], refusals: ['date_in_future month'], why: 'the month may not be after the current one' },
   {
     operationIds: ['createPayment'],
-    refusals: ['no_gateway_account currency', 'no_gateway_account gateway_account'],
-    why: "once a merchant has gateway accounts, a payment needs an enabled one that takes its currency (the fuzzer's accounts may limit currencies or be disabled)",
+    refusals: ['no_gateway_account currency', 'no_gateway_account gateway_account', 'resource_missing gateway_account'],
+    why: "once a merchant has gateway accounts, a payment needs an enabled one that takes its currency (the fuzzer's accounts may limit currencies or be disabled), and a named gateway_account must be such an account of the merchant's",
   },
   {
     operationIds: ['createGatewayAccount', 'updateGatewayAccount'],
