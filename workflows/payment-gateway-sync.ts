@@ -84,7 +84,8 @@ export async function authorizeWithStatusSync(options: AuthorizeWithSyncOptions)
     } catch (error) {
       const failure = businessFailure(error);
       if (!failure) throw error;
-      if (failure.type !== 'GatewayOutcomeUnknown') return { kind: 'failed', failure };
+      // A timeout whose retries ran out (an attempt that may fail over tries only a few times) is as unknown as a lost answer.
+      if (failure.type !== 'GatewayOutcomeUnknown' && failure.type !== 'GatewayTimeout') return { kind: 'failed', failure };
     }
     unknownSince ??= Date.now();
     for (;;) {

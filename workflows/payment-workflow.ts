@@ -25,6 +25,7 @@ import {
   type CancellationReason,
   type CaptureRequest,
   type GatewayPaymentEvent,
+  type PaymentAttempt,
   type PaymentState,
   type PaymentWorkflowInput,
   type ReviewRequest,
@@ -74,6 +75,15 @@ const recordOptions: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
 const { recordPaymentOutcome } = proxyActivities<Activities>(recordOptions);
+
+// Tries of one attempt before an outage fails over to the next account (Temporal's retries, same key).
+const FAILOVER_TRIES = 3;
+
+/** A soft decline (another acquirer may approve) or an outage before the gateway acted: the next account may try. Never a hard decline, never an unknown outcome. */
+function failsOver(type: PaymentFailureType): boolean {
+  const failure: { retryable: boolean; retryElsewhere?: boolean } = PAYMENT_FAILURES[type];
+  return failure.retryElsewhere === true || type === 'GatewayUnavailable';
+}
 
 type PendingCommand = { kind: 'capture'; amountMinor: number } | { kind: 'cancel'; reason: CancellationReason };
 
@@ -261,8 +271,15 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   if (risk.review && !(await holdForReview(risk.review))) return state;
 
   const automatic = input.captureMethod === 'automatic';
-  const target = { gateway: input.gateway, ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}) };
-  const authorizeKey = `${input.paymentId}:authorize`;
+  // Where the payment may go, in order: its account, then (decided at creation) the accounts it fails over to.
+  const candidates: { gateway: string; gatewayAccount?: string }[] = [
+    { gateway: input.gateway, ...(input.gatewayAccount ? { gatewayAccount: input.gatewayAccount } : {}) },
+    ...(input.failover?.accounts ?? []),
+  ];
+  const attemptLimit = Math.min(candidates.length, input.failover?.maxAttempts ?? 1);
+  let target = candidates[0];
+  // The first attempt keeps the key payments always had; each failover is a new attempt under its own key.
+  let authorizeKey = `${input.paymentId}:authorize`;
   const lookup = (reference: string | null) =>
     lookupAuthorization({
       ...target,
@@ -272,33 +289,64 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       amountMinor: input.amountMinor,
       currency: input.currency,
     });
-  setCurrentDetails(`**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${input.gateway}`);
-  let outcome: AuthorizationOutcome = await authorizeWithStatusSync({
-    authorize: () =>
-      authorizePayment.executeWithOptions(
-        { ...gatewayOptions, summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${input.gateway}` },
-        [
+  const attempts: PaymentAttempt[] = [];
+  let outcome: AuthorizationOutcome;
+  for (let attempt = 0; ; attempt++) {
+    target = candidates[attempt];
+    if (attempt > 0) authorizeKey = `${input.paymentId}:authorize:${attempt + 1}`;
+    const canFailOver = attempt + 1 < attemptLimit;
+    const startedAt = new Date().toISOString();
+    setCurrentDetails(
+      `**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${target.gateway}${attempt > 0 ? ` (attempt ${attempt + 1}, after a failover)` : ''}`,
+    );
+    outcome = await authorizeWithStatusSync({
+      authorize: () =>
+        authorizePayment.executeWithOptions(
           {
-            ...target,
-            idempotencyKey: authorizeKey,
-            paymentId: input.paymentId,
-            amountMinor: input.amountMinor,
-            currency: input.currency,
-            source: input.source,
-            capture: automatic,
-            ...(input.gatewayAccount ? { merchantId: input.merchantId } : {}),
-            ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
+            ...gatewayOptions,
+            // With an account to fail over to, an outage is not waited out here: a few tries, then the next account.
+            ...(canFailOver ? { retry: { ...gatewayOptions.retry, maximumAttempts: FAILOVER_TRIES } } : {}),
+            summary: `${automatic ? 'charge' : 'authorize'} ${money} at ${target.gateway}`,
           },
-        ],
-      ),
-    lookup,
-    hold: (since) =>
-      settle(
-        'held',
-        { holdReason: 'gateway_outcome_unknown' },
-        `${input.gateway} has not confirmed the outcome since ${since}; it is being looked up, and the payment is never failed while money may have moved`,
-      ),
-  });
+          [
+            {
+              ...target,
+              idempotencyKey: authorizeKey,
+              paymentId: input.paymentId,
+              amountMinor: input.amountMinor,
+              currency: input.currency,
+              source: input.source,
+              capture: automatic,
+              ...(target.gatewayAccount ? { merchantId: input.merchantId } : {}),
+              ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
+            },
+          ],
+        ),
+      lookup,
+      hold: (since) =>
+        settle(
+          'held',
+          { holdReason: 'gateway_outcome_unknown' },
+          `${target.gateway} has not confirmed the outcome since ${since}; it is being looked up, and the payment is never failed while money may have moved`,
+        ),
+    });
+    const failOver = canFailOver && outcome.kind === 'failed' && failsOver(outcome.failure.type);
+    if (input.failover) {
+      attempts.push({
+        gateway: target.gateway,
+        gatewayAccount: target.gatewayAccount ?? null,
+        outcome: outcome.kind === 'failed' ? 'declined' : outcome.kind === 'approved' ? 'approved' : 'requires_action',
+        failureCode: outcome.kind === 'failed' ? PAYMENT_FAILURES[outcome.failure.type].code : null,
+        failedOver: failOver,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      });
+      state.attempts = [...attempts];
+    }
+    if (!failOver) break;
+  }
+  // Captures, voids and refunds go to the account that holds the authorization.
+  if (attempts.length > 1) Object.assign(state, { gateway: target.gateway, gatewayAccount: target.gatewayAccount ?? null });
   if (outcome.kind === 'requires_action') {
     const { reference } = outcome;
     await settle(

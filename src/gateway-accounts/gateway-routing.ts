@@ -15,6 +15,8 @@ export interface GatewayRoute {
   /** Null for the built-in sandbox of a test-mode merchant without accounts. */
   gatewayAccount: string | null;
   livemode: boolean;
+  /** Every eligible account in routing order, the chosen one first: where a soft decline or an outage fails over to. */
+  fallbacks?: { gateway: string; gatewayAccount: string }[];
 }
 
 /**
@@ -58,12 +60,20 @@ export class GatewayRouter {
     const takingCurrency = accounts.filter((account) => takesCurrency(account, currency));
     if (takingCurrency.length === 0)
       throw ApiError.badRequest(`No enabled gateway account of this merchant takes ${currency} payments`, 'no_gateway_account', 'currency');
+    const eligible: GatewayAccountRecord[] = [];
     for (const account of takingCurrency) {
       const connector = this.deps.connectors.get(account.gateway);
       if (await this.canCharge(merchant.id, request.source, (source) => connector.recognizesSource(source), account.gateway))
-        return { gateway: account.gateway, gatewayAccount: account.id, livemode: account.livemode };
+        eligible.push(account);
     }
-    throw invalidSource();
+    const [first, ...rest] = eligible;
+    if (!first) throw invalidSource();
+    return {
+      gateway: first.gateway,
+      gatewayAccount: first.id,
+      livemode: first.livemode,
+      ...(rest.length > 0 ? { fallbacks: rest.map((account) => ({ gateway: account.gateway, gatewayAccount: account.id })) } : {}),
+    };
   }
 
   /**

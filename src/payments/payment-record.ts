@@ -1,5 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { HoldReason, PaymentNextAction, PaymentStatus } from './payment-state';
+import type { HoldReason, PaymentAttempt, PaymentNextAction, PaymentStatus } from './payment-state';
 
 /** A payment as stored: the read model the API serves, written by the payment workflow's activities. */
 export interface PaymentRecord {
@@ -30,6 +30,8 @@ export interface PaymentRecord {
   gatewayAccountId?: string | null;
   nextAction?: PaymentNextAction | null;
   holdReason?: HoldReason | null;
+  /** Authorization attempts, for a payment that could fail over between accounts; null otherwise. */
+  attempts?: PaymentAttempt[] | null;
 }
 
 const money = () => ({ type: new BigIntType('number') });
@@ -64,5 +66,6 @@ export const PaymentEntity = new EntitySchema<PaymentRecord>({
     gatewayAccountId: { type: 'string', nullable: true },
     nextAction: { type: 'json', nullable: true },
     holdReason: { type: 'string', nullable: true },
+    attempts: { type: 'json', nullable: true },
   },
 });

@@ -31,6 +31,7 @@ const COLUMNS = [
   'gateway_account_id',
   'next_action',
   'hold_reason',
+  'attempts',
 ] as const;
 
 // What a later state may change. Never the refunded amount: refunds own it, and may settle before a retried write of the payment's state.
@@ -64,6 +65,7 @@ function values(record: PaymentRecord): unknown[] {
     record.gatewayAccountId ?? null,
     record.nextAction ? JSON.stringify(record.nextAction) : null,
     record.holdReason ?? null,
+    record.attempts ? JSON.stringify(record.attempts) : null,
   ];
 }
 

@@ -137,6 +137,19 @@ export const paymentSchema = z
       .string()
       .nullable()
       .describe('While held: gateway_outcome_unknown (the gateway has not confirmed; it is being looked up).'),
+    attempts: z
+      .array(
+        z.object({
+          gateway: z.string(),
+          gateway_account: z.string().nullable(),
+          outcome: z.enum(['approved', 'requires_action', 'declined']),
+          failure_code: z.string().nullable(),
+          failed_over: z.boolean().describe('A soft decline or an outage the payment failed over from to the next account.'),
+          started_at: z.string(),
+          finished_at: z.string(),
+        }),
+      )
+      .describe("Each authorization attempt when the payment could fail over between the merchant's gateway accounts; empty otherwise."),
     created_at: z.string(),
     captured_at: z.string().nullable(),
     canceled_at: z.string().nullable(),

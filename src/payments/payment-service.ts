@@ -15,6 +15,7 @@ import { PaymentRepository } from './payment-repository';
 import type { CreatePaymentRequest } from './payment-schemas';
 import {
   initialPaymentState,
+  MAX_AUTHORIZATION_ATTEMPTS,
   paymentWorkflowId,
   type CancellationReason,
   type FeeSchedule,
@@ -106,6 +107,7 @@ export class PaymentService {
       captureMethod: request.captureMethod,
       gateway: route.gateway,
       ...(route.gatewayAccount ? { gatewayAccount: route.gatewayAccount } : {}),
+      ...(route.fallbacks ? { failover: { accounts: route.fallbacks, maxAttempts: MAX_AUTHORIZATION_ATTEMPTS } } : {}),
       ...(request.returnUrl ? { returnUrl: request.returnUrl } : {}),
       createdAt: createdAt.toISOString(),
       authorizationTtlMs: this.deps.authorizationTtlMs,

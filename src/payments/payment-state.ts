@@ -52,7 +52,28 @@ export interface PaymentWorkflowInput extends PaymentTerms {
   reviewTimeoutMs?: number;
   /** How long the customer has to authenticate (3-D Secure) before the payment is canceled at the gateway and fails. */
   actionTimeoutMs?: number;
+  /**
+   * Where the payment fails over to, decided at creation (so a later change of the merchant's accounts never alters a
+   * running payment, and a replay reproduces it): the next eligible accounts in order, tried after a soft decline or
+   * an outage, up to `maxAttempts` attempts in all. Absent: one account only.
+   */
+  failover?: { accounts: { gateway: string; gatewayAccount: string }[]; maxAttempts: number };
 }
+
+/** One authorization attempt at one gateway account: the payment's `attempts[]`. */
+export interface PaymentAttempt {
+  gateway: string;
+  gatewayAccount: string | null;
+  outcome: 'approved' | 'requires_action' | 'declined';
+  failureCode: string | null;
+  /** A soft decline or an outage the payment failed over from. */
+  failedOver: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Attempts per payment at most, the first included. */
+export const MAX_AUTHORIZATION_ATTEMPTS = 3;
 
 /** The customer-action timeout of an input that carries none. */
 export const DEFAULT_ACTION_TIMEOUT_MS = 3600 * 1000;
@@ -122,10 +143,19 @@ export interface PaymentState extends PaymentTerms {
   nextAction?: PaymentNextAction | null;
   /** Set while the status is `held`. */
   holdReason?: HoldReason | null;
+  /** Each authorization attempt, once there was one at an account that could fail over. */
+  attempts?: PaymentAttempt[];
 }
 
 export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
-  const { authorizationTtlMs: _ttl, fees: _fees, reviewTimeoutMs: _review, actionTimeoutMs: _action, ...terms } = input;
+  const {
+    authorizationTtlMs: _ttl,
+    fees: _fees,
+    reviewTimeoutMs: _review,
+    actionTimeoutMs: _action,
+    failover: _failover,
+    ...terms
+  } = input;
   return {
     ...terms,
     status: 'processing',

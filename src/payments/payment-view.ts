@@ -31,6 +31,16 @@ export interface PaymentJson {
   next_action: { type: 'redirect_to_url' | 'use_gateway_sdk'; redirect_to_url: { url: string } | null } | null;
   /** Why the payment is `held`: `gateway_outcome_unknown` while the gateway's answer is being looked up. */
   hold_reason: string | null;
+  /** Each authorization attempt when the payment could fail over between the merchant's accounts; empty otherwise. */
+  attempts: {
+    gateway: string;
+    gateway_account: string | null;
+    outcome: 'approved' | 'requires_action' | 'declined';
+    failure_code: string | null;
+    failed_over: boolean;
+    started_at: string;
+    finished_at: string;
+  }[];
   created_at: string;
   captured_at: string | null;
   canceled_at: string | null;
@@ -68,6 +78,7 @@ export function paymentRecordFromState(state: PaymentState, updatedAt: Date): Pa
     gatewayAccountId: state.gatewayAccount ?? null,
     nextAction: state.nextAction ?? null,
     holdReason: state.holdReason ?? null,
+    attempts: state.attempts ?? null,
   };
 }
 
@@ -108,6 +119,15 @@ export function renderPayment(payment: PaymentRecord, livemode = false): Payment
       ? { type: payment.nextAction.type, redirect_to_url: payment.nextAction.url ? { url: payment.nextAction.url } : null }
       : null,
     hold_reason: payment.holdReason ?? null,
+    attempts: (payment.attempts ?? []).map((attempt) => ({
+      gateway: attempt.gateway,
+      gateway_account: attempt.gatewayAccount,
+      outcome: attempt.outcome,
+      failure_code: attempt.failureCode,
+      failed_over: attempt.failedOver,
+      started_at: attempt.startedAt,
+      finished_at: attempt.finishedAt,
+    })),
     created_at: iso(payment.createdAt) as string,
     captured_at: iso(payment.capturedAt),
     canceled_at: iso(payment.canceledAt),

@@ -168,6 +168,45 @@ describe("routing between a merchant's accounts", () => {
   });
 });
 
+describe("failover between a merchant's accounts", () => {
+  it('when Stripe soft-declines, then the payment fails over to the next account and succeeds there once; a hard decline does not fail over', async () => {
+    const merchant = await stripeMerchant({ body: { priority: 1 } });
+    const sandbox = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: merchant.apiKey,
+      body: { gateway: 'sandbox', priority: 2 },
+    });
+    expect(sandbox.status).toBe(201);
+    const token = async (number: string) =>
+      (
+        await stack.request('POST', '/v1/tokens', {
+          apiKey: merchant.apiKey,
+          body: { card: { number, exp_month: 12, exp_year: 2034, cvc: '123' } },
+        })
+      ).body.id as string;
+    // 4000000000000119 is a processing error at Stripe (a soft decline) and an ordinary card to the sandbox.
+    const payment = await createPayment(stack, merchant, {
+      amount: 21,
+      source: await token('4000000000000119'),
+      expectStatus: 'succeeded',
+    });
+    expect(payment).toMatchObject({ gateway: 'sandbox', gateway_account: sandbox.body.id, amount_received: 21 });
+    expect(payment.attempts).toMatchObject([
+      { gateway: 'stripe', gateway_account: merchant.account, outcome: 'declined', failure_code: 'processing_error', failed_over: true },
+      { gateway: 'sandbox', gateway_account: sandbox.body.id, outcome: 'approved', failure_code: null, failed_over: false },
+    ]);
+    expect(intentsOf(payment.id)).toHaveLength(1);
+    expect(fake.charges({ paymentIntent: intentsOf(payment.id)[0].id }).filter((charge) => charge.captured)).toHaveLength(0);
+    expect(await ledgerEntries(payment.id)).toBe(1);
+    // The refund goes to the account that holds the charge.
+    await createRefund(stack, merchant, payment.id, { amount: 5, expectStatus: 'succeeded' });
+
+    const hard = await createPayment(stack, merchant, { amount: 22, source: await token('4000000000000002'), expectStatus: 'failed' });
+    expect(hard).toMatchObject({ gateway: 'stripe', failure_code: 'card_declined' });
+    expect(hard.attempts).toMatchObject([{ gateway: 'stripe', outcome: 'declined', failed_over: false }]);
+    await expectLedgerBalanced(stack.orm);
+  });
+});
+
 describe('payments through Stripe', () => {
   it('when a payment is authorized, partly captured and refunded twice, then Stripe and the ledger agree at every step', async () => {
     const merchant = await stripeMerchant();

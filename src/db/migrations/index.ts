@@ -14,6 +14,7 @@ import { Migration20261121130000ManualReview } from './Migration20261121130000Ma
 import { Migration20261121140000SandboxFaults } from './Migration20261121140000SandboxFaults';
 import { Migration20261206000000SealedWebhookSecrets } from './Migration20261206000000SealedWebhookSecrets';
 import { Migration20261206010000GatewayAccounts } from './Migration20261206010000GatewayAccounts';
+import { Migration20261206020000PaymentAttempts } from './Migration20261206020000PaymentAttempts';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   { name: 'Migration20261121140000SandboxFaults', class: Migration20261121140000SandboxFaults },
   { name: 'Migration20261206000000SealedWebhookSecrets', class: Migration20261206000000SealedWebhookSecrets },
   { name: 'Migration20261206010000GatewayAccounts', class: Migration20261206010000GatewayAccounts },
+  { name: 'Migration20261206020000PaymentAttempts', class: Migration20261206020000PaymentAttempts },
 ];
