@@ -211,6 +211,19 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
             stripe.injectFault({ operation: 'create_payment_intent', kind: 'lose_answer_after_commit', times: 2 });
             return paymentWorkflowId((await createPayment(fast, merchant, { amount: 35, source: 'pm_card_visa', raw: true })).body.id);
           },
+          'payment-stripe-failover': async () => {
+            const sandbox = await fast.request('POST', '/v1/gateway_accounts', {
+              apiKey: merchant.apiKey,
+              body: { gateway: 'sandbox', priority: 200 },
+            });
+            const token = await fast.request('POST', '/v1/tokens', {
+              apiKey: merchant.apiKey,
+              body: { card: { number: '4000000000000119', exp_month: 12, exp_year: 2034, cvc: '123' } },
+            });
+            const payment = await createPayment(fast, merchant, { amount: 15, source: token.body.id, expectStatus: 'succeeded' });
+            await fast.request('DELETE', `/v1/gateway_accounts/${sandbox.body.id}`, { apiKey: merchant.apiKey });
+            return paymentWorkflowId(payment.id);
+          },
           'refund-stripe-pending': async () => {
             const payment = await createPayment(fast, merchant, { amount: 20, source: 'pm_card_pendingRefund', expectStatus: 'succeeded' });
             return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;

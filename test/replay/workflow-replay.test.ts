@@ -46,6 +46,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payment-stripe-answer-lost.json',
         'refund-stripe.json',
         'refund-stripe-pending.json',
+        'payment-stripe-failover.json',
       ]),
     );
   });
