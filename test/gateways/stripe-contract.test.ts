@@ -7,9 +7,12 @@ import { GatewayError, type AuthorizeRequest } from '../../src/gateways/payment-
 import { parseStripeApiBase, type StripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
 import { createStripeConnector, parseStripeCredentials } from '../../src/gateways/stripe/stripe-connector';
 import { StripeGateway, type VaultCard } from '../../src/gateways/stripe/stripe-gateway';
-import { authorizationStatusOf, authorizeResultOf, type PaymentIntentLike } from '../../src/gateways/stripe/stripe-mapping';
+import { authorizationStatusOf, type PaymentIntentLike } from '../../src/gateways/stripe/stripe-mapping';
 import { findFreePort } from '../../src/infra/temporal-dev-server';
 import { ensureStripeMock, startStripeMock, type RunningStripeMock } from '../../src/infra/stripe-mock';
+import { authorizeResultOf as authorizeResultFor } from '../../src/gateways/authorization-results';
+
+const authorizeResultOf = (status: Parameters<typeof authorizeResultFor>[0]) => authorizeResultFor(status, 'Stripe');
 
 /**
  * Every request our Stripe adapter and connector send, checked by stripe-mock against Stripe's own

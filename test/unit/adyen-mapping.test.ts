@@ -14,7 +14,6 @@ import {
   ADYEN_REFUSAL_REASON_TABLE,
   ADYEN_RESULT_CODE_TABLE,
   authorizationStatusOf,
-  authorizeResultOf,
   classifyAdyenError,
   nextActionOf,
   refusalFailureType,
@@ -23,6 +22,9 @@ import {
 } from '../../src/gateways/adyen/adyen-mapping';
 import { GatewayError } from '../../src/gateways/payment-gateway';
 import { isPaymentFailureType, PAYMENT_FAILURES, type PaymentFailureType } from '../../src/shared/failure-types';
+import { authorizeResultOf as authorizeResultFor } from '../../src/gateways/authorization-results';
+
+const authorizeResultOf = (status: Parameters<typeof authorizeResultFor>[0]) => authorizeResultFor(status, 'Adyen');
 
 const OPERATIONS: AdyenOperation[] = ['authorize', 'capture', 'void', 'refund', 'cancel', 'lookup', 'verify'];
 const SALE = { capture: true, amountMinor: 1000 };

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/gateways/payment-gateway';
 import {
   authorizationStatusOf,
-  authorizeResultOf,
   classifyStripeError,
   declineFailureType,
   nextActionOf,
@@ -15,6 +14,9 @@ import {
   type StripeOperation,
 } from '../../src/gateways/stripe/stripe-mapping';
 import { PAYMENT_FAILURES, isPaymentFailureType } from '../../src/shared/failure-types';
+import { authorizeResultOf as authorizeResultFor } from '../../src/gateways/authorization-results';
+
+const authorizeResultOf = (status: Parameters<typeof authorizeResultFor>[0]) => authorizeResultFor(status, 'Stripe');
 
 const OPERATIONS: StripeOperation[] = ['authorize', 'capture', 'void', 'refund', 'lookup'];
 

@@ -20,12 +20,12 @@ import {
 import { AdyenApiBaseClient, type AdyenApiBase } from './adyen-api-base';
 import {
   authorizationStatusOf,
-  authorizeResultOf,
   classifyAdyenError,
   type AdyenErrorLike,
   type AdyenErrorOutcome,
   type AdyenOperation,
 } from './adyen-mapping';
+import { authorizeResultOf } from '../authorization-results';
 
 /** A card opened from our vault, for the one call that hands it to Adyen. */
 export interface VaultCard {
@@ -144,7 +144,7 @@ export class AdyenGateway implements PaymentGateway {
       if (answer.outcome.kind === 'unknown') throw new GatewayError('GatewayOutcomeUnknown', answer.outcome.message);
       throw new GatewayError(answer.outcome.failureType, answer.outcome.message);
     }
-    return authorizeResultOf(authorizationStatusOf(answer.value, { capture: request.capture, amountMinor: request.amountMinor }));
+    return authorizeResultOf(authorizationStatusOf(answer.value, { capture: request.capture, amountMinor: request.amountMinor }), 'Adyen');
   }
 
   /** `received` only: the CAPTURE (or CAPTURE_FAILED) notification says whether the money moved. */

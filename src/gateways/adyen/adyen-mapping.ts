@@ -1,5 +1,5 @@
 import { PAYMENT_FAILURES, type PaymentFailureType } from '../../shared/failure-types';
-import { GatewayError, type AuthorizationStatus, type AuthorizeResult, type NextAction } from '../payment-gateway';
+import type { AuthorizationStatus, NextAction } from '../payment-gateway';
 
 /** The adapter's calls, for messages and the failures whose meaning depends on what was asked. */
 export type AdyenOperation = 'authorize' | 'capture' | 'void' | 'refund' | 'cancel' | 'lookup' | 'verify';
@@ -273,26 +273,6 @@ export function authorizationStatusOf(
 export function nextActionOf(response: Pick<PaymentResponseLike, 'action'>): NextAction {
   const url = response.action?.type === 'redirect' ? response.action.url : undefined;
   return url ? { type: 'redirect_to_url', url } : { type: 'use_gateway_sdk', url: null };
-}
-
-/** The answer to an authorize call: a result, a decline thrown, or GatewayOutcomeUnknown while Adyen has not decided. */
-export function authorizeResultOf(status: AuthorizationStatus): AuthorizeResult {
-  switch (status.outcome) {
-    case 'authorized':
-      return { reference: status.reference, capturedMinor: 0, status: 'authorized' };
-    case 'captured':
-      return { reference: status.reference, capturedMinor: status.capturedMinor, status: 'captured' };
-    case 'requires_action':
-      return { reference: status.reference, capturedMinor: 0, status: 'requires_action', nextAction: status.nextAction };
-    case 'declined':
-      throw new GatewayError(status.failureType, PAYMENT_FAILURES[status.failureType].message);
-    case 'canceled':
-      throw new GatewayError('CardDeclined', `Adyen cancelled payment ${status.reference} while authorizing it`);
-    case 'pending':
-      throw new GatewayError('GatewayOutcomeUnknown', `Adyen has not decided payment ${status.reference ?? '(no pspReference)'} yet`);
-    case 'not_found':
-      throw new GatewayError('GatewayOutcomeUnknown', 'Adyen returned no payment');
-  }
 }
 
 /** Masks what must never reach a log or an error: the given secrets (the API key) and digit runs long enough to be a card number. */

@@ -19,7 +19,6 @@ import {
 import type { StripeApiBase } from './stripe-api-base';
 import {
   authorizationStatusOf,
-  authorizeResultOf,
   classifyStripeError,
   PAYMENT_ID_METADATA,
   REFUND_KEY_METADATA,
@@ -27,6 +26,7 @@ import {
   type StripeErrorOutcome,
   type StripeOperation,
 } from './stripe-mapping';
+import { authorizeResultOf } from '../authorization-results';
 
 /** A card opened from our vault, for the one call that hands it to Stripe. */
 export interface VaultCard {
@@ -118,7 +118,7 @@ export class StripeGateway implements PaymentGateway {
       if (created.outcome.kind === 'unknown') throw new GatewayError('GatewayOutcomeUnknown', created.outcome.message);
       throw new GatewayError(created.outcome.failureType, created.outcome.message);
     }
-    return authorizeResultOf(authorizationStatusOf(created.value));
+    return authorizeResultOf(authorizationStatusOf(created.value), 'Stripe');
   }
 
   async capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult> {

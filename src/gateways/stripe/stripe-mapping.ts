@@ -1,5 +1,5 @@
 import { PAYMENT_FAILURES, type PaymentFailureType } from '../../shared/failure-types';
-import { GatewayError, type AuthorizationStatus, type AuthorizeResult, type NextAction } from '../payment-gateway';
+import type { AuthorizationStatus, NextAction } from '../payment-gateway';
 
 /** Our payment id on every PaymentIntent: status sync searches by it, inbound events find the payment by it. */
 export const PAYMENT_ID_METADATA = 'ledgerflow_payment_id';
@@ -235,30 +235,6 @@ export function authorizationStatusOf(intent: PaymentIntentLike): AuthorizationS
 export function nextActionOf(intent: Pick<PaymentIntentLike, 'next_action'>): NextAction {
   const url = intent.next_action?.type === 'redirect_to_url' ? intent.next_action.redirect_to_url?.url : undefined;
   return url ? { type: 'redirect_to_url', url } : { type: 'use_gateway_sdk', url: null };
-}
-
-/**
- * The answer to an authorize call from the PaymentIntent it returned: a result, a decline thrown, or
- * GatewayOutcomeUnknown when Stripe has not decided, so the workflow polls by status sync.
- */
-export function authorizeResultOf(status: AuthorizationStatus): AuthorizeResult {
-  switch (status.outcome) {
-    case 'authorized':
-      return { reference: status.reference, capturedMinor: 0, status: 'authorized' };
-    case 'captured':
-      return { reference: status.reference, capturedMinor: status.capturedMinor, status: 'captured' };
-    case 'requires_action':
-      return { reference: status.reference, capturedMinor: 0, status: 'requires_action', nextAction: status.nextAction };
-    case 'declined':
-      throw new GatewayError(status.failureType, PAYMENT_FAILURES[status.failureType].message);
-    case 'canceled':
-      // A card PaymentIntent canceled within its own confirmation was refused before any money moved.
-      throw new GatewayError('CardDeclined', `Stripe canceled PaymentIntent ${status.reference} while confirming it`);
-    case 'pending':
-      throw new GatewayError('GatewayOutcomeUnknown', `Stripe has not decided PaymentIntent ${status.reference ?? '(unknown)'} yet`);
-    case 'not_found':
-      throw new GatewayError('GatewayOutcomeUnknown', 'Stripe returned no PaymentIntent');
-  }
 }
 
 /**
