@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import { HttpURLConnectionClient } from '@adyen/api-library';
+import { parseVendorApiBase } from '../vendor-api-base';
 
 type RequestOptions = Parameters<HttpURLConnectionClient['request']>[4] & { idempotencyKey?: string };
 type LibraryConfig = Parameters<HttpURLConnectionClient['request']>[2];
@@ -11,37 +12,15 @@ export interface AdyenApiBase {
 
 const SETTING = 'ADYEN_API_BASE';
 
-/**
- * Reads `ADYEN_API_BASE` (`http://127.0.0.1:8089`): only our Adyen fake uses it (Adyen ships no mock), so it
- * has no default; unset means Adyen itself. A bad value fails loudly rather than sending live calls elsewhere.
- */
+/** Reads `ADYEN_API_BASE` (`http://127.0.0.1:8089`), for our Adyen fake (Adyen ships no mock); unset means Adyen itself. */
 export function parseAdyenApiBase(value: string | undefined): AdyenApiBase | undefined {
-  const text = value?.trim();
-  if (!text) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalid(text, 'it is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(text, 'the scheme must be http or https');
-  if (url.username || url.password) throw invalid(text, 'it must not carry a user name or password');
-  if ((url.pathname && url.pathname !== '/') || url.search || url.hash)
-    throw invalid(text, 'it must be a bare origin: the library adds the /v72/... paths itself');
-  if (!url.hostname) throw invalid(text, 'it has no host');
-  return { origin: url.origin };
+  const url = parseVendorApiBase(SETTING, value, 'http://127.0.0.1:8089');
+  return url ? { origin: url.origin } : undefined;
 }
 
 /** The API base the environment asks for, if any. */
 export function adyenApiBaseFromEnv(env: NodeJS.ProcessEnv = process.env): AdyenApiBase | undefined {
   return parseAdyenApiBase(env[SETTING]);
-}
-
-function invalid(value: string, why: string): Error {
-  const shown = value.includes('@') ? '(value not shown)' : JSON.stringify(value);
-  return new Error(
-    `${SETTING}=${shown} is invalid: ${why}. Expected an origin such as http://127.0.0.1:8089, or leave it unset for Adyen itself.`,
-  );
 }
 
 /** The library's endpoint (always its test-environment URL when a base is set) moved onto the base, path and query kept. */
