@@ -18,6 +18,18 @@ const SALE_SOURCES: [string, number][] = [
   ['tok_refund_fails', 5],
   ['tok_createDispute', 6],
 ];
+const SANDBOX_SCENARIOS = [
+  'sale',
+  'sale_then_refund',
+  'authorize_then_capture_or_cancel',
+  'concurrent_refunds',
+  'held_for_review',
+  'disputed_sale',
+  'duplicate_key_burst',
+] as const;
+type SandboxScenario = (typeof SANDBOX_SCENARIOS)[number];
+/** Each scenario's share of the sandbox load, as cumulative bounds in SANDBOX_SCENARIOS' order. */
+const WEIGHTS = [0.42, 0.62, 0.8, 0.88, 0.91, 0.95, 1];
 
 /**
  * A mixed merchant load: sales, authorizations captured or canceled later, payments held for review,
@@ -53,23 +65,38 @@ export class ChaosLoad extends LoadActions {
     );
   }
 
+  /** Scenario kinds not run yet: each kind runs once before the weighted draws, so a short run covers them all. */
+  private readonly firstRound: SandboxScenario[] = [...SANDBOX_SCENARIOS];
+
   private async oneScenario(): Promise<void> {
     if (this.stripe && this.random() < this.stripe.share) return this.stripe.load.oneScenario();
     const roll = this.random();
-    if (roll < 0.42) return this.scenario('sale', () => this.sale());
-    if (roll < 0.62) return this.scenario('sale_then_refund', () => this.saleThenRefund());
-    if (roll < 0.8) return this.scenario('authorize_then_capture_or_cancel', () => this.authorizeThenDecide());
-    if (roll < 0.88) return this.scenario('concurrent_refunds', () => this.concurrentRefunds());
-    if (roll < 0.91) return this.scenario('held_for_review', () => this.heldForReview());
-    if (roll < 0.95) return this.scenario('disputed_sale', () => this.disputedSale());
-    return this.scenario('duplicate_key_burst', () =>
-      this.duplicateKeyBurst(this.pick(this.merchants), 'duplicate_key_burst', {
-        amount: this.amount(),
-        currency: 'USD',
-        source: 'tok_visa',
-        description: 'duplicate burst',
-      }),
-    );
+    const name = this.firstRound.shift() ?? SANDBOX_SCENARIOS[WEIGHTS.findIndex((upTo) => roll < upTo)] ?? 'duplicate_key_burst';
+    return this.scenario(name, () => this.runScenario(name));
+  }
+
+  private runScenario(name: SandboxScenario): Promise<void> {
+    switch (name) {
+      case 'sale':
+        return this.sale();
+      case 'sale_then_refund':
+        return this.saleThenRefund();
+      case 'authorize_then_capture_or_cancel':
+        return this.authorizeThenDecide();
+      case 'concurrent_refunds':
+        return this.concurrentRefunds();
+      case 'held_for_review':
+        return this.heldForReview();
+      case 'disputed_sale':
+        return this.disputedSale();
+      case 'duplicate_key_burst':
+        return this.duplicateKeyBurst(this.pick(this.merchants), name, {
+          amount: this.amount(),
+          currency: 'USD',
+          source: 'tok_visa',
+          description: 'duplicate burst',
+        });
+    }
   }
 
   private async sale(): Promise<void> {
