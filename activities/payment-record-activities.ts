@@ -71,14 +71,16 @@ export function createPaymentRecordActivities({ orm, now = () => new Date(), set
             },
           });
         }
-        await recordEvent(sql, {
-          merchantId: state.merchantId,
-          type: `payment.${state.status}`,
-          idempotencyKey: `payment:${state.paymentId}:${state.status}`,
-          objectType: 'payment',
-          objectId: state.paymentId,
-          object: { ...renderPayment(record) },
-        });
+        // A capture or cancel waiting for the gateway's confirmation is shown as processing; no event announces that.
+        if (state.status !== 'processing')
+          await recordEvent(sql, {
+            merchantId: state.merchantId,
+            type: `payment.${state.status}`,
+            idempotencyKey: `payment:${state.paymentId}:${state.status}`,
+            objectType: 'payment',
+            objectId: state.paymentId,
+            object: { ...renderPayment(record) },
+          });
         await notifyPaymentDecided(sql, state.paymentId);
       });
     },

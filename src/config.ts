@@ -3,6 +3,7 @@ import { sandboxFaultSettings, type SandboxFaultSettings } from './gateways/sand
 import { parsePayloadKeys, type PayloadKey } from './temporal/payload-keys';
 import { cardVaultSettings } from './vault/vault-config';
 import { stripeApiBaseFromEnv, type StripeApiBase } from './gateways/stripe/stripe-api-base';
+import { adyenApiBaseFromEnv, type AdyenApiBase } from './gateways/adyen/adyen-api-base';
 import type { VaultKeyRing } from './vault/vault-keys';
 
 /** Everything the processes read from the environment, parsed once. docker-compose.yml sets the same names. */
@@ -50,6 +51,10 @@ export interface AppConfig {
     reviewTimeoutMs: number;
     /** How long a customer has to authenticate (3-D Secure) before the payment is canceled at the gateway; fixed per payment. */
     actionTimeoutMs: number;
+    /** Adyen: how long a received capture or cancel waits for its notification before the payment is held for ops. */
+    confirmationTimeoutMs: number;
+    /** Adyen: how long a lost authorization answer is looked up before a technical cancel cleans it up. */
+    technicalCancelAfterMs: number;
   };
   fees: { percentBps: number; fixedMinor: number };
   /**
@@ -80,10 +85,10 @@ export interface AppConfig {
    */
   sandbox: { responseDelayMs: number; eventSecret?: string; disputeDelayMs: number; faults?: SandboxFaultSettings };
   /**
-   * Real gateways: where the Stripe SDK sends its requests when not to Stripe itself (STRIPE_API_BASE,
-   * for stripe-mock and the test fake only; unset in production).
+   * Real gateways: where the Stripe SDK and the Adyen library send their requests when not to the vendor
+   * itself (STRIPE_API_BASE, ADYEN_API_BASE: for stripe-mock and the test fakes only; unset in production).
    */
-  gateways: { stripeApiBase?: StripeApiBase };
+  gateways: { stripeApiBase?: StripeApiBase; adyenApiBase?: AdyenApiBase };
   /**
    * Observability: the token that may scrape /metrics besides the admin key, the worker's own
    * metrics port, the Temporal Core runtime's Prometheus address (worker), and the OTLP endpoint
@@ -214,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authorizationTtlMs: duration(env, 'AUTHORIZATION_TTL', '7d'),
       reviewTimeoutMs: duration(env, 'PAYMENT_REVIEW_TIMEOUT', '24h'),
       actionTimeoutMs: duration(env, 'PAYMENT_ACTION_TIMEOUT', '1h'),
+      confirmationTimeoutMs: duration(env, 'PAYMENT_CONFIRMATION_TIMEOUT', '1h'),
+      technicalCancelAfterMs: duration(env, 'PAYMENT_TECHNICAL_CANCEL_AFTER', '2m'),
     },
     fees: { percentBps: integer(env, 'FEE_PERCENT_BPS', 290), fixedMinor: integer(env, 'FEE_FIXED_MINOR', 30) },
     ledger: {
@@ -237,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       disputeDelayMs: duration(env, 'SANDBOX_DISPUTE_DELAY', '2s'),
       faults: sandboxFaultSettings(env, nodeEnv),
     },
-    gateways: { stripeApiBase: stripeApiBaseFromEnv(env) },
+    gateways: { stripeApiBase: stripeApiBaseFromEnv(env), adyenApiBase: adyenApiBaseFromEnv(env) },
     observability: {
       metricsToken: optional(env, 'METRICS_TOKEN'),
       workerMetricsPort: optional(env, 'WORKER_METRICS_PORT') === undefined ? undefined : integer(env, 'WORKER_METRICS_PORT', 0),

@@ -42,6 +42,10 @@ import { GatewayAdapters } from './gateway-accounts/gateway-account-adapters';
 import { GatewayRouter } from './gateway-accounts/gateway-routing';
 import { GatewayAccountService } from './gateway-accounts/gateway-account-service';
 import { StripeEventReceiver } from './gateways/stripe/stripe-event-receiver';
+import { AdyenNotificationReceiver } from './gateways/adyen/adyen-notification-receiver';
+import { AdyenNotificationStore } from './gateways/adyen/adyen-notification-store';
+import { createAdyenConnector } from './gateways/adyen/adyen-connector';
+import { RoutingService } from './routing/routing-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
 export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
@@ -60,7 +64,7 @@ export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbo
 }
 
 /**
- * Merchants' gateway accounts: the connectors this deployment has (the sandbox and Stripe), the sealing
+ * Merchants' gateway accounts: the connectors this deployment has (the sandbox, Stripe and Adyen), the sealing
  * of their credentials, the adapter each activity gets by account id, and the routing of new payments.
  */
 export function createGatewayAccess(config: Pick<AppConfig, 'gateways' | 'cardVault'>, orm: MikroORM, builtIn: GatewayRegistry) {
@@ -72,6 +76,12 @@ export function createGatewayAccess(config: Pick<AppConfig, 'gateways' | 'cardVa
       apiBase: config.gateways.stripeApiBase,
       // Vault cards reach Stripe as card data, opened inside the authorize activity only.
       openCard: keys ? (merchantId, tokenId) => cardTokens.openCard(keys, merchantId, tokenId) : undefined,
+    }),
+    createAdyenConnector({
+      apiBase: config.gateways.adyenApiBase,
+      // Adyen is only ever sent vault cards, opened inside the authorize activity only.
+      openCard: keys ? (merchantId, tokenId) => cardTokens.openCard(keys, merchantId, tokenId) : undefined,
+      notifications: new AdyenNotificationStore(orm),
     }),
   ]);
   const credentials = new GatewayAccountCredentials(keys);
@@ -116,6 +126,8 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     authorizationTtlMs: config.payments.authorizationTtlMs,
     reviewTimeoutMs: config.payments.reviewTimeoutMs,
     actionTimeoutMs: config.payments.actionTimeoutMs,
+    confirmationTimeoutMs: config.payments.confirmationTimeoutMs,
+    technicalCancelAfterMs: config.payments.technicalCancelAfterMs,
     defaultFees: config.fees,
   });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
@@ -132,6 +144,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
   const stripeEvents = new StripeEventReceiver({
+    orm,
+    temporal,
+    disputes,
+    credentials: gatewayAccess.credentials,
+    adapters: gatewayAccess.adapters,
+    logger,
+  });
+  const adyenNotifications = new AdyenNotificationReceiver({
     orm,
     temporal,
     disputes,
@@ -189,6 +209,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   return {
     gateways,
     gatewayAccounts,
+    routing: new RoutingService({ orm }),
     gatewayAccess,
     merchants,
     payments,
@@ -196,6 +217,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     disputes,
     gatewayEvents,
     stripeEvents,
+    adyenNotifications,
     network,
     decisions,
     webhooks,

@@ -6,8 +6,10 @@ import { ActivityFailure, ApplicationFailure, condition, sleep } from '@temporal
 import type { AuthorizationStatus, AuthorizeResult } from '../src/gateways/payment-gateway';
 import { isPaymentFailureType, type PaymentFailureType } from '../src/shared/failure-types';
 import {
+  CONFIRMATION_HOLD_AFTER_MS,
   DEFAULT_ACTION_TIMEOUT_MS,
   UNKNOWN_OUTCOME_HOLD_AFTER_MS,
+  type GatewayModificationEvent,
   type GatewayPaymentEvent,
   type PaymentNextAction,
 } from '../src/payments/payment-state';
@@ -50,8 +52,9 @@ function outcomeOfStatus(status: AuthorizationStatus): AuthorizationOutcome | un
     case 'declined':
       return { kind: 'failed', failure: { type: status.failureType } };
     case 'canceled':
-      // Canceled at the gateway before we learnt the outcome (by the gateway or in its dashboard): nothing was charged.
-      return { kind: 'failed', failure: { type: 'CardDeclined' } };
+      // Canceled at the gateway before we learnt the outcome (by the gateway, in its dashboard, or by our technical
+      // cancel): nothing was charged.
+      return { kind: 'failed', failure: { type: status.failureType ?? 'CardDeclined' } };
     default:
       return undefined;
   }
@@ -66,6 +69,11 @@ export interface AuthorizeWithSyncOptions {
   lookup: (reference: string | null) => Promise<AuthorizationStatus>;
   /** Called once, when the outcome is still unknown after UNKNOWN_OUTCOME_HOLD_AFTER_MS: the payment is shown `held` for ops. */
   hold: (since: string) => Promise<void>;
+  /**
+   * For gateways that cannot be asked (Adyen): once the outcome has been unknown for `afterMs`, `cancel` is sent
+   * once (a technical cancel by our payment id); the lookups then report the cancel, or the authorization it could not undo.
+   */
+  technicalCancel?: { afterMs: number; cancel: () => Promise<void> };
 }
 
 /**
@@ -77,6 +85,7 @@ export interface AuthorizeWithSyncOptions {
 export async function authorizeWithStatusSync(options: AuthorizeWithSyncOptions): Promise<AuthorizationOutcome> {
   let unknownSince: number | undefined;
   let held = false;
+  let technicallyCanceled = false;
   let delay = SYNC_INITIAL_MS;
   for (;;) {
     try {
@@ -94,6 +103,10 @@ export async function authorizeWithStatusSync(options: AuthorizeWithSyncOptions)
       if (!held && Date.now() - unknownSince >= UNKNOWN_OUTCOME_HOLD_AFTER_MS) {
         held = true;
         await options.hold(new Date(unknownSince).toISOString());
+      }
+      if (options.technicalCancel && !technicallyCanceled && Date.now() - unknownSince >= options.technicalCancel.afterMs) {
+        technicallyCanceled = true;
+        await options.technicalCancel.cancel();
       }
       let status: AuthorizationStatus;
       try {
@@ -144,6 +157,43 @@ export async function awaitCustomerAction(options: CustomerActionOptions): Promi
     if (Date.now() >= deadline) {
       await options.cancel();
       return { kind: 'failed', failure: { type: 'AuthenticationFailed' } };
+    }
+  }
+}
+
+export interface ConfirmationOptions {
+  /** The modification's gateway reference, which its notification carries. */
+  reference: string;
+  /** The modification events signalled so far, in arrival order (never consumed: a capture and a later cancel read the same list). */
+  events: GatewayModificationEvent[];
+  /** Asks what the gateway's stored notifications say, in case a signal never came. */
+  lookup: () => Promise<'succeeded' | 'failed' | 'pending'>;
+  timeoutMs?: number;
+  /** Called once, when no confirmation came within the timeout: the payment is shown `held` for ops while the wait goes on. */
+  hold: () => Promise<void>;
+}
+
+/** How often a payment waiting for a confirmation asks the stored notifications. */
+const CONFIRMATION_SYNC_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Waits for the gateway to confirm a capture or cancel it only `received` (Adyen's CAPTURE, CAPTURE_FAILED,
+ * CANCELLATION notifications). Never guessed: past the timeout the payment is held for ops, and the wait
+ * goes on. The first word on the modification counts (a CAPTURE_FAILED ahead of its CAPTURE is still a failure).
+ */
+export async function awaitGatewayConfirmation(options: ConfirmationOptions): Promise<GatewayModificationEvent> {
+  const started = Date.now();
+  const holdAt = started + (options.timeoutMs ?? CONFIRMATION_HOLD_AFTER_MS);
+  let held = false;
+  const matching = () => options.events.find((event) => event.reference === options.reference);
+  for (;;) {
+    const wait = held ? CONFIRMATION_SYNC_INTERVAL_MS : Math.max(0, Math.min(holdAt - Date.now(), CONFIRMATION_SYNC_INTERVAL_MS));
+    if (await condition(() => matching() !== undefined, wait)) return matching() as GatewayModificationEvent;
+    const stored = await options.lookup();
+    if (stored !== 'pending') return { eventId: `lookup:${options.reference}`, reference: options.reference, outcome: stored };
+    if (!held && Date.now() >= holdAt) {
+      held = true;
+      await options.hold();
     }
   }
 }

@@ -19,11 +19,13 @@ import { processingFeeMinor } from '../src/ledger/fees';
 import {
   DEFAULT_REVIEW_TIMEOUT_MS,
   initialPaymentState,
+  TECHNICAL_CANCEL_AFTER_MS,
   MERCHANT_CANCELLATION_REASONS,
   REVIEW_DECISIONS,
   type CancelRequest,
   type CancellationReason,
   type CaptureRequest,
+  type GatewayModificationEvent,
   type GatewayPaymentEvent,
   type PaymentAttempt,
   type PaymentState,
@@ -31,10 +33,11 @@ import {
   type ReviewRequest,
 } from '../src/payments/payment-state';
 import type { ReviewRule } from '../src/fraud/fraud-rules';
-import { PaymentStatusKey } from '../src/temporal/search-attributes';
+import { AuthorizationAttemptsKey, GatewayKey, PaymentStatusKey } from '../src/temporal/search-attributes';
 import {
   authorizeWithStatusSync,
   awaitCustomerAction,
+  awaitGatewayConfirmation,
   businessFailure,
   type AuthorizationOutcome,
   type BusinessFailure,
@@ -52,6 +55,8 @@ export const cancelPaymentUpdate = defineUpdate<PaymentState, [CancelRequest]>('
 export const reviewPaymentUpdate = defineUpdate<PaymentState, [ReviewRequest]>('review');
 /** The gateway's asynchronous word on the payment (the customer authenticated, or did not), from its signed events. */
 export const gatewayPaymentEventSignal = defineSignal<[GatewayPaymentEvent]>('gatewayPaymentEvent');
+/** The gateway's notification that a capture or cancel it only received (Adyen) was carried out, or not. */
+export const gatewayModificationEventSignal = defineSignal<[GatewayModificationEvent]>('gatewayModificationEvent');
 
 const REVIEW_RULE_TEXT: Record<ReviewRule, string> = {
   elevated_risk_level: 'elevated risk',
@@ -66,7 +71,8 @@ const gatewayOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 };
-const { authorizePayment, capturePayment, voidPayment, lookupAuthorization } = proxyActivities<Activities>(gatewayOptions);
+const { authorizePayment, capturePayment, voidPayment, lookupAuthorization, cancelUnknownAuthorization, lookupModification } =
+  proxyActivities<Activities>(gatewayOptions);
 // The fraud rules read our own tables and the gateway's risk signal: the gateway's profile fits.
 const fraudCheckOptions: ActivityOptions = gatewayOptions;
 const { assessPaymentRisk } = proxyActivities<Activities>(fraudCheckOptions);
@@ -103,6 +109,8 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   let reviewRequest: ReviewRequest | undefined;
   /** The state being recorded right now, before it is published. */
   let recording: PaymentState | undefined;
+  /** A capture or cancel the gateway received is recorded as processing until its notification: the command is answered then. */
+  let awaitingConfirmation = false;
 
   const gatewayEvents: GatewayPaymentEvent[] = [];
   const seenGatewayEvents = new Set<string>();
@@ -113,6 +121,12 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     seenGatewayEvents.add(event.eventId);
     gatewayEvents.push(event);
   });
+  const modificationEvents: GatewayModificationEvent[] = [];
+  setHandler(gatewayModificationEventSignal, (event) => {
+    if (seenGatewayEvents.has(event.eventId)) return;
+    seenGatewayEvents.add(event.eventId);
+    modificationEvents.push(event);
+  });
   setHandler(waitForDecisionUpdate, async () => {
     await condition(() => state.status !== 'processing');
     return state;
@@ -121,7 +135,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     capturePaymentUpdate,
     async (request) => {
       pending = { kind: 'capture', amountMinor: request.amountMinor ?? (recording ?? state).amountCapturableMinor };
-      await condition(() => pending === undefined);
+      await condition(() => pending === undefined || awaitingConfirmation);
       if (commandFailure)
         throw ApplicationFailure.create({ type: commandFailure, message: PAYMENT_FAILURES[commandFailure].message, nonRetryable: true });
       return state;
@@ -141,7 +155,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     cancelPaymentUpdate,
     async (request) => {
       pending = { kind: 'cancel', reason: request.reason };
-      await condition(() => pending === undefined);
+      await condition(() => pending === undefined || awaitingConfirmation);
       return state;
     },
     {
@@ -288,8 +302,14 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       reference,
       amountMinor: input.amountMinor,
       currency: input.currency,
+      capture: automatic,
     });
   const attempts: PaymentAttempt[] = [];
+  // Why the payment goes where it goes, for ops reading the workflow (the decision itself is in the input and the query).
+  const routedBy = input.routing
+    ? `; routed by ${input.routing.rule === null ? 'priority' : `rule ${input.routing.rule}`} of routing v${input.routing.routingVersion}` +
+      (input.routing.splitDraw === null ? '' : `, split draw ${input.routing.splitDraw.toFixed(4)}`)
+    : '';
   let outcome: AuthorizationOutcome;
   for (let attempt = 0; ; attempt++) {
     target = candidates[attempt];
@@ -297,7 +317,8 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
     const canFailOver = attempt + 1 < attemptLimit;
     const startedAt = new Date().toISOString();
     setCurrentDetails(
-      `**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${target.gateway}${attempt > 0 ? ` (attempt ${attempt + 1}, after a failover)` : ''}`,
+      `**processing**: ${money}, ${automatic ? 'charging' : 'authorizing'} at ${target.gateway}${target.gatewayAccount ? ` (${target.gatewayAccount})` : ''}` +
+        `${attempt > 0 ? `, attempt ${attempt + 1} after a failover` : ''}${routedBy}`,
     );
     outcome = await authorizeWithStatusSync({
       authorize: () =>
@@ -329,6 +350,21 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
           { holdReason: 'gateway_outcome_unknown' },
           `${target.gateway} has not confirmed the outcome since ${since}; it is being looked up, and the payment is never failed while money may have moved`,
         ),
+      // Adyen cannot be asked about a lost /payments answer: past a bound it is canceled by our payment id, and the
+      // notifications then say whether there was anything to cancel (only Adyen payments, so older histories replay as they ran).
+      ...(target.gateway === 'adyen'
+        ? {
+            technicalCancel: {
+              afterMs: input.technicalCancelAfterMs ?? TECHNICAL_CANCEL_AFTER_MS,
+              cancel: async () => {
+                await cancelUnknownAuthorization.executeWithOptions(
+                  { ...gatewayOptions, summary: `technical cancel of ${input.paymentId} at ${target.gateway}` },
+                  [{ ...target, idempotencyKey: `${authorizeKey}:technical_cancel`, paymentId: input.paymentId }],
+                );
+              },
+            },
+          }
+        : {}),
     });
     const failOver = canFailOver && outcome.kind === 'failed' && failsOver(outcome.failure.type);
     if (input.failover) {
@@ -347,6 +383,12 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   }
   // Captures, voids and refunds go to the account that holds the authorization.
   if (attempts.length > 1) Object.assign(state, { gateway: target.gateway, gatewayAccount: target.gatewayAccount ?? null });
+  // Ops filter on how many attempts a payment took and where it ended (patched: older histories never set them).
+  if (attempts.length > 0 && patched('attempt-search-attributes'))
+    upsertSearchAttributes([
+      { key: AuthorizationAttemptsKey, value: attempts.length },
+      { key: GatewayKey, value: target.gateway },
+    ]);
   if (outcome.kind === 'requires_action') {
     const { reference } = outcome;
     await settle(
@@ -421,6 +463,14 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
         amountMinor: command.amountMinor,
         currency: input.currency,
       });
+      if (capture.status === 'received' && capture.modificationReference) {
+        const what = `capture of ${input.currency} ${formatMinor(command.amountMinor, input.currency)}`;
+        const confirmation = await confirmModification(capture.modificationReference, what);
+        if (confirmation.outcome === 'failed') {
+          pending = undefined;
+          return await fail({ type: 'CaptureFailed' });
+        }
+      }
       await settle(
         'succeeded',
         {
@@ -450,17 +500,51 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
   }
 
   async function release(reason: CancellationReason): Promise<void> {
-    await voidPayment({
+    const voided = await voidPayment({
       ...target,
       idempotencyKey: `${input.paymentId}:void`,
       reference: state.gatewayReference as string,
       amountMinor: input.amountMinor,
       currency: input.currency,
     });
+    let refused = '';
+    if (voided.status === 'received' && voided.modificationReference) {
+      const confirmation = await confirmModification(voided.modificationReference, 'cancel');
+      // Refused (the authorization had lapsed at the issuer): nothing will ever be captured, so the payment is
+      // canceled all the same, and the details say what the gateway answered.
+      if (confirmation.outcome === 'failed')
+        refused = `; ${target.gateway} refused the cancel (${confirmation.reason ?? 'no reason given'})`;
+    }
     await settle(
       'canceled',
       { amountCapturableMinor: 0, cancellationReason: reason, canceledAt: new Date().toISOString() },
-      reason === 'expired' ? 'authorization expired uncaptured and was voided' : `canceled (${reason})`,
+      (reason === 'expired' ? 'authorization expired uncaptured and was voided' : `canceled (${reason})`) + refused,
     );
+  }
+
+  /**
+   * A capture or cancel the gateway only received (Adyen): the payment shows `processing` (the command is
+   * answered with it) until the notification confirms it, and is held for ops if none comes in time.
+   */
+  async function confirmModification(reference: string, what: string): Promise<GatewayModificationEvent> {
+    await settle('processing', {}, `${target.gateway} received the ${what} (${reference}) and confirms it by notification`);
+    awaitingConfirmation = true;
+    const since = new Date().toISOString();
+    try {
+      return await awaitGatewayConfirmation({
+        reference,
+        events: modificationEvents,
+        lookup: () => lookupModification({ ...target, reference }),
+        timeoutMs: input.confirmationTimeoutMs,
+        hold: () =>
+          settle(
+            'held',
+            { holdReason: 'gateway_confirmation_missing' },
+            `${target.gateway} has not confirmed the ${what} (${reference}) since ${since}; still waiting for its notification`,
+          ),
+      });
+    } finally {
+      awaitingConfirmation = false;
+    }
   }
 }

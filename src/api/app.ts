@@ -12,6 +12,7 @@ import { disputeRoutes } from '../disputes/dispute-routes';
 import { testHelperRoutes } from '../disputes/test-helper-routes';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
 import { gatewayAccountRoutes } from '../gateway-accounts/gateway-account-routes';
+import { routingRoutes } from '../routing/routing-routes';
 import { webhookRoutes } from '../webhooks/webhook-routes';
 import { reconciliationRoutes } from '../reconciliation/reconciliation-routes';
 import { ledgerRoutes } from '../ledger/ledger-routes';
@@ -74,7 +75,8 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...refundRoutes(deps.refunds),
     ...disputeRoutes(deps.disputes),
     ...gatewayAccountRoutes(deps.gatewayAccounts),
-    ...gatewayEventRoutes(deps.gatewayEvents, deps.stripeEvents),
+    ...routingRoutes(deps.routing),
+    ...gatewayEventRoutes(deps.gatewayEvents, deps.stripeEvents, deps.adyenNotifications),
     ...webhookRoutes(deps.webhooks),
     ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes(deps.transactionReports),

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import { GatewayCoolDowns } from '../routing/gateway-cool-downs';
+import { apiTimestamp } from '../shared/timestamps';
 import { defineRoute, type ApiRoute } from './route';
 
 const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.object({ postgres: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }),
+  details: z.object({
+    gateway_accounts_cooling_down: z
+      .array(z.object({ gateway: z.string(), gateway_account: z.string(), until: z.string() }))
+      .describe(
+        'Gateway accounts new payments skip after repeated unavailable answers, until when (empty when PostgreSQL is unreachable).',
+      ),
+  }),
 });
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -29,6 +38,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'unreachable
 
 /** GET /health: 200 when Postgres and Temporal answer, 503 otherwise. */
 export function healthRoutes(orm: MikroORM, temporal: Client): ApiRoute[] {
+  const coolDowns = new GatewayCoolDowns({ orm });
   return [
     defineRoute({
       method: 'get',
@@ -48,7 +58,22 @@ export function healthRoutes(orm: MikroORM, temporal: Client): ApiRoute[] {
           probe(() => temporal.workflowService.getSystemInfo({})),
         ]);
         const ok = postgres === 'ok' && temporalStatus === 'ok';
-        return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', checks: { postgres, temporal: temporalStatus } } };
+        // An account's outage is the gateway's, not ours: it is shown, and the API stays healthy.
+        const cooling = postgres === 'ok' ? await coolDowns.coolingDown().catch(() => []) : [];
+        return {
+          status: ok ? 200 : 503,
+          body: {
+            status: ok ? 'ok' : 'degraded',
+            checks: { postgres, temporal: temporalStatus },
+            details: {
+              gateway_accounts_cooling_down: cooling.map((account) => ({
+                gateway: account.gateway,
+                gateway_account: account.gatewayAccount,
+                until: apiTimestamp(account.until),
+              })),
+            },
+          },
+        };
       },
     }),
   ];

@@ -45,7 +45,7 @@ export interface ResponseSpec {
  * the two cannot drift. Handlers stay thin: validated input in, one service call, a result out.
  */
 export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   operationId: string;
   summary: string;

@@ -32,7 +32,7 @@ export class GatewayAdapters {
     const version = account.updatedAt.getTime();
     const cached = this.cache.get(account.id);
     if (cached && cached.version === version) return cached.adapter;
-    const adapter = this.deps.connectors.get(account.gateway).adapterFor({
+    const adapter = await this.deps.connectors.get(account.gateway).adapterFor({
       id: account.id,
       livemode: account.livemode,
       credentials: this.deps.credentials.open(account),

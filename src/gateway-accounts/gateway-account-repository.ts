@@ -73,6 +73,16 @@ export class GatewayAccountRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The merchant's accounts among `ids` (enabled or not, of either mode); unknown and other merchants' ids are left out. Ids must be `[A-Za-z0-9_]` only (they go as an array literal). */
+  async findManyForMerchant(merchantId: string, ids: string[]): Promise<GatewayAccountRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.query<Row>(`select * from gateway_accounts where merchant_id = ? and id = any(?::text[])`, [
+      merchantId,
+      textArray(ids),
+    ]);
+    return rows.map(toRecord);
+  }
+
   /** Any merchant's account: activities load credentials by account id, and gateway events name only the account. */
   async findById(id: string): Promise<GatewayAccountRecord | null> {
     const [row] = await this.sql.query<Row>(`select * from gateway_accounts where id = ?`, [id]);

@@ -38,11 +38,45 @@ const STRIPE_CREDENTIALS_SHAPE = {
   required: ['secret_key'],
   additionalProperties: false,
 };
+const ADYEN_CREDENTIALS_SHAPE = {
+  type: 'object',
+  properties: {
+    api_key: {
+      type: 'string',
+      pattern: '^\\S{8,1000}$',
+      maxLength: 1000,
+      description: 'The X-API-Key of the Adyen web service user (Customer Area > Developers > API credentials).',
+    },
+    merchant_account: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,255}$',
+      maxLength: 255,
+      description: 'The merchant account the key acts for, as Adyen shows it.',
+    },
+    hmac_key: {
+      type: 'string',
+      pattern: '^(?:[0-9A-Fa-f]{2}){16,}$',
+      maxLength: 1024,
+      description: "The HMAC key of the Adyen webhook that points at this account's webhook_url_path, in hex.",
+    },
+    live_url_prefix: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$',
+      maxLength: 255,
+      description: 'Live mode only: the live endpoint URL prefix ([random]-[company name]) from the Customer Area.',
+    },
+  },
+  required: ['api_key', 'merchant_account', 'hmac_key'],
+  additionalProperties: false,
+};
 const NO_CREDENTIALS_SHAPE = { type: 'object', properties: {}, additionalProperties: false, maxProperties: 0 };
 const credentialMap = () => z.record(z.string().max(64), z.string().max(1024));
 const stripeCredentials = credentialMap()
   .meta(STRIPE_CREDENTIALS_SHAPE)
   .describe('Stored encrypted; never shown again except the last 4 characters of secret_key.');
+const adyenCredentials = credentialMap()
+  .meta(ADYEN_CREDENTIALS_SHAPE)
+  .describe('Stored encrypted; never shown again except the last 4 characters of api_key.');
 const sandboxCredentials = credentialMap().meta(NO_CREDENTIALS_SHAPE).describe('The sandbox takes no credentials.');
 
 const accountSettings = {
@@ -57,6 +91,7 @@ export const createGatewayAccountBody = z.discriminatedUnion('gateway', [
     credentials: stripeCredentials,
     ...accountSettings,
   }),
+  z.strictObject({ gateway: z.literal('adyen'), credentials: adyenCredentials, ...accountSettings }),
   z.strictObject({ gateway: z.literal('sandbox'), credentials: sandboxCredentials.default({}), ...accountSettings }),
 ]);
 export type CreateGatewayAccountBody = z.output<typeof createGatewayAccountBody>;
@@ -67,7 +102,7 @@ export const updateGatewayAccountBody = z.strictObject({
   description: description.nullable().optional(),
   disabled: z.boolean().optional().describe('A disabled account takes no new payments; refunds of its payments still go through it.'),
   credentials: credentialMap()
-    .meta({ oneOf: [STRIPE_CREDENTIALS_SHAPE, NO_CREDENTIALS_SHAPE] })
+    .meta({ oneOf: [STRIPE_CREDENTIALS_SHAPE, ADYEN_CREDENTIALS_SHAPE, NO_CREDENTIALS_SHAPE] })
     .optional()
     .describe(
       "New credentials in the account's gateway's shape (all keys, e.g. to rotate a key or add the webhook_secret); verified before they replace the old ones.",
@@ -92,9 +127,17 @@ export const gatewayAccountSchema = z
     currencies: z.array(z.string()),
     description: z.string().nullable(),
     priority: z.number().int(),
-    credentials_last4: z.string().nullable().describe('The last 4 characters of the main credential (for Stripe, the secret key).'),
-    webhook_secret_configured: z.boolean(),
-    webhook_url_path: z.string().nullable().describe('Where the gateway should send its events, relative to this API (Stripe only).'),
+    credentials_last4: z
+      .string()
+      .nullable()
+      .describe('The last 4 characters of the main credential (for Stripe the secret key, for Adyen the API key).'),
+    webhook_secret_configured: z
+      .boolean()
+      .describe('Whether events can be verified: a Stripe webhook_secret or an Adyen hmac_key is stored.'),
+    webhook_url_path: z
+      .string()
+      .nullable()
+      .describe('Where the gateway should send its events (Stripe) or notifications (Adyen), relative to this API; null for the sandbox.'),
     verified_at: z.string().nullable(),
     disabled_at: z.string().nullable(),
     created_at: z.string(),

@@ -58,7 +58,7 @@ export class GatewayAccountService {
       credentialsKeyId: sealed.keyId,
       credentialsCiphertext: sealed.ciphertext,
       credentialsLast4: credentials.last4 || null,
-      hasWebhookSecret: Boolean(credentials.credentials.webhook_secret),
+      hasWebhookSecret: Boolean(credentials.credentials.webhook_secret ?? credentials.credentials.hmac_key),
       verifiedAt: createdAt,
       disabledAt: null,
       createdAt,
@@ -113,7 +113,7 @@ export class GatewayAccountService {
         keyId: sealed.keyId,
         ciphertext: sealed.ciphertext,
         last4: credentials.last4,
-        hasWebhookSecret: Boolean(credentials.credentials.webhook_secret),
+        hasWebhookSecret: Boolean(credentials.credentials.webhook_secret ?? credentials.credentials.hmac_key),
       };
     }
     const updated = await this.repository().update(merchant.id, id, changes, new Date());

@@ -31,7 +31,7 @@ export function renderGatewayAccount(account: GatewayAccountRecord): GatewayAcco
     priority: account.priority,
     credentials_last4: account.credentialsLast4,
     webhook_secret_configured: account.hasWebhookSecret,
-    webhook_url_path: account.gateway === 'stripe' ? `/v1/gateway_events/stripe/${account.id}` : null,
+    webhook_url_path: account.gateway === 'sandbox' ? null : `/v1/gateway_events/${account.gateway}/${account.id}`,
     verified_at: apiTimestampOrNull(account.verifiedAt),
     disabled_at: apiTimestampOrNull(account.disabledAt),
     created_at: apiTimestamp(account.createdAt),

@@ -1,7 +1,7 @@
 import type { PaymentGateway } from './payment-gateway';
 
 /** The gateways a merchant can connect an account of. */
-export const GATEWAY_NAMES = ['sandbox', 'stripe'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'stripe', 'adyen'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 /** One credential problem, naming the field (`credentials.secret_key`) so the API's 400 can too. */
@@ -33,8 +33,8 @@ export interface GatewayConnector {
   parseCredentials(raw: Record<string, unknown>, livemode: boolean): ParsedCredentials;
   /** One harmless call that proves the credentials work; throws CredentialsRejectedError with the gateway's reason. */
   verifyCredentials(credentials: Record<string, string>): Promise<void>;
-  /** An adapter bound to one account's credentials. */
-  adapterFor(account: { id: string; livemode: boolean; credentials: Record<string, string> }): PaymentGateway;
+  /** An adapter bound to one account's credentials (async, so a connector may load its vendor library on first use). */
+  adapterFor(account: { id: string; livemode: boolean; credentials: Record<string, string> }): PaymentGateway | Promise<PaymentGateway>;
 }
 
 /** The gateway refused the credentials; `reason` is the gateway's own words, never the credential. */

@@ -3,10 +3,45 @@ import { defineRoute, type ApiRoute } from '../api/route';
 import { errorSchema } from '../api/common-schemas';
 import { gatewayEventBody, type GatewayEventService } from './gateway-event-service';
 import type { StripeEventReceiver } from './stripe/stripe-event-receiver';
+import type { AdyenNotificationReceiver } from './adyen/adyen-notification-receiver';
 
 /** Where gateways notify us of what card networks did (disputes opened and decided). Authenticated by signature, not by key. */
-export function gatewayEventRoutes(events: GatewayEventService, stripeEvents: StripeEventReceiver): ApiRoute[] {
+export function gatewayEventRoutes(
+  events: GatewayEventService,
+  stripeEvents: StripeEventReceiver,
+  adyenNotifications: AdyenNotificationReceiver,
+): ApiRoute[] {
   return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/gateway_events/adyen/:account',
+      operationId: 'receiveAdyenNotification',
+      tags: ['Gateways'],
+      auth: 'none',
+      summary: "Receive an Adyen account's notification",
+      description:
+        "The URL to enter as the Standard webhook of the Adyen merchant account (the account's `webhook_url_path`), with HMAC enabled and its key stored as the account's hmac_key. Every item's HMAC is checked with Adyen's own library before any item is applied; the batch is answered with the text [accepted]. AUTHORISATION settles payments waiting for the customer (and status sync); CAPTURE, CAPTURE_FAILED, CANCELLATION and TECHNICAL_CANCEL confirm captures and cancels; REFUND, REFUND_FAILED and REFUNDED_REVERSED settle refunds; NOTIFICATION_OF_CHARGEBACK, REQUEST_FOR_INFORMATION and CHARGEBACK open a dispute, CHARGEBACK_REVERSED and PREARBITRATION_WON win it, SECOND_CHARGEBACK and PREARBITRATION_LOST lose it. Each item counts once (pspReference, eventCode, success), in any order.",
+      params: z.strictObject({ account: z.string().max(255).describe('The gateway account id, gwa_...') }),
+      body: z
+        .object({ live: z.string().optional(), notificationItems: z.array(z.object({ NotificationRequestItem: z.object({}).loose() })) })
+        .loose()
+        .describe("An Adyen notification batch, as Adyen's Standard webhook sends it."),
+      responses: {
+        200: {
+          description: 'Every item verified and applied.',
+          otherContent: { 'text/plain': 'The text [accepted], which Adyen requires.' },
+        },
+        400: {
+          description: 'An item without a valid HMAC signature, or a malformed batch: nothing of it was applied.',
+          schema: errorSchema,
+        },
+        404: { description: 'Unknown gateway account.', schema: errorSchema },
+        503: { description: 'A disputed charge of ours is still being recorded: Adyen sends the batch again.', schema: errorSchema },
+      },
+      async handle({ body, params }) {
+        return { status: 200, body: await adyenNotifications.receive(params.account, body) };
+      },
+    }),
     defineRoute({
       method: 'post',
       path: '/v1/gateway_events/stripe/:account',

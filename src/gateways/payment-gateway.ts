@@ -24,6 +24,14 @@ export interface PaymentGateway {
    * sandbox) may omit it; the workflow then relies on retrying the same key.
    */
   lookupAuthorization?(request: AuthorizationLookup): Promise<AuthorizationStatus>;
+  /**
+   * Cancels, by our payment id, an authorization whose answer never came (Adyen's technical cancel): the
+   * gateway cancels it if it exists, or whenever it lands. Its outcome arrives like any other, through
+   * lookupAuthorization. Gateways whose status sync can always answer omit it.
+   */
+  cancelUnknownAuthorization?(request: TechnicalCancelRequest): Promise<{ modificationReference: string }>;
+  /** What became of a capture or cancel the gateway only `received`, by its modification reference. */
+  lookupModification?(reference: string): Promise<ModificationStatus>;
   /** A pending refund's current status, by the gateway's id of it. Gateways whose refunds are final at once omit it. */
   lookupRefund?(reference: string): Promise<GatewayRefundStatus>;
 }
@@ -69,6 +77,8 @@ export interface AuthorizationLookup {
   paymentId: string;
   /** The gateway's id when one was already known (an authorization waiting for customer action). */
   reference: string | null;
+  /** Whether the authorization was a sale (captured at once); gateways that report only "authorised" need it. */
+  capture?: boolean;
   amountMinor: number;
   currency: string;
 }
@@ -82,7 +92,7 @@ export type AuthorizationStatus =
   | { outcome: 'captured'; reference: string; capturedMinor: number }
   | { outcome: 'requires_action'; reference: string; nextAction: NextAction }
   | { outcome: 'declined'; reference: string | null; failureType: PaymentFailureType }
-  | { outcome: 'canceled'; reference: string }
+  | { outcome: 'canceled'; reference: string; failureType?: PaymentFailureType }
   | { outcome: 'pending'; reference: string | null }
   | { outcome: 'not_found' };
 
@@ -96,6 +106,12 @@ export interface GatewayCaptureRequest {
 export interface GatewayCaptureResult {
   reference: string;
   capturedMinor: number;
+  /**
+   * `received`: the gateway accepted the capture and decides it later (Adyen); its notification, carrying
+   * `modificationReference`, says whether the money moved. Absent: captured.
+   */
+  status?: 'captured' | 'received';
+  modificationReference?: string;
 }
 
 export interface VoidRequest {
@@ -107,6 +123,17 @@ export interface VoidRequest {
 
 export interface VoidResult {
   reference: string;
+  /** `received`: released only once the gateway's notification (carrying `modificationReference`) confirms it. Absent: voided. */
+  status?: 'voided' | 'received';
+  modificationReference?: string;
+}
+
+export type ModificationStatus = 'succeeded' | 'failed' | 'pending';
+
+/** The technical cancel of an authorization whose answer never came: by our payment id, since no gateway reference is known. */
+export interface TechnicalCancelRequest {
+  idempotencyKey: string;
+  paymentId: string;
 }
 
 export interface GatewayRefundRequest {

@@ -55,6 +55,44 @@ export class Counter implements Metric {
   }
 }
 
+/** A value per label set that goes up and down; a series can be removed once its label set means nothing any more. */
+export class Gauge implements Metric {
+  private readonly series = new Map<string, { labels: Labels; value: number }>();
+
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly labelNames: readonly string[] = [],
+  ) {}
+
+  set(labels: Labels, value: number): void {
+    this.series.set(seriesKey(this.labelNames, labels), { labels: pick(this.labelNames, labels), value });
+  }
+
+  /** Removes every series whose labels include all of `labels`. */
+  remove(labels: Labels): void {
+    for (const [key, entry] of this.series)
+      if (Object.entries(labels).every(([name, value]) => entry.labels[name] === value)) this.series.delete(key);
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  /** The current value for one label set (undefined when unset). */
+  value(labels: Labels = {}): number | undefined {
+    return this.series.get(seriesKey(this.labelNames, labels))?.value;
+  }
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      ...[...this.series.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`),
+    ];
+  }
+}
+
 /** Observations counted into cumulative buckets per label set, with their sum and count. */
 export class Histogram implements Metric {
   private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();

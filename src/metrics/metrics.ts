@@ -1,4 +1,4 @@
-import { Counter, Histogram, MetricRegistry } from './metric-registry';
+import { Counter, Gauge, Histogram, MetricRegistry } from './metric-registry';
 
 /**
  * The process's metrics, one registry like prom-client's default: the API and the worker each
@@ -53,5 +53,29 @@ export const refundsFailedAfterSuccess = registry.register(
     'gateway_refunds_failed_after_success_total',
     'Refunds recorded as succeeded that the gateway later reported failed (the card never got the money): each needs ops to reverse it.',
     ['gateway'],
+  ),
+);
+
+export const authorizationAttemptsTotal = registry.register(
+  new Counter(
+    'gateway_authorization_attempts_total',
+    'Authorization calls to a gateway account by this worker (each retry under the same key counts), by gateway, account (empty: the built-in sandbox) and outcome: approved, requires_action, soft_decline (another account may approve), hard_decline, unavailable, unknown (no answer: status sync decides).',
+    ['gateway', 'gateway_account', 'outcome'],
+  ),
+);
+
+export const authorizationFailoversTotal = registry.register(
+  new Counter(
+    'gateway_authorization_failovers_total',
+    "Authorization attempts made after failing over from another account (a payment's second or later attempt), by the gateway and account failed over to.",
+    ['gateway', 'gateway_account'],
+  ),
+);
+
+export const gatewayAccountCoolingDown = registry.register(
+  new Gauge(
+    'gateway_account_cooling_down',
+    'Gateway accounts skipped by new routes after repeated unavailable answers (1 while cooling down), as last read by this process.',
+    ['gateway', 'gateway_account'],
   ),
 );

@@ -1,4 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import type { RoutingDecision } from '../routing/routing-rules';
 import type { HoldReason, PaymentAttempt, PaymentNextAction, PaymentStatus } from './payment-state';
 
 /** A payment as stored: the read model the API serves, written by the payment workflow's activities. */
@@ -32,6 +33,8 @@ export interface PaymentRecord {
   holdReason?: HoldReason | null;
   /** Authorization attempts, for a payment that could fail over between accounts; null otherwise. */
   attempts?: PaymentAttempt[] | null;
+  /** The routing decision the payment was created with; null for a named account, the built-in sandbox and older payments. */
+  routing?: RoutingDecision | null;
 }
 
 const money = () => ({ type: new BigIntType('number') });
@@ -67,5 +70,6 @@ export const PaymentEntity = new EntitySchema<PaymentRecord>({
     nextAction: { type: 'json', nullable: true },
     holdReason: { type: 'string', nullable: true },
     attempts: { type: 'json', nullable: true },
+    routing: { type: 'json', nullable: true },
   },
 });

@@ -32,6 +32,7 @@ const COLUMNS = [
   'next_action',
   'hold_reason',
   'attempts',
+  'routing',
 ] as const;
 
 // What a later state may change. Never the refunded amount: refunds own it, and may settle before a retried write of the payment's state.
@@ -66,6 +67,7 @@ function values(record: PaymentRecord): unknown[] {
     record.nextAction ? JSON.stringify(record.nextAction) : null,
     record.holdReason ?? null,
     record.attempts ? JSON.stringify(record.attempts) : null,
+    record.routing ? JSON.stringify(record.routing) : null,
   ];
 }
 

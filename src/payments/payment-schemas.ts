@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CURRENCY_EXPONENTS, isSupportedCurrency, parseMajorAmount } from '../shared/money';
 import { SOURCE_TOKEN_PATTERN, HTTP_URL_PATTERN } from '../api/documented-formats';
 import { MERCHANT_CANCELLATION_REASONS, PAYMENT_STATUSES, REVIEW_DECISIONS } from './payment-state';
+import { routingDecisionSchema } from '../routing/routing-schemas';
 
 export const currency = z
   .string()
@@ -150,6 +151,11 @@ export const paymentSchema = z
         }),
       )
       .describe("Each authorization attempt when the payment could fail over between the merchant's gateway accounts; empty otherwise."),
+    routing: routingDecisionSchema
+      .nullable()
+      .describe(
+        'Why the payment went to its account (GET /v1/routing); null when it named `gateway_account`, took the built-in sandbox, or predates routing.',
+      ),
     created_at: z.string(),
     captured_at: z.string().nullable(),
     canceled_at: z.string().nullable(),

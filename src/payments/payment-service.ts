@@ -41,6 +41,9 @@ export interface PaymentServiceDeps {
   reviewTimeoutMs: number;
   /** How long a customer has to authenticate (3-D Secure); fixed into each payment's workflow input. */
   actionTimeoutMs?: number;
+  /** For payments that may reach Adyen, whose captures and cancels are confirmed by notification. */
+  confirmationTimeoutMs?: number;
+  technicalCancelAfterMs?: number;
   defaultFees: FeeSchedule;
   decisions: PaymentDecisionWaiter;
   logger: Logger;
@@ -77,6 +80,7 @@ export class PaymentService {
     // A vault token must be this merchant's and unexpired; the workflow then sees only its id, never card data.
     const route = await this.deps.router.route(merchant, {
       currency: request.currency,
+      amountMinor: request.amountMinor,
       source: request.source,
       gatewayAccount: request.gatewayAccount,
     });
@@ -107,12 +111,16 @@ export class PaymentService {
       captureMethod: request.captureMethod,
       gateway: route.gateway,
       ...(route.gatewayAccount ? { gatewayAccount: route.gatewayAccount } : {}),
-      ...(route.fallbacks ? { failover: { accounts: route.fallbacks, maxAttempts: MAX_AUTHORIZATION_ATTEMPTS } } : {}),
+      ...(route.fallbacks ? { failover: { accounts: route.fallbacks, maxAttempts: route.maxAttempts ?? MAX_AUTHORIZATION_ATTEMPTS } } : {}),
+      ...(route.decision ? { routing: route.decision } : {}),
       ...(request.returnUrl ? { returnUrl: request.returnUrl } : {}),
       createdAt: createdAt.toISOString(),
       authorizationTtlMs: this.deps.authorizationTtlMs,
       reviewTimeoutMs: this.deps.reviewTimeoutMs,
       ...(this.deps.actionTimeoutMs !== undefined ? { actionTimeoutMs: this.deps.actionTimeoutMs } : {}),
+      ...(route.gateway === 'adyen' || route.fallbacks?.some((fallback) => fallback.gateway === 'adyen')
+        ? { confirmationTimeoutMs: this.deps.confirmationTimeoutMs, technicalCancelAfterMs: this.deps.technicalCancelAfterMs }
+        : {}),
       fees: {
         percentBps: merchant.feePercentBps ?? this.deps.defaultFees.percentBps,
         fixedMinor: merchant.feeFixedMinor ?? this.deps.defaultFees.fixedMinor,

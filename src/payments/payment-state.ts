@@ -3,6 +3,8 @@
  * workflow bundle imports this file.
  */
 
+import type { RoutingDecision } from '../routing/routing-rules';
+
 export type PaymentStatus =
   'processing' | 'requires_review' | 'requires_action' | 'held' | 'requires_capture' | 'succeeded' | 'failed' | 'canceled';
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = [
@@ -41,6 +43,11 @@ export interface PaymentTerms {
   gatewayAccount?: string | null;
   /** Where the customer comes back after authenticating on the gateway's page (3-D Secure). */
   returnUrl?: string | null;
+  /**
+   * Why the payment goes to its account (rule version, eligible accounts, split draw), decided once by the API:
+   * a replay reads it from the input and never routes again. Absent for a named account, the built-in sandbox and older payments.
+   */
+  routing?: RoutingDecision;
   createdAt: string;
 }
 
@@ -52,6 +59,16 @@ export interface PaymentWorkflowInput extends PaymentTerms {
   reviewTimeoutMs?: number;
   /** How long the customer has to authenticate (3-D Secure) before the payment is canceled at the gateway and fails. */
   actionTimeoutMs?: number;
+  /**
+   * Gateways that confirm captures and cancels only by notification (Adyen): how long the payment waits for it
+   * before it is held for ops (the wait goes on). Absent: CONFIRMATION_HOLD_AFTER_MS.
+   */
+  confirmationTimeoutMs?: number;
+  /**
+   * Gateways that cannot be asked about a lost authorization (Adyen): how long the outcome stays unknown before a
+   * technical cancel by our payment id cleans it up. Absent: TECHNICAL_CANCEL_AFTER_MS.
+   */
+  technicalCancelAfterMs?: number;
   /**
    * Where the payment fails over to, decided at creation (so a later change of the merchant's accounts never alters a
    * running payment, and a replay reproduces it): the next eligible accounts in order, tried after a soft decline or
@@ -79,7 +96,15 @@ export const MAX_AUTHORIZATION_ATTEMPTS = 3;
 export const DEFAULT_ACTION_TIMEOUT_MS = 3600 * 1000;
 /** How long an unknown gateway outcome is looked up before the payment is shown as `held` for ops (the lookups go on). */
 export const UNKNOWN_OUTCOME_HOLD_AFTER_MS = 10 * 60 * 1000;
-export type HoldReason = 'gateway_outcome_unknown';
+/** How long a capture or cancel a gateway only `received` waits for its notification before the payment is held for ops. */
+export const CONFIRMATION_HOLD_AFTER_MS = 60 * 60 * 1000;
+/** How long a lost authorization is looked up at a gateway that cannot be asked (Adyen) before it is technically canceled. */
+export const TECHNICAL_CANCEL_AFTER_MS = 2 * 60 * 1000;
+/**
+ * Why a payment is held: the gateway never confirmed an authorization (it is being looked up), never
+ * confirmed a capture or cancel it had received (the wait goes on in both cases).
+ */
+export type HoldReason = 'gateway_outcome_unknown' | 'gateway_confirmation_missing';
 
 /** What the customer must do (authenticate) before the gateway decides: shown on the payment as `next_action`. */
 export interface PaymentNextAction {
@@ -91,6 +116,16 @@ export interface PaymentNextAction {
  * A gateway's asynchronous word about a payment, signalled by the inbound events receiver: the customer
  * authenticated (authorized or captured), or did not (failed). The event id makes a redelivery harmless.
  */
+/** A gateway's notification that a capture or cancel it had only `received` (Adyen) was carried out, or not. */
+export interface GatewayModificationEvent {
+  eventId: string;
+  /** The modification's own gateway reference (Adyen's modification pspReference). */
+  reference: string;
+  outcome: 'succeeded' | 'failed';
+  /** The gateway's words when it failed. */
+  reason?: string;
+}
+
 export interface GatewayPaymentEvent {
   eventId: string;
   outcome: 'authorized' | 'captured' | 'failed' | 'canceled';
@@ -153,6 +188,8 @@ export function initialPaymentState(input: PaymentWorkflowInput): PaymentState {
     fees: _fees,
     reviewTimeoutMs: _review,
     actionTimeoutMs: _action,
+    confirmationTimeoutMs: _confirmation,
+    technicalCancelAfterMs: _technicalCancel,
     failover: _failover,
     ...terms
   } = input;

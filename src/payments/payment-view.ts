@@ -2,6 +2,7 @@ import { minorToMajorNumber } from '../shared/money';
 import type { PaymentRecord } from './payment-record';
 import type { PaymentState } from './payment-state';
 import { apiTimestampOrNull } from '../shared/timestamps';
+import { renderRoutingDecision, type RoutingDecisionJson } from '../routing/routing-view';
 
 /** A payment as the API shows it (the API contract's shape, with Stripe-like detail fields). */
 export interface PaymentJson {
@@ -41,6 +42,8 @@ export interface PaymentJson {
     started_at: string;
     finished_at: string;
   }[];
+  /** Why the payment went to its account; null when it named the account, took the built-in sandbox, or predates routing rules. */
+  routing: RoutingDecisionJson | null;
   created_at: string;
   captured_at: string | null;
   canceled_at: string | null;
@@ -79,6 +82,7 @@ export function paymentRecordFromState(state: PaymentState, updatedAt: Date): Pa
     nextAction: state.nextAction ?? null,
     holdReason: state.holdReason ?? null,
     attempts: state.attempts ?? null,
+    routing: state.routing ?? null,
   };
 }
 
@@ -128,6 +132,7 @@ export function renderPayment(payment: PaymentRecord, livemode = false): Payment
       started_at: attempt.startedAt,
       finished_at: attempt.finishedAt,
     })),
+    routing: payment.routing ? renderRoutingDecision(payment.routing) : null,
     created_at: iso(payment.createdAt) as string,
     captured_at: iso(payment.capturedAt),
     canceled_at: iso(payment.canceledAt),

@@ -14,6 +14,7 @@ export const PAYMENT_FAILURES = {
   ReviewTimedOut: { code: 'review_timeout', message: 'The payment was declined: nobody reviewed it in time.', retryable: false },
   InvalidSource: { code: 'invalid_source', message: 'Invalid payment source', retryable: false },
   AuthorizationExpired: { code: 'authorization_expired', message: 'The authorization expired before capture.', retryable: false },
+  CaptureFailed: { code: 'capture_failed', message: 'The gateway could not capture the authorization.', retryable: false },
   RefundFailed: { code: 'refund_failed', message: 'The gateway could not refund the charge.', retryable: false },
   RefundExceedsAvailable: { code: 'amount_too_large', message: 'Invalid refund amount', retryable: false },
   PaymentNotRefundable: {

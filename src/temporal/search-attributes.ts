@@ -12,7 +12,10 @@ export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAt
 export const DisputeStatusKey = defineSearchAttributeKey('DisputeStatus', SearchAttributeType.KEYWORD);
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
+/** The gateway the payment went to; after a failover, the one that decided it. */
 export const GatewayKey = defineSearchAttributeKey('Gateway', SearchAttributeType.KEYWORD);
+/** How many authorization attempts a payment that could fail over took (1 when the first account decided). */
+export const AuthorizationAttemptsKey = defineSearchAttributeKey('AuthorizationAttempts', SearchAttributeType.INT);
 // Refunds and disputes have no id attribute of their own: their workflow IDs (refund-re_..., dispute-dp_...) carry it, and the
 // dev server (like a default SQL visibility store) allows only ten Keyword attributes.
 /** On subscription workflows and the payment workflows they start. */
@@ -30,6 +33,7 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',
+  AuthorizationAttempts: 'Int',
   CustomerId: 'Keyword',
   SubscriptionStatus: 'Keyword',
   NextBillingAt: 'Datetime',

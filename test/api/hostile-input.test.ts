@@ -32,7 +32,11 @@ const RECORDS_ATTEMPTS = ['audit_events'];
 // Written at most once a minute per key, off the request's path, whatever the request's outcome.
 const WRITTEN_ON_ANY_USE = { api_keys: ['last_used_at'] };
 // A gateway's own event format, verified by its signature: fields the gateway adds later are tolerated by design.
-const TOLERANT_ROUTES = new Set(['POST /v1/gateway_events/:gateway', 'POST /v1/gateway_events/stripe/:account']);
+const TOLERANT_ROUTES = new Set([
+  'POST /v1/gateway_events/:gateway',
+  'POST /v1/gateway_events/stripe/:account',
+  'POST /v1/gateway_events/adyen/:account',
+]);
 /**
  * Routes exercised with less than the rest, and why. None is skipped.
  * - GET /v1/billing/invoices/:id and /receipt: a fresh merchant has no fee invoice (they are issued monthly), so their
@@ -41,6 +45,7 @@ const TOLERANT_ROUTES = new Set(['POST /v1/gateway_events/:gateway', 'POST /v1/g
  *   validated before the signature is checked, and every refusal must still be a 4xx that writes nothing.
  * - POST /v1/gateway_events/stripe/:account: the same, for a Stripe account's events; the fixture's account is a sandbox
  *   one, so even a well-formed request ends in a 404 before any signature is checked (test/api/stripe-payments checks those).
+ * - POST /v1/gateway_events/adyen/:account: likewise for an Adyen account's notifications (test/api/adyen-payments checks those).
  */
 const UNKNOWN_FEE_INVOICE = 'fi_0000000000000000000000';
 const GATEWAY_EVENT_BODY = {

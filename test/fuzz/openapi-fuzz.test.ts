@@ -7,6 +7,7 @@ import { ensureSchemathesis, runFuzzer, type FuzzResult, type UnstatableRefusal 
 import { allRoutes } from '../support/route-fixtures';
 import { TEST_ADMIN_KEY, startTestStack, type TestStack } from '../support/test-stack';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { startAdyenFake, type AdyenFake } from '../../src/gateways/adyen/adyen-fake';
 
 // npm test runs a short, seeded profile; npm run fuzz the long one. FUZZ_SEED replays or varies a run.
 const LONG = process.env.FUZZ_PROFILE === 'long';
@@ -18,15 +19,18 @@ const KEY_MANAGEMENT = new Set(['createApiKey', 'revokeApiKey', 'revokeApiKeyByP
 
 let stack: TestStack;
 let stripe: StripeFake;
+let adyen: AdyenFake;
 let schemathesis: string;
 // Gateway accounts are verified with a call to Stripe: here Stripe is our fake, which knows none of the fuzzer's keys.
 beforeAll(async () => {
   stripe = await startStripeFake();
-  stack = await startTestStack({ env: { RATE_LIMIT_PER_SECOND: '0', STRIPE_API_BASE: stripe.url } });
+  adyen = await startAdyenFake();
+  stack = await startTestStack({ env: { RATE_LIMIT_PER_SECOND: '0', STRIPE_API_BASE: stripe.url, ADYEN_API_BASE: adyen.url } });
 });
 afterAll(async () => {
   await stack?.close();
   await stripe?.stop();
+  await adyen?.stop();
 });
 beforeAll(async () => {
   schemathesis = await ensureSchemathesis(path.join(ROOT, '.tools'), (message) => process.stderr.write(`[fuzz] ${message}\n`));
@@ -110,8 +114,19 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'parameter_missing credentials.secret_key',
       'parameter_invalid credentials.secret_key',
       'parameter_invalid credentials.webhook_secret',
+      'parameter_missing credentials.api_key',
+      'parameter_missing credentials.merchant_account',
+      'parameter_missing credentials.hmac_key',
+      'parameter_invalid credentials.api_key',
+      'parameter_invalid credentials.merchant_account',
+      'parameter_invalid credentials.hmac_key',
     ],
     why: "credentials are verified with the gateway, a key's mode must be the merchant's, and a change of credentials takes the shape of the account's own gateway",
+  },
+  {
+    operationIds: ['putRouting'],
+    refusals: ['resource_missing'],
+    why: "each account a rule names must be one of the merchant's gateway accounts of its mode (the param names which, e.g. rules[0][accounts][1])",
   },
   {
     operationIds: operationsWith('Idempotency-Key'),

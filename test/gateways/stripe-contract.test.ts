@@ -441,7 +441,7 @@ describe('connector against stripe-mock', () => {
   });
 
   it('binds an adapter to an account', async () => {
-    const adapter = createStripeConnector({ apiBase, openCard }).adapterFor({
+    const adapter = await createStripeConnector({ apiBase, openCard }).adapterFor({
       id: 'gwa_1',
       livemode: false,
       credentials: { secret_key: TEST_KEY },

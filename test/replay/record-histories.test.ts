@@ -6,6 +6,7 @@ import { paymentWorkflowId } from '../../src/payments/payment-state';
 import { startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 import { startStripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { ADYEN_TEST_CARDS, startAdyenFake } from '../../src/gateways/adyen/adyen-fake';
 import { randomBase62 } from '../../src/shared/ids';
 import {
   cancelPayment,
@@ -242,6 +243,84 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
       } finally {
         await fast.close();
         await stripe.stop();
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(process.env.RECORD_ADYEN !== '1')(
+    'when payments and a refund go through an Adyen account (confirmations by notification, a technical cancel), then their histories are saved',
+    async () => {
+      const adyen = await startAdyenFake();
+      const fast = await startTestStack({
+        env: { ADYEN_API_BASE: adyen.url, PAYMENT_CONFIRMATION_TIMEOUT: '1s', PAYMENT_TECHNICAL_CANCEL_AFTER: '2s' },
+      });
+      try {
+        const merchant = await fast.createMerchant('Replay recordings: Adyen');
+        const apiKey = `AQE_${randomBase62(30)}`;
+        const merchantAccount = 'ReplayRecordingsECOM';
+        const hmacKey = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
+        adyen.addAccount({ apiKey, merchantAccount, hmacKey });
+        const account = await fast.request('POST', '/v1/gateway_accounts', {
+          apiKey: merchant.apiKey,
+          body: { gateway: 'adyen', credentials: { api_key: apiKey, merchant_account: merchantAccount, hmac_key: hmacKey } },
+        });
+        adyen.setNotificationUrl(merchantAccount, `${fast.baseUrl}${account.body.webhook_url_path}`);
+        const card = async () =>
+          (
+            await fast.request('POST', '/v1/tokens', {
+              apiKey: merchant.apiKey,
+              body: { card: { number: ADYEN_TEST_CARDS.visa, exp_month: 12, exp_year: 2034, cvc: '123' } },
+            })
+          ).body.id as string;
+        const authorized = async () =>
+          createPayment(fast, merchant, {
+            amount: 30,
+            currency: 'EUR',
+            source: await card(),
+            capture: false,
+            expectStatus: 'requires_capture',
+          });
+        const scenarios: Record<string, () => Promise<string>> = {
+          'payment-adyen-capture-confirmed-late': async () => {
+            const payment = await authorized();
+            adyen.notificationRule({ kind: 'hold', eventCode: 'CAPTURE' });
+            await capturePayment(fast, merchant, payment.id, { amount: 20 });
+            await new Promise((resolve) => setTimeout(resolve, 2_000));
+            await adyen.releaseHeld();
+            return paymentWorkflowId(payment.id);
+          },
+          'payment-adyen-cancel-confirmed': async () => {
+            const payment = await authorized();
+            await cancelPayment(fast, merchant, payment.id, { cancellation_reason: 'requested_by_customer' });
+            return paymentWorkflowId(payment.id);
+          },
+          'payment-adyen-technical-cancel': async () => {
+            adyen.injectFault({ operation: 'payments', kind: 'lose_answer_after_commit', times: 3 });
+            adyen.notificationRule({ kind: 'drop', eventCode: 'AUTHORISATION' });
+            const created = await createPayment(fast, merchant, { amount: 13, currency: 'EUR', source: await card(), raw: true });
+            return paymentWorkflowId(created.body.id);
+          },
+          'refund-adyen': async () => {
+            adyen.clearNotificationRules();
+            const payment = await createPayment(fast, merchant, {
+              amount: 20,
+              currency: 'EUR',
+              source: await card(),
+              expectStatus: 'succeeded',
+            });
+            return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;
+          },
+        };
+        fs.mkdirSync(HISTORIES, { recursive: true });
+        for (const [name, run] of Object.entries(scenarios)) {
+          const handle = fast.client.workflow.getHandle(await run());
+          await handle.result();
+          fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+        }
+      } finally {
+        await fast.close();
+        await adyen.stop();
       }
     },
     120_000,

@@ -47,6 +47,10 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'refund-stripe.json',
         'refund-stripe-pending.json',
         'payment-stripe-failover.json',
+        'payment-adyen-capture-confirmed-late.json',
+        'payment-adyen-cancel-confirmed.json',
+        'payment-adyen-technical-cancel.json',
+        'refund-adyen.json',
       ]),
     );
   });

@@ -114,6 +114,7 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/api_keys': objects.apiKey,
     '/v1/gateway_accounts': objects.gatewayAccount,
     '/v1/gateway_events/stripe': objects.gatewayAccount,
+    '/v1/gateway_events/adyen': objects.gatewayAccount,
   };
   return byPrefix[prefix];
 }
@@ -148,6 +149,11 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     'POST /v1/test_helpers/disputes/:id/resolve': { outcome: 'won' },
     'POST /v1/gateway_accounts': { gateway: 'sandbox', description: 'Another sandbox account' },
     'PATCH /v1/gateway_accounts/:id': { description: 'renamed' },
+    'PUT /v1/routing': { rules: [{ accounts: [objects.gatewayAccount] }] },
     'POST /v1/gateway_events/stripe/:account': { id: 'evt_fixture', type: 'charge.dispute.created', data: { object: {} } },
+    'POST /v1/gateway_events/adyen/:account': {
+      live: 'false',
+      notificationItems: [{ NotificationRequestItem: { eventCode: 'REPORT_AVAILABLE', pspReference: 'FIXTURE', success: 'true' } }],
+    },
   };
 }

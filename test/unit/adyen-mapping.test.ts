@@ -358,7 +358,7 @@ describe('the requests the library sends through the adapter', () => {
           reference: 'MOD_refunds',
           status: 'pending',
         });
-        expect(await adyen.cancelByReference({ idempotencyKey: 'pay_1:technical_cancel', paymentId: 'pay_1' })).toMatchObject({
+        expect(await adyen.cancelUnknownAuthorization({ idempotencyKey: 'pay_1:technical_cancel', paymentId: 'pay_1' })).toMatchObject({
           status: 'received',
         });
       },

@@ -15,6 +15,8 @@ import { Migration20261121140000SandboxFaults } from './Migration20261121140000S
 import { Migration20261206000000SealedWebhookSecrets } from './Migration20261206000000SealedWebhookSecrets';
 import { Migration20261206010000GatewayAccounts } from './Migration20261206010000GatewayAccounts';
 import { Migration20261206020000PaymentAttempts } from './Migration20261206020000PaymentAttempts';
+import { Migration20261206030000Routing } from './Migration20261206030000Routing';
+import { Migration20261206050000AdyenNotifications } from './Migration20261206050000AdyenNotifications';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -35,4 +37,6 @@ export const migrations = [
   { name: 'Migration20261206000000SealedWebhookSecrets', class: Migration20261206000000SealedWebhookSecrets },
   { name: 'Migration20261206010000GatewayAccounts', class: Migration20261206010000GatewayAccounts },
   { name: 'Migration20261206020000PaymentAttempts', class: Migration20261206020000PaymentAttempts },
+  { name: 'Migration20261206030000Routing', class: Migration20261206030000Routing },
+  { name: 'Migration20261206050000AdyenNotifications', class: Migration20261206050000AdyenNotifications },
 ];

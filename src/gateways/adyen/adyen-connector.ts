@@ -1,15 +1,29 @@
-import { CheckoutAPI, Client, EnvironmentEnum } from '@adyen/api-library';
 import { VAULT_TOKEN_ID } from '../../vault/card-token-record';
 import { CredentialsRejectedError, type CredentialProblem, type GatewayConnector, type ParsedCredentials } from '../gateway-connector';
-import { AdyenApiBaseClient, type AdyenApiBase } from './adyen-api-base';
-import { AdyenGateway, recognizesAdyenSource, type AdyenGatewayOptions } from './adyen-gateway';
+import type { AdyenApiBase } from './adyen-api-base';
+import type { AdyenGatewayOptions } from './adyen-gateway';
+import { recognizesAdyenSource } from './adyen-sources';
 import { classifyAdyenError, type AdyenErrorLike } from './adyen-mapping';
+import type { AdyenNotificationStore } from './adyen-notification-store';
+
+/** One account's view of the stored notifications, as the adapter asks for them. */
+function notificationReaders(
+  store: AdyenNotificationStore,
+  accountId: string,
+): Pick<AdyenGatewayOptions, 'notifiedAuthorization' | 'notifiedModification' | 'notifiedRefund'> {
+  return {
+    notifiedAuthorization: (lookup) => store.authorizationOf(accountId, lookup),
+    notifiedModification: (pspReference) => store.modificationOf(accountId, pspReference),
+    notifiedRefund: (pspReference) => store.refundOf(accountId, pspReference),
+  };
+}
 
 export interface AdyenConnectorOptions {
   apiBase?: AdyenApiBase;
   openCard?: AdyenGatewayOptions['openCard'];
   isVaultToken?: AdyenGatewayOptions['isVaultToken'];
-  notifiedAuthorization?: AdyenGatewayOptions['notifiedAuthorization'];
+  /** The notifications our receiver kept: Checkout cannot be asked about a payment, so status sync reads them. */
+  notifications?: AdyenNotificationStore;
   /** Per request, for verification and the adapters (default: the adapter's). */
   timeoutMs?: number;
 }
@@ -26,14 +40,15 @@ const LIVE_URL_PREFIX = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
 export function createAdyenConnector(options: AdyenConnectorOptions = {}): GatewayConnector {
   const isVaultToken = options.isVaultToken ?? ((source: string) => VAULT_TOKEN_ID.test(source));
   return {
-    // Until the lead adds 'adyen' to GATEWAY_NAMES, the name is cast; the value is right either way.
-    name: 'adyen' as GatewayConnector['name'],
+    name: 'adyen',
     recognizesSource: (source) => recognizesAdyenSource(source, isVaultToken, options.openCard !== undefined),
     parseCredentials: (raw, livemode) => parseAdyenCredentials(raw, livemode),
     verifyCredentials: (credentials) => verifyAdyenCredentials(credentials, options),
-    adapterFor(account) {
+    // The library loads with the first Adyen account used, not with every process that could use one.
+    async adapterFor(account) {
       const { api_key: apiKey, merchant_account: merchantAccount, live_url_prefix: liveUrlPrefix } = account.credentials;
       if (!apiKey || !merchantAccount) throw new Error(`Gateway account ${account.id} has no Adyen api_key or merchant_account`);
+      const { AdyenGateway } = await import('./adyen-gateway');
       return new AdyenGateway({
         apiKey,
         merchantAccount,
@@ -43,7 +58,7 @@ export function createAdyenConnector(options: AdyenConnectorOptions = {}): Gatew
         timeoutMs: options.timeoutMs,
         openCard: options.openCard,
         isVaultToken,
-        notifiedAuthorization: options.notifiedAuthorization,
+        ...(options.notifications ? notificationReaders(options.notifications, account.id) : {}),
       });
     },
   };
@@ -99,6 +114,8 @@ export async function verifyAdyenCredentials(
   if (!apiKey) throw new CredentialsRejectedError('No Adyen API key was given.');
   if (!merchantAccount) throw new CredentialsRejectedError('No Adyen merchant account was given.');
   const live = Boolean(liveUrlPrefix) && !options.apiBase;
+  const { CheckoutAPI, Client, EnvironmentEnum } = await import('@adyen/api-library');
+  const { AdyenApiBaseClient } = await import('./adyen-http-client');
   const client = new Client(
     {
       apiKey,

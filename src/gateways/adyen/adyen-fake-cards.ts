@@ -83,6 +83,13 @@ export const ADYEN_TEST_CARDS = {
   refundFails: '4000000000005126',
   /** Fake-only: a CHARGEBACK notification follows the capture. */
   chargeback: '4000000000000259',
+  /**
+   * Fake-only, for cards from our vault (which keeps no holder name, Adyen's own trigger): refused with
+   * Not enough balance (a hard decline), with Acquirer Error (a soft one), and a capture that CAPTURE_FAILED follows.
+   */
+  notEnoughBalance: '4000000000009995',
+  acquirerError: '4000000000000119',
+  captureFails: '4000000000000341',
 } as const;
 
 export type CardOutcome =
@@ -119,6 +126,8 @@ export function cardOutcome(
   if (month && year && (year < now.getUTCFullYear() || (year === now.getUTCFullYear() && month < now.getUTCMonth() + 1)))
     return refusal('Expired Card');
   if (card.number && (ADYEN_TEST_CARDS.threeDs as readonly string[]).includes(card.number)) return { kind: 'challenge' };
+  if (card.number === ADYEN_TEST_CARDS.notEnoughBalance) return refusal('Not enough balance');
+  if (card.number === ADYEN_TEST_CARDS.acquirerError) return refusal('Acquirer Error');
   return { kind: 'authorised' };
 }
 
@@ -127,7 +136,7 @@ export function cardTraits(card: { number?: string; holderName?: string }): Card
   return {
     refundFails: card.number === ADYEN_TEST_CARDS.refundFails || upper === 'REFUND_FAILED',
     chargeback: card.number === ADYEN_TEST_CARDS.chargeback || upper === 'CHARGEBACK',
-    captureFails: upper === 'CAPTURE_FAILED',
+    captureFails: card.number === ADYEN_TEST_CARDS.captureFails || upper === 'CAPTURE_FAILED',
   };
 }
 

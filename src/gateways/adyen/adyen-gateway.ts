@@ -12,12 +12,16 @@ import {
   type GatewayRefundRequest,
   type GatewayRefundResult,
   type GatewayRefundStatus,
+  type ModificationStatus,
   type PaymentGateway,
   type RiskLevel,
+  type TechnicalCancelRequest,
   type VoidRequest,
   type VoidResult,
 } from '../payment-gateway';
-import { AdyenApiBaseClient, type AdyenApiBase } from './adyen-api-base';
+import type { AdyenApiBase } from './adyen-api-base';
+import { AdyenApiBaseClient } from './adyen-http-client';
+import { recognizesAdyenSource } from './adyen-sources';
 import {
   authorizationStatusOf,
   classifyAdyenError,
@@ -51,6 +55,10 @@ export interface AdyenGatewayOptions {
   isVaultToken?: (source: string) => boolean;
   /** What a notification already told us about a payment, for status sync (Checkout has no "get payment"). */
   notifiedAuthorization?: (lookup: AuthorizationLookup) => Promise<AuthorizationStatus | undefined>;
+  /** What a notification told us of a capture or cancel, by its pspReference. */
+  notifiedModification?: (pspReference: string) => Promise<ModificationStatus>;
+  /** What a notification told us of a refund, by its pspReference. */
+  notifiedRefund?: (pspReference: string) => Promise<GatewayRefundStatus>;
 }
 
 /** A capture, cancel or refund Adyen accepted: it only answers `received`; the notification (CAPTURE, CANCELLATION, REFUND) settles it. */
@@ -79,10 +87,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 // Adyen requires a returnUrl on /payments; server-side card payments without 3-D Secure never visit it.
 const FALLBACK_RETURN_URL = 'https://localhost/adyen/return';
 
-/** Whether Adyen can charge a source: only our vault's tokens (sent as card data), and only with a way to open them. */
-export function recognizesAdyenSource(source: string, isVaultToken: (source: string) => boolean, canOpenVault: boolean): boolean {
-  return isVaultToken(source) && canOpenVault;
-}
+export { recognizesAdyenSource };
 
 /**
  * The Adyen adapter for one account. Stateless: every call is one Checkout request through the
@@ -193,7 +198,7 @@ export class AdyenGateway implements PaymentGateway {
    * cancels the payment with our reference if it exists, and does nothing otherwise. The CANCELLATION
    * notification (or the AUTHORISATION one) tells what there was.
    */
-  async cancelByReference(request: { idempotencyKey: string; paymentId: string }): Promise<AdyenModification> {
+  async cancelUnknownAuthorization(request: TechnicalCancelRequest): Promise<AdyenModification> {
     const answer = await this.modify('cancel', () =>
       this.checkout.ModificationsApi.cancelAuthorisedPayment(
         {
@@ -218,8 +223,13 @@ export class AdyenGateway implements PaymentGateway {
   }
 
   /** A refund's outcome arrives only as a notification (REFUND / REFUND_FAILED); Checkout cannot be asked. */
-  lookupRefund(reference: string): Promise<GatewayRefundStatus> {
-    return Promise.resolve({ reference, status: 'pending' });
+  async lookupRefund(reference: string): Promise<GatewayRefundStatus> {
+    return this.options.notifiedRefund ? this.options.notifiedRefund(reference) : { reference, status: 'pending' };
+  }
+
+  /** A capture's or cancel's outcome arrives only as a notification (CAPTURE, CAPTURE_FAILED, CANCELLATION). */
+  async lookupModification(reference: string): Promise<ModificationStatus> {
+    return this.options.notifiedModification ? this.options.notifiedModification(reference) : 'pending';
   }
 
   private amount(request: { amountMinor: number; currency: string }): Types.checkout.Amount {

@@ -1,8 +1,9 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { VAULT_TOKEN_ID } from '../../vault/card-token-record';
 import { CredentialsRejectedError, type CredentialProblem, type GatewayConnector, type ParsedCredentials } from '../gateway-connector';
 import type { StripeApiBase } from './stripe-api-base';
-import { recognizesStripeSource, StripeGateway, type StripeGatewayOptions } from './stripe-gateway';
+import type { StripeGatewayOptions } from './stripe-gateway';
+import { recognizesStripeSource } from './stripe-sources';
 import { scrubSecrets } from './stripe-mapping';
 
 export interface StripeConnectorOptions {
@@ -26,9 +27,11 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Gat
     recognizesSource: (source) => recognizesStripeSource(source, isVaultToken, options.openCard !== undefined),
     parseCredentials: (raw, livemode) => parseStripeCredentials(raw, livemode),
     verifyCredentials: (credentials) => verifyStripeCredentials(credentials, options),
-    adapterFor(account) {
+    // The SDK loads with the first Stripe account used, not with every process that could use one.
+    async adapterFor(account) {
       const secretKey = account.credentials.secret_key;
       if (!secretKey) throw new Error(`Gateway account ${account.id} has no Stripe secret_key`);
+      const { StripeGateway } = await import('./stripe-gateway');
       return new StripeGateway({
         secretKey,
         livemode: account.livemode,
@@ -93,7 +96,8 @@ export async function verifyStripeCredentials(
 ): Promise<void> {
   const secretKey = credentials.secret_key;
   if (!secretKey) throw new CredentialsRejectedError('No Stripe secret key was given.');
-  const stripe = new Stripe(secretKey, {
+  const { default: StripeSdk } = await import('stripe');
+  const stripe = new StripeSdk(secretKey, {
     maxNetworkRetries: 0,
     timeout: options.timeoutMs ?? 10_000,
     telemetry: false,

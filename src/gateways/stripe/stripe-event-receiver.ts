@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Orm } from '../../db/orm';
 import { sqlFor } from '../../db/sql';
 import type { DisputeService } from '../../disputes/dispute-service';
 import type { GatewayAccountCredentials } from '../../gateway-accounts/gateway-account-credentials';
 import type { GatewayAdapters } from '../../gateway-accounts/gateway-account-adapters';
-import { StripeGateway } from './stripe-gateway';
+import type { StripeGateway } from './stripe-gateway';
 import { GatewayAccountRepository } from '../../gateway-accounts/gateway-account-repository';
 import type { Logger } from '../../logger';
 import { PaymentRepository } from '../../payments/payment-repository';
@@ -34,8 +34,16 @@ export interface StripeEventReceipt {
   dispute?: unknown;
 }
 
-// Verification only needs the SDK's webhook helpers, which never call Stripe: no key is involved.
-const webhooks = new Stripe('sk_test_webhook_verification_only').webhooks;
+// Verification only needs the SDK's webhook helpers, which never call Stripe: no key is involved. The SDK is loaded
+// with the first event, not with every API process.
+let webhooks: Stripe['webhooks'] | undefined;
+async function stripeWebhooks(): Promise<Stripe['webhooks']> {
+  if (!webhooks) {
+    const { default: StripeSdk } = await import('stripe');
+    webhooks = new StripeSdk('sk_test_webhook_verification_only').webhooks;
+  }
+  return webhooks;
+}
 
 /**
  * Stripe's events for one gateway account: verified with the SDK's own `constructEvent` against the
@@ -69,9 +77,10 @@ export class StripeEventReceiver {
         'invalid_signature',
         'Stripe-Signature',
       );
+    const verifier = await stripeWebhooks();
     let event: Stripe.Event;
     try {
-      event = webhooks.constructEvent(rawBody, signature ?? '', secret);
+      event = verifier.constructEvent(rawBody, signature ?? '', secret);
     } catch {
       throw ApiError.badRequest('Invalid or missing Stripe-Signature', 'invalid_signature', 'Stripe-Signature');
     }
@@ -196,7 +205,7 @@ export class StripeEventReceiver {
     const adapter = await this.deps.adapters.resolve({ gateway: 'stripe', gatewayAccount: accountId });
     let paymentId: string | null;
     try {
-      paymentId = adapter instanceof StripeGateway ? await adapter.paymentIdOf(paymentIntentId) : null;
+      paymentId = adapter.name === 'stripe' ? await (adapter as StripeGateway).paymentIdOf(paymentIntentId) : null;
     } catch {
       throw ApiError.unavailable('Stripe could not be asked about the disputed PaymentIntent; send the event again', 'dispute_pending');
     }

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { recognizesStripeSource } from './stripe-sources';
 import { VAULT_TOKEN_ID } from '../../vault/card-token-record';
 import {
   GatewayError,
@@ -52,12 +53,7 @@ type Attempt<T> = { ok: true; value: T } | { ok: false; outcome: StripeErrorOutc
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** Whether Stripe can charge a source: a PaymentMethod id, a Stripe token, or (with a way to open it) a vault token. */
-export function recognizesStripeSource(source: string, isVaultToken: (source: string) => boolean, canOpenVault: boolean): boolean {
-  if (/^pm_[A-Za-z0-9_]+$/.test(source)) return true;
-  if (isVaultToken(source)) return canOpenVault;
-  return /^tok_[A-Za-z0-9_]+$/.test(source);
-}
+export { recognizesStripeSource };
 
 /**
  * The Stripe adapter for one account's key. Stateless: every call is one Stripe request (or two)
