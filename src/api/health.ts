@@ -10,9 +10,10 @@ const healthSchema = z.object({
   checks: z.object({ postgres: z.enum(['ok', 'unreachable']), temporal: z.enum(['ok', 'unreachable']) }),
   details: z.object({
     gateway_accounts_cooling_down: z
-      .array(z.object({ gateway: z.string(), gateway_account: z.string(), until: z.string() }))
+      .array(z.object({ gateway: z.string(), accounts: z.number().int(), until: z.string() }))
       .describe(
-        'Gateway accounts new payments skip after repeated unavailable answers, until when (empty when PostgreSQL is unreachable).',
+        'Per gateway, how many accounts new payments skip after repeated unavailable answers, and until when the last of them does ' +
+          '(empty when PostgreSQL is unreachable). Which accounts: the gateway_account_cooling_down metric (this endpoint is public).',
       ),
   }),
 });
@@ -65,16 +66,23 @@ export function healthRoutes(orm: MikroORM, temporal: Client): ApiRoute[] {
           body: {
             status: ok ? 'ok' : 'degraded',
             checks: { postgres, temporal: temporalStatus },
-            details: {
-              gateway_accounts_cooling_down: cooling.map((account) => ({
-                gateway: account.gateway,
-                gateway_account: account.gatewayAccount,
-                until: apiTimestamp(account.until),
-              })),
-            },
+            details: { gateway_accounts_cooling_down: coolingByGateway(cooling) },
           },
         };
       },
     }),
   ];
+}
+
+/** Merchants' account ids stay off this unauthenticated endpoint: only counts per gateway, and the latest end. */
+function coolingByGateway(cooling: { gateway: string; until: Date }[]): { gateway: string; accounts: number; until: string }[] {
+  const byGateway = new Map<string, { accounts: number; until: Date }>();
+  for (const account of cooling) {
+    const seen = byGateway.get(account.gateway);
+    byGateway.set(account.gateway, {
+      accounts: (seen?.accounts ?? 0) + 1,
+      until: seen && seen.until > account.until ? seen.until : account.until,
+    });
+  }
+  return [...byGateway].map(([gateway, { accounts, until }]) => ({ gateway, accounts, until: apiTimestamp(until) }));
 }
