@@ -223,8 +223,14 @@ describe('payments through Adyen', () => {
     });
   });
 
-  it('when the /payments answer is lost, then the AUTHORISATION notification decides the payment, charged once', async () => {
-    const merchant = await adyenMerchant();
+  it('when the /payments answer is lost, then the AUTHORISATION notification decides the payment, charged once, and it never fails over', async () => {
+    const merchant = await adyenMerchant({ priority: 1 });
+    // An account to fail over to, which an unknown outcome must never use.
+    const sandbox = await stack.request('POST', '/v1/gateway_accounts', {
+      apiKey: merchant.apiKey,
+      body: { gateway: 'sandbox', priority: 2 },
+    });
+    expect(sandbox.status).toBe(201);
     const source = await vaultCard(merchant, ADYEN_TEST_CARDS.visa);
     // The library does not resend; our activity retries under the same key, whose answer is lost again.
     fake.injectFault({ operation: 'payments', kind: 'lose_answer_after_commit', times: 3 });
@@ -232,6 +238,8 @@ describe('payments through Adyen', () => {
     const payment = await waitForPayment(stack, merchant, created.body.id, 'succeeded', { timeoutMs: 60_000 });
     expect(adyenPayments(payment.id)).toHaveLength(1);
     expect(payment.gateway_reference).toBe(adyenPayments(payment.id)[0].pspReference);
+    expect(payment).toMatchObject({ gateway: 'adyen', gateway_account: merchant.account });
+    expect(payment.attempts).toMatchObject([{ gateway: 'adyen', outcome: 'approved', failed_over: false }]);
   });
 
   it('when the /payments answer is lost and no notification comes, then a technical cancel cleans it up and the payment fails uncharged', async () => {
@@ -264,6 +272,10 @@ describe('payments through Adyen', () => {
       { gateway: 'adyen', outcome: 'declined', failure_code: 'processing_error', failed_over: true },
       { gateway: 'sandbox', outcome: 'approved', failed_over: false },
     ]);
+    expect(adyenPayments(soft.id).map((p) => p.status)).toEqual(['refused']);
+    // The refund goes to the account that holds the charge: the sandbox, never Adyen.
+    await createRefund(stack, merchant, soft.id, { amount: 4, expectStatus: 'succeeded' });
+    expect(fake.modifications({ merchantAccount: merchant.merchantAccount, type: 'refund' })).toHaveLength(0);
     const hard = await createPayment(stack, merchant, {
       amount: 12,
       currency: 'EUR',
