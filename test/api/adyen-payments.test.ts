@@ -306,6 +306,26 @@ describe('payments through Adyen', () => {
       const got = await stack.request('GET', `/v1/disputes/${dispute.id}`, { apiKey: merchant.apiKey });
       return got.body.status === 'won' ? got.body : undefined;
     });
+
+    // The second stage, out of order: SECOND_CHARGEBACK before any first-stage item opens the dispute and loses it.
+    const other = await createPayment(stack, merchant, {
+      amount: 26,
+      currency: 'EUR',
+      source: await vaultCard(merchant, ADYEN_TEST_CARDS.visa),
+      expectStatus: 'succeeded',
+    });
+    const second = {
+      pspReference: `${other.gateway_reference}8`,
+      originalReference: other.gateway_reference!,
+      merchantReference: other.id,
+    };
+    expect((await postNotification(merchant, { eventCode: 'SECOND_CHARGEBACK', ...second })).status).toBe(200);
+    expect((await postNotification(merchant, { eventCode: 'NOTIFICATION_OF_CHARGEBACK', ...second })).status).toBe(200);
+    const lost = await eventually(async () => {
+      const list = await stack.request('GET', `/v1/disputes?payment_id=${other.id}`, { apiKey: merchant.apiKey });
+      return list.body.data?.[0]?.status === 'lost' ? list.body.data : undefined;
+    });
+    expect(lost).toHaveLength(1);
     await expectLedgerBalanced(stack.orm);
   });
 });
