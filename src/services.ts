@@ -42,8 +42,9 @@ import { GatewayAdapters } from './gateway-accounts/gateway-account-adapters';
 import { GatewayRouter } from './gateway-accounts/gateway-routing';
 import { GatewayAccountService } from './gateway-accounts/gateway-account-service';
 import { StripeEventReceiver } from './gateways/stripe/stripe-event-receiver';
-import { AdyenNotificationReceiver } from './gateways/adyen/adyen-notification-receiver';
-import { AdyenNotificationStore } from './gateways/adyen/adyen-notification-store';
+import { AdyenEventReceiver } from './gateways/adyen/adyen-event-receiver';
+import { sqlFor } from './db/sql';
+import { AdyenNotificationRepository } from './gateways/adyen/adyen-notification-repository';
 import { createAdyenConnector } from './gateways/adyen/adyen-connector';
 import { RoutingService } from './routing/routing-service';
 
@@ -81,7 +82,7 @@ export function createGatewayAccess(config: Pick<AppConfig, 'gateways' | 'cardVa
       apiBase: config.gateways.adyenApiBase,
       // Adyen is only ever sent vault cards, opened inside the authorize activity only.
       openCard: keys ? (merchantId, tokenId) => cardTokens.openCard(keys, merchantId, tokenId) : undefined,
-      notifications: new AdyenNotificationStore(orm),
+      notifications: () => new AdyenNotificationRepository(sqlFor(orm.em.fork())),
     }),
   ]);
   const credentials = new GatewayAccountCredentials(keys);
@@ -151,7 +152,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     adapters: gatewayAccess.adapters,
     logger,
   });
-  const adyenNotifications = new AdyenNotificationReceiver({
+  const adyenEvents = new AdyenEventReceiver({
     orm,
     temporal,
     disputes,
@@ -217,7 +218,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     disputes,
     gatewayEvents,
     stripeEvents,
-    adyenNotifications,
+    adyenEvents,
     network,
     decisions,
     webhooks,

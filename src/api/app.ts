@@ -76,7 +76,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...disputeRoutes(deps.disputes),
     ...gatewayAccountRoutes(deps.gatewayAccounts),
     ...routingRoutes(deps.routing),
-    ...gatewayEventRoutes(deps.gatewayEvents, deps.stripeEvents, deps.adyenNotifications),
+    ...gatewayEventRoutes(deps.gatewayEvents, deps.stripeEvents, deps.adyenEvents),
     ...webhookRoutes(deps.webhooks),
     ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes(deps.transactionReports),

@@ -3,13 +3,13 @@ import { defineRoute, type ApiRoute } from '../api/route';
 import { errorSchema } from '../api/common-schemas';
 import { gatewayEventBody, type GatewayEventService } from './gateway-event-service';
 import type { StripeEventReceiver } from './stripe/stripe-event-receiver';
-import type { AdyenNotificationReceiver } from './adyen/adyen-notification-receiver';
+import type { AdyenEventReceiver } from './adyen/adyen-event-receiver';
 
 /** Where gateways notify us of what card networks did (disputes opened and decided). Authenticated by signature, not by key. */
 export function gatewayEventRoutes(
   events: GatewayEventService,
   stripeEvents: StripeEventReceiver,
-  adyenNotifications: AdyenNotificationReceiver,
+  adyenEvents: AdyenEventReceiver,
 ): ApiRoute[] {
   return [
     defineRoute({
@@ -39,7 +39,7 @@ export function gatewayEventRoutes(
         503: { description: 'A disputed charge of ours is still being recorded: Adyen sends the batch again.', schema: errorSchema },
       },
       async handle({ body, params }) {
-        return { status: 200, body: await adyenNotifications.receive(params.account, body) };
+        return { status: 200, body: await adyenEvents.receive(params.account, body) };
       },
     }),
     defineRoute({

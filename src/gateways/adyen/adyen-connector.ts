@@ -4,17 +4,17 @@ import type { AdyenApiBase } from './adyen-api-base';
 import type { AdyenGatewayOptions } from './adyen-gateway';
 import { recognizesAdyenSource } from './adyen-sources';
 import { classifyAdyenError, type AdyenErrorLike } from './adyen-mapping';
-import type { AdyenNotificationStore } from './adyen-notification-store';
+import type { AdyenNotificationRepository } from './adyen-notification-repository';
 
 /** One account's view of the stored notifications, as the adapter asks for them. */
 function notificationReaders(
-  store: AdyenNotificationStore,
+  notifications: () => AdyenNotificationRepository,
   accountId: string,
 ): Pick<AdyenGatewayOptions, 'notifiedAuthorization' | 'notifiedModification' | 'notifiedRefund'> {
   return {
-    notifiedAuthorization: (lookup) => store.authorizationOf(accountId, lookup),
-    notifiedModification: (pspReference) => store.modificationOf(accountId, pspReference),
-    notifiedRefund: (pspReference) => store.refundOf(accountId, pspReference),
+    notifiedAuthorization: (lookup) => notifications().authorizationOf(accountId, lookup),
+    notifiedModification: (pspReference) => notifications().modificationOf(accountId, pspReference),
+    notifiedRefund: (pspReference) => notifications().refundOf(accountId, pspReference),
   };
 }
 
@@ -22,8 +22,8 @@ export interface AdyenConnectorOptions {
   apiBase?: AdyenApiBase;
   openCard?: AdyenGatewayOptions['openCard'];
   isVaultToken?: AdyenGatewayOptions['isVaultToken'];
-  /** The notifications our receiver kept: Checkout cannot be asked about a payment, so status sync reads them. */
-  notifications?: AdyenNotificationStore;
+  /** The notifications our receiver kept (a repository per call): Checkout cannot be asked about a payment, so status sync reads them. */
+  notifications?: () => AdyenNotificationRepository;
   /** Per request, for verification and the adapters (default: the adapter's). */
   timeoutMs?: number;
 }

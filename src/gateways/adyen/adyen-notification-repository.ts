@@ -1,20 +1,7 @@
-import type { Orm } from '../../db/orm';
-import { sqlFor, type Sql } from '../../db/sql';
+import type { Sql } from '../../db/sql';
 import type { AuthorizationLookup, AuthorizationStatus, GatewayRefundStatus, ModificationStatus } from '../payment-gateway';
 import { refusalFailureType } from './adyen-mapping';
-
-/** One item of an Adyen notification, as the receiver verified it. */
-export interface AdyenNotification {
-  eventCode: string;
-  success: boolean;
-  pspReference: string;
-  originalReference: string | null;
-  merchantReference: string | null;
-  amountMinor: number | null;
-  currency: string | null;
-  reason: string | null;
-  eventDate: string | null;
-}
+import type { AdyenNotificationRecord } from './adyen-notification-record';
 
 interface NotificationRow {
   event_code: string;
@@ -35,16 +22,12 @@ const REFUND_CODES = ['REFUND', 'REFUND_FAILED', 'REFUNDED_REVERSED'];
  * identity of an item: a redelivery inserts nothing). Checkout cannot be asked about a payment or a
  * modification, so this is what status sync reads.
  */
-export class AdyenNotificationStore {
-  constructor(private readonly orm: Orm) {}
-
-  private sql(): Sql {
-    return sqlFor(this.orm.em.fork());
-  }
+export class AdyenNotificationRepository {
+  constructor(private readonly sql: Sql) {}
 
   /** Keeps one item; true when it was new. */
-  async record(accountId: string, item: AdyenNotification): Promise<boolean> {
-    const rows = await this.sql().query(
+  async record(accountId: string, item: AdyenNotificationRecord): Promise<boolean> {
+    const rows = await this.sql.query(
       `insert into adyen_notifications (gateway_account_id, psp_reference, event_code, success, original_reference, merchant_reference,
          amount_minor, currency, reason, event_date)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -71,7 +54,7 @@ export class AdyenNotificationStore {
    * (Adyen also cancels an authorization that lands after it); undefined while Adyen has said nothing.
    */
   async authorizationOf(accountId: string, lookup: AuthorizationLookup): Promise<AuthorizationStatus | undefined> {
-    const rows = await this.sql().query<NotificationRow>(
+    const rows = await this.sql.query<NotificationRow>(
       `select event_code, success, psp_reference, original_reference, merchant_reference, amount_minor from adyen_notifications
        where gateway_account_id = ? and (merchant_reference = ? or merchant_reference like ?)`,
       [accountId, lookup.paymentId, `${lookup.paymentId}:%`],
@@ -98,7 +81,7 @@ export class AdyenNotificationStore {
 
   /** A capture's or cancel's outcome by its own pspReference: the first word Adyen sent on it. */
   async modificationOf(accountId: string, pspReference: string): Promise<ModificationStatus> {
-    const rows = await this.sql().query<NotificationRow & { received_at: Date }>(
+    const rows = await this.sql.query<NotificationRow & { received_at: Date }>(
       `select event_code, success, psp_reference, original_reference, merchant_reference, amount_minor, received_at
        from adyen_notifications where gateway_account_id = ? and psp_reference = ? order by received_at`,
       [accountId, pspReference],
@@ -110,7 +93,7 @@ export class AdyenNotificationStore {
 
   /** A refund's outcome by its own pspReference: a REFUND_FAILED or REFUNDED_REVERSED overrides a successful REFUND. */
   async refundOf(accountId: string, pspReference: string): Promise<GatewayRefundStatus> {
-    const rows = await this.sql().query<NotificationRow>(
+    const rows = await this.sql.query<NotificationRow>(
       `select event_code, success, psp_reference, original_reference, merchant_reference, amount_minor
        from adyen_notifications where gateway_account_id = ? and psp_reference = ?`,
       [accountId, pspReference],
@@ -122,7 +105,7 @@ export class AdyenNotificationStore {
   }
 
   private async reasonOf(accountId: string, pspReference: string, eventCode: string): Promise<string | undefined> {
-    const [row] = await this.sql().query<{ reason: string | null }>(
+    const [row] = await this.sql.query<{ reason: string | null }>(
       `select reason from adyen_notifications where gateway_account_id = ? and psp_reference = ? and event_code = ?`,
       [accountId, pspReference, eventCode],
     );

@@ -18,7 +18,8 @@ import { ApiError } from '../../shared/api-error';
 import { gatewayModificationEventSignal, gatewayPaymentEventSignal } from '../../../workflows/payment-workflow';
 import { gatewayRefundEventSignal } from '../../../workflows/refund-workflow';
 import { refusalFailureType } from './adyen-mapping';
-import { AdyenNotificationStore, type AdyenNotification } from './adyen-notification-store';
+import type { AdyenNotificationRecord } from './adyen-notification-record';
+import { AdyenNotificationRepository } from './adyen-notification-repository';
 
 /** Adyen's answer to a batch it may consider delivered: exactly this text, or it sends the batch again. */
 export const ADYEN_ACCEPTED = '[accepted]';
@@ -58,9 +59,7 @@ const DISPUTE_REASON_WORDS: [RegExp, string][] = [
  * carry the item's identity, disputes are keyed by the payment's pspReference), so Adyen's redeliveries,
  * duplicates and out-of-order items change nothing. Any failure leaves the batch unaccepted: Adyen sends it again.
  */
-export class AdyenNotificationReceiver {
-  private readonly store: AdyenNotificationStore;
-
+export class AdyenEventReceiver {
   constructor(
     private readonly deps: {
       orm: Orm;
@@ -69,11 +68,8 @@ export class AdyenNotificationReceiver {
       credentials: GatewayAccountCredentials;
       adapters: GatewayAdapters;
       logger: Logger;
-      store?: AdyenNotificationStore;
     },
-  ) {
-    this.store = deps.store ?? new AdyenNotificationStore(deps.orm);
-  }
+  ) {}
 
   /**
    * Verifies and applies one batch sent to the account's endpoint; answers Adyen's `[accepted]`.
@@ -106,7 +102,7 @@ export class AdyenNotificationReceiver {
       // Another merchant account's item on a shared webhook: not this account's to act on.
       if (item.merchantAccountCode !== credentials.merchant_account) continue;
       const notification = notificationOf(item);
-      await this.store.record(accountId, notification);
+      await new AdyenNotificationRepository(sqlFor(this.deps.orm.em.fork())).record(accountId, notification);
       this.deps.logger.info(
         {
           gatewayAccountId: accountId,
@@ -121,7 +117,7 @@ export class AdyenNotificationReceiver {
     return ADYEN_ACCEPTED;
   }
 
-  private async apply(accountId: string, notification: AdyenNotification): Promise<void> {
+  private async apply(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const code = notification.eventCode;
     if (code === 'AUTHORISATION') return this.authorisation(accountId, notification);
     if (CONFIRMATIONS.includes(code)) return this.confirmation(accountId, notification);
@@ -132,7 +128,7 @@ export class AdyenNotificationReceiver {
   }
 
   /** A payment waiting for its customer learns how the authentication ended; status sync reads the stored item. */
-  private async authorisation(accountId: string, notification: AdyenNotification): Promise<void> {
+  private async authorisation(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const payment = await this.paymentOf(accountId, notification.merchantReference);
     if (!payment) return;
     if (payment.status === 'requires_action') {
@@ -173,7 +169,7 @@ export class AdyenNotificationReceiver {
   }
 
   /** CAPTURE, CAPTURE_FAILED, CANCELLATION, TECHNICAL_CANCEL: the payment's workflow waits for the one of its modification. */
-  private async confirmation(accountId: string, notification: AdyenNotification): Promise<void> {
+  private async confirmation(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const payment =
       (await this.paymentOf(accountId, notification.merchantReference)) ??
       (notification.originalReference
@@ -195,7 +191,7 @@ export class AdyenNotificationReceiver {
   }
 
   /** REFUND, REFUND_FAILED, REFUNDED_REVERSED: the refund's workflow, still pending, is told; a reversal after success goes to ops. */
-  private async refundOutcome(accountId: string, notification: AdyenNotification): Promise<void> {
+  private async refundOutcome(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const refundId = notification.merchantReference?.split(':')[0];
     const em = this.deps.orm.em.fork();
     const refund = refundId ? await new RefundRepository(em).findById(refundId) : null;
@@ -226,7 +222,7 @@ export class AdyenNotificationReceiver {
    * the dispute (one per payment, keyed by its pspReference); CHARGEBACK_REVERSED and PREARBITRATION_WON win it,
    * SECOND_CHARGEBACK and PREARBITRATION_LOST lose it. A decision arriving before the opening opens it first.
    */
-  private async dispute(accountId: string, notification: AdyenNotification): Promise<void> {
+  private async dispute(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const charge = notification.originalReference ?? notification.pspReference;
     const payment = await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('adyen', charge);
     if (!payment) {
@@ -279,7 +275,7 @@ export class AdyenNotificationReceiver {
 }
 
 /** Adyen's identity of an item, which every redelivery repeats. */
-function identityOf(notification: AdyenNotification): string {
+function identityOf(notification: AdyenNotificationRecord): string {
   return `adyen:${notification.pspReference}:${notification.eventCode}:${notification.success}`;
 }
 
@@ -302,7 +298,7 @@ function itemsOf(body: unknown): NotificationItem[] {
   });
 }
 
-function notificationOf(item: NotificationItem): AdyenNotification {
+function notificationOf(item: NotificationItem): AdyenNotificationRecord {
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
   const value = item.amount?.value;
   return {
