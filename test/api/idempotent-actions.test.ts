@@ -168,6 +168,7 @@ describe('an Idempotency-Key on other actions', () => {
       'createRefund',
       'createSubscription',
       'pauseSubscription',
+      'putRouting',
       'resumeSubscription',
       'reviewPayment',
       'submitDisputeEvidence',
