@@ -144,22 +144,10 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
-  const stripeEvents = new StripeEventReceiver({
-    orm,
-    temporal,
-    disputes,
-    credentials: gatewayAccess.credentials,
-    adapters: gatewayAccess.adapters,
-    logger,
-  });
-  const adyenEvents = new AdyenEventReceiver({
-    orm,
-    temporal,
-    disputes,
-    credentials: gatewayAccess.credentials,
-    adapters: gatewayAccess.adapters,
-    logger,
-  });
+  // Each connector's inbound events: verified against the account's own secret, then fed to workflows and disputes.
+  const receiverDeps = { orm, temporal, disputes, credentials: gatewayAccess.credentials, adapters: gatewayAccess.adapters, logger };
+  const stripeEvents = new StripeEventReceiver(receiverDeps);
+  const adyenEvents = new AdyenEventReceiver(receiverDeps);
   const webhooks = new WebhookService({
     orm,
     temporal,

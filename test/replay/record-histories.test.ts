@@ -27,6 +27,16 @@ import {
 const HISTORIES = path.join(__dirname, 'histories');
 let stack: TestStack;
 
+/** Runs each scenario (which returns a workflow id), waits for its workflow to close, and saves its history under the scenario's name. */
+async function saveHistories(on: TestStack, scenarios: Record<string, () => Promise<string>>): Promise<void> {
+  fs.mkdirSync(HISTORIES, { recursive: true });
+  for (const [name, run] of Object.entries(scenarios)) {
+    const handle = on.client.workflow.getHandle(await run());
+    await handle.result();
+    fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+  }
+}
+
 describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories', () => {
   beforeAll(async () => {
     stack = await startTestStack();
@@ -234,12 +244,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
             return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;
           },
         };
-        fs.mkdirSync(HISTORIES, { recursive: true });
-        for (const [name, run] of Object.entries(scenarios)) {
-          const handle = fast.client.workflow.getHandle(await run());
-          await handle.result();
-          fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-        }
+        await saveHistories(fast, scenarios);
       } finally {
         await fast.close();
         await stripe.stop();
@@ -312,12 +317,7 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
             return `refund-${(await createRefund(fast, merchant, payment.id, { amount: 5 })).id}`;
           },
         };
-        fs.mkdirSync(HISTORIES, { recursive: true });
-        for (const [name, run] of Object.entries(scenarios)) {
-          const handle = fast.client.workflow.getHandle(await run());
-          await handle.result();
-          fs.writeFileSync(path.join(HISTORIES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-        }
+        await saveHistories(fast, scenarios);
       } finally {
         await fast.close();
         await adyen.stop();
