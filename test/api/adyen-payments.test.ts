@@ -254,6 +254,29 @@ describe('payments through Adyen', () => {
     expect(adyenPayments(failed.id).map((p) => p.status)).toEqual(['cancelled']);
   });
 
+  it('when a sale answer is lost and the technical cancel comes too late (already captured), then the payment waits for its AUTHORISATION and succeeds', async () => {
+    const merchant = await adyenMerchant();
+    const source = await vaultCard(merchant, ADYEN_TEST_CARDS.visa);
+    fake.injectFault({ operation: 'payments', kind: 'lose_answer_after_commit', times: 3 });
+    fake.notificationRule({ kind: 'hold', eventCode: 'AUTHORISATION' });
+    const created = await createPayment(stack, merchant, { amount: 14, currency: 'EUR', source, raw: true });
+    const paymentId = created.body.id as string;
+    // The cancel is refused (the sale was captured at once); that proves nothing was undone, so nothing is concluded.
+    await eventually(
+      async () =>
+        fake.notifications({ eventCode: 'TECHNICAL_CANCEL', merchantAccount: merchant.merchantAccount }).length ? true : undefined,
+      30_000,
+    );
+    expect(fake.notifications({ eventCode: 'TECHNICAL_CANCEL', merchantAccount: merchant.merchantAccount })[0].item.success).toBe('false');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await stack.request('GET', `/v1/payments/${paymentId}`, { apiKey: merchant.apiKey })).body.status).toBe('processing');
+    await fake.releaseHeld();
+    const succeeded = await waitForPayment(stack, merchant, paymentId, 'succeeded', { timeoutMs: 60_000 });
+    expect(succeeded.amount_received).toBe(14);
+    expect(adyenPayments(paymentId)).toHaveLength(1);
+    await expectLedgerBalanced(stack.orm);
+  });
+
   it('when Adyen refuses with a soft decline, then the payment fails over to the next account; a hard decline does not', async () => {
     const merchant = await adyenMerchant({ priority: 1 });
     const sandbox = await stack.request('POST', '/v1/gateway_accounts', {

@@ -151,20 +151,22 @@ export class AdyenEventReceiver {
       await this.signal(payment.id, (handle) => handle.signal(gatewayPaymentEventSignal, event));
       return;
     }
-    // An authorization landing after we failed or canceled the payment (after a technical cancel Adyen could not
-    // apply): released at once, so no hold stays on the card for a payment the merchant sees as failed.
+    // An authorization landing after we failed or canceled the payment (a technical cancel found nothing yet, and the
+    // request reached Adyen after all): undone at once, so no money stays taken for a payment the merchant sees as failed.
     if (notification.success && (payment.status === 'failed' || payment.status === 'canceled')) {
+      const sale = payment.captureMethod === 'automatic';
       this.deps.logger.warn(
         { paymentId: payment.id, gatewayAccountId: accountId, pspReference: notification.pspReference },
-        'Adyen authorised a payment we had already closed: canceling that authorization',
+        `Adyen authorised a payment we had already closed: ${sale ? 'refunding' : 'canceling'} it`,
       );
       const adapter = await this.deps.adapters.resolve({ gateway: 'adyen', gatewayAccount: accountId });
-      await adapter.void({
-        idempotencyKey: `${payment.id}:stray_cancel`,
+      const undo = {
         reference: notification.pspReference,
         amountMinor: notification.amountMinor ?? payment.amountMinor,
         currency: notification.currency ?? payment.currency,
-      });
+      };
+      if (sale) await adapter.refund({ ...undo, idempotencyKey: `${payment.id}:stray_refund` });
+      else await adapter.void({ ...undo, idempotencyKey: `${payment.id}:stray_cancel` });
     }
   }
 
@@ -232,6 +234,15 @@ export class AdyenEventReceiver {
       return;
     }
     if (payment.gatewayAccountId !== accountId) return;
+    // A chargeback of a payment we closed uncharged (its stray authorization was undone since): nothing of ours to
+    // dispute, and refusing it would only make Adyen resend it for days. Ops reconcile it with Adyen.
+    if (payment.status === 'failed' || payment.status === 'canceled') {
+      this.deps.logger.error(
+        { paymentId: payment.id, gatewayAccountId: accountId, pspReference: charge, eventCode: notification.eventCode },
+        'Adyen reports a dispute of a payment we closed uncharged: check it in the Customer Area',
+      );
+      return;
+    }
     const reason = DISPUTE_REASON_WORDS.find(([words]) => words.test(notification.reason ?? ''))?.[1] ?? 'general';
     await this.deps.disputes.openFromNetwork({
       gateway: 'adyen',

@@ -10,12 +10,15 @@ interface NotificationRow {
   original_reference: string | null;
   merchant_reference: string | null;
   amount_minor: string | number | null;
+  reason?: string | null;
 }
 
 // Codes that settle a capture, or undo an authorization, keyed by the modification's own pspReference.
 const CAPTURE_CODES = ['CAPTURE', 'CAPTURE_FAILED'];
 const CANCEL_CODES = ['CANCELLATION', 'TECHNICAL_CANCEL', 'CANCEL_OR_REFUND'];
 const REFUND_CODES = ['REFUND', 'REFUND_FAILED', 'REFUNDED_REVERSED'];
+// A refused technical cancel that found no payment of our reference: nothing was there to charge.
+const NOTHING_TO_CANCEL = /not found|unknown (payment|reference)|original pspreference required/i;
 
 /**
  * Every notification an Adyen account received, kept once per pspReference, eventCode and success (Adyen's
@@ -50,12 +53,14 @@ export class AdyenNotificationRepository {
 
   /**
    * What the notifications say of our payment's authorization: AUTHORISATION decides it, unless a
-   * cancel undid it. A technical cancel with no successful AUTHORISATION means nothing was charged
-   * (Adyen also cancels an authorization that lands after it); undefined while Adyen has said nothing.
+   * cancel undid it. Without an AUTHORISATION, a technical cancel decides only when it is conclusive:
+   * carried out (nothing charged is left), or refused because Adyen has no payment of that reference.
+   * Refused for another reason (the payment is captured, say), the payment exists in a state only its
+   * AUTHORISATION will tell: still undefined, so the lookups go on and ops see the payment held.
    */
   async authorizationOf(accountId: string, lookup: AuthorizationLookup): Promise<AuthorizationStatus | undefined> {
     const rows = await this.sql.query<NotificationRow>(
-      `select event_code, success, psp_reference, original_reference, merchant_reference, amount_minor from adyen_notifications
+      `select event_code, success, psp_reference, original_reference, merchant_reference, amount_minor, reason from adyen_notifications
        where gateway_account_id = ? and (merchant_reference = ? or merchant_reference like ?)`,
       [accountId, lookup.paymentId, `${lookup.paymentId}:%`],
     );
@@ -64,7 +69,9 @@ export class AdyenNotificationRepository {
     const canceled = rows.find(
       (row) => CANCEL_CODES.includes(row.event_code) && row.success && (!authorised || row.original_reference === authorised.psp_reference),
     );
-    const technicalCancel = rows.find((row) => row.event_code === 'TECHNICAL_CANCEL');
+    const technicalCancel = rows.find(
+      (row) => row.event_code === 'TECHNICAL_CANCEL' && (row.success || NOTHING_TO_CANCEL.test(row.reason ?? '')),
+    );
     if (authorised && canceled) return { outcome: 'canceled', reference: authorised.psp_reference, failureType: 'GatewayTimeout' };
     if (authorised) {
       return lookup.capture
