@@ -1,25 +1,29 @@
 import type { Client as PgClient } from 'pg';
 import type { OpenWorkflow } from './chaos-invariants';
 import { openWorkflows } from './chaos-replay';
+import type { ChaosAdyen } from './chaos-adyen';
 import type { ChaosStack } from './chaos-stack';
 import type { ChaosStripe } from './chaos-stripe';
 
 /**
  * The heal phase: with the faults stopped, waits (until `deadline`) for every payment to leave
  * `processing` and `held` and for every customer sent to authenticate to be decided, for every
- * refund, webhook event, network event and Stripe event to be through, and for no refund or
+ * refund, webhook event, network event, Stripe event and Adyen notification to be through, and for no refund or
  * delivery workflow to be running. Returns the workflows still open, for the invariants.
  */
 export async function waitUntilHealed(
   db: PgClient,
   stack: Pick<ChaosStack, 'temporalAddress' | 'payloadKeys'>,
-  stripe: ChaosStripe,
+  { stripe, adyen }: { stripe: ChaosStripe; adyen: ChaosAdyen },
   leftWaitingForAction: Set<string>,
   deadline: number,
 ): Promise<OpenWorkflow[]> {
   // Disputes the Stripe fake opens a moment after the last captures, and their events, come first.
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([stripe.fake.idle(), new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]);
+  await Promise.race([
+    Promise.all([stripe.fake.idle(), adyen.fake.idle()]),
+    new Promise((resolve) => (timer = setTimeout(resolve, 30_000))),
+  ]);
   clearTimeout(timer);
   const leftWaiting = [...leftWaitingForAction];
   let open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
@@ -37,8 +41,8 @@ export async function waitUntilHealed(
     ).rows;
     open = await openWorkflows(stack.temporalAddress, stack.payloadKeys);
     const busy = open.filter((workflow) => workflow.type === 'refundWorkflow' || workflow.type === 'webhookDeliveryWorkflow').length;
-    const stripeEvents = stripe.undeliveredEvents().length;
-    if (pending.payments + pending.refunds + pending.events + pending.network + busy + stripeEvents === 0) break;
+    const gatewayEvents = stripe.undeliveredEvents().length + adyen.undelivered().length;
+    if (pending.payments + pending.refunds + pending.events + pending.network + busy + gatewayEvents === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
   return open;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChaosClient } from './chaos-client';
 import { LoadActions, type ChaosMerchant } from './chaos-load-actions';
 import type { StripeLoad } from './chaos-stripe-load';
+import type { AdyenLoad } from './chaos-adyen-load';
 
 export type { ChaosMerchant, LoadOutcome, TrackedPayment } from './chaos-load-actions';
 
@@ -34,11 +35,12 @@ const WEIGHTS = [0.42, 0.62, 0.8, 0.88, 0.91, 0.95, 1];
 /**
  * A mixed merchant load: sales, authorizations captured or canceled later, payments held for review,
  * refunds (some several at once on one payment), disputes, and bursts of one Idempotency-Key sent
- * fifty times at once. Each virtual merchant system loops until `until`. With a Stripe load, a share
- * of the scenarios are the Stripe merchants' (through the real adapter, against the Stripe fake).
+ * fifty times at once. Each virtual merchant system loops until `until`. With a Stripe or an Adyen load,
+ * a share of the scenarios are those merchants' (through the real adapters, against the fakes).
  */
 export class ChaosLoad extends LoadActions {
   private stripe?: { load: StripeLoad; share: number };
+  private adyen?: { load: AdyenLoad; share: number };
 
   constructor(
     client: ChaosClient,
@@ -52,6 +54,12 @@ export class ChaosLoad extends LoadActions {
   /** Sends `share` of the scenarios to the Stripe merchants' load. */
   withStripe(load: StripeLoad, share: number): this {
     this.stripe = { load, share };
+    return this;
+  }
+
+  /** Sends `share` of the scenarios to the Adyen merchants' load. */
+  withAdyen(load: AdyenLoad, share: number): this {
+    this.adyen = { load, share };
     return this;
   }
 
@@ -69,7 +77,10 @@ export class ChaosLoad extends LoadActions {
   private readonly firstRound: SandboxScenario[] = [...SANDBOX_SCENARIOS];
 
   private async oneScenario(): Promise<void> {
-    if (this.stripe && this.random() < this.stripe.share) return this.stripe.load.oneScenario();
+    // One draw decides whose scenario this is: Stripe's share, then Adyen's, then the sandbox merchants'.
+    const share = this.random();
+    if (this.stripe && share < this.stripe.share) return this.stripe.load.oneScenario();
+    if (this.adyen && share < (this.stripe?.share ?? 0) + this.adyen.share) return this.adyen.load.oneScenario();
     const roll = this.random();
     const name = this.firstRound.shift() ?? SANDBOX_SCENARIOS[WEIGHTS.findIndex((upTo) => roll < upTo)] ?? 'duplicate_key_burst';
     return this.scenario(name, () => this.runScenario(name));

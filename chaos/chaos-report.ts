@@ -1,3 +1,4 @@
+import { adyenReportLines } from './chaos-adyen-report';
 import type { ChaosReport } from './run-chaos';
 
 const line = (label: string, value: string | number) => `  ${label.padEnd(34)} ${value}`;
@@ -44,6 +45,7 @@ export function formatReport(report: ChaosReport): string {
     ),
     line('  Stripe requests', entries(report.stripe.requests)),
     line('  Stripe faults forced', entries(report.stripe.forced)),
+    ...adyenReportLines(report.adyen),
     line(
       'webhook events',
       `${report.webhookDeliveries.events}, ${report.webhookDeliveries.attemptsReceived} attempts received, ${report.webhookDeliveries.redeliveriesAfterSuccess} redelivered after success (deduplicated by webhook-id)`,

@@ -4,8 +4,12 @@ import { Client as PgClient } from 'pg';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { withPatience } from '../src/shared/patience';
 import { ChaosClient, type ClientStats } from './chaos-client';
-import { FaultInjector, type FaultPlan } from './chaos-faults';
-import type { FakeRandomFaultRates } from '../src/gateways/stripe/stripe-fake';
+import { FaultInjector } from './chaos-faults';
+import type { ChaosProfile } from './chaos-profiles';
+import { ChaosAdyen } from './chaos-adyen';
+import { adyenBooksMatch, adyenNotificationsDelivered } from './chaos-adyen-invariants';
+import { AdyenLoad } from './chaos-adyen-load';
+import { adyenReport, type AdyenReport } from './chaos-adyen-report';
 import { gatewayBooksMatch, ledgerConsistent, nothingStuck, webhooksDelivered, type InvariantResult } from './chaos-invariants';
 import { ChaosLoad } from './chaos-load';
 import { createMerchants } from './chaos-merchants';
@@ -21,55 +25,9 @@ import { startupFailureText } from '../src/infra/dependency-start-error';
 
 const ROOT = path.resolve(__dirname, '..');
 
-export interface ChaosProfile {
-  name: string;
-  loadSeconds: number;
-  /** Merchant systems sending requests at once. */
-  concurrency: number;
-  merchants: number;
-  workers: number;
-  faults: Omit<FaultPlan, 'gatewayTopUpAfterMs'>;
-  /** SANDBOX_FAULTS for the workers: per-call probabilities of each gateway fault. */
-  sandboxFaults: string;
-  /** Merchants paying through a Stripe account at the Stripe fake, beside the sandbox's `merchants`. */
-  stripeMerchants: number;
-  /** The share of the load's scenarios that are the Stripe merchants'. */
-  stripeShare: number;
-  /** The Stripe fake's random faults: per-request probabilities. */
-  stripeFaults: FakeRandomFaultRates;
-  healTimeoutMs: number;
-  seed: number;
-}
+import { PROFILES } from './chaos-profiles';
 
-export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
-  // In npm test: every fault kind at least once, about three minutes in all.
-  short: {
-    name: 'short',
-    loadSeconds: 60,
-    concurrency: 8,
-    merchants: 2,
-    workers: 2,
-    faults: { outageEveryMs: [2_000, 5_000], workerKillEveryMs: [7_000, 12_000], workerDownMs: [500, 3_000] },
-    sandboxFaults: 'timeout_after_charge:0.08,unavailable:0.01,slow:0.1',
-    stripeMerchants: 1,
-    stripeShare: 0.25,
-    stripeFaults: { loseAnswer: 0.03, truncateAnswer: 0.02, http500: 0.03, rateLimit: 0.03 },
-    healTimeoutMs: 240_000,
-  },
-  long: {
-    name: 'long',
-    loadSeconds: 600,
-    concurrency: 12,
-    merchants: 4,
-    workers: 2,
-    faults: { outageEveryMs: [10_000, 25_000], workerKillEveryMs: [8_000, 20_000], workerDownMs: [500, 5_000] },
-    sandboxFaults: 'timeout_after_charge:0.05,unavailable:0.005,slow:0.05',
-    stripeMerchants: 1,
-    stripeShare: 0.2,
-    stripeFaults: { loseAnswer: 0.02, truncateAnswer: 0.01, http500: 0.02, rateLimit: 0.02 },
-    healTimeoutMs: 300_000,
-  },
-};
+export { PROFILES, type ChaosProfile } from './chaos-profiles';
 
 export interface ChaosReport {
   profile: string;
@@ -94,6 +52,7 @@ export interface ChaosReport {
   /** Sandbox gateway operations, by kind, and how many were answered more than once (retries that found the first answer). */
   gateway: { operations: Record<string, number>; retriedOperations: number };
   stripe: StripeReport;
+  adyen: AdyenReport;
 }
 
 /** A small seeded generator, so a run's choices can be repeated with CHAOS_SEED. */
@@ -139,6 +98,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
   const random = seededRandom(profile.seed);
   const stripe = new ChaosStripe();
   await stripe.start();
+  const adyen = new ChaosAdyen();
+  await adyen.start();
   const stack = new ChaosStack({
     dataDir: path.join(ROOT, '.data', `chaos-${profile.name}`),
     workers: profile.workers,
@@ -154,6 +115,10 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       RATE_LIMIT_BURST: '2000',
       DATABASE_POOL_MAX: '10',
       STRIPE_API_BASE: stripe.url,
+      ADYEN_API_BASE: adyen.url,
+      // A missing Adyen confirmation holds the payment for ops after 20 s; a lost authorisation is cancelled after 10 s.
+      PAYMENT_CONFIRMATION_TIMEOUT: '20s',
+      PAYMENT_TECHNICAL_CANCEL_AFTER: '10s',
       // A customer sent to 3-D Secure who never comes back fails the payment after a minute (the PaymentIntent canceled at Stripe).
       PAYMENT_ACTION_TIMEOUT: '60s',
     },
@@ -166,20 +131,27 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     await receiver.start();
     const client = new ChaosClient(stack.apiUrl);
 
-    const { merchants, endpoints } = await createMerchants(client, stack, receiver, stripe, profile);
+    const { merchants, endpoints } = await createMerchants(client, stack, receiver, { stripe, adyen }, profile);
 
     log(`Load for ${profile.loadSeconds} s with ${profile.concurrency} merchant systems, faults on (seed ${profile.seed})...`);
-    const sandboxMerchants = merchants.filter((merchant) => !stripe.merchants.includes(merchant));
+    const gatewayMerchants = new Set([...stripe.merchants, ...adyen.merchants].map((merchant) => merchant.id));
+    const sandboxMerchants = merchants.filter((merchant) => !gatewayMerchants.has(merchant.id));
     const load = new ChaosLoad(client, sandboxMerchants, stack.adminKey, random);
     load.withStripe(new StripeLoad(load, stripe.merchants, stripe.fake), profile.stripeMerchants > 0 ? profile.stripeShare : 0);
+    const adyenLoad = new AdyenLoad(load, adyen.merchants);
+    load.withAdyen(adyenLoad, profile.adyenMerchants > 0 ? profile.adyenShare : 0);
     // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
     const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);
     const loadStarted = Date.now();
     faults.start();
     stripe.faultsOn(profile.stripeFaults, loadStarted + Math.round(profile.loadSeconds * 600), log);
+    const adyenPlan = { loadStarted, loadMs: profile.loadSeconds * 1000, outage: profile.adyenOutage, topUpAt: 0.35 };
+    if (profile.adyenMerchants > 0)
+      adyen.faultsOn({ ...adyenPlan, everyMs: profile.adyenFaultEveryMs }, random, log, () => adyenLoad.duringOutage());
     await load.run(profile.concurrency, loadStarted + profile.loadSeconds * 1000);
     log('Load done; stopping the faults and bringing every process back...');
     await stripe.faultsOff();
+    await adyen.faultsOff();
     await faults.stop();
     const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
 
@@ -187,7 +159,13 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     receiver.heal();
     const healStarted = Date.now();
     db = await connect(stack.databaseUrl);
-    const open = await waitUntilHealed(db, stack, stripe, load.outcome.leftWaitingForAction, healStarted + profile.healTimeoutMs);
+    const open = await waitUntilHealed(
+      db,
+      stack,
+      { stripe, adyen },
+      load.outcome.leftWaitingForAction,
+      healStarted + profile.healTimeoutMs,
+    );
     const healSeconds = Math.round((Date.now() - healStarted) / 1000);
 
     log('Checking the invariants...');
@@ -195,11 +173,18 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
     const stripeBooks = await stripeBooksMatch(db, stripe.fake);
+    const adyenBooks = await adyenBooksMatch(
+      db,
+      adyen.fake,
+      adyen.merchants.map((merchant) => merchant.id),
+    );
     const invariants: InvariantResult[] = [
       await nothingStuck(db, open, load.outcome.leftWaitingForAction),
       await gatewayBooksMatch(db),
       stripeBooks.result,
       stripeEventsDelivered(stripe),
+      adyenBooks.result,
+      adyenNotificationsDelivered(adyen),
       await ledgerConsistent(db, trialBalance.body),
       webhooks.result,
       {
@@ -250,7 +235,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
         ),
         redeliveriesAfterSuccess: webhooks.redeliveriesAfterSuccess,
       },
-      faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults, ...stripe.faultCounts() },
+      faults: { ...faults.injected, ...sandboxFaults, ...receiver.faults, ...stripe.faultCounts(), ...adyen.faultCounts() },
       unexpectedExits: stack.unexpectedExits,
       invariants,
       replay,
@@ -264,6 +249,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
         retriedOperations: Number((await db.query(`select count(*) as n from sandbox_gateway_operations where attempts > 1`)).rows[0].n),
       },
       stripe: await stripe.report(db, stripeBooks.figures),
+      adyen: await adyenReport(db, adyen, adyenBooks.figures, stack),
     };
     return report;
   } finally {
@@ -271,6 +257,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     await receiver.stop();
     await stack.stop();
     await stripe.stop();
+    await adyen.stop();
   }
 }
 

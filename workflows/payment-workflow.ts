@@ -85,10 +85,16 @@ const { recordPaymentOutcome } = proxyActivities<Activities>(recordOptions);
 // Tries of one attempt before an outage fails over to the next account (Temporal's retries, same key).
 const FAILOVER_TRIES = 3;
 
-/** A soft decline (another acquirer may approve) or an outage before the gateway acted: the next account may try. Never a hard decline, never an unknown outcome. */
+/**
+ * A soft decline (another acquirer may approve), an outage before the gateway acted, or a gateway still
+ * refusing for rate limits after the attempt's tries (it acted on nothing): the next account may try.
+ * Never a hard decline, never an unknown outcome.
+ */
 function failsOver(type: PaymentFailureType): boolean {
   const failure: { retryable: boolean; retryElsewhere?: boolean } = PAYMENT_FAILURES[type];
-  return failure.retryElsewhere === true || type === 'GatewayUnavailable';
+  if (failure.retryElsewhere === true || type === 'GatewayUnavailable') return true;
+  // Patched: histories from before rate limits failed over replay as they ran (the payment failed rate_limit).
+  return type === 'GatewayRateLimited' && patched('fail-over-on-rate-limit');
 }
 
 type PendingCommand = { kind: 'capture'; amountMinor: number } | { kind: 'cancel'; reason: CancellationReason };
@@ -303,8 +309,10 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
       amountMinor: input.amountMinor,
       currency: input.currency,
       capture: automatic,
+      ...(technicalCancelSent ? { technicalCancelSent } : {}),
     });
   const attempts: PaymentAttempt[] = [];
+  let technicalCancelSent = false;
   // Why the payment goes where it goes, for ops reading the workflow (the decision itself is in the input and the query).
   const routedBy = input.routing
     ? `; routed by ${input.routing.rule === null ? 'priority' : `rule ${input.routing.rule}`} of routing v${input.routing.routingVersion}` +
@@ -357,6 +365,7 @@ async function runPayment(input: PaymentWorkflowInput): Promise<PaymentState> {
             technicalCancel: {
               afterMs: input.technicalCancelAfterMs ?? TECHNICAL_CANCEL_AFTER_MS,
               cancel: async () => {
+                technicalCancelSent = true;
                 await cancelUnknownAuthorization.executeWithOptions(
                   { ...gatewayOptions, summary: `technical cancel of ${input.paymentId} at ${target.gateway}` },
                   [{ ...target, idempotencyKey: `${authorizeKey}:technical_cancel`, paymentId: input.paymentId }],

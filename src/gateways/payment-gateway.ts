@@ -79,6 +79,8 @@ export interface AuthorizationLookup {
   reference: string | null;
   /** Whether the authorization was a sale (captured at once); gateways that report only "authorised" need it. */
   capture?: boolean;
+  /** A technical cancel was sent (cancelUnknownAuthorization): its outcome, not an earlier answer, decides. */
+  technicalCancelSent?: boolean;
   amountMinor: number;
   currency: string;
 }

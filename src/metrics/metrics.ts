@@ -48,6 +48,13 @@ export const gatewayConfigurationFaults = registry.register(
   ),
 );
 
+export const capturesFailedAfterSuccess = registry.register(
+  new Counter(
+    'gateway_captures_failed_after_success_total',
+    'Captures recorded as succeeded that the gateway later reported failed (Adyen CAPTURE_FAILED): the money never moved; each needs ops to reverse it.',
+    ['gateway'],
+  ),
+);
 export const refundsFailedAfterSuccess = registry.register(
   new Counter(
     'gateway_refunds_failed_after_success_total',

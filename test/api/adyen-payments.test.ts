@@ -299,6 +299,20 @@ describe('payments through Adyen', () => {
     // The refund goes to the account that holds the charge: the sandbox, never Adyen.
     await createRefund(stack, merchant, soft.id, { amount: 4, expectStatus: 'succeeded' });
     expect(fake.modifications({ merchantAccount: merchant.merchantAccount, type: 'refund' })).toHaveLength(0);
+    // Still rate-limited after the attempt's tries: Adyen acted on nothing, so the next account may try.
+    fake.injectFault({ operation: 'payments', kind: 'rate_limit', times: 3 });
+    const limited = await createPayment(stack, merchant, {
+      amount: 13,
+      currency: 'EUR',
+      source: await vaultCard(merchant, ADYEN_TEST_CARDS.visa),
+      raw: true,
+    });
+    const failedOver = await waitForPayment(stack, merchant, limited.body.id, 'succeeded');
+    expect(failedOver.attempts).toMatchObject([
+      { gateway: 'adyen', outcome: 'declined', failure_code: 'rate_limit', failed_over: true },
+      { gateway: 'sandbox', outcome: 'approved' },
+    ]);
+    expect(adyenPayments(failedOver.id)).toHaveLength(0);
     const hard = await createPayment(stack, merchant, {
       amount: 12,
       currency: 'EUR',

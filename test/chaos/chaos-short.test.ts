@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ADYEN_SCENARIOS } from '../../chaos/chaos-adyen-load';
 import { formatReport } from '../../chaos/chaos-report';
 import { STRIPE_SCENARIOS } from '../../chaos/chaos-stripe-load';
 import { PROFILES, runChaos } from '../../chaos/run-chaos';
@@ -7,7 +8,7 @@ import { PROFILES, runChaos } from '../../chaos/run-chaos';
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('a short chaos run', () => {
-  it('when workers, the API, Temporal and Postgres are killed and the gateways (the sandbox and the Stripe fake) and endpoints misbehave under load, then no money is lost, nothing is stuck and no 5xx is answered', async () => {
+  it('when workers, the API, Temporal and Postgres are killed, the gateways (the sandbox, the Stripe and Adyen fakes) and endpoints misbehave under load and Adyen is down for a stretch, then payments fail over, no money is lost, nothing is stuck and no 5xx is answered', async () => {
     const report = await runChaos({ ...PROFILES.short, seed }, (message) => process.stderr.write(`[chaos] ${message}\n`));
     process.stderr.write(`${formatReport(report)}\n`);
 
@@ -32,6 +33,15 @@ describe('a short chaos run', () => {
       'stripe_truncate_answer',
       'stripe_http_500',
       'stripe_rate_limit',
+      'adyen_lose_answer',
+      'adyen_lose_answer_and_notification',
+      'adyen_http_500',
+      'adyen_rate_limit',
+      'adyen_notification_duplicated',
+      'adyen_notification_held',
+      'adyen_notification_delayed',
+      'adyen_technical_cancel',
+      'adyen_outage',
     ]) {
       expect(report.faults[kind], `fault ${kind} (seed ${seed})`).toBeGreaterThan(0);
     }
@@ -40,6 +50,14 @@ describe('a short chaos run', () => {
     for (const scenario of STRIPE_SCENARIOS) expect(report.scenarios[scenario] ?? 0, scenario).toBeGreaterThan(0);
     expect(report.stripe.payments.succeeded ?? 0).toBeGreaterThan(3);
     expect(report.stripe.atStripe.paymentIntents).toBeGreaterThan(5);
+    // The Adyen merchant's share: every kind of scenario, and payments failing over to its sandbox account, during the outage too.
+    for (const scenario of ADYEN_SCENARIOS) expect(report.scenarios[scenario] ?? 0, scenario).toBeGreaterThan(0);
+    expect(report.adyen.byGateway['adyen succeeded'] ?? 0, `seed ${seed}`).toBeGreaterThan(1);
+    expect(report.adyen.failovers.gateway_unavailable ?? 0, `seed ${seed}: failovers in the outage`).toBeGreaterThan(0);
+    expect(
+      Object.values(report.adyen.failovers).reduce((sum, n) => sum + n, 0),
+      `seed ${seed}`,
+    ).toBeGreaterThan(1);
     expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
     expect(report.replay.replayed).toBeGreaterThan(50);
     expect(

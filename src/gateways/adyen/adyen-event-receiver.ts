@@ -8,7 +8,7 @@ import type { GatewayAccountCredentials } from '../../gateway-accounts/gateway-a
 import type { GatewayAdapters } from '../../gateway-accounts/gateway-account-adapters';
 import { GatewayAccountRepository } from '../../gateway-accounts/gateway-account-repository';
 import type { Logger } from '../../logger';
-import { refundsFailedAfterSuccess } from '../../metrics/metrics';
+import { capturesFailedAfterSuccess, refundsFailedAfterSuccess } from '../../metrics/metrics';
 import type { PaymentRecord } from '../../payments/payment-record';
 import { PaymentRepository } from '../../payments/payment-repository';
 import { paymentWorkflowId, type GatewayModificationEvent, type GatewayPaymentEvent } from '../../payments/payment-state';
@@ -102,7 +102,7 @@ export class AdyenEventReceiver {
       // Another merchant account's item on a shared webhook: not this account's to act on.
       if (item.merchantAccountCode !== credentials.merchant_account) continue;
       const notification = notificationOf(item);
-      await new AdyenNotificationRepository(sqlFor(this.deps.orm.em.fork())).record(accountId, notification);
+      const firstTime = await new AdyenNotificationRepository(sqlFor(this.deps.orm.em.fork())).record(accountId, notification);
       this.deps.logger.info(
         {
           gatewayAccountId: accountId,
@@ -112,15 +112,15 @@ export class AdyenEventReceiver {
         },
         'adyen notification received',
       );
-      await this.apply(accountId, notification);
+      await this.apply(accountId, notification, firstTime);
     }
     return ADYEN_ACCEPTED;
   }
 
-  private async apply(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
+  private async apply(accountId: string, notification: AdyenNotificationRecord, firstTime: boolean): Promise<void> {
     const code = notification.eventCode;
     if (code === 'AUTHORISATION') return this.authorisation(accountId, notification);
-    if (CONFIRMATIONS.includes(code)) return this.confirmation(accountId, notification);
+    if (CONFIRMATIONS.includes(code)) return this.confirmation(accountId, notification, firstTime);
     if (REFUND_OUTCOMES.includes(code)) return this.refundOutcome(accountId, notification);
     if (DISPUTE_OPENING.includes(code) || DISPUTE_WON.includes(code) || DISPUTE_LOST.includes(code))
       return this.dispute(accountId, notification);
@@ -171,18 +171,22 @@ export class AdyenEventReceiver {
   }
 
   /** CAPTURE, CAPTURE_FAILED, CANCELLATION, TECHNICAL_CANCEL: the payment's workflow waits for the one of its modification. */
-  private async confirmation(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
+  private async confirmation(accountId: string, notification: AdyenNotificationRecord, firstTime: boolean): Promise<void> {
     const payment =
       (await this.paymentOf(accountId, notification.merchantReference)) ??
       (notification.originalReference
         ? await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('adyen', notification.originalReference)
         : null);
     if (!payment || payment.gatewayAccountId !== accountId) return;
-    if (notification.eventCode === 'CAPTURE_FAILED' && payment.status === 'succeeded')
+    // Adyen may fail a capture after confirming it (the scheme refused it later): the payment stays succeeded, as
+    // final states do, and ops reverse it by hand; counted once, however often the item is redelivered.
+    if (notification.eventCode === 'CAPTURE_FAILED' && payment.status === 'succeeded' && firstTime) {
+      capturesFailedAfterSuccess.inc({ gateway: 'adyen' });
       this.deps.logger.error(
         { paymentId: payment.id, gatewayAccountId: accountId, pspReference: notification.pspReference },
         'Adyen reports a capture we recorded as succeeded as failed: the money did not move; reverse it by hand',
       );
+    }
     const event: GatewayModificationEvent = {
       eventId: identityOf(notification),
       reference: notification.pspReference,
@@ -226,14 +230,11 @@ export class AdyenEventReceiver {
    */
   private async dispute(accountId: string, notification: AdyenNotificationRecord): Promise<void> {
     const charge = notification.originalReference ?? notification.pspReference;
-    const payment = await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('adyen', charge);
-    if (!payment) {
-      // Ours but not recorded yet (a worker restarted after charging): refused, so Adyen sends it again.
-      if (await this.paymentOf(accountId, notification.merchantReference))
-        throw ApiError.unavailable(`The charge ${charge} is still being recorded; send the notification again`, 'dispute_pending');
-      return;
-    }
-    if (payment.gatewayAccountId !== accountId) return;
+    // A payment closed without a charge has no Adyen reference: found by our merchant reference instead.
+    const payment =
+      (await new PaymentRepository(this.deps.orm.em.fork()).findByGatewayReference('adyen', charge)) ??
+      (await this.paymentOf(accountId, notification.merchantReference));
+    if (!payment || payment.gatewayAccountId !== accountId) return;
     // A chargeback of a payment we closed uncharged (its stray authorization was undone since): nothing of ours to
     // dispute, and refusing it would only make Adyen resend it for days. Ops reconcile it with Adyen.
     if (payment.status === 'failed' || payment.status === 'canceled') {
@@ -243,6 +244,9 @@ export class AdyenEventReceiver {
       );
       return;
     }
+    // Ours but its charge not recorded yet (a worker restarted after charging): refused, so Adyen sends it again.
+    if (payment.gatewayReference !== charge)
+      throw ApiError.unavailable(`The charge ${charge} is still being recorded; send the notification again`, 'dispute_pending');
     const reason = DISPUTE_REASON_WORDS.find(([words]) => words.test(notification.reason ?? ''))?.[1] ?? 'general';
     await this.deps.disputes.openFromNetwork({
       gateway: 'adyen',

@@ -4,14 +4,20 @@ import { AdyenApiError, authorise, newPspReference, type FakeAdyenAccount, type 
 
 export type FakeAdyenOperation = 'payments' | 'captures' | 'cancels' | 'refunds' | 'technical_cancel' | 'payment_methods';
 
+/** How late the AUTHORISATION of a lose_answer_and_notification payment comes: past any technical-cancel bound a test sets. */
+const LATE_AUTHORISATION_MS = 30_000;
+
 export interface FakeAdyenFault {
   operation: FakeAdyenOperation;
   /**
    * lose_answer_after_commit: do the work, close the connection without an answer.
    * http_500_before: answer 500, nothing done or saved. http_500_after_commit: do the work (its answer is
    * kept under the idempotency key), answer 500. rate_limit: answer 429, nothing done.
+   * lose_answer_and_notification (payments): like lose_answer_after_commit, and the payment's AUTHORISATION
+   * notification comes 30 s late (Adyen delays notifications but never drops them), so for a while nothing
+   * tells the caller what happened (the technical-cancel path).
    */
-  kind: 'lose_answer_after_commit' | 'http_500_before' | 'http_500_after_commit' | 'rate_limit';
+  kind: 'lose_answer_after_commit' | 'http_500_before' | 'http_500_after_commit' | 'rate_limit' | 'lose_answer_and_notification';
   times?: number;
 }
 
@@ -138,6 +144,12 @@ export function handleCheckoutRequest(deps: HttpDeps, req: IncomingMessage, res:
     ({ status, answer } = saved);
     entry.replayed = true;
   } else {
+    // The rule goes in before the work: the AUTHORISATION notification is emitted while the payment is made.
+    if (fault === 'lose_answer_and_notification' && found.operation === 'payments' && typeof body.reference === 'string')
+      deps.ctx.bus.addRule(
+        { kind: 'delay', ms: LATE_AUTHORISATION_MS, eventCode: 'AUTHORISATION', merchantReference: body.reference },
+        { first: true },
+      );
     try {
       const result = run(deps, account, found.operation, found.psp, body);
       status = result.status;
@@ -153,7 +165,7 @@ export function handleCheckoutRequest(deps: HttpDeps, req: IncomingMessage, res:
     if (idempotencyKey) account.idempotency.set(idempotencyKey, { path, body: fingerprint, status, answer });
   }
   const replay: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
-  if (fault === 'lose_answer_after_commit') {
+  if (fault === 'lose_answer_after_commit' || fault === 'lose_answer_and_notification') {
     entry.status = status;
     req.socket.destroy();
     return;

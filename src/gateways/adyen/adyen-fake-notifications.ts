@@ -42,6 +42,8 @@ export interface FakeNotificationRule {
   eventCode?: string;
   /** Matches the item's pspReference or originalReference. */
   pspReference?: string;
+  /** Matches the item's merchantReference (our payment id): a rule set before the payment exists at Adyen. */
+  merchantReference?: string;
   /** For `delay`. */
   ms?: number;
   times?: number;
@@ -73,6 +75,9 @@ export class FakeNotificationBus {
   private readonly rules: (FakeNotificationRule & { left: number })[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private sequence = 0;
+  /** While Adyen is down (`pause`), notifications wait here and go out on `resume`, as Adyen queues them. */
+  private paused = false;
+  private readonly parked = new Set<FakeNotification>();
 
   constructor(private readonly options: BusOptions) {}
 
@@ -104,8 +109,11 @@ export class FakeNotificationBus {
     return notification;
   }
 
-  addRule(rule: FakeNotificationRule): void {
-    this.rules.push({ ...rule, left: rule.times ?? 1 });
+  /** The first rule matching a notification applies; `first` puts this one ahead of the others (a rule for one payment). */
+  addRule(rule: FakeNotificationRule, options: { first?: boolean } = {}): void {
+    const entry = { ...rule, left: rule.times ?? 1 };
+    if (options.first) this.rules.unshift(entry);
+    else this.rules.push(entry);
   }
 
   clearRules(): void {
@@ -150,6 +158,18 @@ export class FakeNotificationBus {
     return this.send(notification);
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Sends what waited while paused, oldest first. */
+  resume(): void {
+    this.paused = false;
+    const parked = [...this.parked];
+    this.parked.clear();
+    for (const notification of parked) void this.send(notification).catch(() => undefined);
+  }
+
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
@@ -159,6 +179,7 @@ export class FakeNotificationBus {
       (r) =>
         r.left > 0 &&
         (!r.eventCode || r.eventCode === notification.item.eventCode) &&
+        (!r.merchantReference || r.merchantReference === notification.item.merchantReference) &&
         (!r.pspReference || r.pspReference === notification.item.pspReference || r.pspReference === notification.item.originalReference),
     );
     if (rule) rule.left -= 1;
@@ -172,6 +193,11 @@ export class FakeNotificationBus {
   }
 
   private send(notification: FakeNotification): Promise<FakeNotificationDelivery | undefined> {
+    if (this.paused) {
+      notification.state = 'pending';
+      this.parked.add(notification);
+      return Promise.resolve(undefined);
+    }
     notification.state = 'sent';
     const delivery = this.deliver(notification);
     this.inFlight.add(delivery);

@@ -72,6 +72,12 @@ export interface AdyenFake {
   requestLog(): FakeAdyenRequestLogEntry[];
   /** Resolves when no scheduled change is due and no notification is in flight. */
   idle(): Promise<void>;
+  /**
+   * An outage (true) or its end (false): the port refuses connections, open ones are cut, and
+   * notifications wait; at the end the port listens again with every state kept and they go out.
+   */
+  setOutage(down: boolean): Promise<void>;
+  readonly down: boolean;
 }
 
 /**
@@ -177,18 +183,47 @@ export async function startAdyenFake(options: AdyenFakeOptions = {}): Promise<Ad
   baseUrl = `http://127.0.0.1:${port}`;
   const strip = ({ traits: _traits, ...payment }: FakeAdyenPayment & { traits?: unknown }): FakeAdyenPayment => snapshot(payment);
 
+  let down = false;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const close = async () => {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+  };
+
   const fake: AdyenFake = {
     url: baseUrl,
     host: '127.0.0.1',
     port,
+    get down() {
+      return down;
+    },
+    async setOutage(on) {
+      if (on === down) return;
+      down = on;
+      if (on) {
+        bus.pause();
+        await close();
+      } else {
+        // The same port, so the adapters' base URL still reaches it.
+        await listen();
+        bus.resume();
+      }
+    },
     async stop() {
       for (const [timer, finish] of timers) {
         clearTimeout(timer);
         finish();
       }
       timers.clear();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      if (!down) await close();
     },
     addAccount(input) {
       if (byKey.has(input.apiKey)) throw new Error('The fake already has an account with this API key');

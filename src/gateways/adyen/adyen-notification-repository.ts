@@ -66,11 +66,14 @@ export class AdyenNotificationRepository {
     );
     const authorised = rows.find((row) => row.event_code === 'AUTHORISATION' && row.success);
     const refused = rows.find((row) => row.event_code === 'AUTHORISATION' && !row.success);
+    const technicalCancel = rows.find((row) => row.event_code === 'TECHNICAL_CANCEL');
+    // Carried out, or nothing of that reference at Adyen: whatever the AUTHORISATION said, nothing stays charged.
+    if (technicalCancel && (technicalCancel.success || NOTHING_TO_CANCEL.test(technicalCancel.reason ?? '')))
+      return { outcome: 'canceled', reference: authorised?.psp_reference ?? technicalCancel.psp_reference, failureType: 'GatewayTimeout' };
+    // Once we asked for a technical cancel, its outcome comes first: an AUTHORISATION alone may since have been undone.
+    if (lookup.technicalCancelSent && !technicalCancel) return undefined;
     const canceled = rows.find(
-      (row) => CANCEL_CODES.includes(row.event_code) && row.success && (!authorised || row.original_reference === authorised.psp_reference),
-    );
-    const technicalCancel = rows.find(
-      (row) => row.event_code === 'TECHNICAL_CANCEL' && (row.success || NOTHING_TO_CANCEL.test(row.reason ?? '')),
+      (row) => CANCEL_CODES.includes(row.event_code) && row.success && authorised && row.original_reference === authorised.psp_reference,
     );
     if (authorised && canceled) return { outcome: 'canceled', reference: authorised.psp_reference, failureType: 'GatewayTimeout' };
     if (authorised) {
@@ -82,7 +85,6 @@ export class AdyenNotificationRepository {
       const reason = await this.reasonOf(accountId, refused.psp_reference, 'AUTHORISATION');
       return { outcome: 'declined', reference: refused.psp_reference, failureType: refusalFailureType({ refusalReason: reason }) };
     }
-    if (technicalCancel) return { outcome: 'canceled', reference: technicalCancel.psp_reference, failureType: 'GatewayTimeout' };
     return undefined;
   }
 
