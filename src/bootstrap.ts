@@ -83,11 +83,29 @@ export async function keepFinanceSchedules(
   if (!config.ledger.schedules) return [];
   const client = await connectTemporalClient(config.temporal);
   try {
-    return await ensureSchedules({ client, taskQueue: config.temporal.taskQueue, definitions: financeSchedules(config), logger, idPrefix });
+    // Temporal restarting just as a worker starts (a deploy of both) is waited out, not a reason for the worker to exit.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ensureSchedules({
+          client,
+          taskQueue: config.temporal.taskQueue,
+          definitions: financeSchedules(config),
+          logger,
+          idPrefix,
+        });
+      } catch (error) {
+        if (attempt >= SCHEDULE_ATTEMPTS) throw error;
+        logger?.warn({ attempt, error: (error as Error).message }, 'finance schedules not in place yet; Temporal is asked again');
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (attempt - 1)));
+      }
+    }
   } finally {
     await client.connection.close();
   }
 }
+
+/** Tries at putting the finance schedules in place, 1 s apart and doubling: about a minute in all. */
+const SCHEDULE_ATTEMPTS = 6;
 
 export interface StartWorkerOptions {
   /** OpenTelemetry set up by the caller (tests read its spans); by default from the configuration, and shut down on stop. */
