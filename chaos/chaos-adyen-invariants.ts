@@ -14,6 +14,8 @@ export interface AdyenFigures {
   chargebacks: number;
   /** Succeeded payments whose capture Adyen failed afterwards: flagged to ops, not violations. */
   capturesFailedAfterSuccess: number;
+  /** Succeeded refunds Adyen failed afterwards (REFUND_FAILED): flagged to ops, not violations. */
+  refundsFailedAfterSuccess: number;
 }
 
 function result(name: string, checked: number, problems: string[]): InvariantResult {
@@ -77,6 +79,13 @@ export async function adyenBooksMatch(
       .map((n) => n.item.originalReference ?? n.item.pspReference),
   );
   const flaggedToOps: string[] = [];
+  const refundFailedAfterSuccess = new Set(
+    fake
+      .notifications({ eventCode: 'REFUND_FAILED' })
+      .filter((n) => n.deliveries.some((delivery) => delivery.accepted))
+      .map((n) => n.item.pspReference),
+  );
+  const refundsFlaggedToOps: string[] = [];
 
   for (const payment of atAdyen)
     if (!known.has(payment.merchantReference))
@@ -112,14 +121,29 @@ export async function adyenBooksMatch(
     const psps = new Set(found.map((candidate) => candidate.pspReference));
     const refundsHere = adyenRefunds.filter((m) => m.paymentPspReference && psps.has(m.paymentPspReference));
     const refundedAtAdyen = refundsHere.reduce((sum, m) => sum + (m.amount?.value ?? 0), 0);
-    const succeeded = (ourRefunds.get(payment.id) ?? []).filter((row) => row.status === 'succeeded');
+    // A refund Adyen failed after confirming it, whose REFUND_FAILED our API took: flagged to ops (an error log and
+    // gateway_refunds_failed_after_success_total), as for Stripe; reported, and left out of the comparison.
+    const failedLater = (ourRefunds.get(payment.id) ?? []).filter(
+      (row) =>
+        row.status === 'succeeded' &&
+        modifications.some(
+          (m) =>
+            m.type === 'refund' &&
+            m.status === 'failed' &&
+            m.reference?.startsWith(`${row.id}:`) &&
+            refundFailedAfterSuccess.has(m.pspReference),
+        ),
+    );
+    for (const row of failedLater) refundsFlaggedToOps.push(row.id as string);
+    const succeeded = (ourRefunds.get(payment.id) ?? []).filter((row) => row.status === 'succeeded' && !failedLater.includes(row));
     const ourRefunded = succeeded.reduce((sum, row) => sum + Number(row.amount_minor), 0);
     if (refundedAtAdyen > captured) problems.push(`${ours}: Adyen refunded ${refundedAtAdyen} of ${captured} captured`);
     if (refundedAtAdyen !== ourRefunded)
       problems.push(`${ours}: Adyen refunded ${refundedAtAdyen}, our succeeded refunds add to ${ourRefunded}`);
-    if (Number(payment.amount_refunded_minor ?? 0) !== ourRefunded)
-      problems.push(`${ours} shows ${payment.amount_refunded_minor} refunded, its refunds add to ${ourRefunded}`);
-    for (const refund of ourRefunds.get(payment.id) ?? []) {
+    const flaggedAmount = failedLater.reduce((sum, row) => sum + Number(row.amount_minor), 0);
+    if (Number(payment.amount_refunded_minor ?? 0) !== ourRefunded + flaggedAmount)
+      problems.push(`${ours} shows ${payment.amount_refunded_minor} refunded, its refunds add to ${ourRefunded + flaggedAmount}`);
+    for (const refund of (ourRefunds.get(payment.id) ?? []).filter((row) => !failedLater.includes(row))) {
       const copies = refundsHere.filter((m) => m.reference?.startsWith(`${refund.id}:`)).length;
       if (copies !== (refund.status === 'succeeded' ? 1 : 0))
         problems.push(`refund ${refund.id} (${refund.status}) has ${copies} refunds at Adyen`);
@@ -158,6 +182,7 @@ export async function adyenBooksMatch(
       technicalCancels: modifications.filter((m) => m.type === 'technical_cancel').length,
       chargebacks: chargebacks.size,
       capturesFailedAfterSuccess: flaggedToOps.length,
+      refundsFailedAfterSuccess: refundsFlaggedToOps.length,
     },
   };
 }

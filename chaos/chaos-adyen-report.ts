@@ -183,7 +183,7 @@ export function adyenReportLines(report: AdyenReport): string[] {
     line('  their disputes', entries(report.disputes)),
     line(
       '  at Adyen',
-      `payments ${entries(atAdyen.payments)}; refunds ${entries(atAdyen.refunds)}; ${atAdyen.technicalCancels} technical cancels, ${atAdyen.chargebacks} chargebacks, ${atAdyen.capturesFailedAfterSuccess} captures failed after success (flagged to ops)`,
+      `payments ${entries(atAdyen.payments)}; refunds ${entries(atAdyen.refunds)}; ${atAdyen.technicalCancels} technical cancels, ${atAdyen.chargebacks} chargebacks, ${atAdyen.capturesFailedAfterSuccess} captures and ${atAdyen.refundsFailedAfterSuccess} refunds failed after success (flagged to ops)`,
     ),
     line(
       '  Adyen notifications',
