@@ -148,6 +148,9 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       NODE_ENV: 'production',
       TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(payloadKeys),
+      // Gateway accounts' credentials are sealed with the vault's keys: production needs them for accounts too.
+      CARD_VAULT_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      CARD_FINGERPRINT_KEY: randomBytes(32).toString('base64'),
     };
     say('Building (npm run build)...');
     execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
@@ -177,6 +180,33 @@ async function main(): Promise<void> {
           })
         ).json()) as { id: string; api_key: string },
       );
+    }
+    // Half the merchants route by rules over two gateway accounts of their own (a 50/50 split), as a merchant with
+    // several acquirers does: the router's rule, cool-down and account reads, and the activities' account lookups, are measured.
+    for (const [index, merchant] of merchants.entries()) {
+      if (index % 2 === 1) continue;
+      const call = async (method: string, route: string, body: unknown) => {
+        const response = await fetch(`${apiUrl}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${merchant.api_key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+        return (await response.json()) as { id: string };
+      };
+      const first = await call('POST', '/v1/gateway_accounts', { gateway: 'sandbox', priority: 1 });
+      const second = await call('POST', '/v1/gateway_accounts', { gateway: 'sandbox', priority: 2 });
+      await call('PUT', '/v1/routing', {
+        rules: [
+          {
+            accounts: [first.id, second.id],
+            split: [
+              { gateway_account: first.id, weight: 50 },
+              { gateway_account: second.id, weight: 50 },
+            ],
+          },
+        ],
+      });
     }
     let next = 0;
 
