@@ -2,7 +2,7 @@
  * The payment workflow's side of a real gateway: authorization with status sync when the answer is
  * lost, and the wait for the customer's authentication. A helper of payment-workflow.ts, not a workflow.
  */
-import { ActivityFailure, ApplicationFailure, condition, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, sleep, TimeoutFailure } from '@temporalio/workflow';
 import type { AuthorizationStatus, AuthorizeResult } from '../src/gateways/payment-gateway';
 import { isPaymentFailureType, type PaymentFailureType } from '../src/shared/failure-types';
 import {
@@ -27,6 +27,13 @@ export function businessFailure(error: unknown): BusinessFailure | undefined {
     return { type: error.cause.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
   }
   return undefined;
+}
+
+/** An activity that ran out of tries without a business answer: every try timed out, or failed with a retryable error. */
+function exhaustedRetries(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure)) return false;
+  if (error.cause instanceof TimeoutFailure) return true;
+  return error.cause instanceof ApplicationFailure && !error.cause.nonRetryable;
 }
 
 /** Where an authorization stands once the gateway has said something definite. */
@@ -92,9 +99,11 @@ export async function authorizeWithStatusSync(options: AuthorizeWithSyncOptions)
       return outcomeOfResult(await options.authorize());
     } catch (error) {
       const failure = businessFailure(error);
-      if (!failure) throw error;
-      // A timeout whose retries ran out (an attempt that may fail over tries only a few times) is as unknown as a lost answer.
-      if (failure.type !== 'GatewayOutcomeUnknown' && failure.type !== 'GatewayTimeout') return { kind: 'failed', failure };
+      if (!failure) {
+        // An attempt that may fail over has only a few tries: when they all timed out or failed transiently (a worker killed
+        // mid-call, the database restarting), the gateway may have acted, so this is as unknown as a lost answer.
+        if (!exhaustedRetries(error)) throw error;
+      } else if (failure.type !== 'GatewayOutcomeUnknown' && failure.type !== 'GatewayTimeout') return { kind: 'failed', failure };
     }
     unknownSince ??= Date.now();
     for (;;) {

@@ -36,13 +36,17 @@ class AnswerLosingGateway implements PaymentGateway {
   readonly authorizeKeys: string[] = [];
   readonly lookupRequests: AuthorizationLookup[] = [];
   readonly voids: string[] = [];
-  constructor(private readonly script: { authorize: (attempt: number) => AuthorizeResult | 'lost'; lookups: AuthorizationStatus[] }) {}
+  constructor(
+    private readonly script: { authorize: (attempt: number) => AuthorizeResult | 'lost' | 'crash'; lookups: AuthorizationStatus[] },
+  ) {}
   recognizesSource = () => true;
   riskLevel = async () => 'normal' as const;
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     this.authorizeKeys.push(request.idempotencyKey);
     const answer = this.script.authorize(this.authorizeKeys.length);
     if (answer === 'lost') throw new GatewayError('GatewayOutcomeUnknown', PAYMENT_FAILURES.GatewayOutcomeUnknown.message);
+    // Not a gateway answer at all (the database behind the adapter restarting, say): Temporal retries it.
+    if (answer === 'crash') throw new Error('the connection to the database was reset');
     return answer;
   }
   async lookupAuthorization(request: AuthorizationLookup): Promise<AuthorizationStatus> {
@@ -124,6 +128,27 @@ describe('an unknown gateway outcome is resolved by status sync (time-skipping)'
     expect(gateway.authorizeKeys).toEqual([`${args.paymentId}:authorize`]);
     expect(gateway.lookupRequests).toHaveLength(14);
     expect(gateway.lookupRequests[0]).toMatchObject({ idempotencyKey: `${args.paymentId}:authorize`, paymentId: args.paymentId });
+  });
+
+  it('when an attempt that could fail over runs out of tries without any answer, then status sync decides it: no failover, no failed workflow', async () => {
+    const gateway = new AnswerLosingGateway({
+      authorize: () => 'crash',
+      lookups: [{ outcome: 'captured', reference: 'ref_found', capturedMinor: 4_200 }],
+    });
+    const args = input({
+      // Failed over to, it would be stored with the payment; never used, it need not exist.
+      failover: { accounts: [{ gateway: 'sandbox', gatewayAccount: 'gwa_second' }], maxAttempts: 2 },
+    });
+    const final = await withWorker(
+      (taskQueue) =>
+        env.client.workflow.execute(paymentWorkflow, { workflowId: paymentWorkflowId(args.paymentId), taskQueue, args: [args] }),
+      { gateways: new GatewayRegistry([gateway], 'sandbox') },
+    );
+    expect(final).toMatchObject({ status: 'succeeded', gatewayReference: 'ref_found' });
+    expect(final.gatewayAccount ?? null).toBeNull();
+    // Three tries at the first account, then lookups; the second account was never asked (the first may have charged).
+    expect(gateway.authorizeKeys).toEqual(Array(3).fill(`${args.paymentId}:authorize`));
+    expect(gateway.lookupRequests.length).toBeGreaterThan(0);
   });
 
   it('when the gateway has no trace of the request, then it is sent again under the same key, and a decline found later fails the payment', async () => {
