@@ -202,6 +202,17 @@ export class ChaosAdyen {
       log(`fault: ${kind} forced at the Adyen fake`);
       this.inject(kind as AdyenFaultKind, random, log, 'payments');
     }
+    // A hold drawn for CAPTURE or REFUND may have met none: the next two notifications of any kind are held, then released.
+    if (counts.adyen_notification_held === 0) {
+      this.forced.adyen_notification_held = (this.forced.adyen_notification_held ?? 0) + 1;
+      log('fault: adyen_notification_held forced at the Adyen fake');
+      this.fake.notificationRule({ kind: 'hold', times: 2 });
+      const timer = setTimeout(() => {
+        this.releases.delete(timer);
+        void this.release();
+      }, 2_000);
+      this.releases.add(timer);
+    }
   }
 
   /** Applies one fault; a request fault goes to `operation`, or one drawn (payments most often). */
