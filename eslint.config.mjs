@@ -22,6 +22,7 @@ const SANDBOX_SRC_MODULES = [
   'payments/payment-state',
   'refunds/refund-state',
   'disputes/dispute-state',
+  'checkout/checkout-state',
   'subscriptions/subscription-state',
   'subscriptions/billing-periods',
   'subscriptions/subscription-billing',

@@ -1,4 +1,5 @@
 import { createBillingActivities, type BillingActivityDeps } from './billing-activities';
+import { createCheckoutActivities, type CheckoutActivityDeps } from './checkout-activities';
 import { createDisputeActivities, type DisputeActivityDeps } from './dispute-activities';
 import { createFraudActivities, type FraudActivityDeps } from './fraud-activities';
 import { createGatewayActivities, type GatewayActivityDeps } from './gateway-activities';
@@ -9,6 +10,7 @@ import { createRefundActivities, type RefundActivityDeps } from './refund-activi
 import { createSubscriptionActivities, type SubscriptionActivityDeps } from './subscription-activities';
 import { createSubscriptionReportActivities, type SubscriptionReportActivityDeps } from './subscription-report-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
+import { createReceiptEmailActivities, type ReceiptEmailActivityDeps } from './receipt-email-activities';
 
 export type ActivityDeps = FraudActivityDeps &
   GatewayActivityDeps &
@@ -20,7 +22,9 @@ export type ActivityDeps = FraudActivityDeps &
   SubscriptionActivityDeps &
   SubscriptionReportActivityDeps &
   BillingActivityDeps &
-  ReconciliationActivityDeps;
+  CheckoutActivityDeps &
+  ReconciliationActivityDeps &
+  ReceiptEmailActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -35,7 +39,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createSubscriptionActivities(deps),
     ...createSubscriptionReportActivities(deps),
     ...createBillingActivities(deps),
+    ...createCheckoutActivities(deps),
     ...createReconciliationActivities(deps),
+    ...createReceiptEmailActivities(deps),
   };
 }
 

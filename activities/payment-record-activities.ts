@@ -6,19 +6,28 @@ import { inTransaction } from '../src/db/sql';
 import { notifyPaymentDecided, savePayment } from '../src/payments/payment-repository';
 import type { PaymentState } from '../src/payments/payment-state';
 import { paymentRecordFromState, renderPayment } from '../src/payments/payment-view';
+import { ReceiptRepository } from '../src/receipts/receipt-repository';
+import { newReceiptToken, receiptUrl } from '../src/receipts/receipt-tokens';
 
 export interface PaymentRecordActivityDeps {
   orm: Orm;
   now?: () => Date;
   /** Days a capture stays pending for merchants without a delay of their own. */
   settlementDelayDays?: number;
+  /** The base of receipt links (PUBLIC_URL) in the `payment.succeeded` event's payment. */
+  publicUrl?: string;
 }
 
 export interface RecordPaymentOutcomeInput {
   state: PaymentState;
 }
 
-export function createPaymentRecordActivities({ orm, now = () => new Date(), settlementDelayDays = 2 }: PaymentRecordActivityDeps) {
+export function createPaymentRecordActivities({
+  orm,
+  now = () => new Date(),
+  settlementDelayDays = 2,
+  publicUrl,
+}: PaymentRecordActivityDeps) {
   return {
     /**
      * Writes a payment's new state, its `payment.<status>` event and, on capture, its ledger entry,
@@ -71,6 +80,11 @@ export function createPaymentRecordActivities({ orm, now = () => new Date(), set
             },
           });
         }
+        // The receipt's token is made with the success it proves; a retried write keeps the first token.
+        const receiptToken =
+          state.status === 'succeeded'
+            ? await new ReceiptRepository(sql).ensureToken(state.paymentId, state.merchantId, newReceiptToken())
+            : undefined;
         // A capture or cancel waiting for the gateway's confirmation is shown as processing; no event announces that.
         if (state.status !== 'processing')
           await recordEvent(sql, {
@@ -79,7 +93,7 @@ export function createPaymentRecordActivities({ orm, now = () => new Date(), set
             idempotencyKey: `payment:${state.paymentId}:${state.status}`,
             objectType: 'payment',
             objectId: state.paymentId,
-            object: { ...renderPayment(record) },
+            object: { ...renderPayment(record, false, receiptToken && publicUrl ? receiptUrl(publicUrl, receiptToken) : null) },
           });
         await notifyPaymentDecided(sql, state.paymentId);
       });

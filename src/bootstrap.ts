@@ -175,6 +175,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
   await services.webhooks.sealSecretsInClear(logger);
   await services.decisions.start();
   await services.dispatcher.start();
+  await services.receiptDispatcher.start();
   await services.keyRevocations.start();
   // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
@@ -190,6 +191,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
       await services.network.stop();
       await services.decisions.stop();
       await services.dispatcher.stop();
+      await services.receiptDispatcher.stop();
       await services.keyRevocations.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

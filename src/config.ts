@@ -98,6 +98,18 @@ export interface AppConfig {
   /** The card vault's AES-256-GCM keys (CARD_VAULT_KEYS: the first encrypts, all decrypt) and fingerprint key (CARD_FINGERPRINT_KEY); unset: no tokenizing. */
   cardVault?: VaultKeyRing;
   logLevel: string;
+  /** The base of links given to customers (receipts, checkout pages): PUBLIC_URL, by default the API's own address. */
+  publicUrl: string;
+  /**
+   * Receipt emails: SMTP_URL (smtp:// or smtps:// with credentials) sends them; unset, each message is
+   * written as an .eml file under `dir` (MAIL_DIR, default DATA_DIR/mail). `from` is RECEIPT_FROM.
+   */
+  mail: { smtpUrl?: string; from: string; dir: string };
+  /**
+   * The hosted payment page: how long a customer has to complete 3-D Secure (CHECKOUT_ACTION_TIMEOUT), and how many
+   * card submissions one address may make in an hour across all pages (CHECKOUT_ATTEMPTS_PER_IP_PER_HOUR), against card testing.
+   */
+  checkout: { actionTimeoutMs: number; attemptsPerIpPerHour: number };
 }
 
 function subscriptionSettings(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['subscriptions'] {
@@ -150,6 +162,24 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): numbe
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** SMTP_URL, checked for its scheme only; never echoed, since it carries the password. */
+function smtpUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = optional(env, 'SMTP_URL');
+  if (url !== undefined && !/^smtps?:\/\/[^\s]+$/.test(url)) throw new Error('SMTP_URL must be an smtp:// or smtps:// URL');
+  return url;
+}
+
+/** PUBLIC_URL without a trailing slash; by default the API's own address (0.0.0.0 is reached as 127.0.0.1). */
+function publicUrl(env: NodeJS.ProcessEnv): string {
+  const configured = optional(env, 'PUBLIC_URL');
+  if (configured) {
+    if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(configured)) throw new Error(`PUBLIC_URL must be an http(s) URL, got "${configured}"`);
+    return configured.replace(/\/+$/, '');
+  }
+  const host = env.HOST || '127.0.0.1';
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${integer(env, 'PORT', 3000)}`;
 }
 
 /** The suite's fixed key: tests read and write encrypted histories like production. */
@@ -253,5 +283,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     cardVault: cardVaultSettings(env, nodeEnv),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    publicUrl: publicUrl(env),
+    checkout: {
+      actionTimeoutMs: duration(env, 'CHECKOUT_ACTION_TIMEOUT', '15m'),
+      attemptsPerIpPerHour: Math.max(1, integer(env, 'CHECKOUT_ATTEMPTS_PER_IP_PER_HOUR', 30)),
+    },
+    mail: {
+      smtpUrl: smtpUrl(env),
+      from: env.RECEIPT_FROM || 'receipts@ledgerflow.local',
+      dir: path.resolve(env.MAIL_DIR || path.join(env.DATA_DIR || '.data', 'mail')),
+    },
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { installTemporalRuntime, onShutdownSignal, startApi, startWorker, type Stoppable } from './bootstrap';
 import { loadConfig } from './config';
+import { smtpAddressForDisplay } from './receipts/receipt-mailer';
 import { initOrm, migrate } from './db/orm';
 import { devAdminKey, devMerchant, devPayloadKeys } from './dev/dev-credentials';
 import { codecAccessToken } from './api/codec-router';
@@ -110,6 +111,7 @@ Ledgerflow is running.
   Temporal UI    ${temporalUi ? `${temporalUi}   (payloads decoded by ${api.url}/codec)` : '(external cluster: use its own UI; codec endpoint ' + api.url + '/codec)'}
   Temporal gRPC  ${temporalAddress}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}
   PostgreSQL     ${databaseUrl.replace(/\/\/([^:]+):[^@]*@/, '//$1:***@')}
+  Receipt emails ${config.mail.smtpUrl ? `sent through ${smtpAddressForDisplay(config.mail.smtpUrl)}` : `written as .eml files to ${config.mail.dir}   (SMTP_URL sends them)`}
 
   Test merchant  ${merchant.id} (${merchant.created ? 'created' : merchant.reissued ? 'reused; its stored API key was revoked or expired, so a new one was issued' : 'reused'})
   API key        ${merchant.apiKey}

@@ -4,10 +4,10 @@ import { createActivities, type Activities } from '../activities';
 import type { AppConfig } from './config';
 import { GatewayRegistry } from './gateways/payment-gateway';
 import { SandboxGateway } from './gateways/sandbox/sandbox-gateway';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { MerchantService } from './merchants/merchant-service';
-import { PaymentService } from './payments/payment-service';
-import { PaymentDecisionListener } from './payments/payment-decisions';
+import { PaymentService, type PaymentServiceDeps } from './payments/payment-service';
+import { PaymentDecisionListener, type PaymentDecisionWaiter } from './payments/payment-decisions';
 import { RefundService } from './refunds/refund-service';
 import { DisputeService } from './disputes/dispute-service';
 import { GatewayEventService } from './gateways/gateway-event-service';
@@ -47,9 +47,14 @@ import { sqlFor } from './db/sql';
 import { AdyenNotificationRepository } from './gateways/adyen/adyen-notification-repository';
 import { createAdyenConnector } from './gateways/adyen/adyen-connector';
 import { RoutingService } from './routing/routing-service';
+import { ReceiptService } from './receipts/receipt-service';
+import { CheckoutService } from './checkout/checkout-service';
+import { CheckoutPageService } from './checkout/checkout-page-service';
+import { ReceiptDispatcher } from './receipts/receipt-dispatcher';
+import { SandboxChallengeService } from './gateways/sandbox/sandbox-challenge-service';
 
 /** The gateways this deployment can charge through; the sandbox is the test-mode default. */
-export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}): GatewayRegistry {
+export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbox']> = {}, publicUrl?: string): GatewayRegistry {
   return new GatewayRegistry(
     [
       new SandboxGateway({
@@ -58,6 +63,7 @@ export function createGateways(orm: MikroORM, sandbox: Partial<AppConfig['sandbo
         disputeDelayMs: sandbox.disputeDelayMs,
         faults: sandbox.faults,
         cardTokens: new CardTokenSources(orm),
+        publicUrl,
       }),
     ],
     'sandbox',
@@ -116,21 +122,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const audit = new AuditWriter({ orm, logger });
   const rateLimiter = config.api.rateLimit.perSecond > 0 ? new RateLimiter(config.api.rateLimit) : undefined;
   const decisions = new PaymentDecisionListener({ url: config.database.url as string, logger });
-  const payments = new PaymentService({
-    orm,
-    temporal,
-    router: gatewayAccess.router,
-    logger,
-    decisions,
-    taskQueue: config.temporal.taskQueue,
-    syncWaitMs: config.payments.syncWaitMs,
-    authorizationTtlMs: config.payments.authorizationTtlMs,
-    reviewTimeoutMs: config.payments.reviewTimeoutMs,
-    actionTimeoutMs: config.payments.actionTimeoutMs,
-    confirmationTimeoutMs: config.payments.confirmationTimeoutMs,
-    technicalCancelAfterMs: config.payments.technicalCancelAfterMs,
-    defaultFees: config.fees,
-  });
+  const payments = createPaymentService(config, { orm, temporal, router: gatewayAccess.router, decisions, logger });
   const refunds = new RefundService({ orm, temporal, taskQueue: config.temporal.taskQueue, syncWaitMs: config.payments.syncWaitMs });
   const disputes = new DisputeService({
     orm,
@@ -144,6 +136,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const sandboxSecret = config.sandbox.eventSecret ?? `whsec_${randomBase62(32)}`;
   const gatewayEvents = new GatewayEventService({ secrets: { sandbox: sandboxSecret }, disputes });
   const network = new SandboxNetwork({ orm, secret: sandboxSecret, logger });
+  const sandboxChallenges = new SandboxChallengeService({ orm, temporal, logger });
   // Each connector's inbound events: verified against the account's own secret, then fed to workflows and disputes.
   const receiverDeps = { orm, temporal, disputes, credentials: gatewayAccess.credentials, adapters: gatewayAccess.adapters, logger };
   const stripeEvents = new StripeEventReceiver(receiverDeps);
@@ -163,6 +156,15 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     logger,
     retryTimeScale: config.webhooks.retryTimeScale,
   });
+  const receipts = new ReceiptService({ orm, publicUrl: config.publicUrl });
+  // Receipt emails of payment.succeeded and refund.succeeded events: one workflow per event.
+  const receiptDispatcher = new ReceiptDispatcher({
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    databaseUrl: config.database.url as string,
+    logger,
+  });
   const balances = new BalanceService({ orm });
   const ledgerChecks = new LedgerCheckService({ orm });
   const reconciliations = new ReconciliationService({ orm });
@@ -175,6 +177,25 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   });
   const plans = new PlanService({ orm });
   const vault = new CardVault({ orm, keys: config.cardVault, logger });
+  const checkout = new CheckoutService({
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    publicUrl: config.publicUrl,
+    vaultKeys: config.cardVault,
+    actionTimeoutMs: config.checkout.actionTimeoutMs,
+  });
+  const checkoutPages = new CheckoutPageService({
+    orm,
+    temporal,
+    vault,
+    checkout,
+    syncWaitMs: config.payments.syncWaitMs,
+    submissionsPerAddress: new RateLimiter({
+      perSecond: config.checkout.attemptsPerIpPerHour / 3600,
+      burst: config.checkout.attemptsPerIpPerHour,
+    }),
+  });
   const subscriptions: SubscriptionService = new SubscriptionService({
     orm,
     temporal,
@@ -208,9 +229,14 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     stripeEvents,
     adyenEvents,
     network,
+    sandboxChallenges,
     decisions,
     webhooks,
     dispatcher,
+    receipts,
+    receiptDispatcher,
+    checkout,
+    checkoutPages,
     balances,
     ledgerChecks,
     reconciliations,
@@ -230,11 +256,12 @@ export type ApiServices = ReturnType<typeof createApiServices>;
 
 /** The activities a worker registers, with their real dependencies; `temporal` lets the daily subscription check describe workflows. */
 export function createWorkerActivities(config: AppConfig, orm: MikroORM, temporal?: Client): Activities {
-  const gateways = createGateways(orm, config.sandbox);
+  const gateways = createGateways(orm, config.sandbox, config.publicUrl);
+  const gatewayAccess = createGatewayAccess(config, orm, gateways);
   return createActivities({
     orm,
     gateways,
-    adapters: createGatewayAccess(config, orm, gateways).adapters,
+    adapters: gatewayAccess.adapters,
     fraudPolicy: config.fraud,
     webhookTimeoutMs: config.webhooks.timeoutMs,
     vaultKeys: config.cardVault,
@@ -242,5 +269,41 @@ export function createWorkerActivities(config: AppConfig, orm: MikroORM, tempora
     defaultFees: config.fees,
     temporal,
     dunningRetryDays: config.subscriptions.dunningRetryDays,
+    publicUrl: config.publicUrl,
+    mail: config.mail,
+    // Checkout attempts are payments like the API's; the worker polls their records instead of listening for decisions.
+    checkoutPayments: temporal
+      ? createPaymentService(config, {
+          orm,
+          temporal,
+          router: gatewayAccess.router,
+          decisions: pollingDecisions,
+          logger: createLogger('warn'),
+        })
+      : undefined,
+  });
+}
+
+/** Waits by polling: a caller re-reads the record after each wake-up, so this only sets how often. */
+const pollingDecisions: PaymentDecisionWaiter = {
+  wait: (_paymentId, ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 100))),
+};
+
+/** The payment service, as the API and the worker's checkout attempts use it. */
+export function createPaymentService(
+  config: AppConfig,
+  deps: Pick<PaymentServiceDeps, 'orm' | 'temporal' | 'router' | 'decisions' | 'logger'>,
+): PaymentService {
+  return new PaymentService({
+    ...deps,
+    taskQueue: config.temporal.taskQueue,
+    syncWaitMs: config.payments.syncWaitMs,
+    authorizationTtlMs: config.payments.authorizationTtlMs,
+    reviewTimeoutMs: config.payments.reviewTimeoutMs,
+    actionTimeoutMs: config.payments.actionTimeoutMs,
+    confirmationTimeoutMs: config.payments.confirmationTimeoutMs,
+    technicalCancelAfterMs: config.payments.technicalCancelAfterMs,
+    defaultFees: config.fees,
+    publicUrl: config.publicUrl,
   });
 }

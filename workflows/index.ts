@@ -9,3 +9,5 @@ export * from './reconciliation-workflow';
 export * from './subscription-workflow';
 export * from './subscription-check-workflow';
 export * from './subscription-revenue-workflow';
+export * from './checkout-workflow';
+export * from './receipt-email-workflow';

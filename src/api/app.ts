@@ -10,6 +10,9 @@ import { paymentRoutes } from '../payments/payment-routes';
 import { refundRoutes } from '../refunds/refund-routes';
 import { disputeRoutes } from '../disputes/dispute-routes';
 import { testHelperRoutes } from '../disputes/test-helper-routes';
+import { sandboxChallengeRoutes } from '../gateways/sandbox/sandbox-challenge-routes';
+import { checkoutRoutes } from '../checkout/checkout-routes';
+import { checkoutPageRoutes } from '../checkout/checkout-page-routes';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
 import { gatewayAccountRoutes } from '../gateway-accounts/gateway-account-routes';
 import { routingRoutes } from '../routing/routing-routes';
@@ -25,6 +28,7 @@ import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
 import { cardTokenRoutes } from '../vault/card-token-routes';
 import { createDocsRouter } from './docs-router';
+import { receiptRoutes } from '../receipts/receipt-routes';
 import type { PayloadCodec } from '@temporalio/common';
 import { createCodecRouter } from './codec-router';
 import { createMetricsRouter } from '../metrics/metrics-router';
@@ -89,6 +93,10 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...cardTokenRoutes(deps.vault),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
+    ...sandboxChallengeRoutes(deps.sandboxChallenges),
+    ...checkoutRoutes(deps.checkout),
+    ...checkoutPageRoutes(deps.checkoutPages),
+    ...receiptRoutes(deps.receipts),
   ];
 }
 

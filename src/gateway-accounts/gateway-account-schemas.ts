@@ -43,7 +43,7 @@ const ADYEN_CREDENTIALS_SHAPE = {
   properties: {
     api_key: {
       type: 'string',
-      pattern: '^\\S{8,1000}$',
+      pattern: '^[!-~]{8,1000}$',
       maxLength: 1000,
       description: 'The X-API-Key of the Adyen web service user (Customer Area > Developers > API credentials).',
     },

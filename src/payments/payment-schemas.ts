@@ -32,6 +32,9 @@ export const metadataSchema = z
   .refine((value) => Object.keys(value).length <= 50, { message: 'at most 50 keys' })
   .describe('Up to 50 string key-value pairs stored with the object.');
 
+/** An address receipts go to; the same check as customers' emails. */
+export const receiptEmail = z.email().max(254).describe('Where the receipt is emailed after the payment succeeds and after each refund.');
+
 export const createPaymentBody = z
   .strictObject({
     amount: majorAmount,
@@ -62,6 +65,7 @@ export const createPaymentBody = z
       .describe(
         "Where the customer comes back after authenticating on the gateway's page (3-D Secure); without it the gateway asks for its SDK.",
       ),
+    receipt_email: receiptEmail.optional(),
   })
   .superRefine((body, ctx) => {
     // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
@@ -78,6 +82,8 @@ export const createPaymentBody = z
     metadata: body.metadata ?? {},
     returnUrl: body.return_url ?? null,
     gatewayAccount: body.gateway_account ?? null,
+    // Only when given: the request's hash (its Idempotency-Key's identity) stays what it was before receipts, across a deploy.
+    ...(body.receipt_email ? { receiptEmail: body.receipt_email } : {}),
   }));
 export type CreatePaymentRequest = z.output<typeof createPaymentBody>;
 
@@ -156,6 +162,10 @@ export const paymentSchema = z
       .describe(
         'Why the payment went to its account (GET /v1/routing); null when it named `gateway_account`, took the built-in sandbox, or predates routing.',
       ),
+    receipt_url: z
+      .string()
+      .nullable()
+      .describe("The customer's receipt page (HTML, no key needed: the link is the key); null until the payment has succeeded."),
     created_at: z.string(),
     captured_at: z.string().nullable(),
     canceled_at: z.string().nullable(),

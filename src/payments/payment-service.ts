@@ -28,6 +28,9 @@ import { paymentRecordFromState, renderPayment, type PaymentJson } from './payme
 import type { PaymentDecisionWaiter } from './payment-decisions';
 import { startOrJoin } from '../temporal/entity-workflows';
 import { sendCommand, stateConflict, type FailureTable } from '../temporal/workflow-failures';
+import { sqlFor } from '../db/sql';
+import { ReceiptRepository } from '../receipts/receipt-repository';
+import { receiptUrl } from '../receipts/receipt-tokens';
 
 export interface PaymentServiceDeps {
   orm: MikroORM;
@@ -47,6 +50,8 @@ export interface PaymentServiceDeps {
   defaultFees: FeeSchedule;
   decisions: PaymentDecisionWaiter;
   logger: Logger;
+  /** The base of receipt links (PUBLIC_URL); without it payments show no `receipt_url`. */
+  publicUrl?: string;
 }
 
 /** How the API answers what the payment workflow's capture, cancel and review updates throw (besides a state conflict). */
@@ -62,6 +67,14 @@ const PAYMENT_COMMAND_FAILURES: FailureTable = {
 // A lost notification costs at most this long: the row is re-read after each wake-up.
 const DECISION_POLL_MS = 1_000;
 
+/** What a payment made on a customer's behalf (a checkout session's attempt) fixes beyond the request. */
+export interface CreatePaymentOptions {
+  /** The id, chosen by the caller's workflow so that it is known before the payment exists. */
+  paymentId?: string;
+  /** The checkout's own time for 3-D Secure, instead of PAYMENT_ACTION_TIMEOUT. */
+  actionTimeoutMs?: number;
+}
+
 export interface PaymentOutcome {
   /** 201 once the workflow decided; 202 while it is still processing (or held while the gateway's outcome is looked up). */
   httpStatus: 201 | 202;
@@ -76,7 +89,12 @@ export class PaymentService {
    * Starts (or, for a repeated Idempotency-Key, rejoins) the payment's workflow and waits briefly for its decision.
    * @throws 400 livemode_gateway_unavailable, 400 no_gateway_account, 400 resource_missing (gateway_account), 400 invalid_source, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
    */
-  async create(merchant: Merchant, request: CreatePaymentRequest, idempotency?: IdempotencyContext): Promise<PaymentOutcome> {
+  async create(
+    merchant: Merchant,
+    request: CreatePaymentRequest,
+    idempotency?: IdempotencyContext,
+    options: CreatePaymentOptions = {},
+  ): Promise<PaymentOutcome> {
     // A vault token must be this merchant's and unexpired; the workflow then sees only its id, never card data.
     const route = await this.deps.router.route(merchant, {
       currency: request.currency,
@@ -85,7 +103,7 @@ export class PaymentService {
       gatewayAccount: request.gatewayAccount,
     });
     const em = this.deps.orm.em.fork();
-    let paymentId = newId('pay');
+    let paymentId = options.paymentId ?? newId('pay');
     let createdAt = new Date();
     if (idempotency) {
       const claim = await claimIdempotencyKey(em, {
@@ -100,6 +118,9 @@ export class PaymentService {
       paymentId = claim.resourceId;
       createdAt = claim.createdAt;
     }
+    // Before the workflow starts, so the address is there when the success event is mailed; a repeat keeps the first.
+    if (request.receiptEmail)
+      await new ReceiptRepository(sqlFor(em)).rememberRecipient({ paymentId, merchantId: merchant.id, email: request.receiptEmail });
     const input: PaymentWorkflowInput = {
       paymentId,
       merchantId: merchant.id,
@@ -117,7 +138,9 @@ export class PaymentService {
       createdAt: createdAt.toISOString(),
       authorizationTtlMs: this.deps.authorizationTtlMs,
       reviewTimeoutMs: this.deps.reviewTimeoutMs,
-      ...(this.deps.actionTimeoutMs !== undefined ? { actionTimeoutMs: this.deps.actionTimeoutMs } : {}),
+      ...((options.actionTimeoutMs ?? this.deps.actionTimeoutMs) !== undefined
+        ? { actionTimeoutMs: options.actionTimeoutMs ?? this.deps.actionTimeoutMs }
+        : {}),
       ...(route.gateway === 'adyen' || route.fallbacks?.some((fallback) => fallback.gateway === 'adyen')
         ? { confirmationTimeoutMs: this.deps.confirmationTimeoutMs, technicalCancelAfterMs: this.deps.technicalCancelAfterMs }
         : {}),
@@ -167,7 +190,8 @@ export class PaymentService {
    * @throws 404 resource_missing
    */
   async get(merchant: Merchant, id: string): Promise<PaymentJson> {
-    return renderPayment(await this.findOrThrow(merchant, id), merchant.livemode);
+    const record = await this.findOrThrow(merchant, id);
+    return renderPayment(record, merchant.livemode, await this.receiptUrlOf(record));
   }
 
   /**
@@ -187,7 +211,11 @@ export class PaymentService {
     const cursor = startingAfter ? await repository.findForMerchant(merchant.id, startingAfter) : undefined;
     if (startingAfter && !cursor) throw apiErrors.noSuch('payment', startingAfter);
     const page = await repository.listForMerchant(merchant.id, limit, startingAfter);
-    return { data: page.data.map((record) => renderPayment(record, merchant.livemode)), hasMore: page.hasMore };
+    const receipts = await this.receiptUrls(page.data.filter((record) => record.status === 'succeeded').map((record) => record.id));
+    return {
+      data: page.data.map((record) => renderPayment(record, merchant.livemode, receipts.get(record.id) ?? null)),
+      hasMore: page.hasMore,
+    };
   }
 
   /**
@@ -251,16 +279,34 @@ export class PaymentService {
         needs,
         operations: 'capture, cancel or review',
       });
-    return sendCommand({ ...PAYMENT_COMMAND_FAILURES, PaymentUnexpectedState: conflict, WorkflowGone: conflict }, async () =>
-      renderPayment(paymentRecordFromState(await send(), new Date())),
-    );
+    return sendCommand({ ...PAYMENT_COMMAND_FAILURES, PaymentUnexpectedState: conflict, WorkflowGone: conflict }, async () => {
+      const state = await send();
+      // A capture that succeeded has made the receipt's token in the same transaction as its outcome.
+      const receipt = state.status === 'succeeded' ? (await this.receiptUrls([state.paymentId])).get(state.paymentId) : undefined;
+      return renderPayment(paymentRecordFromState(state, new Date()), false, receipt ?? null);
+    });
   }
 
   private async outcomeFromRecord(merchant: Merchant, paymentId: string): Promise<PaymentOutcome> {
-    const payment = renderPayment(await this.findOrThrow(merchant, paymentId), merchant.livemode);
+    const record = await this.findOrThrow(merchant, paymentId);
+    const payment = renderPayment(record, merchant.livemode, await this.receiptUrlOf(record));
     // Held is undecided too: the gateway's outcome is still being looked up.
     const undecided = payment.status === 'processing' || payment.status === 'held';
     return { httpStatus: undecided ? 202 : 201, payment };
+  }
+
+  /** A succeeded payment's receipt link; only succeeded payments have one, so no other costs a query. */
+  private async receiptUrlOf(record: PaymentRecord): Promise<string | null> {
+    if (record.status !== 'succeeded') return null;
+    return (await this.receiptUrls([record.id])).get(record.id) ?? null;
+  }
+
+  /** The receipt links of these payments that have one, by payment id. */
+  private async receiptUrls(paymentIds: string[]): Promise<Map<string, string>> {
+    const { publicUrl } = this.deps;
+    if (!publicUrl || paymentIds.length === 0) return new Map();
+    const tokens = await new ReceiptRepository(sqlFor(this.deps.orm.em.fork())).tokensFor(paymentIds);
+    return new Map([...tokens].map(([paymentId, token]) => [paymentId, receiptUrl(publicUrl, token)]));
   }
 
   private async findOrThrow(merchant: Pick<Merchant, 'id'>, id: string): Promise<PaymentRecord> {

@@ -44,6 +44,8 @@ export interface PaymentJson {
   }[];
   /** Why the payment went to its account; null when it named the account, took the built-in sandbox, or predates routing rules. */
   routing: RoutingDecisionJson | null;
+  /** The customer's receipt page; null until the payment has succeeded. */
+  receipt_url: string | null;
   created_at: string;
   captured_at: string | null;
   canceled_at: string | null;
@@ -95,8 +97,8 @@ function displayStatus(payment: PaymentRecord): PaymentJson['status'] {
   return payment.status === 'succeeded' && fullyRefunded ? 'refunded' : payment.status;
 }
 
-/** Renders a stored payment for the API and for event payloads. */
-export function renderPayment(payment: PaymentRecord, livemode = false): PaymentJson {
+/** Renders a stored payment for the API and for event payloads; `receiptUrl` is its receipt's link once it has one. */
+export function renderPayment(payment: PaymentRecord, livemode = false, receiptUrl: string | null = null): PaymentJson {
   const major = (minor: number) => minorToMajorNumber(minor, payment.currency);
   return {
     id: payment.id,
@@ -133,6 +135,7 @@ export function renderPayment(payment: PaymentRecord, livemode = false): Payment
       finished_at: attempt.finishedAt,
     })),
     routing: payment.routing ? renderRoutingDecision(payment.routing) : null,
+    receipt_url: payment.status === 'succeeded' ? receiptUrl : null,
     created_at: iso(payment.createdAt) as string,
     captured_at: iso(payment.capturedAt),
     canceled_at: iso(payment.canceledAt),

@@ -37,10 +37,14 @@ export const API_ERROR_CODES = {
     meaning: "Gateway credentials of the other mode than the merchant's (a live key for a test-mode merchant).",
   },
   no_gateway_account: { status: 400, meaning: "None of the merchant's enabled gateway accounts takes this currency and source." },
-  url_invalid: { status: 400, meaning: 'A webhook URL that is not allowed (scheme, host, private address).' },
+  url_invalid: { status: 400, meaning: 'A webhook or redirect URL that is not allowed (scheme, credentials, host, private address).' },
   // 401, 403
   unauthorized: { status: 401, meaning: 'No key, or a key that is unknown, revoked or expired.' },
   test_mode_only: { status: 403, meaning: 'A test helper called with a live-mode key.' },
+  csrf_token_invalid: {
+    status: 403,
+    meaning: 'A form posted to one of our pages without the CSRF token that page gave it: nothing was recorded.',
+  },
   // 404, 405
   route_not_found: { status: 404, meaning: 'No such URL.' },
   method_not_allowed: { status: 405, meaning: 'The URL exists, but not with this method (Allow says which).' },
@@ -53,6 +57,14 @@ export const API_ERROR_CODES = {
   dispute_operation_in_progress: { status: 409, meaning: 'Another change to this dispute is being carried out.' },
   dispute_unexpected_state: { status: 409, meaning: "The dispute's status does not allow this (details: status)." },
   subscription_unexpected_state: { status: 409, meaning: "The subscription's status does not allow this." },
+  checkout_session_unexpected_state: { status: 409, meaning: 'The checkout session is complete or expired (details: status).' },
+  checkout_payment_in_progress: { status: 409, meaning: "The checkout session's payment is still being decided." },
+  // 410
+  checkout_session_expired: { status: 410, meaning: 'The checkout session has expired: its page takes no card (nothing was charged).' },
+  challenge_expired: {
+    status: 410,
+    meaning: 'A 3-D Secure challenge whose payment stopped waiting for the customer (PAYMENT_ACTION_TIMEOUT).',
+  },
   // 413, 415, 422, 429
   body_too_large: { status: 413, meaning: 'The body is over the limit (API_BODY_LIMIT).' },
   unsupported_media_type: { status: 415, meaning: 'A body that is not JSON (or the text type the operation also takes), or not UTF-8.' },
@@ -64,6 +76,7 @@ export const API_ERROR_CODES = {
   dispute_pending: { status: 503, meaning: 'The dispute is still being recorded.' },
   gateway_unreachable: { status: 503, meaning: 'The gateway could not be reached to verify credentials; nothing was stored.' },
   card_vault_unavailable: { status: 503, meaning: 'The card vault has no keys configured.' },
+  checkout_unavailable: { status: 503, meaning: 'Checkout signing secrets cannot be sealed: the card vault has no keys configured.' },
   webhook_secrets_unavailable: { status: 503, meaning: 'Webhook signing secrets cannot be sealed: the card vault has no keys configured.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

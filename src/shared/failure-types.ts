@@ -110,6 +110,10 @@ export const OPERATION_FAILURES = {
   SubscriptionCheckWithoutTemporalClient: 'A worker built without the Temporal client the subscription check describes workflows with.',
   InvalidReconciliationDay: 'A reconciliation day not written YYYY-MM-DD.',
   LedgerOutOfBalance: 'The daily ledger check found the books out of balance (details: the check).',
+  CheckoutSessionNotOpen: 'The checkout session is complete or expired (details: { status }).',
+  CheckoutPaymentInProgress: "A checkout session's payment is still being decided.",
+  CheckoutAttemptsExhausted: 'A checkout session has taken all the card attempts it allows.',
+  CheckoutPaymentRefused: 'The payment of a checkout session was refused before it started (details: { code, param }).',
 } as const;
 
 export type OperationFailureType = keyof typeof OPERATION_FAILURES;

@@ -39,7 +39,8 @@ export type IdPrefix =
   | 'aud'
   | 'req'
   | 'tok'
-  | 'gwa';
+  | 'gwa'
+  | 'cs';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

@@ -11,6 +11,8 @@ const TEST_CARDS: Readonly<Record<string, string>> = Object.freeze({
   '4000000000000069': 'tok_expired_card',
   '5555555555554444': 'tok_mastercard',
   '378282246310005': 'tok_amex',
+  '4000002760003184': 'tok_threeDSecure2Required',
+  '4000002500003155': 'tok_threeDSecureRequired',
 });
 
 const BY_BRAND: Record<CardBrand, string> = { visa: 'tok_visa', mastercard: 'tok_mastercard', amex: 'tok_amex' };

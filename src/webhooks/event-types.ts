@@ -22,6 +22,9 @@ export const EVENT_TYPES = [
   'customer.subscription.created',
   'customer.subscription.updated',
   'customer.subscription.deleted',
+  // A hosted payment page was paid (fulfil the order on this, not on the redirect), or expired unpaid.
+  'checkout.session.completed',
+  'checkout.session.expired',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -10,6 +12,7 @@ import { randomBase62 } from '../../src/shared/ids';
 import { webhookSecretBinding } from '../../src/webhooks/webhook-secrets';
 import { eventually, startTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import { decodeQuotedPrintable } from '../support/smtp-receiver';
 import { findCardNumbers, findCvcs, findSecrets, scanForCardData, type NamedSecret } from '../support/card-data-scan';
 import { cancelPayment, capturePayment, createPayment, createRefund, simulateDispute } from '../support/api-calls';
 
@@ -36,6 +39,8 @@ const ALL_NUMBERS = Object.values(CARDS);
 const SECRETS: NamedSecret[] = [];
 
 const logLines: string[] = [];
+/** Public pages fetched without a key (receipts), scanned like the tables. */
+const pages: { where: string; text: string }[] = [];
 let stack: TestStack;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let stripe: StripeFake;
@@ -254,6 +259,74 @@ describe('the card vault', () => {
       (await stack.request('POST', `/v1/subscriptions/${subscription.body.id}/cancel`, { apiKey: merchant.apiKey, body: {} })).body.status,
     ).toBe('canceled');
   }, 30_000);
+
+  it('when a vault card pays with a receipt email and is refunded, then its receipt page and emails show the brand and last 4 only', async () => {
+    const payment = await createPayment(stack, merchant, {
+      amount: AMOUNT,
+      source: await token(CARDS.mastercard2),
+      receipt_email: 'scan@example.com',
+      expectStatus: 'succeeded',
+    });
+    await createRefund(stack, merchant, payment.id, { amount: 5, expectStatus: 'succeeded' });
+    const page = await stack.request('GET', new URL(payment.receipt_url as string).pathname);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Mastercard ending in 3222');
+    pages.push({ where: `receipt page of ${payment.id}`, text: page.body });
+    // Without SMTP_URL the stack writes each email as an .eml file: the payment's and the refund's.
+    await eventually(async () =>
+      fs.existsSync(stack.config.mail.dir) && fs.readdirSync(stack.config.mail.dir).length >= 2 ? true : undefined,
+    );
+  });
+});
+
+describe('the hosted payment page', () => {
+  it('when a customer is declined and then pays on the page, then no page, redirect or record shows the number or CVC, and the signing secret is stored sealed', async () => {
+    const session = await stack.request('POST', '/v1/checkout_sessions', {
+      apiKey: merchant.apiKey,
+      body: { amount: AMOUNT, currency: 'USD', success_url: 'https://shop.example/ok', cancel_url: 'https://shop.example/back' },
+    });
+    expect(session.status).toBe(201);
+    const secret = (await stack.request('GET', '/v1/checkout_settings', { apiKey: merchant.apiKey })).body.signing_secret as string;
+    SECRETS.push({ label: 'checkout signing secret', value: secret });
+    let cookie = '';
+    const browse = async (method: 'GET' | 'POST', fields?: Record<string, string>) => {
+      const response = await fetch(session.body.url, {
+        method,
+        redirect: 'manual',
+        headers: {
+          accept: 'text/html',
+          ...(cookie ? { cookie } : {}),
+          ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        body: fields ? new URLSearchParams(fields).toString() : undefined,
+      });
+      cookie = response.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+      const text = `${response.headers.get('location') ?? ''}\n${await response.text()}`;
+      pages.push({ where: `checkout page ${method} (${response.status})`, text });
+      return { status: response.status, text };
+    };
+    const csrf = (text: string) => /name="csrf_token" value="([^"]+)"/.exec(text)?.[1] ?? '';
+    const form = await browse('GET');
+    const pay = (number: string, csrfToken: string) =>
+      browse('POST', { card_number: number, card_expiry: `12 / ${NEXT_YEAR % 100}`, card_cvc: CVC, csrf_token: csrfToken });
+    const invalid = await pay('4242424242424241', csrf(form.text));
+    expect(invalid.status).toBe(422);
+    const declined = await pay(CARDS.declined, csrf(invalid.text));
+    expect(declined.text).toContain('Your card was declined.');
+    const paid = await pay(CARDS.visa, csrf(declined.text));
+    expect(paid.status).toBe(303);
+    expect(paid.text).toContain('payment_status=paid');
+    const [sealed] = await stack.orm.em
+      .getConnection()
+      .execute(`select * from checkout_signing_secrets where merchant_id = ?`, [merchant.id]);
+    expect(
+      openSecret(
+        stack.config.cardVault!,
+        { keyId: sealed.key_id, ciphertext: sealed.ciphertext },
+        `${merchant.id}:checkout_signing_secret`,
+      ),
+    ).toBe(secret);
+  });
 });
 
 describe('gateway credentials', () => {
@@ -366,6 +439,18 @@ describe('the scan for card data', () => {
       }
     }
 
+    expect(pages.length).toBeGreaterThan(0);
+    sources.push(...pages);
+    const mailFiles = fs.readdirSync(stack.config.mail.dir);
+    expect(mailFiles.length).toBeGreaterThanOrEqual(2);
+    sources.push(
+      // Quoted-printable undone: a soft line break must not split a number out of the scan's sight.
+      ...mailFiles.map((file) => ({
+        where: `email ${file}`,
+        text: decodeQuotedPrintable(fs.readFileSync(path.join(stack.config.mail.dir, file), 'utf8')),
+      })),
+    );
+
     expect(logLines.some((line) => line.includes('"level":20'))).toBe(true);
     sources.push({ where: 'API log', text: logLines.join('') });
 
@@ -396,6 +481,8 @@ describe('the scan for card data', () => {
     expect(workflowIds.some((id) => id.startsWith('payment-'))).toBe(true);
     expect(workflowIds.some((id) => id.startsWith('subscription-'))).toBe(true);
     expect(workflowIds.some((id) => id.startsWith('dispute-'))).toBe(true);
+    expect(workflowIds.some((id) => id.startsWith('receipt-email-'))).toBe(true);
+    expect(workflowIds.some((id) => id.startsWith('checkout-'))).toBe(true);
 
     expect(scanForCardData(sources, [CVC, AMEX_CVC])).toEqual([]);
     // The scan saw the test's tokens (so it read the right places), just never the numbers behind them.

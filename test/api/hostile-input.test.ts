@@ -46,8 +46,14 @@ const TOLERANT_ROUTES = new Set([
  * - POST /v1/gateway_events/stripe/:account: the same, for a Stripe account's events; the fixture's account is a sandbox
  *   one, so even a well-formed request ends in a 404 before any signature is checked (test/api/stripe-payments checks those).
  * - POST /v1/gateway_events/adyen/:account: likewise for an Adyen account's notifications (test/api/adyen-payments checks those).
+ * - GET and POST /sandbox/3ds/:challenge: a challenge exists only while a payment waits for its customer, so the valid path
+ *   names a well-formed unknown challenge (404); the POST takes a form, not JSON, so the JSON bodies here are 415s
+ *   (test/api/sandbox-3ds checks the pages).
  */
 const UNKNOWN_FEE_INVOICE = 'fi_0000000000000000000000';
+const UNKNOWN_CHALLENGE = 'A'.repeat(43);
+/** The fixture payment's receipt token: GET /receipts/:token has one valid path, and hostile tokens beside it. */
+let receiptToken: string;
 const GATEWAY_EVENT_BODY = {
   id: 'evt_hostile',
   type: 'dispute.created',
@@ -88,6 +94,8 @@ async function settledWorkflows(): Promise<Map<string, string | undefined>> {
 beforeAll(async () => {
   objects = await createMerchantObjects(stack, merchant.apiKey);
   apiKey = merchant.apiKey;
+  const paid = await stack.request('GET', `/v1/payments/${objects.payment}`, { apiKey });
+  receiptToken = new URL(paid.body.receipt_url).pathname.split('/').pop() as string;
   // Path ids name a second key, never the calling one, so a hostile request that happens to be valid cannot lock the run out.
   const second = await stack.request('POST', '/v1/api_keys', { apiKey, body: {} });
   objects.apiKey = second.body.id;
@@ -124,7 +132,14 @@ const pathParams = (route: ApiRoute) => [...route.path.matchAll(/:([A-Za-z_]+)/g
 
 function validPathOf(route: ApiRoute): string {
   if (route.path.includes(':gateway')) return route.path.replace(':gateway', 'sandbox');
-  const id = objectForPath(route.path, objects) ?? (route.path.startsWith('/v1/billing/invoices/') ? UNKNOWN_FEE_INVOICE : undefined);
+  if (route.path === '/receipts/:token') return `/receipts/${receiptToken}`;
+  const id =
+    objectForPath(route.path, objects) ??
+    (route.path.startsWith('/v1/billing/invoices/')
+      ? UNKNOWN_FEE_INVOICE
+      : route.path.startsWith('/sandbox/3ds/')
+        ? UNKNOWN_CHALLENGE
+        : undefined);
   if (route.path.includes('/:') && !id)
     throw new Error(`no fixture object for ${routeName(route)}: add one to test/support/route-fixtures.ts`);
   return route.path.replace(/:[A-Za-z_]+/g, encodeURIComponent(id ?? ''));
@@ -318,7 +333,7 @@ function hostileRequests(route: ApiRoute): fc.Arbitrary<HostileRequest> {
 
 // ---------------------------------------------------------------- properties
 
-const WORKFLOW_OBJECT = /^(?:payment|refund|dispute|subscription)-(.+)$/;
+const WORKFLOW_OBJECT = /^(?:payment|refund|dispute|subscription|checkout)-(.+)$/;
 
 function collectIds(value: unknown): void {
   if (typeof value === 'string' && /^[a-z]+_[0-9A-Za-z]{8,}$/.test(value)) acceptedIds.add(value);

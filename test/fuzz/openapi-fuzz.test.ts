@@ -67,12 +67,17 @@ const UNSTATABLE: UnstatableRefusal[] = [
     why: 'customer and plan must exist and be active, a new plan must differ and share the currency and interval, and a scheduled cancellation stays',
   },
   {
+    operationIds: ['createCheckoutSession'],
+    refusals: ['resource_missing customer'],
+    why: "customer names one of the merchant's customers, which must exist",
+  },
+  {
     operationIds: ['createRefund'],
     refusals: ['amount_too_large amount', 'payment_not_captured payment_id', 'payment_not_refundable payment_id'],
     why: 'a refund needs a captured payment and no more than what is left of it',
   },
   {
-    operationIds: ['createPlan', 'createPayment', 'createRefund'],
+    operationIds: ['createPlan', 'createPayment', 'createRefund', 'createCheckoutSession'],
     refusals: ['parameter_invalid amount'],
     why: 'an amount has no more decimals than its currency (JPY none, USD two, KWD three)',
   },

@@ -326,6 +326,51 @@ describe.runIf(process.env.RECORD_HISTORIES === '1')('record payment histories',
     120_000,
   );
 
+  it.skipIf(process.env.RECORD_SANDBOX_3DS !== '1')(
+    "when a sandbox payment's 3-D Secure challenge is completed or abandoned, then its histories are saved",
+    async () => {
+      const fast = await startTestStack({ env: { PAYMENT_ACTION_TIMEOUT: '2s' } });
+      try {
+        const merchant = await fast.createMerchant('Replay recordings: sandbox 3-D Secure');
+        const challenged = async () => {
+          const payment = await createPayment(fast, merchant, {
+            amount: 30,
+            source: 'tok_threeDSecure2Required',
+            capture: false,
+            return_url: 'https://shop.example/return',
+            expectStatus: 'requires_action',
+          });
+          return { id: payment.id, page: payment.next_action?.redirect_to_url?.url as string };
+        };
+        const scenarios: Record<string, () => Promise<string>> = {
+          'payment-sandbox-3ds': async () => {
+            const { id, page } = await challenged();
+            const csrf = /name="csrf_token" value="([^"]+)"/.exec(await (await fetch(page)).text())?.[1] ?? '';
+            const answered = await fetch(page, {
+              method: 'POST',
+              redirect: 'manual',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({ csrf_token: csrf, result: 'complete' }).toString(),
+            });
+            expect(answered.status).toBe(303);
+            for (;;) {
+              const state = (await fast.request('GET', `/v1/payments/${id}`, { apiKey: merchant.apiKey })).body;
+              if (state.status === 'requires_capture') break;
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            await capturePayment(fast, merchant, id);
+            return paymentWorkflowId(id);
+          },
+          'payment-sandbox-3ds-abandoned': async () => paymentWorkflowId((await challenged()).id),
+        };
+        await saveHistories(fast, scenarios);
+      } finally {
+        await fast.close();
+      }
+    },
+    60_000,
+  );
+
   it.skipIf(process.env.RECORD_PAYMENTS !== '1')('when every payment path runs, then its history is saved', async () => {
     const merchant = await stack.createMerchant('Replay recordings');
     const scenarios: Record<string, () => Promise<string>> = {

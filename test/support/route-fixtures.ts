@@ -38,6 +38,8 @@ export interface MerchantObjects {
   apiKey: string;
   /** A sandbox gateway account: new payments route through it, as they would through the built-in sandbox. */
   gatewayAccount: string;
+  /** An open checkout session: its API and its hosted page. */
+  checkoutSession: string;
   feeInvoice?: string;
 }
 
@@ -71,6 +73,14 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
   const keys = await call('GET', '/v1/api_keys?limit=1');
   // Subscribed to an event nobody here emits, so no delivery runs against the unreachable URL.
   const gatewayAccount = await call('POST', '/v1/gateway_accounts', { gateway: 'sandbox', description: 'Fixture account' });
+  const checkoutSession = await call('POST', '/v1/checkout_sessions', {
+    amount: 3,
+    currency: 'USD',
+    success_url: 'https://shop.example/ok',
+    cancel_url: 'https://shop.example/back',
+  });
+  // Made on first read: made here, so reading it later writes nothing.
+  await call('GET', '/v1/checkout_settings');
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
     url: 'http://127.0.0.1:9/hook',
     enabled_events: ['payment.requires_review'],
@@ -89,6 +99,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     reconciliation: reconciliation.id,
     apiKey: keys.data[0].id,
     gatewayAccount: gatewayAccount.id,
+    checkoutSession: checkoutSession.id,
   };
 }
 
@@ -115,6 +126,8 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/gateway_accounts': objects.gatewayAccount,
     '/v1/gateway_events/stripe': objects.gatewayAccount,
     '/v1/gateway_events/adyen': objects.gatewayAccount,
+    '/v1/checkout_sessions': objects.checkoutSession,
+    '/pay': objects.checkoutSession,
   };
   return byPrefix[prefix];
 }
@@ -151,6 +164,12 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     'PATCH /v1/gateway_accounts/:id': { description: 'renamed' },
     'PUT /v1/routing': { rules: [{ accounts: [objects.gatewayAccount] }] },
     'POST /v1/gateway_events/stripe/:account': { id: 'evt_fixture', type: 'charge.dispute.created', data: { object: {} } },
+    'POST /v1/checkout_sessions': {
+      amount: 2,
+      currency: 'EUR',
+      success_url: 'https://shop.example/ok',
+      cancel_url: 'https://shop.example/back',
+    },
     'POST /v1/gateway_events/adyen/:account': {
       live: 'false',
       notificationItems: [{ NotificationRequestItem: { eventCode: 'REPORT_AVAILABLE', pspReference: 'FIXTURE', success: 'true' } }],

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -7,6 +9,7 @@ import { initOrm, type Orm } from '../../src/db/orm';
 import { createLogger } from '../../src/logger';
 import { connectTemporalClient } from '../../src/temporal/connection';
 import { randomBase62 } from '../../src/shared/ids';
+import { findFreePort } from '../../src/infra/temporal-dev-server';
 import type { Tracing } from '../../src/temporal/tracing';
 
 // Expected declines make the SDK log activity failures; tests only want real errors.
@@ -57,6 +60,8 @@ export interface TestStackOptions {
 /** The real API (listening on a free port) and a real worker on this file's own task queue, against the suite's Postgres and Temporal. */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const taskQueue = `test-${randomBase62(10)}`;
+  // The port is chosen before the API starts, so links the API and the worker make (PUBLIC_URL's default) point at it.
+  const port = await findFreePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
@@ -65,10 +70,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     DATABASE_POOL_MAX: '6',
     HOST: '127.0.0.1',
-    PORT: '0',
+    PORT: String(port),
     // Built once for the suite; a traced worker bundles its own, with the tracing module.
     ...(options.tracing ? {} : { WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
     FINANCE_SCHEDULES: options.schedules ? 'on' : 'off',
+    // Receipt emails (no SMTP_URL: .eml files) go to this file's own temp folder, never the checkout's .data/.
+    MAIL_DIR: path.join(os.tmpdir(), `ledgerflow-mail-${taskQueue}`),
     ...options.env,
   });
   const logger = createLogger(config.logLevel, undefined, options.logDestination);
@@ -79,7 +86,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   );
   // The same composition root as `npm run api` and `npm run worker`: only the configuration differs.
   const api = await startApi(config, orm, client, logger);
-  const workerConfig = { ...config, temporal: { ...config.temporal, address: config.temporal.address as string } };
+  const workerConfig = {
+    ...config,
+    temporal: { ...config.temporal, address: config.temporal.address as string },
+  };
   let worker: RunningWorker | undefined;
   let scheduleIds: string[] = [];
 

@@ -79,6 +79,7 @@ export function useTimeSkippingEnvironment(assign: (started: TimeSkippingEnviron
         const activities = createActivities({
           orm: database,
           fraudPolicy: PERMISSIVE_FRAUD_POLICY,
+          publicUrl: 'http://ledgerflow.test',
           ...options.activities,
           gateways: gateways ?? options.activities?.gateways ?? createGateways(database),
         });

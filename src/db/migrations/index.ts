@@ -17,6 +17,9 @@ import { Migration20261206010000GatewayAccounts } from './Migration2026120601000
 import { Migration20261206020000PaymentAttempts } from './Migration20261206020000PaymentAttempts';
 import { Migration20261206030000Routing } from './Migration20261206030000Routing';
 import { Migration20261206050000AdyenNotifications } from './Migration20261206050000AdyenNotifications';
+import { Migration20261206070000Receipts } from './Migration20261206070000Receipts';
+import { Migration20261206080000SandboxChallenges } from './Migration20261206080000SandboxChallenges';
+import { Migration20261206090000CheckoutSessions } from './Migration20261206090000CheckoutSessions';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -39,4 +42,7 @@ export const migrations = [
   { name: 'Migration20261206020000PaymentAttempts', class: Migration20261206020000PaymentAttempts },
   { name: 'Migration20261206030000Routing', class: Migration20261206030000Routing },
   { name: 'Migration20261206050000AdyenNotifications', class: Migration20261206050000AdyenNotifications },
+  { name: 'Migration20261206070000Receipts', class: Migration20261206070000Receipts },
+  { name: 'Migration20261206080000SandboxChallenges', class: Migration20261206080000SandboxChallenges },
+  { name: 'Migration20261206090000CheckoutSessions', class: Migration20261206090000CheckoutSessions },
 ];

@@ -30,7 +30,8 @@ export interface AdyenConnectorOptions {
 
 const KNOWN_KEYS = ['api_key', 'merchant_account', 'hmac_key', 'live_url_prefix'] as const;
 const REQUIRED_KEYS = ['api_key', 'merchant_account', 'hmac_key'] as const;
-const API_KEY = /^\S{8,1000}$/;
+// Sent as the X-API-Key header: printable ASCII only (anything else cannot be a header value, and is no key of Adyen's).
+const API_KEY = /^[\x21-\x7e]{8,1000}$/;
 const MERCHANT_ACCOUNT = /^[A-Za-z0-9_.-]{1,255}$/;
 // Adyen's webhook HMAC keys are hex (32 bytes: 64 characters); any even-length hex of 16 bytes or more is taken.
 const HMAC_KEY = /^(?:[0-9A-Fa-f]{2}){16,}$/;

@@ -1,6 +1,6 @@
 import type { Sql } from '../../db/sql';
 import { newId } from '../../shared/ids';
-import type { NewSandboxGatewayOperation, SandboxGatewayOperationRow } from './sandbox-gateway-operation-record';
+import type { NewSandboxGatewayOperation, SandboxChallengeRow, SandboxGatewayOperationRow } from './sandbox-gateway-operation-record';
 
 /** Every read and write of the sandbox gateway's own books, `sandbox_gateway_operations`. */
 export class SandboxGatewayOperationRepository {
@@ -9,10 +9,11 @@ export class SandboxGatewayOperationRepository {
   /** Inserts the operation, or counts one more attempt at an existing key and returns the original row. */
   async insertOrCountAttempt(operation: NewSandboxGatewayOperation): Promise<SandboxGatewayOperationRow> {
     const rows = await this.sql.query<SandboxGatewayOperationRow>(
-      `insert into sandbox_gateway_operations (id, idempotency_key, operation, authorization_id, source, amount_minor, currency, outcome)
-       values (?, ?, ?, ?, ?, ?, ?, ?)
+      `insert into sandbox_gateway_operations (id, idempotency_key, operation, authorization_id, source, amount_minor, currency, outcome,
+                                               challenge_id, challenge_csrf, payment_id, return_url, sale)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (idempotency_key) do update set attempts = sandbox_gateway_operations.attempts + 1
-       returning id, outcome, attempts, amount_minor, authorization_id`,
+       returning id, outcome, attempts, amount_minor, authorization_id, challenge_id`,
       [
         newId('ch'),
         operation.idempotencyKey,
@@ -22,6 +23,11 @@ export class SandboxGatewayOperationRepository {
         operation.amountMinor,
         operation.currency,
         operation.outcome,
+        operation.challenge?.id ?? null,
+        operation.challenge?.csrfToken ?? null,
+        operation.challenge?.paymentId ?? null,
+        operation.challenge?.returnUrl ?? null,
+        operation.challenge?.sale ?? null,
       ],
     );
     return rows[0];
@@ -36,6 +42,45 @@ export class SandboxGatewayOperationRepository {
       [reference],
     );
     return rows[0];
+  }
+
+  /** An authorization by its id, with its challenge if it has one: what status sync of a payment waiting for its customer reads. */
+  async findAuthorizationWithChallenge(
+    reference: string,
+  ): Promise<{ outcome: string; amount_minor: string; voided: boolean; challenge_id: string | null } | undefined> {
+    const rows = await this.sql.query<{ outcome: string; amount_minor: string; voided: boolean; challenge_id: string | null }>(
+      `select a.outcome, a.amount_minor, a.challenge_id,
+              exists (select 1 from sandbox_gateway_operations v where v.authorization_id = a.id and v.operation = 'void') as voided
+         from sandbox_gateway_operations a where a.id = ? and a.operation = 'authorize'`,
+      [reference],
+    );
+    return rows[0];
+  }
+
+  /** The authorization a challenge page belongs to. */
+  async findChallenge(challengeId: string): Promise<SandboxChallengeRow | undefined> {
+    const rows = await this.sql.query<SandboxChallengeRow>(
+      `select a.id, a.challenge_id, a.challenge_csrf, a.payment_id, a.return_url, a.sale, a.amount_minor, a.currency, a.outcome,
+              exists (select 1 from sandbox_gateway_operations v where v.authorization_id = a.id and v.operation = 'void') as voided
+         from sandbox_gateway_operations a where a.challenge_id = ? and a.operation = 'authorize'`,
+      [challengeId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Records the customer's answer to a challenge, once: only while the authorization still waits for it and
+   * has not been voided (the payment gave up waiting). Answers whether this call recorded it.
+   */
+  async decideChallenge(challengeId: string, outcome: string): Promise<boolean> {
+    const rows = await this.sql.query<{ id: string }>(
+      `update sandbox_gateway_operations a set outcome = ?, challenge_decided_at = now()
+        where a.challenge_id = ? and a.operation = 'authorize' and a.outcome = 'requires_action'
+          and not exists (select 1 from sandbox_gateway_operations v where v.authorization_id = a.id and v.operation = 'void')
+        returning a.id`,
+      [outcome, challengeId],
+    );
+    return rows.length === 1;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Orm } from '../../db/orm';
 import { sqlFor } from '../../db/sql';
 import { PAYMENT_FAILURES } from '../../shared/failure-types';
@@ -9,11 +10,14 @@ import { sandboxBehaviour, type SandboxBehaviour } from './sandbox-tokens';
 import {
   GatewayError,
   type AuthorizeRequest,
+  type AuthorizationLookup,
+  type AuthorizationStatus,
   type AuthorizeResult,
   type GatewayCaptureRequest,
   type GatewayCaptureResult,
   type GatewayRefundRequest,
   type GatewayRefundResult,
+  type NextAction,
   type PaymentGateway,
   type RiskLevel,
   type VoidRequest,
@@ -33,7 +37,14 @@ export interface SandboxGatewayOptions {
   now?: () => number;
   /** Vault tokens: which sandbox token's behaviour a card token has at a given time (set when it was tokenized; an expired card's once it expires). */
   cardTokens?: { behaviourAt(source: string, at: Date): Promise<string | undefined> };
+  /** Where the API is reached from outside (PUBLIC_URL): the 3-D Secure challenge pages it serves are under it. */
+  publicUrl?: string;
 }
+
+const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000';
+
+/** 256 random bits, base64url: a challenge page's id and its form's CSRF token cannot be guessed. */
+const unguessable = (): string => randomBytes(32).toString('base64url');
 
 /**
  * The test-mode gateway. It keeps its own books in `sandbox_gateway_operations`, one row per
@@ -78,7 +89,13 @@ export class SandboxGateway implements PaymentGateway {
     await this.faults?.beforeCall('authorize', request.idempotencyKey);
     const behaviour = await this.behaviourOf(request.source);
     if (!behaviour) throw new GatewayError('InvalidSource', PAYMENT_FAILURES.InvalidSource.message);
-    const outcome = behaviour.decline ? `declined:${behaviour.decline}` : request.capture ? 'captured' : 'authorized';
+    const outcome = behaviour.decline
+      ? `declined:${behaviour.decline}`
+      : behaviour.requiresAuthentication
+        ? 'requires_action'
+        : request.capture
+          ? 'captured'
+          : 'authorized';
     const row = await this.operations().insertOrCountAttempt({
       idempotencyKey: request.idempotencyKey,
       operation: 'authorize',
@@ -87,6 +104,18 @@ export class SandboxGateway implements PaymentGateway {
       amountMinor: request.amountMinor,
       currency: request.currency,
       outcome,
+      // A retry under the same key gets the first attempt's challenge back, so the customer has one page whichever answer arrives.
+      ...(outcome === 'requires_action'
+        ? {
+            challenge: {
+              id: unguessable(),
+              csrfToken: unguessable(),
+              paymentId: request.paymentId,
+              returnUrl: request.returnUrl ?? null,
+              sale: request.capture,
+            },
+          }
+        : {}),
     });
     if (row.outcome === 'captured' && behaviour.disputeAfterCapture)
       await this.scheduleDispute(row.id, request.amountMinor, request.currency);
@@ -95,7 +124,37 @@ export class SandboxGateway implements PaymentGateway {
       const failureType = row.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES;
       throw new GatewayError(failureType, PAYMENT_FAILURES[failureType].message);
     }
+    if (row.outcome === 'requires_action' && row.challenge_id)
+      return { status: 'requires_action', reference: row.id, capturedMinor: 0, nextAction: this.challengeAction(row.challenge_id) };
     return { reference: row.id, capturedMinor: row.outcome === 'captured' ? Number(row.amount_minor) : 0 };
+  }
+
+  /**
+   * Status sync of an authorization waiting for the customer's authentication, from the sandbox's own books. Only
+   * with a reference: without one (a lost answer) the sandbox has no lookup, and a retry under the same key is it.
+   */
+  async lookupAuthorization(request: AuthorizationLookup): Promise<AuthorizationStatus> {
+    if (!request.reference) return { outcome: 'not_found' };
+    const reference = request.reference;
+    const authorization = await this.operations().findAuthorizationWithChallenge(reference);
+    if (!authorization) return { outcome: 'not_found' };
+    if (authorization.voided) return { outcome: 'canceled', reference };
+    if (authorization.outcome === 'requires_action' && authorization.challenge_id)
+      return { outcome: 'requires_action', reference, nextAction: this.challengeAction(authorization.challenge_id) };
+    if (authorization.outcome === 'authorized') return { outcome: 'authorized', reference, capturedMinor: 0 };
+    if (authorization.outcome === 'captured') return { outcome: 'captured', reference, capturedMinor: Number(authorization.amount_minor) };
+    if (authorization.outcome.startsWith('declined:'))
+      return {
+        outcome: 'declined',
+        reference,
+        failureType: authorization.outcome.slice('declined:'.length) as keyof typeof PAYMENT_FAILURES,
+      };
+    return { outcome: 'pending', reference };
+  }
+
+  private challengeAction(challengeId: string): NextAction {
+    const base = (this.options.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+    return { type: 'redirect_to_url', url: `${base}/sandbox/3ds/${challengeId}` };
   }
 
   async capture(request: GatewayCaptureRequest): Promise<GatewayCaptureResult> {

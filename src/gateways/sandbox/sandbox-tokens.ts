@@ -12,6 +12,8 @@ export interface SandboxBehaviour {
   refundFails?: boolean;
   /** The card network opens a dispute shortly after the charge is captured. */
   disputeAfterCapture?: boolean;
+  /** The issuer asks the customer to authenticate (3-D Secure) on the sandbox's challenge page before it decides. */
+  requiresAuthentication?: boolean;
 }
 
 export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object.freeze({
@@ -26,6 +28,9 @@ export const SANDBOX_TOKENS: Readonly<Record<string, SandboxBehaviour>> = Object
   tok_risk_elevated: { brand: 'visa', risk: 'elevated' },
   tok_refund_fails: { brand: 'visa', refundFails: true },
   tok_createDispute: { brand: 'visa', disputeAfterCapture: true },
+  tok_threeDSecure2Required: { brand: 'visa', requiresAuthentication: true },
+  // Stripe's 3-D Secure 1 name for the same behaviour: the sandbox's challenge is the same page.
+  tok_threeDSecureRequired: { brand: 'visa', requiresAuthentication: true },
 });
 
 export function sandboxBehaviour(source: string): SandboxBehaviour | undefined {
