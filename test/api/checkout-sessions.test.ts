@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { expectLedgerBalanced } from '../support/ledger';
 import { verifyRedirectSignature } from '../../src/checkout/checkout-signature';
+import { csrfOf, FormBrowser } from '../support/form-browser';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -17,49 +18,6 @@ async function createSession(owner: TestMerchant, body: Record<string, unknown> 
   });
   if (response.status !== 201) throw new Error(`create answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body as { id: string; url: string; status: string; payment_status: string; payment: string | null };
-}
-
-// What Chromium sends for a page: HTML first, so refusals come back as pages.
-const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
-
-/** A customer's browser without JavaScript: keeps the page's cookie, reads the form's CSRF token, follows nothing by itself. */
-class FormBrowser {
-  private cookie = '';
-
-  async get(url: string) {
-    const response = await fetch(url, {
-      redirect: 'manual',
-      headers: { accept: BROWSER_ACCEPT, ...(this.cookie ? { cookie: this.cookie } : {}) },
-    });
-    this.keepCookie(response);
-    return { status: response.status, html: await response.text(), location: response.headers.get('location'), headers: response.headers };
-  }
-
-  async post(url: string, fields: Record<string, string>) {
-    const response = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        accept: BROWSER_ACCEPT,
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
-    this.keepCookie(response);
-    return { status: response.status, html: await response.text(), location: response.headers.get('location') };
-  }
-
-  private keepCookie(response: Response): void {
-    const set = response.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0];
-  }
-}
-
-function csrfOf(html: string): string {
-  const match = /name="csrf_token" value="([^"]+)"/.exec(html);
-  if (!match) throw new Error('no CSRF token on the page');
-  return match[1];
 }
 
 async function secretOf(owner: TestMerchant): Promise<string> {

@@ -4,6 +4,7 @@ import { randomBase62 } from '../../src/shared/ids';
 import { cancelPayment, capturePayment, createPayment, createRefund, getPayment, waitForPayment, type Caller } from '../support/api-calls';
 import { expectLedgerBalanced } from '../support/ledger';
 import { eventually, startTestStack, TEST_ADMIN_KEY, type TestMerchant, type TestStack } from '../support/test-stack';
+import { csrfOf, FormBrowser } from '../support/form-browser';
 
 let stack: TestStack;
 let fake: StripeFake;
@@ -336,6 +337,45 @@ describe('payments through Stripe', () => {
     fake.completeAction(failing.gateway_reference as string, { succeed: false });
     const failed = await waitForPayment(stack, merchant, failing.id, 'failed');
     expect(failed.failure_code).toBe('payment_intent_authentication_failure');
+  });
+
+  it("when a checkout session's customer pays through Stripe with a card that needs 3-D Secure, then the page sends them to Stripe's authentication and back to success_url", async () => {
+    const merchant = await stripeMerchant();
+    const created = await stack.request('POST', '/v1/checkout_sessions', {
+      apiKey: merchant.apiKey,
+      body: { amount: 64, currency: 'USD', success_url: 'https://shop.example/ok', cancel_url: 'https://shop.example/back' },
+    });
+    expect(created.status).toBe(201);
+    const browser = new FormBrowser();
+    const form = await browser.get(created.body.url);
+    const paying = await browser.post(created.body.url, {
+      card_number: '4000 0027 6000 3184',
+      card_expiry: '12 / 34',
+      card_cvc: '123',
+      csrf_token: csrfOf(form.html),
+    });
+    // The page hands the customer to Stripe's own authentication page: the payment's next_action, as for the API-only flow.
+    expect(paying.status).toBe(303);
+    const session = (await stack.request('GET', `/v1/checkout_sessions/${created.body.id}`, { apiKey: merchant.apiKey })).body;
+    expect(session).toMatchObject({ status: 'open', payment_status: 'requires_action' });
+    const payment = await getPayment(stack, merchant, session.payment);
+    expect(payment).toMatchObject({ status: 'requires_action', gateway: 'stripe', gateway_account: merchant.account });
+    expect(paying.location).toBe(payment.next_action?.redirect_to_url?.url);
+    fake.completeAction(payment.gateway_reference as string, { succeed: true });
+    await waitForPayment(stack, merchant, payment.id, 'succeeded');
+    // Stripe sends the customer back to the session's return page, which moves on to the merchant, signed as paid.
+    const back = await browser.get(`${created.body.url}/return?payment_intent=${payment.gateway_reference}`);
+    expect(back.status).toBe(200);
+    const next = back.headers.get('refresh')?.replace(/^0; url=/, '') ?? '';
+    expect(next.startsWith('https://shop.example/ok?')).toBe(true);
+    expect(Object.fromEntries(new URL(next).searchParams)).toMatchObject({
+      session_id: created.body.id,
+      payment_status: 'paid',
+      provider_payment_id: payment.gateway_reference,
+    });
+    expect((await stack.request('GET', `/v1/checkout_sessions/${created.body.id}`, { apiKey: merchant.apiKey })).body.status).toBe(
+      'complete',
+    );
   });
 
   it('when Stripe charged but its answer was lost, then status sync finds the charge: exactly one PaymentIntent, one ledger entry, succeeded', async () => {
