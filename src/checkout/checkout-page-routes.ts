@@ -35,6 +35,13 @@ function factsOf({ session, merchant }: Found): CheckoutPageFacts {
   };
 }
 
+/** The response's nonce (its inline style and script run by it), made once per response. */
+function pageNonce(ctx: ParameterizedContext): string {
+  const state = ctx.state as { pageNonce?: string };
+  state.pageNonce ??= newStyleNonce();
+  return state.pageNonce;
+}
+
 function origin(url: string): string | null {
   try {
     return new URL(url).origin;
@@ -48,7 +55,7 @@ function origin(url: string): string | null {
  * merchant's URLs or to a gateway's 3-D Secure page (https), which Chromium checks against form-action too.
  */
 function respond(ctx: ParameterizedContext, status: number, body: string, found: Found | null): RouteResult {
-  const nonce = (ctx.state as { pageNonce?: string }).pageNonce ?? newStyleNonce();
+  const nonce = pageNonce(ctx);
   const targets = found ? [origin(found.session.successUrl), origin(found.session.cancelUrl)].filter(Boolean) : [];
   const headers = pageSecurityHeaders({ nonce, formAction: ["'self'", 'https:', ...new Set(targets)].join(' ') });
   // The form's one script (the card brand as it is typed) runs by the same nonce as the style.
@@ -66,8 +73,7 @@ function respond(ctx: ParameterizedContext, status: number, body: string, found:
 
 function redirect(ctx: ParameterizedContext, location: string, found: Found): RouteResult {
   ctx.set('Location', location);
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   return respond(
     ctx,
     303,
@@ -78,8 +84,7 @@ function redirect(ctx: ParameterizedContext, location: string, found: Found): Ro
 
 /** A page that moves the browser on by itself (Refresh), with a link for when it does not. */
 function continuePage(ctx: ParameterizedContext, location: string, found: Found): RouteResult {
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   ctx.set('Refresh', `0; url=${location}`);
   return respond(
     ctx,
@@ -103,8 +108,7 @@ function formNonce(ctx: ParameterizedContext, pages: CheckoutPageService, sessio
 
 /** A page that looks at the session again every two seconds while its payment is being decided. */
 function processingPage(ctx: ParameterizedContext, found: Found): RouteResult {
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   ctx.set('Refresh', `2; url=/pay/${encodeURIComponent(found.session.id)}`);
   return respond(
     ctx,
@@ -130,8 +134,7 @@ async function showSession(
   status = 200,
 ): Promise<RouteResult> {
   const { session } = found;
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   const facts = factsOf(found);
   if (session.status === 'complete') return redirect(ctx, await pages.redirectUrl(found, 'success'), found);
   const payment = session.payment;
@@ -182,8 +185,7 @@ function notFound(ctx: ParameterizedContext): RouteResult {
 }
 
 function notFoundPage(ctx: ParameterizedContext): RouteResult {
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   return respond(
     ctx,
     404,
@@ -198,8 +200,7 @@ function forbidden(ctx: ParameterizedContext, found: Found): RouteResult {
 }
 
 function forbiddenPage(ctx: ParameterizedContext, found: Found): RouteResult {
-  const nonce = newStyleNonce();
-  (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+  const nonce = pageNonce(ctx);
   return respond(
     ctx,
     403,
@@ -287,8 +288,7 @@ export function checkoutPageRoutes(pages: CheckoutPageService): ApiRoute[] {
           ctx.set('Retry-After', String(outcome.retryAfterSeconds));
           if (ctx.accepts('json', 'html') !== 'html')
             throw new ApiError(429, `Too many card attempts: retry after ${outcome.retryAfterSeconds} s`, 'rate_limited');
-          const nonce = newStyleNonce();
-          (ctx.state as { pageNonce?: string }).pageNonce = nonce;
+          const nonce = pageNonce(ctx);
           return respond(
             ctx,
             429,

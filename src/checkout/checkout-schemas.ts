@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { HTTP_URL_PATTERN } from '../api/documented-formats';
-import { isSupportedCurrency, parseMajorAmount } from '../shared/money';
-import { currency, majorAmount, metadataSchema } from '../payments/payment-schemas';
+import { amountMinorOf, checkAmountForCurrency, currency, majorAmount, metadataSchema } from '../payments/payment-schemas';
 import { CHECKOUT_PAYMENT_STATUSES, CHECKOUT_STATUSES } from './checkout-state';
 
 export const MIN_CHECKOUT_EXPIRY_SECONDS = 30 * 60;
@@ -39,13 +38,9 @@ export const createCheckoutSessionBody = z
     capture: z.boolean().default(true).describe('Capture at once (default), or only authorize and capture later through the payment.'),
     metadata: metadataSchema.optional(),
   })
-  .superRefine((body, ctx) => {
-    if (!isSupportedCurrency(body.currency)) return;
-    const parsed = parseMajorAmount(body.amount, body.currency);
-    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
-  })
+  .superRefine(checkAmountForCurrency)
   .transform((body) => ({
-    amountMinor: (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor,
+    amountMinor: amountMinorOf(body),
     currency: body.currency,
     description: body.description ?? null,
     customerId: body.customer ?? null,

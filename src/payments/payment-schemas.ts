@@ -35,6 +35,21 @@ export const metadataSchema = z
 /** An address receipts go to; the same check as customers' emails. */
 export const receiptEmail = z.email().max(254).describe('Where the receipt is emailed after the payment succeeds and after each refund.');
 
+/**
+ * An amount has no more decimals than its currency (JPY none, USD two, KWD three). The currency's own check has
+ * already reported an unknown code; without one there are no decimals to check against.
+ */
+export function checkAmountForCurrency(body: { amount: number | string; currency: string }, ctx: z.RefinementCtx): void {
+  if (!isSupportedCurrency(body.currency)) return;
+  const parsed = parseMajorAmount(body.amount, body.currency);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
+}
+
+/** The amount in minor units, once checkAmountForCurrency has passed. */
+export function amountMinorOf(body: { amount: number | string; currency: string }): number {
+  return (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor;
+}
+
 export const createPaymentBody = z
   .strictObject({
     amount: majorAmount,
@@ -67,14 +82,9 @@ export const createPaymentBody = z
       ),
     receipt_email: receiptEmail.optional(),
   })
-  .superRefine((body, ctx) => {
-    // The currency's own check has already reported an unknown code; without one there are no decimals to check against.
-    if (!isSupportedCurrency(body.currency)) return;
-    const parsed = parseMajorAmount(body.amount, body.currency);
-    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: `amount ${parsed.reason}` });
-  })
+  .superRefine(checkAmountForCurrency)
   .transform((body) => ({
-    amountMinor: (parseMajorAmount(body.amount, body.currency) as { minor: number }).minor,
+    amountMinor: amountMinorOf(body),
     currency: body.currency,
     source: body.source,
     description: body.description ?? null,
