@@ -191,7 +191,7 @@ export class ChaosAdyen {
     await this.release();
   }
 
-  /** Request faults the draws have not met yet (no request has met one), and the technical cancel if none happened, injected again. */
+  /** Faults the draws have not met yet (request faults, the technical cancel, duplicated and held notifications), injected again. */
   private topUp(random: () => number, log: (message: string) => void): void {
     const counts = this.faultCounts();
     const missing = Object.keys(REQUEST_FAULTS).filter((kind) => counts[kind] === 0);
@@ -201,6 +201,12 @@ export class ChaosAdyen {
       this.forced[kind] = (this.forced[kind] ?? 0) + 1;
       log(`fault: ${kind} forced at the Adyen fake`);
       this.inject(kind as AdyenFaultKind, random, log, 'payments');
+    }
+    // A duplicate rule may have been drawn rarely or not at all (CI seed 1976775941 drew none): the next two are sent twice.
+    if (counts.adyen_notification_duplicated === 0) {
+      this.forced.adyen_notification_duplicated = (this.forced.adyen_notification_duplicated ?? 0) + 1;
+      log('fault: adyen_notification_duplicated forced at the Adyen fake');
+      this.fake.notificationRule({ kind: 'duplicate', times: 2 });
     }
     // A hold drawn for CAPTURE or REFUND may have met none: the next two notifications of any kind are held, then released.
     if (counts.adyen_notification_held === 0) {

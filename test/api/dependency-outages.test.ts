@@ -307,18 +307,23 @@ describe('LISTEN connections after PostgreSQL dropped them', () => {
           APP,
         ])
       ).rows;
-    // Earlier tests dropped them too: wait until all three are back.
+    // Earlier tests dropped them too: wait until all four are back (the webhook and the receipt dispatchers each listen for events).
     const before = await eventually(async () => {
       const rows = await listeners();
-      return rows.length === 3 ? rows : undefined;
+      return rows.length === 4 ? rows : undefined;
     }, 15_000);
-    expect(before.map((row) => row.query)).toEqual(['listen api_key_revoked', 'listen event_recorded', 'listen payment_decided']);
+    expect(before.map((row) => row.query)).toEqual([
+      'listen api_key_revoked',
+      'listen event_recorded',
+      'listen event_recorded',
+      'listen payment_decided',
+    ]);
     await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen %'`, [
       APP,
     ]);
     const after = await eventually(async () => {
       const rows = await listeners();
-      return rows.length === 3 && rows.every((row) => !before.some((old) => old.pid === row.pid)) ? rows : undefined;
+      return rows.length === 4 && rows.every((row) => !before.some((old) => old.pid === row.pid)) ? rows : undefined;
     }, 15_000);
     expect(after.map((row) => row.query)).toEqual(before.map((row) => row.query));
 

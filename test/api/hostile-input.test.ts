@@ -357,11 +357,18 @@ async function send(route: ApiRoute, request: HostileRequest): Promise<ApiRespon
 }
 
 /** A subscription a hostile but valid request created bills every 30 s here: canceled at once, so the data stays still. */
-async function stopBilling(response: ApiResponse): Promise<void> {
+async function stopBilling(response: ApiResponse): Promise<boolean> {
   const created = response.body as { id?: string; status?: string };
-  if (typeof created?.id !== 'string' || !created.id.startsWith('sub_') || created.status === 'canceled') return;
-  const canceled = await stack.request('POST', `/v1/subscriptions/${created.id}/cancel`, { apiKey, body: {} });
-  if (canceled.status >= 500) throw new Error(`canceling ${created.id} answered ${canceled.status}`);
+  if (typeof created?.id !== 'string' || !created.id.startsWith('sub_') || created.status === 'canceled') return false;
+  // While its first invoice is being charged the cancel may be refused (409, in progress): left alone, the subscription
+  // would bill every 30 s and every later check would see its writes (CI saw exactly that cascade). Retried until it takes.
+  for (let attempt = 0; ; attempt++) {
+    const canceled = await stack.request('POST', `/v1/subscriptions/${created.id}/cancel`, { apiKey, body: {} });
+    if (canceled.status === 200 || (canceled.status === 409 && canceled.body?.code === 'subscription_canceled')) return true;
+    if (canceled.status !== 409 || attempt >= 60)
+      throw new Error(`canceling ${created.id} answered ${canceled.status} ${JSON.stringify(canceled.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 let lastFingerprint: Record<string, string> | undefined;
@@ -378,9 +385,9 @@ async function checkRequest(route: ApiRoute, request: HostileRequest): Promise<v
   if (response.status < 400) {
     figures.accepted++;
     collectIds(response.body);
-    await stopBilling(response);
-    // An accepted request may write, and may start work that writes a little later.
-    lastFingerprint = request.method === 'GET' ? before : await quietFingerprint(fingerprint, 250);
+    const stoppedSubscription = await stopBilling(response);
+    // An accepted request may write, and may start work that writes a little later (a subscription's cancellation longer).
+    lastFingerprint = request.method === 'GET' ? before : await quietFingerprint(fingerprint, stoppedSubscription ? 1_000 : 250);
     if (route.path.startsWith('/v1/api_keys') && (response.body as { previous_key?: unknown }).previous_key)
       apiKey = (response.body as { secret: string }).secret;
     return;

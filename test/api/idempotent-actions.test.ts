@@ -160,6 +160,7 @@ describe('an Idempotency-Key on other actions', () => {
       'cancelSubscription',
       'capturePayment',
       'closeDispute',
+      'createCheckoutSession',
       'createCustomer',
       'createGatewayAccount',
       'createPayment',
@@ -167,6 +168,7 @@ describe('an Idempotency-Key on other actions', () => {
       'createReconciliation',
       'createRefund',
       'createSubscription',
+      'expireCheckoutSession',
       'pauseSubscription',
       'putRouting',
       'resumeSubscription',
@@ -187,6 +189,7 @@ describe('concurrent retries of a keyed action that is refused', () => {
   it('lists the keyed actions of every kind', () => {
     expect(keyedActions.map(routeName).sort()).toEqual([
       'PATCH /v1/subscriptions/:id',
+      'POST /v1/checkout_sessions/:id/expire',
       'POST /v1/disputes/:id/close',
       'POST /v1/disputes/:id/evidence',
       'POST /v1/payments/:id/cancel',
