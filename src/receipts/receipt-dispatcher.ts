@@ -1,10 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm';
-import { ListenClient } from '../db/listen-client';
-import { EVENT_RECORDED_CHANNEL } from '../events/event-repository';
+import { EventDispatchLoop } from '../events/event-dispatch-loop';
 import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
-import { dependencyOutage } from '../api/transient-failures';
 import { MerchantIdKey } from '../temporal/search-attributes';
 import { startOrJoin } from '../temporal/entity-workflows';
 import { receiptEmailWorkflow, receiptEmailWorkflowId } from '../../workflows/receipt-email-workflow';
@@ -19,54 +17,31 @@ const CLAIM_BATCH = 50;
  * repeat (an event put back, a second API process) join or meet the finished one, never send again.
  */
 export class ReceiptDispatcher {
-  private listener?: ListenClient;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly loop: EventDispatchLoop;
 
   constructor(
     private readonly deps: { orm: Orm; temporal: Client; taskQueue: string; databaseUrl: string; logger: Logger; sweepMs?: number },
-  ) {}
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.listener = new ListenClient({
-      url: this.deps.databaseUrl,
-      channel: EVENT_RECORDED_CHANNEL,
-      logger: this.deps.logger,
+  ) {
+    this.loop = new EventDispatchLoop({
+      databaseUrl: deps.databaseUrl,
+      logger: deps.logger,
       name: 'receipt dispatcher',
-      onNotification: () => this.kick(),
-      onReconnected: () => this.kick(),
+      sweepMs: deps.sweepMs ?? 5_000,
+      pass: () => this.dispatchAll(),
     });
-    await this.listener.start();
-    this.timer = setInterval(() => this.kick(), this.deps.sweepMs ?? 5_000);
-    this.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-    await this.listener?.stop();
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs a dispatch pass now, or right after the one under way. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.dispatchAll()
-      .catch((error) => this.deps.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'receipt dispatch failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   private async dispatchAll(): Promise<void> {

@@ -1,10 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm';
-import { ListenClient } from '../db/listen-client';
-import { EVENT_RECORDED_CHANNEL, EventRepository } from '../events/event-repository';
+import { EventDispatchLoop } from '../events/event-dispatch-loop';
+import { EventRepository } from '../events/event-repository';
 import { sqlFor } from '../db/sql';
 import type { Logger } from '../logger';
-import { dependencyOutage } from '../api/transient-failures';
 import { MerchantIdKey } from '../temporal/search-attributes';
 import { webhookDeliveryWorkflow, type WebhookDeliveryInput } from '../../workflows/webhook-delivery-workflow';
 import { startOrJoin } from '../temporal/entity-workflows';
@@ -54,11 +53,7 @@ export async function startDelivery(
  * anything missed. Several API processes can run it: claims skip rows another one holds.
  */
 export class WebhookDispatcher {
-  private listener?: ListenClient;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly loop: EventDispatchLoop;
 
   constructor(
     private readonly deps: {
@@ -70,46 +65,27 @@ export class WebhookDispatcher {
       sweepMs?: number;
       retryTimeScale?: number;
     },
-  ) {}
-
-  async start(): Promise<void> {
-    // While the listener reconnects the sweeps still dispatch; back, it sweeps at once for what it missed.
-    this.listener = new ListenClient({
-      url: this.deps.databaseUrl,
-      channel: EVENT_RECORDED_CHANNEL,
-      logger: this.deps.logger,
+  ) {
+    this.loop = new EventDispatchLoop({
+      databaseUrl: deps.databaseUrl,
+      logger: deps.logger,
       name: 'webhook dispatcher',
-      onNotification: () => this.kick(),
-      onReconnected: () => this.kick(),
+      sweepMs: deps.sweepMs ?? 3_000,
+      pass: () => this.dispatchAll(),
     });
-    await this.listener.start();
-    this.timer = setInterval(() => this.kick(), this.deps.sweepMs ?? 3_000);
-    this.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-    await this.listener?.stop();
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs a dispatch pass now, or right after the one under way. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.dispatchAll()
-      .catch((error) => this.deps.logger[dependencyOutage(error) ? 'warn' : 'error']({ err: error }, 'webhook dispatch failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   private async dispatchAll(): Promise<void> {
