@@ -104,8 +104,9 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps) {
           failureMessage: payment.failure_message,
         };
       } catch (error) {
-        // A refusal of the request itself (an unusable source, no gateway for the currency) will not change on a retry.
-        if (error instanceof ApiError && error.status < 500)
+        // A refusal of the request itself (an unusable source, no gateway for the currency) will not change on a retry;
+        // the attempt's key still held by this activity's previous try (timed out mid-call) will, so that one is retried.
+        if (error instanceof ApiError && error.status < 500 && error.code !== 'idempotency_key_in_use')
           throw ApplicationFailure.create({
             type: 'CheckoutPaymentRefused',
             message: error.message,

@@ -177,6 +177,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
   await services.dispatcher.start();
   await services.receiptDispatcher.start();
   await services.keyRevocations.start();
+  await services.oauthRevocations.start();
   // The sandbox's card network sends its scheduled notifications (tok_createDispute) through the same receiver as HTTP.
   services.network.start((gateway, rawBody, signature) => services.gatewayEvents.receive(gateway, rawBody, signature));
   const server: Server = await new Promise((resolve, reject) => {
@@ -193,6 +194,7 @@ export async function startApi(config: AppConfig, orm: Orm, temporal: Client, lo
       await services.dispatcher.stop();
       await services.receiptDispatcher.stop();
       await services.keyRevocations.stop();
+      await services.oauthRevocations.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open.

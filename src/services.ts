@@ -23,10 +23,14 @@ import { PlanService } from './plans/plan-service';
 import { SubscriptionService } from './subscriptions/subscription-service';
 import { ApiKeyService } from './merchants/api-key-service';
 import { KeyRevocationListener } from './merchants/key-revocations';
+import { OAuthTokenService } from './oauth/oauth-token-service';
+import { OAuthClientService } from './oauth/oauth-client-service';
+import { OAuthRevocationListener } from './oauth/oauth-revocations';
 import { AuditWriter } from './audit/audit-writer';
 import { RateLimiter } from './api/rate-limiter';
 import { CardTokenSources } from './vault/card-token-sources';
 import { CardVault } from './vault/card-vault';
+import { BankAccountService } from './bank-accounts/bank-account-service';
 import { AuditService } from './audit/audit-service';
 import { TransactionReportService } from './reports/transaction-report-service';
 import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
@@ -49,6 +53,7 @@ import { createAdyenConnector } from './gateways/adyen/adyen-connector';
 import { RoutingService } from './routing/routing-service';
 import { ReceiptService } from './receipts/receipt-service';
 import { CheckoutService } from './checkout/checkout-service';
+import { CatalogueService } from './catalogue/catalogue-service';
 import { CheckoutPageService } from './checkout/checkout-page-service';
 import { ReceiptDispatcher } from './receipts/receipt-dispatcher';
 import { SandboxChallengeService } from './gateways/sandbox/sandbox-challenge-service';
@@ -119,6 +124,15 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     onRevoked: (keyId) => merchants.forgetKey(keyId),
     onReconnected: () => merchants.forgetAllKeys(),
   });
+  const oauthTokens = new OAuthTokenService({ orm });
+  const oauthClients = new OAuthClientService({ orm, onRevoked: (id) => oauthTokens.forget(id) });
+  // Token revocations made by other API processes reach this one's token cache at once.
+  const oauthRevocations = new OAuthRevocationListener({
+    url: config.database.url as string,
+    logger,
+    onRevoked: (id) => oauthTokens.forget(id),
+    onReconnected: () => oauthTokens.forgetAll(),
+  });
   const audit = new AuditWriter({ orm, logger });
   const rateLimiter = config.api.rateLimit.perSecond > 0 ? new RateLimiter(config.api.rateLimit) : undefined;
   const decisions = new PaymentDecisionListener({ url: config.database.url as string, logger });
@@ -177,6 +191,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   });
   const plans = new PlanService({ orm });
   const vault = new CardVault({ orm, keys: config.cardVault, logger });
+  const bankAccounts = new BankAccountService({ orm, keys: config.cardVault, logger });
   const checkout = new CheckoutService({
     orm,
     temporal,
@@ -237,6 +252,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     receiptDispatcher,
     checkout,
     checkoutPages,
+    catalogue: new CatalogueService({ orm }),
     balances,
     ledgerChecks,
     reconciliations,
@@ -244,8 +260,12 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     plans,
     subscriptions,
     vault,
+    bankAccounts,
     apiKeys,
     keyRevocations,
+    oauthTokens,
+    oauthClients,
+    oauthRevocations,
     audit,
     rateLimiter,
     ...readers,

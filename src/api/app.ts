@@ -13,6 +13,7 @@ import { testHelperRoutes } from '../disputes/test-helper-routes';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/sandbox-challenge-routes';
 import { checkoutRoutes } from '../checkout/checkout-routes';
 import { checkoutPageRoutes } from '../checkout/checkout-page-routes';
+import { catalogueRoutes } from '../catalogue/catalogue-routes';
 import { gatewayEventRoutes } from '../gateways/gateway-event-routes';
 import { gatewayAccountRoutes } from '../gateway-accounts/gateway-account-routes';
 import { routingRoutes } from '../routing/routing-routes';
@@ -27,6 +28,7 @@ import { planRoutes } from '../plans/plan-routes';
 import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
 import { cardTokenRoutes } from '../vault/card-token-routes';
+import { bankAccountRoutes } from '../bank-accounts/bank-account-routes';
 import { createDocsRouter } from './docs-router';
 import { receiptRoutes } from '../receipts/receipt-routes';
 import type { PayloadCodec } from '@temporalio/common';
@@ -34,6 +36,8 @@ import { createCodecRouter } from './codec-router';
 import { createMetricsRouter } from '../metrics/metrics-router';
 import { httpMetrics } from '../metrics/http-metrics';
 import { apiKeyRoutes } from '../merchants/api-key-routes';
+import { oauthClientRoutes } from '../oauth/oauth-client-routes';
+import { oauthTokenRoutes } from '../oauth/oauth-token-routes';
 import type { AuditWriter } from '../audit/audit-writer';
 import { auditTrail } from '../audit/audit-middleware';
 import { auditRoutes } from '../audit/audit-routes';
@@ -74,6 +78,8 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...healthRoutes(deps.orm, deps.temporal),
     ...merchantRoutes(deps.merchants),
     ...apiKeyRoutes(deps.apiKeys),
+    ...oauthClientRoutes(deps.oauthClients),
+    ...oauthTokenRoutes(deps.oauthTokens),
     ...auditRoutes(deps.auditEvents),
     ...paymentRoutes(deps.payments),
     ...refundRoutes(deps.refunds),
@@ -91,11 +97,13 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...subscriptionRoutes(deps.subscriptions),
     ...invoiceRoutes(deps.invoices),
     ...cardTokenRoutes(deps.vault),
+    ...bankAccountRoutes(deps.bankAccounts),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
     ...sandboxChallengeRoutes(deps.sandboxChallenges),
     ...checkoutRoutes(deps.checkout),
     ...checkoutPageRoutes(deps.checkoutPages),
+    ...catalogueRoutes(deps.catalogue),
     ...receiptRoutes(deps.receipts),
   ];
 }
@@ -106,7 +114,13 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = true;
   const routes = apiRoutes(deps);
   const router = new Router();
-  mountRoutes(router, routes, { merchants: deps.merchants, orm: deps.orm, adminApiKey: deps.adminApiKey, rateLimiter: deps.rateLimiter });
+  mountRoutes(router, routes, {
+    merchants: deps.merchants,
+    oauthTokens: deps.oauthTokens,
+    orm: deps.orm,
+    adminApiKey: deps.adminApiKey,
+    rateLimiter: deps.rateLimiter,
+  });
   const docs = createDocsRouter(buildOpenApiDocument(routes, API_INFO));
 
   app.use(requestId());

@@ -3,7 +3,10 @@ import type { Merchant } from '../merchants/merchant-record';
 import type { MerchantService } from '../merchants/merchant-service';
 import { secretsEqual } from '../merchants/api-keys';
 import { ApiError } from '../shared/api-error';
-import { setCaller } from './caller';
+import { setCaller, matchedRouteOf } from './caller';
+import type { OAuthTokenService } from '../oauth/oauth-token-service';
+import { isAccessToken, ACCESS_TOKEN_PREFIX } from '../oauth/oauth-secrets';
+import { requiredScope } from '../oauth/oauth-scopes';
 
 function bearerToken(ctx: Context): string {
   const header = ctx.get('authorization');
@@ -16,8 +19,10 @@ function bearerToken(ctx: Context): string {
 }
 
 /** The merchant behind the request's secret key (remembered with the key as the request's caller), or a 401. */
-export async function authenticateMerchant(ctx: Context, merchants: MerchantService): Promise<Merchant> {
-  const found = await merchants.authenticateKey(bearerToken(ctx));
+export async function authenticateMerchant(ctx: Context, merchants: MerchantService, oauthTokens?: OAuthTokenService): Promise<Merchant> {
+  const bearer = bearerToken(ctx);
+  if (oauthTokens && isAccessToken(bearer)) return authenticateAccessToken(ctx, bearer, oauthTokens);
+  const found = await merchants.authenticateKey(bearer);
   if (!found) throw ApiError.unauthorized();
   setCaller(ctx, {
     kind: 'merchant',
@@ -26,6 +31,26 @@ export async function authenticateMerchant(ctx: Context, merchants: MerchantServ
     keyPrefix: found.key.prefix,
     keyLast4: found.key.last4,
   });
+  return found.merchant;
+}
+
+/** The merchant behind an OAuth access token, if the token's scopes cover the route (SCOPE_RULES); else a 401 or a 403. */
+async function authenticateAccessToken(ctx: Context, bearer: string, oauthTokens: OAuthTokenService): Promise<Merchant> {
+  const found = await oauthTokens.authenticateAccessToken(bearer);
+  if (!found) throw ApiError.unauthorized('Invalid, expired or revoked access token');
+  setCaller(ctx, {
+    kind: 'merchant',
+    merchantId: found.merchant.id,
+    keyId: found.clientId,
+    keyPrefix: ACCESS_TOKEN_PREFIX,
+    keyLast4: found.last4,
+    oauth: { clientId: found.clientId, tokenId: found.tokenId, scopes: found.scopes },
+  });
+  const route = matchedRouteOf(ctx);
+  const scope = route ? requiredScope(ctx.method, route.path) : undefined;
+  if (!scope) throw new ApiError(403, 'This operation takes a secret API key: OAuth access tokens cannot call it', 'insufficient_scope');
+  if (!found.scopes.includes(scope))
+    throw new ApiError(403, `This operation needs the ${scope} scope, which the access token lacks`, 'insufficient_scope');
   return found.merchant;
 }
 

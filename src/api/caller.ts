@@ -1,7 +1,18 @@
 import type { Context } from 'koa';
 
 /** Who made an authenticated request: a merchant through one of its keys, or the platform admin. */
-export type Caller = { kind: 'merchant'; merchantId: string; keyId: string; keyPrefix: string; keyLast4: string } | { kind: 'admin' };
+export type Caller =
+  | {
+      kind: 'merchant';
+      merchantId: string;
+      /** The API key's id; for an OAuth access token, its client's (oc_...), so limits and the audit log count per client. */
+      keyId: string;
+      keyPrefix: string;
+      keyLast4: string;
+      /** Set when the request bore an OAuth access token instead of a secret key. */
+      oauth?: { clientId: string; tokenId: string; scopes: string[] };
+    }
+  | { kind: 'admin' };
 
 interface CallerState {
   caller?: Caller;

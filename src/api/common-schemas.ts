@@ -15,6 +15,7 @@ export const errorSchema = z
     line: z.number().int().optional().describe('On invalid_settlement_file: the line of the file at fault (1 is the header).'),
     column: z.number().int().optional().describe('On invalid_settlement_file: the column at fault, from 1.'),
     column_name: z.string().optional().describe('On invalid_settlement_file: the name of that column.'),
+    existing_id: z.string().optional().describe('On bank_account_exists: the id of the account already on file.'),
   })
   .describe('An error.');
 

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { MerchantService } from '../merchants/merchant-service';
 import type { Merchant } from '../merchants/merchant-record';
+import type { OAuthTokenService } from '../oauth/oauth-token-service';
 import { ApiError, apiErrors } from '../shared/api-error';
 import type { Orm } from '../db/orm';
 import { claimIdempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH, releaseIdempotencyKey, requestHash } from '../idempotency/idempotency-keys';
@@ -15,6 +16,8 @@ import { parseOrThrow } from './validation';
 
 export interface MountDeps {
   merchants: MerchantService;
+  /** Accepts OAuth access tokens where a secret key is accepted; none when absent. */
+  oauthTokens?: OAuthTokenService;
   /** Where the Idempotency-Keys of `idempotent: 'update'` routes are claimed. */
   orm: Orm;
   adminApiKey?: string;
@@ -42,11 +45,24 @@ async function requestBody(ctx: Context, route: ApiRoute): Promise<unknown> {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
   const raw = route.rawBody;
   // The JSON body parser leaves other media types unread: a route that accepts one reads it here, under its own limit.
-  if (hasBody && raw && ctx.is(raw.mediaType)) return { [raw.field]: await readTextBody(ctx, raw.limitBytes) };
+  if (hasBody && raw && ctx.is(raw.mediaType)) {
+    const text = await readTextBody(ctx, raw.limitBytes);
+    return raw.mediaType === 'application/x-www-form-urlencoded' ? formFields(text) : { [raw.field]: text };
+  }
   if (hasBody && !ctx.is('application/json')) {
     throw apiErrors.unsupportedMediaType(`Content-Type must be application/json${raw ? ` or ${raw.mediaType}` : ''}`);
   }
   return (ctx.request as { body?: unknown }).body ?? {};
+}
+
+/** A form body's fields; a name sent twice becomes an array, which a schema of strings then refuses naming it. */
+function formFields(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    const earlier = fields[name];
+    fields[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+  }
+  return fields;
 }
 
 interface ClaimedUpdateKey {
@@ -112,9 +128,10 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       throw new Error(`${route.operationId}: an idempotent 'update' route needs an :id path parameter`);
     router[route.method](route.path, async (ctx) => {
       setMatchedRoute(ctx, route);
+      if (route.responseHeaders) ctx.set(route.responseHeaders);
       let merchant: Merchant | undefined;
       try {
-        if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants);
+        if (route.auth === 'merchant') merchant = await authenticateMerchant(ctx, deps.merchants, deps.oauthTokens);
         if (route.auth === 'admin') authenticateAdmin(ctx, deps.adminApiKey);
       } catch (error) {
         // Failed attempts count against the client's address, so guessing keys is throttled too.

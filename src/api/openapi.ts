@@ -184,7 +184,10 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { title: string; 
       const raw = route.rawBody
         ? {
             [route.rawBody.mediaType]: {
-              schema: { type: 'string', minLength: 1, pattern: NO_NUL_PATTERN, description: route.rawBody.description },
+              schema:
+                route.rawBody.mediaType === 'application/x-www-form-urlencoded'
+                  ? { ...jsonSchema(route.body, 'input'), description: route.rawBody.description }
+                  : { type: 'string', minLength: 1, pattern: NO_NUL_PATTERN, description: route.rawBody.description },
             },
           }
         : {};

@@ -26,7 +26,8 @@ export interface RouteResult {
 
 /** A non-JSON request body a route accepts besides JSON: its text becomes `body[field]`, validated by the route's body schema like JSON. */
 export interface RawBodySpec {
-  mediaType: 'text/csv';
+  /** A form body is parsed into the body schema's fields (a repeated name becomes an array); text/csv becomes `body[field]`. */
+  mediaType: 'text/csv' | 'application/x-www-form-urlencoded';
   field: string;
   /** Largest body accepted, in bytes; JSON bodies keep the app-wide limit. */
   limitBytes: number;
@@ -58,6 +59,8 @@ export interface ApiRoute<Body = unknown, Query = unknown, Params = unknown> {
    * claimed here for this request (reused with another body: 422) and becomes the workflow update's id.
    */
   idempotent?: 'create' | 'update';
+  /** Set on every answer of the route, errors included (the OAuth token endpoint's Cache-Control: no-store). */
+  responseHeaders?: Record<string, string>;
   /** Not counted by the per-key rate limit (health checks). */
   exemptFromRateLimit?: boolean;
   body?: ZodType<Body, any>;

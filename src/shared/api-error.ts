@@ -41,6 +41,10 @@ export const API_ERROR_CODES = {
   // 401, 403
   unauthorized: { status: 401, meaning: 'No key, or a key that is unknown, revoked or expired.' },
   test_mode_only: { status: 403, meaning: 'A test helper called with a live-mode key.' },
+  insufficient_scope: {
+    status: 403,
+    meaning: 'An OAuth access token without the scope the operation needs (named in the message), or on an operation for API keys only.',
+  },
   csrf_token_invalid: {
     status: 403,
     meaning: 'A form posted to one of our pages without the CSRF token that page gave it: nothing was recorded.',
@@ -59,6 +63,11 @@ export const API_ERROR_CODES = {
   subscription_unexpected_state: { status: 409, meaning: "The subscription's status does not allow this." },
   checkout_session_unexpected_state: { status: 409, meaning: 'The checkout session is complete or expired (details: status).' },
   checkout_payment_in_progress: { status: 409, meaning: "The checkout session's payment is still being decided." },
+  bank_account_exists: {
+    status: 409,
+    meaning: 'The merchant already has this bank account (same fingerprint) in use: nothing was stored (details: existing_id).',
+  },
+  bank_account_deleted: { status: 409, meaning: 'A change to a bank account that is deleted.' },
   // 410
   checkout_session_expired: { status: 410, meaning: 'The checkout session has expired: its page takes no card (nothing was charged).' },
   challenge_expired: {

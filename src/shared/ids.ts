@@ -40,7 +40,13 @@ export type IdPrefix =
   | 'req'
   | 'tok'
   | 'gwa'
-  | 'cs';
+  | 'cs'
+  | 'oc'
+  | 'ocs'
+  | 'oat'
+  | 'ort'
+  | 'otf'
+  | 'ba';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

@@ -160,6 +160,7 @@ describe('an Idempotency-Key on other actions', () => {
       'cancelSubscription',
       'capturePayment',
       'closeDispute',
+      'createBankAccount',
       'createCheckoutSession',
       'createCustomer',
       'createGatewayAccount',

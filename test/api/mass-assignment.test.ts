@@ -20,6 +20,9 @@ const TOLERANT_ROUTES = new Set([
   'POST /v1/gateway_events/:gateway',
   'POST /v1/gateway_events/stripe/:account',
   'POST /v1/gateway_events/adyen/:account',
+  // RFC 6749 §3.2: the token endpoints must ignore parameters they do not know (they set nothing a client sends).
+  'POST /v1/oauth/token',
+  'POST /v1/oauth/revoke',
 ]);
 
 // The audit log records every attempt, refused ones included: that is its purpose, not a write of the request's data.

@@ -129,6 +129,21 @@ const UNSTATABLE: UnstatableRefusal[] = [
     why: "credentials are verified with the gateway, a key's mode must be the merchant's, and a change of credentials takes the shape of the account's own gateway",
   },
   {
+    operationIds: ['createBankAccount'],
+    refusals: [
+      'parameter_invalid iban',
+      'parameter_missing iban',
+      'parameter_invalid account_number',
+      'parameter_missing account_number',
+      'parameter_invalid routing_number',
+      'parameter_missing routing_number',
+      'parameter_invalid currency',
+    ],
+    why:
+      "the country decides the form (an IBAN, or a US account and routing number) and the currencies it is paid in, an IBAN's length is its country's " +
+      'and its check digits pass mod 97, and a routing number passes the ABA checksum',
+  },
+  {
     operationIds: ['putRouting'],
     refusals: ['resource_missing'],
     why: "each account a rule names must be one of the merchant's gateway accounts of its mode (the param names which, e.g. rules[0][accounts][1])",

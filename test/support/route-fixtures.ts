@@ -40,6 +40,10 @@ export interface MerchantObjects {
   gatewayAccount: string;
   /** An open checkout session: its API and its hosted page. */
   checkoutSession: string;
+  /** An OAuth client of the merchant (oc_...). */
+  oauthClient: string;
+  /** A bank account (NL); the valid create body adds another (DE), so the two never clash as duplicates. */
+  bankAccount: string;
   feeInvoice?: string;
 }
 
@@ -79,6 +83,13 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     success_url: 'https://shop.example/ok',
     cancel_url: 'https://shop.example/back',
   });
+  const oauthClient = await call('POST', '/v1/oauth/clients', { name: 'Fixture client', scopes: ['payments:read'] });
+  const bankAccount = await call('POST', '/v1/bank_accounts', {
+    country: 'NL',
+    currency: 'EUR',
+    account_holder_name: 'Fixture holder',
+    iban: 'NL91ABNA0417164300',
+  });
   // Made on first read: made here, so reading it later writes nothing.
   await call('GET', '/v1/checkout_settings');
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
@@ -100,6 +111,8 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     apiKey: keys.data[0].id,
     gatewayAccount: gatewayAccount.id,
     checkoutSession: checkoutSession.id,
+    oauthClient: oauthClient.id,
+    bankAccount: bankAccount.id,
   };
 }
 
@@ -127,7 +140,10 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/gateway_events/stripe': objects.gatewayAccount,
     '/v1/gateway_events/adyen': objects.gatewayAccount,
     '/v1/checkout_sessions': objects.checkoutSession,
+    '/v1/oauth/clients': objects.oauthClient,
     '/pay': objects.checkoutSession,
+    '/v1/bank_accounts': objects.bankAccount,
+    '/v1/currencies': 'EUR',
   };
   return byPrefix[prefix];
 }
@@ -139,6 +155,11 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     'POST /v1/merchants': { name: 'Valid body' },
     'POST /v1/api_keys': {},
     'POST /v1/api_keys/:id/revoke': {},
+    'POST /v1/oauth/clients': { name: 'Another client', scopes: ['payments:read', 'refunds:write'] },
+    'POST /v1/oauth/clients/:id/rotate_secret': { expire_current_in_hours: 1 },
+    // No client authenticates here: the token endpoints answer 401 invalid_client, writing nothing.
+    'POST /v1/oauth/token': { grant_type: 'client_credentials', scope: 'payments:read' },
+    'POST /v1/oauth/revoke': { token: 'lfat_unknown', token_type_hint: 'access_token' },
     'POST /v1/tokens': { card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' } },
     'POST /v1/payments': { amount: 1, currency: 'USD', source: 'tok_visa' },
     'POST /v1/payments/:id/capture': { amount: 1 },
@@ -170,6 +191,8 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
       success_url: 'https://shop.example/ok',
       cancel_url: 'https://shop.example/back',
     },
+    'POST /v1/bank_accounts': { country: 'DE', currency: 'EUR', account_holder_name: 'Jenny Rosen', iban: 'DE89370400440532013000' },
+    'POST /v1/bank_accounts/:id': { account_holder_name: 'Renamed holder' },
     'POST /v1/gateway_events/adyen/:account': {
       live: 'false',
       notificationItems: [{ NotificationRequestItem: { eventCode: 'REPORT_AVAILABLE', pspReference: 'FIXTURE', success: 'true' } }],

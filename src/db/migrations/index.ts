@@ -20,6 +20,8 @@ import { Migration20261206050000AdyenNotifications } from './Migration2026120605
 import { Migration20261206070000Receipts } from './Migration20261206070000Receipts';
 import { Migration20261206080000SandboxChallenges } from './Migration20261206080000SandboxChallenges';
 import { Migration20261206090000CheckoutSessions } from './Migration20261206090000CheckoutSessions';
+import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
+import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -45,4 +47,6 @@ export const migrations = [
   { name: 'Migration20261206070000Receipts', class: Migration20261206070000Receipts },
   { name: 'Migration20261206080000SandboxChallenges', class: Migration20261206080000SandboxChallenges },
   { name: 'Migration20261206090000CheckoutSessions', class: Migration20261206090000CheckoutSessions },
+  { name: 'Migration20261206100000OAuth', class: Migration20261206100000OAuth },
+  { name: 'Migration20261206110000BankAccounts', class: Migration20261206110000BankAccounts },
 ];
