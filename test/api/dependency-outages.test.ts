@@ -307,15 +307,17 @@ describe('LISTEN connections after PostgreSQL dropped them', () => {
           APP,
         ])
       ).rows;
-    // Earlier tests dropped them too: wait until all four are back (the webhook and the receipt dispatchers each listen for events).
+    // Earlier tests dropped them too: wait until all five are back (the webhook and the receipt dispatchers each listen
+    // for events; OAuth token revocations have their own channel).
     const before = await eventually(async () => {
       const rows = await listeners();
-      return rows.length === 4 ? rows : undefined;
+      return rows.length === 5 ? rows : undefined;
     }, 15_000);
     expect(before.map((row) => row.query)).toEqual([
       'listen api_key_revoked',
       'listen event_recorded',
       'listen event_recorded',
+      'listen oauth_token_revoked',
       'listen payment_decided',
     ]);
     await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen %'`, [
@@ -323,7 +325,7 @@ describe('LISTEN connections after PostgreSQL dropped them', () => {
     ]);
     const after = await eventually(async () => {
       const rows = await listeners();
-      return rows.length === 4 && rows.every((row) => !before.some((old) => old.pid === row.pid)) ? rows : undefined;
+      return rows.length === 5 && rows.every((row) => !before.some((old) => old.pid === row.pid)) ? rows : undefined;
     }, 15_000);
     expect(after.map((row) => row.query)).toEqual(before.map((row) => row.query));
 
