@@ -270,7 +270,7 @@ export class ChaosAdyen {
       counts[kind] = log.filter((e) => e.fault && faults.includes(e.fault)).length;
     counts.adyen_technical_cancel = this.fake.modifications({ type: 'technical_cancel' }).length;
     counts.adyen_notification_delayed = this.applied.adyen_notification_delayed ?? 0;
-    counts.adyen_notification_duplicated = notifications.filter(sentTwiceAtOnce).length;
+    counts.adyen_notification_duplicated = notifications.filter((n) => n.duplicated && n.deliveries.length >= 2).length;
     counts.adyen_notification_held = this.applied.adyen_notifications_released ?? 0;
     counts.adyen_notification_dropped = notifications.filter((n) => n.state === 'dropped').length;
     counts.adyen_outage = this.outage.startedAt ? 1 : 0;
@@ -294,10 +294,4 @@ export class ChaosAdyen {
     await this.redelivery?.stop();
     await this.fake?.stop();
   }
-}
-
-/** A `duplicate` rule sends both copies in one go; a redelivery comes a second or more later. */
-function sentTwiceAtOnce(notification: FakeNotification): boolean {
-  const times = notification.deliveries.map((delivery) => delivery.at);
-  return times.some((at, i) => times.indexOf(at) !== i);
 }

@@ -34,6 +34,8 @@ export interface FakeNotification {
   /** held: kept back by a `hold` rule until `releaseHeld`; dropped: never sent unless redelivered. */
   state: 'pending' | 'held' | 'dropped' | 'sent';
   deliveries: FakeNotificationDelivery[];
+  /** A `duplicate` rule sent it twice at once (both copies kept through a pause). */
+  duplicated?: boolean;
 }
 
 /** What happens to the next notifications matching `eventCode`/`pspReference` (all when unset), `times` times (default 1). */
@@ -77,7 +79,8 @@ export class FakeNotificationBus {
   private sequence = 0;
   /** While Adyen is down (`pause`), notifications wait here and go out on `resume`, as Adyen queues them. */
   private paused = false;
-  private readonly parked = new Set<FakeNotification>();
+  // A list, not a set: the two copies of a duplicated notification parked by a pause are both sent on resume.
+  private readonly parked: FakeNotification[] = [];
 
   constructor(private readonly options: BusOptions) {}
 
@@ -165,8 +168,7 @@ export class FakeNotificationBus {
   /** Sends what waited while paused, oldest first. */
   resume(): void {
     this.paused = false;
-    const parked = [...this.parked];
-    this.parked.clear();
+    const parked = this.parked.splice(0);
     for (const notification of parked) void this.send(notification).catch(() => undefined);
   }
 
@@ -187,6 +189,7 @@ export class FakeNotificationBus {
     if (rule?.kind === 'hold') return void (notification.state = 'held');
     const delay = rule?.kind === 'delay' ? (rule.ms ?? 0) : this.options.delayMs;
     const copies = rule?.kind === 'duplicate' ? 2 : 1;
+    if (copies === 2) notification.duplicated = true;
     this.options.later(delay, () => {
       for (let i = 0; i < copies; i++) void this.send(notification).catch(() => undefined);
     });
@@ -195,7 +198,7 @@ export class FakeNotificationBus {
   private send(notification: FakeNotification): Promise<FakeNotificationDelivery | undefined> {
     if (this.paused) {
       notification.state = 'pending';
-      this.parked.add(notification);
+      this.parked.push(notification);
       return Promise.resolve(undefined);
     }
     notification.state = 'sent';
