@@ -1,16 +1,10 @@
 import { formatMinor } from '../../shared/money';
+import { escapeHtml, htmlPage as pageShell } from '../../receipts/receipt-page';
 
 /**
  * The HTML of the sandbox's 3-D Secure challenge (it stands for the card issuer's ACS page), and the
  * headers it is served with. Pure: no I/O, every text escaped. It never sees a card number.
  */
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text and attribute values safe to put into HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
-}
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; margin: 0; padding: 1.5rem; background: #f4f5f7; color: #1a1a1a; }
@@ -27,24 +21,9 @@ button:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
 .fail { background: #fff; color: #1f4fd1; }
 `;
 
-/** A whole page; `nonce` lets its one inline style block through the CSP. */
-export function htmlPage(title: string, body: string, nonce: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style nonce="${escapeHtml(nonce)}">${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+/** A whole page in the pages' one shell, with the challenge's own look; `nonce` lets its styles through the CSP. */
+function htmlPage(title: string, body: string, nonce: string): string {
+  return pageShell({ title: escapeHtml(title), nonce, body: `<style nonce="${escapeHtml(nonce)}">${STYLE}</style>\n${body}` });
 }
 
 export interface ChallengeForm {
