@@ -23,6 +23,7 @@ const SANDBOX_SRC_MODULES = [
   'refunds/refund-state',
   'disputes/dispute-state',
   'checkout/checkout-state',
+  'payouts/payout-state',
   'subscriptions/subscription-state',
   'subscriptions/billing-periods',
   'subscriptions/subscription-billing',

@@ -11,6 +11,7 @@ import { createSubscriptionActivities, type SubscriptionActivityDeps } from './s
 import { createSubscriptionReportActivities, type SubscriptionReportActivityDeps } from './subscription-report-activities';
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 import { createReceiptEmailActivities, type ReceiptEmailActivityDeps } from './receipt-email-activities';
+import { createPayoutActivities, type PayoutActivityDeps } from './payout-activities';
 
 export type ActivityDeps = FraudActivityDeps &
   GatewayActivityDeps &
@@ -24,7 +25,8 @@ export type ActivityDeps = FraudActivityDeps &
   BillingActivityDeps &
   CheckoutActivityDeps &
   ReconciliationActivityDeps &
-  ReceiptEmailActivityDeps;
+  ReceiptEmailActivityDeps &
+  PayoutActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCheckoutActivities(deps),
     ...createReconciliationActivities(deps),
     ...createReceiptEmailActivities(deps),
+    ...createPayoutActivities(deps),
   };
 }
 

@@ -110,6 +110,17 @@ export interface AppConfig {
    * card submissions one address may make in an hour across all pages (CHECKOUT_ATTEMPTS_PER_IP_PER_HOUR), against card testing.
    */
   checkout: { actionTimeoutMs: number; attemptsPerIpPerHour: number };
+  /**
+   * Payouts: how long a new payout stays pending (and cancelable) before it is sent to the bank
+   * (PAYOUT_SUBMIT_DELAY_MS), how often and how long a paid payout is watched for a return
+   * (PAYOUT_RETURN_CHECK_EVERY_MS, PAYOUT_RETURN_WATCH_MS), and the sandbox bank's transfer and
+   * return times (SANDBOX_BANK_TRANSIT_MS, SANDBOX_BANK_RETURN_AFTER_MS). All accept 5m, 1d, or plain milliseconds.
+   */
+  payouts: {
+    submitDelayMs: number;
+    returnWatch: { everyMs: number; forMs: number };
+    sandboxBank: { transitMs: number; returnAfterMs: number };
+  };
 }
 
 function subscriptionSettings(env: NodeJS.ProcessEnv, nodeEnv: string): AppConfig['subscriptions'] {
@@ -287,6 +298,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkout: {
       actionTimeoutMs: duration(env, 'CHECKOUT_ACTION_TIMEOUT', '15m'),
       attemptsPerIpPerHour: Math.max(1, integer(env, 'CHECKOUT_ATTEMPTS_PER_IP_PER_HOUR', 30)),
+    },
+    payouts: {
+      submitDelayMs: duration(env, 'PAYOUT_SUBMIT_DELAY_MS', '5m'),
+      returnWatch: { everyMs: duration(env, 'PAYOUT_RETURN_CHECK_EVERY_MS', '1d'), forMs: duration(env, 'PAYOUT_RETURN_WATCH_MS', '7d') },
+      sandboxBank: {
+        transitMs: duration(env, 'SANDBOX_BANK_TRANSIT_MS', '1d'),
+        returnAfterMs: duration(env, 'SANDBOX_BANK_RETURN_AFTER_MS', '2d'),
+      },
     },
     mail: {
       smtpUrl: smtpUrl(env),

@@ -31,6 +31,8 @@ import { RateLimiter } from './api/rate-limiter';
 import { CardTokenSources } from './vault/card-token-sources';
 import { CardVault } from './vault/card-vault';
 import { BankAccountService } from './bank-accounts/bank-account-service';
+import { PayoutService } from './payouts/payout-service';
+import { SandboxBank } from './payouts/sandbox-bank/sandbox-bank';
 import { AuditService } from './audit/audit-service';
 import { TransactionReportService } from './reports/transaction-report-service';
 import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
@@ -192,6 +194,13 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
   const plans = new PlanService({ orm });
   const vault = new CardVault({ orm, keys: config.cardVault, logger });
   const bankAccounts = new BankAccountService({ orm, keys: config.cardVault, logger });
+  const payouts = new PayoutService({
+    orm,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    syncWaitMs: config.payments.syncWaitMs,
+    timings: config.payouts,
+  });
   const checkout = new CheckoutService({
     orm,
     temporal,
@@ -261,6 +270,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     subscriptions,
     vault,
     bankAccounts,
+    payouts,
     apiKeys,
     keyRevocations,
     oauthTokens,
@@ -291,6 +301,7 @@ export function createWorkerActivities(config: AppConfig, orm: MikroORM, tempora
     dunningRetryDays: config.subscriptions.dunningRetryDays,
     publicUrl: config.publicUrl,
     mail: config.mail,
+    payoutNetworks: { sandbox_bank: new SandboxBank(orm, config.payouts.sandboxBank) },
     // Checkout attempts are payments like the API's; the worker polls their records instead of listening for decisions.
     checkoutPayments: temporal
       ? createPaymentService(config, {

@@ -11,3 +11,4 @@ export * from './subscription-check-workflow';
 export * from './subscription-revenue-workflow';
 export * from './checkout-workflow';
 export * from './receipt-email-workflow';
+export * from './payout-workflow';

@@ -29,6 +29,7 @@ import { subscriptionRoutes } from '../subscriptions/subscription-routes';
 import { invoiceRoutes } from '../invoices/invoice-routes';
 import { cardTokenRoutes } from '../vault/card-token-routes';
 import { bankAccountRoutes } from '../bank-accounts/bank-account-routes';
+import { payoutRoutes } from '../payouts/payout-routes';
 import { createDocsRouter } from './docs-router';
 import { receiptRoutes } from '../receipts/receipt-routes';
 import type { PayloadCodec } from '@temporalio/common';
@@ -98,6 +99,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...invoiceRoutes(deps.invoices),
     ...cardTokenRoutes(deps.vault),
     ...bankAccountRoutes(deps.bankAccounts),
+    ...payoutRoutes(deps.payouts),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
     ...sandboxChallengeRoutes(deps.sandboxChallenges),

@@ -61,6 +61,15 @@ export class BankAccountRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The merchant's default account in use for the currency, where payouts go unless told otherwise. */
+  async findDefault(merchantId: string, currency: string): Promise<BankAccountRecord | null> {
+    const [row] = await this.sql.query<Row>(
+      `select * from bank_accounts where merchant_id = ? and currency = ? and default_for_currency and status = 'available'`,
+      [merchantId, currency],
+    );
+    return row ? toRecord(row) : null;
+  }
+
   async hasDefault(merchantId: string, currency: string): Promise<boolean> {
     const rows = await this.sql.query(`select 1 from bank_accounts where merchant_id = ? and currency = ? and default_for_currency`, [
       merchantId,

@@ -8,6 +8,11 @@ export const ledgerAccounts = {
   gatewayClearing: (gateway: string) => `platform:gateway_clearing:${gateway}`,
   feeRevenue: () => 'platform:fee_revenue',
   disputeFeeRevenue: () => 'platform:dispute_fee_revenue',
+  /** Payouts sent to the bank and not yet confirmed paid: no longer the merchant's balance, not yet out of ours. */
+  payoutsInTransit: () => 'platform:payouts_in_transit',
+  /** Money paid out to merchants' banks over a network; a returned payout comes back out of it. */
+  payoutBank: (network: string) => `platform:payout_bank:${network}`,
+  payoutFeeRevenue: () => 'platform:payout_fee_revenue',
 };
 
 /** The kinds of merchant account, as `merchant:<id>:<kind>` names them. */

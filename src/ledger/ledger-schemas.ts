@@ -15,7 +15,16 @@ const page = {
   starting_after: z.string().max(255).optional().describe('Cursor: the last id of the previous page.'),
 };
 
-export const BALANCE_TRANSACTION_TYPES = ['charge', 'refund', 'dispute', 'dispute_reversal', 'adjustment'] as const;
+export const BALANCE_TRANSACTION_TYPES = [
+  'charge',
+  'refund',
+  'dispute',
+  'dispute_reversal',
+  'adjustment',
+  'payout',
+  'payout_failure',
+  'payout_cancel',
+] as const;
 
 export const listBalanceTransactionsQuery = z.strictObject({
   type: z.enum(BALANCE_TRANSACTION_TYPES).optional().describe('Only transactions of this type.'),

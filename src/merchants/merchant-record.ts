@@ -9,6 +9,8 @@ export interface Merchant {
   maxPaymentAmountMinor?: number | null;
   /** Days captures stay pending; null takes the deployment's default. */
   settlementDelayDays?: number | null;
+  /** The fixed fee per payout, in the payout currency's minor units; null: none. */
+  payoutFeeMinor?: number | null;
   createdAt: Date;
 }
 
@@ -23,6 +25,7 @@ export const MerchantEntity = new EntitySchema<Merchant>({
     feeFixedMinor: { type: new BigIntType('number'), nullable: true },
     maxPaymentAmountMinor: { type: new BigIntType('number'), nullable: true },
     settlementDelayDays: { type: 'integer', nullable: true },
+    payoutFeeMinor: { type: new BigIntType('number'), nullable: true },
     createdAt: { type: 'Date' },
   },
 });

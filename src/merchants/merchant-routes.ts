@@ -21,6 +21,13 @@ const createMerchantBody = z.strictObject({
     .max(60)
     .optional()
     .describe('Days a capture stays pending before it becomes available (default SETTLEMENT_DELAY_DAYS, 2).'),
+  payout_fee_minor: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .optional()
+    .describe("Fixed fee per payout, in the payout currency's minor units, taken from the available balance beside the amount (default none)."),
   livemode: z.boolean().default(false).describe('Live mode: sk_live_ keys, https-only public webhook endpoints, no test helpers.'),
 });
 
@@ -53,6 +60,7 @@ export function merchantRoutes(merchants: MerchantService): ApiRoute[] {
           feeFixedMinor: body.fee_fixed_minor,
           maxPaymentAmountMinor: body.max_payment_amount_minor,
           settlementDelayDays: body.settlement_delay_days,
+          payoutFeeMinor: body.payout_fee_minor,
         });
         return {
           status: 201,

@@ -13,6 +13,7 @@ export interface CreateMerchantInput {
   feeFixedMinor?: number;
   maxPaymentAmountMinor?: number;
   settlementDelayDays?: number;
+  payoutFeeMinor?: number;
 }
 
 export interface CreatedMerchant {
@@ -64,6 +65,7 @@ export class MerchantService {
       feeFixedMinor: input.feeFixedMinor ?? null,
       maxPaymentAmountMinor: input.maxPaymentAmountMinor ?? null,
       settlementDelayDays: input.settlementDelayDays ?? null,
+      payoutFeeMinor: input.payoutFeeMinor ?? null,
     };
     await this.orm.em.fork().transactional(async (em) => {
       await new MerchantRepository(em).insert(merchant);

@@ -20,6 +20,13 @@ export const API_ERROR_CODES = {
   payment_not_captured: { status: 400, meaning: 'A refund of a payment that was never captured.' },
   payment_not_refundable: { status: 400, meaning: 'A refund of a payment in a status that cannot be refunded.' },
   payment_not_disputable: { status: 400, meaning: 'A test dispute on a payment with nothing left to dispute.' },
+  balance_insufficient: {
+    status: 400,
+    meaning: 'A payout (amount and fee) larger than the available balance in its currency when its turn came: nothing was written.',
+  },
+  bank_account_missing: { status: 400, meaning: 'A payout with no bank_account and no default bank account for its currency.' },
+  payout_not_cancelable: { status: 400, meaning: 'A cancel of a payout already sent to the bank, or final (details: status).' },
+  payouts_paused: { status: 400, meaning: "A payout while ops have paused the merchant's payouts." },
   plan_inactive: { status: 400, meaning: 'A subscription to a plan that is archived.' },
   date_in_future: { status: 400, meaning: 'A report day or month that has not started yet (UTC).' },
   date_range_invalid: { status: 400, meaning: 'A report range whose start is not before its end.' },

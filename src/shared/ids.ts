@@ -46,7 +46,9 @@ export type IdPrefix =
   | 'oat'
   | 'ort'
   | 'otf'
-  | 'ba';
+  | 'ba'
+  | 'po'
+  | 'sbt';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

@@ -10,6 +10,8 @@ export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttribut
 export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
 export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
 export const DisputeStatusKey = defineSearchAttributeKey('DisputeStatus', SearchAttributeType.KEYWORD);
+// The tenth and last Keyword the dev server allows: payout-po_... workflows carry the payout id in their ID.
+export const PayoutStatusKey = defineSearchAttributeKey('PayoutStatus', SearchAttributeType.KEYWORD);
 export const AmountMinorKey = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
 export const CurrencyKey = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 /** The gateway the payment went to; after a failover, the one that decided it. */
@@ -30,6 +32,7 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   PaymentStatus: 'Keyword',
   RefundStatus: 'Keyword',
   DisputeStatus: 'Keyword',
+  PayoutStatus: 'Keyword',
   AmountMinor: 'Int',
   Currency: 'Keyword',
   Gateway: 'Keyword',

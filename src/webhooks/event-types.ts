@@ -25,6 +25,12 @@ export const EVENT_TYPES = [
   // A hosted payment page was paid (fulfil the order on this, not on the redirect), or expired unpaid.
   'checkout.session.completed',
   'checkout.session.expired',
+  // A payout was made, sent to the bank (payout.updated), paid, failed (also when the bank returned it after paid: returned is true), or canceled.
+  'payout.created',
+  'payout.updated',
+  'payout.paid',
+  'payout.failed',
+  'payout.canceled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -21,6 +21,7 @@ import { Migration20261206070000Receipts } from './Migration20261206070000Receip
 import { Migration20261206080000SandboxChallenges } from './Migration20261206080000SandboxChallenges';
 import { Migration20261206090000CheckoutSessions } from './Migration20261206090000CheckoutSessions';
 import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
+import { Migration20261206120000Payouts } from './Migration20261206120000Payouts';
 import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
@@ -49,4 +50,5 @@ export const migrations = [
   { name: 'Migration20261206090000CheckoutSessions', class: Migration20261206090000CheckoutSessions },
   { name: 'Migration20261206100000OAuth', class: Migration20261206100000OAuth },
   { name: 'Migration20261206110000BankAccounts', class: Migration20261206110000BankAccounts },
+  { name: 'Migration20261206120000Payouts', class: Migration20261206120000Payouts },
 ];

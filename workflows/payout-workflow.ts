@@ -1,0 +1,180 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TransferStatus } from '../src/payouts/payout-network';
+import { PAYOUT_FAILURE_MESSAGES, type PayoutState, type PayoutWorkflowInput } from '../src/payouts/payout-state';
+import { formatMinor } from '../src/shared/money';
+import { PayoutStatusKey } from '../src/temporal/search-attributes';
+
+/** The payout's full current state. */
+export const getPayoutStateQuery = defineQuery<PayoutState>('getPayoutState');
+/** Returns once the payout is reserved (pending) or rejected because the balance no longer covered it. */
+export const waitForPayoutDecisionUpdate = defineUpdate<PayoutState>('waitForPayoutDecision');
+/** Cancels a payout not yet sent to the bank; refused (validator) once it was. */
+export const cancelPayoutUpdate = defineUpdate<PayoutState>('cancelPayout');
+
+/** The failure type the validator refuses a late cancel with; the API answers 400 payout_not_cancelable. */
+export const PAYOUT_NOT_CANCELABLE = 'PayoutNotCancelable';
+// Must equal PAYOUT_BALANCE_INSUFFICIENT in activities/payout-activities.ts (the bundle does not import activities).
+const BALANCE_INSUFFICIENT = 'PayoutBalanceInsufficient';
+
+const DAY_MS = 86_400_000;
+// A transfer the bank still calls in transit after its arrival time is asked about again this often.
+const IN_TRANSIT_RECHECK_MS = 3_600_000;
+const DEFAULT_RETURN_WATCH = { everyMs: DAY_MS, forMs: 7 * DAY_MS };
+
+const options: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [BALANCE_INSUFFICIENT] },
+};
+const { reservePayout, submitPayoutTransfer, payoutTransferStatus, recordPayoutStep } = proxyActivities<Activities>(options);
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * One payout: take the money from the available balance, wait while it may still be canceled, send
+ * it to the bank under the payout's own key, and ask the bank (never assume) whether it arrived;
+ * after it is paid, keep asking for a while in case the bank sends it back.
+ */
+export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutState> {
+  const state: PayoutState = {
+    ...input,
+    status: 'pending',
+    bankReference: null,
+    arrivalDate: null,
+    failureCode: null,
+    failureMessage: null,
+    returned: false,
+  };
+  const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
+  let reserved = false;
+  let cancelRequested = false;
+  let sentToBank = false;
+  setHandler(getPayoutStateQuery, () => state);
+  setHandler(waitForPayoutDecisionUpdate, async () => {
+    await condition(() => reserved || state.status === 'rejected');
+    return state;
+  });
+  setHandler(
+    cancelPayoutUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => state.status !== 'pending');
+      return state;
+    },
+    {
+      validator: () => {
+        if (state.status !== 'pending' || sentToBank)
+          throw ApplicationFailure.create({
+            type: PAYOUT_NOT_CANCELABLE,
+            message: `A payout that is ${sentToBank && state.status === 'pending' ? 'being sent to the bank' : state.status} can no longer be canceled.`,
+            nonRetryable: true,
+          });
+      },
+    },
+  );
+  const publish = (details: string) => {
+    upsertSearchAttributes([{ key: PayoutStatusKey, value: state.returned ? 'returned' : state.status }]);
+    setCurrentDetails(`**${state.returned ? 'returned' : state.status}**: ${details}`);
+  };
+  const step = async (next: Partial<PayoutState>, name: Parameters<Activities['recordPayoutStep']>[0]['step'], details: string) => {
+    // Persist, then publish: whoever sees the new status can rely on it being stored.
+    await recordPayoutStep.executeWithOptions({ ...options, summary: `record payout ${name}` }, [
+      { state: { ...state, ...next }, step: name },
+    ]);
+    Object.assign(state, next);
+    publish(details);
+  };
+
+  setCurrentDetails(`**pending**: taking ${money} from the available balance`);
+  try {
+    await reservePayout.executeWithOptions({ ...options, summary: `reserve ${money}` }, [input]);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === BALANCE_INSUFFICIENT))
+      throw error;
+    Object.assign(state, { status: 'rejected', failureCode: 'balance_insufficient', failureMessage: error.cause.message });
+    publish('the available balance did not cover it; nothing was written');
+    await condition(allHandlersFinished);
+    return state;
+  }
+  reserved = true;
+  publish(`${money} reserved; sent to the bank in ${Math.round(input.submitDelayMs / 1000)} s unless canceled`);
+
+  if (await condition(() => cancelRequested, input.submitDelayMs)) {
+    await step({ status: 'canceled' }, 'canceled', `canceled before it was sent; ${money} is available again`);
+    await condition(allHandlersFinished);
+    return state;
+  }
+  sentToBank = true;
+  const target = { network: input.network };
+  const transfer = await submitPayoutTransfer.executeWithOptions({ ...options, summary: `send ${money} to the bank` }, [
+    {
+      ...target,
+      request: {
+        idempotencyKey: `${input.payoutId}:transfer`,
+        payoutId: input.payoutId,
+        merchantId: input.merchantId,
+        livemode: input.livemode,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        bankAccountId: input.bankAccountId,
+        bankAccountLast4: input.bankAccountLast4,
+        requestedAt: nowIso(),
+      },
+    },
+  ]);
+  await step(
+    { status: 'in_transit', bankReference: transfer.reference, arrivalDate: transfer.arrivalDate },
+    'in_transit',
+    `${money} sent to the account ending ${input.bankAccountLast4} (${transfer.reference}); expected ${transfer.arrivalDate}`,
+  );
+
+  // Until the bank says otherwise the money is in transit: ask at the arrival time, then hourly.
+  let outcome: TransferStatus | null = null;
+  await sleep(Math.max(Date.parse(transfer.arrivesAt) - Date.now(), 0));
+  for (;;) {
+    outcome = await payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+    if (outcome && outcome.status !== 'in_transit') break;
+    await sleep(IN_TRANSIT_RECHECK_MS);
+  }
+  if (outcome.status === 'failed') {
+    const failure = { failureCode: outcome.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[outcome.failureCode] };
+    await step(
+      { status: 'failed', ...failure },
+      'failed',
+      `the bank refused it (${outcome.failureCode}); ${money} and the fee are available again`,
+    );
+    return state;
+  }
+  await step({ status: 'paid' }, 'paid', `${money} arrived at the account ending ${input.bankAccountLast4}`);
+
+  // A bank may send a paid transfer back days later (account closed): the late failure gives the money back.
+  const watch = input.returnWatch ?? DEFAULT_RETURN_WATCH;
+  let later: TransferStatus | null = outcome;
+  for (let watched = 0; later?.status !== 'returned' && watched < watch.forMs; watched += watch.everyMs) {
+    await sleep(watch.everyMs);
+    later = await payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+  }
+  if (later?.status === 'returned') {
+    const failure = { failureCode: later.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[later.failureCode] };
+    await step(
+      { status: 'failed', returned: true, ...failure },
+      'returned',
+      `the bank returned it (${later.failureCode}); ${money} is available again`,
+    );
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
