@@ -333,7 +333,7 @@ function hostileRequests(route: ApiRoute): fc.Arbitrary<HostileRequest> {
 
 // ---------------------------------------------------------------- properties
 
-const WORKFLOW_OBJECT = /^(?:payment|refund|dispute|subscription|checkout)-(.+)$/;
+const WORKFLOW_OBJECT = /^(?:payment|refund|dispute|subscription|checkout|payout)-(.+)$/;
 
 function collectIds(value: unknown): void {
   if (typeof value === 'string' && /^[a-z]+_[0-9A-Za-z]{8,}$/.test(value)) acceptedIds.add(value);

@@ -157,6 +157,7 @@ describe('an Idempotency-Key on other actions', () => {
       .sort();
     expect(keyedIds).toEqual([
       'cancelPayment',
+      'cancelPayout',
       'cancelSubscription',
       'capturePayment',
       'closeDispute',
@@ -165,6 +166,7 @@ describe('an Idempotency-Key on other actions', () => {
       'createCustomer',
       'createGatewayAccount',
       'createPayment',
+      'createPayout',
       'createPlan',
       'createReconciliation',
       'createRefund',
@@ -196,6 +198,7 @@ describe('concurrent retries of a keyed action that is refused', () => {
       'POST /v1/payments/:id/cancel',
       'POST /v1/payments/:id/capture',
       'POST /v1/payments/:id/review',
+      'POST /v1/payouts/:id/cancel',
       'POST /v1/subscriptions/:id/cancel',
       'POST /v1/subscriptions/:id/pause',
       'POST /v1/subscriptions/:id/resume',

@@ -144,6 +144,23 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'and its check digits pass mod 97, and a routing number passes the ABA checksum',
   },
   {
+    operationIds: ['createPayout'],
+    refusals: [
+      'balance_insufficient amount',
+      'bank_account_missing bank_account',
+      'resource_missing bank_account',
+      'parameter_invalid bank_account',
+      'parameter_invalid currency',
+    ],
+    why:
+      'a payout is drawn on the available balance in its currency (amount and fee), and goes to a bank account of the merchant that is in use and paid in that currency (the default one for it when none is named)',
+  },
+  {
+    operationIds: ['cancelPayout'],
+    refusals: ['payout_not_cancelable id'],
+    why: 'only a pending payout, not yet sent to the bank, can be canceled',
+  },
+  {
     operationIds: ['putRouting'],
     refusals: ['resource_missing'],
     why: "each account a rule names must be one of the merchant's gateway accounts of its mode (the param names which, e.g. rules[0][accounts][1])",

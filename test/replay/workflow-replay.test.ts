@@ -51,6 +51,10 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payment-adyen-cancel-confirmed.json',
         'payment-adyen-technical-cancel.json',
         'refund-adyen.json',
+        'payout-paid.json',
+        'payout-failed.json',
+        'payout-returned.json',
+        'payout-canceled.json',
       ]),
     );
   });

@@ -1,6 +1,9 @@
 import { apiRoutes, type AppDeps } from '../../src/api/app';
 import type { ApiRoute } from '../../src/api/route';
 import type { TestStack } from './test-stack';
+import { inTransaction } from '../../src/db/sql';
+import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
+import { postJournalEntry } from '../../src/ledger/ledger-service';
 import {
   createCustomer,
   createPayment,
@@ -44,6 +47,8 @@ export interface MerchantObjects {
   oauthClient: string;
   /** A bank account (NL); the valid create body adds another (DE), so the two never clash as duplicates. */
   bankAccount: string;
+  /** A pending payout (to the bank account, from funds made available for the fixtures). */
+  payout: string;
   feeInvoice?: string;
 }
 
@@ -90,6 +95,11 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     account_holder_name: 'Fixture holder',
     iban: 'NL91ABNA0417164300',
   });
+  const [{ merchant_id: merchantId }] = await stack.orm.em
+    .getConnection()
+    .execute<{ merchant_id: string }[]>(`select merchant_id from bank_accounts where id = ?`, [bankAccount.id]);
+  await makeAvailable(stack, merchantId, 100_000);
+  const payout = await call('POST', '/v1/payouts', { amount: 1, currency: 'EUR' });
   // Made on first read: made here, so reading it later writes nothing.
   await call('GET', '/v1/checkout_settings');
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
@@ -113,7 +123,26 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     checkoutSession: checkoutSession.id,
     oauthClient: oauthClient.id,
     bankAccount: bankAccount.id,
+    payout: payout.id,
   };
+}
+
+/** Funds a merchant's available EUR balance, as settlement would (payouts draw only on available funds). */
+async function makeAvailable(stack: TestStack, merchantId: string, minor: number): Promise<void> {
+  await inTransaction(stack.orm, (sql) =>
+    postJournalEntry(sql, {
+      idempotencyKey: `fixture-funding:${merchantId}`,
+      merchantId,
+      sourceType: 'settlement',
+      sourceId: `stl_fixture_${merchantId}`,
+      description: 'Funds made available for the route fixtures',
+      postings: [
+        { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'EUR', amountMinor: -minor },
+        { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency: 'EUR', amountMinor: minor },
+      ],
+      balanceTransaction: { type: 'adjustment', currency: 'EUR', amountMinor: minor, feeMinor: 0 },
+    }),
+  );
 }
 
 /** Which object a path's `:id` names, by the path before it; a route under a new prefix has no entry and fails the tests that need one. */
@@ -143,6 +172,7 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/oauth/clients': objects.oauthClient,
     '/pay': objects.checkoutSession,
     '/v1/bank_accounts': objects.bankAccount,
+    '/v1/payouts': objects.payout,
     '/v1/currencies': 'EUR',
   };
   return byPrefix[prefix];
@@ -193,6 +223,8 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     },
     'POST /v1/bank_accounts': { country: 'DE', currency: 'EUR', account_holder_name: 'Jenny Rosen', iban: 'DE89370400440532013000' },
     'POST /v1/bank_accounts/:id': { account_holder_name: 'Renamed holder' },
+    'POST /v1/payouts': { amount: 1, currency: 'EUR' },
+    'POST /v1/payouts/:id/cancel': {},
     'POST /v1/gateway_events/adyen/:account': {
       live: 'false',
       notificationItems: [{ NotificationRequestItem: { eventCode: 'REPORT_AVAILABLE', pspReference: 'FIXTURE', success: 'true' } }],

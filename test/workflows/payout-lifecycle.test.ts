@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Orm } from '../../src/db/orm';
@@ -80,6 +83,12 @@ const transactions = async (id: string) =>
   (
     await sql(`select type, amount_minor, fee_minor, net_minor from balance_transactions where source_id = ? order by created_at`, [id])
   ).map((t) => [t.type, Number(t.amount_minor), Number(t.fee_minor), Number(t.net_minor)]);
+/** With RECORD_HISTORIES=1 (`npm run record:histories`), keeps the payout's history for the replay test. */
+async function recordHistory(name: string, payoutId: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handleOf(payoutId).fetchHistory();
+  fs.writeFileSync(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), `${historyToJSON(history)}\n`);
+}
 const handleOf = (id: string) => env.client.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(id));
 
 describe('a payout, from the available balance to the bank', () => {
@@ -105,6 +114,7 @@ describe('a payout, from the available balance to the bank', () => {
 
       const final: PayoutState = await handleOf(created.id).result();
       expect(final).toMatchObject({ status: 'paid', returned: false });
+      await recordHistory('payout-paid', created.id);
     });
     expect(await row((await sql(`select id from payouts where merchant_id = ?`, [merchant.id]))[0].id)).toMatchObject({ status: 'paid' });
     const [{ id }] = await sql(`select id from payouts where merchant_id = ?`, [merchant.id]);
@@ -124,7 +134,9 @@ describe('a payout, from the available balance to the bank', () => {
     const final = await withWorker(async (taskQueue) => {
       const created = await payouts(taskQueue).create(merchant, { amount: 250, currency: 'EUR' });
       expect(await available(merchant.id)).toBe(100_000 - 25_025);
-      return handleOf(created.id).result();
+      const result = await handleOf(created.id).result();
+      await recordHistory('payout-failed', created.id);
+      return result;
     });
     expect(final).toMatchObject({ status: 'failed', failureCode: 'account_closed', returned: false });
     expect(await row(final.payoutId)).toMatchObject({ status: 'failed', failure_code: 'account_closed', returned: false });
@@ -146,7 +158,9 @@ describe('a payout, from the available balance to the bank', () => {
       await env.sleep(SUBMIT_DELAY + DAY + HOUR);
       expect(await row(created.id)).toMatchObject({ status: 'paid', returned: false });
       expect(await available(merchant.id)).toBe(100_000 - 10_025);
-      return handleOf(created.id).result();
+      const result = await handleOf(created.id).result();
+      await recordHistory('payout-returned', created.id);
+      return result;
     });
     expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
     expect(await row(final.payoutId)).toMatchObject({ status: 'failed', returned: true, failure_code: 'account_closed' });
@@ -174,6 +188,8 @@ describe('a payout, from the available balance to the bank', () => {
       expect(canceled).toMatchObject({ id: first.id, status: 'canceled' });
       expect(await available(merchant.id)).toBe(100_000);
       expect(await service.cancel(merchant, first.id)).toMatchObject({ status: 'canceled' });
+      await handleOf(first.id).result();
+      await recordHistory('payout-canceled', first.id);
       expect(await sql(`select 1 from sandbox_bank_transfers where payout_id = ?`, [first.id])).toEqual([]);
       expect(await entryKeys(first.id)).toEqual([`payout:${first.id}`, `payout:${first.id}:canceled`]);
       expect(await transactions(first.id)).toEqual([
