@@ -213,6 +213,20 @@ describe('access tokens on the API', () => {
     expect((await payments('lfat_' + 'x'.repeat(40))).status).toBe(401);
   });
 
+  it('when a token holds payouts:write but not payouts:read, then it may make and cancel payouts but not list them', async () => {
+    const client = await createClient(['payouts:write']);
+    const access = (await token({ grant_type: 'client_credentials' }, { basic: client })).body.access_token as string;
+    // No bank account: the payout is refused for that, past the scope check, so the scope let it through.
+    const made = await stack.request('POST', '/v1/payouts', { apiKey: access, body: { amount: 1, currency: 'EUR' } });
+    expect(made.status).toBe(400);
+    expect(made.body).toMatchObject({ code: 'bank_account_missing', param: 'bank_account' });
+    const canceled = await stack.request('POST', '/v1/payouts/po_unknown/cancel', { apiKey: access, body: {} });
+    expect(canceled.status).toBe(404);
+    const listed = await stack.request('GET', '/v1/payouts', { apiKey: access });
+    expect(listed.status).toBe(403);
+    expect(listed.body).toMatchObject({ code: 'insufficient_scope', error: expect.stringContaining('payouts:read') });
+  });
+
   it('when a token with webhooks:write manages webhook endpoints, then it works and the audit log names its client', async () => {
     const client = await createClient(['webhooks:write']);
     const access = (await token({ grant_type: 'client_credentials' }, { basic: client })).body.access_token as string;
