@@ -144,7 +144,7 @@ describe('balances, balance transactions and settlement', () => {
   });
 
   it('when the filters are wrong or the caller is not admin, then 400 naming the field or 401', async () => {
-    expect((await stack.request('GET', '/v1/balance_transactions?type=payout', { apiKey: merchant.apiKey })).body.param).toBe('type');
+    expect((await stack.request('GET', '/v1/balance_transactions?type=transfer', { apiKey: merchant.apiKey })).body.param).toBe('type');
     expect((await stack.request('GET', '/v1/balance_transactions?created[gte]=yesterday', { apiKey: merchant.apiKey })).body.param).toBe(
       'created[gte]',
     );
