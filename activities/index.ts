@@ -12,6 +12,7 @@ import { createSubscriptionReportActivities, type SubscriptionReportActivityDeps
 import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 import { createReceiptEmailActivities, type ReceiptEmailActivityDeps } from './receipt-email-activities';
 import { createPayoutActivities, type PayoutActivityDeps } from './payout-activities';
+import { createAutomaticPayoutActivities, type AutomaticPayoutActivityDeps } from './automatic-payout-activities';
 
 export type ActivityDeps = FraudActivityDeps &
   GatewayActivityDeps &
@@ -26,7 +27,8 @@ export type ActivityDeps = FraudActivityDeps &
   CheckoutActivityDeps &
   ReconciliationActivityDeps &
   ReceiptEmailActivityDeps &
-  PayoutActivityDeps;
+  PayoutActivityDeps &
+  AutomaticPayoutActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -45,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconciliationActivities(deps),
     ...createReceiptEmailActivities(deps),
     ...createPayoutActivities(deps),
+    ...createAutomaticPayoutActivities(deps),
   };
 }
 

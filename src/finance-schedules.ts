@@ -3,7 +3,7 @@ import type { ScheduleDefinition } from './temporal/schedules';
 import { settlementWorkflow } from '../workflows/settlement-workflow';
 import { feeInvoiceRunWorkflow } from '../workflows/fee-invoice-workflow';
 import { dailyLedgerCheckWorkflow } from '../workflows/ledger-check-workflow';
-import { dailyReconciliationWorkflow } from '../workflows/reconciliation-workflow';
+import { dailyReconciliationWorkflow, type DailyReconciliationInput } from '../workflows/reconciliation-workflow';
 import { dailySubscriptionCheckWorkflow } from '../workflows/subscription-check-workflow';
 import { monthlySubscriptionRevenueWorkflow } from '../workflows/subscription-revenue-workflow';
 
@@ -36,6 +36,15 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
       // Two hours into the day, so the previous day's last captures and refunds are in both books.
       spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily at 02:00 UTC' }] },
       workflow: dailyReconciliationWorkflow,
+    },
+    {
+      id: 'sandbox-bank-payout-reconciliation',
+      description:
+        "Reconciles the sandbox bank's statement for the previous UTC day against the ledger's payouts paid and returned; discrepancies are logged and kept at GET /v1/admin/reconciliations.",
+      // After the settlement run: a payout the bank paid just before midnight is posted in our books moments later.
+      spec: { calendars: [{ hour: 2, minute: 15, comment: 'daily at 02:15 UTC' }] },
+      workflow: dailyReconciliationWorkflow,
+      args: [{ report: 'sandbox_bank_statement' } satisfies DailyReconciliationInput],
     },
     {
       id: 'subscriptions-daily-check',

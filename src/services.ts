@@ -33,6 +33,7 @@ import { CardVault } from './vault/card-vault';
 import { BankAccountService } from './bank-accounts/bank-account-service';
 import { PayoutService } from './payouts/payout-service';
 import { SandboxBank } from './payouts/sandbox-bank/sandbox-bank';
+import { PayoutScheduleService } from './payouts/payout-schedule-service';
 import { AuditService } from './audit/audit-service';
 import { TransactionReportService } from './reports/transaction-report-service';
 import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
@@ -201,6 +202,8 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     syncWaitMs: config.payments.syncWaitMs,
     timings: config.payouts,
   });
+  // Each merchant's automatic payouts run as its own Temporal Schedule, on the API's task queue.
+  const payoutSchedules = new PayoutScheduleService({ orm, client: temporal, taskQueue: config.temporal.taskQueue, logger });
   const checkout = new CheckoutService({
     orm,
     temporal,
@@ -271,6 +274,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     vault,
     bankAccounts,
     payouts,
+    payoutSchedules,
     apiKeys,
     keyRevocations,
     oauthTokens,
@@ -302,6 +306,7 @@ export function createWorkerActivities(config: AppConfig, orm: MikroORM, tempora
     publicUrl: config.publicUrl,
     mail: config.mail,
     payoutNetworks: { sandbox_bank: new SandboxBank(orm, config.payouts.sandboxBank) },
+    payoutTimings: config.payouts,
     // Checkout attempts are payments like the API's; the worker polls their records instead of listening for decisions.
     checkoutPayments: temporal
       ? createPaymentService(config, {

@@ -12,3 +12,4 @@ export * from './subscription-revenue-workflow';
 export * from './checkout-workflow';
 export * from './receipt-email-workflow';
 export * from './payout-workflow';
+export * from './automatic-payout-workflow';

@@ -30,6 +30,7 @@ import { invoiceRoutes } from '../invoices/invoice-routes';
 import { cardTokenRoutes } from '../vault/card-token-routes';
 import { bankAccountRoutes } from '../bank-accounts/bank-account-routes';
 import { payoutRoutes } from '../payouts/payout-routes';
+import { payoutScheduleRoutes } from '../payouts/payout-schedule-routes';
 import { createDocsRouter } from './docs-router';
 import { receiptRoutes } from '../receipts/receipt-routes';
 import type { PayloadCodec } from '@temporalio/common';
@@ -100,6 +101,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...cardTokenRoutes(deps.vault),
     ...bankAccountRoutes(deps.bankAccounts),
     ...payoutRoutes(deps.payouts),
+    ...payoutScheduleRoutes(deps.payoutSchedules),
     ...reconciliationRoutes(deps.reconciliations),
     ...testHelperRoutes({ payments: deps.payments, network: deps.network, gatewayEvents: deps.gatewayEvents, disputes: deps.disputes }),
     ...sandboxChallengeRoutes(deps.sandboxChallenges),

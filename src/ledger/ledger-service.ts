@@ -12,14 +12,7 @@ export interface PostingInput {
 
 export type LedgerSourceType = 'payment' | 'refund' | 'dispute' | 'payout' | 'fee_invoice' | 'settlement';
 export type BalanceTransactionType =
-  | 'charge'
-  | 'refund'
-  | 'dispute'
-  | 'dispute_reversal'
-  | 'adjustment'
-  | 'payout'
-  | 'payout_failure'
-  | 'payout_cancel';
+  'charge' | 'refund' | 'dispute' | 'dispute_reversal' | 'adjustment' | 'payout' | 'payout_failure' | 'payout_cancel';
 
 /**
  * How an entry shows in the merchant's balance history. A charge waits in pending until the

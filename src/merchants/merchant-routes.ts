@@ -27,7 +27,9 @@ const createMerchantBody = z.strictObject({
     .min(0)
     .max(100_000)
     .optional()
-    .describe("Fixed fee per payout, in the payout currency's minor units, taken from the available balance beside the amount (default none)."),
+    .describe(
+      "Fixed fee per payout, in the payout currency's minor units, taken from the available balance beside the amount (default none).",
+    ),
   livemode: z.boolean().default(false).describe('Live mode: sk_live_ keys, https-only public webhook endpoints, no test helpers.'),
 });
 

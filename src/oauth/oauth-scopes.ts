@@ -1,12 +1,13 @@
 /** Every scope a client may hold, with what it allows: the one list the API, its checks and its documents read. */
 export const OAUTH_SCOPES = {
   'payments:read':
-    'Read payments, checkout sessions, the currency catalogue and the payout schedule (GET /v1/payments, /v1/checkout_sessions, /v1/currencies and below, /v1/payout_schedule).',
+    'Read payments, checkout sessions and the currency catalogue (GET /v1/payments, /v1/checkout_sessions, /v1/currencies and below).',
   'payments:write':
     'Create, capture, cancel and review payments, and create and expire checkout sessions (POST /v1/payments, /v1/checkout_sessions and below).',
   'refunds:write': 'Create refunds (POST /v1/refunds).',
-  'payouts:read': 'Read payouts (GET /v1/payouts and below).',
-  'payouts:write': 'Create and cancel payouts, and change the automatic payout settings (POST /v1/payouts and below, POST /v1/payout_schedule).',
+  'payouts:read': 'Read payouts and the automatic payout settings (GET /v1/payouts and below, GET /v1/payout_schedule).',
+  'payouts:write':
+    'Create and cancel payouts, and change the automatic payout settings (POST /v1/payouts and below, POST /v1/payout_schedule).',
   'webhooks:write': 'Manage webhook endpoints (every method on /v1/webhook_endpoints and below).',
 } as const;
 
@@ -35,7 +36,7 @@ export const SCOPE_RULES: readonly ScopeRule[] = [
   { method: 'POST', pathPrefix: '/v1/refunds', scope: 'refunds:write' },
   { method: 'GET', pathPrefix: '/v1/payouts', scope: 'payouts:read' },
   { method: 'POST', pathPrefix: '/v1/payouts', scope: 'payouts:write' },
-  { method: 'GET', pathPrefix: '/v1/payout_schedule', scope: 'payments:read' },
+  { method: 'GET', pathPrefix: '/v1/payout_schedule', scope: 'payouts:read' },
   { method: 'POST', pathPrefix: '/v1/payout_schedule', scope: 'payouts:write' },
   { method: '*', pathPrefix: '/v1/webhook_endpoints', scope: 'webhooks:write' },
 ];

@@ -44,6 +44,10 @@ export const payoutSchema = z
         'pending (cancelable, not yet sent), in_transit (sent to the bank), paid, failed (refused by the bank, or returned after paid: see returned), canceled.',
       ),
     arrival_date: z.string().nullable().describe('The day (YYYY-MM-DD, UTC) the bank expects the money to arrive; set once sent.'),
+    bank_reference: z
+      .string()
+      .nullable()
+      .describe("The bank's reference for the transfer once sent (sbt_... at the sandbox bank): what the bank's statement shows."),
     bank_account: z.string(),
     bank_account_last4: z.string(),
     automatic: z.boolean().describe("Made by the merchant's payout schedule rather than by POST /v1/payouts."),

@@ -15,6 +15,7 @@ import { isWorkflowGone, temporalUnavailable } from '../temporal/temporal-errors
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { cancelPayoutUpdate, payoutWorkflow, waitForPayoutDecisionUpdate } from '../../workflows/payout-workflow';
 import { PayoutRepository } from './payout-repository';
+import { arePayoutsPaused } from './payout-schedule-repository';
 import type { CreatePayoutBody } from './payout-schemas';
 import { payoutWorkflowId, type PayoutState, type PayoutStatus, type PayoutWorkflowInput } from './payout-state';
 import { payoutRecordFromState, renderPayout, type PayoutJson } from './payout-view';
@@ -30,8 +31,6 @@ export interface PayoutServiceDeps {
   taskQueue: string;
   syncWaitMs: number;
   timings: PayoutTimings;
-  /** Whether ops have paused the merchant's payouts; none are paused when absent. */
-  payoutsPaused?: (merchantId: string) => Promise<boolean>;
 }
 
 const balanceInsufficient = (message = 'The available balance does not cover this payout and its fee.') =>
@@ -70,10 +69,9 @@ export class PayoutService {
       const replayed = await this.replay(merchant, earlier.resourceId);
       if (replayed) return replayed;
     }
-    if (await this.deps.payoutsPaused?.(merchant.id))
-      throw ApiError.badRequest('Payouts of this account are paused by the platform; contact support.', 'payouts_paused');
-
     const { bankAccount, feeMinor, availableMinor } = await inTransaction(this.deps.orm, async (sql) => {
+      if (await arePayoutsPaused(sql, merchant.id))
+        throw ApiError.badRequest('Payouts of this account are paused by the platform; contact support.', 'payouts_paused');
       const bankAccount = await this.bankAccountFor(new BankAccountRepository(sql), merchant, body);
       const [fee] = await sql.query<{ payout_fee_minor: string | null }>(`select payout_fee_minor from merchants where id = ?`, [
         merchant.id,

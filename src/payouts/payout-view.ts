@@ -15,6 +15,7 @@ export function renderPayout(payout: PayoutRecord) {
     currency: payout.currency,
     status: payout.status,
     arrival_date: payout.arrivalDate,
+    bank_reference: payout.bankReference,
     bank_account: payout.bankAccountId,
     bank_account_last4: payout.bankAccountLast4,
     automatic: payout.automatic,

@@ -4,14 +4,14 @@ export const RECONCILIATION_CATEGORIES = ['matched', 'amount_mismatch', 'missing
 export type ReconciliationCategory = (typeof RECONCILIATION_CATEGORIES)[number];
 export type ReconciliationSummary = Record<ReconciliationCategory, number>;
 
-/** Our side of a settlement: one capture or refund entry as the gateway should see it. */
+/** Our side of a settlement: one capture or refund entry as the gateway should see it, or one payout paid or returned as the bank should. */
 export interface LedgerSettlementItem {
   entryId: string;
-  sourceType: 'payment' | 'refund';
+  sourceType: 'payment' | 'refund' | 'payout';
   sourceId: string;
-  /** The gateway's id for the charge or refund; null if the gateway never gave one. */
+  /** The gateway's id for the charge or refund, or the bank's for the payout; null if none was given. */
   reference: string | null;
-  /** Signed from the gateway's point of view: captures positive, refunds negative. */
+  /** Signed from the gateway's or bank's point of view: captures positive, refunds negative; payouts paid negative, returned positive. */
   amountMinor: number;
   currency: string;
 }

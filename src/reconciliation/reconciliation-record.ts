@@ -1,6 +1,9 @@
 import type { ReconciliationCategory, ReconciliationSummary } from './reconcile';
 
-export type ReconciliationSource = 'upload' | 'gateway_report';
+export type ReconciliationSource = 'upload' | 'gateway_report' | 'bank_statement';
+/** What a run reconciles: a gateway's settlement of charges and refunds, or a bank's statement of payouts. */
+export const RECONCILIATION_KINDS = ['settlement', 'payouts'] as const;
+export type ReconciliationKind = (typeof RECONCILIATION_KINDS)[number];
 export type ReconciliationStatus = 'reconciled' | 'discrepancies_found';
 
 /** A stored reconciliation run, without its items. */
@@ -8,6 +11,7 @@ export interface ReconciliationRecord {
   id: string;
   /** Null for a platform-wide run. */
   merchantId: string | null;
+  kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
   status: ReconciliationStatus;

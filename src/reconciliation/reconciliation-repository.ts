@@ -1,32 +1,25 @@
 import { selectNewestFirst, type Page, type SqlCondition } from '../db/pagination';
 import type { Sql } from '../db/sql';
-import { ledgerAccounts } from '../ledger/ledger-accounts';
 import { newId } from '../shared/ids';
-import { startOfUtcDay } from '../shared/utc-days';
-import type { LedgerSettlementItem, ReconciledItem, ReconciliationCategory } from './reconcile';
-import type { ReconciliationItemRecord, ReconciliationRecord, ReconciliationSource, ReconciliationStatus } from './reconciliation-record';
+import type { ReconciledItem, ReconciliationCategory } from './reconcile';
+import type {
+  ReconciliationItemRecord,
+  ReconciliationKind,
+  ReconciliationRecord,
+  ReconciliationSource,
+  ReconciliationStatus,
+} from './reconciliation-record';
 
 /** Which runs a reader may see: one merchant's, or the platform's (merchant_id null). */
 export type ReconciliationScope = { merchantId: string } | { platform: true };
 
-/** The ledger entries a run reconciles. */
-export interface LedgerScope {
-  /** One merchant's entries, or null for every merchant's (a platform run). */
-  merchantId: string | null;
-  /** One gateway's entries, or null for every gateway's. */
-  gateway: string | null;
-  /** First UTC day of the period, YYYY-MM-DD. */
-  periodStart: string;
-  /** Last UTC day of the period, inclusive. */
-  periodEnd: string;
-}
-
-const RUN_COLUMNS = `id, merchant_id, source, gateway, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
+const RUN_COLUMNS = `id, merchant_id, kind, source, gateway, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
   matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, created_at`;
 
 interface RunRow {
   id: string;
   merchant_id: string | null;
+  kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
   status: ReconciliationStatus;
@@ -45,6 +38,7 @@ function toRecord(row: RunRow): ReconciliationRecord {
   return {
     id: row.id,
     merchantId: row.merchant_id,
+    kind: row.kind,
     source: row.source,
     gateway: row.gateway,
     status: row.status,
@@ -66,10 +60,7 @@ function scopeCondition(scope: ReconciliationScope): SqlCondition {
   return 'platform' in scope ? ['merchant_id is null'] : ['merchant_id = ?', scope.merchantId];
 }
 
-/**
- * Every read and write of reconciliation runs and their items, and the ledger's side of a
- * settlement as a run reads it.
- */
+/** Every read and write of reconciliation runs and their items (the ledger's side: reconciliation-ledger-repository.ts). */
 export class ReconciliationRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -83,14 +74,15 @@ export class ReconciliationRepository {
   ): Promise<ReconciliationRecord | null> {
     const { summary } = run;
     const [inserted] = await this.sql.query<RunRow>(
-      `insert into reconciliations (id, merchant_id, source, gateway, status, period_start, period_end, file_sha256, file_rows,
+      `insert into reconciliations (id, merchant_id, kind, source, gateway, status, period_start, period_end, file_sha256, file_rows,
        matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, idempotency_key)
-     values (?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
+     values (?, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
      on conflict do nothing
      returning ${RUN_COLUMNS}`,
       [
         run.id,
         run.merchantId,
+        run.kind,
         run.source,
         run.gateway,
         run.status,
@@ -231,57 +223,5 @@ export class ReconciliationRepository {
   async list(scope: ReconciliationScope, limit: number, startingAfter?: string): Promise<Page<ReconciliationRecord>> {
     const page = await selectNewestFirst<RunRow>(this.sql, 'reconciliations', [scopeCondition(scope)], limit, startingAfter);
     return { data: page.data.map(toRecord), hasMore: page.hasMore };
-  }
-
-  /**
-   * The capture and refund entries posted in the period, each as the gateway should report it:
-   * the reference the gateway gave the charge or refund (payments.gateway_reference is the
-   * authorization, refunds.gateway_reference the refund) and the amount that moved through the
-   * gateway's clearing account, positive for captures and negative for refunds.
-   */
-  async ledgerSettlementItems(scope: LedgerScope): Promise<LedgerSettlementItem[]> {
-    const from = startOfUtcDay(scope.periodStart);
-    const to = startOfUtcDay(scope.periodEnd, 1);
-    const params: unknown[] = [];
-    let clearing: string;
-    if (scope.gateway) {
-      // A posting carries its entry's timestamp (one statement, one now()), so the same range also
-      // narrows the scan through ledger_postings (account, created_at) for platform-wide runs.
-      clearing = 'c.account = ? and c.created_at >= ? and c.created_at < ?';
-      params.push(ledgerAccounts.gatewayClearing(scope.gateway), from, to);
-    } else {
-      clearing = 'starts_with(c.account, ?)';
-      params.push(ledgerAccounts.gatewayClearing(''));
-    }
-    params.push(from, to);
-    const merchant = scope.merchantId ? 'and e.merchant_id = ?' : '';
-    if (scope.merchantId) params.push(scope.merchantId);
-    const rows = await this.sql.query<{
-      entry_id: string;
-      source_type: 'payment' | 'refund';
-      source_id: string;
-      reference: string | null;
-      currency: string;
-      amount_minor: string;
-    }>(
-      `select e.id as entry_id, e.source_type, e.source_id, coalesce(p.gateway_reference, r.gateway_reference) as reference,
-            c.currency, -sum(c.amount_minor) as amount_minor
-       from ledger_entries e
-       join ledger_postings c on c.entry_id = e.id and ${clearing}
-       left join payments p on e.source_type = 'payment' and p.id = e.source_id
-       left join refunds r on e.source_type = 'refund' and r.id = e.source_id
-      where e.source_type in ('payment', 'refund') and e.created_at >= ? and e.created_at < ? ${merchant}
-      group by e.id, p.gateway_reference, r.gateway_reference, c.currency
-      order by e.created_at, e.id`,
-      params,
-    );
-    return rows.map((row) => ({
-      entryId: row.entry_id,
-      sourceType: row.source_type,
-      sourceId: row.source_id,
-      reference: row.reference,
-      currency: row.currency,
-      amountMinor: Number(row.amount_minor),
-    }));
   }
 }

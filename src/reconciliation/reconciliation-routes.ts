@@ -17,14 +17,14 @@ export const SETTLEMENT_FILE_LIMIT_BYTES = 5 * 1024 * 1024;
 
 const notFound = { 404: { description: 'Reconciliation not found.', schema: errorSchema } };
 
-/** One period bound, from the JSON body or, for text/csv uploads, the query string; never both. */
-function periodBound(name: 'period_start' | 'period_end', fromBody?: string, fromQuery?: string): string | undefined {
+/** One parameter (a period bound, the kind) from the JSON body or, for text/csv uploads, the query string; never both. */
+function bodyOrQuery<T extends string>(name: 'kind' | 'period_start' | 'period_end', fromBody?: T, fromQuery?: T): T | undefined {
   if (fromBody !== undefined && fromQuery !== undefined)
     throw apiErrors.invalidParameter(name, `Give ${name} in the body or in the query string, not both`);
   return fromBody ?? fromQuery;
 }
 
-/** Reconciliation of gateway settlement against the ledger: merchants upload files; the admin reads the platform's daily runs. */
+/** Reconciliation of gateway settlement and bank payout statements against the ledger: merchants upload files; the admin reads the platform's daily runs. */
 export function reconciliationRoutes(reconciliations: ReconciliationService): ApiRoute[] {
   return [
     defineRoute({
@@ -34,9 +34,10 @@ export function reconciliationRoutes(reconciliations: ReconciliationService): Ap
       tags: ['Reconciliation'],
       auth: 'merchant',
       idempotent: 'create',
-      summary: 'Reconcile a gateway settlement file against your ledger',
+      summary: "Reconcile a gateway settlement file, or a bank's payout statement, against your ledger",
       description:
-        'Send the file as a text/csv body (period in the query string) or as JSON `{ file, period_start?, period_end? }`. Each file row and each capture or refund ' +
+        'Send the file as a text/csv body (kind and period in the query string) or as JSON `{ file, kind?, period_start?, period_end? }`. Each file row and each capture or refund ' +
+        '(for `kind: "payouts"`, each payout paid or returned, under its bank reference) ' +
         'posted in the period (UTC days; by default the first to the last date in the file) is classified once: matched, amount_mismatch, missing_in_ledger or ' +
         'missing_in_settlement. Records the event reconciliation.completed, and reconciliation.discrepancies_found when anything did not match. ' +
         'A malformed file is a 400 naming its line and column (`line`, `column`, `column_name`).',
@@ -61,8 +62,9 @@ export function reconciliationRoutes(reconciliations: ReconciliationService): Ap
       async handle({ body, query, merchant, idempotencyKey, requestPath }) {
         const upload = {
           file: body.file,
-          periodStart: periodBound('period_start', body.period_start, query.period_start),
-          periodEnd: periodBound('period_end', body.period_end, query.period_end),
+          kind: bodyOrQuery('kind', body.kind, query.kind),
+          periodStart: bodyOrQuery('period_start', body.period_start, query.period_start),
+          periodEnd: bodyOrQuery('period_end', body.period_end, query.period_end),
         };
         return {
           status: 201,
@@ -116,7 +118,8 @@ export function reconciliationRoutes(reconciliations: ReconciliationService): Ap
       operationId: 'getPlatformReconciliation',
       tags: ['Reconciliation'],
       auth: 'admin',
-      summary: "Retrieve a platform-wide reconciliation (the daily run against a gateway's settlement report)",
+      summary:
+        "Retrieve a platform-wide reconciliation (the daily run against a gateway's settlement report or the sandbox bank's statement)",
       params: reconciliationIdParams,
       responses: {
         200: { description: 'The reconciliation, with every item.', schema: reconciliationSchema },

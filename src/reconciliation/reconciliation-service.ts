@@ -5,7 +5,7 @@ import { claimIdempotencyKey, type IdempotencyContext } from '../idempotency/ide
 import type { Merchant } from '../merchants/merchant-record';
 import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
-import type { ReconciliationRecord } from './reconciliation-record';
+import type { ReconciliationKind, ReconciliationRecord } from './reconciliation-record';
 import { ReconciliationRepository, type ReconciliationScope } from './reconciliation-repository';
 import { renderReconciliation, type ReconciliationJson } from './reconciliation-view';
 import { runReconciliation } from './run-reconciliation';
@@ -17,6 +17,8 @@ export interface ReconciliationServiceDeps {
 
 export interface SettlementUpload {
   file: string;
+  /** `settlement` by default; `payouts` for a bank's statement. */
+  kind?: ReconciliationKind;
   periodStart?: string;
   periodEnd?: string;
 }
@@ -32,9 +34,9 @@ function fileError(error: SettlementFileError): ApiError {
   });
 }
 
-function parseFile(file: string): SettlementRow[] {
+function parseFile(file: string, kind: ReconciliationKind): SettlementRow[] {
   try {
-    return parseSettlementCsv(file);
+    return parseSettlementCsv(file, { returns: kind === 'payouts' });
   } catch (error) {
     if (error instanceof SettlementFileError) throw fileError(error);
     throw error;
@@ -66,11 +68,12 @@ export class ReconciliationService {
   constructor(private readonly deps: ReconciliationServiceDeps) {}
 
   /**
-   * Reconciles an uploaded settlement file against the merchant's ledger; a retry with the same Idempotency-Key gets the same run.
+   * Reconciles an uploaded settlement file (or, of kind payouts, a bank statement) against the merchant's ledger; a retry with the same Idempotency-Key gets the same run.
    * @throws 400 invalid_settlement_file, 400 parameter_missing, 400 parameter_invalid, 409 idempotency_key_in_use, 422 idempotency_key_reused
    */
   async createFromUpload(merchant: Merchant, upload: SettlementUpload, idempotency?: IdempotencyContext): Promise<ReconciliationJson> {
-    const rows = parseFile(upload.file);
+    const kind = upload.kind ?? 'settlement';
+    const rows = parseFile(upload.file, kind);
     const period = resolvePeriod(rows, upload);
     const fileSha256 = createHash('sha256').update(upload.file).digest('hex');
     let id = newId('rec');
@@ -80,7 +83,13 @@ export class ReconciliationService {
         key: idempotency.key,
         method: idempotency.method,
         path: idempotency.path,
-        request: { file_sha256: fileSha256, period_start: upload.periodStart ?? null, period_end: upload.periodEnd ?? null },
+        // A settlement upload's request reads as it did before kinds existed, so keys stored then still replay.
+        request: {
+          file_sha256: fileSha256,
+          period_start: upload.periodStart ?? null,
+          period_end: upload.periodEnd ?? null,
+          ...(kind === 'payouts' ? { kind } : {}),
+        },
         newResourceId: id,
         now: new Date(),
       });
@@ -92,6 +101,7 @@ export class ReconciliationService {
     const { run } = await runReconciliation(this.deps.orm, {
       id,
       merchantId: merchant.id,
+      kind,
       source: 'upload',
       gateway: null,
       ...period,

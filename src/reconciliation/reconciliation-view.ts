@@ -1,7 +1,13 @@
 import { minorToMajorNumber } from '../shared/money';
 import { apiTimestamp } from '../shared/timestamps';
 import type { ReconciliationCategory, ReconciliationSummary } from './reconcile';
-import type { ReconciliationItemRecord, ReconciliationRecord, ReconciliationSource, ReconciliationStatus } from './reconciliation-record';
+import type {
+  ReconciliationItemRecord,
+  ReconciliationKind,
+  ReconciliationRecord,
+  ReconciliationSource,
+  ReconciliationStatus,
+} from './reconciliation-record';
 
 export interface ReconciliationItemJson {
   id: string;
@@ -25,6 +31,7 @@ export interface ReconciliationJson {
   id: string;
   object: 'reconciliation';
   status: ReconciliationStatus;
+  kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
   merchant_id: string | null;
@@ -65,6 +72,7 @@ export function renderReconciliation(run: ReconciliationRecord, items?: Reconcil
     id: run.id,
     object: 'reconciliation',
     status: run.status,
+    kind: run.kind,
     source: run.source,
     gateway: run.gateway,
     merchant_id: run.merchantId,

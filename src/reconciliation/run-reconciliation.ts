@@ -2,7 +2,8 @@ import { inTransaction } from '../db/sql';
 import type { Orm } from '../db/orm';
 import { recordEvent } from '../events/event-recorder';
 import { hasDiscrepancies, reconcile } from './reconcile';
-import type { ReconciliationRecord, ReconciliationSource } from './reconciliation-record';
+import type { ReconciliationKind, ReconciliationRecord, ReconciliationSource } from './reconciliation-record';
+import { ReconciliationLedgerRepository } from './reconciliation-ledger-repository';
 import { ReconciliationRepository } from './reconciliation-repository';
 import type { SettlementRow } from './settlement-csv';
 import { renderReconciliation } from './reconciliation-view';
@@ -11,8 +12,10 @@ export interface ReconciliationRequest {
   id: string;
   /** The merchant whose books are reconciled, or null for the whole platform. */
   merchantId: string | null;
+  /** A gateway's settlement (captures and refunds) or a bank's statement (payouts paid and returned). */
+  kind: ReconciliationKind;
   source: ReconciliationSource;
-  /** Only this gateway's entries; null for every gateway. */
+  /** Only this gateway's (for payouts, bank network's) entries; null for every one. */
   gateway: string | null;
   periodStart: string;
   periodEnd: string;
@@ -29,19 +32,21 @@ export interface ReconciliationOutcome {
 }
 
 /**
- * Classifies the settlement rows against the ledger's captures and refunds of the period and
- * stores the run, its items and, for a merchant, its events, on one snapshot in one transaction.
+ * Classifies the file's rows against the ledger's items of the period (captures and refunds, or
+ * payouts paid and returned, by the run's kind) and stores the run, its items and, for a
+ * merchant, its events, on one snapshot in one transaction.
  * A run whose id or key was stored before is returned as it was.
  */
 export async function runReconciliation(orm: Orm, request: ReconciliationRequest): Promise<ReconciliationOutcome> {
   return inTransaction(orm, async (sql) => {
     const reconciliations = new ReconciliationRepository(sql);
-    const ledger = await reconciliations.ledgerSettlementItems(request);
+    const ledger = await new ReconciliationLedgerRepository(sql).ledgerItems(request.kind, request);
     const { items, summary } = reconcile(request.rows, ledger);
     const run = await reconciliations.insert(
       {
         id: request.id,
         merchantId: request.merchantId,
+        kind: request.kind,
         source: request.source,
         gateway: request.gateway,
         status: hasDiscrepancies(summary) ? 'discrepancies_found' : 'reconciled',

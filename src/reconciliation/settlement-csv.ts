@@ -115,12 +115,21 @@ function parseRow(fields: string[], line: number): SettlementRow {
   return { line, reference, amountMinor, currency, date };
 }
 
+export interface SettlementCsvOptions {
+  /**
+   * A bank statement lists a transfer and its return under the same reference: a reference may
+   * then appear twice, once paid out (negative) and once returned (positive).
+   */
+  returns?: boolean;
+}
+
 /**
  * Parses a settlement file (CSV, header `gateway_reference,amount,currency,date`) strictly: the
  * first problem throws a SettlementFileError naming its line and column. Accepts a UTF-8 byte
- * order mark, CRLF line ends and trailing blank lines; a reference may appear only once.
+ * order mark, CRLF line ends and trailing blank lines; a reference may appear only once (with
+ * `returns`, once per sign).
  */
-export function parseSettlementCsv(text: string): SettlementRow[] {
+export function parseSettlementCsv(text: string, { returns = false }: SettlementCsvOptions = {}): SettlementRow[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length === 0) throw new SettlementFileError(1, 1, `the file is empty: it must start with the header ${SETTLEMENT_HEADER}`);
@@ -139,9 +148,13 @@ export function parseSettlementCsv(text: string): SettlementRow[] {
     const line = index + 1;
     if (lines[index] === '') throw new SettlementFileError(line, 1, 'the line is empty');
     const row = parseRow(splitFields(lines[index], line), line);
-    const earlier = firstLineOf.get(row.reference);
-    if (earlier !== undefined) throw new SettlementFileError(line, 1, `duplicate reference ${row.reference} (first on line ${earlier})`);
-    firstLineOf.set(row.reference, line);
+    const key = returns ? `${row.amountMinor < 0 ? '-' : '+'}${row.reference}` : row.reference;
+    const earlier = firstLineOf.get(key);
+    if (earlier !== undefined) {
+      const what = returns ? `duplicate ${row.amountMinor < 0 ? 'payment' : 'return'} of reference` : 'duplicate reference';
+      throw new SettlementFileError(line, 1, `${what} ${row.reference} (first on line ${earlier})`);
+    }
+    firstLineOf.set(key, line);
     rows.push(row);
   }
   return rows;

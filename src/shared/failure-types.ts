@@ -109,6 +109,7 @@ export const OPERATION_FAILURES = {
   SubscriptionReportMonthNotEnded: 'A subscription report for a month not yet over.',
   SubscriptionCheckWithoutTemporalClient: 'A worker built without the Temporal client the subscription check describes workflows with.',
   InvalidReconciliationDay: 'A reconciliation day not written YYYY-MM-DD.',
+  InvalidReconciliationReport: 'A daily reconciliation of a report that does not exist.',
   LedgerOutOfBalance: 'The daily ledger check found the books out of balance (details: the check).',
   CheckoutSessionNotOpen: 'The checkout session is complete or expired (details: { status }).',
   CheckoutPaymentInProgress: "A checkout session's payment is still being decided.",

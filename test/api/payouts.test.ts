@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestStack, type TestStack } from '../support/test-stack';
+import { TEST_ADMIN_KEY, useTestStack, type TestStack } from '../support/test-stack';
 import { inTransaction } from '../../src/db/sql';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { postJournalEntry } from '../../src/ledger/ledger-service';
@@ -87,6 +87,7 @@ describe('POST /v1/payouts', () => {
       automatic: false,
       description: 'June',
       arrival_date: null,
+      bank_reference: null,
       returned: false,
     });
     const again = await post(merchant, '/v1/payouts', { amount: '120.50', currency: 'EUR', description: 'June' }, 'payout-once');
@@ -138,6 +139,22 @@ describe('POST /v1/payouts', () => {
     }
     expect(await sql(`select id from payouts where merchant_id = ?`, [merchant.id])).toEqual([]);
     expect(await availableMinor(merchant.id)).toBe(10_000);
+  });
+
+  it("when ops pause the merchant's payouts, then POST /v1/payouts answers 400 payouts_paused and writes nothing; after resume it pays out", async () => {
+    const { merchant } = await merchantWithAccount(10_000);
+    const admin = (action: string) =>
+      stack.request('POST', `/v1/admin/merchants/${merchant.id}/payouts/${action}`, {
+        apiKey: TEST_ADMIN_KEY,
+        body: action === 'pause' ? { reason: 'KYC review' } : {},
+      });
+    expect((await admin('pause')).status).toBe(200);
+    const refused = await post(merchant, '/v1/payouts', { amount: 10, currency: 'EUR' });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'payouts_paused' } });
+    expect(await sql(`select id from payouts where merchant_id = ?`, [merchant.id])).toEqual([]);
+    expect(await availableMinor(merchant.id)).toBe(10_000);
+    expect((await admin('resume')).status).toBe(200);
+    expect((await post(merchant, '/v1/payouts', { amount: 10, currency: 'EUR' })).status).toBe(201);
   });
 
   it('when another merchant asks for a payout, then 404; a deleted bank account cannot be paid to', async () => {

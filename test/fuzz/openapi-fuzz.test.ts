@@ -77,7 +77,7 @@ const UNSTATABLE: UnstatableRefusal[] = [
     why: 'a refund needs a captured payment and no more than what is left of it',
   },
   {
-    operationIds: ['createPlan', 'createPayment', 'createRefund', 'createCheckoutSession'],
+    operationIds: ['createPlan', 'createPayment', 'createRefund', 'createCheckoutSession', 'createPayout'],
     refusals: ['parameter_invalid amount'],
     why: 'an amount has no more decimals than its currency (JPY none, USD two, KWD three)',
   },
@@ -94,10 +94,11 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'parameter_invalid period_end',
       'parameter_missing period_start',
       'parameter_missing period_end',
+      'parameter_invalid kind',
     ],
     why:
       "the settlement file's rows have their own grammar (CSV, amounts per currency, unique references); a period runs forward, at most a year, is needed when " +
-      'the file has no rows, and each bound is given in the body or in the query string, not both',
+      'the file has no rows, and each bound (and the kind) is given in the body or in the query string, not both',
   },
   {
     operationIds: ['getTransactionReport'],
@@ -152,13 +153,23 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'parameter_invalid bank_account',
       'parameter_invalid currency',
     ],
-    why:
-      'a payout is drawn on the available balance in its currency (amount and fee), and goes to a bank account of the merchant that is in use and paid in that currency (the default one for it when none is named)',
+    why: 'a payout is drawn on the available balance in its currency (amount and fee), and goes to a bank account of the merchant that is in use and paid in that currency (the default one for it when none is named)',
   },
   {
     operationIds: ['cancelPayout'],
     refusals: ['payout_not_cancelable id'],
     why: 'only a pending payout, not yet sent to the bank, can be canceled',
+  },
+  {
+    operationIds: ['updatePayoutSchedule'],
+    refusals: [
+      'parameter_missing weekly_anchor',
+      'parameter_missing monthly_anchor',
+      'parameter_invalid weekly_anchor',
+      'parameter_invalid monthly_anchor',
+      'parameter_invalid minimum_amounts',
+    ],
+    why: 'an anchor goes with its interval (weekly_anchor with weekly, monthly_anchor with monthly; fields not sent keep the stored ones), and a minimum has no more decimals than its currency (JPY none, USD two), each currency given once in either case',
   },
   {
     operationIds: ['putRouting'],

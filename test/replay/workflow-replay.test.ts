@@ -55,6 +55,8 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payout-failed.json',
         'payout-returned.json',
         'payout-canceled.json',
+        'automatic-payout-run.json',
+        'automatic-payout-already-started.json',
       ]),
     );
   });

@@ -49,6 +49,8 @@ export interface MerchantObjects {
   bankAccount: string;
   /** A pending payout (to the bank account, from funds made available for the fixtures). */
   payout: string;
+  /** A merchant of its own for the admin routes that act on a merchant (pausing payouts), so they never change this one's. */
+  adminTargetMerchant: string;
   feeInvoice?: string;
 }
 
@@ -100,6 +102,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     .execute<{ merchant_id: string }[]>(`select merchant_id from bank_accounts where id = ?`, [bankAccount.id]);
   await makeAvailable(stack, merchantId, 100_000);
   const payout = await call('POST', '/v1/payouts', { amount: 1, currency: 'EUR' });
+  const adminTargetMerchant = await stack.createMerchant('Admin route fixture');
   // Made on first read: made here, so reading it later writes nothing.
   await call('GET', '/v1/checkout_settings');
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
@@ -124,6 +127,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     oauthClient: oauthClient.id,
     bankAccount: bankAccount.id,
     payout: payout.id,
+    adminTargetMerchant: adminTargetMerchant.id,
   };
 }
 
@@ -172,6 +176,7 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/oauth/clients': objects.oauthClient,
     '/pay': objects.checkoutSession,
     '/v1/bank_accounts': objects.bankAccount,
+    '/v1/admin/merchants': objects.adminTargetMerchant,
     '/v1/payouts': objects.payout,
     '/v1/currencies': 'EUR',
   };
@@ -223,6 +228,8 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     },
     'POST /v1/bank_accounts': { country: 'DE', currency: 'EUR', account_holder_name: 'Jenny Rosen', iban: 'DE89370400440532013000' },
     'POST /v1/bank_accounts/:id': { account_holder_name: 'Renamed holder' },
+    'POST /v1/payout_schedule': { interval: 'weekly', weekly_anchor: 'friday', delay_days: 2, minimum_amounts: { EUR: 10 } },
+    'POST /v1/admin/merchants/:id/payouts/pause': { reason: 'Fixture pause' },
     'POST /v1/payouts': { amount: 1, currency: 'EUR' },
     'POST /v1/payouts/:id/cancel': {},
     'POST /v1/gateway_events/adyen/:account': {

@@ -23,6 +23,8 @@ import { Migration20261206090000CheckoutSessions } from './Migration202612060900
 import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
 import { Migration20261206120000Payouts } from './Migration20261206120000Payouts';
 import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
+import { Migration20261206130000PayoutSchedules } from './Migration20261206130000PayoutSchedules';
+import { Migration20261206140000PayoutReconciliation } from './Migration20261206140000PayoutReconciliation';
 
 /** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
 export const migrations = [
@@ -51,4 +53,6 @@ export const migrations = [
   { name: 'Migration20261206100000OAuth', class: Migration20261206100000OAuth },
   { name: 'Migration20261206110000BankAccounts', class: Migration20261206110000BankAccounts },
   { name: 'Migration20261206120000Payouts', class: Migration20261206120000Payouts },
+  { name: 'Migration20261206130000PayoutSchedules', class: Migration20261206130000PayoutSchedules },
+  { name: 'Migration20261206140000PayoutReconciliation', class: Migration20261206140000PayoutReconciliation },
 ];
