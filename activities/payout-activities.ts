@@ -117,6 +117,8 @@ export function createPayoutActivities({ orm, payoutNetworks, now = () => new Da
             step === 'failed' || step === 'returned' ? (state.failureCode === 'balance_insufficient' ? null : state.failureCode) : null,
           failureMessage: step === 'failed' || step === 'returned' ? state.failureMessage : null,
           returned: step === 'returned',
+          paidAt: state.paidAt ?? null,
+          returnedAt: state.returnedAt ?? null,
           now: now(),
         };
         const { applied, payout } = await new PayoutRepository(sql).transition(state.payoutId, change);

@@ -158,7 +158,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     );
     return state;
   }
-  await step({ status: 'paid' }, 'paid', `${money} arrived at the account ending ${input.bankAccountLast4}`);
+  await step({ status: 'paid', paidAt: outcome.paidAt }, 'paid', `${money} arrived at the account ending ${input.bankAccountLast4}`);
 
   // A bank may send a paid transfer back days later (account closed): the late failure gives the money back.
   const watch = input.returnWatch ?? DEFAULT_RETURN_WATCH;
@@ -170,7 +170,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (later?.status === 'returned') {
     const failure = { failureCode: later.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[later.failureCode] };
     await step(
-      { status: 'failed', returned: true, ...failure },
+      { status: 'failed', returned: true, returnedAt: later.returnedAt, ...failure },
       'returned',
       `the bank returned it (${later.failureCode}); ${money} is available again`,
     );

@@ -26,10 +26,11 @@ export interface SubmittedTransfer {
 /** What the bank says of a transfer on a given day. */
 export type TransferStatus =
   | { status: 'in_transit' }
-  | { status: 'paid' }
+  /** `paidAt`: the bank's value time (ISO 8601), the day its statement lists the movement on. */
+  | { status: 'paid'; paidAt: string }
   | { status: 'failed'; failureCode: PayoutFailureCode }
-  /** Paid, then sent back by the receiving bank. */
-  | { status: 'returned'; failureCode: PayoutFailureCode };
+  /** Paid, then sent back by the receiving bank; `returnedAt` is the return's value time. */
+  | { status: 'returned'; failureCode: PayoutFailureCode; paidAt: string; returnedAt: string };
 
 /**
  * A bank network that moves money out to merchants' accounts. Like the gateway adapters it is

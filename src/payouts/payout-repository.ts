@@ -24,6 +24,9 @@ export interface PayoutRecord {
   failureCode: PayoutFailureCode | null;
   failureMessage: string | null;
   returned: boolean;
+  /** The bank's value times: when it paid the transfer, and when a return came back. */
+  paidAt: Date | null;
+  returnedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +51,8 @@ function toRecord(row: Row): PayoutRecord {
     failureCode: row.failure_code ?? null,
     failureMessage: row.failure_message ?? null,
     returned: row.returned,
+    paidAt: row.paid_at ? new Date(row.paid_at) : null,
+    returnedAt: row.returned_at ? new Date(row.returned_at) : null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -70,6 +75,8 @@ export interface PayoutTransition {
   failureCode?: PayoutFailureCode | null;
   failureMessage?: string | null;
   returned?: boolean;
+  paidAt?: string | null;
+  returnedAt?: string | null;
   now: Date;
 }
 
@@ -143,6 +150,8 @@ export class PayoutRepository {
          failure_code = coalesce(?, failure_code),
          failure_message = coalesce(?, failure_message),
          returned = returned or ?,
+         paid_at = coalesce(?::timestamptz, paid_at),
+         returned_at = coalesce(?::timestamptz, returned_at),
          updated_at = ?
        where id = ? and status = any(?::text[]) and not (returned and ?) returning *`,
       [
@@ -152,6 +161,8 @@ export class PayoutRepository {
         change.failureCode ?? null,
         change.failureMessage ?? null,
         change.returned ?? false,
+        change.paidAt ?? null,
+        change.returnedAt ?? null,
         change.now,
         id,
         change.from,

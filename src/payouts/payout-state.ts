@@ -60,6 +60,9 @@ export interface PayoutState extends PayoutWorkflowInput {
   failureMessage: string | null;
   /** True once a paid payout came back from the bank (a late failure): the money is available again. */
   returned: boolean;
+  /** The bank's value times of the payment and of a return (ISO 8601), as it reported them. */
+  paidAt?: string | null;
+  returnedAt?: string | null;
 }
 
 export function payoutWorkflowId(payoutId: string): string {

@@ -52,6 +52,8 @@ export function payoutRecordFromState(state: PayoutState, updatedAt: Date): Payo
     failureCode: state.failureCode === 'balance_insufficient' ? null : state.failureCode,
     failureMessage: state.failureMessage,
     returned: state.returned,
+    paidAt: state.paidAt ? new Date(state.paidAt) : null,
+    returnedAt: state.returnedAt ? new Date(state.returnedAt) : null,
     createdAt: new Date(state.createdAt),
     updatedAt,
   };

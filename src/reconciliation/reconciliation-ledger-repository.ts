@@ -26,10 +26,13 @@ export class ReconciliationLedgerRepository {
   }
 
   /**
-   * The payout entries posted in the period that moved money through a bank (`payout:<id>:paid`
-   * and `payout:<id>:returned`: the only ones that touch a payout bank account), each as the bank
+   * The payout entries that moved money through a bank in the period (`payout:<id>:paid` and
+   * `payout:<id>:returned`: the only ones that touch a payout bank account), each as the bank
    * should report it: under the payout's bank reference, negative when paid out and positive when
-   * returned. Failures and cancels before payment never reached the bank and are not listed.
+   * returned. The period is the bank's: an entry counts on the day the bank paid or returned the
+   * transfer (the payout's `paid_at` / `returned_at`), which is the statement's day even when the
+   * workflow recorded it hours later; an entry without one counts when it was posted. Failures and
+   * cancels before payment never reached the bank and are not listed.
    */
   async ledgerPayoutItems(scope: LedgerScope): Promise<LedgerSettlementItem[]> {
     const from = startOfUtcDay(scope.periodStart);
@@ -38,7 +41,7 @@ export class ReconciliationLedgerRepository {
     const [bankCondition, bankAccount] = scope.gateway
       ? ['c.account = ?', ledgerAccounts.payoutBank(scope.gateway)]
       : ['starts_with(c.account, ?)', ledgerAccounts.payoutBank('')];
-    const params: unknown[] = [bankAccount, from, to, from, to];
+    const params: unknown[] = [bankAccount, from, to];
     const merchant = scope.merchantId ? 'and e.merchant_id = ?' : '';
     if (scope.merchantId) params.push(scope.merchantId);
     const rows = await this.sql.query<{
@@ -50,9 +53,11 @@ export class ReconciliationLedgerRepository {
     }>(
       `select e.id as entry_id, e.source_id, p.bank_reference as reference, c.currency, -sum(c.amount_minor) as amount_minor
          from ledger_entries e
-         join ledger_postings c on c.entry_id = e.id and ${bankCondition} and c.created_at >= ? and c.created_at < ?
+         join ledger_postings c on c.entry_id = e.id and ${bankCondition}
          left join payouts p on p.id = e.source_id
-        where e.source_type = 'payout' and e.created_at >= ? and e.created_at < ? ${merchant}
+        where e.source_type = 'payout'
+          and coalesce(case when e.idempotency_key = 'payout:' || e.source_id || ':returned' then p.returned_at else p.paid_at end, e.created_at)
+              between ? and ?::timestamptz - interval '1 microsecond' ${merchant}
         group by e.id, p.bank_reference, c.currency
         order by e.created_at, e.id`,
       params,

@@ -198,6 +198,23 @@ describe("reconciliation of payouts against a bank's statement", () => {
     expect(settlement.body).toMatchObject({ kind: 'settlement', summary: { matched: 0, missing_in_ledger: 3 } });
   });
 
+  it("when the workflow records a payout hours after the bank paid it, then it reconciles on the bank's day, not on the day we posted it", async () => {
+    const own = await stack.createMerchant('Late news');
+    const account = await bankAccountOf(own);
+    const late = await bookPayout(own, account, 4_200, 'paid');
+    // The bank paid it late yesterday (UTC); our entry is posted today.
+    const yesterday = utcDayBefore(new Date(`${late.day}T00:00:00Z`));
+    const bankPaidAt = `${yesterday}T23:30:00Z`;
+    await db().execute(`update payouts set paid_at = ? where id = ?`, [bankPaidAt, late.payoutId]);
+    await db().execute(`update sandbox_bank_transfers set arrives_at = ? where id = ?`, [bankPaidAt, late.reference]);
+    const rows = await statementOf(yesterday, [late.reference]);
+    expect(rows).toEqual([{ reference: late.reference, amountMinor: -4_200, currency: 'USD', date: yesterday }]);
+    const onTheBanksDay = await uploadStatement(own, formatSettlementCsv(rows), { period_start: yesterday, period_end: yesterday });
+    expect(onTheBanksDay.body).toMatchObject({ status: 'reconciled', summary: { matched: 1, missing_in_settlement: 0 } });
+    const today = await uploadStatement(own, `${SETTLEMENT_HEADER}\r\n`, { period_start: late.day, period_end: late.day });
+    expect(today.body).toMatchObject({ status: 'reconciled', summary: { matched: 0, missing_in_settlement: 0 } });
+  });
+
   it('when an amount in the statement differs from the payout, then that row is an amount_mismatch showing both sides', async () => {
     const { own, first, second, rows } = await payoutDay('Mismatched payout');
     const changed = rows.map((row) => (row.reference === second.reference ? { ...row, amountMinor: -2_505 } : row));

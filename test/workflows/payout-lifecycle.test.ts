@@ -164,6 +164,13 @@ describe('a payout, from the available balance to the bank', () => {
     });
     expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
     expect(await row(final.payoutId)).toMatchObject({ status: 'failed', returned: true, failure_code: 'account_closed' });
+    // The bank's value times, which reconciliation dates the movements by, are the ones the bank reported.
+    const [times] = await sql(
+      `select p.paid_at = t.arrives_at as paid_on_arrival, p.returned_at = t.returns_at as returned_on_return
+         from payouts p join sandbox_bank_transfers t on t.payout_id = p.id where p.id = ?`,
+      [final.payoutId],
+    );
+    expect(times).toEqual({ paid_on_arrival: true, returned_on_return: true });
     expect(await available(merchant.id)).toBe(100_000 - 25);
     expect(await entryKeys(final.payoutId)).toEqual([
       `payout:${final.payoutId}`,

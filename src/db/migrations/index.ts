@@ -22,6 +22,7 @@ import { Migration20261206080000SandboxChallenges } from './Migration20261206080
 import { Migration20261206090000CheckoutSessions } from './Migration20261206090000CheckoutSessions';
 import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
 import { Migration20261206120000Payouts } from './Migration20261206120000Payouts';
+import { Migration20261206150000PayoutValueDates } from './Migration20261206150000PayoutValueDates';
 import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
 import { Migration20261206130000PayoutSchedules } from './Migration20261206130000PayoutSchedules';
 import { Migration20261206140000PayoutReconciliation } from './Migration20261206140000PayoutReconciliation';
@@ -55,4 +56,5 @@ export const migrations = [
   { name: 'Migration20261206120000Payouts', class: Migration20261206120000Payouts },
   { name: 'Migration20261206130000PayoutSchedules', class: Migration20261206130000PayoutSchedules },
   { name: 'Migration20261206140000PayoutReconciliation', class: Migration20261206140000PayoutReconciliation },
+  { name: 'Migration20261206150000PayoutValueDates', class: Migration20261206150000PayoutValueDates },
 ];

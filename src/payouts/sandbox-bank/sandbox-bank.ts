@@ -68,8 +68,10 @@ export class SandboxBank implements PayoutNetwork {
     if (asOf < transfer.arrivesAt) return { status: 'in_transit' };
     const failureCode = (transfer.failureCode ?? 'could_not_process') as PayoutFailureCode;
     if (transfer.outcome === 'failed') return { status: 'failed', failureCode };
-    if (transfer.outcome === 'returned' && transfer.returnsAt && asOf >= transfer.returnsAt) return { status: 'returned', failureCode };
-    return { status: 'paid' };
+    const paidAt = transfer.arrivesAt.toISOString();
+    if (transfer.outcome === 'returned' && transfer.returnsAt && asOf >= transfer.returnsAt)
+      return { status: 'returned', failureCode, paidAt, returnedAt: transfer.returnsAt.toISOString() };
+    return { status: 'paid', paidAt };
   }
 
   async findTransfer(idempotencyKey: string): Promise<SubmittedTransfer | null> {
