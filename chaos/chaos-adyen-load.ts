@@ -107,7 +107,8 @@ export class AdyenLoad {
       if (attempt.failed_over && !next) a.outcome.violations.push(`payment ${payment.id}: Adyen attempt failed over to no next attempt`);
       if (!attempt.failed_over && next)
         a.outcome.violations.push(`payment ${payment.id}: an attempt after a decline that did not fail over`);
-      if (card === 'notEnoughBalance' && attempt.failed_over)
+      // During the outage the card never reached Adyen's decision (gateway_unavailable): failing over then is right.
+      if (card === 'notEnoughBalance' && attempt.failed_over && attempt.failure_code === 'insufficient_funds')
         a.outcome.violations.push(`payment ${payment.id}: a hard decline (${attempt.failure_code}) failed over`);
       if (card === 'acquirerError' && attempt.failure_code === 'processing_error' && !attempt.failed_over)
         a.outcome.violations.push(`payment ${payment.id}: a soft decline at Adyen did not fail over`);

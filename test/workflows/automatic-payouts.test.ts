@@ -64,6 +64,14 @@ async function fund(merchantId: string, currency: string, amountMinor: number, a
         ...[newId('lp'), entryId, ledgerAccounts.merchantAvailable(merchantId), merchantId, currency, amountMinor, new Date(at)],
       ],
     );
+    // Its line in the balance history too, as postJournalEntry would write it: the trial balance (which
+    // other files' tests check on this shared database) needs available to equal the history's sum.
+    await tx.query(
+      `insert into balance_transactions (id, merchant_id, ledger_entry_id, type, source_type, source_id, description, currency,
+         amount_minor, fee_minor, net_minor, status, available_on, created_at)
+       values (?, ?, ?, 'adjustment', 'settlement', ?, 'Funds available for payouts', ?, ?, 0, ?, 'available', ?, ?)`,
+      [newId('txn'), merchantId, entryId, `stl_${entryId}`, currency, amountMinor, amountMinor, new Date(at), new Date(at)],
+    );
   });
 }
 
