@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { inTransaction, sqlFor } from '../../src/db/sql';
 import { postJournalEntry } from '../../src/ledger/ledger-service';
-import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { TEST_BANK_ACCOUNT_OUTCOMES } from '../../src/bank-accounts/test-bank-accounts';
 import { payoutEntry, type PayoutLedgerStep, type PayoutMoney } from '../../src/payouts/payout-ledger';
 import { sandboxBankStatement } from '../../src/payouts/sandbox-bank/sandbox-bank-statement';
 import { formatSettlementCsv, parseSettlementCsv, SETTLEMENT_HEADER, type SettlementRow } from '../../src/reconciliation/settlement-csv';
 import { newId, randomBase62 } from '../../src/shared/ids';
 import { utcDayBefore } from '../../src/shared/utc-days';
+import { makeAvailable } from '../support/ledger';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -68,24 +68,6 @@ async function bankAccountOf(own: TestMerchant): Promise<string> {
   return created.body.id;
 }
 
-/** Makes `minor` USD available to the merchant, as settlement would have. */
-async function fund(merchantId: string, minor: number): Promise<void> {
-  await inTransaction(stack.orm, (sql) =>
-    postJournalEntry(sql, {
-      idempotencyKey: `test-funding:${newId('po')}`,
-      merchantId,
-      sourceType: 'settlement',
-      sourceId: `stl_${merchantId}`,
-      description: 'Funds available for payouts',
-      postings: [
-        { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'USD', amountMinor: -minor },
-        { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency: 'USD', amountMinor: minor },
-      ],
-      balanceTransaction: { type: 'adjustment', currency: 'USD', amountMinor: minor, feeMinor: 0 },
-    }),
-  );
-}
-
 interface BookedPayout {
   payoutId: string;
   /** The bank's transfer id: the payout's bank_reference and the statement's reference. */
@@ -106,7 +88,7 @@ async function bookPayout(
   outcome: 'paid' | 'returned' | 'failed',
 ): Promise<BookedPayout> {
   // Funded first, as a real payout would be: the available balance never goes below zero.
-  await fund(own.id, amountMinor);
+  await makeAvailable(stack.orm, own.id, 'USD', amountMinor);
   const payoutId = newId('po');
   const reference = newId('sbt');
   const status = outcome === 'paid' ? 'paid' : 'failed';
@@ -459,7 +441,7 @@ describe('payouts made through the API, reconciled against the bank that paid th
 
   it("when one payout is paid and another paid then returned by the sandbox bank, then the bank's statement of the day matches our books", async () => {
     const own = await stack.createMerchant('Real payouts');
-    await fund(own.id, 100_000);
+    await makeAvailable(stack.orm, own.id, 'USD', 100_000);
     const paidTo = await bankAccountOf(own);
     const returning = await stack.request('POST', '/v1/bank_accounts', {
       apiKey: own.apiKey,

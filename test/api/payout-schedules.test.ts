@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { inTransaction, sqlFor } from '../../src/db/sql';
-import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
-import { postJournalEntry } from '../../src/ledger/ledger-service';
+import { sqlFor } from '../../src/db/sql';
 import { arePayoutsPaused } from '../../src/payouts/payout-schedule-repository';
 import { payoutScheduleId } from '../../src/payouts/payout-state';
 import { eventually, TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
+import { makeAvailable } from '../support/ledger';
 
 let stack: TestStack;
 useTestStack((started) => ({ stack } = started), {
@@ -278,20 +277,7 @@ describe('a scheduled run on the real stack', () => {
       body: { country: 'DE', currency: 'EUR', account_holder_name: 'Jenny Rosen', iban: 'DE89370400440532013000' },
     });
     expect(account.status).toBe(201);
-    await inTransaction(stack.orm, (sql) =>
-      postJournalEntry(sql, {
-        idempotencyKey: `test-funding:${merchant.id}`,
-        merchantId: merchant.id,
-        sourceType: 'settlement',
-        sourceId: `stl_${merchant.id}`,
-        description: 'Funds available for payouts',
-        postings: [
-          { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'EUR', amountMinor: -12_345 },
-          { account: ledgerAccounts.merchantAvailable(merchant.id), merchantId: merchant.id, currency: 'EUR', amountMinor: 12_345 },
-        ],
-        balanceTransaction: { type: 'adjustment', currency: 'EUR', amountMinor: 12_345, feeMinor: 0 },
-      }),
-    );
+    await makeAvailable(stack.orm, merchant.id, 'EUR', 12_345);
     await save(merchant, { interval: 'daily' });
     await admin(merchant.id, 'pause', { reason: 'Checking the account' });
     await scheduleOf(merchant.id).trigger();

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, useTestStack, type TestStack } from '../support/test-stack';
-import { inTransaction } from '../../src/db/sql';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
-import { postJournalEntry } from '../../src/ledger/ledger-service';
 import { TEST_BANK_ACCOUNTS_PAID } from '../../src/bank-accounts/test-bank-accounts';
-import { expectLedgerBalanced } from '../support/ledger';
+import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
 
 let stack: TestStack;
 useTestStack((started) => ({ stack } = started));
@@ -17,29 +15,11 @@ const sql = <T = any>(text: string, params: unknown[] = []): Promise<T[]> => sta
 
 const GERMAN = { country: 'DE', currency: 'EUR', account_holder_name: 'Jenny Rosen', iban: TEST_BANK_ACCOUNTS_PAID.iban };
 
-/** Makes `minor` EUR available to the merchant, as settlement would have. */
-async function fund(merchantId: string, minor: number): Promise<void> {
-  await inTransaction(stack.orm, (tx) =>
-    postJournalEntry(tx, {
-      idempotencyKey: `test-funding:${merchantId}:${minor}:${Math.random()}`,
-      merchantId,
-      sourceType: 'settlement',
-      sourceId: `stl_${merchantId}`,
-      description: 'Funds available for payouts',
-      postings: [
-        { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'EUR', amountMinor: -minor },
-        { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency: 'EUR', amountMinor: minor },
-      ],
-      balanceTransaction: { type: 'adjustment', currency: 'EUR', amountMinor: minor, feeMinor: 0 },
-    }),
-  );
-}
-
 async function merchantWithAccount(fundedMinor: number, settings: Record<string, unknown> = {}) {
   const merchant = await stack.createMerchant('Payouts', settings);
   const account = await post(merchant, '/v1/bank_accounts', GERMAN);
   expect(account.status).toBe(201);
-  await fund(merchant.id, fundedMinor);
+  await makeAvailable(stack.orm, merchant.id, 'EUR', fundedMinor);
   return { merchant, bankAccountId: account.body.id as string };
 }
 

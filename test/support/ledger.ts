@@ -1,5 +1,9 @@
 import { expect } from 'vitest';
 import type { Orm } from '../../src/db/orm';
+import { inTransaction } from '../../src/db/sql';
+import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
+import { postJournalEntry } from '../../src/ledger/ledger-service';
+import { randomBase62 } from '../../src/shared/ids';
 
 /** Every entry, and the whole ledger, sums to zero per currency. */
 export async function expectLedgerBalanced(orm: Orm): Promise<void> {
@@ -34,4 +38,26 @@ export async function platformTotalsFor(orm: Orm, merchantId: string, currency =
     [merchantId, currency],
   );
   return Object.fromEntries(rows.map((row) => [row.account, Number(row.total)]));
+}
+
+/**
+ * Makes `minor` of `currency` available to the merchant at once, as settlement would after its delay:
+ * an adjustment entry from the sandbox's clearing account, with its balance transaction, so the books
+ * and the balance history stay whole for every other test on the shared database.
+ */
+export async function makeAvailable(orm: Orm, merchantId: string, currency: string, minor: number): Promise<void> {
+  await inTransaction(orm, (sql) =>
+    postJournalEntry(sql, {
+      idempotencyKey: `test-funding:${merchantId}:${randomBase62(12)}`,
+      merchantId,
+      sourceType: 'settlement',
+      sourceId: `stl_${merchantId}`,
+      description: 'Funds made available for a test',
+      postings: [
+        { account: ledgerAccounts.gatewayClearing('sandbox'), currency, amountMinor: -minor },
+        { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency, amountMinor: minor },
+      ],
+      balanceTransaction: { type: 'adjustment', currency, amountMinor: minor, feeMinor: 0 },
+    }),
+  );
 }

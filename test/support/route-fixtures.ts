@@ -1,9 +1,7 @@
 import { apiRoutes, type AppDeps } from '../../src/api/app';
 import type { ApiRoute } from '../../src/api/route';
 import type { TestStack } from './test-stack';
-import { inTransaction } from '../../src/db/sql';
-import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
-import { postJournalEntry } from '../../src/ledger/ledger-service';
+import { makeAvailable } from './ledger';
 import {
   createCustomer,
   createPayment,
@@ -100,7 +98,7 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
   const [{ merchant_id: merchantId }] = await stack.orm.em
     .getConnection()
     .execute<{ merchant_id: string }[]>(`select merchant_id from bank_accounts where id = ?`, [bankAccount.id]);
-  await makeAvailable(stack, merchantId, 100_000);
+  await makeAvailable(stack.orm, merchantId, 'EUR', 100_000);
   const payout = await call('POST', '/v1/payouts', { amount: 1, currency: 'EUR' });
   const adminTargetMerchant = await stack.createMerchant('Admin route fixture');
   // Made on first read: made here, so reading it later writes nothing.
@@ -129,24 +127,6 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     payout: payout.id,
     adminTargetMerchant: adminTargetMerchant.id,
   };
-}
-
-/** Funds a merchant's available EUR balance, as settlement would (payouts draw only on available funds). */
-async function makeAvailable(stack: TestStack, merchantId: string, minor: number): Promise<void> {
-  await inTransaction(stack.orm, (sql) =>
-    postJournalEntry(sql, {
-      idempotencyKey: `fixture-funding:${merchantId}`,
-      merchantId,
-      sourceType: 'settlement',
-      sourceId: `stl_fixture_${merchantId}`,
-      description: 'Funds made available for the route fixtures',
-      postings: [
-        { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'EUR', amountMinor: -minor },
-        { account: ledgerAccounts.merchantAvailable(merchantId), merchantId, currency: 'EUR', amountMinor: minor },
-      ],
-      balanceTransaction: { type: 'adjustment', currency: 'EUR', amountMinor: minor, feeMinor: 0 },
-    }),
-  );
 }
 
 /** Which object a path's `:id` names, by the path before it; a route under a new prefix has no entry and fails the tests that need one. */

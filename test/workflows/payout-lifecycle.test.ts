@@ -5,9 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Orm } from '../../src/db/orm';
-import { inTransaction } from '../../src/db/sql';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
-import { postJournalEntry } from '../../src/ledger/ledger-service';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import type { Merchant } from '../../src/merchants/merchant-record';
 import { PayoutService } from '../../src/payouts/payout-service';
@@ -15,7 +13,7 @@ import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-sta
 import { newId } from '../../src/shared/ids';
 import { ApiError } from '../../src/shared/api-error';
 import { getPayoutStateQuery, type payoutWorkflow } from '../../workflows/payout-workflow';
-import { expectLedgerBalanced } from '../support/ledger';
+import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,20 +36,7 @@ async function fixture(last4: string, fundedMinor = 100_000, payoutFeeMinor = 25
      values (?, ?, false, 'available', 'DE', 'EUR', 'Jo Merchant', ?, ?, 'k1', '\\x00', true, '{}', now(), now())`,
     [bankAccountId, merchant.id, last4, `fp_${bankAccountId}`],
   );
-  await inTransaction(orm, (tx) =>
-    postJournalEntry(tx, {
-      idempotencyKey: `test-funding:${merchant.id}`,
-      merchantId: merchant.id,
-      sourceType: 'settlement',
-      sourceId: `stl_${merchant.id}`,
-      description: 'Funds available for payouts',
-      postings: [
-        { account: ledgerAccounts.gatewayClearing('sandbox'), currency: 'EUR', amountMinor: -fundedMinor },
-        { account: ledgerAccounts.merchantAvailable(merchant.id), merchantId: merchant.id, currency: 'EUR', amountMinor: fundedMinor },
-      ],
-      balanceTransaction: { type: 'adjustment', currency: 'EUR', amountMinor: fundedMinor, feeMinor: 0 },
-    }),
-  );
+  await makeAvailable(orm, merchant.id, 'EUR', fundedMinor);
   return { merchant, bankAccountId };
 }
 
