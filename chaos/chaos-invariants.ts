@@ -182,7 +182,7 @@ export async function ledgerConsistent(db: PgClient, trialBalance: any): Promise
   );
   for (const row of orphans) problems.push(`ledger entry ${row.id} has no ${row.source_type} ${row.source_id} behind it`);
 
-  // What the domain says each merchant holds: captures less refunds, dispute fees and lost disputes (fees withheld stay the merchant's until invoiced).
+  // What the domain says each merchant holds: captures less refunds, dispute fees, lost disputes and payouts (fees withheld stay the merchant's until invoiced).
   const expected = await rows(
     db,
     `
@@ -190,7 +190,11 @@ export async function ledgerConsistent(db: PgClient, trialBalance: any): Promise
       select merchant_id, currency, sum(amount_captured_minor) as amount from payments where status = 'succeeded' group by 1, 2
       union all select merchant_id, currency, -sum(amount_minor) from refunds where status = 'succeeded' group by 1, 2
       union all select merchant_id, currency, -sum(fee_minor) from disputes group by 1, 2
-      union all select merchant_id, currency, -sum(amount_minor) from disputes where status = 'lost' group by 1, 2)
+      union all select merchant_id, currency, -sum(amount_minor) from disputes where status = 'lost' group by 1, 2
+      -- A payout takes amount and fee; a failure or cancel before payment gives both back, a return after it the amount.
+      union all select merchant_id, currency, -sum(amount_minor + fee_minor) from payouts group by 1, 2
+      union all select merchant_id, currency, sum(amount_minor + fee_minor) from payouts where status in ('failed', 'canceled') and not returned group by 1, 2
+      union all select merchant_id, currency, sum(amount_minor) from payouts where returned group by 1, 2)
     select merchant_id, currency, sum(amount)::bigint as expected from money group by 1, 2`,
   );
   const held = await rows(
@@ -200,7 +204,7 @@ export async function ledgerConsistent(db: PgClient, trialBalance: any): Promise
   const heldBy = new Map(held.map((row) => [`${row.merchant_id} ${row.currency}`, Number(row.held)]));
   const invoiced = await rows(
     db,
-    `select count(*)::int as n from ledger_entries where source_type not in ('payment', 'refund', 'dispute', 'settlement')`,
+    `select count(*)::int as n from ledger_entries where source_type not in ('payment', 'refund', 'dispute', 'settlement', 'payout')`,
   );
   if (invoiced[0].n > 0)
     problems.push(
@@ -209,12 +213,12 @@ export async function ledgerConsistent(db: PgClient, trialBalance: any): Promise
   for (const row of expected) {
     const key = `${row.merchant_id} ${row.currency}`;
     if ((heldBy.get(key) ?? 0) !== Number(row.expected))
-      problems.push(`merchant ${key}: ledger holds ${heldBy.get(key) ?? 0}, payments/refunds/disputes imply ${row.expected}`);
+      problems.push(`merchant ${key}: ledger holds ${heldBy.get(key) ?? 0}, payments/refunds/disputes/payouts imply ${row.expected}`);
     heldBy.delete(key);
   }
   for (const [key, amount] of heldBy) if (amount !== 0) problems.push(`merchant ${key}: ledger holds ${amount} with no payments behind it`);
   return result(
-    'the ledger balances and each merchant holds what its payments, refunds and disputes imply',
+    'the ledger balances and each merchant holds what its payments, refunds, disputes and payouts imply',
     entryCounts.length + expected.length,
     problems,
   );

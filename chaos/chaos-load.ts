@@ -3,6 +3,7 @@ import type { ChaosClient } from './chaos-client';
 import { LoadActions, type ChaosMerchant } from './chaos-load-actions';
 import type { StripeLoad } from './chaos-stripe-load';
 import type { AdyenLoad } from './chaos-adyen-load';
+import type { PayoutLoad } from './chaos-payout-load';
 
 export type { ChaosMerchant, LoadOutcome, TrackedPayment } from './chaos-load-actions';
 
@@ -36,11 +37,13 @@ const WEIGHTS = [0.42, 0.62, 0.8, 0.88, 0.91, 0.95, 1];
  * A mixed merchant load: sales, authorizations captured or canceled later, payments held for review,
  * refunds (some several at once on one payment), disputes, and bursts of one Idempotency-Key sent
  * fifty times at once. Each virtual merchant system loops until `until`. With a Stripe or an Adyen load,
- * a share of the scenarios are those merchants' (through the real adapters, against the fakes).
+ * a share of the scenarios are those merchants' (through the real adapters, against the fakes); with
+ * payouts, one more loop pays the sandbox merchants out every few seconds.
  */
 export class ChaosLoad extends LoadActions {
   private stripe?: { load: StripeLoad; share: number };
   private adyen?: { load: AdyenLoad; share: number };
+  private payouts?: { load: PayoutLoad; everyMs: [number, number] };
 
   constructor(
     client: ChaosClient,
@@ -63,14 +66,36 @@ export class ChaosLoad extends LoadActions {
     return this;
   }
 
+  /**
+   * Adds the merchants' finance system: a loop of its own that pays out every `everyMs` (drawn between
+   * the bounds), so the number of payouts does not depend on how slow the payments are under faults.
+   */
+  withPayouts(load: PayoutLoad, everyMs: [number, number]): this {
+    this.payouts = { load, everyMs };
+    return this;
+  }
+
   async run(concurrency: number, until: number): Promise<void> {
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (Date.now() < until) {
-          await this.oneScenario().catch((error) => this.outcome.violations.push(`load error: ${(error as Error).message}`));
-        }
+    await Promise.all([
+      ...Array.from({ length: concurrency }, async () => {
+        while (Date.now() < until) await this.oneScenario().catch((error) => this.loadError(error));
       }),
-    );
+      this.payoutLoop(until),
+    ]);
+  }
+
+  private async payoutLoop(until: number): Promise<void> {
+    if (!this.payouts) return;
+    const { load, everyMs } = this.payouts;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, everyMs[0] + this.random() * (everyMs[1] - everyMs[0])));
+      if (Date.now() >= until) return;
+      await load.oneScenario().catch((error) => this.loadError(error));
+    }
+  }
+
+  private loadError(error: unknown): void {
+    this.outcome.violations.push(`load error: ${(error as Error).message}`);
   }
 
   /** Scenario kinds not run yet: each kind runs once before the weighted draws, so a short run covers them all. */

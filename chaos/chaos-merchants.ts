@@ -22,7 +22,8 @@ export async function createMerchants(
   for (let i = 0; i < counts.merchants + counts.stripeMerchants + counts.adyenMerchants; i++) {
     const created = await client.call('POST', '/v1/merchants', {
       apiKey: stack.adminKey,
-      body: { name: `Chaos merchant ${i}` },
+      // The first merchant pays a fee per payout, so the payout fee's ledger leg is in the run.
+      body: { name: `Chaos merchant ${i}`, ...(i === 0 ? { payout_fee_minor: 25 } : {}) },
       idempotencyKey: `chaos-merchant-${i}`,
     });
     if (created.status !== 201) throw new Error(`creating a merchant answered ${created.status}: ${JSON.stringify(created.body)}`);

@@ -25,6 +25,8 @@ export interface ChaosProfile {
   adyenOutage: [number, number];
   /** How often one Adyen fault (a request fault or a notification mishap) is drawn. */
   adyenFaultEveryMs: [number, number];
+  /** How often (between the bounds) the sandbox merchants' finance system runs a payout scenario, beside the payment loops. */
+  payoutEveryMs: [number, number];
   healTimeoutMs: number;
   seed: number;
 }
@@ -47,6 +49,7 @@ export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
     // Late, so every Adyen scenario and fault kind has met Adyen first: the account cools down after its outage (the rest goes to the fallback).
     adyenOutage: [0.6, 0.8],
     adyenFaultEveryMs: [1_500, 4_000],
+    payoutEveryMs: [1_500, 3_000],
     healTimeoutMs: 240_000,
   },
   long: {
@@ -64,6 +67,7 @@ export const PROFILES: Record<'short' | 'long', Omit<ChaosProfile, 'seed'>> = {
     adyenShare: 0.2,
     adyenOutage: [0.4, 0.6],
     adyenFaultEveryMs: [3_000, 8_000],
+    payoutEveryMs: [3_000, 6_000],
     healTimeoutMs: 300_000,
   },
 };

@@ -30,6 +30,10 @@ export function formatReport(report: ChaosReport): string {
     line('payments', entries(report.payments)),
     line('refunds', entries(report.refunds)),
     line('disputes', entries(report.disputes)),
+    line(
+      'payouts',
+      `${report.payouts.created} created: ${report.payouts.paid} paid, ${report.payouts.failed} failed, ${report.payouts.canceled} canceled, ${report.payouts.returned} returned, ${report.payouts.inFlight} in flight; ${report.payouts.rejectedForBalance} refused (balance_insufficient); ${report.payouts.transfers} bank transfers; ${report.payouts.negativeAvailableAfterOtherEntries} available balances below zero from refunds or disputes`,
+    ),
     line('gateway operations', `${entries(report.gateway.operations)}; ${report.gateway.retriedOperations} answered again to a retry`),
     line('stripe merchants', report.stripe.merchants),
     line('  their payments', entries(report.stripe.payments)),

@@ -77,6 +77,7 @@ export class ChaosStack {
     } else {
       await this.startPostgres();
       this.databaseUrl = (this.postgres as RunningPostgres).url(DATABASE);
+      await this.trackCommitTimestamps();
     }
     const orm = await initOrm({ url: this.databaseUrl, poolMax: 2 });
     await migrate(orm, this.databaseUrl);
@@ -195,6 +196,22 @@ export class ChaosStack {
     running.expectedExit = true;
     process.kill(-running.child.pid, 'SIGKILL');
     await running.child.exited;
+  }
+
+  /**
+   * Commit timestamps give the order transactions committed in, which the payout invariants replay
+   * balances in (a transaction's start time is not that order). The setting needs a restart; it is
+   * kept in the data folder, so the fault injector's restarts keep it.
+   */
+  private async trackCommitTimestamps(): Promise<void> {
+    const client = new PgClient({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`alter system set track_commit_timestamp = on`);
+    } finally {
+      await client.end();
+    }
+    await this.restartPostgres();
   }
 
   private async startPostgres(): Promise<void> {

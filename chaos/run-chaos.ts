@@ -12,6 +12,8 @@ import { AdyenLoad } from './chaos-adyen-load';
 import { adyenReport, type AdyenReport } from './chaos-adyen-report';
 import { gatewayBooksMatch, ledgerConsistent, nothingStuck, webhooksDelivered, type InvariantResult } from './chaos-invariants';
 import { ChaosLoad } from './chaos-load';
+import { payoutInvariants, type PayoutFigures } from './chaos-payout-invariants';
+import { PayoutLoad } from './chaos-payout-load';
 import { createMerchants } from './chaos-merchants';
 import { ChaosStripe, type StripeReport } from './chaos-stripe';
 import { stripeBooksMatch, stripeEventsDelivered } from './chaos-stripe-invariants';
@@ -53,6 +55,7 @@ export interface ChaosReport {
   gateway: { operations: Record<string, number>; retriedOperations: number };
   stripe: StripeReport;
   adyen: AdyenReport;
+  payouts: PayoutFigures;
 }
 
 /** A small seeded generator, so a run's choices can be repeated with CHAOS_SEED. */
@@ -121,6 +124,15 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       PAYMENT_TECHNICAL_CANCEL_AFTER: '10s',
       // A customer sent to 3-D Secure who never comes back fails the payment after a minute (the PaymentIntent canceled at Stripe).
       PAYMENT_ACTION_TIMEOUT: '60s',
+      // Captures become available at the next settlement run, every 5 s, so payouts have a balance to draw on during the load.
+      SETTLEMENT_DELAY_DAYS: '0',
+      SETTLEMENT_INTERVAL: '5s',
+      // A payout is cancelable for 2 s, at the bank 5 s later; a return comes 5 s after payment and is looked for every 2 s for 12 s.
+      PAYOUT_SUBMIT_DELAY_MS: '2000',
+      SANDBOX_BANK_TRANSIT_MS: '5000',
+      SANDBOX_BANK_RETURN_AFTER_MS: '5000',
+      PAYOUT_RETURN_CHECK_EVERY_MS: '2000',
+      PAYOUT_RETURN_WATCH_MS: '12000',
     },
   });
   const receiver = new ChaosWebhookReceiver(random);
@@ -140,6 +152,9 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     load.withStripe(new StripeLoad(load, stripe.merchants, stripe.fake), profile.stripeMerchants > 0 ? profile.stripeShare : 0);
     const adyenLoad = new AdyenLoad(load, adyen.merchants);
     load.withAdyen(adyenLoad, profile.adyenMerchants > 0 ? profile.adyenShare : 0);
+    const payoutLoad = new PayoutLoad(load, client, sandboxMerchants);
+    await payoutLoad.addBankAccounts();
+    load.withPayouts(payoutLoad, profile.payoutEveryMs);
     // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
     const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);
     const loadStarted = Date.now();
@@ -170,6 +185,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
 
     log('Checking the invariants...');
     await load.confirmFinalStatuses(new Map(merchants.map((merchant) => [merchant.id, merchant])));
+    await payoutLoad.confirmPayouts();
+    const payouts = await payoutInvariants(db, open, payoutLoad.outcome);
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
     const stripeBooks = await stripeBooksMatch(db, stripe.fake);
@@ -186,6 +203,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       adyenBooks.result,
       adyenNotificationsDelivered(adyen),
       await ledgerConsistent(db, trialBalance.body),
+      ...payouts.results,
       webhooks.result,
       {
         name: 'what the merchant systems saw holds (one payment per Idempotency-Key, final states stay final)',
@@ -250,6 +268,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       },
       stripe: await stripe.report(db, stripeBooks.figures),
       adyen: await adyenReport(db, adyen, adyenBooks.figures, stack),
+      payouts: payouts.figures,
     };
     return report;
   } finally {

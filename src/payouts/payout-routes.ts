@@ -18,20 +18,20 @@ export function payoutRoutes(payouts: PayoutService): ApiRoute[] {
         'Runs the payout as workflow payout-<id>. The amount and the payout fee come out of the available balance at once, checked under a lock so that concurrent payouts never take it below zero (400 balance_insufficient, nothing written). The payout stays pending (cancelable) until it is sent to the bank (PAYOUT_SUBMIT_DELAY_MS), is in_transit until its arrival_date, then paid or failed; a paid payout the bank returns later becomes failed with returned true, and the money is available again.',
       body: createPayoutBody,
       responses: {
-        201: { description: 'The payout, pending.', schema: payoutSchema },
+        201: { description: 'The payout, pending: its amount and fee are reserved.', schema: payoutSchema },
+        202: {
+          description:
+            'Accepted, not yet decided (a worker or the engine is slow): the balance check has not run, and the payout may still be refused. Retry with the same Idempotency-Key, or watch for payout.created.',
+          schema: payoutSchema,
+        },
         ...errorResponses,
         422: { description: 'The Idempotency-Key was used before with different parameters.', schema: errorSchema },
         503: { description: 'The payment engine is unreachable; retry with the same Idempotency-Key.', schema: errorSchema },
       },
       async handle({ body, merchant, idempotencyKey, requestPath }) {
-        return {
-          status: 201,
-          body: await payouts.create(
-            merchant,
-            body,
-            idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined,
-          ),
-        };
+        const idempotency = idempotencyKey ? { key: idempotencyKey, method: 'POST', path: requestPath } : undefined;
+        const { payout, decided } = await payouts.create(merchant, body, idempotency);
+        return { status: decided ? 201 : 202, body: payout };
       },
     }),
     defineRoute({

@@ -33,6 +33,12 @@ export interface PayoutServiceDeps {
   timings: PayoutTimings;
 }
 
+/** A payout as POST /v1/payouts answers it: `decided` false means its money was not reserved yet (202). */
+export interface CreatedPayout {
+  payout: PayoutJson;
+  decided: boolean;
+}
+
 const balanceInsufficient = (message = 'The available balance does not cover this payout and its fee.') =>
   ApiError.badRequest(message, 'balance_insufficient', 'amount');
 
@@ -44,7 +50,7 @@ export class PayoutService {
    * Makes a payout of available funds to a bank account, or answers a retried request with the payout it made.
    * @throws 400 parameter_invalid, 400 resource_missing (bank_account), 400 bank_account_missing, 400 balance_insufficient, 400 payouts_paused, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
    */
-  async create(merchant: Merchant, body: CreatePayoutBody, idempotency?: IdempotencyContext): Promise<PayoutJson> {
+  async create(merchant: Merchant, body: CreatePayoutBody, idempotency?: IdempotencyContext): Promise<CreatedPayout> {
     const parsed = parseMajorAmount(body.amount, body.currency);
     if (!parsed.ok) throw apiErrors.invalidAmount(parsed.reason);
     const amountMinor = parsed.minor;
@@ -67,7 +73,7 @@ export class PayoutService {
     const earlier = claimRequest ? await findIdempotencyKey(em, claimRequest) : null;
     if (earlier) {
       const replayed = await this.replay(merchant, earlier.resourceId);
-      if (replayed) return replayed;
+      if (replayed) return { payout: replayed, decided: true };
     }
     const { bankAccount, feeMinor, availableMinor } = await inTransaction(this.deps.orm, async (sql) => {
       if (await arePayoutsPaused(sql, merchant.id))
@@ -185,7 +191,7 @@ export class PayoutService {
   }
 
   /** Starts the payout's workflow (or joins it) and answers once its money is reserved, or with `pending` if the engine is slow. */
-  private async run(merchant: Merchant, input: PayoutWorkflowInput): Promise<PayoutJson> {
+  private async run(merchant: Merchant, input: PayoutWorkflowInput): Promise<CreatedPayout> {
     const money = `${input.currency} ${formatMinor(input.amountMinor, input.currency)}`;
     const { handle, closed } = await startOrJoin(this.deps.temporal, payoutWorkflow, {
       workflowId: payoutWorkflowId(input.payoutId),
@@ -202,12 +208,15 @@ export class PayoutService {
     });
     if (closed) {
       const replayed = await this.replay(merchant, input.payoutId);
-      if (replayed) return replayed;
+      if (replayed) return { payout: replayed, decided: true };
       throw new Error(`${payoutWorkflowId(input.payoutId)} closed without an outcome`);
     }
     const decided = await executeUpdateWithin(this.deps.temporal, handle, waitForPayoutDecisionUpdate, this.deps.syncWaitMs);
-    if (decided) return this.answer(merchant, decided);
-    return (await this.replay(merchant, input.payoutId)) ?? renderPayout(payoutRecordFromState(pendingState(input), new Date()));
+    if (decided) return { payout: await this.answer(merchant, decided), decided: true };
+    const stored = await this.replay(merchant, input.payoutId);
+    if (stored) return { payout: stored, decided: true };
+    // The balance check has not run yet (a worker or the engine is slow): not a payout yet, and it may still be refused.
+    return { payout: renderPayout(payoutRecordFromState(pendingState(input), new Date())), decided: false };
   }
 
   /** What an earlier request with this payout id produced: the stored payout, or the workflow's rejection. Null when no workflow ever ran. */

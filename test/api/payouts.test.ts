@@ -149,3 +149,36 @@ describe('POST /v1/payouts', () => {
     expect(refused).toMatchObject({ status: 400, body: { param: 'bank_account' } });
   });
 });
+
+describe('a payout no worker has taken up yet', () => {
+  let slow: TestStack;
+  useTestStack((started) => ({ stack: slow } = started), { env: { PAYMENT_SYNC_WAIT: '1s' } });
+
+  it('when the balance check has not run before the wait ends, then 202 pending, nothing reserved yet; the same key later answers 201 with that payout', async () => {
+    const merchant = await slow.createMerchant('Slow payouts');
+    expect((await slow.request('POST', '/v1/bank_accounts', { apiKey: merchant.apiKey, body: GERMAN })).status).toBe(201);
+    await makeAvailable(slow.orm, merchant.id, 'EUR', 10_000);
+    const send = () =>
+      slow.request('POST', '/v1/payouts', {
+        apiKey: merchant.apiKey,
+        body: { amount: 30, currency: 'EUR' },
+        headers: { 'Idempotency-Key': 'slow-payout' },
+      });
+    await slow.stopWorker();
+    const accepted = await send();
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ id: expect.stringMatching(/^po_/), status: 'pending', amount: 30 });
+    // Not a payout yet: no row, nothing taken from the balance.
+    expect((await slow.request('GET', `/v1/payouts/${accepted.body.id}`, { apiKey: merchant.apiKey })).status).toBe(404);
+    const [row] = await slow.orm.em
+      .getConnection()
+      .execute(`select balance_minor from ledger_account_balances where account = ?`, [ledgerAccounts.merchantAvailable(merchant.id)]);
+    expect(Number(row.balance_minor)).toBe(10_000);
+
+    await slow.startWorker();
+    const decided = await send();
+    expect(decided.status).toBe(201);
+    expect(decided.body).toMatchObject({ id: accepted.body.id, status: 'pending' });
+    expect((await slow.request('GET', `/v1/payouts/${accepted.body.id}`, { apiKey: merchant.apiKey })).status).toBe(200);
+  });
+});

@@ -8,7 +8,7 @@ import { PROFILES, runChaos } from '../../chaos/run-chaos';
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('a short chaos run', () => {
-  it('when workers, the API, Temporal and Postgres are killed, the gateways (the sandbox, the Stripe and Adyen fakes) and endpoints misbehave under load and Adyen is down for a stretch, then payments fail over, no money is lost, nothing is stuck and no 5xx is answered', async () => {
+  it('when workers, the API, Temporal and Postgres are killed, the gateways (the sandbox, the Stripe and Adyen fakes) and endpoints misbehave under load and Adyen is down for a stretch, then payments fail over, no money is lost or paid out twice, nothing is stuck and no 5xx is answered', async () => {
     const report = await runChaos({ ...PROFILES.short, seed }, (message) => process.stderr.write(`[chaos] ${message}\n`));
     process.stderr.write(`${formatReport(report)}\n`);
 
@@ -61,6 +61,12 @@ describe('a short chaos run', () => {
       `seed ${seed}`,
     ).toBeGreaterThan(1);
     expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
+    // Payouts drew on the settled balance: some paid, some refused by the bank, some refused for the balance (several at once).
+    expect(report.payouts.created, `seed ${seed}: payouts`).toBeGreaterThan(3);
+    expect(report.payouts.paid + report.payouts.returned, `seed ${seed}: payouts paid`).toBeGreaterThan(0);
+    expect(report.payouts.failed + report.payouts.returned, `seed ${seed}: payouts the bank refused or returned`).toBeGreaterThan(0);
+    expect(report.payouts.rejectedForBalance, `seed ${seed}: payouts refused for the balance`).toBeGreaterThan(0);
+    expect(report.replay.byType.payoutWorkflow ?? 0, 'payout histories replayed').toBeGreaterThan(3);
     expect(report.replay.replayed).toBeGreaterThan(50);
     expect(
       report.invariants.filter((invariant) => invariant.violations > 0),

@@ -9,6 +9,8 @@ import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { MerchantService } from '../../src/merchants/merchant-service';
 import type { Merchant } from '../../src/merchants/merchant-record';
 import { PayoutService } from '../../src/payouts/payout-service';
+import type { CreatePayoutBody } from '../../src/payouts/payout-schemas';
+import type { PayoutJson } from '../../src/payouts/payout-view';
 import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-state';
 import { newId } from '../../src/shared/ids';
 import { ApiError } from '../../src/shared/api-error';
@@ -50,6 +52,13 @@ function payouts(taskQueue: string): PayoutService {
   });
 }
 
+/** Makes the payout through the service, as POST /v1/payouts does, and expects its money reserved before the answer (201). */
+async function decided(service: PayoutService, merchant: Merchant, body: CreatePayoutBody): Promise<PayoutJson> {
+  const answer = await service.create(merchant, body);
+  expect(answer.decided).toBe(true);
+  return answer.payout;
+}
+
 async function available(merchantId: string): Promise<number> {
   const [row] = await sql(`select balance_minor from ledger_account_balances where account = ? and currency = 'EUR'`, [
     ledgerAccounts.merchantAvailable(merchantId),
@@ -80,7 +89,7 @@ describe('a payout, from the available balance to the bank', () => {
   it('when the bank pays it, then it goes pending → in_transit → paid and the money stays out of the available balance', async () => {
     const { merchant, bankAccountId } = await fixture('3000');
     await withWorker(async (taskQueue) => {
-      const created = await payouts(taskQueue).create(merchant, { amount: '400.00', currency: 'EUR', description: 'Weekly' });
+      const created = await decided(payouts(taskQueue), merchant, { amount: '400.00', currency: 'EUR', description: 'Weekly' });
       expect(created).toMatchObject({
         object: 'payout',
         status: 'pending',
@@ -124,7 +133,7 @@ describe('a payout, from the available balance to the bank', () => {
   it('when the bank refuses the transfer, then the payout fails with its code and the amount and fee are available again', async () => {
     const { merchant } = await fixture('0002');
     const final = await withWorker(async (taskQueue) => {
-      const created = await payouts(taskQueue).create(merchant, { amount: 250, currency: 'EUR' });
+      const created = await decided(payouts(taskQueue), merchant, { amount: 250, currency: 'EUR' });
       expect(await available(merchant.id)).toBe(100_000 - 25_025);
       const result = await handleOf(created.id).result();
       await recordHistory('payout-failed', created.id);
@@ -145,7 +154,7 @@ describe('a payout, from the available balance to the bank', () => {
   it('when the bank returns a paid payout days later, then it becomes failed with returned true and the amount (not the fee) comes back', async () => {
     const { merchant } = await fixture('0009');
     const final = await withWorker(async (taskQueue) => {
-      const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'EUR' });
+      const created = await decided(payouts(taskQueue), merchant, { amount: 100, currency: 'EUR' });
       // Arrival is a day after sending: by then it is paid, and not yet returned (two days after arrival).
       await env.sleep(SUBMIT_DELAY + DAY + HOUR);
       expect(await row(created.id)).toMatchObject({ status: 'paid', returned: false });
@@ -181,7 +190,7 @@ describe('a payout, from the available balance to the bank', () => {
     const { merchant } = await fixture('3000');
     await withWorker(async (taskQueue) => {
       const service = payouts(taskQueue);
-      const first = await service.create(merchant, { amount: 300, currency: 'EUR' });
+      const first = await decided(service, merchant, { amount: 300, currency: 'EUR' });
       expect(await available(merchant.id)).toBe(100_000 - 30_025);
       const canceled = await service.cancel(merchant, first.id);
       expect(canceled).toMatchObject({ id: first.id, status: 'canceled' });
@@ -196,7 +205,7 @@ describe('a payout, from the available balance to the bank', () => {
         ['payout_cancel', 30_000, -25, 30_025],
       ]);
 
-      const second = await service.create(merchant, { amount: 300, currency: 'EUR' });
+      const second = await decided(service, merchant, { amount: 300, currency: 'EUR' });
       await env.sleep(SUBMIT_DELAY + 60_000);
       const refused = await service.cancel(merchant, second.id).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ApiError);
