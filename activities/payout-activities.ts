@@ -57,7 +57,7 @@ export function createPayoutActivities({ orm, payoutNetworks, now = () => new Da
     async reservePayout(input: PayoutWorkflowInput): Promise<void> {
       await inTransaction(orm, async (sql) => {
         const payouts = new PayoutRepository(sql);
-        const availableMinor = await payouts.lockAvailableBalance(input.merchantId, input.currency);
+        const availableMinor = await payouts.availableBalance(input.merchantId, input.currency, { lock: true });
         if (await payouts.findById(input.payoutId)) return;
         if (input.amountMinor + input.feeMinor > availableMinor) {
           throw ApplicationFailure.create({
@@ -107,15 +107,16 @@ export function createPayoutActivities({ orm, payoutNetworks, now = () => new Da
      */
     async recordPayoutStep({ state, step }: { state: PayoutState; step: PayoutStep }): Promise<void> {
       const definition = STEPS[step];
+      const failing = step === 'failed' || step === 'returned';
       await inTransaction(orm, async (sql) => {
         const change: PayoutTransition = {
           status: definition.status,
           from: definition.from,
           bankReference: state.bankReference,
           arrivalDate: state.arrivalDate,
-          failureCode:
-            step === 'failed' || step === 'returned' ? (state.failureCode === 'balance_insufficient' ? null : state.failureCode) : null,
-          failureMessage: step === 'failed' || step === 'returned' ? state.failureMessage : null,
+          // Only a bank's refusal or return carries a failure; a rejected reservation never reaches a step.
+          failureCode: failing && state.failureCode !== 'balance_insufficient' ? state.failureCode : null,
+          failureMessage: failing ? state.failureMessage : null,
           returned: step === 'returned',
           paidAt: state.paidAt ?? null,
           returnedAt: state.returnedAt ?? null,

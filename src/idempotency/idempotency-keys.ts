@@ -115,6 +115,22 @@ function keyInUse(): ApiError {
 }
 
 /**
+ * The id of what an earlier request with this Idempotency-Key made, or null (no key, or none yet); the key
+ * sent with another request is a 422. Read before any check against current state, so that a retry of a
+ * create that succeeded is answered with what it made rather than judged again.
+ */
+export async function earlierResourceFor(
+  em: EntityManager,
+  merchantId: string,
+  idempotency: IdempotencyContext | undefined,
+  request: unknown,
+): Promise<string | null> {
+  if (!idempotency) return null;
+  const earlier = await findIdempotencyKey(em, { merchantId, ...idempotency, request });
+  return earlier?.resourceId ?? null;
+}
+
+/**
  * The id and creation time a create request uses: the fresh ones, or, when its Idempotency-Key
  * was claimed before with the same request, the first request's (another request is a 422).
  */

@@ -1,5 +1,6 @@
 import { selectNewestFirst, type Page, type SqlCondition } from '../db/pagination';
 import type { Sql } from '../db/sql';
+import { ledgerAccounts } from '../ledger/ledger-accounts';
 import type { PayoutFailureCode, PayoutNetworkName, PayoutStatus } from './payout-state';
 
 type Row = Record<string, any>;
@@ -174,14 +175,14 @@ export class PayoutRepository {
   }
 
   /**
-   * Locks the merchant's available balance in this currency and answers it (0 when the account was
-   * never posted to). Every payout of the merchant in the currency queues here, and the posting that
-   * follows in the same transaction lowers the balance before the next one reads it.
+   * The merchant's available balance in this currency (0 when the account was never posted to). With
+   * `lock`, the balance row stays locked until the transaction ends: every payout of the merchant in
+   * the currency queues there, and the posting that follows lowers the balance before the next reads it.
    */
-  async lockAvailableBalance(merchantId: string, currency: string): Promise<number> {
+  async availableBalance(merchantId: string, currency: string, { lock }: { lock: boolean }): Promise<number> {
     const [row] = await this.sql.query<Row>(
-      `select balance_minor from ledger_account_balances where account = ? and currency = ? for update`,
-      [`merchant:${merchantId}:available`, currency],
+      `select balance_minor from ledger_account_balances where account = ? and currency = ?${lock ? ' for update' : ''}`,
+      [ledgerAccounts.merchantAvailable(merchantId), currency],
     );
     return Number(row?.balance_minor ?? 0);
   }

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { BankAccountRepository } from '../bank-accounts/bank-account-repository';
 import type { BankAccountRecord } from '../bank-accounts/bank-account-record';
 import { inTransaction } from '../db/sql';
-import { claimIdempotencyKey, findIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import { earlierResourceFor, identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-record';
 import { ApiError, apiErrors } from '../shared/api-error';
 import { newId } from '../shared/ids';
@@ -15,7 +15,7 @@ import { isWorkflowGone, temporalUnavailable } from '../temporal/temporal-errors
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { cancelPayoutUpdate, payoutWorkflow, waitForPayoutDecisionUpdate } from '../../workflows/payout-workflow';
 import { PayoutRepository } from './payout-repository';
-import { arePayoutsPaused } from './payout-schedule-repository';
+import { arePayoutsPaused, PayoutScheduleRepository } from './payout-schedule-repository';
 import type { CreatePayoutBody } from './payout-schemas';
 import { payoutWorkflowId, type PayoutState, type PayoutStatus, type PayoutWorkflowInput } from './payout-state';
 import { payoutRecordFromState, renderPayout, type PayoutJson } from './payout-view';
@@ -62,40 +62,26 @@ export class PayoutService {
       metadata: body.metadata ?? {},
     };
     const em = this.deps.orm.em.fork();
-    const claimRequest = idempotency && {
-      merchantId: merchant.id,
-      key: idempotency.key,
-      method: idempotency.method,
-      path: idempotency.path,
-      request,
-    };
     // A retried request is answered with what it did, even if the balance has moved since.
-    const earlier = claimRequest ? await findIdempotencyKey(em, claimRequest) : null;
-    if (earlier) {
-      const replayed = await this.replay(merchant, earlier.resourceId);
+    const earlierId = await earlierResourceFor(em, merchant.id, idempotency, request);
+    if (earlierId) {
+      const replayed = await this.replay(merchant, earlierId);
       if (replayed) return { payout: replayed, decided: true };
     }
     const { bankAccount, feeMinor, availableMinor } = await inTransaction(this.deps.orm, async (sql) => {
       if (await arePayoutsPaused(sql, merchant.id))
         throw ApiError.badRequest('Payouts of this account are paused by the platform; contact support.', 'payouts_paused');
       const bankAccount = await this.bankAccountFor(new BankAccountRepository(sql), merchant, body);
-      const [fee] = await sql.query<{ payout_fee_minor: string | null }>(`select payout_fee_minor from merchants where id = ?`, [
-        merchant.id,
-      ]);
-      const [balance] = await sql.query<{ balance_minor: string }>(
-        `select balance_minor from ledger_account_balances where account = ? and currency = ?`,
-        [`merchant:${merchant.id}:available`, body.currency],
-      );
-      return { bankAccount, feeMinor: Number(fee?.payout_fee_minor ?? 0), availableMinor: Number(balance?.balance_minor ?? 0) };
+      const terms = await new PayoutScheduleRepository(sql).merchantTerms(merchant.id);
+      const availableMinor = await new PayoutRepository(sql).availableBalance(merchant.id, body.currency, { lock: false });
+      return { bankAccount, feeMinor: terms?.payoutFeeMinor ?? 0, availableMinor };
     });
     // Checked again under the balance's lock in the workflow; this only spares a workflow that cannot succeed.
     if (amountMinor + feeMinor > availableMinor) throw balanceInsufficient();
 
-    const claim = claimRequest
-      ? await claimIdempotencyKey(em, { ...claimRequest, newResourceId: newId('po'), now: new Date() })
-      : { resourceId: newId('po'), createdAt: new Date(), replay: false };
+    const { id, createdAt } = await identityForCreate(em, merchant.id, idempotency, request, { id: newId('po'), createdAt: new Date() });
     const input: PayoutWorkflowInput = {
-      payoutId: claim.resourceId,
+      payoutId: id,
       merchantId: merchant.id,
       livemode: merchant.livemode,
       amountMinor,
@@ -107,7 +93,7 @@ export class PayoutService {
       description: body.description ?? null,
       metadata: body.metadata ?? {},
       automatic: false,
-      createdAt: claim.createdAt.toISOString(),
+      createdAt: createdAt.toISOString(),
       submitDelayMs: this.deps.timings.submitDelayMs,
       returnWatch: this.deps.timings.returnWatch,
     };

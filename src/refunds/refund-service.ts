@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { claimIdempotencyKey, findIdempotencyKey, type IdempotencyContext } from '../idempotency/idempotency-keys';
+import { earlierResourceFor, identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
 import type { Merchant } from '../merchants/merchant-record';
 import { readPaymentBalance } from '../payments/payment-balance';
 import { PaymentRepository } from '../payments/payment-repository';
@@ -56,18 +56,10 @@ export class RefundService {
       reason: body.reason ?? null,
       metadata: body.metadata ?? {},
     };
-    const claimRequest = idempotency && {
-      merchantId: merchant.id,
-      key: idempotency.key,
-      method: idempotency.method,
-      path: idempotency.path,
-      request,
-    };
-
     // A retried request is answered with what it did, even when nothing is refundable any more.
-    const earlier = claimRequest ? await findIdempotencyKey(em, claimRequest) : null;
-    if (earlier) {
-      const replayed = await this.replay(merchant, earlier.resourceId);
+    const earlierId = await earlierResourceFor(em, merchant.id, idempotency, request);
+    if (earlierId) {
+      const replayed = await this.replay(merchant, earlierId);
       if (replayed) return replayed;
     }
 
@@ -84,11 +76,9 @@ export class RefundService {
     const amountMinor = requestedMinor ?? balance?.availableMinor ?? 0;
     if (!balance || amountMinor <= 0 || amountMinor > balance.availableMinor) throw invalidAmount();
 
-    const claim = claimRequest
-      ? await claimIdempotencyKey(em, { ...claimRequest, newResourceId: newId('re'), now: new Date() })
-      : { resourceId: newId('re'), createdAt: new Date(), replay: false };
+    const { id, createdAt } = await identityForCreate(em, merchant.id, idempotency, request, { id: newId('re'), createdAt: new Date() });
     const input: RefundWorkflowInput = {
-      refundId: claim.resourceId,
+      refundId: id,
       merchantId: merchant.id,
       paymentId: payment.id,
       amountMinor,
@@ -98,7 +88,7 @@ export class RefundService {
       gateway: payment.gateway,
       ...(payment.gatewayAccountId ? { gatewayAccount: payment.gatewayAccountId } : {}),
       paymentGatewayReference: payment.gatewayReference as string,
-      createdAt: claim.createdAt.toISOString(),
+      createdAt: createdAt.toISOString(),
     };
     return this.run(merchant, input);
   }
