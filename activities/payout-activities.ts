@@ -1,20 +1,26 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { inTransaction, type Sql } from '../src/db/sql';
 import { recordEvent } from '../src/events/event-recorder';
 import { postJournalEntry } from '../src/ledger/ledger-service';
-import type { SubmittedTransfer, TransferRequest, TransferStatus, PayoutNetwork } from '../src/payouts/payout-network';
+import type {
+  PayoutNetworks,
+  PayoutTarget,
+  RefusedTransfer,
+  SubmittedTransfer,
+  TransferRequest,
+  TransferStatus,
+} from '../src/payouts/payout-network';
+import { PayoutNetworkDirectory } from '../src/payouts/payout-network-directory';
 import { payoutEntry, payoutMoney, type PayoutLedgerStep } from '../src/payouts/payout-ledger';
 import { PayoutRepository, type PayoutRecord, type PayoutTransition } from '../src/payouts/payout-repository';
-import type { PayoutNetworkName, PayoutState, PayoutStatus, PayoutWorkflowInput } from '../src/payouts/payout-state';
+import type { PayoutState, PayoutStatus, PayoutWorkflowInput } from '../src/payouts/payout-state';
 import { payoutRecordFromState, renderPayout } from '../src/payouts/payout-view';
 import { SandboxBank } from '../src/payouts/sandbox-bank/sandbox-bank';
 
-export type PayoutNetworks = Record<PayoutNetworkName, PayoutNetwork>;
-
 export interface PayoutActivityDeps {
   orm: Orm;
-  /** The bank networks payouts travel over; the sandbox bank with its default timings when absent. */
+  /** The networks payouts travel over; the sandbox bank with its default timings (and no gateway payouts) when absent. */
   payoutNetworks?: PayoutNetworks;
   now?: () => Date;
 }
@@ -27,7 +33,8 @@ type PayoutStep = 'in_transit' | 'paid' | 'failed' | 'canceled' | 'returned';
 const STEPS: Record<PayoutStep, { status: PayoutStatus; from: PayoutStatus[]; ledger?: PayoutLedgerStep; event: string }> = {
   in_transit: { status: 'in_transit', from: ['pending'], event: 'payout.updated' },
   paid: { status: 'paid', from: ['in_transit'], ledger: 'paid', event: 'payout.paid' },
-  failed: { status: 'failed', from: ['in_transit'], ledger: 'failed', event: 'payout.failed' },
+  // From pending too: a gateway can refuse a payout outright, before anything is in transit.
+  failed: { status: 'failed', from: ['pending', 'in_transit'], ledger: 'failed', event: 'payout.failed' },
   canceled: { status: 'canceled', from: ['pending'], ledger: 'canceled', event: 'payout.canceled' },
   returned: { status: 'failed', from: ['paid'], ledger: 'returned', event: 'payout.failed' },
 };
@@ -44,8 +51,7 @@ async function recordPayoutEvent(sql: Sql, payout: PayoutRecord, type: string, k
 }
 
 export function createPayoutActivities({ orm, payoutNetworks, now = () => new Date() }: PayoutActivityDeps) {
-  const networks: PayoutNetworks = payoutNetworks ?? { sandbox_bank: new SandboxBank(orm) };
-  const network = (name: PayoutNetworkName): PayoutNetwork => networks[name];
+  const networks: PayoutNetworks = payoutNetworks ?? new PayoutNetworkDirectory({ sandboxBank: new SandboxBank(orm) });
 
   return {
     /**
@@ -76,28 +82,30 @@ export function createPayoutActivities({ orm, payoutNetworks, now = () => new Da
       });
     },
 
-    /** Sends the transfer to the bank under the payout's own key: a retry, or a lost answer asked again, is the same transfer. */
+    /**
+     * Sends the transfer under the payout's own key. A retry first asks the network for a transfer
+     * under that key: an answer lost after the network took it is found, even once the network has
+     * forgotten the key, and never becomes a second transfer.
+     */
     async submitPayoutTransfer({
-      network: name,
       request,
-    }: {
-      network: PayoutNetworkName;
-      request: TransferRequest;
-    }): Promise<SubmittedTransfer> {
-      return network(name).submitTransfer(request);
+      ...target
+    }: PayoutTarget & { request: TransferRequest }): Promise<SubmittedTransfer | RefusedTransfer> {
+      const network = await networks.resolve(target);
+      if (Context.current().info.attempt > 1) {
+        const earlier = await network.findTransfer(request);
+        if (earlier) return earlier;
+      }
+      return network.submitTransfer(request);
     },
 
-    /** The bank's word on the transfer as of the workflow's clock; null if it never received it. */
+    /** The network's word on the transfer as of the workflow's clock; null if it never received it. */
     async payoutTransferStatus({
-      network: name,
       reference,
       asOf,
-    }: {
-      network: PayoutNetworkName;
-      reference: string;
-      asOf: string;
-    }): Promise<TransferStatus | null> {
-      return network(name).transferStatus(reference, new Date(asOf));
+      ...target
+    }: PayoutTarget & { reference: string; asOf: string }): Promise<TransferStatus | null> {
+      return (await networks.resolve(target)).transferStatus(reference, new Date(asOf));
     },
 
     /**
@@ -113,6 +121,7 @@ export function createPayoutActivities({ orm, payoutNetworks, now = () => new Da
           status: definition.status,
           from: definition.from,
           bankReference: state.bankReference,
+          bankAccountLast4: state.bankAccountLast4,
           arrivalDate: state.arrivalDate,
           // Only a bank's refusal or return carries a failure; a rejected reservation never reaches a step.
           failureCode: failing && state.failureCode !== 'balance_insufficient' ? state.failureCode : null,

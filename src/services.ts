@@ -32,6 +32,7 @@ import { CardTokenSources } from './vault/card-token-sources';
 import { CardVault } from './vault/card-vault';
 import { BankAccountService } from './bank-accounts/bank-account-service';
 import { PayoutService } from './payouts/payout-service';
+import { PayoutNetworkDirectory } from './payouts/payout-network-directory';
 import { SandboxBank } from './payouts/sandbox-bank/sandbox-bank';
 import { PayoutScheduleService } from './payouts/payout-schedule-service';
 import { AuditService } from './audit/audit-service';
@@ -305,7 +306,10 @@ export function createWorkerActivities(config: AppConfig, orm: MikroORM, tempora
     dunningRetryDays: config.subscriptions.dunningRetryDays,
     publicUrl: config.publicUrl,
     mail: config.mail,
-    payoutNetworks: { sandbox_bank: new SandboxBank(orm, config.payouts.sandboxBank) },
+    payoutNetworks: new PayoutNetworkDirectory({
+      sandboxBank: new SandboxBank(orm, config.payouts.sandboxBank),
+      gatewayPayouts: (gatewayAccountId) => gatewayAccess.adapters.payoutNetworkFor(gatewayAccountId),
+    }),
     payoutTimings: config.payouts,
     // Checkout attempts are payments like the API's; the worker polls their records instead of listening for decisions.
     checkoutPayments: temporal

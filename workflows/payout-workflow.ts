@@ -118,7 +118,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     return state;
   }
   sentToBank = true;
-  const target = { network: input.network };
+  // A gateway's payout names its account; the activity loads the credentials, which never enter the history.
+  const target = { network: input.network, ...(input.gatewayAccountId ? { gatewayAccount: input.gatewayAccountId } : {}) };
   const transfer = await submitPayoutTransfer.executeWithOptions({ ...options, summary: `send ${money} to the bank` }, [
     {
       ...target,
@@ -135,10 +136,21 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       },
     },
   ]);
+  if (transfer.status === 'refused') {
+    await step(
+      { status: 'failed', failureCode: transfer.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[transfer.failureCode] },
+      'failed',
+      `${input.network} refused it (${transfer.failureCode}); ${money} and the fee are available again`,
+    );
+    await condition(allHandlersFinished);
+    return state;
+  }
+  const bankAccountLast4 = transfer.destinationLast4 ?? input.bankAccountLast4;
+  const destination = bankAccountLast4 ? `the account ending ${bankAccountLast4}` : `the ${input.network} account's bank account`;
   await step(
-    { status: 'in_transit', bankReference: transfer.reference, arrivalDate: transfer.arrivalDate },
+    { status: 'in_transit', bankReference: transfer.reference, arrivalDate: transfer.arrivalDate, bankAccountLast4 },
     'in_transit',
-    `${money} sent to the account ending ${input.bankAccountLast4} (${transfer.reference}); expected ${transfer.arrivalDate}`,
+    `${money} sent to ${destination} (${transfer.reference}); expected ${transfer.arrivalDate}`,
   );
 
   // Until the bank says otherwise the money is in transit: ask at the arrival time, then hourly.
@@ -158,7 +170,7 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     );
     return state;
   }
-  await step({ status: 'paid', paidAt: outcome.paidAt }, 'paid', `${money} arrived at the account ending ${input.bankAccountLast4}`);
+  await step({ status: 'paid', paidAt: outcome.paidAt }, 'paid', `${money} arrived at ${destination}`);
 
   // A bank may send a paid transfer back days later (account closed): the late failure gives the money back.
   const watch = input.returnWatch ?? DEFAULT_RETURN_WATCH;
@@ -166,6 +178,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   for (let watched = 0; later?.status !== 'returned' && watched < watch.forMs; watched += watch.everyMs) {
     await sleep(watch.everyMs);
     later = await payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+    // A gateway reports a paid payout that came back simply as failed (Stripe does): after paid, that is a return.
+    if (later?.status === 'failed')
+      later = { status: 'returned', failureCode: later.failureCode, paidAt: outcome.paidAt, returnedAt: nowIso() };
   }
   if (later?.status === 'returned') {
     const failure = { failureCode: later.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[later.failureCode] };

@@ -1,4 +1,5 @@
 import type { PaymentGateway } from './payment-gateway';
+import type { PayoutNetwork } from '../payouts/payout-network';
 
 /** The gateways a merchant can connect an account of. */
 export const GATEWAY_NAMES = ['sandbox', 'stripe', 'adyen'] as const;
@@ -35,6 +36,8 @@ export interface GatewayConnector {
   verifyCredentials(credentials: Record<string, string>): Promise<void>;
   /** An adapter bound to one account's credentials (async, so a connector may load its vendor library on first use). */
   adapterFor(account: { id: string; livemode: boolean; credentials: Record<string, string> }): PaymentGateway | Promise<PaymentGateway>;
+  /** Payouts from one account's balance to its own bank account, for gateways that pay out (Stripe); absent otherwise. */
+  payoutNetworkFor?(account: { id: string; livemode: boolean; credentials: Record<string, string> }): Promise<PayoutNetwork>;
 }
 
 /** The gateway refused the credentials; `reason` is the gateway's own words, never the credential. */

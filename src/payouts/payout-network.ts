@@ -9,18 +9,30 @@ export interface TransferRequest {
   livemode: boolean;
   amountMinor: number;
   currency: string;
-  bankAccountId: string;
-  bankAccountLast4: string;
+  /** Our bank account, for the sandbox bank; null when the gateway pays its account's own bank account. */
+  bankAccountId: string | null;
+  bankAccountLast4: string | null;
+  description?: string | null;
   /** The workflow's clock when it asked (ISO 8601); the sandbox bank dates the transfer by it, so time-skipping tests see days pass. */
   requestedAt: string;
 }
 
+/** A transfer the network took. */
 export interface SubmittedTransfer {
+  status?: 'submitted';
   reference: string;
   /** YYYY-MM-DD (UTC): when the bank expects the money to arrive. */
   arrivalDate: string;
   /** When the bank expects to have paid it (ISO 8601): the payout asks again then. */
   arrivesAt: string;
+  /** The destination's last 4 when the network chose it (a gateway pays its account's own bank account). */
+  destinationLast4?: string | null;
+}
+
+/** A transfer the network refused outright: nothing was sent, so the payout fails and its money is available again. */
+export interface RefusedTransfer {
+  status: 'refused';
+  failureCode: PayoutFailureCode;
 }
 
 /** What the bank says of a transfer on a given day. */
@@ -39,12 +51,26 @@ export type TransferStatus =
 export interface PayoutNetwork {
   readonly name: PayoutNetworkName;
   /** Submits a transfer; the same key returns the same transfer. */
-  submitTransfer(request: TransferRequest): Promise<SubmittedTransfer>;
+  submitTransfer(request: TransferRequest): Promise<SubmittedTransfer | RefusedTransfer>;
   /**
    * The transfer's status as of `asOf` (the workflow's clock, so time-skipping tests see the days pass),
-   * or null when the network never received it.
+   * or null when the network never received it. A network that knows only its own clock ignores `asOf`.
    */
   transferStatus(reference: string, asOf: Date): Promise<TransferStatus | null>;
-  /** The transfer this key submitted, if any: resolves a submission whose answer was lost. */
-  findTransfer(idempotencyKey: string): Promise<SubmittedTransfer | null>;
+  /**
+   * The transfer this request's key submitted, if any: resolves a submission whose answer was lost
+   * even after the network has forgotten the key (Stripe keeps idempotency keys for 24 hours).
+   */
+  findTransfer(request: TransferRequest): Promise<SubmittedTransfer | null>;
+}
+
+/** Where a payout travels: the network, and for a gateway's payouts the merchant's account there. */
+export interface PayoutTarget {
+  network: PayoutNetworkName;
+  gatewayAccount?: string | null;
+}
+
+/** Finds the network for a payout, with a gateway account's credentials loaded inside the activity only. */
+export interface PayoutNetworks {
+  resolve(target: PayoutTarget): Promise<PayoutNetwork>;
 }

@@ -14,8 +14,11 @@ export interface PayoutRecord {
   feeMinor: number;
   currency: string;
   status: PayoutStatus;
-  bankAccountId: string;
-  bankAccountLast4: string;
+  /** Our bank account (sandbox bank), or null for a gateway's payout, which names its gateway account instead. */
+  bankAccountId: string | null;
+  /** Null for a gateway's payout until the gateway names its destination. */
+  bankAccountLast4: string | null;
+  gatewayAccountId: string | null;
   network: PayoutNetworkName;
   bankReference: string | null;
   arrivalDate: string | null;
@@ -41,8 +44,9 @@ function toRecord(row: Row): PayoutRecord {
     feeMinor: Number(row.fee_minor),
     currency: String(row.currency),
     status: row.status,
-    bankAccountId: row.bank_account_id,
-    bankAccountLast4: row.bank_account_last4,
+    bankAccountId: row.bank_account_id ?? null,
+    bankAccountLast4: row.bank_account_last4 ?? null,
+    gatewayAccountId: row.gateway_account_id ?? null,
     network: row.network,
     bankReference: row.bank_reference ?? null,
     arrivalDate: row.arrival_date ? isoDay(row.arrival_date) : null,
@@ -72,6 +76,8 @@ export interface PayoutTransition {
   /** The statuses the row may be in for the step to apply; a retried step finds it applied and changes nothing. */
   from: PayoutStatus[];
   bankReference?: string | null;
+  /** A gateway's payout learns its destination's last 4 when it is sent. */
+  bankAccountLast4?: string | null;
   arrivalDate?: string | null;
   failureCode?: PayoutFailureCode | null;
   failureMessage?: string | null;
@@ -97,13 +103,14 @@ export class PayoutRepository {
 
   async listForMerchant(
     merchantId: string,
-    filter: { status?: PayoutStatus; bankAccountId?: string },
+    filter: { status?: PayoutStatus; bankAccountId?: string; gatewayAccountId?: string },
     limit: number,
     startingAfter?: string,
   ): Promise<Page<PayoutRecord>> {
     const conditions: SqlCondition[] = [['merchant_id = ?', merchantId]];
     if (filter.status) conditions.push(['status = ?', filter.status]);
     if (filter.bankAccountId) conditions.push(['bank_account_id = ?', filter.bankAccountId]);
+    if (filter.gatewayAccountId) conditions.push(['gateway_account_id = ?', filter.gatewayAccountId]);
     const page = await selectNewestFirst<Row>(this.sql, 'payouts', conditions, limit, startingAfter);
     return { data: page.data.map(toRecord), hasMore: page.hasMore };
   }
@@ -111,8 +118,8 @@ export class PayoutRepository {
   async insert(payout: PayoutRecord): Promise<void> {
     await this.sql.query(
       `insert into payouts (id, merchant_id, livemode, amount_minor, fee_minor, currency, status, bank_account_id, bank_account_last4,
-         network, bank_reference, arrival_date, automatic, description, metadata, failure_code, failure_message, returned, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)`,
+         gateway_account_id, network, bank_reference, arrival_date, automatic, description, metadata, failure_code, failure_message, returned, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)`,
       [
         payout.id,
         payout.merchantId,
@@ -123,6 +130,7 @@ export class PayoutRepository {
         payout.status,
         payout.bankAccountId,
         payout.bankAccountLast4,
+        payout.gatewayAccountId,
         payout.network,
         payout.bankReference,
         payout.arrivalDate,
@@ -147,6 +155,7 @@ export class PayoutRepository {
     const [row] = await this.sql.query<Row>(
       `update payouts set status = ?,
          bank_reference = coalesce(?, bank_reference),
+         bank_account_last4 = coalesce(?, bank_account_last4),
          arrival_date = coalesce(?::date, arrival_date),
          failure_code = coalesce(?, failure_code),
          failure_message = coalesce(?, failure_message),
@@ -158,6 +167,7 @@ export class PayoutRepository {
       [
         change.status,
         change.bankReference ?? null,
+        change.bankAccountLast4 ?? null,
         change.arrivalDate ?? null,
         change.failureCode ?? null,
         change.failureMessage ?? null,

@@ -15,7 +15,7 @@ export function payoutRoutes(payouts: PayoutService): ApiRoute[] {
       idempotent: 'create',
       summary: 'Pay out available funds to a bank account',
       description:
-        'Runs the payout as workflow payout-<id>. The amount and the payout fee come out of the available balance at once, checked under a lock so that concurrent payouts never take it below zero (400 balance_insufficient, nothing written). The payout stays pending (cancelable) until it is sent to the bank (PAYOUT_SUBMIT_DELAY_MS), is in_transit until its arrival_date, then paid or failed; a paid payout the bank returns later becomes failed with returned true, and the money is available again.',
+        'Runs the payout as workflow payout-<id>. The amount and the payout fee come out of the available balance at once, checked under a lock so that concurrent payouts never take it below zero (400 balance_insufficient, nothing written). The payout stays pending (cancelable) until it is sent to the bank (PAYOUT_SUBMIT_DELAY_MS), is in_transit until its arrival_date, then paid or failed; a paid payout the bank returns later becomes failed with returned true, and the money is available again. With gateway_account, the payout is sent as a Stripe payout from that Stripe account (under the key <id>:transfer) to its own bank account, and its status is read back from Stripe.',
       body: createPayoutBody,
       responses: {
         201: { description: 'The payout, pending: its amount and fee are reserved.', schema: payoutSchema },
@@ -64,6 +64,7 @@ export function payoutRoutes(payouts: PayoutService): ApiRoute[] {
         const page = await payouts.list(merchant, {
           status: query.status,
           bankAccount: query.bank_account,
+          gatewayAccount: query.gateway_account,
           limit: query.limit,
           startingAfter: query.starting_after,
         });

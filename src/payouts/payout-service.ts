@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { BankAccountRepository } from '../bank-accounts/bank-account-repository';
+import { GatewayAccountRepository } from '../gateway-accounts/gateway-account-repository';
 import type { BankAccountRecord } from '../bank-accounts/bank-account-record';
 import { inTransaction } from '../db/sql';
 import { earlierResourceFor, identityForCreate, type IdempotencyContext } from '../idempotency/idempotency-keys';
@@ -39,6 +40,20 @@ export interface CreatedPayout {
   decided: boolean;
 }
 
+/** The gateways whose accounts can pay out (their connectors have payouts). */
+const PAYOUT_GATEWAYS = ['stripe'] as const;
+type PayoutGateway = (typeof PAYOUT_GATEWAYS)[number];
+
+/** Where a payout goes: one of our bank accounts over the sandbox bank, or a gateway account's own payouts. */
+type PayoutDestination = Pick<PayoutWorkflowInput, 'bankAccountId' | 'bankAccountLast4' | 'gatewayAccountId' | 'network'>;
+
+const sandboxBankDestination = (account: BankAccountRecord): PayoutDestination => ({
+  bankAccountId: account.id,
+  bankAccountLast4: account.last4,
+  gatewayAccountId: null,
+  network: 'sandbox_bank',
+});
+
 const balanceInsufficient = (message = 'The available balance does not cover this payout and its fee.') =>
   ApiError.badRequest(message, 'balance_insufficient', 'amount');
 
@@ -48,7 +63,7 @@ export class PayoutService {
 
   /**
    * Makes a payout of available funds to a bank account, or answers a retried request with the payout it made.
-   * @throws 400 parameter_invalid, 400 resource_missing (bank_account), 400 bank_account_missing, 400 balance_insufficient, 400 payouts_paused, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
+   * @throws 400 parameter_invalid, 400 resource_missing (bank_account, gateway_account), 400 bank_account_missing, 400 balance_insufficient, 400 payouts_paused, 409 idempotency_key_in_use, 422 idempotency_key_reused, 503 engine_unavailable
    */
   async create(merchant: Merchant, body: CreatePayoutBody, idempotency?: IdempotencyContext): Promise<CreatedPayout> {
     const parsed = parseMajorAmount(body.amount, body.currency);
@@ -58,6 +73,8 @@ export class PayoutService {
       amount_minor: amountMinor,
       currency: body.currency,
       bank_account: body.bank_account ?? null,
+      // Only when named, so a key's fingerprint from before gateway payouts existed still matches its retry.
+      ...(body.gateway_account !== undefined ? { gateway_account: body.gateway_account } : {}),
       description: body.description ?? null,
       metadata: body.metadata ?? {},
     };
@@ -68,13 +85,16 @@ export class PayoutService {
       const replayed = await this.replay(merchant, earlierId);
       if (replayed) return { payout: replayed, decided: true };
     }
-    const { bankAccount, feeMinor, availableMinor } = await inTransaction(this.deps.orm, async (sql) => {
+    const { destination, feeMinor, availableMinor } = await inTransaction(this.deps.orm, async (sql) => {
       if (await arePayoutsPaused(sql, merchant.id))
         throw ApiError.badRequest('Payouts of this account are paused by the platform; contact support.', 'payouts_paused');
-      const bankAccount = await this.bankAccountFor(new BankAccountRepository(sql), merchant, body);
+      const destination =
+        body.gateway_account !== undefined
+          ? await this.gatewayAccountFor(new GatewayAccountRepository(sql), merchant, body.gateway_account, body.currency)
+          : await this.bankAccountFor(new BankAccountRepository(sql), merchant, body);
       const terms = await new PayoutScheduleRepository(sql).merchantTerms(merchant.id);
       const availableMinor = await new PayoutRepository(sql).availableBalance(merchant.id, body.currency, { lock: false });
-      return { bankAccount, feeMinor: terms?.payoutFeeMinor ?? 0, availableMinor };
+      return { destination, feeMinor: terms?.payoutFeeMinor ?? 0, availableMinor };
     });
     // Checked again under the balance's lock in the workflow; this only spares a workflow that cannot succeed.
     if (amountMinor + feeMinor > availableMinor) throw balanceInsufficient();
@@ -87,9 +107,7 @@ export class PayoutService {
       amountMinor,
       feeMinor,
       currency: body.currency,
-      bankAccountId: bankAccount.id,
-      bankAccountLast4: bankAccount.last4,
-      network: 'sandbox_bank',
+      ...destination,
       description: body.description ?? null,
       metadata: body.metadata ?? {},
       automatic: false,
@@ -116,7 +134,7 @@ export class PayoutService {
    */
   async list(
     merchant: Pick<Merchant, 'id'>,
-    query: { status?: PayoutStatus; bankAccount?: string; limit: number; startingAfter?: string },
+    query: { status?: PayoutStatus; bankAccount?: string; gatewayAccount?: string; limit: number; startingAfter?: string },
   ): Promise<{ data: PayoutJson[]; hasMore: boolean }> {
     const page = await inTransaction(this.deps.orm, async (sql) => {
       const payouts = new PayoutRepository(sql);
@@ -124,7 +142,7 @@ export class PayoutService {
         throw apiErrors.noSuch('payout', query.startingAfter);
       return payouts.listForMerchant(
         merchant.id,
-        { status: query.status, bankAccountId: query.bankAccount },
+        { status: query.status, bankAccountId: query.bankAccount, gatewayAccountId: query.gatewayAccount },
         query.limit,
         query.startingAfter,
       );
@@ -156,8 +174,35 @@ export class PayoutService {
     return this.get(merchant, id);
   }
 
+  /**
+   * A Stripe account of the merchant's, in its mode, enabled and taking the currency: Stripe pays its
+   * balance out to that account's own bank account.
+   */
+  private async gatewayAccountFor(
+    accounts: GatewayAccountRepository,
+    merchant: Merchant,
+    id: string,
+    currency: string,
+  ): Promise<PayoutDestination> {
+    const account = await accounts.findForMerchant(merchant.id, id);
+    if (!account || account.livemode !== merchant.livemode) throw apiErrors.noSuch('gateway account', id, 'gateway_account');
+    if (!(PAYOUT_GATEWAYS as readonly string[]).includes(account.gateway))
+      throw apiErrors.invalidParameter(
+        'gateway_account',
+        `A ${account.gateway} account cannot pay out; gateway payouts go through ${PAYOUT_GATEWAYS.join(', ')} accounts.`,
+      );
+    if (account.status !== 'verified') throw apiErrors.invalidParameter('gateway_account', 'This gateway account is disabled.');
+    if (account.currencies.length > 0 && !account.currencies.includes(currency))
+      throw apiErrors.invalidParameter('currency', `This gateway account takes ${account.currencies.join(', ')}, not ${currency}.`);
+    return { bankAccountId: null, bankAccountLast4: null, gatewayAccountId: account.id, network: account.gateway as PayoutGateway };
+  }
+
   /** The named account, or the merchant's default for the currency; checked to be usable for this payout. */
-  private async bankAccountFor(accounts: BankAccountRepository, merchant: Merchant, body: CreatePayoutBody): Promise<BankAccountRecord> {
+  private async bankAccountFor(accounts: BankAccountRepository, merchant: Merchant, body: CreatePayoutBody): Promise<PayoutDestination> {
+    return sandboxBankDestination(await this.bankAccount(accounts, merchant, body));
+  }
+
+  private async bankAccount(accounts: BankAccountRepository, merchant: Merchant, body: CreatePayoutBody): Promise<BankAccountRecord> {
     if (body.bank_account === undefined) {
       const fallback = await accounts.findDefault(merchant.id, body.currency);
       if (!fallback)
@@ -189,7 +234,7 @@ export class PayoutService {
         { key: AmountMinorKey, value: input.amountMinor },
         { key: CurrencyKey, value: input.currency },
       ],
-      summary: `${money} payout to the account ending ${input.bankAccountLast4} for merchant ${merchant.id}`,
+      summary: `${money} payout ${input.bankAccountLast4 ? `to the account ending ${input.bankAccountLast4}` : `through ${input.gatewayAccountId}`} for merchant ${merchant.id}`,
       details: `Payout ${input.payoutId} over ${input.network}${input.description ? `: ${input.description}` : ''}`,
     });
     if (closed) {

@@ -10,6 +10,9 @@ export const PAYOUT_FAILURE_CODES = [
   'insufficient_funds',
   'invalid_account_number',
   'no_account',
+  'debit_not_authorized',
+  'invalid_currency',
+  'gateway_balance_insufficient',
   'could_not_process',
 ] as const;
 export type PayoutFailureCode = (typeof PAYOUT_FAILURE_CODES)[number];
@@ -20,11 +23,19 @@ export const PAYOUT_FAILURE_MESSAGES: Record<PayoutFailureCode, string> = {
   insufficient_funds: 'The bank could not take the transfer (insufficient funds on a debit leg).',
   invalid_account_number: 'The bank account number is not valid at the bank.',
   no_account: 'The bank account does not exist.',
+  debit_not_authorized: 'The bank refused the transfer: it is not authorized on this account.',
+  invalid_currency: 'The bank account cannot take payouts in this currency.',
+  gateway_balance_insufficient:
+    "The gateway account's own balance did not cover the payout; nothing was sent, and the amount and fee are available again.",
   could_not_process: 'The bank could not process this payout.',
 };
 
-/** The bank networks a payout can travel over: our sandbox bank today, a gateway's payouts next. */
-export type PayoutNetworkName = 'sandbox_bank';
+/**
+ * The networks a payout can travel over: our sandbox bank (to one of the merchant's bank accounts),
+ * or a gateway's payouts from the merchant's account there (Stripe pays that account's own bank account).
+ */
+export const PAYOUT_NETWORKS = ['sandbox_bank', 'stripe'] as const;
+export type PayoutNetworkName = (typeof PAYOUT_NETWORKS)[number];
 
 export interface PayoutWorkflowInput {
   payoutId: string;
@@ -34,9 +45,15 @@ export interface PayoutWorkflowInput {
   /** The payout fee, taken from the available balance beside the amount; 0 when none is configured. */
   feeMinor: number;
   currency: string;
-  bankAccountId: string;
-  /** Shown on the payout and in the UI; the number itself never enters a workflow. */
-  bankAccountLast4: string;
+  /** One of our bank accounts, for the sandbox bank; null for a gateway's payout. */
+  bankAccountId: string | null;
+  /**
+   * Shown on the payout and in the UI; the number itself never enters a workflow. Null for a
+   * gateway's payout until the gateway names its destination.
+   */
+  bankAccountLast4: string | null;
+  /** The merchant's gateway account a gateway payout draws on (its credentials stay in the database). */
+  gatewayAccountId?: string | null;
   network: PayoutNetworkName;
   description: string | null;
   metadata: Record<string, string>;

@@ -152,8 +152,10 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'resource_missing bank_account',
       'parameter_invalid bank_account',
       'parameter_invalid currency',
+      'resource_missing gateway_account',
+      'parameter_invalid gateway_account',
     ],
-    why: 'a payout is drawn on the available balance in its currency (amount and fee), and goes to a bank account of the merchant that is in use and paid in that currency (the default one for it when none is named)',
+    why: 'a payout is drawn on the available balance in its currency (amount and fee), and goes to a bank account of the merchant that is in use and paid in that currency (the default one for it when none is named), or through an enabled Stripe gateway account of the merchant (never both)',
   },
   {
     operationIds: ['cancelPayout'],

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsRejectedError } from '../../src/gateways/gateway-connector';
 import { GatewayError, type AuthorizeRequest } from '../../src/gateways/payment-gateway';
@@ -449,6 +450,58 @@ describe('connector against stripe-mock', () => {
     expect(adapter).toMatchObject({ name: 'stripe', livemode: false });
     expect(adapter.recognizesSource(VAULT_TOKEN)).toBe(true);
     await expect(adapter.riskLevel('pm_card_visa')).resolves.toBe('normal');
+  });
+});
+
+describe('payouts against stripe-mock', () => {
+  // Exactly the calls the Stripe payout network makes, through the SDK configured as our adapter configures it.
+  const sdk = () => new Stripe(TEST_KEY, { maxNetworkRetries: 0, telemetry: false, timeout: 10_000, ...apiBase });
+  const payoutOf = (exchange: Exchange) => exchange.response as unknown as { object: string; status: unknown; arrival_date: unknown };
+
+  it('creates a payout under our transfer key with our ids in the metadata, the destination expanded', async () => {
+    const payout = await sdk().payouts.create(
+      {
+        amount: 1234,
+        currency: 'usd',
+        description: 'Ledgerflow payout po_x',
+        metadata: { ledgerflow_payout: 'po_x', ledgerflow_transfer_key: 'po_x:transfer' },
+        expand: ['destination'],
+      },
+      { idempotencyKey: 'po_x:transfer' },
+    );
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'POST', path: '/v1/payouts', status: 200, idempotencyKey: 'po_x:transfer' });
+    expect(Object.fromEntries(exchange.params)).toEqual({
+      amount: '1234',
+      currency: 'usd',
+      description: 'Ledgerflow payout po_x',
+      'metadata[ledgerflow_payout]': 'po_x',
+      'metadata[ledgerflow_transfer_key]': 'po_x:transfer',
+      'expand[0]': 'destination',
+    });
+    expect(payoutOf(exchange)).toMatchObject({ object: 'payout', status: expect.any(String), arrival_date: expect.any(Number) });
+    expect(payout.id).toBe((exchange.response as { id: string }).id);
+  });
+
+  it('retrieves a payout by its id', async () => {
+    const payout = await sdk().payouts.retrieve('po_123');
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payouts/po_123', status: 200, rawBody: '' });
+    expect(payoutOf(exchange)).toMatchObject({ object: 'payout', status: expect.any(String), arrival_date: expect.any(Number) });
+    expect(typeof payout.status).toBe('string');
+  });
+
+  it('lists payouts created since a time, a hundred at a time', async () => {
+    const page = await sdk().payouts.list({ created: { gte: 1700000000 }, limit: 100 });
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payouts', status: 200 });
+    expect(Object.fromEntries(exchange.query)).toEqual({ 'created[gte]': '1700000000', limit: '100' });
+    const list = exchange.response as unknown as { object: string; data: unknown[] };
+    expect(list.object).toBe('list');
+    expect(list.data.length).toBeGreaterThan(0);
+    for (const item of list.data)
+      expect(item).toMatchObject({ object: 'payout', status: expect.any(String), arrival_date: expect.any(Number) });
+    expect(page.data).toHaveLength(list.data.length);
   });
 });
 

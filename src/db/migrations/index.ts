@@ -23,6 +23,7 @@ import { Migration20261206090000CheckoutSessions } from './Migration202612060900
 import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
 import { Migration20261206120000Payouts } from './Migration20261206120000Payouts';
 import { Migration20261206150000PayoutValueDates } from './Migration20261206150000PayoutValueDates';
+import { Migration20261206160000StripePayouts } from './Migration20261206160000StripePayouts';
 import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
 import { Migration20261206130000PayoutSchedules } from './Migration20261206130000PayoutSchedules';
 import { Migration20261206140000PayoutReconciliation } from './Migration20261206140000PayoutReconciliation';
@@ -57,4 +58,5 @@ export const migrations = [
   { name: 'Migration20261206130000PayoutSchedules', class: Migration20261206130000PayoutSchedules },
   { name: 'Migration20261206140000PayoutReconciliation', class: Migration20261206140000PayoutReconciliation },
   { name: 'Migration20261206150000PayoutValueDates', class: Migration20261206150000PayoutValueDates },
+  { name: 'Migration20261206160000StripePayouts', class: Migration20261206160000StripePayouts },
 ];

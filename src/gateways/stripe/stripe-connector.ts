@@ -41,6 +41,12 @@ export function createStripeConnector(options: StripeConnectorOptions = {}): Gat
         isVaultToken,
       });
     },
+    async payoutNetworkFor(account) {
+      const secretKey = account.credentials.secret_key;
+      if (!secretKey) throw new Error(`Gateway account ${account.id} has no Stripe secret_key`);
+      const { StripePayoutNetwork } = await import('./stripe-payouts');
+      return new StripePayoutNetwork({ secretKey, apiBase: options.apiBase, timeoutMs: options.timeoutMs });
+    },
   };
 }
 

@@ -2,10 +2,12 @@ import type { FakeCard } from './stripe-fake-cards';
 import type { EventDestination } from './stripe-fake-events';
 import {
   stripeId,
+  type FakeBankAccount,
   type FakeCharge,
   type FakeDispute,
   type FakePaymentIntent,
   type FakePaymentMethod,
+  type FakePayout,
   type FakeRefund,
 } from './stripe-fake-objects';
 
@@ -22,6 +24,13 @@ export interface FakeAccountInput {
    * mode); when false, card numbers are refused as Stripe refuses them. Default true.
    */
   rawCardData?: boolean;
+  /**
+   * The account number of the default external account payouts go to (default `000123456789`,
+   * paid); Stripe's test numbers decide the payout's outcome (see stripe-fake-payouts.ts).
+   */
+  payoutAccountNumber?: string;
+  /** Funds already available, per lower-case currency in minor units, as if charged with Stripe's 4000000000000077 card. */
+  balance?: Record<string, number>;
 }
 
 /** What a test needs to know of an account it added. */
@@ -42,6 +51,15 @@ export interface StoredPaymentIntent {
   createdAtMs: number;
   /** The card of the PaymentMethod being confirmed, for completing customer action. */
   card: FakeCard | null;
+}
+
+export interface StoredPayout {
+  object: FakePayout;
+  createdAtMs: number;
+  /** Decided by the external account's number when the payout was created. */
+  failureCode: string | null;
+  /** The payout is paid first, then fails with `failureCode` (a bank returning it). */
+  failsAfterPaid: boolean;
 }
 
 export interface StoredCharge {
@@ -78,6 +96,12 @@ export class FakeAccount implements EventDestination, FakeAccountHandle {
   readonly refunds = new Map<string, FakeRefund>();
   readonly disputes = new Map<string, FakeDispute>();
   readonly idempotency = new Map<string, SavedAnswer | 'in_progress'>();
+  readonly payouts = new Map<string, StoredPayout>();
+  readonly fundedBalance: ReadonlyMap<string, number>;
+  payoutAccountNumber = DEFAULT_PAYOUT_ACCOUNT_NUMBER;
+  externalAccount!: FakeBankAccount;
+  /** Every external account the account had, so payouts to a replaced one still expand. */
+  readonly bankAccounts = new Map<string, FakeBankAccount>();
 
   constructor(input: FakeAccountInput) {
     this.keys = new Set([input.secretKey, ...(input.additionalKeys ?? [])]);
@@ -86,6 +110,27 @@ export class FakeAccount implements EventDestination, FakeAccountHandle {
     this.webhookSecret = input.webhookSecret;
     this.enabledEvents = input.enabledEvents;
     this.rawCardData = input.rawCardData ?? true;
+    this.fundedBalance = new Map(Object.entries(input.balance ?? {}).map(([currency, amount]) => [currency.toLowerCase(), amount]));
+    this.usePayoutAccountNumber(input.payoutAccountNumber ?? DEFAULT_PAYOUT_ACCOUNT_NUMBER);
+  }
+
+  /** A new default external account, as replacing the bank account in the Dashboard makes one (with a new id). */
+  usePayoutAccountNumber(accountNumber: string): void {
+    this.payoutAccountNumber = accountNumber;
+    this.externalAccount = {
+      id: stripeId('ba'),
+      object: 'bank_account',
+      account_holder_name: null,
+      account_holder_type: null,
+      bank_name: 'STRIPE TEST BANK',
+      country: 'US',
+      currency: 'usd',
+      default_for_currency: true,
+      last4: accountNumber.slice(-4),
+      routing_number: '110000000',
+      status: 'new',
+    };
+    this.bankAccounts.set(this.externalAccount.id, this.externalAccount);
   }
 
   chargeOf(paymentIntent: FakePaymentIntent): StoredCharge | undefined {
@@ -119,7 +164,9 @@ export class FakeAccount implements EventDestination, FakeAccountHandle {
       this.paymentMethods.get(id)?.object ??
       this.paymentIntents.get(id)?.object ??
       this.refunds.get(id) ??
-      this.disputes.get(id)
+      this.disputes.get(id) ??
+      this.payouts.get(id)?.object ??
+      this.bankAccounts.get(id)
     );
   }
 }
@@ -140,6 +187,20 @@ export interface FakeContext {
   disputeDelayMs: number;
   refundSettleDelayMs: number;
   enforceMinimumAmounts: boolean;
+  /** When payouts change status, after their creation; read lazily against `now()`, never by timers. */
+  payoutTiming: PayoutTiming;
 }
+
+export interface PayoutTiming {
+  /** Pending until then, then in transit. */
+  inTransitAfterMs: number;
+  /** The arrival: paid, or failed for a failing test account number. */
+  transitMs: number;
+  /** After the arrival, when a paid payout to the fake's paid-then-failed number fails. */
+  returnAfterMs: number;
+}
+
+/** Stripe's test account number for a payout that succeeds. */
+export const DEFAULT_PAYOUT_ACCOUNT_NUMBER = '000123456789';
 
 export const seconds = (ms: number) => Math.floor(ms / 1000);

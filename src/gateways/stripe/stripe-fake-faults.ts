@@ -19,7 +19,11 @@ export type FakeOperation =
   | 'retrieve_charge'
   | 'retrieve_dispute'
   | 'retrieve_event'
-  | 'balance';
+  | 'balance'
+  | 'create_payout'
+  | 'retrieve_payout'
+  | 'list_payouts'
+  | 'cancel_payout';
 
 export type FakeFaultKind =
   /** Do the work, then close the connection without a byte of answer. */

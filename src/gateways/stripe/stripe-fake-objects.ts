@@ -142,6 +142,47 @@ export interface FakeDispute {
   status: 'warning_needs_response' | 'needs_response' | 'under_review' | 'won' | 'lost';
 }
 
+/** The default external account payouts go to: a US test bank account. */
+export interface FakeBankAccount {
+  id: string;
+  object: 'bank_account';
+  account_holder_name: null;
+  account_holder_type: null;
+  bank_name: 'STRIPE TEST BANK';
+  country: 'US';
+  currency: string;
+  default_for_currency: true;
+  last4: string;
+  routing_number: '110000000';
+  status: 'new';
+}
+
+export interface FakePayout {
+  id: string;
+  object: 'payout';
+  amount: number;
+  arrival_date: number;
+  automatic: false;
+  balance_transaction: string;
+  created: number;
+  currency: string;
+  description: string | null;
+  destination: string;
+  failure_balance_transaction: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  livemode: boolean;
+  metadata: Record<string, string>;
+  method: 'standard';
+  original_payout: null;
+  reconciliation_status: 'not_applicable';
+  reversed_by: null;
+  source_type: 'card';
+  statement_descriptor: string | null;
+  status: 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+  type: 'bank_account';
+}
+
 export interface FakeEvent {
   id: string;
   object: 'event';

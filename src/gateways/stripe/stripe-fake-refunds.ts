@@ -155,12 +155,18 @@ export function closeDispute(ctx: FakeContext, account: FakeAccount, dispute: Fa
   if (outcome === 'won') ctx.emit(account, 'charge.dispute.funds_reinstated', dispute);
 }
 
-/** GET /v1/balance: what captures left after refunds and disputes not won, per currency. */
+/**
+ * GET /v1/balance: funds the account started with, plus what captures left after refunds and
+ * disputes not won, less payouts not failed or canceled (those gave the money back), per currency.
+ */
 export function balanceOf(account: FakeAccount) {
   const net = new Map<string, number>();
   const add = (currency: string, amount: number) => net.set(currency, (net.get(currency) ?? 0) + amount);
   for (const { object: charge } of account.charges.values()) add(charge.currency, charge.amount_captured - account.refundedOf(charge.id));
   for (const dispute of account.disputes.values()) if (dispute.status !== 'won') add(dispute.currency, -dispute.amount);
+  for (const [currency, amount] of account.fundedBalance) add(currency, amount);
+  for (const { object: payout } of account.payouts.values())
+    if (payout.status !== 'failed' && payout.status !== 'canceled') add(payout.currency, -payout.amount);
   if (net.size === 0) net.set('usd', 0);
   const entries = (amount: (currency: string) => number) =>
     [...net.keys()].map((currency) => ({ amount: amount(currency), currency, source_types: { card: amount(currency) } }));

@@ -6,6 +6,7 @@ import { noSuch } from './stripe-fake-objects';
 import { confirmPaymentIntent, createPaymentIntent, paymentIntentOf } from './stripe-fake-payment-intents';
 import { cancelPaymentIntent, capturePaymentIntent } from './stripe-fake-captures';
 import { createPaymentMethod } from './stripe-fake-payment-methods';
+import { cancelPayout, createPayout, listPayouts, retrievePayout, settlePayouts } from './stripe-fake-payouts';
 import { balanceOf, createRefund, listRefunds } from './stripe-fake-refunds';
 import { searchPaymentIntents } from './stripe-fake-search';
 
@@ -116,7 +117,34 @@ export const ROUTES: Route[] = [
       return found(stored?.account === call.account.id ? stored.event : undefined, 'event', call.id);
     },
   },
-  { method: 'GET', pattern: /^\/v1\/balance$/, operation: 'balance', run: (call) => balanceOf(call.account) },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/balance$/,
+    operation: 'balance',
+    run: (call) => {
+      settlePayouts(call.ctx, call.account);
+      return balanceOf(call.account);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/payouts$/,
+    operation: 'create_payout',
+    run: (call) => createPayout(call.ctx, call.account, call.params, call.request),
+  },
+  { method: 'GET', pattern: /^\/v1\/payouts$/, operation: 'list_payouts', run: (call) => listPayouts(call.ctx, call.account, call.params) },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/payouts\/([^/]+)$/,
+    operation: 'retrieve_payout',
+    run: (call) => retrievePayout(call.ctx, call.account, call.id),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/payouts\/([^/]+)\/cancel$/,
+    operation: 'cancel_payout',
+    run: (call) => cancelPayout(call.ctx, call.account, call.id, call.params, call.request),
+  },
 ];
 
 export function findRoute(method: string, path: string): { route: Route; id: string } | undefined {

@@ -11,7 +11,8 @@ import {
 import { FakeEventBus, type FakeDelivery } from './stripe-fake-events';
 import { FakeFaults, type FakeFault, type FakeRandomFaultRates } from './stripe-fake-faults';
 import { handleApiRequest, type FakeRequestLogEntry, type HandlerDeps } from './stripe-fake-handler';
-import type { FakeCharge, FakeDispute, FakeEvent, FakePaymentIntent, FakeRefund } from './stripe-fake-objects';
+import type { FakeCharge, FakeDispute, FakeEvent, FakePaymentIntent, FakePayout, FakeRefund } from './stripe-fake-objects';
+import { payoutsMatching, settlePayouts } from './stripe-fake-payouts';
 import { authenticationPage } from './stripe-fake-authentication';
 import { completeAction } from './stripe-fake-payment-intents';
 import { closeDispute, openDispute } from './stripe-fake-refunds';
@@ -20,7 +21,7 @@ export type { FakeAccountHandle, FakeAccountInput } from './stripe-fake-account'
 export type { FakeDelivery } from './stripe-fake-events';
 export type { FakeFault, FakeFaultKind, FakeOperation, FakeRandomFaultRates } from './stripe-fake-faults';
 export type { FakeRequestLogEntry } from './stripe-fake-handler';
-export type { FakeCharge, FakeDispute, FakeEvent, FakePaymentIntent, FakeRefund } from './stripe-fake-objects';
+export type { FakeCharge, FakeDispute, FakeEvent, FakePaymentIntent, FakePayout, FakeRefund } from './stripe-fake-objects';
 
 export interface StripeFakeOptions {
   accounts?: FakeAccountInput[];
@@ -32,6 +33,12 @@ export interface StripeFakeOptions {
   refundSettleDelayMs?: number;
   /** How long a new PaymentIntent stays invisible to search, as Stripe's search index trails (default 0). */
   searchLagMs?: number;
+  /** How long a new payout stays `pending` (cancelable) before it is `in_transit` (default 1 minute). */
+  payoutInTransitAfterMs?: number;
+  /** From creation to the payout's arrival, when it is `paid` or `failed` (default 1 day). */
+  payoutTransitMs?: number;
+  /** After the arrival, when a payout to the paid-then-failed test number fails (default 2 days). */
+  payoutReturnAfterMs?: number;
   /** Refuse amounts under Stripe's minimum charge per currency (default true). */
   enforceMinimumAmounts?: boolean;
   /** Stripe keeps an idempotency key's answer this long (24 hours). */
@@ -59,7 +66,10 @@ export interface StripeFake {
   port: number;
   stop(): Promise<void>;
   addAccount(input: FakeAccountInput): FakeAccountHandle;
-  updateAccount(secretKey: string, changes: Pick<FakeAccountInput, 'webhookUrl' | 'webhookSecret' | 'enabledEvents' | 'rawCardData'>): void;
+  updateAccount(
+    secretKey: string,
+    changes: Pick<FakeAccountInput, 'webhookUrl' | 'webhookSecret' | 'enabledEvents' | 'rawCardData' | 'payoutAccountNumber'>,
+  ): void;
   /** The key stops working (401 `api_key_expired`), as a rolled key does. */
   revokeKey(secretKey: string): void;
   injectFault(fault: FakeFault): void;
@@ -70,6 +80,10 @@ export interface StripeFake {
   /** The network disputes a captured charge (by its id or its PaymentIntent's). */
   openDispute(chargeOrPaymentIntentId: string): FakeDispute;
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): FakeDispute;
+  /** Applies the payout status changes due by `now` in every account, with their events, without waiting for a request. */
+  advancePayouts(): void;
+  /** Payouts as last brought up to date (by a request or `advancePayouts`). */
+  payouts(filter?: { account?: string; status?: string }): FakePayout[];
   events(filter?: { type?: string; account?: string }): FakeEvent[];
   deliveries(eventId?: string): FakeDelivery[];
   /** Sends an event again (or for the first time), as the Dashboard's "Resend" does. */
@@ -132,6 +146,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     disputeDelayMs: options.disputeDelayMs ?? 100,
     refundSettleDelayMs: options.refundSettleDelayMs ?? 100,
     enforceMinimumAmounts: options.enforceMinimumAmounts ?? true,
+    payoutTiming: {
+      // A minute of `pending` leaves a test room to cancel; Stripe's own window depends on the bank's cut-off.
+      inTransitAfterMs: options.payoutInTransitAfterMs ?? 60_000,
+      transitMs: options.payoutTransitMs ?? 24 * 3600 * 1000,
+      returnAfterMs: options.payoutReturnAfterMs ?? 2 * 24 * 3600 * 1000,
+    },
   };
   const deps: HandlerDeps = {
     ctx,
@@ -207,6 +227,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       if ('webhookSecret' in changes) account.webhookSecret = changes.webhookSecret;
       if ('enabledEvents' in changes) account.enabledEvents = changes.enabledEvents;
       if (changes.rawCardData !== undefined) account.rawCardData = changes.rawCardData;
+      if (changes.payoutAccountNumber !== undefined) account.usePayoutAccountNumber(changes.payoutAccountNumber);
     },
     revokeKey(secretKey) {
       byKey.get(secretKey)?.revokedKeys.add(secretKey);
@@ -232,6 +253,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       closeDispute(ctx, account, dispute, outcome);
       return structuredClone(dispute);
     },
+    advancePayouts() {
+      for (const account of accounts.values()) settlePayouts(ctx, account);
+    },
+    payouts: (filter) => payoutsMatching(accounts.values(), filter),
     events: (filter) => events.events(filter),
     deliveries: (eventId) => events.deliveries(eventId),
     redeliver: (eventId) => events.send(eventId),

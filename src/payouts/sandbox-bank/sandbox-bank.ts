@@ -40,7 +40,9 @@ export class SandboxBank implements PayoutNetwork {
   ) {}
 
   async submitTransfer(request: TransferRequest): Promise<SubmittedTransfer> {
-    const planned = request.livemode ? ({ outcome: 'paid' } as const) : testPayoutOutcome(request.bankAccountLast4);
+    const last4 = request.bankAccountLast4;
+    if (!last4) throw new Error(`Payout ${request.payoutId} has no bank account for the sandbox bank`);
+    const planned = request.livemode ? ({ outcome: 'paid' } as const) : testPayoutOutcome(last4);
     const submittedAt = new Date(request.requestedAt);
     const arrivesAt = new Date(submittedAt.getTime() + this.timings.transitMs);
     const transfer = await inTransaction(this.orm, (sql) =>
@@ -51,7 +53,7 @@ export class SandboxBank implements PayoutNetwork {
         merchantId: request.merchantId,
         amountMinor: request.amountMinor,
         currency: request.currency,
-        bankAccountLast4: request.bankAccountLast4,
+        bankAccountLast4: last4,
         outcome: planned.outcome,
         failureCode: planned.outcome === 'paid' ? null : planned.failureCode,
         submittedAt,
@@ -74,8 +76,8 @@ export class SandboxBank implements PayoutNetwork {
     return { status: 'paid', paidAt };
   }
 
-  async findTransfer(idempotencyKey: string): Promise<SubmittedTransfer | null> {
-    const transfer = await inTransaction(this.orm, (sql) => new SandboxBankRepository(sql).findByKey(idempotencyKey));
+  async findTransfer(request: TransferRequest): Promise<SubmittedTransfer | null> {
+    const transfer = await inTransaction(this.orm, (sql) => new SandboxBankRepository(sql).findByKey(request.idempotencyKey));
     return transfer ? submitted(transfer) : null;
   }
 }

@@ -1,0 +1,139 @@
+import Stripe from 'stripe';
+import type { PayoutNetwork, RefusedTransfer, SubmittedTransfer, TransferRequest, TransferStatus } from '../../payouts/payout-network';
+import type { PayoutFailureCode } from '../../payouts/payout-state';
+import type { StripeApiBase } from './stripe-api-base';
+import { scrubSecrets, type StripeErrorLike } from './stripe-mapping';
+
+/** Metadata on every Stripe payout we make: our payout, and the key that made it (found again after Stripe forgets the key). */
+export const PAYOUT_ID_METADATA = 'ledgerflow_payout';
+export const TRANSFER_KEY_METADATA = 'ledgerflow_transfer_key';
+
+/** Stripe's payout failure codes we report as they are; any other is `could_not_process`. */
+const STRIPE_PAYOUT_FAILURES: Record<string, PayoutFailureCode> = {
+  account_closed: 'account_closed',
+  account_frozen: 'account_frozen',
+  bank_account_restricted: 'account_frozen',
+  insufficient_funds: 'insufficient_funds',
+  invalid_account_number: 'invalid_account_number',
+  no_account: 'no_account',
+  debit_not_authorized: 'debit_not_authorized',
+  invalid_currency: 'invalid_currency',
+  could_not_process: 'could_not_process',
+};
+
+export function payoutFailureOf(stripeCode: string | null | undefined): PayoutFailureCode {
+  return (stripeCode && STRIPE_PAYOUT_FAILURES[stripeCode]) || 'could_not_process';
+}
+
+export interface StripePayoutsOptions {
+  secretKey: string;
+  apiBase?: StripeApiBase;
+  timeoutMs?: number;
+}
+
+// Stripe's search does not cover payouts: a lost submission is looked for among the payouts created since shortly before it.
+const FIND_WINDOW_SLACK_S = 3600;
+
+/**
+ * Payouts from a merchant's Stripe account to that account's own bank account. Stripe chooses the
+ * destination and reports its last 4; its balance must cover the payout, or it refuses (a failed
+ * payout here, the money available again on our side). Status is always asked, never assumed.
+ */
+export class StripePayoutNetwork implements PayoutNetwork {
+  readonly name = 'stripe' as const;
+  private readonly stripe: Stripe;
+
+  constructor(options: StripePayoutsOptions) {
+    this.stripe = new Stripe(options.secretKey, {
+      // The payout workflow owns retries, and resolves a lost answer by findTransfer.
+      maxNetworkRetries: 0,
+      timeout: options.timeoutMs ?? 10_000,
+      telemetry: false,
+      appInfo: { name: 'Ledgerflow' },
+      ...(options.apiBase ?? {}),
+    });
+  }
+
+  async submitTransfer(request: TransferRequest): Promise<SubmittedTransfer | RefusedTransfer> {
+    let payout: Stripe.Payout;
+    try {
+      payout = await this.stripe.payouts.create(
+        {
+          amount: request.amountMinor,
+          currency: request.currency.toLowerCase(),
+          description: `Ledgerflow payout ${request.payoutId}`,
+          metadata: { [PAYOUT_ID_METADATA]: request.payoutId, [TRANSFER_KEY_METADATA]: request.idempotencyKey },
+          expand: ['destination'],
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      const stripeError = (error ?? {}) as StripeErrorLike;
+      // Stripe looked at the request and said no: nothing was created, so the payout fails and its money comes back.
+      // Anything else (no answer, 5xx, a rate limit, a key in use or refused) may hide a payout: thrown, retried, found.
+      if (stripeError.type === 'StripeInvalidRequestError' && stripeError.code !== 'idempotency_key_in_use')
+        return {
+          status: 'refused',
+          failureCode: stripeError.code === 'balance_insufficient' ? 'gateway_balance_insufficient' : 'could_not_process',
+        };
+      throw failureOf(stripeError, 'send the payout');
+    }
+    return submittedOf(payout);
+  }
+
+  async transferStatus(reference: string): Promise<TransferStatus | null> {
+    let payout: Stripe.Payout;
+    try {
+      payout = await this.stripe.payouts.retrieve(reference);
+    } catch (error) {
+      const stripeError = (error ?? {}) as StripeErrorLike;
+      if (stripeError.code === 'resource_missing') return null;
+      throw failureOf(stripeError, 'read the payout');
+    }
+    switch (payout.status) {
+      case 'paid':
+        return { status: 'paid', paidAt: arrivalOf(payout).toISOString() };
+      case 'failed':
+        return { status: 'failed', failureCode: payoutFailureOf(payout.failure_code) };
+      // Canceled at Stripe (its Dashboard) before it left: nothing was sent.
+      case 'canceled':
+        return { status: 'failed', failureCode: 'could_not_process' };
+      default:
+        return { status: 'in_transit' };
+    }
+  }
+
+  async findTransfer(request: TransferRequest): Promise<SubmittedTransfer | null> {
+    const since = Math.floor(Date.parse(request.requestedAt) / 1000) - FIND_WINDOW_SLACK_S;
+    try {
+      for await (const payout of this.stripe.payouts.list({ created: { gte: since }, limit: 100 })) {
+        if (payout.metadata?.[TRANSFER_KEY_METADATA] === request.idempotencyKey) return submittedOf(payout);
+      }
+    } catch (error) {
+      throw failureOf((error ?? {}) as StripeErrorLike, 'look for the payout');
+    }
+    return null;
+  }
+}
+
+function arrivalOf(payout: Stripe.Payout): Date {
+  return new Date(payout.arrival_date * 1000);
+}
+
+function submittedOf(payout: Stripe.Payout): SubmittedTransfer {
+  const arrival = arrivalOf(payout);
+  const destination = payout.destination;
+  const last4 = destination && typeof destination === 'object' && 'last4' in destination ? destination.last4 : null;
+  return {
+    status: 'submitted',
+    reference: payout.id,
+    arrivalDate: arrival.toISOString().slice(0, 10),
+    arrivesAt: arrival.toISOString(),
+    destinationLast4: last4 ?? null,
+  };
+}
+
+/** A retryable failure in our words and Stripe's, never with a key in it. */
+function failureOf(error: StripeErrorLike, doing: string): Error {
+  return new Error(`Could not ${doing} at Stripe (${error.type ?? 'no answer'}): ${scrubSecrets(error.message ?? 'no message')}`);
+}

@@ -1,0 +1,224 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Activities } from '../../activities';
+import type { Orm } from '../../src/db/orm';
+import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
+import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
+import { MerchantService } from '../../src/merchants/merchant-service';
+import type { Merchant } from '../../src/merchants/merchant-record';
+import { PayoutNetworkDirectory } from '../../src/payouts/payout-network-directory';
+import type { PayoutNetwork } from '../../src/payouts/payout-network';
+import { PayoutService } from '../../src/payouts/payout-service';
+import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-state';
+import { newId, randomBase62 } from '../../src/shared/ids';
+import { getPayoutStateQuery, type payoutWorkflow } from '../../workflows/payout-workflow';
+import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
+
+/**
+ * Payouts through a Stripe account with the days skipped: the real workflow and activities, the
+ * real Stripe SDK against our Stripe fake. The fake's clock follows the workflow's: each payout
+ * activity sets it to the time the workflow asked at (its `requestedAt` / `asOf`), so Stripe's
+ * arrival and the return two days later happen on the workflow's days.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SUBMIT_DELAY = 10 * 60_000;
+
+let env: TestWorkflowEnvironment;
+let orm: Orm;
+let withWorker: TimeSkippingEnvironment['withWorker'];
+let fake: StripeFake;
+let fakeNow = Date.now();
+/** Gateway account id → the Stripe key of its fake account (what the real worker would open from the sealed credentials). */
+const stripeKeys = new Map<string, string>();
+
+beforeAll(async () => {
+  fake = await startStripeFake({ now: () => fakeNow, payoutInTransitAfterMs: 60_000, payoutTransitMs: DAY, payoutReturnAfterMs: 2 * DAY });
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), {
+  taskQueuePrefix: 'stripe-payouts',
+  activities: {
+    payoutNetworks: new PayoutNetworkDirectory({
+      // These payouts never travel over the sandbox bank.
+      sandboxBank: { name: 'sandbox_bank' } as unknown as PayoutNetwork,
+      gatewayPayouts: async (gatewayAccountId) => {
+        const secretKey = stripeKeys.get(gatewayAccountId);
+        if (!secretKey) throw new Error(`No fake Stripe account for ${gatewayAccountId}`);
+        return new StripePayoutNetwork({ secretKey, apiBase: parseStripeApiBase(fake.url) });
+      },
+    }),
+  },
+});
+
+/** The fake's clock moves to the workflow's before each payout call, as a real Stripe's clock and ours would agree. */
+const followWorkflowClock = (activities: Activities): Activities => ({
+  ...activities,
+  submitPayoutTransfer: (input) => {
+    fakeNow = Math.max(fakeNow, Date.parse(input.request.requestedAt));
+    return activities.submitPayoutTransfer(input);
+  },
+  payoutTransferStatus: (input) => {
+    fakeNow = Math.max(fakeNow, Date.parse(input.asOf));
+    return activities.payoutTransferStatus(input);
+  },
+});
+
+const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
+
+/** A merchant with `availableMinor` USD in our ledger and a verified Stripe account (no stored credentials needed here) holding `stripeMinor`. */
+async function fixture(
+  availableMinor: number,
+  stripeMinor: number,
+  payoutAccountNumber?: string,
+): Promise<{ merchant: Merchant; gatewayAccount: string; stripeAccount: string }> {
+  const { merchant } = await new MerchantService(orm).create({ name: 'Stripe payouts', payoutFeeMinor: 25 });
+  const gatewayAccount = newId('gwa');
+  await sql(
+    `insert into gateway_accounts (id, merchant_id, gateway, livemode, status, currencies, priority, created_at, updated_at)
+     values (?, ?, 'stripe', false, 'verified', '{}', 100, now(), now())`,
+    [gatewayAccount, merchant.id],
+  );
+  const secretKey = `sk_test_${randomBase62(24)}`;
+  const stripeAccount = fake.addAccount({ secretKey, balance: { usd: stripeMinor }, payoutAccountNumber }).id;
+  stripeKeys.set(gatewayAccount, secretKey);
+  await makeAvailable(orm, merchant.id, 'USD', availableMinor);
+  return { merchant, gatewayAccount, stripeAccount };
+}
+
+const payouts = (taskQueue: string) =>
+  new PayoutService({
+    orm: orm as never,
+    temporal: env.client,
+    taskQueue,
+    syncWaitMs: 30_000,
+    timings: { submitDelayMs: SUBMIT_DELAY, returnWatch: { everyMs: DAY, forMs: 5 * DAY } },
+  });
+
+async function available(merchantId: string): Promise<number> {
+  const [row] = await sql(`select balance_minor from ledger_account_balances where account = ? and currency = 'USD'`, [
+    ledgerAccounts.merchantAvailable(merchantId),
+  ]);
+  return Number(row?.balance_minor ?? 0);
+}
+
+const handleOf = (id: string) => env.client.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(id));
+const entryKeys = async (id: string) =>
+  (await sql<{ idempotency_key: string }>(`select idempotency_key from ledger_entries where source_id = ? order by created_at`, [id])).map(
+    (entry) => entry.idempotency_key,
+  );
+const atStripe = (payoutId: string) => fake.payouts().filter((payout) => payout.metadata.ledgerflow_payout === payoutId);
+
+async function recordHistory(name: string, payoutId: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handleOf(payoutId).fetchHistory();
+  fs.writeFileSync(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), `${historyToJSON(history)}\n`);
+}
+
+describe('a payout through a Stripe account, days skipped', () => {
+  it('when Stripe pays it, then pending → in_transit (destination last 4 from Stripe) → paid on the arrival day', async () => {
+    const { merchant, gatewayAccount } = await fixture(100_000, 100_000);
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 400, currency: 'USD', gateway_account: gatewayAccount });
+        expect(created.payout).toMatchObject({ status: 'pending', gateway_account: gatewayAccount, bank_account: null });
+        await env.sleep(SUBMIT_DELAY + 2 * 60_000);
+        const sent = await handleOf(created.payout.id).query(getPayoutStateQuery);
+        expect(sent).toMatchObject({ status: 'in_transit', bankAccountLast4: '6789', bankReference: expect.stringMatching(/^po_/) });
+        expect(atStripe(created.payout.id)).toMatchObject([
+          { amount: 40_000, currency: 'usd', destination: expect.stringMatching(/^ba_/) },
+        ]);
+        const result: PayoutState = await handleOf(created.payout.id).result();
+        await recordHistory('payout-stripe-paid', created.payout.id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'paid', network: 'stripe', returned: false });
+    const [stripePayout] = atStripe(final.payoutId);
+    expect(stripePayout.status).toBe('paid');
+    expect(final.paidAt).toBe(new Date(stripePayout.arrival_date * 1000).toISOString());
+    expect(Date.parse(final.paidAt as string) - Date.parse(final.createdAt)).toBeGreaterThanOrEqual(DAY);
+    expect(await available(merchant.id)).toBe(100_000 - 40_025);
+    expect(await entryKeys(final.payoutId)).toEqual([`payout:${final.payoutId}`, `payout:${final.payoutId}:paid`]);
+    await expectLedgerBalanced(orm);
+  });
+
+  it('when Stripe refuses it for its own balance, then it fails from pending without a transfer, and the amount and fee come back', async () => {
+    const { merchant, gatewayAccount } = await fixture(100_000, 5_000);
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'USD', gateway_account: gatewayAccount });
+        const result: PayoutState = await handleOf(created.payout.id).result();
+        await recordHistory('payout-stripe-refused', created.payout.id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'failed', failureCode: 'gateway_balance_insufficient', bankReference: null });
+    expect(atStripe(final.payoutId)).toEqual([]);
+    expect(await available(merchant.id)).toBe(100_000);
+    expect(await entryKeys(final.payoutId)).toEqual([`payout:${final.payoutId}`, `payout:${final.payoutId}:failed`]);
+    await expectLedgerBalanced(orm);
+  });
+
+  it('when Stripe reports a paid payout failed two days later, then it is returned: failed with returned true, the amount back', async () => {
+    const { merchant, gatewayAccount } = await fixture(100_000, 100_000, '000999999991');
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'USD', gateway_account: gatewayAccount });
+        await env.sleep(SUBMIT_DELAY + DAY + HOUR);
+        expect((await handleOf(created.payout.id).query(getPayoutStateQuery)).status).toBe('paid');
+        expect(await available(merchant.id)).toBe(100_000 - 10_025);
+        const result: PayoutState = await handleOf(created.payout.id).result();
+        await recordHistory('payout-stripe-returned', created.payout.id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
+    expect(Date.parse(final.returnedAt as string) - Date.parse(final.paidAt as string)).toBeGreaterThanOrEqual(2 * DAY);
+    expect(await available(merchant.id)).toBe(100_000 - 25);
+    expect(await entryKeys(final.payoutId)).toEqual([
+      `payout:${final.payoutId}`,
+      `payout:${final.payoutId}:paid`,
+      `payout:${final.payoutId}:returned`,
+    ]);
+    await expectLedgerBalanced(orm);
+  });
+
+  it('when the answer to the payout is lost after Stripe made it, then the retry finds it by its key and there is one payout', async () => {
+    const { merchant, gatewayAccount, stripeAccount } = await fixture(100_000, 100_000);
+    // Twice: the Stripe SDK itself sends a request again once when its connection is reset.
+    fake.injectFault({ operation: 'create_payout', kind: 'lose_answer_after_commit', times: 2 });
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 50, currency: 'USD', gateway_account: gatewayAccount });
+        return (await handleOf(created.payout.id).result()) as PayoutState;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final.status).toBe('paid');
+    expect(atStripe(final.payoutId)).toHaveLength(1);
+    expect(final.bankReference).toBe(atStripe(final.payoutId)[0].id);
+    // The retry asked Stripe for the payout under its key instead of sending a second one blindly.
+    const calls = fake
+      .requestLog()
+      .filter((entry) => entry.account === stripeAccount && (entry.operation === 'list_payouts' || entry.operation === 'create_payout'));
+    expect(calls.map((entry) => [entry.operation, entry.outcome])).toEqual([
+      ['create_payout', 'lost'],
+      ['create_payout', 'lost'],
+      ['list_payouts', 'answered'],
+    ]);
+  });
+});
