@@ -2,12 +2,17 @@ import fs from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used, from /proc/<pid>/stat; with `reapedChildren`, also
+ * what its exited children used (cutime + cstime: the kernel adds a child's time to its parent when
+ * the parent reaps it).
+ */
+function cpuSeconds(pid: number, reapedChildren = false): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (own + (reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0)) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -31,7 +36,11 @@ function childrenOf(parent: number): number[] {
 
 export type CpuSnapshot = Record<string, number>;
 
-/** CPU seconds used so far by each named role; a role with `withChildren` adds its children (exited ones are lost, which undercounts short-lived backends). */
+/**
+ * CPU seconds used so far by each named role. A role `withChildren` adds its live children and those
+ * it has reaped: PostgreSQL's backends come and go with connections, and counting only the live ones
+ * made its figure drop (even below zero) whenever a busy backend exited between two snapshots.
+ */
 export function snapshotCpu(roles: Record<string, { pid?: number; withChildren?: boolean; self?: boolean }>): CpuSnapshot {
   const snapshot: CpuSnapshot = {};
   for (const [name, role] of Object.entries(roles)) {
@@ -39,7 +48,10 @@ export function snapshotCpu(roles: Record<string, { pid?: number; withChildren?:
       const usage = process.cpuUsage();
       snapshot[name] = (usage.user + usage.system) / 1e6;
     } else if (role.pid) {
-      snapshot[name] = cpuSeconds(role.pid) + (role.withChildren ? childrenOf(role.pid).reduce((sum, pid) => sum + cpuSeconds(pid), 0) : 0);
+      // The parent first: a child exiting in between is missed by this snapshot and found reaped by the
+      // next, so a difference of two snapshots can only overcount that child's time, never fall.
+      const parent = cpuSeconds(role.pid, role.withChildren);
+      snapshot[name] = parent + (role.withChildren ? childrenOf(role.pid).reduce((sum, pid) => sum + cpuSeconds(pid), 0) : 0);
     }
   }
   return snapshot;

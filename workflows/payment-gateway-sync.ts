@@ -22,9 +22,11 @@ export interface BusinessFailure {
 
 /** The typed business failure an activity threw, if that is what `error` is. */
 export function businessFailure(error: unknown): BusinessFailure | undefined {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isPaymentFailureType(error.cause.type)) {
-    const detail = error.cause.details?.[0] as { rule?: unknown } | undefined;
-    return { type: error.cause.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
+  // An activity's failure arrives wrapped in an ActivityFailure; a local activity's arrives as it was thrown.
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  if (failure instanceof ApplicationFailure && isPaymentFailureType(failure.type)) {
+    const detail = failure.details?.[0] as { rule?: unknown } | undefined;
+    return { type: failure.type, rule: typeof detail?.rule === 'string' ? detail.rule : undefined };
   }
   return undefined;
 }

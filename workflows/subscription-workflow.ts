@@ -229,6 +229,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     current.lastPaymentId = paymentId;
     const { source } = await records.getCustomerSource({ customerId: state.customerId });
     const paymentInput: PaymentWorkflowInput = {
+      // Only renewals started by this code: an older subscription history replays with the input it recorded.
+      ...(patched('renewal-payments-local-steps') ? { localDatabaseSteps: true } : {}),
       paymentId,
       merchantId: state.merchantId,
       amountMinor: current.amountDueMinor,

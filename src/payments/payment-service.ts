@@ -122,6 +122,7 @@ export class PaymentService {
     if (request.receiptEmail)
       await new ReceiptRepository(sqlFor(em)).rememberRecipient({ paymentId, merchantId: merchant.id, email: request.receiptEmail });
     const input: PaymentWorkflowInput = {
+      localDatabaseSteps: true,
       paymentId,
       merchantId: merchant.id,
       amountMinor: request.amountMinor,

@@ -53,6 +53,13 @@ export interface PaymentTerms {
 
 /** Everything the workflow needs: the terms plus the policies in force when the payment was created. */
 export interface PaymentWorkflowInput extends PaymentTerms {
+  /**
+   * Runs the fraud rules and the recording of each state as local activities. Set for every payment
+   * started now; absent in payments begun before, which replay with those steps as ordinary
+   * activities. An input flag rather than `patched()`, whose marker also writes the
+   * TemporalChangeVersion search attribute: a visibility update on every payment.
+   */
+  localDatabaseSteps?: boolean;
   authorizationTtlMs: number;
   fees: FeeSchedule;
   /** How long a payment held for review waits for a decision; optional, so recorded inputs without it still replay. */
