@@ -38,7 +38,7 @@ const WEIGHTS = [0.42, 0.62, 0.8, 0.88, 0.91, 0.95, 1];
  * refunds (some several at once on one payment), disputes, and bursts of one Idempotency-Key sent
  * fifty times at once. Each virtual merchant system loops until `until`. With a Stripe or an Adyen load,
  * a share of the scenarios are those merchants' (through the real adapters, against the fakes); with
- * payouts, one more loop pays the sandbox merchants out every few seconds.
+ * payouts, one more loop pays the sandbox merchants out every few seconds (and one more the Stripe merchants).
  */
 export class ChaosLoad extends LoadActions {
   private stripe?: { load: StripeLoad; share: number };
@@ -81,16 +81,18 @@ export class ChaosLoad extends LoadActions {
         while (Date.now() < until) await this.oneScenario().catch((error) => this.loadError(error));
       }),
       this.payoutLoop(until),
+      this.payoutLoop(until, 'stripe'),
     ]);
   }
 
-  private async payoutLoop(until: number): Promise<void> {
-    if (!this.payouts) return;
+  /** The sandbox merchants' finance system, or the Stripe merchants' (payouts through their gateway accounts). */
+  private async payoutLoop(until: number, merchants: 'sandbox' | 'stripe' = 'sandbox'): Promise<void> {
+    if (!this.payouts || (merchants === 'stripe' && !this.payouts.load.hasStripe)) return;
     const { load, everyMs } = this.payouts;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, everyMs[0] + this.random() * (everyMs[1] - everyMs[0])));
       if (Date.now() >= until) return;
-      await load.oneScenario().catch((error) => this.loadError(error));
+      await (merchants === 'stripe' ? load.oneStripeScenario() : load.oneScenario()).catch((error) => this.loadError(error));
     }
   }
 

@@ -1,6 +1,12 @@
 import type { Client as PgClient } from 'pg';
 import type { InvariantResult, OpenWorkflow } from './chaos-invariants';
 import type { TrackedPayout } from './chaos-payout-load';
+import {
+  stripePayoutInvariants,
+  type StripePayoutBooks,
+  type StripePayoutFigures,
+  type StripePayoutRow,
+} from './chaos-stripe-payout-invariants';
 
 const EXAMPLES = 8;
 const FINAL = new Set(['paid', 'failed', 'canceled']);
@@ -23,17 +29,13 @@ export interface PayoutFigures {
   rejectedForBalance: number;
   /** Merchant balances below zero at the end, drawn there by refunds or disputes (never by a payout: that is a violation). */
   negativeAvailableAfterOtherEntries: number;
+  /** The payouts through Stripe gateway accounts (counted in the figures above too), when the run has Stripe merchants. */
+  stripe?: StripePayoutFigures;
 }
 
-interface PayoutRow {
-  id: string;
-  merchant_id: string;
-  amount_minor: string;
+interface PayoutRow extends StripePayoutRow {
   fee_minor: string;
-  currency: string;
-  status: string;
-  returned: boolean;
-  failure_code: string | null;
+  network: string;
 }
 
 /** The ledger keys a payout in this state must have posted, exactly (payout-ledger.ts names them). */
@@ -68,6 +70,8 @@ function paidOnce(payouts: PayoutRow[], transfers: Rows, open: Set<string>): str
     }
     if (sent.length > 1) problems.push(`payout ${payoutId} was sent to the bank ${sent.length} times: ${sent.map((t) => t.id).join(', ')}`);
     if (payout.status === 'canceled') problems.push(`payout ${payoutId} is canceled, yet the bank got transfer ${sent[0].id}`);
+    if (payout.network !== 'sandbox_bank')
+      problems.push(`payout ${payoutId} goes over ${payout.network}, yet the sandbox bank got ${sent[0].id}`);
     for (const transfer of sent) {
       if (Number(transfer.amount_minor) !== Number(payout.amount_minor) || transfer.currency !== payout.currency)
         problems.push(
@@ -84,8 +88,9 @@ function paidOnce(payouts: PayoutRow[], transfers: Rows, open: Set<string>): str
       if (transfer.outcome !== 'failed') add(`${payout.merchant_id} ${payout.currency}`, Number(transfer.amount_minor));
     }
   }
+  // Payouts over a gateway (Stripe) never reach the sandbox bank: chaos-stripe-payout-invariants.ts checks them against Stripe.
   for (const payout of payouts)
-    if (done(payout) && (payout.status === 'paid' || payout.returned)) {
+    if (payout.network === 'sandbox_bank' && done(payout) && (payout.status === 'paid' || payout.returned)) {
       add(`${payout.merchant_id} ${payout.currency}`, -Number(payout.amount_minor));
       if (!transfersOf.has(payout.id))
         problems.push(`payout ${payout.id} is ${payout.status}${payout.returned ? ' (returned)' : ''} with no transfer at the bank`);
@@ -192,17 +197,22 @@ async function neverNegative(db: PgClient): Promise<{ result: InvariantResult; n
 
 /**
  * The payout invariants, read in one snapshot (so a payout moving on while they are read cannot look
- * inconsistent): nothing paid out twice, nothing lost, no balance taken below zero by a payout.
+ * inconsistent): nothing paid out twice, nothing lost, no balance taken below zero by a payout; with
+ * `stripe`, the payouts through Stripe gateway accounts against Stripe's books too.
  */
 export async function payoutInvariants(
   db: PgClient,
   openWorkflows: OpenWorkflow[],
   load: { payouts: Map<string, TrackedPayout>; rejectedForBalance: number },
+  stripe?: StripePayoutBooks,
 ): Promise<{ results: InvariantResult[]; figures: PayoutFigures }> {
   await db.query('begin isolation level repeatable read read only');
   try {
     const payouts = (
-      await db.query<PayoutRow>(`select id, merchant_id, amount_minor, fee_minor, currency, status, returned, failure_code from payouts`)
+      await db.query<PayoutRow>(
+        `select id, merchant_id, amount_minor, fee_minor, currency, status, returned, failure_code, network, gateway_account_id, bank_reference
+           from payouts`,
+      )
     ).rows;
     const transfers = (
       await db.query(`select id, payout_id, merchant_id, amount_minor, currency, outcome, failure_code from sandbox_bank_transfers`)
@@ -211,6 +221,14 @@ export async function payoutInvariants(
     const open = new Set(openWorkflows.map((workflow) => workflow.workflowId));
     const negative = await neverNegative(db);
     const count = (test: (payout: PayoutRow) => boolean) => payouts.filter(test).length;
+    const done = (payout: StripePayoutRow) => FINAL.has(payout.status) && !open.has(`payout-${payout.id}`);
+    const atStripe = stripe
+      ? stripePayoutInvariants(
+          payouts.filter((payout) => payout.network === 'stripe'),
+          stripe,
+          done,
+        )
+      : undefined;
     return {
       results: [
         result(
@@ -224,6 +242,7 @@ export async function payoutInvariants(
           nothingLost(payouts, entries, open, [...load.payouts.values()]),
         ),
         negative.result,
+        ...(atStripe?.results ?? []),
       ],
       figures: {
         created: payouts.length,
@@ -235,6 +254,7 @@ export async function payoutInvariants(
         transfers: transfers.length,
         rejectedForBalance: load.rejectedForBalance,
         negativeAvailableAfterOtherEntries: negative.negativeElsewhere,
+        ...(atStripe ? { stripe: atStripe.figures } : {}),
       },
     };
   } finally {

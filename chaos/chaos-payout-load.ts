@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChaosClient } from './chaos-client';
 import type { ChaosMerchant, LoadActions } from './chaos-load-actions';
 import { TEST_BANK_ACCOUNT_OUTCOMES, TEST_BANK_ACCOUNTS_PAID } from '../src/bank-accounts/test-bank-accounts';
+import type { StripePayoutLoad } from './chaos-stripe-payout-load';
 
 export const PAYOUT_SCENARIOS = ['payout', 'payout_race'] as const;
 export type PayoutScenario = (typeof PAYOUT_SCENARIOS)[number];
@@ -12,10 +13,14 @@ export interface TrackedPayout {
   merchantId: string;
   amountMinor: number;
   currency: string;
-  /** The test account's last 4: what the sandbox bank will do with it. */
+  /** The test account's last 4: what the sandbox bank (or Stripe, for a gateway account's payout) will do with it. */
   last4: string;
+  network: 'sandbox_bank' | 'stripe';
   lastSeenStatus: string;
 }
+
+/** Where a payout is sent: one of our bank accounts, or a Stripe gateway account's own bank account. */
+export type PayoutDestination = { bankAccount: string; last4: string } | { gatewayAccount: string; last4: string };
 
 export interface PayoutLoadOutcome {
   payouts: Map<string, TrackedPayout>;
@@ -32,6 +37,8 @@ interface BankAccount {
   id: string;
   last4: string;
 }
+
+const toBankAccount = (account: BankAccount): PayoutDestination => ({ bankAccount: account.id, last4: account.last4 });
 
 /** The accounts each merchant adds: the paid ones first, so they are the defaults of their currency. */
 function accountsToAdd(): { body: Record<string, unknown>; last4: string }[] {
@@ -63,18 +70,36 @@ const OUTCOME_ROTATION = ['paid', '0009', 'paid', '0002', 'paid', '0003', '0009'
  * that fail or are returned), then draws on its available balance: single payouts (some sent again
  * with the same Idempotency-Key, some canceled at once) and bursts of payouts at once that the
  * balance covers only in part. A 400 balance_insufficient is a right answer; so is a cancel refused
- * because the payout already went to the bank.
+ * because the payout already went to the bank. With `withStripe`, the Stripe merchants pay out too,
+ * through their gateway accounts, from a loop of their own (chaos-stripe-payout-load.ts).
  */
 export class PayoutLoad {
   readonly outcome: PayoutLoadOutcome = { payouts: new Map(), rejectedForBalance: 0, acceptedUndecided: 0, canceled: 0, notCancelable: 0 };
   private readonly accounts = new Map<string, Map<string, Map<string, BankAccount>>>();
   private turn = 0;
+  private stripe?: { load: StripePayoutLoad; merchants: ChaosMerchant[] };
 
   constructor(
     private readonly actions: LoadActions,
     private readonly client: ChaosClient,
     private readonly merchants: ChaosMerchant[],
   ) {}
+
+  /** Adds the Stripe merchants' payouts through their gateway accounts (their finance system's loop runs `oneStripeScenario`). */
+  withStripe(load: StripePayoutLoad, merchants: ChaosMerchant[]): this {
+    if (merchants.length > 0) this.stripe = { load, merchants };
+    return this;
+  }
+
+  /** Whether the Stripe merchants pay out too. */
+  get hasStripe(): boolean {
+    return this.stripe !== undefined;
+  }
+
+  /** One of the Stripe merchants' payout scenarios. */
+  async oneStripeScenario(): Promise<void> {
+    await this.stripe?.load.oneScenario();
+  }
 
   /** Adds every merchant's bank accounts (before the faults start). */
   async addBankAccounts(): Promise<void> {
@@ -108,18 +133,28 @@ export class PayoutLoad {
     const currency = a.random() < 0.85 ? 'USD' : 'EUR';
     const available = await this.availableMinor(merchant, currency);
     const amountMinor = Math.max(100, Math.floor(available * (0.05 + a.random() * 0.25)));
-    const account = this.nextAccount(merchant, currency);
+    const account = toBankAccount(this.nextAccount(merchant, currency));
     const key = randomUUID();
     const created = await this.create(merchant, currency, amountMinor, account, key);
     // The same request again, as a merchant system does when it is unsure the first arrived: the same payout, never a second.
-    if (created.id && a.random() < 0.3) {
-      const again = await this.create(merchant, currency, amountMinor, account, key);
-      if (again.id !== created.id && again.status !== 0)
-        a.outcome.violations.push(
-          `payout ${created.id}, sent again with its Idempotency-Key, was answered ${again.status} ${again.id ?? JSON.stringify(again.body)}`,
-        );
-    }
+    if (created.id && a.random() < 0.3) await this.sendAgain(merchant, currency, amountMinor, account, key, created.id);
     if (created.id && a.random() < 0.25) await this.cancel(merchant, created.id);
+  }
+
+  /** The same POST /v1/payouts again under its key: it must answer with the same payout (no answer at all is no answer). */
+  async sendAgain(
+    merchant: ChaosMerchant,
+    currency: string,
+    amountMinor: number,
+    destination: PayoutDestination,
+    key: string,
+    payoutId: string,
+  ): Promise<void> {
+    const again = await this.create(merchant, currency, amountMinor, destination, key);
+    if (again.id !== payoutId && again.status !== 0)
+      this.actions.outcome.violations.push(
+        `payout ${payoutId}, sent again with its Idempotency-Key, was answered ${again.status} ${again.id ?? JSON.stringify(again.body)}`,
+      );
   }
 
   /** Five payouts at once, each of 30 % of the available balance: at most three fit. */
@@ -129,7 +164,9 @@ export class PayoutLoad {
     const available = await this.availableMinor(merchant, 'USD');
     const amountMinor = Math.max(100, Math.floor(available * 0.3));
     await Promise.all(
-      Array.from({ length: 5 }, () => this.create(merchant, 'USD', amountMinor, this.nextAccount(merchant, 'USD'), randomUUID())),
+      Array.from({ length: 5 }, () =>
+        this.create(merchant, 'USD', amountMinor, toBankAccount(this.nextAccount(merchant, 'USD')), randomUUID()),
+      ),
     );
   }
 
@@ -140,7 +177,8 @@ export class PayoutLoad {
     return (wanted === 'paid' ? paid : accounts.get(wanted)) ?? paid;
   }
 
-  private async availableMinor(merchant: ChaosMerchant, currency: string): Promise<number> {
+  /** The merchant's available balance in the currency, in minor units, as GET /v1/balance answers it. */
+  async availableMinor(merchant: ChaosMerchant, currency: string): Promise<number> {
     this.actions.count('retrieve balance');
     const balance = await this.client.call('GET', '/v1/balance', { apiKey: merchant.apiKey });
     const amount = (balance.body?.available ?? []).find((money: { currency: string }) => money.currency === currency)?.amount;
@@ -148,19 +186,26 @@ export class PayoutLoad {
   }
 
   /** POST /v1/payouts; `id` is the payout's on a 201 (a refusal for the balance is counted, any other answer is a violation). */
-  private async create(
+  async create(
     merchant: ChaosMerchant,
     currency: string,
     amountMinor: number,
-    account: BankAccount,
+    destination: PayoutDestination,
     key: string,
   ): Promise<{ status: number; id?: string; body?: unknown }> {
     const a = this.actions;
-    a.count('create payout');
+    const toGateway = 'gatewayAccount' in destination;
+    a.count(toGateway ? 'create payout (stripe)' : 'create payout');
     const answer = await this.client.call('POST', '/v1/payouts', {
       apiKey: merchant.apiKey,
       idempotencyKey: key,
-      body: { amount: amountMinor / 100, currency, bank_account: account.id, description: 'chaos payout', metadata: { key } },
+      body: {
+        amount: amountMinor / 100,
+        currency,
+        ...(toGateway ? { gateway_account: destination.gatewayAccount } : { bank_account: destination.bankAccount }),
+        description: 'chaos payout',
+        metadata: { key },
+      },
     });
     if (answer.status === 201 && typeof answer.body?.id === 'string') {
       const known = this.outcome.payouts.get(answer.body.id);
@@ -169,7 +214,8 @@ export class PayoutLoad {
         merchantId: merchant.id,
         amountMinor,
         currency,
-        last4: account.last4,
+        last4: destination.last4,
+        network: toGateway ? 'stripe' : 'sandbox_bank',
         lastSeenStatus: known?.lastSeenStatus === 'canceled' ? 'canceled' : answer.body.status,
       });
       return { status: 201, id: answer.body.id };
@@ -186,9 +232,9 @@ export class PayoutLoad {
   }
 
   /** Cancels at once: the payout waits for its submit delay, so this is usually in time; after it, 400 payout_not_cancelable is right. */
-  private async cancel(merchant: ChaosMerchant, payoutId: string): Promise<void> {
+  async cancel(merchant: ChaosMerchant, payoutId: string): Promise<void> {
     const a = this.actions;
-    a.count('cancel payout');
+    a.count(this.outcome.payouts.get(payoutId)?.network === 'stripe' ? 'cancel payout (stripe)' : 'cancel payout');
     const answer = await this.client.call('POST', `/v1/payouts/${payoutId}/cancel`, {
       apiKey: merchant.apiKey,
       idempotencyKey: randomUUID(),
@@ -206,7 +252,7 @@ export class PayoutLoad {
 
   /** After the heal: every payout answered 201 is there for its merchant, and one seen canceled is canceled still. */
   async confirmPayouts(): Promise<void> {
-    const byId = new Map(this.merchants.map((merchant) => [merchant.id, merchant]));
+    const byId = new Map([...this.merchants, ...(this.stripe?.merchants ?? [])].map((merchant) => [merchant.id, merchant]));
     for (const payout of this.outcome.payouts.values()) {
       const fetched = await this.client.call('GET', `/v1/payouts/${payout.id}`, {
         apiKey: (byId.get(payout.merchantId) as ChaosMerchant).apiKey,

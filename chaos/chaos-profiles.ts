@@ -15,7 +15,7 @@ export interface ChaosProfile {
   stripeMerchants: number;
   /** The share of the load's scenarios that are the Stripe merchants'. */
   stripeShare: number;
-  /** The Stripe fake's random faults: per-request probabilities. */
+  /** The Stripe fake's random faults: per-request probabilities (no `operations`: payouts' create, retrieve, list and cancel included). */
   stripeFaults: FakeRandomFaultRates;
   /** Merchants with an Adyen account at the Adyen fake and a sandbox account as fallback. */
   adyenMerchants: number;
@@ -25,7 +25,7 @@ export interface ChaosProfile {
   adyenOutage: [number, number];
   /** How often one Adyen fault (a request fault or a notification mishap) is drawn. */
   adyenFaultEveryMs: [number, number];
-  /** How often (between the bounds) the sandbox merchants' finance system runs a payout scenario, beside the payment loops. */
+  /** How often (between the bounds) the sandbox merchants' finance system runs a payout scenario, beside the payment loops (the Stripe merchants' too). */
   payoutEveryMs: [number, number];
   healTimeoutMs: number;
   seed: number;

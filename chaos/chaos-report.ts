@@ -34,6 +34,14 @@ export function formatReport(report: ChaosReport): string {
       'payouts',
       `${report.payouts.created} created: ${report.payouts.paid} paid, ${report.payouts.failed} failed, ${report.payouts.canceled} canceled, ${report.payouts.returned} returned, ${report.payouts.inFlight} in flight; ${report.payouts.rejectedForBalance} refused (balance_insufficient); ${report.payouts.transfers} bank transfers; ${report.payouts.negativeAvailableAfterOtherEntries} available balances below zero from refunds or disputes`,
     ),
+    ...(report.payouts.stripe
+      ? [
+          line(
+            '  of which through Stripe',
+            `${report.payouts.stripe.created} created: ${report.payouts.stripe.paid} paid, failed ${entries(report.payouts.stripe.failed)}, ${report.payouts.stripe.returned} returned, ${report.payouts.stripe.canceled} canceled, ${report.payouts.stripe.inFlight} in flight; at Stripe ${entries(report.payouts.stripe.atStripe)}; ${report.payouts.stripe.madeOutsideLedgerflow} made from the Dashboard`,
+          ),
+        ]
+      : []),
     line('gateway operations', `${entries(report.gateway.operations)}; ${report.gateway.retriedOperations} answered again to a retry`),
     line('stripe merchants', report.stripe.merchants),
     line('  their payments', entries(report.stripe.payments)),

@@ -33,6 +33,14 @@ const INJECTABLE: Record<(typeof RANDOM_KINDS)[number][0], FakeRequestLogEntry['
   stripe_rate_limit: 'rate_limit',
 };
 
+/** A Stripe merchant's account at the fake, connected to us as a gateway account. */
+export interface StripeChaosAccount {
+  merchant: ChaosMerchant;
+  gatewayAccountId: string;
+  secretKey: string;
+  fakeAccountId: string;
+}
+
 /** The Stripe merchants' share of a run, for the report: our records, Stripe's books, its events, requests and forced faults. */
 export interface StripeReport {
   merchants: number;
@@ -65,6 +73,8 @@ interface TrackedEvent {
 export class ChaosStripe {
   fake!: StripeFake;
   readonly merchants: ChaosMerchant[] = [];
+  /** Each Stripe merchant's account: our gateway account id, the key (the merchant's Dashboard uses it too) and the fake's account id. */
+  readonly accounts: StripeChaosAccount[] = [];
   private readonly events = new Map<string, TrackedEvent>();
   private eventsSeen = 0;
   private deliveriesSeen = 0;
@@ -77,7 +87,15 @@ export class ChaosStripe {
 
   async start(): Promise<void> {
     // Disputes open a second and a half after capture, so most are opened while the load runs and the faults are on.
-    this.fake = await startStripeFake({ disputeDelayMs: 1_500, deliveryTimeoutMs: 5_000 });
+    // Payouts run on seconds, not days, so each finishes within the run: pending 2 s, paid (or failed) 5 s after
+    // creation, and a payout to the paid-then-failed number fails 5 s after that (our workflow watches 12 s).
+    this.fake = await startStripeFake({
+      disputeDelayMs: 1_500,
+      deliveryTimeoutMs: 5_000,
+      payoutInTransitAfterMs: 2_000,
+      payoutTransitMs: 5_000,
+      payoutReturnAfterMs: 5_000,
+    });
   }
 
   get url(): string {
@@ -88,7 +106,7 @@ export class ChaosStripe {
   async connect(client: ChaosClient, apiUrl: string, merchant: ChaosMerchant): Promise<void> {
     const secretKey = `sk_test_${randomBase62(24)}`;
     const webhookSecret = `whsec_${randomBase62(32)}`;
-    this.fake.addAccount({ secretKey, webhookSecret });
+    const { id: fakeAccountId } = this.fake.addAccount({ secretKey, webhookSecret });
     const created = await client.call('POST', '/v1/gateway_accounts', {
       apiKey: merchant.apiKey,
       body: {
@@ -101,6 +119,7 @@ export class ChaosStripe {
     if (created.status !== 201) throw new Error(`connecting a Stripe account answered ${created.status}: ${JSON.stringify(created.body)}`);
     this.fake.updateAccount(secretKey, { webhookUrl: `${apiUrl}${created.body.webhook_url_path}`, enabledEvents: SUBSCRIBED_EVENTS });
     this.merchants.push(merchant);
+    this.accounts.push({ merchant, gatewayAccountId: created.body.id as string, secretKey, fakeAccountId });
   }
 
   /**

@@ -19,6 +19,7 @@ import { ChaosStripe, type StripeReport } from './chaos-stripe';
 import { stripeBooksMatch, stripeEventsDelivered } from './chaos-stripe-invariants';
 import { waitUntilHealed } from './chaos-heal';
 import { StripeLoad } from './chaos-stripe-load';
+import { StripePayoutLoad } from './chaos-stripe-payout-load';
 import { replayAllHistories, type ReplayOutcome } from './chaos-replay';
 import { ChaosStack } from './chaos-stack';
 import { ChaosWebhookReceiver } from './chaos-webhooks';
@@ -154,6 +155,10 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     load.withAdyen(adyenLoad, profile.adyenMerchants > 0 ? profile.adyenShare : 0);
     const payoutLoad = new PayoutLoad(load, client, sandboxMerchants);
     await payoutLoad.addBankAccounts();
+    // The Stripe merchants pay out too, through their Stripe gateway accounts, from a loop of their own.
+    const stripePayouts = new StripePayoutLoad(load, client, payoutLoad, stripe.accounts, stripe.fake);
+    payoutLoad.withStripe(stripePayouts, stripe.merchants);
+    await stripePayouts.fund();
     load.withPayouts(payoutLoad, profile.payoutEveryMs);
     // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
     const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);
@@ -186,7 +191,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     log('Checking the invariants...');
     await load.confirmFinalStatuses(new Map(merchants.map((merchant) => [merchant.id, merchant])));
     await payoutLoad.confirmPayouts();
-    const payouts = await payoutInvariants(db, open, payoutLoad.outcome);
+    const payouts = await payoutInvariants(db, open, payoutLoad.outcome, { fake: stripe.fake, accounts: stripe.accounts });
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
     const stripeBooks = await stripeBooksMatch(db, stripe.fake);

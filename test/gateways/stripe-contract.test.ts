@@ -483,10 +483,11 @@ describe('payouts against stripe-mock', () => {
     expect(payout.id).toBe((exchange.response as { id: string }).id);
   });
 
-  it('retrieves a payout by its id', async () => {
-    const payout = await sdk().payouts.retrieve('po_123');
+  it('retrieves a payout by its id, with the balance transaction of a failure expanded', async () => {
+    const payout = await sdk().payouts.retrieve('po_123', { expand: ['failure_balance_transaction'] });
     const exchange = onlyExchange();
-    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payouts/po_123', status: 200, rawBody: '' });
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payouts/po_123', status: 200 });
+    expect(Object.fromEntries(exchange.query)).toEqual({ 'expand[0]': 'failure_balance_transaction' });
     expect(payoutOf(exchange)).toMatchObject({ object: 'payout', status: expect.any(String), arrival_date: expect.any(Number) });
     expect(typeof payout.status).toBe('string');
   });

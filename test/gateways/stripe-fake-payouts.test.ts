@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
 
 // Payouts through the official SDK against the Stripe fake, its clock moved by hand as Temporal's skipped clock would move it.
 const HOUR = 3600 * 1000;
@@ -91,6 +92,9 @@ describe('Stripe fake payouts', () => {
     expect(failed).toMatchObject({ status: 'failed', failure_code: code });
     expect(failed.failure_message).toEqual(expect.any(String));
     expect(failed.failure_balance_transaction).toMatch(/^txn_/);
+    // Refused before its arrival date: it never read paid.
+    const expanded = await stripe.payouts.retrieve(payout.id, { expand: ['failure_balance_transaction'] });
+    expect((expanded.failure_balance_transaction as { created: number }).created).toBeLessThan(payout.arrival_date);
     expect(await available(stripe)).toBe(100_000);
     expect(payoutEvents(id).map(([type]) => type)).toEqual(['payout.created', 'payout.updated', 'payout.failed']);
   });
@@ -101,8 +105,12 @@ describe('Stripe fake payouts', () => {
     clock += DAY;
     expect((await stripe.payouts.retrieve(payout.id)).status).toBe('paid');
     expect(await available(stripe)).toBe(99_000);
-    clock += 2 * DAY;
+    clock += 5 * DAY;
     expect(await available(stripe)).toBe(100_000);
+    // The money came back when it was due (two days after arrival), however late the change was read.
+    const returned = await stripe.payouts.retrieve(payout.id, { expand: ['failure_balance_transaction'] });
+    expect(returned.failure_balance_transaction).toMatchObject({ type: 'payout_failure', amount: 1000, source: payout.id });
+    expect((returned.failure_balance_transaction as { created: number }).created).toBe(payout.arrival_date + (2 * DAY) / 1000);
     expect(fake.payouts({ account: id })).toEqual([expect.objectContaining({ status: 'failed', failure_code: 'account_closed' })]);
     expect(payoutEvents(id)).toEqual([
       ['payout.created', 'pending'],
@@ -226,5 +234,45 @@ describe('Stripe fake payouts', () => {
     const unknown = { amount: 100, currency: 'usd', speed: 'fast' } as Stripe.PayoutCreateParams;
     await expect(stripe.payouts.create(unknown)).rejects.toMatchObject({ code: 'parameter_unknown', param: 'speed' });
     expect(fake.payouts({ account: id })).toEqual([]);
+  });
+});
+
+describe('StripePayoutNetwork reading the fake', () => {
+  const network = (secretKey: string) =>
+    new StripePayoutNetwork({ secretKey, apiBase: { host: fake.host, port: fake.port, protocol: 'http' } });
+  const request = (payoutId: string) => ({
+    idempotencyKey: `${payoutId}:transfer`,
+    payoutId,
+    merchantId: 'mer_test',
+    livemode: false,
+    amountMinor: 1500,
+    currency: 'USD',
+    bankAccountId: null,
+    bankAccountLast4: null,
+    requestedAt: new Date(clock).toISOString(),
+  });
+
+  it('when a paid payout failed before anyone looked, then it still reads as returned, dated by Stripe, not as a refusal', async () => {
+    const { secretKey } = newAccount({ payoutAccountNumber: '000999999991' });
+    const sent = await network(secretKey).submitTransfer(request('po_late_look'));
+    expect(sent).toMatchObject({ status: 'submitted', destinationLast4: '9991' });
+    const reference = (sent as { reference: string }).reference;
+    clock += 6 * DAY;
+    expect(await network(secretKey).transferStatus(reference)).toEqual({
+      status: 'returned',
+      failureCode: 'account_closed',
+      paidAt: new Date(START + DAY).toISOString(),
+      returnedAt: new Date(START + 3 * DAY).toISOString(),
+    });
+  });
+
+  it('when the bank refused it before its arrival date, then it reads as failed, even asked days later', async () => {
+    const { secretKey } = newAccount({ payoutAccountNumber: '000111111113' });
+    const sent = await network(secretKey).submitTransfer(request('po_refused'));
+    clock += 6 * DAY;
+    expect(await network(secretKey).transferStatus((sent as { reference: string }).reference)).toEqual({
+      status: 'failed',
+      failureCode: 'account_closed',
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { EventDestination } from './stripe-fake-events';
 import {
   stripeId,
   type FakeBankAccount,
+  type FakePayoutFailureTransaction,
   type FakeCharge,
   type FakeDispute,
   type FakePaymentIntent,
@@ -102,6 +103,8 @@ export class FakeAccount implements EventDestination, FakeAccountHandle {
   externalAccount!: FakeBankAccount;
   /** Every external account the account had, so payouts to a replaced one still expand. */
   readonly bankAccounts = new Map<string, FakeBankAccount>();
+  /** The balance transactions that gave a failed or canceled payout's money back, for `expand[]=failure_balance_transaction`. */
+  readonly payoutFailureTransactions = new Map<string, FakePayoutFailureTransaction>();
 
   constructor(input: FakeAccountInput) {
     this.keys = new Set([input.secretKey, ...(input.additionalKeys ?? [])]);
@@ -166,7 +169,8 @@ export class FakeAccount implements EventDestination, FakeAccountHandle {
       this.refunds.get(id) ??
       this.disputes.get(id) ??
       this.payouts.get(id)?.object ??
-      this.bankAccounts.get(id)
+      this.bankAccounts.get(id) ??
+      this.payoutFailureTransactions.get(id)
     );
   }
 }

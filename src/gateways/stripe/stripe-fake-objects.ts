@@ -143,6 +143,23 @@ export interface FakeDispute {
 }
 
 /** The default external account payouts go to: a US test bank account. */
+/** The balance transaction of a payout's failure (or cancel): when, and how much, came back to the balance. */
+export interface FakePayoutFailureTransaction {
+  id: string;
+  object: 'balance_transaction';
+  amount: number;
+  currency: string;
+  /** When the money came back: for a payout paid and then failed, after its arrival_date. */
+  created: number;
+  available_on: number;
+  description: string;
+  fee: number;
+  net: number;
+  source: string;
+  status: 'available';
+  type: 'payout_failure' | 'payout_cancel';
+}
+
 export interface FakeBankAccount {
   id: string;
   object: 'bank_account';

@@ -1,6 +1,15 @@
 import { seconds, type FakeAccount, type FakeContext, type RequestRef, type StoredPayout } from './stripe-fake-account';
 import { stringMap, stringParam, type FormObject, type FormValue } from './stripe-fake-form';
-import { invalidRequest, missingParam, noSuch, stateError, stripeId, unknownParam, type FakePayout } from './stripe-fake-objects';
+import {
+  invalidRequest,
+  missingParam,
+  noSuch,
+  stateError,
+  stripeId,
+  unknownParam,
+  type FakePayout,
+  type FakePayoutFailureTransaction,
+} from './stripe-fake-objects';
 import { balanceOf, optionalPositiveInteger } from './stripe-fake-refunds';
 
 /**
@@ -128,7 +137,7 @@ export function cancelPayout(ctx: FakeContext, account: FakeAccount, id: string,
   if (payout.status !== 'pending')
     throw stateError(`Payouts can only be canceled while they are pending. This payout (${id}) is ${payout.status}.`, undefined);
   payout.status = 'canceled';
-  payout.failure_balance_transaction = stripeId('txn');
+  payout.failure_balance_transaction = moneyBack(account, payout, 'payout_cancel', ctx.now());
   ctx.emit(account, 'payout.canceled', payout, request, { status: 'pending' });
   return payout;
 }
@@ -202,7 +211,7 @@ export function settlePayouts(ctx: FakeContext, account: FakeAccount): void {
       if (at !== undefined && at <= ctx.now() && (!next || at < next.at)) next = { at, stored };
     }
     if (!next) return;
-    advance(ctx, account, next.stored);
+    advance(ctx, account, next.stored, next.at);
   }
 }
 
@@ -211,8 +220,11 @@ function nextChangeAt(ctx: FakeContext, stored: StoredPayout): number | undefine
   switch (stored.object.status) {
     case 'pending':
       return stored.createdAtMs + Math.min(inTransitAfterMs, transitMs);
+    // A refused payout fails before its arrival date (so it never reads paid); any other is paid on it.
     case 'in_transit':
-      return stored.object.arrival_date * 1000;
+      return stored.failureCode && !stored.failsAfterPaid
+        ? Math.max(stored.createdAtMs + Math.min(inTransitAfterMs, transitMs), stored.object.arrival_date * 1000 - 1000)
+        : stored.object.arrival_date * 1000;
     case 'paid':
       return stored.failsAfterPaid ? stored.object.arrival_date * 1000 + returnAfterMs : undefined;
     default:
@@ -220,7 +232,28 @@ function nextChangeAt(ctx: FakeContext, stored: StoredPayout): number | undefine
   }
 }
 
-function advance(ctx: FakeContext, account: FakeAccount, stored: StoredPayout): void {
+/** Records the balance transaction that returns a payout's money, dated `atMs`; answers its id. */
+function moneyBack(account: FakeAccount, payout: FakePayout, type: FakePayoutFailureTransaction['type'], atMs: number): string {
+  const transaction: FakePayoutFailureTransaction = {
+    id: stripeId('txn'),
+    object: 'balance_transaction',
+    amount: payout.amount,
+    currency: payout.currency,
+    created: seconds(atMs),
+    available_on: seconds(atMs),
+    description: `${type === 'payout_cancel' ? 'Payout cancel' : 'Payout failure'} for ${payout.id}`,
+    fee: 0,
+    net: payout.amount,
+    source: payout.id,
+    status: 'available',
+    type,
+  };
+  account.payoutFailureTransactions.set(transaction.id, transaction);
+  return transaction.id;
+}
+
+/** Applies the change due at `atMs` (dated by when it was due, not when a request happened to apply it). */
+function advance(ctx: FakeContext, account: FakeAccount, stored: StoredPayout, atMs: number): void {
   const payout = stored.object;
   const previous = { status: payout.status };
   if (payout.status === 'pending') {
@@ -234,7 +267,7 @@ function advance(ctx: FakeContext, account: FakeAccount, stored: StoredPayout): 
     payout.status = 'failed';
     payout.failure_code = stored.failureCode;
     payout.failure_message = PAYOUT_FAILURE_MESSAGES[stored.failureCode ?? ''] ?? null;
-    payout.failure_balance_transaction = stripeId('txn');
+    payout.failure_balance_transaction = moneyBack(account, payout, 'payout_failure', atMs);
     ctx.emit(account, 'payout.failed', payout, undefined, previous);
   }
 }

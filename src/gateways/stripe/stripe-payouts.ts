@@ -84,7 +84,7 @@ export class StripePayoutNetwork implements PayoutNetwork {
   async transferStatus(reference: string): Promise<TransferStatus | null> {
     let payout: Stripe.Payout;
     try {
-      payout = await this.stripe.payouts.retrieve(reference);
+      payout = await this.stripe.payouts.retrieve(reference, { expand: ['failure_balance_transaction'] });
     } catch (error) {
       const stripeError = (error ?? {}) as StripeErrorLike;
       if (stripeError.code === 'resource_missing') return null;
@@ -93,8 +93,15 @@ export class StripePayoutNetwork implements PayoutNetwork {
     switch (payout.status) {
       case 'paid':
         return { status: 'paid', paidAt: arrivalOf(payout).toISOString() };
-      case 'failed':
-        return { status: 'failed', failureCode: payoutFailureOf(payout.failure_code) };
+      case 'failed': {
+        const failureCode = payoutFailureOf(payout.failure_code);
+        // Stripe marks a payout paid on its arrival date and reports a later bank return only as failed: a failure
+        // whose money came back on or after the arrival date is a return of a paid payout, wherever we first look.
+        const returnedAt = moneyBackAt(payout);
+        if (returnedAt && returnedAt >= arrivalOf(payout))
+          return { status: 'returned', failureCode, paidAt: arrivalOf(payout).toISOString(), returnedAt: returnedAt.toISOString() };
+        return { status: 'failed', failureCode };
+      }
       // Canceled at Stripe (its Dashboard) before it left: nothing was sent.
       case 'canceled':
         return { status: 'failed', failureCode: 'could_not_process' };
@@ -118,6 +125,12 @@ export class StripePayoutNetwork implements PayoutNetwork {
 
 function arrivalOf(payout: Stripe.Payout): Date {
   return new Date(payout.arrival_date * 1000);
+}
+
+/** When the failure's balance transaction gave the money back, if Stripe expanded it. */
+function moneyBackAt(payout: Stripe.Payout): Date | null {
+  const transaction = payout.failure_balance_transaction;
+  return transaction && typeof transaction === 'object' ? new Date(transaction.created * 1000) : null;
 }
 
 function submittedOf(payout: Stripe.Payout): SubmittedTransfer {
