@@ -4,6 +4,8 @@ import type { LevelResult } from './load';
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   startedAt: string;
+  /** Which Temporal engine ran the workflows, and how many workers. */
+  engine?: string;
   activityCount: number;
   workflowsB: LevelResult[];
   workflowsBWithVisibility: LevelResult;
@@ -21,6 +23,7 @@ const pad = (value: unknown, width: number) => String(value).padStart(width);
 export function formatTable(report: BenchReport): string {
   const lines = [
     `Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
+    `Engine: ${report.engine ?? 'Temporal dev server (SQLite, one history shard), one worker'}`,
     '',
     `                      in flight   per second   answer p50/p95/p99 ms   complete p50/p95/p99 ms   202s  failed`,
   ];

@@ -24,6 +24,8 @@ import {
 } from '../src/temporal/search-attributes';
 import { paymentWorkflowId } from '../src/payments/payment-state';
 import { benchLedger } from './ledger-bench';
+import { startProductionEngine, TEMPORAL_SERVER_VERSION } from './production-engine';
+import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
 import { cpuPerOperation, snapshotCpu } from './cpu';
 import { closedLoop, openLoop, round, type LevelResult, type Sample } from './load';
 import { formatTable, renderSvg, type BenchReport } from './report';
@@ -37,12 +39,27 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PAYMENT_ACTIVITIES = 3;
 const MERCHANTS = 20;
 const quietLogger = new DefaultLogger('WARN');
+// BENCH_ENGINE=production: the real Temporal server on PostgreSQL (bench/production-engine.ts) and BENCH_WORKERS workers.
+const PRODUCTION_ENGINE = process.env.BENCH_ENGINE === 'production';
+const HISTORY_SHARDS = Number(process.env.BENCH_HISTORY_SHARDS ?? 8);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? (PRODUCTION_ENGINE ? 2 : 1));
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
 /** The Node flags (heap sizes) of a production start script in package.json, so the bench runs what production runs. */
 function productionNodeFlags(script: string): string[] {
   const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   return scripts[script].split(' ').filter((part) => part.startsWith('--'));
+}
+
+/** Host, port and credentials of a postgres:// URL, for a tool that takes them apart. */
+function credentialsOf(url: string) {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+  };
 }
 
 /** Resident memory of a process now (VmRSS), in MB. */
@@ -90,18 +107,45 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     let databaseUrl = process.env.DATABASE_URL;
+    let postgresConnection: RunningPostgres | undefined;
     const roles: Parameters<typeof snapshotCpu>[0] = { 'load generator': { self: true } };
     if (!databaseUrl) {
       const postgres: RunningPostgres = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'postgres'),
         port: await findFreePort(),
-        databases: ['ledgerflow_bench'],
+        // The production engine keeps its histories and visibility in the same PostgreSQL, as a small deployment does.
+        databases: PRODUCTION_ENGINE ? ['ledgerflow_bench', 'temporal', 'temporal_visibility'] : ['ledgerflow_bench'],
       });
+      postgresConnection = postgres;
       stops.push(() => postgres.stop());
       databaseUrl = postgres.url('ledgerflow_bench');
       roles.postgres = { pid: postgres.pid, withChildren: true };
     }
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress && PRODUCTION_ENGINE) {
+      if (!postgresConnection) throw new Error('BENCH_ENGINE=production runs its own PostgreSQL: unset DATABASE_URL');
+      const engine = await startProductionEngine({
+        dataDir: path.join(dataDir, 'temporal'),
+        postgres: credentialsOf(postgresConnection.url('temporal')),
+        historyShards: HISTORY_SHARDS,
+        log: say,
+      });
+      stops.push(() => engine.stop());
+      temporalAddress = engine.address;
+      roles['temporal server'] = { pid: engine.pid };
+      const connection = await Connection.connect({ address: engine.address });
+      // The namespace reaches every service's cache within seconds of its registration.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await registerSearchAttributes(connection, 'default');
+          break;
+        } catch (error) {
+          if (attempt > 30) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+      await connection.close();
+    }
     if (!temporalAddress) {
       const cliPath = await ensureTemporalCli({
         toolsDir: path.join(ROOT, '.tools'),
@@ -154,10 +198,11 @@ async function main(): Promise<void> {
     };
     say('Building (npm run build)...');
     execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    const worker = spawnNode('bench/bench-worker.js', productionNodeFlags('start:worker'), env);
+    const workers = Array.from({ length: WORKERS }, () => spawnNode('bench/bench-worker.js', productionNodeFlags('start:worker'), env));
+    const [worker] = workers;
     const api = spawnNode('src/main-api.js', productionNodeFlags('start:api'), env);
-    children.push(worker, api);
-    roles.worker = { pid: worker.pid };
+    children.push(...workers, api);
+    workers.forEach((each, index) => (roles[index === 0 ? 'worker' : `worker ${index + 1}`] = { pid: each.pid }));
     roles.api = { pid: api.pid };
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHealth(apiUrl);
@@ -320,6 +365,9 @@ async function main(): Promise<void> {
         platform: `${process.platform}-${process.arch}`,
       },
       startedAt: new Date().toISOString(),
+      engine: PRODUCTION_ENGINE
+        ? `Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL, ${HISTORY_SHARDS} history shards, ${WORKERS} workers`
+        : `Temporal dev server (SQLite, one history shard), ${WORKERS} worker${WORKERS === 1 ? '' : 's'}`,
       activityCount: PAYMENT_ACTIVITIES,
       workflowsB,
       workflowsBWithVisibility,
@@ -329,14 +377,15 @@ async function main(): Promise<void> {
       ledger,
       memory,
       targets: {
-        'E / B(N) at peak': { value: peak.ratio, target: '>= 0.9', met: peak.ratio >= 0.9 },
+        // Issue 21's targets: a payment cheaper to orchestrate than the naive three-activity workflow, a fast answer, less memory.
+        'E / B(N) at peak': { value: peak.ratio, target: '>= 1.0', met: peak.ratio >= 1.0 },
         'HTTP answer p99 at half peak (ms)': {
           value: halfRate.answer?.p99 ?? 0,
-          target: '<= 250',
-          met: (halfRate.answer?.p99 ?? Infinity) <= 250 && halfRate.failed === 0,
+          target: '<= 200',
+          met: (halfRate.answer?.p99 ?? Infinity) <= 200 && halfRate.failed === 0,
         },
         'Ledger posting / plain SQL, spread merchants': { value: spread.ratio, target: '>= 0.8', met: spread.ratio >= 0.8 },
-        'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 400', met: memory.totalPeakRssMb < 400 },
+        'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 350', met: memory.totalPeakRssMb < 350 },
       },
     };
     fs.mkdirSync(RESULTS, { recursive: true });
