@@ -13,6 +13,7 @@ import { createWebhookActivities, type WebhookActivityDeps } from './webhook-act
 import { createReceiptEmailActivities, type ReceiptEmailActivityDeps } from './receipt-email-activities';
 import { createPayoutActivities, type PayoutActivityDeps } from './payout-activities';
 import { createAutomaticPayoutActivities, type AutomaticPayoutActivityDeps } from './automatic-payout-activities';
+import { createRetentionActivities, type RetentionActivityDeps } from './retention-activities';
 
 export type ActivityDeps = FraudActivityDeps &
   GatewayActivityDeps &
@@ -28,7 +29,8 @@ export type ActivityDeps = FraudActivityDeps &
   ReconciliationActivityDeps &
   ReceiptEmailActivityDeps &
   PayoutActivityDeps &
-  AutomaticPayoutActivityDeps;
+  AutomaticPayoutActivityDeps &
+  RetentionActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -48,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReceiptEmailActivities(deps),
     ...createPayoutActivities(deps),
     ...createAutomaticPayoutActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

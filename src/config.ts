@@ -63,6 +63,8 @@ export interface AppConfig {
    * Temporal Schedules (settlement, fee invoices, daily checks) in place.
    */
   ledger: { settlementDelayDays: number; settlementIntervalMs: number; schedules: boolean };
+  /** How long what is kept only for a while stays: Idempotency-Keys (IDEMPOTENCY_KEY_RETENTION, 7 days). */
+  retention: { idempotencyKeyMs: number };
   /**
    * Subscriptions: dunning retries (days after a failed renewal) and what happens when they run
    * out; how many billing cycles a workflow run holds before continuing as new; and, outside
@@ -269,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       settlementIntervalMs: duration(env, 'SETTLEMENT_INTERVAL', '1h'),
       schedules: (env.FINANCE_SCHEDULES ?? (nodeEnv === 'test' ? 'off' : 'on')) !== 'off',
     },
+    retention: { idempotencyKeyMs: duration(env, 'IDEMPOTENCY_KEY_RETENTION', '7d') },
     subscriptions: subscriptionSettings(env, nodeEnv),
     fraud: {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),

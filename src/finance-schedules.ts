@@ -6,9 +6,10 @@ import { dailyLedgerCheckWorkflow } from '../workflows/ledger-check-workflow';
 import { dailyReconciliationWorkflow, type DailyReconciliationInput } from '../workflows/reconciliation-workflow';
 import { dailySubscriptionCheckWorkflow } from '../workflows/subscription-check-workflow';
 import { monthlySubscriptionRevenueWorkflow } from '../workflows/subscription-revenue-workflow';
+import { dataRetentionWorkflow, type DataRetentionInput } from '../workflows/data-retention-workflow';
 
-/** The recurring finance jobs, kept in place as Temporal Schedules by every worker that starts. */
-export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDefinition[] {
+/** The recurring jobs (finance, and data retention), kept in place as Temporal Schedules by every worker that starts. */
+export function financeSchedules(config: Pick<AppConfig, 'ledger' | 'retention'>): ScheduleDefinition[] {
   return [
     {
       id: 'ledger-settlement',
@@ -60,6 +61,13 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger'>): ScheduleDef
       // After the fee invoices, and long enough after midnight that the month's last renewals are recorded.
       spec: { calendars: [{ dayOfMonth: 1, hour: 1, minute: 30, comment: 'monthly, on the 1st at 01:30 UTC' }] },
       workflow: monthlySubscriptionRevenueWorkflow,
+    },
+    {
+      id: 'data-retention',
+      description: 'Deletes Idempotency-Keys older than IDEMPOTENCY_KEY_RETENTION (7 days): a retry after that makes a new object.',
+      spec: { calendars: [{ hour: 3, minute: 45, comment: 'daily at 03:45 UTC' }] },
+      workflow: dataRetentionWorkflow,
+      args: [{ idempotencyKeyRetentionMs: config.retention.idempotencyKeyMs } satisfies DataRetentionInput],
     },
   ];
 }

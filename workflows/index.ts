@@ -13,3 +13,4 @@ export * from './checkout-workflow';
 export * from './receipt-email-workflow';
 export * from './payout-workflow';
 export * from './automatic-payout-workflow';
+export * from './data-retention-workflow';
