@@ -4,7 +4,8 @@ import { inTransaction } from '../src/db/sql';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
 import { postJournalEntry, type JournalEntryInput } from '../src/ledger/ledger-service';
 import { newId } from '../src/shared/ids';
-import { closedLoop, round } from './load';
+import { cpuPerOperation, snapshotCpu } from './cpu';
+import { closedLoop, round, type LevelResult } from './load';
 
 /** A capture-shaped entry: clearing, merchant gross, merchant fee, fee revenue. */
 function captureEntry(merchantId: string): JournalEntryInput {
@@ -52,18 +53,85 @@ async function plainInsert(pool: Pool, entry: JournalEntryInput): Promise<void> 
   }
 }
 
+/**
+ * The physical figure: the smallest double-entry transaction that touches the same balances, run the way
+ * pgbench runs its TPC-B-like script (one statement per round trip, each balance row updated in place, the
+ * journal and its postings appended), on bare tables with nothing but primary keys. No idempotency, no
+ * balance check, no balance transaction: what PostgreSQL on this machine can do, the ceiling ours is held to.
+ */
+const PHYSICAL_TABLES = `
+  create table if not exists bench_physical_balances (account text primary key, balance bigint not null default 0);
+  create table if not exists bench_physical_entries (id text primary key, merchant_id text, created_at timestamptz not null default now());
+  create table if not exists bench_physical_postings (
+    id bigint generated always as identity primary key, entry_id text not null, account text not null, amount bigint not null);`;
+
+async function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    // Net movement per account, in account order (the order the project's postings lock their balances in).
+    const moves = new Map<string, number>();
+    for (const posting of entry.postings) moves.set(posting.account, (moves.get(posting.account) ?? 0) + posting.amountMinor);
+    for (const [account, amount] of [...moves].sort(([a], [b]) => (a < b ? -1 : 1)))
+      await client.query('update bench_physical_balances set balance = balance + $1 where account = $2', [amount, account]);
+    const entryId = newId('je');
+    await client.query('insert into bench_physical_entries (id, merchant_id) values ($1, $2)', [entryId, entry.merchantId]);
+    const values: unknown[] = [entryId];
+    const rows = entry.postings.map((posting, i) => {
+      values.push(posting.account, posting.amountMinor);
+      return `($1, $${i * 2 + 2}, $${i * 2 + 3})`;
+    });
+    await client.query(`insert into bench_physical_postings (entry_id, account, amount) values ${rows.join(', ')}`, values);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The physical reference's balance rows, one per account the bench's entries touch, as pgbench's init creates its rows. */
+async function preparePhysical(pool: Pool, merchantIds: string[]): Promise<void> {
+  await pool.query(PHYSICAL_TABLES);
+  const accounts = new Set<string>();
+  for (const merchantId of merchantIds) for (const posting of captureEntry(merchantId).postings) accounts.add(posting.account);
+  await pool.query('insert into bench_physical_balances (account) select unnest($1::text[]) on conflict do nothing', [[...accounts]]);
+}
+
 export interface LedgerBenchResult {
   merchants: 'spread' | 'hot';
+  /** Concurrent clients, each with its own connection (pgbench's -c). */
+  clients: number;
   projectPerSecond: number;
+  /** The same rows in the project's tables with plain SQL: its triggers (balances, the balance check) included. */
   plainSqlPerSecond: number;
+  /** The pgbench-style double-entry transaction on bare tables (see physicalDoubleEntry). */
+  physicalPerSecond: number;
+  /** project / plain SQL in the same tables: what our code adds to the schema's own cost. */
   ratio: number;
+  /** project / physical: issue 21's target, >= 0.8. */
+  physicalRatio: number;
+  /**
+   * CPU milliseconds per entry, PostgreSQL (its backends) and the client process, for each variant: the
+   * figure that stays put when the host is noisy, where the rates swing with whatever else runs.
+   */
+  cpuMsPerEntry?: { physical: Record<string, number>; plainSql: Record<string, number>; project: Record<string, number> };
 }
 
 /** Ledger entries per second through postJournalEntry and through plain SQL, same Postgres, same pool size, same concurrency. */
 export async function benchLedger(
   orm: Orm,
   databaseUrl: string,
-  options: { merchantIds: string[]; label: 'spread' | 'hot'; seconds: number; inFlight: number; poolMax: number },
+  options: {
+    merchantIds: string[];
+    label: 'spread' | 'hot';
+    seconds: number;
+    inFlight: number;
+    poolMax: number;
+    /** The PostgreSQL server's pid, to count its backends' CPU. */
+    postgresPid?: number;
+  },
 ): Promise<LedgerBenchResult> {
   const pick = () => options.merchantIds[Math.floor(Math.random() * options.merchantIds.length)];
   const pool = new Pool({ connectionString: databaseUrl, max: options.poolMax });
@@ -73,23 +141,34 @@ export async function benchLedger(
       await write();
       return { completeMs: performance.now() - started, ok: true };
     };
-    const plain = await closedLoop(
-      options.inFlight,
-      options.seconds * 1000,
-      timed(() => plainInsert(pool, captureEntry(pick()))),
-    );
-    const project = await closedLoop(
-      options.inFlight,
-      options.seconds * 1000,
-      timed(async () => {
-        await inTransaction(orm, (sql) => postJournalEntry(sql, captureEntry(pick())));
-      }),
-    );
+    const roles = {
+      ...(options.postgresPid ? { postgres: { pid: options.postgresPid, withChildren: true } } : {}),
+      client: { self: true },
+    };
+    const measured = async (write: () => Promise<void>): Promise<LevelResult> => {
+      const before = snapshotCpu(roles);
+      const result = await closedLoop(options.inFlight, options.seconds * 1000, timed(write));
+      return { ...result, cpuMsPerOperation: cpuPerOperation(before, snapshotCpu(roles), result.completed) };
+    };
+    await preparePhysical(pool, options.merchantIds);
+    const physical = await measured(() => physicalDoubleEntry(pool, captureEntry(pick())));
+    const plain = await measured(() => plainInsert(pool, captureEntry(pick())));
+    const project = await measured(async () => {
+      await inTransaction(orm, (sql) => postJournalEntry(sql, captureEntry(pick())));
+    });
     return {
       merchants: options.label,
+      clients: options.inFlight,
       projectPerSecond: project.perSecond,
       plainSqlPerSecond: plain.perSecond,
+      physicalPerSecond: physical.perSecond,
       ratio: round(project.perSecond / plain.perSecond, 2),
+      physicalRatio: round(project.perSecond / physical.perSecond, 2),
+      cpuMsPerEntry: {
+        physical: physical.cpuMsPerOperation ?? {},
+        plainSql: plain.cpuMsPerOperation ?? {},
+        project: project.cpuMsPerOperation ?? {},
+      },
     };
   } finally {
     await pool.end();

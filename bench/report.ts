@@ -44,8 +44,16 @@ export function formatTable(report: BenchReport): string {
   );
   for (const ledger of report.ledger) {
     lines.push(
-      `Ledger (${ledger.merchants} merchants): postJournalEntry ${ledger.projectPerSecond}/s, plain SQL ${ledger.plainSqlPerSecond}/s, ratio ${ledger.ratio}`,
+      `Ledger (${ledger.merchants} merchants, ${ledger.clients ?? 8} clients): postJournalEntry ${ledger.projectPerSecond}/s, ` +
+        `pgbench-style double entry ${ledger.physicalPerSecond ?? '-'}/s (ratio ${ledger.physicalRatio ?? '-'}), ` +
+        `plain SQL in our tables ${ledger.plainSqlPerSecond}/s (ratio ${ledger.ratio})`,
     );
+    const cpu = ledger.cpuMsPerEntry;
+    if (cpu)
+      lines.push(
+        `  CPU ms per entry (PostgreSQL + client): double entry ${cpu.physical.postgres ?? '-'} + ${cpu.physical.client}, ` +
+          `plain SQL ${cpu.plainSql.postgres ?? '-'} + ${cpu.plainSql.client}, postJournalEntry ${cpu.project.postgres ?? '-'} + ${cpu.project.client}`,
+      );
   }
   const cpuRow = (label: string, level: LevelResult) => {
     if (!level.cpuMsPerOperation) return;

@@ -56,10 +56,12 @@ describe('a short chaos run', () => {
     // The outage happened with payments in it. Whether they fail over depends on the other faults of the moment (a worker
     // killed during the 12 s leaves their tries for after it): the long run and test/api/routing-cool-down show the failover.
     expect(report.adyen.outage.paymentsCreated, `seed ${seed}: payments created during the Adyen outage`).toBeGreaterThan(0);
+    // The soft-decline scenario (run at least once) always fails over; more than that is the faults' luck (a CI run
+    // slowed by a worker killed mid-outage had one).
     expect(
       Object.values(report.adyen.failovers).reduce((sum, n) => sum + n, 0),
       `seed ${seed}`,
-    ).toBeGreaterThan(1);
+    ).toBeGreaterThan(0);
     expect(report.payments.succeeded ?? 0).toBeGreaterThan(20);
     // Payouts drew on the settled balance: some paid, some refused by the bank, some refused for the balance (several at once).
     expect(report.payouts.created, `seed ${seed}: payouts`).toBeGreaterThan(3);
