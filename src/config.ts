@@ -63,8 +63,11 @@ export interface AppConfig {
    * Temporal Schedules (settlement, fee invoices, daily checks) in place.
    */
   ledger: { settlementDelayDays: number; settlementIntervalMs: number; schedules: boolean };
-  /** How long what is kept only for a while stays: Idempotency-Keys (IDEMPOTENCY_KEY_RETENTION, 7 days). */
-  retention: { idempotencyKeyMs: number };
+  /**
+   * How long what is kept only for a while stays: Idempotency-Keys (IDEMPOTENCY_KEY_RETENTION, 7 days) and
+   * events with their webhook attempts (EVENT_RETENTION, 30 days).
+   */
+  retention: { idempotencyKeyMs: number; eventMs: number };
   /**
    * Subscriptions: dunning retries (days after a failed renewal) and what happens when they run
    * out; how many billing cycles a workflow run holds before continuing as new; and, outside
@@ -172,6 +175,14 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string): numbe
   return parseDuration(env[name] || fallback, name);
 }
 
+/** EVENT_RETENTION: never shorter than the three days webhook deliveries and receipt emails keep retrying an event. */
+function eventRetentionMs(env: NodeJS.ProcessEnv): number {
+  const ms = duration(env, 'EVENT_RETENTION', '30d');
+  if (ms < 4 * UNIT_MS.d)
+    throw new Error(`EVENT_RETENTION must be at least 4d (webhook deliveries retry for about three days), got "${env.EVENT_RETENTION}"`);
+  return ms;
+}
+
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
@@ -271,7 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       settlementIntervalMs: duration(env, 'SETTLEMENT_INTERVAL', '1h'),
       schedules: (env.FINANCE_SCHEDULES ?? (nodeEnv === 'test' ? 'off' : 'on')) !== 'off',
     },
-    retention: { idempotencyKeyMs: duration(env, 'IDEMPOTENCY_KEY_RETENTION', '7d') },
+    retention: { idempotencyKeyMs: duration(env, 'IDEMPOTENCY_KEY_RETENTION', '7d'), eventMs: eventRetentionMs(env) },
     subscriptions: subscriptionSettings(env, nodeEnv),
     fraud: {
       maxAmountMinor: integer(env, 'FRAUD_MAX_AMOUNT_MINOR', 1_000_000_00),

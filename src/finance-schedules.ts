@@ -64,10 +64,16 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger' | 'retention'>
     },
     {
       id: 'data-retention',
-      description: 'Deletes Idempotency-Keys older than IDEMPOTENCY_KEY_RETENTION (7 days): a retry after that makes a new object.',
+      description:
+        'Deletes Idempotency-Keys older than IDEMPOTENCY_KEY_RETENTION (7 days): a retry after that makes a new object; and events older than EVENT_RETENTION (30 days) with their webhook attempts.',
       spec: { calendars: [{ hour: 3, minute: 45, comment: 'daily at 03:45 UTC' }] },
       workflow: dataRetentionWorkflow,
-      args: [{ idempotencyKeyRetentionMs: config.retention.idempotencyKeyMs } satisfies DataRetentionInput],
+      args: [
+        {
+          idempotencyKeyRetentionMs: config.retention.idempotencyKeyMs,
+          eventRetentionMs: config.retention.eventMs,
+        } satisfies DataRetentionInput,
+      ],
     },
   ];
 }

@@ -1,8 +1,8 @@
-import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { patched, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { scheduledTime } from './scheduled-time';
 
-const { pruneIdempotencyKeys } = proxyActivities<Activities>({
+const { pruneIdempotencyKeys, pruneEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
@@ -10,28 +10,53 @@ const { pruneIdempotencyKeys } = proxyActivities<Activities>({
 export interface DataRetentionInput {
   /** How long an Idempotency-Key answers a retry with its first result (IDEMPOTENCY_KEY_RETENTION). */
   idempotencyKeyRetentionMs: number;
+  /** How long an event stays retrievable, with its webhook attempts (EVENT_RETENTION). Absent (a schedule written before it): events are kept. */
+  eventRetentionMs?: number;
 }
 
 export interface DataRetentionResult {
   idempotencyKeysBefore: string;
   idempotencyKeysDeleted: number;
+  /** Absent when events were not pruned (a run before the `prune-events` patch, or no EVENT_RETENTION in its input). */
+  eventsBefore?: string;
+  eventsDeleted?: number;
 }
 
 const BATCH = 5000;
 
-/**
- * The daily clean-up of what is kept only for a while: Idempotency-Keys older than their retention,
- * as of the run's own slot (a run caught up after an outage deletes what was due then, no more).
- */
-export async function dataRetentionWorkflow(input: DataRetentionInput): Promise<DataRetentionResult> {
-  const before = new Date(scheduledTime().getTime() - input.idempotencyKeyRetentionMs).toISOString();
+/** Calls `prune` with batches of BATCH until one comes back short, reporting progress; answers how many went. */
+async function pruneInBatches(prune: (limit: number) => Promise<number>, progress: (deleted: number) => string): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const batch = await pruneIdempotencyKeys({ createdBefore: before, limit: BATCH });
+    const batch = await prune(BATCH);
     deleted += batch;
-    setCurrentDetails(`**pruning**: ${deleted} Idempotency-Keys recorded before ${before} deleted`);
-    if (batch < BATCH) break;
+    setCurrentDetails(`**pruning**: ${progress(deleted)}`);
+    if (batch < BATCH) return deleted;
   }
-  setCurrentDetails(`**done**: ${deleted} Idempotency-Keys recorded before ${before} deleted`);
-  return { idempotencyKeysBefore: before, idempotencyKeysDeleted: deleted };
+}
+
+/**
+ * The daily clean-up of what is kept only for a while: Idempotency-Keys and events older than their
+ * retention, as of the run's own slot (a run caught up after an outage deletes what was due then, no more).
+ */
+export async function dataRetentionWorkflow(input: DataRetentionInput): Promise<DataRetentionResult> {
+  const slot = scheduledTime().getTime();
+  const before = new Date(slot - input.idempotencyKeyRetentionMs).toISOString();
+  const keys = (deleted: number) => `${deleted} Idempotency-Keys recorded before ${before} deleted`;
+  const deleted = await pruneInBatches((limit) => pruneIdempotencyKeys({ createdBefore: before, limit }), keys);
+  const result: DataRetentionResult = { idempotencyKeysBefore: before, idempotencyKeysDeleted: deleted };
+  // Patch 'prune-events': runs recorded before events were pruned replay without this step.
+  if (input.eventRetentionMs !== undefined && patched('prune-events')) {
+    const eventsBefore = new Date(slot - input.eventRetentionMs).toISOString();
+    const events = (count: number) => `${count} events created before ${eventsBefore} deleted`;
+    result.eventsBefore = eventsBefore;
+    result.eventsDeleted = await pruneInBatches(
+      (limit) => pruneEvents({ createdBefore: eventsBefore, limit }),
+      (count) => `${keys(deleted)}; ${events(count)}`,
+    );
+    setCurrentDetails(`**done**: ${keys(deleted)}; ${events(result.eventsDeleted)}`);
+    return result;
+  }
+  setCurrentDetails(`**done**: ${keys(deleted)}`);
+  return result;
 }

@@ -16,6 +16,9 @@ import {
 } from './webhook-schemas';
 
 const notFound = (what: string) => ({ 404: { description: `${what} not found.`, schema: errorSchema } });
+const EVENT_RETENTION_NOTE =
+  'Events are kept 30 days (EVENT_RETENTION), as Stripe keeps them, then deleted with their webhook attempts by the daily data-retention run. ' +
+  'Subscription events (`customer.subscription.*`) and `invoice.payment_failed` stay: they are the history the subscription reports read.';
 // Signing secrets are stored only sealed with the card vault's keys: without them no secret can be made.
 const secretsUnavailable = {
   503: {
@@ -149,6 +152,7 @@ export function webhookRoutes(webhooks: WebhookService): ApiRoute[] {
       tags: ['Events'],
       auth: 'merchant',
       summary: 'List events, newest first',
+      description: EVENT_RETENTION_NOTE,
       query: listEventsQuery,
       responses: { 200: { description: 'A page of events.', schema: listOf(eventSchema) }, ...errorResponses },
       async handle({ query, merchant }) {
@@ -165,6 +169,7 @@ export function webhookRoutes(webhooks: WebhookService): ApiRoute[] {
       tags: ['Events'],
       auth: 'merchant',
       summary: 'Retrieve an event',
+      description: `${EVENT_RETENTION_NOTE} A deleted event answers 404 like an unknown one.`,
       params: endpointIdParams,
       responses: { 200: { description: 'The event.', schema: eventSchema }, ...errorResponses, ...notFound('Event') },
       async handle({ params, merchant }) {

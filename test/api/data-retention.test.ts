@@ -35,6 +35,8 @@ describe('data retention', () => {
       args: [{ idempotencyKeyRetentionMs: 7 * DAY }],
     });
     expect(result.idempotencyKeysDeleted).toBeGreaterThanOrEqual(1);
+    // A schedule written before EVENT_RETENTION existed passes no event retention: events are left alone.
+    expect(result.eventsDeleted).toBeUndefined();
     const keys = await sql<{ key: string }>(`select key from idempotency_keys where merchant_id = ? order by key`, [merchant.id]);
     expect(keys.map((row) => row.key)).toEqual(['recent-key']);
     // Nothing younger than the cut-off anywhere was touched.

@@ -60,6 +60,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payout-stripe-returned.json',
         'automatic-payout-run.json',
         'automatic-payout-already-started.json',
+        'data-retention-before-events.json',
       ]),
     );
   });

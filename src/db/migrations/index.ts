@@ -25,6 +25,7 @@ import { Migration20261206120000Payouts } from './Migration20261206120000Payouts
 import { Migration20261206150000PayoutValueDates } from './Migration20261206150000PayoutValueDates';
 import { Migration20261206160000StripePayouts } from './Migration20261206160000StripePayouts';
 import { Migration20261207010000IdempotencyKeyRetention } from './Migration20261207010000IdempotencyKeyRetention';
+import { Migration20261207030000EventRetention } from './Migration20261207030000EventRetention';
 import { Migration20261207040000LedgerStatementTriggers } from './Migration20261207040000LedgerStatementTriggers';
 import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
 import { Migration20261206130000PayoutSchedules } from './Migration20261206130000PayoutSchedules';
@@ -62,5 +63,6 @@ export const migrations = [
   { name: 'Migration20261206150000PayoutValueDates', class: Migration20261206150000PayoutValueDates },
   { name: 'Migration20261206160000StripePayouts', class: Migration20261206160000StripePayouts },
   { name: 'Migration20261207010000IdempotencyKeyRetention', class: Migration20261207010000IdempotencyKeyRetention },
+  { name: 'Migration20261207030000EventRetention', class: Migration20261207030000EventRetention },
   { name: 'Migration20261207040000LedgerStatementTriggers', class: Migration20261207040000LedgerStatementTriggers },
 ];
