@@ -42,6 +42,11 @@ export class AdyenLoad {
   /** Scenario kinds not run yet: each kind runs once before the weighted draws, so a short run covers them all. */
   private readonly firstRound: AdyenScenario[] = ADYEN_SCENARIOS.filter((name) => name !== 'adyen_sales_during_outage');
 
+  /** Scenario kinds of the first round still to run: a slowed run keeps its load going until they have. */
+  get firstRoundLeft(): number {
+    return this.firstRound.length;
+  }
+
   /**
    * When Adyen goes down, a few customers pay at once, besides the merchant systems' loop (slowed by the other
    * faults, it may send few Adyen payments in the outage): each must be charged at the sandbox account instead.

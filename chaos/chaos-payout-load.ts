@@ -96,6 +96,11 @@ export class PayoutLoad {
     return this.stripe !== undefined;
   }
 
+  /** The Stripe merchants' payout scenario kinds still to run once. */
+  get stripeFirstRoundLeft(): number {
+    return this.stripe?.load.firstRoundLeft ?? 0;
+  }
+
   /** One of the Stripe merchants' payout scenarios. */
   async oneStripeScenario(): Promise<void> {
     await this.stripe?.load.oneScenario();

@@ -38,6 +38,11 @@ export class StripeLoad {
   /** Scenario kinds not run yet: each kind runs once before the weighted draws, so a short run covers them all. */
   private readonly firstRound: StripeScenario[] = [...STRIPE_SCENARIOS];
 
+  /** Scenario kinds of the first round still to run: a slowed run keeps its load going until they have. */
+  get firstRoundLeft(): number {
+    return this.firstRound.length;
+  }
+
   async oneScenario(): Promise<void> {
     const a = this.actions;
     const roll = a.random();

@@ -40,6 +40,11 @@ export class StripePayoutLoad {
   /** Payouts the merchants made at Stripe themselves (not through us), to drain the balance. */
   dashboardPayouts = 0;
 
+  /** Scenario kinds of the first round still to run: a slowed run keeps its load going until they have. */
+  get firstRoundLeft(): number {
+    return this.firstRound.length;
+  }
+
   constructor(
     private readonly actions: LoadActions,
     private readonly client: ChaosClient,
