@@ -115,7 +115,7 @@ export async function verifyAdyenCredentials(
   if (!apiKey) throw new CredentialsRejectedError('No Adyen API key was given.');
   if (!merchantAccount) throw new CredentialsRejectedError('No Adyen merchant account was given.');
   const live = Boolean(liveUrlPrefix) && !options.apiBase;
-  const { CheckoutAPI, Client, EnvironmentEnum } = await import('@adyen/api-library');
+  const { CheckoutAPI, Client, EnvironmentEnum } = await import('./adyen-library');
   const { AdyenApiBaseClient } = await import('./adyen-http-client');
   const client = new Client(
     {

@@ -1,4 +1,4 @@
-import type { hmacValidator as HmacValidator } from '@adyen/api-library';
+import type { hmacValidator as HmacValidator } from './adyen-library';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Orm } from '../../db/orm';
@@ -81,7 +81,7 @@ export class AdyenEventReceiver {
     const credentials = this.deps.credentials.open(account);
     const items = itemsOf(body);
     // Loaded here, not with the API: the library is large and most deployments may never receive a notification.
-    const { hmacValidator } = await import('@adyen/api-library');
+    const { hmacValidator } = await import('./adyen-library');
     const validator = new hmacValidator();
     // The whole batch is checked before anything of it is applied: one forged item and none counts.
     items.forEach((item, index) => {

@@ -1,4 +1,4 @@
-import { hmacValidator } from '@adyen/api-library';
+import { hmacValidator } from './adyen-library';
 
 /** One NotificationRequestItem as Adyen sends it in its standard webhook (amount.value a number, success 'true'/'false'). */
 export interface AdyenNotificationItem {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { CheckoutAPI, Client, EnvironmentEnum, type Types } from '@adyen/api-library';
+import type { Types } from '@adyen/api-library';
+import { CheckoutAPI, Client, EnvironmentEnum } from './adyen-library';
 import { VAULT_TOKEN_ID } from '../../vault/card-token-record';
 import {
   GatewayError,

@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { HttpURLConnectionClient } from '@adyen/api-library';
+import { HttpURLConnectionClient } from './adyen-library';
 import { rebaseEndpoint, type AdyenApiBase } from './adyen-api-base';
 
 type RequestOptions = Parameters<HttpURLConnectionClient['request']>[4] & { idempotencyKey?: string };
