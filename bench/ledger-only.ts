@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const url = postgres.url('ledgerflow_bench');
   const orm = await initOrm({ url, poolMax: 8 });
   try {
-    await migrate(orm, url);
+    await migrate(url);
     const merchantIds = Array.from({ length: 1000 }, (_, i) => `mer_bench_${i}`);
     await orm.em
       .getConnection()

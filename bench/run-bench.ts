@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     }
     const orm = await initOrm({ url: databaseUrl, poolMax: 8 });
     stops.push(() => orm.close());
-    await migrate(orm, databaseUrl);
+    await migrate(databaseUrl);
 
     // The worker loads a bundle built here, as production workers do with WORKFLOW_BUNDLE_PATH.
     const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');

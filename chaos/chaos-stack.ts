@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { initOrm, migrate } from '../src/db/orm';
+import { migrate } from '../src/db/orm';
 import { spawnManaged, type ManagedChild } from '../src/infra/child-processes';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/infra/embedded-postgres';
 import { ensureTemporalCli } from '../src/infra/temporal-cli';
@@ -79,9 +79,7 @@ export class ChaosStack {
       this.databaseUrl = (this.postgres as RunningPostgres).url(DATABASE);
       await this.trackCommitTimestamps();
     }
-    const orm = await initOrm({ url: this.databaseUrl, poolMax: 2 });
-    await migrate(orm, this.databaseUrl);
-    await orm.close();
+    await migrate(this.databaseUrl);
     await this.startTemporal();
     log('Bundling the workflows once for every worker...');
     const bundle = await bundleWorkflowCode({

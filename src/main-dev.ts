@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 
   const orm = await initOrm({ url: databaseUrl, poolMax: config.database.poolMax });
   stops.push({ stop: () => orm.close() });
-  await migrate(orm, databaseUrl);
+  await migrate(databaseUrl);
   const tracing = tracingFromConfig(config.observability, 'ledgerflow-api');
   if (tracing) stops.push({ stop: () => tracing.shutdown() });
   const client = await connectTemporalClient(config.temporal, { tracing });

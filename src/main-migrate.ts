@@ -1,14 +1,12 @@
 import { loadConfig } from './config';
-import { initOrm, migrate } from './db/orm';
+import { migrate } from './db/orm';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.database.url) throw new Error('DATABASE_URL is not set');
-  const orm = await initOrm({ url: config.database.url, poolMax: 2 });
-  const applied = await migrate(orm, config.database.url);
+  const applied = await migrate(config.database.url);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
-  await orm.close();
 }
 
 main().catch((error) => {

@@ -8,6 +8,6 @@ import { initOrm, migrate, type Orm } from './orm';
  */
 export async function openMigratedDatabase(url: string, poolMax: number, timeoutMs: number): Promise<Orm> {
   const orm = await withPatience(timeoutMs, () => initOrm({ url, poolMax }));
-  await withPatience(timeoutMs, () => migrate(orm, url));
+  await withPatience(timeoutMs, () => migrate(url));
   return orm;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { AppConfig } from '../config';
 
 export interface OutgoingMail {
@@ -33,23 +33,29 @@ export function smtpAddressForDisplay(smtpUrl: string): string {
 /**
  * SMTP_URL set: nodemailer's SMTP transport. Unset: nodemailer builds the same message and it is
  * written as an .eml file under the mail folder, named by its Message-ID so a retry rewrites the
- * same file instead of adding one.
+ * same file instead of adding one. nodemailer loads at the first message (12 MB of memory that an
+ * API or worker which never mails a receipt does not carry).
  */
 export function createMailer(settings: AppConfig['mail']): Mailer {
+  let transport: Promise<Transporter> | undefined;
+  const transportOnce = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      settings.smtpUrl
+        ? nodemailer.createTransport(settings.smtpUrl)
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    ));
   if (settings.smtpUrl) {
-    const transport = nodemailer.createTransport(settings.smtpUrl);
     return {
       where: smtpAddressForDisplay(settings.smtpUrl),
       async send(mail) {
-        await transport.sendMail({ from: settings.from, ...mail });
+        await (await transportOnce()).sendMail({ from: settings.from, ...mail });
       },
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     where: settings.dir,
     async send(mail) {
-      const built = await transport.sendMail({ from: settings.from, ...mail });
+      const built = await (await transportOnce()).sendMail({ from: settings.from, ...mail });
       await fs.mkdir(settings.dir, { recursive: true });
       const name = mail.messageId.replace(/[^A-Za-z0-9_.@-]/g, '');
       await fs.writeFile(path.join(settings.dir, `${name}.eml`), built.message as Buffer);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { initOrm, migrate } from '../../src/db/orm';
+import { migrate } from '../../src/db/orm';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/infra/embedded-postgres';
 import { ensureTemporalCli, ensureTemporalTestServer } from '../../src/infra/temporal-cli';
 import { findFreePort, startTemporalDevServer, type RunningDevServer } from '../../src/infra/temporal-dev-server';
@@ -49,9 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     logFile: path.join(workDir, 'temporal.log'),
   });
 
-  const orm = await initOrm({ url: databaseUrl, poolMax: 2 });
-  await migrate(orm, databaseUrl);
-  await orm.close();
+  await migrate(databaseUrl);
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,

@@ -1,68 +1,49 @@
-import { Migration20261121000000Initial } from './Migration20261121000000Initial';
-import { Migration20261121010000RefundsDisputes } from './Migration20261121010000RefundsDisputes';
-import { Migration20261121020000Webhooks } from './Migration20261121020000Webhooks';
-import { Migration20261121030000LedgerBalances } from './Migration20261121030000LedgerBalances';
-import { Migration20261121040000FeeInvoices } from './Migration20261121040000FeeInvoices';
-import { Migration20261121060000Reconciliations } from './Migration20261121060000Reconciliations';
-import { Migration20261121070000LedgerChecks } from './Migration20261121070000LedgerChecks';
-import { Migration20261121080000Subscriptions } from './Migration20261121080000Subscriptions';
-import { Migration20261121090000CustomersPlans } from './Migration20261121090000CustomersPlans';
-import { Migration20261121100000SubscriptionReports } from './Migration20261121100000SubscriptionReports';
-import { Migration20261121120000AuditLog } from './Migration20261121120000AuditLog';
-import { Migration20261121110000CardVault } from './Migration20261121110000CardVault';
-import { Migration20261121130000ManualReview } from './Migration20261121130000ManualReview';
-import { Migration20261121140000SandboxFaults } from './Migration20261121140000SandboxFaults';
-import { Migration20261206000000SealedWebhookSecrets } from './Migration20261206000000SealedWebhookSecrets';
-import { Migration20261206010000GatewayAccounts } from './Migration20261206010000GatewayAccounts';
-import { Migration20261206020000PaymentAttempts } from './Migration20261206020000PaymentAttempts';
-import { Migration20261206030000Routing } from './Migration20261206030000Routing';
-import { Migration20261206050000AdyenNotifications } from './Migration20261206050000AdyenNotifications';
-import { Migration20261206070000Receipts } from './Migration20261206070000Receipts';
-import { Migration20261206080000SandboxChallenges } from './Migration20261206080000SandboxChallenges';
-import { Migration20261206090000CheckoutSessions } from './Migration20261206090000CheckoutSessions';
-import { Migration20261206100000OAuth } from './Migration20261206100000OAuth';
-import { Migration20261206120000Payouts } from './Migration20261206120000Payouts';
-import { Migration20261206150000PayoutValueDates } from './Migration20261206150000PayoutValueDates';
-import { Migration20261206160000StripePayouts } from './Migration20261206160000StripePayouts';
-import { Migration20261207010000IdempotencyKeyRetention } from './Migration20261207010000IdempotencyKeyRetention';
-import { Migration20261207030000EventRetention } from './Migration20261207030000EventRetention';
-import { Migration20261207040000LedgerStatementTriggers } from './Migration20261207040000LedgerStatementTriggers';
-import { Migration20261206110000BankAccounts } from './Migration20261206110000BankAccounts';
-import { Migration20261206130000PayoutSchedules } from './Migration20261206130000PayoutSchedules';
-import { Migration20261206140000PayoutReconciliation } from './Migration20261206140000PayoutReconciliation';
+/**
+ * Every migration, oldest first, by name (its file's name too), each loaded only on demand: a starting API or
+ * worker sees from the names that its schema is current without loading MikroORM's migration toolkit (umzug and
+ * the CLI and JSON-schema libraries it brings: 32 MB of resident memory kept for the life of the process).
+ * test/unit/migration-list.test.ts checks that this list and the folder agree.
+ */
+const MIGRATIONS: Record<string, () => Promise<Record<string, unknown>>> = {
+  Migration20261121000000Initial: () => import('./Migration20261121000000Initial'),
+  Migration20261121010000RefundsDisputes: () => import('./Migration20261121010000RefundsDisputes'),
+  Migration20261121020000Webhooks: () => import('./Migration20261121020000Webhooks'),
+  Migration20261121030000LedgerBalances: () => import('./Migration20261121030000LedgerBalances'),
+  Migration20261121040000FeeInvoices: () => import('./Migration20261121040000FeeInvoices'),
+  Migration20261121060000Reconciliations: () => import('./Migration20261121060000Reconciliations'),
+  Migration20261121070000LedgerChecks: () => import('./Migration20261121070000LedgerChecks'),
+  Migration20261121080000Subscriptions: () => import('./Migration20261121080000Subscriptions'),
+  Migration20261121090000CustomersPlans: () => import('./Migration20261121090000CustomersPlans'),
+  Migration20261121100000SubscriptionReports: () => import('./Migration20261121100000SubscriptionReports'),
+  Migration20261121110000CardVault: () => import('./Migration20261121110000CardVault'),
+  Migration20261121120000AuditLog: () => import('./Migration20261121120000AuditLog'),
+  Migration20261121130000ManualReview: () => import('./Migration20261121130000ManualReview'),
+  Migration20261121140000SandboxFaults: () => import('./Migration20261121140000SandboxFaults'),
+  Migration20261206000000SealedWebhookSecrets: () => import('./Migration20261206000000SealedWebhookSecrets'),
+  Migration20261206010000GatewayAccounts: () => import('./Migration20261206010000GatewayAccounts'),
+  Migration20261206020000PaymentAttempts: () => import('./Migration20261206020000PaymentAttempts'),
+  Migration20261206030000Routing: () => import('./Migration20261206030000Routing'),
+  Migration20261206050000AdyenNotifications: () => import('./Migration20261206050000AdyenNotifications'),
+  Migration20261206070000Receipts: () => import('./Migration20261206070000Receipts'),
+  Migration20261206080000SandboxChallenges: () => import('./Migration20261206080000SandboxChallenges'),
+  Migration20261206090000CheckoutSessions: () => import('./Migration20261206090000CheckoutSessions'),
+  Migration20261206100000OAuth: () => import('./Migration20261206100000OAuth'),
+  Migration20261206110000BankAccounts: () => import('./Migration20261206110000BankAccounts'),
+  Migration20261206120000Payouts: () => import('./Migration20261206120000Payouts'),
+  Migration20261206130000PayoutSchedules: () => import('./Migration20261206130000PayoutSchedules'),
+  Migration20261206140000PayoutReconciliation: () => import('./Migration20261206140000PayoutReconciliation'),
+  Migration20261206150000PayoutValueDates: () => import('./Migration20261206150000PayoutValueDates'),
+  Migration20261206160000StripePayouts: () => import('./Migration20261206160000StripePayouts'),
+  Migration20261207010000IdempotencyKeyRetention: () => import('./Migration20261207010000IdempotencyKeyRetention'),
+  Migration20261207030000EventRetention: () => import('./Migration20261207030000EventRetention'),
+  Migration20261207040000LedgerStatementTriggers: () => import('./Migration20261207040000LedgerStatementTriggers'),
+};
 
-/** Every migration, in order. Listed explicitly so no file globbing depends on how the code is run. */
-export const migrations = [
-  { name: 'Migration20261121000000Initial', class: Migration20261121000000Initial },
-  { name: 'Migration20261121010000RefundsDisputes', class: Migration20261121010000RefundsDisputes },
-  { name: 'Migration20261121020000Webhooks', class: Migration20261121020000Webhooks },
-  { name: 'Migration20261121030000LedgerBalances', class: Migration20261121030000LedgerBalances },
-  { name: 'Migration20261121040000FeeInvoices', class: Migration20261121040000FeeInvoices },
-  { name: 'Migration20261121060000Reconciliations', class: Migration20261121060000Reconciliations },
-  { name: 'Migration20261121070000LedgerChecks', class: Migration20261121070000LedgerChecks },
-  { name: 'Migration20261121080000Subscriptions', class: Migration20261121080000Subscriptions },
-  { name: 'Migration20261121090000CustomersPlans', class: Migration20261121090000CustomersPlans },
-  { name: 'Migration20261121100000SubscriptionReports', class: Migration20261121100000SubscriptionReports },
-  { name: 'Migration20261121110000CardVault', class: Migration20261121110000CardVault },
-  { name: 'Migration20261121120000AuditLog', class: Migration20261121120000AuditLog },
-  { name: 'Migration20261121130000ManualReview', class: Migration20261121130000ManualReview },
-  { name: 'Migration20261121140000SandboxFaults', class: Migration20261121140000SandboxFaults },
-  { name: 'Migration20261206000000SealedWebhookSecrets', class: Migration20261206000000SealedWebhookSecrets },
-  { name: 'Migration20261206010000GatewayAccounts', class: Migration20261206010000GatewayAccounts },
-  { name: 'Migration20261206020000PaymentAttempts', class: Migration20261206020000PaymentAttempts },
-  { name: 'Migration20261206030000Routing', class: Migration20261206030000Routing },
-  { name: 'Migration20261206050000AdyenNotifications', class: Migration20261206050000AdyenNotifications },
-  { name: 'Migration20261206070000Receipts', class: Migration20261206070000Receipts },
-  { name: 'Migration20261206080000SandboxChallenges', class: Migration20261206080000SandboxChallenges },
-  { name: 'Migration20261206090000CheckoutSessions', class: Migration20261206090000CheckoutSessions },
-  { name: 'Migration20261206100000OAuth', class: Migration20261206100000OAuth },
-  { name: 'Migration20261206110000BankAccounts', class: Migration20261206110000BankAccounts },
-  { name: 'Migration20261206120000Payouts', class: Migration20261206120000Payouts },
-  { name: 'Migration20261206130000PayoutSchedules', class: Migration20261206130000PayoutSchedules },
-  { name: 'Migration20261206140000PayoutReconciliation', class: Migration20261206140000PayoutReconciliation },
-  { name: 'Migration20261206150000PayoutValueDates', class: Migration20261206150000PayoutValueDates },
-  { name: 'Migration20261206160000StripePayouts', class: Migration20261206160000StripePayouts },
-  { name: 'Migration20261207010000IdempotencyKeyRetention', class: Migration20261207010000IdempotencyKeyRetention },
-  { name: 'Migration20261207030000EventRetention', class: Migration20261207030000EventRetention },
-  { name: 'Migration20261207040000LedgerStatementTriggers', class: Migration20261207040000LedgerStatementTriggers },
-];
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
+/** The migration classes, in order, for MikroORM's migrator. */
+export async function loadMigrations(): Promise<{ name: string; class: new (...args: never[]) => object }[]> {
+  return Promise.all(
+    MIGRATION_NAMES.map(async (name) => ({ name, class: (await MIGRATIONS[name]())[name] as new (...args: never[]) => object })),
+  );
+}
