@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { installTemporalRuntime, workerOptions } from '../src/bootstrap';
+import { installTemporalRuntime, workerOptions } from '../src/worker-bootstrap';
 import { loadConfig } from '../src/config';
 import { initOrm } from '../src/db/orm';
 import { createLogger } from '../src/logger';

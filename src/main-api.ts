@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { installTemporalRuntime, onShutdownSignal, requireSetting, startApi } from './bootstrap';
+import { startApi } from './api-bootstrap';
+import { onShutdownSignal, requireSetting } from './bootstrap';
 import { loadConfig } from './config';
 import { openMigratedDatabase } from './db/open-database';
 import { createLogger } from './logger';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   // Production refuses to start without TEMPORAL_PAYLOAD_KEYS (loadConfig); elsewhere the key `npm start` keeps in DATA_DIR.
   config.temporal.payloadKeys = devPayloadKeys(path.join(config.dataDir, 'dev-credentials.json'), config.temporal.payloadKeys);
   const logger = createLogger(config.logLevel, 'api');
-  installTemporalRuntime(logger);
+  // No Temporal runtime here: the API's client speaks gRPC from JavaScript; the native runtime is the worker's.
   const url = requireSetting(
     config.database.url,
     'DATABASE_URL',

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { installTemporalRuntime, onShutdownSignal, startApi, startWorker, type Stoppable } from './bootstrap';
+import { startApi } from './api-bootstrap';
+import { onShutdownSignal, type Stoppable } from './bootstrap';
+import { installTemporalRuntime, startWorker } from './worker-bootstrap';
 import { loadConfig } from './config';
 import { smtpAddressForDisplay } from './receipts/receipt-mailer';
 import { initOrm, migrate } from './db/orm';

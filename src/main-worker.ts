@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { installTemporalRuntime, onShutdownSignal, requireSetting, startWorker } from './bootstrap';
+import { onShutdownSignal, requireSetting } from './bootstrap';
+import { installTemporalRuntime, startWorker } from './worker-bootstrap';
 import { loadConfig } from './config';
 import { openMigratedDatabase } from './db/open-database';
 import { createLogger } from './logger';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { withPatience } from '../shared/patience';
 import { temporalDataConverter } from './data-converter';
@@ -53,7 +53,8 @@ export async function connectTemporalOperator(settings: TemporalSettings): Promi
   return Connection.connect(connectionOptions(settings));
 }
 
-/** A native connection for workers. */
+/** A native connection for workers (the worker's SDK loads here, never in an API process). */
 export async function connectTemporalWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  const { NativeConnection } = require('@temporalio/worker') as typeof import('@temporalio/worker');
   return withPatience(settings.connectTimeoutMs ?? 0, () => NativeConnection.connect(connectionOptions(settings)));
 }
