@@ -15,6 +15,8 @@ export interface BenchReport {
   ledger: LedgerBenchResult[];
   memory: { apiIdleRssMb: number; workerIdleRssMb: number; apiPeakRssMb: number; workerPeakRssMb: number; totalPeakRssMb: number };
   targets: Record<string, { value: number; target: string; met: boolean }>;
+  /** E and B(N)'s orchestration CPU at their peaks, and what only E pays (see orchestrationSplit). */
+  orchestration?: ReturnType<typeof orchestrationSplit>;
 }
 
 const pad = (value: unknown, width: number) => String(value).padStart(width);
@@ -67,6 +69,12 @@ export function formatTable(report: BenchReport): string {
   cpuRow(`B(${report.activityCount}) workflow`, bestOf(report.workflowsB));
   cpuRow(`B(${report.activityCount}) workflow with search attributes`, report.workflowsBWithVisibility);
   cpuRow('E payment', bestOf(report.paymentsE));
+  const split = orchestrationSplit(report);
+  if (split)
+    lines.push(
+      `Orchestration (Temporal server + worker) CPU per operation at peak: B(${report.activityCount}) ${split.bMs} ms, E ${split.eMs} ms ` +
+        `(E / B by orchestration cost = ${split.ratio}); E also pays the API ${split.eApiMs} ms and PostgreSQL ${split.ePostgresMs} ms, which B's no-op activities do not`,
+    );
   lines.push(
     `Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`,
   );
@@ -74,6 +82,26 @@ export function formatTable(report: BenchReport): string {
   for (const [name, target] of Object.entries(report.targets))
     lines.push(`${target.met ? 'met   ' : 'MISSED'}  ${name}: ${target.value} (target ${target.target})`);
   return lines.join('\n');
+}
+
+/**
+ * Where E and B(N) differ at their peaks: the CPU of orchestrating them (Temporal server and worker) against
+ * the API and PostgreSQL work only E does. On a CPU-bound host the peak rates follow total CPU per operation.
+ */
+export function orchestrationSplit(report: BenchReport) {
+  const best = (levels: LevelResult[]) => levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const b = best(report.workflowsB).cpuMsPerOperation;
+  const e = best(report.paymentsE).cpuMsPerOperation;
+  if (!b || !e) return undefined;
+  const orchestration = (cpu: Record<string, number>) => (cpu['temporal server'] ?? 0) + (cpu.worker ?? 0);
+  const round1 = (value: number) => Math.round(value * 10) / 10;
+  return {
+    bMs: round1(orchestration(b)),
+    eMs: round1(orchestration(e)),
+    ratio: Math.round((100 * orchestration(b)) / Math.max(orchestration(e), 0.001)) / 100,
+    eApiMs: round1(e.api ?? 0),
+    ePostgresMs: round1(e.postgres ?? 0),
+  };
 }
 
 /** A small bar chart: per-second rates of B and E at each concurrency level. */

@@ -28,7 +28,7 @@ import { startProductionEngine, TEMPORAL_SERVER_VERSION } from './production-eng
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
 import { cpuPerOperation, snapshotCpu } from './cpu';
 import { closedLoop, openLoop, round, type LevelResult, type Sample } from './load';
-import { formatTable, renderSvg, type BenchReport } from './report';
+import { formatTable, orchestrationSplit, renderSvg, type BenchReport } from './report';
 import { startupFailureText } from '../src/infra/dependency-start-error';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -408,6 +408,7 @@ async function main(): Promise<void> {
         'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 350', met: memory.totalPeakRssMb < 350 },
       },
     };
+    report.orchestration = orchestrationSplit(report);
     fs.mkdirSync(RESULTS, { recursive: true });
     const stamp = report.startedAt.replace(/[:.]/g, '-');
     fs.writeFileSync(path.join(RESULTS, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
