@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Pool } from 'pg';
 import type { Orm } from '../src/db/orm';
 import { inTransaction } from '../src/db/sql';
@@ -63,7 +67,8 @@ const PHYSICAL_TABLES = `
   create table if not exists bench_physical_balances (account text primary key, balance bigint not null default 0);
   create table if not exists bench_physical_entries (id text primary key, merchant_id text, created_at timestamptz not null default now());
   create table if not exists bench_physical_postings (
-    id bigint generated always as identity primary key, entry_id text not null, account text not null, amount bigint not null);`;
+    id bigint generated always as identity primary key, entry_id text not null, account text not null, amount bigint not null);
+  create sequence if not exists bench_physical_seq;`;
 
 async function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promise<void> {
   const client = await pool.connect();
@@ -91,6 +96,61 @@ async function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promis
   }
 }
 
+/**
+ * The same transaction run by pgbench itself (a custom script, -c clients, one thread per core), when pgbench is
+ * on PATH (Debian's postgresql-client has it): C and libpq, so the client's own cost is nearly nothing and the
+ * figure is PostgreSQL's. Accounts as captureEntry names them; merchants drawn from the same ids.
+ */
+function pgbenchDoubleEntry(databaseUrl: string, merchantIds: string[], seconds: number, clients: number): number | undefined {
+  const version = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
+  if (version.status !== 0) return undefined;
+  const merchants = merchantIds.length;
+  const sample = captureEntry('MERCHANT').postings;
+  const script = [
+    `\\set m random(0, ${merchants - 1})`,
+    'BEGIN;',
+    // Net per account, in account order, as physicalDoubleEntry does.
+    ...[...new Set(sample.map((posting) => posting.account))].sort().map((account) => {
+      const amount = sample.filter((posting) => posting.account === account).reduce((sum, posting) => sum + posting.amountMinor, 0);
+      return `UPDATE bench_physical_balances SET balance = balance + ${amount} WHERE account = ${accountSql(account, merchantIds)};`;
+    }),
+    `INSERT INTO bench_physical_entries (id, merchant_id) VALUES ('je_pgbench_' || :client_id || '_' || nextval('bench_physical_seq'), ${merchantSql(merchantIds)});`,
+    `INSERT INTO bench_physical_postings (entry_id, account, amount) VALUES ${sample
+      .map(
+        (posting) =>
+          `('je_pgbench_' || :client_id || '_' || currval('bench_physical_seq'), ${accountSql(posting.account, merchantIds)}, ${posting.amountMinor})`,
+      )
+      .join(', ')};`,
+    'END;',
+  ].join('\n');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ledgerflow-pgbench-')), 'double-entry.sql');
+  fs.writeFileSync(file, `${script}\n`);
+  const run = spawnSync(
+    'pgbench',
+    ['-n', '-c', String(clients), '-j', String(Math.min(clients, os.cpus().length)), '-T', String(seconds), '-f', file, databaseUrl],
+    {
+      encoding: 'utf8',
+    },
+  );
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout ?? '')?.[1];
+  if (run.status !== 0 || !tps)
+    throw new Error(`pgbench failed: ${(run.stderr || run.stdout || '').trim().split('\n').slice(-3).join(' ')}`);
+  return round(Number(tps));
+}
+
+/** The merchant's id in pgbench's script: bench merchants are `<prefix><n>`, drawn by `:m`. */
+function merchantSql(merchantIds: string[]): string {
+  const prefix = merchantIds[0].replace(/\d+$/, '');
+  return merchantIds.length === 1 ? `'${merchantIds[0]}'` : `'${prefix}' || :m`;
+}
+
+function accountSql(account: string, merchantIds: string[]): string {
+  if (!account.includes('MERCHANT')) return `'${account}'`;
+  const [before, after] = account.split('MERCHANT');
+  return `'${before}' || ${merchantSql(merchantIds)} || '${after}'`;
+}
+
 /** The physical reference's balance rows, one per account the bench's entries touch, as pgbench's init creates its rows. */
 async function preparePhysical(pool: Pool, merchantIds: string[]): Promise<void> {
   await pool.query(PHYSICAL_TABLES);
@@ -112,6 +172,10 @@ export interface LedgerBenchResult {
   ratio: number;
   /** project / physical: issue 21's target, >= 0.8. */
   physicalRatio: number;
+  /** The same double entry run by pgbench itself (C and libpq), when pgbench is installed: PostgreSQL's own ceiling here. */
+  pgbenchPerSecond?: number;
+  /** project / pgbench. */
+  pgbenchRatio?: number;
   /**
    * CPU milliseconds per entry, PostgreSQL (its backends) and the client process, for each variant: the
    * figure that stays put when the host is noisy, where the rates swing with whatever else runs.
@@ -152,6 +216,7 @@ export async function benchLedger(
     };
     await preparePhysical(pool, options.merchantIds);
     const physical = await measured(() => physicalDoubleEntry(pool, captureEntry(pick())));
+    const pgbench = pgbenchDoubleEntry(databaseUrl, options.merchantIds, options.seconds, options.inFlight);
     const plain = await measured(() => plainInsert(pool, captureEntry(pick())));
     const project = await measured(async () => {
       await inTransaction(orm, (sql) => postJournalEntry(sql, captureEntry(pick())));
@@ -164,6 +229,7 @@ export async function benchLedger(
       physicalPerSecond: physical.perSecond,
       ratio: round(project.perSecond / plain.perSecond, 2),
       physicalRatio: round(project.perSecond / physical.perSecond, 2),
+      ...(pgbench ? { pgbenchPerSecond: pgbench, pgbenchRatio: round(project.perSecond / pgbench, 2) } : {}),
       cpuMsPerEntry: {
         physical: physical.cpuMsPerOperation ?? {},
         plainSql: plain.cpuMsPerOperation ?? {},

@@ -47,7 +47,8 @@ export function formatTable(report: BenchReport): string {
   for (const ledger of report.ledger) {
     lines.push(
       `Ledger (${ledger.merchants} merchants, ${ledger.clients ?? 8} clients): postJournalEntry ${ledger.projectPerSecond}/s, ` +
-        `pgbench-style double entry ${ledger.physicalPerSecond ?? '-'}/s (ratio ${ledger.physicalRatio ?? '-'}), ` +
+        (ledger.pgbenchPerSecond ? `pgbench's double entry ${ledger.pgbenchPerSecond}/s (ratio ${ledger.pgbenchRatio}), ` : '') +
+        `the same from Node ${ledger.physicalPerSecond ?? '-'}/s (ratio ${ledger.physicalRatio ?? '-'}), ` +
         `plain SQL in our tables ${ledger.plainSqlPerSecond}/s (ratio ${ledger.ratio})`,
     );
     const cpu = ledger.cpuMsPerEntry;

@@ -400,10 +400,11 @@ async function main(): Promise<void> {
           target: '<= 200',
           met: (halfRate.answer?.p99 ?? Infinity) <= 200 && halfRate.failed === 0,
         },
-        'Ledger posting / pgbench-style double entry, spread merchants': {
-          value: spread.physicalRatio,
+        // pgbench running the same double entry when it is installed; else the same statements sent from Node.
+        [`Ledger posting / ${spread.pgbenchRatio ? 'pgbench' : 'pgbench-style'} double entry, spread merchants`]: {
+          value: spread.pgbenchRatio ?? spread.physicalRatio,
           target: '>= 0.8',
-          met: spread.physicalRatio >= 0.8,
+          met: (spread.pgbenchRatio ?? spread.physicalRatio) >= 0.8,
         },
         'API + worker peak RSS (MB)': { value: memory.totalPeakRssMb, target: '< 350', met: memory.totalPeakRssMb < 350 },
       },
