@@ -196,7 +196,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     await load.confirmFinalStatuses(new Map(merchants.map((merchant) => [merchant.id, merchant])));
     await payoutLoad.confirmPayouts();
     const payouts = await payoutInvariants(db, open, payoutLoad.outcome, { fake: stripe.fake, accounts: stripe.accounts });
-    const trialBalance = await client.call('GET', '/v1/ledger/trial_balance', { apiKey: stack.adminKey });
+    // The full proof: every account, entry and merchant recomputed from the postings.
+    const trialBalance = await client.call('GET', '/v1/ledger/trial_balance?verify=postings', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
     const stripeBooks = await stripeBooksMatch(db, stripe.fake);
     const adyenBooks = await adyenBooksMatch(

@@ -8,7 +8,7 @@ import { BalanceTransactionRepository } from './balance-transaction-repository';
 import { merchantAccountKind, type MerchantAccountKind } from './ledger-accounts';
 import { LedgerRepository } from './ledger-repository';
 import type { ListBalanceTransactionsQuery, ListLedgerEntriesQuery } from './ledger-schemas';
-import { computeTrialBalance, type TrialBalance } from './trial-balance';
+import { computeTrialBalance, storedTrialBalance, type TrialBalance } from './trial-balance';
 
 type Row = Record<string, any>;
 interface Money {
@@ -98,11 +98,11 @@ export class BalanceService {
   }
 
   /**
-   * The platform's trial balance, computed on one snapshot.
+   * The platform's trial balance on one snapshot: from the stored balances, or recomputed from every posting.
    * @throws none
    */
-  async trialBalance(asOf = new Date()): Promise<TrialBalance> {
-    return inSnapshot(this.deps.orm, (sql) => computeTrialBalance(sql, asOf));
+  async trialBalance(verify: 'balances' | 'postings' = 'postings', asOf = new Date()): Promise<TrialBalance> {
+    return inSnapshot(this.deps.orm, (sql) => (verify === 'postings' ? computeTrialBalance(sql, asOf) : storedTrialBalance(sql, asOf)));
   }
 
   private read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import type { Orm } from '../db/orm';
 import { inSnapshot, inTransaction } from '../db/sql';
 import { apiTimestamp } from '../shared/timestamps';
 import { LedgerCheckRepository } from './ledger-check-repository';
-import { computeTrialBalance, type TrialBalance } from './trial-balance';
+import { computeTrialBalance, type VerifiedTrialBalance } from './trial-balance';
 
 export interface LedgerCheckResult {
   id: string;
@@ -20,7 +20,7 @@ export interface LedgerCheckSummary {
   merchants_checked: number;
 }
 
-function summarize(trial: TrialBalance): LedgerCheckSummary {
+function summarize(trial: VerifiedTrialBalance): LedgerCheckSummary {
   return {
     currencies: trial.currencies.length,
     accounts: trial.accounts.length,
@@ -55,6 +55,15 @@ export class LedgerCheckService {
       new LedgerCheckRepository(sql).record({ runKey, asOf, balanced: trial.balanced, summary, findings }),
     );
     return { id, balanced: trial.balanced, summary };
+  }
+
+  /**
+   * The latest check's outcome, or null before the first.
+   * @throws none
+   */
+  async latest(): Promise<{ id: string; as_of: string; balanced: boolean } | null> {
+    const [row] = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).listRecent(1));
+    return row ? { id: String(row.id), as_of: apiTimestamp(row.as_of), balanced: Boolean(row.balanced) } : null;
   }
 
   /**

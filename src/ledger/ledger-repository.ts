@@ -154,6 +154,13 @@ export class LedgerRepository {
     );
   }
 
+  /** Every stored account balance with its debit and credit totals, as the posting trigger keeps them. */
+  async storedAccountBalances(): Promise<TrialBalanceRow[]> {
+    return this.sql.query<TrialBalanceRow>(
+      `select account, currency, debits_minor, credits_minor, balance_minor from ledger_account_balances order by account, currency`,
+    );
+  }
+
   /** Entries whose postings do not sum to zero in some currency (at most 100). */
   async unbalancedEntries(): Promise<TrialBalanceRow[]> {
     return this.sql.query<TrialBalanceRow>(

@@ -10,6 +10,7 @@ import {
   listBalanceTransactionsQuery,
   listLedgerChecksQuery,
   listLedgerEntriesQuery,
+  trialBalanceQuery,
   trialBalanceSchema,
 } from './ledger-schemas';
 
@@ -66,12 +67,18 @@ export function ledgerRoutes(balances: BalanceService, checks: LedgerCheckServic
       operationId: 'getTrialBalance',
       tags: ['Ledger'],
       auth: 'admin',
-      summary: 'Compute the trial balance of the whole ledger (admin key)',
+      summary: 'The trial balance of the whole ledger (admin key)',
       description:
-        "Recomputes every account from its postings on one snapshot and checks: debits equal credits per currency, every entry balances, every stored balance equals its postings, and each merchant's pending + available equals their balance transactions. Negative available balances are listed.",
+        "Every account's debits, credits and balance, and debits against credits per currency, on one snapshot. By default from the balances the database keeps with every posting (time independent of the ledger's size), with the latest daily check, which proves those balances against the postings. `verify=postings` does that proof now: recomputes every account from its postings and checks that every entry balances, every stored balance equals its postings, and each merchant's pending + available equals their balance transactions (an audit whose cost grows with the ledger). Negative available balances are listed.",
+      query: trialBalanceQuery,
       responses: { 200: { description: 'The trial balance.', schema: trialBalanceSchema }, ...errorResponses },
-      async handle() {
-        return { status: 200, body: await balances.trialBalance() };
+      async handle({ query }) {
+        if (query.verify === 'postings') return { status: 200, body: await balances.trialBalance('postings') };
+        const [trial, lastCheck] = await Promise.all([balances.trialBalance('balances'), checks.latest()]);
+        return {
+          status: 200,
+          body: { ...trial, balanced: trial.balanced && lastCheck?.balanced !== false, last_check: lastCheck },
+        };
       },
     }),
     defineRoute({

@@ -104,19 +104,39 @@ const accountRow = z.object({
   credits_minor: z.number().int(),
   balance_minor: z.number().int(),
   stored_balance_minor: z.number().int().nullable(),
-  matches_stored: z.boolean(),
+  matches_stored: z
+    .boolean()
+    .nullable()
+    .describe('Whether the stored balance equals the sum of the postings; null when not recomputed (verify=balances).'),
+});
+export const trialBalanceQuery = z.strictObject({
+  verify: z
+    .enum(['balances', 'postings'])
+    .default('balances')
+    .describe(
+      "`balances` (default): from the balances the database keeps with every posting, in time independent of the ledger's size. `postings`: recomputes every account, entry and merchant from the postings and balance transactions on one snapshot: an audit whose cost grows with the ledger (seconds at millions of postings).",
+    ),
 });
 export const trialBalanceSchema = z
   .object({
     object: z.literal('trial_balance'),
     as_of: z.string(),
-    balanced: z.boolean().describe('Every check below passed.'),
+    verified: z.enum(['balances', 'postings']).describe('What this answer was computed from (the `verify` parameter).'),
+    balanced: z
+      .boolean()
+      .describe('Every check below passed; with verify=balances, also the latest daily check (`last_check`), when there is one.'),
     currencies: z.array(
       z.object({ currency: z.string(), debits_minor: z.number().int(), credits_minor: z.number().int(), balanced: z.boolean() }),
     ),
-    unbalanced_entries: z.array(z.object({ entry_id: z.string(), currency: z.string(), sum_minor: z.number().int() })),
+    unbalanced_entries: z
+      .array(z.object({ entry_id: z.string(), currency: z.string(), sum_minor: z.number().int() }))
+      .optional()
+      .describe('Only with verify=postings.'),
     accounts: z.array(accountRow),
-    account_mismatches: z.array(accountRow).describe('Accounts whose stored balance differs from the sum of their postings.'),
+    account_mismatches: z
+      .array(accountRow)
+      .optional()
+      .describe('Accounts whose stored balance differs from the sum of their postings. Only with verify=postings.'),
     merchants_checked: z.number().int(),
     balance_transaction_mismatches: z
       .array(
@@ -127,11 +147,19 @@ export const trialBalanceSchema = z
           balance_transactions_minor: z.number().int(),
         }),
       )
-      .describe('Merchants whose pending + available differ from the sum of their balance transactions.'),
+      .optional()
+      .describe('Merchants whose pending + available differ from the sum of their balance transactions. Only with verify=postings.'),
     negative_available: z
       .array(z.object({ merchant_id: z.string(), currency: z.string(), amount_minor: z.number().int() }))
       .describe(
         'Merchants whose available balance is below zero (refunds and disputes drew more than had settled). Reported, not an error.',
+      ),
+    last_check: z
+      .object({ id: z.string(), as_of: z.string(), balanced: z.boolean() })
+      .nullable()
+      .optional()
+      .describe(
+        'With verify=balances: the latest daily ledger check (the full recomputation, GET /v1/ledger/checks); null before the first.',
       ),
   })
   .describe(

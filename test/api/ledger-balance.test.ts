@@ -129,8 +129,9 @@ describe('balances, balance transactions and settlement', () => {
     });
     expect(future.body.data).toEqual([]);
 
-    const trial = await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: TEST_ADMIN_KEY });
+    const trial = await stack.request('GET', '/v1/ledger/trial_balance?verify=postings', { apiKey: TEST_ADMIN_KEY });
     expect(trial.status).toBe(200);
+    expect(trial.body.verified).toBe('postings');
     expect(trial.body.balanced).toBe(true);
     expect(trial.body.negative_available).toContainEqual({ merchant_id: own.id, currency: 'USD', amount_minor: -11_500 });
     expect(trial.body.accounts).toContainEqual(
@@ -140,6 +141,18 @@ describe('balances, balance transactions and settlement', () => {
         stored_balance_minor: 6_000,
         matches_stored: true,
       }),
+    );
+    // The default answer reads the stored balances: the same totals, nothing recomputed, in time independent of the ledger.
+    const fromBalances = await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: TEST_ADMIN_KEY });
+    expect(fromBalances.body).toMatchObject({ verified: 'balances', balanced: true });
+    expect(fromBalances.body.unbalanced_entries).toBeUndefined();
+    expect(fromBalances.body.accounts).toContainEqual(
+      expect.objectContaining({ account: `merchant:${own.id}:reserve`, balance_minor: 6_000, matches_stored: null }),
+    );
+    expect(fromBalances.body.negative_available).toContainEqual({ merchant_id: own.id, currency: 'USD', amount_minor: -11_500 });
+    // Both count the same accounts (other files' tests post meanwhile, so the totals themselves may move).
+    expect(fromBalances.body.currencies.map((row: any) => row.currency).sort()).toEqual(
+      trial.body.currencies.map((row: any) => row.currency).sort(),
     );
   });
 
@@ -153,6 +166,7 @@ describe('balances, balance transactions and settlement', () => {
     );
     expect((await stack.request('GET', '/v1/ledger/entries?limit=0', { apiKey: merchant.apiKey })).body.param).toBe('limit');
     expect((await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: merchant.apiKey })).status).toBe(401);
+    expect((await stack.request('GET', '/v1/ledger/trial_balance?verify=all', { apiKey: TEST_ADMIN_KEY })).body.param).toBe('verify');
   });
 
   it("when another merchant lists, then none of this merchant's money shows", async () => {
@@ -205,5 +219,8 @@ describe('the trial balance and the daily check', () => {
     }
     expect(checks.length).toBe(before + 1);
     expect(checks[0]).toMatchObject({ object: 'ledger_check', balanced: true, summary: { account_mismatches: 0, unbalanced_entries: 0 } });
+    // The trial balance from the stored balances names the check that last proved them.
+    const trial = await stack.request('GET', '/v1/ledger/trial_balance', { apiKey: TEST_ADMIN_KEY });
+    expect(trial.body.last_check).toEqual({ id: checks[0].id, as_of: checks[0].as_of, balanced: true });
   });
 });
