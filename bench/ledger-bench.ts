@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { Orm } from '../src/db/orm';
 import { inTransaction } from '../src/db/sql';
 import { ledgerAccounts } from '../src/ledger/ledger-accounts';
@@ -30,10 +30,23 @@ function captureEntry(merchantId: string): JournalEntryInput {
 }
 
 /** The same rows written with plain SQL in one transaction: the floor our posting code is measured against. */
-async function plainInsert(pool: Pool, entry: JournalEntryInput): Promise<void> {
+/** One transaction on a connection of the pool, each statement its own round trip (as pgbench sends them). */
+async function inPoolTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('begin');
+    await work(client);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function plainInsert(pool: Pool, entry: JournalEntryInput): Promise<void> {
+  return inPoolTransaction(pool, async (client) => {
     const entryId = newId('je');
     await client.query(
       `insert into ledger_entries (id, idempotency_key, content_hash, merchant_id, source_type, source_id, description) values ($1, $2, 'plain', $3, $4, $5, $6)`,
@@ -48,13 +61,7 @@ async function plainInsert(pool: Pool, entry: JournalEntryInput): Promise<void> 
       `insert into ledger_postings (id, entry_id, account, merchant_id, currency, amount_minor) values ${rows.join(', ')}`,
       values,
     );
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -70,10 +77,8 @@ const PHYSICAL_TABLES = `
     id bigint generated always as identity primary key, entry_id text not null, account text not null, amount bigint not null);
   create sequence if not exists bench_physical_seq;`;
 
-async function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promise<void> {
+  return inPoolTransaction(pool, async (client) => {
     // Net movement per account, in account order (the order the project's postings lock their balances in).
     const moves = new Map<string, number>();
     for (const posting of entry.postings) moves.set(posting.account, (moves.get(posting.account) ?? 0) + posting.amountMinor);
@@ -87,13 +92,7 @@ async function physicalDoubleEntry(pool: Pool, entry: JournalEntryInput): Promis
       return `($1, $${i * 2 + 2}, $${i * 2 + 3})`;
     });
     await client.query(`insert into bench_physical_postings (entry_id, account, amount) values ${rows.join(', ')}`, values);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
