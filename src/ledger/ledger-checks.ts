@@ -58,15 +58,6 @@ export class LedgerCheckService {
   }
 
   /**
-   * The latest check's outcome, or null before the first.
-   * @throws none
-   */
-  async latest(): Promise<{ id: string; as_of: string; balanced: boolean } | null> {
-    const [row] = await inTransaction(this.deps.orm, (sql) => new LedgerCheckRepository(sql).listRecent(1));
-    return row ? { id: String(row.id), as_of: apiTimestamp(row.as_of), balanced: Boolean(row.balanced) } : null;
-  }
-
-  /**
    * The latest checks, newest first.
    * @throws none
    */

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/sql';
 import { apiTimestamp } from '../shared/timestamps';
+import { LedgerCheckRepository } from './ledger-check-repository';
 import { LedgerRepository } from './ledger-repository';
 
 export interface TrialBalanceAccount {
@@ -118,15 +119,19 @@ export async function storedTrialBalance(sql: Sql, asOf: Date): Promise<TrialBal
     matches_stored: null,
   }));
   const currencies = currencyTotals(accounts);
+  // The latest daily check is the proof of these balances: a failed one makes this answer unbalanced too.
+  const [check] = await new LedgerCheckRepository(sql).listRecent(1);
+  const last_check = check ? { id: String(check.id), as_of: apiTimestamp(check.as_of), balanced: Boolean(check.balanced) } : null;
   return {
     object: 'trial_balance',
     as_of: apiTimestamp(asOf),
     verified: 'balances',
-    balanced: currencies.every((currency) => currency.balanced),
+    balanced: currencies.every((currency) => currency.balanced) && last_check?.balanced !== false,
     currencies,
     accounts,
     merchants_checked: await ledger.countMerchantsWithBalances(),
     negative_available: (await ledger.negativeAvailableBalances()).map(negativeAvailable),
+    last_check,
   };
 }
 
