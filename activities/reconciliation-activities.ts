@@ -3,15 +3,20 @@ import { log } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
 import { sandboxSettlementReport } from '../src/gateways/sandbox/sandbox-settlement-report';
+import { PayoutNetworkAccessDenied, type PayoutNetworks } from '../src/payouts/payout-network';
+import type { PayoutNetworkName } from '../src/payouts/payout-state';
 import { sandboxBankStatement } from '../src/payouts/sandbox-bank/sandbox-bank-statement';
+import { ReconciliationLedgerRepository } from '../src/reconciliation/reconciliation-ledger-repository';
 import type { ReconciliationSummary } from '../src/reconciliation/reconcile';
 import type { ReconciliationKind, ReconciliationSource, ReconciliationStatus } from '../src/reconciliation/reconciliation-record';
 import { runReconciliation } from '../src/reconciliation/run-reconciliation';
-import { parseSettlementCsv } from '../src/reconciliation/settlement-csv';
+import { formatSettlementCsv, parseSettlementCsv } from '../src/reconciliation/settlement-csv';
 import { newId } from '../src/shared/ids';
 
 export interface ReconciliationActivityDeps {
   orm: Orm;
+  /** The payout networks, for the gateway accounts' own payout records; absent in a worker without them. */
+  payoutNetworks?: PayoutNetworks;
 }
 
 export interface ReconcileSettlementInput {
@@ -36,6 +41,24 @@ interface DailyReport {
   gateway: string;
   report: string;
 }
+
+export interface ReconcileGatewayPayoutsInput extends ReconcileSettlementInput {
+  /** A gateway whose accounts pay out (stripe). */
+  network: Exclude<PayoutNetworkName, 'sandbox_bank'>;
+  /** Only this gateway account; by default every account that paid out over the network lately. */
+  gatewayAccountId?: string;
+}
+
+export interface GatewayPayoutsReconciliation {
+  /** One merchant-scoped run per account, each also sent to its merchant as reconciliation.* events. */
+  runs: (ReconcileSettlementResult & { gatewayAccountId: string; merchantId: string })[];
+  /** Accounts the gateway would not let us read (revoked keys): nothing was stored for them. */
+  unreadable: { gatewayAccountId: string; merchantId: string; reason: string }[];
+}
+
+const DAY_MS = 86_400_000;
+// An account that sent no payout through us for this long has nothing of ours still arriving or coming back.
+const ACCOUNT_LOOKBACK_MS = 60 * DAY_MS;
 
 async function reconcileDailyReport(
   orm: Orm,
@@ -63,7 +86,7 @@ async function reconcileDailyReport(
   return { reconciliationId: run.id, status: run.status, fileRows: run.fileRows, summary: run.summary };
 }
 
-export function createReconciliationActivities({ orm }: ReconciliationActivityDeps) {
+export function createReconciliationActivities({ orm, payoutNetworks }: ReconciliationActivityDeps) {
   return {
     /**
      * Reconciles the sandbox gateway's settlement report for one UTC day against every merchant's
@@ -83,6 +106,69 @@ export function createReconciliationActivities({ orm }: ReconciliationActivityDe
     async reconcileSandboxBankStatement(input: ReconcileSettlementInput): Promise<ReconcileSettlementResult> {
       const report = await sandboxBankStatement(sqlFor(orm.em.fork()), input.day);
       return reconcileDailyReport(orm, input, { kind: 'payouts', source: 'bank_statement', gateway: 'sandbox_bank', report });
+    },
+
+    /**
+     * Reconciles each gateway account's own payout records of one UTC day (Stripe's list of the account's
+     * payouts) against that merchant's payouts sent through the account: one merchant-scoped run per account,
+     * stored with its events, and a warning logged when anything did not match. An account the gateway will not
+     * let us read is reported, not retried; any other failure retries the activity, which finds the runs it
+     * already stored by their keys.
+     */
+    async reconcileGatewayPayouts(input: ReconcileGatewayPayoutsInput): Promise<GatewayPayoutsReconciliation> {
+      if (!payoutNetworks) throw new Error('This worker has no payout networks');
+      const { day, runKey, network } = input;
+      const since = new Date(Date.parse(`${day}T00:00:00Z`) - ACCOUNT_LOOKBACK_MS);
+      const accounts = await new ReconciliationLedgerRepository(sqlFor(orm.em.fork())).payoutGatewayAccounts(
+        network,
+        since,
+        input.gatewayAccountId,
+      );
+      const result: GatewayPayoutsReconciliation = { runs: [], unreadable: [] };
+      for (const { gatewayAccountId, merchantId } of accounts) {
+        const networkOfAccount = await payoutNetworks.resolve({ network, gatewayAccount: gatewayAccountId });
+        if (!networkOfAccount.statement) throw new Error(`${network} keeps no payout statement to reconcile against`);
+        let report: string;
+        try {
+          report = formatSettlementCsv(await networkOfAccount.statement(day));
+        } catch (error) {
+          if (!(error instanceof PayoutNetworkAccessDenied)) throw error;
+          log.warn('payout reconciliation could not read a gateway account', { gatewayAccountId, merchantId, day, reason: error.message });
+          result.unreadable.push({ gatewayAccountId, merchantId, reason: error.message });
+          continue;
+        }
+        const rows = parseSettlementCsv(report, { returns: true });
+        const { run } = await runReconciliation(orm, {
+          id: newId('rec'),
+          merchantId,
+          kind: 'payouts',
+          source: 'bank_statement',
+          gateway: network,
+          gatewayAccountId,
+          periodStart: day,
+          periodEnd: day,
+          rows,
+          fileSha256: createHash('sha256').update(report).digest('hex'),
+          idempotencyKey: `bank_statement:${network}:${gatewayAccountId}:${runKey}`,
+        });
+        if (run.status === 'discrepancies_found')
+          log.warn('payout reconciliation found discrepancies', {
+            reconciliationId: run.id,
+            gatewayAccountId,
+            merchantId,
+            day,
+            ...run.summary,
+          });
+        result.runs.push({
+          gatewayAccountId,
+          merchantId,
+          reconciliationId: run.id,
+          status: run.status,
+          fileRows: run.fileRows,
+          summary: run.summary,
+        });
+      }
+      return result;
     },
   };
 }

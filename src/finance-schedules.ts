@@ -4,6 +4,7 @@ import { settlementWorkflow } from '../workflows/settlement-workflow';
 import { feeInvoiceRunWorkflow } from '../workflows/fee-invoice-workflow';
 import { dailyLedgerCheckWorkflow } from '../workflows/ledger-check-workflow';
 import { dailyReconciliationWorkflow, type DailyReconciliationInput } from '../workflows/reconciliation-workflow';
+import { dailyGatewayPayoutReconciliationWorkflow } from '../workflows/gateway-payout-reconciliation-workflow';
 import { dailySubscriptionCheckWorkflow } from '../workflows/subscription-check-workflow';
 import { monthlySubscriptionRevenueWorkflow } from '../workflows/subscription-revenue-workflow';
 import { dataRetentionWorkflow, type DataRetentionInput } from '../workflows/data-retention-workflow';
@@ -46,6 +47,14 @@ export function financeSchedules(config: Pick<AppConfig, 'ledger' | 'retention'>
       spec: { calendars: [{ hour: 2, minute: 15, comment: 'daily at 02:15 UTC' }] },
       workflow: dailyReconciliationWorkflow,
       args: [{ report: 'sandbox_bank_statement' } satisfies DailyReconciliationInput],
+    },
+    {
+      id: 'stripe-payout-reconciliation',
+      description:
+        "Reconciles each Stripe account's payouts of the previous UTC day, as Stripe lists them, against its merchant's payouts; one run per account at GET /v1/reconciliations, with reconciliation.* events.",
+      // After the bank's run; Stripe marks a payout paid on its arrival date, so the day's are settled by now.
+      spec: { calendars: [{ hour: 2, minute: 30, comment: 'daily at 02:30 UTC' }] },
+      workflow: dailyGatewayPayoutReconciliationWorkflow,
     },
     {
       id: 'subscriptions-daily-check',

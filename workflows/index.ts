@@ -6,6 +6,7 @@ export * from './settlement-workflow';
 export * from './fee-invoice-workflow';
 export * from './ledger-check-workflow';
 export * from './reconciliation-workflow';
+export * from './gateway-payout-reconciliation-workflow';
 export * from './subscription-workflow';
 export * from './subscription-check-workflow';
 export * from './subscription-revenue-workflow';

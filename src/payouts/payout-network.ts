@@ -1,3 +1,4 @@
+import type { SettlementRow } from '../reconciliation/settlement-csv';
 import type { PayoutFailureCode, PayoutNetworkName } from './payout-state';
 
 /** A transfer to a merchant's bank account, as the payout workflow asks the network for it. */
@@ -44,6 +45,17 @@ export type TransferStatus =
   /** Paid, then sent back by the receiving bank; `returnedAt` is the return's value time. */
   | { status: 'returned'; failureCode: PayoutFailureCode; paidAt: string; returnedAt: string };
 
+/** One money movement on a network's statement of a day: a payout that left (negative) or came back (positive). */
+export type StatementMovement = Omit<SettlementRow, 'line'>;
+
+/** The network refused to let us read it (revoked or restricted credentials): asking again will not help until someone acts. */
+export class PayoutNetworkAccessDenied extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayoutNetworkAccessDenied';
+  }
+}
+
 /**
  * A bank network that moves money out to merchants' accounts. Like the gateway adapters it is
  * stateless towards us: a submission is keyed, and what happened is asked, never assumed.
@@ -62,6 +74,13 @@ export interface PayoutNetwork {
    * even after the network has forgotten the key (Stripe keeps idempotency keys for 24 hours).
    */
   findTransfer(request: TransferRequest): Promise<SubmittedTransfer | null>;
+  /**
+   * The network's own record of one UTC day's movements (YYYY-MM-DD), every payout of the account and
+   * not only ours, in the order they happened: what the daily payout reconciliation checks our ledger
+   * against. A network whose statement is read elsewhere (the sandbox bank's, from its books) has none.
+   * @throws PayoutNetworkAccessDenied when the network will not let us read it.
+   */
+  statement?(day: string): Promise<StatementMovement[]>;
 }
 
 /** Where a payout travels: the network, and for a gateway's payouts the merchant's account there. */

@@ -10,6 +10,8 @@ export interface LedgerScope {
   merchantId: string | null;
   /** One gateway's entries (for payouts, one bank network's), or null for every one's. */
   gateway: string | null;
+  /** For payouts, only those sent through this gateway account; absent or null for every one. */
+  gatewayAccountId?: string | null;
   /** First UTC day of the period, YYYY-MM-DD. */
   periodStart: string;
   /** Last UTC day of the period, inclusive. */
@@ -44,6 +46,8 @@ export class ReconciliationLedgerRepository {
     const params: unknown[] = [bankAccount, from, to];
     const merchant = scope.merchantId ? 'and e.merchant_id = ?' : '';
     if (scope.merchantId) params.push(scope.merchantId);
+    const account = scope.gatewayAccountId ? 'and p.gateway_account_id = ?' : '';
+    if (scope.gatewayAccountId) params.push(scope.gatewayAccountId);
     const rows = await this.sql.query<{
       entry_id: string;
       source_id: string;
@@ -57,7 +61,7 @@ export class ReconciliationLedgerRepository {
          left join payouts p on p.id = e.source_id
         where e.source_type = 'payout'
           and coalesce(case when e.idempotency_key = 'payout:' || e.source_id || ':returned' then p.returned_at else p.paid_at end, e.created_at)
-              between ? and ?::timestamptz - interval '1 microsecond' ${merchant}
+              between ? and ?::timestamptz - interval '1 microsecond' ${merchant} ${account}
         group by e.id, p.bank_reference, c.currency
         order by e.created_at, e.id`,
       params,
@@ -70,6 +74,26 @@ export class ReconciliationLedgerRepository {
       currency: row.currency,
       amountMinor: Number(row.amount_minor),
     }));
+  }
+
+  /**
+   * The gateway accounts whose payouts a day's run checks, with their merchants: each account that sent a
+   * payout over `network` on or after `since` (older payouts have arrived and could have come back by then),
+   * or only `gatewayAccountId` when given (and it sent any).
+   */
+  async payoutGatewayAccounts(
+    network: string,
+    since: Date,
+    gatewayAccountId?: string,
+  ): Promise<{ gatewayAccountId: string; merchantId: string }[]> {
+    const [filter, params] = gatewayAccountId
+      ? ['p.gateway_account_id = ?', [network, gatewayAccountId]]
+      : ['p.gateway_account_id is not null and p.created_at >= ?', [network, since]];
+    const rows = await this.sql.query<{ gateway_account_id: string; merchant_id: string }>(
+      `select distinct p.gateway_account_id, p.merchant_id from payouts p where p.network = ? and ${filter} order by 1`,
+      params,
+    );
+    return rows.map((row) => ({ gatewayAccountId: row.gateway_account_id, merchantId: row.merchant_id }));
   }
 
   /**

@@ -14,6 +14,8 @@ export interface ReconciliationRecord {
   kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
+  /** The gateway account whose payouts were reconciled (a merchant's Stripe account); null for every other run. */
+  gatewayAccountId: string | null;
   status: ReconciliationStatus;
   periodStart: string;
   periodEnd: string;

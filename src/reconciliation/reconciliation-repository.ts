@@ -13,7 +13,7 @@ import type {
 /** Which runs a reader may see: one merchant's, or the platform's (merchant_id null). */
 export type ReconciliationScope = { merchantId: string } | { platform: true };
 
-const RUN_COLUMNS = `id, merchant_id, kind, source, gateway, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
+const RUN_COLUMNS = `id, merchant_id, kind, source, gateway, gateway_account_id, status, period_start::text as period_start, period_end::text as period_end, file_sha256, file_rows,
   matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, created_at`;
 
 interface RunRow {
@@ -22,6 +22,7 @@ interface RunRow {
   kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
+  gateway_account_id: string | null;
   status: ReconciliationStatus;
   period_start: string;
   period_end: string;
@@ -41,6 +42,7 @@ function toRecord(row: RunRow): ReconciliationRecord {
     kind: row.kind,
     source: row.source,
     gateway: row.gateway,
+    gatewayAccountId: row.gateway_account_id,
     status: row.status,
     periodStart: row.period_start,
     periodEnd: row.period_end,
@@ -74,9 +76,9 @@ export class ReconciliationRepository {
   ): Promise<ReconciliationRecord | null> {
     const { summary } = run;
     const [inserted] = await this.sql.query<RunRow>(
-      `insert into reconciliations (id, merchant_id, kind, source, gateway, status, period_start, period_end, file_sha256, file_rows,
-       matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, idempotency_key)
-     values (?, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
+      `insert into reconciliations (id, merchant_id, kind, source, gateway, gateway_account_id, status, period_start, period_end, file_sha256,
+       file_rows, matched_count, amount_mismatch_count, missing_in_ledger_count, missing_in_settlement_count, idempotency_key)
+     values (?, ?, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, ?, ?, ?, ?)
      on conflict do nothing
      returning ${RUN_COLUMNS}`,
       [
@@ -85,6 +87,7 @@ export class ReconciliationRepository {
         run.kind,
         run.source,
         run.gateway,
+        run.gatewayAccountId,
         run.status,
         run.periodStart,
         run.periodEnd,

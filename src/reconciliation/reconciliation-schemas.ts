@@ -102,6 +102,12 @@ const runFields = {
     .describe(
       'The gateway (or, for a bank statement, the bank network) whose report was reconciled; null for uploads, which cover every one.',
     ),
+  gateway_account: z
+    .string()
+    .nullable()
+    .describe(
+      "The gateway account whose payouts were reconciled (a Stripe account's payouts against Stripe's own records); null for every other run.",
+    ),
   merchant_id: z.string().nullable().describe('Null for a platform-wide run.'),
   period_start: z.string(),
   period_end: z.string(),

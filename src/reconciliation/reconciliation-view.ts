@@ -34,6 +34,7 @@ export interface ReconciliationJson {
   kind: ReconciliationKind;
   source: ReconciliationSource;
   gateway: string | null;
+  gateway_account: string | null;
   merchant_id: string | null;
   period_start: string;
   period_end: string;
@@ -75,6 +76,7 @@ export function renderReconciliation(run: ReconciliationRecord, items?: Reconcil
     kind: run.kind,
     source: run.source,
     gateway: run.gateway,
+    gateway_account: run.gatewayAccountId,
     merchant_id: run.merchantId,
     period_start: run.periodStart,
     period_end: run.periodEnd,

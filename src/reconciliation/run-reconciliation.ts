@@ -17,6 +17,8 @@ export interface ReconciliationRequest {
   source: ReconciliationSource;
   /** Only this gateway's (for payouts, bank network's) entries; null for every one. */
   gateway: string | null;
+  /** Only the payouts sent through this gateway account (a merchant's Stripe account); absent for every one. */
+  gatewayAccountId?: string | null;
   periodStart: string;
   periodEnd: string;
   rows: SettlementRow[];
@@ -49,6 +51,7 @@ export async function runReconciliation(orm: Orm, request: ReconciliationRequest
         kind: request.kind,
         source: request.source,
         gateway: request.gateway,
+        gatewayAccountId: request.gatewayAccountId ?? null,
         status: hasDiscrepancies(summary) ? 'discrepancies_found' : 'reconciled',
         periodStart: request.periodStart,
         periodEnd: request.periodEnd,

@@ -8,6 +8,8 @@ import { GatewayError, type AuthorizeRequest } from '../../src/gateways/payment-
 import { parseStripeApiBase, type StripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
 import { createStripeConnector, parseStripeCredentials } from '../../src/gateways/stripe/stripe-connector';
 import { StripeGateway, type VaultCard } from '../../src/gateways/stripe/stripe-gateway';
+import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
+import { PayoutNetworkAccessDenied } from '../../src/payouts/payout-network';
 import { authorizationStatusOf, type PaymentIntentLike } from '../../src/gateways/stripe/stripe-mapping';
 import { findFreePort } from '../../src/infra/temporal-dev-server';
 import { ensureStripeMock, startStripeMock, type RunningStripeMock } from '../../src/infra/stripe-mock';
@@ -503,6 +505,30 @@ describe('payouts against stripe-mock', () => {
     for (const item of list.data)
       expect(item).toMatchObject({ object: 'payout', status: expect.any(String), arrival_date: expect.any(Number) });
     expect(page.data).toHaveLength(list.data.length);
+  });
+
+  it("reads a day's statement: payouts arriving from 30 days before it to its end, failures' balance transactions expanded", async () => {
+    const day = '2026-12-01';
+    const movements = await new StripePayoutNetwork({ secretKey: TEST_KEY, apiBase }).statement(day);
+    const exchange = onlyExchange();
+    expect(exchange).toMatchObject({ method: 'GET', path: '/v1/payouts', status: 200 });
+    const dayStart = Date.parse(`${day}T00:00:00Z`) / 1000;
+    expect(Object.fromEntries(exchange.query)).toEqual({
+      'arrival_date[gte]': String(dayStart - 30 * 86_400),
+      'arrival_date[lt]': String(dayStart + 86_400),
+      limit: '100',
+      'expand[0]': 'data.failure_balance_transaction',
+    });
+    // stripe-mock's fixture payout ignores the filter; whatever it lists, only movements dated that day come out.
+    for (const movement of movements) expect(movement).toMatchObject({ date: day, currency: expect.stringMatching(/^[A-Z]{3}$/) });
+  });
+
+  it('says a statement cannot be read when Stripe refuses the key, without the key', async () => {
+    const liveKey = 'sk_live_notvalidforthemock9876';
+    const error = await new StripePayoutNetwork({ secretKey: liveKey, apiBase }).statement('2026-12-01').catch((caught: unknown) => caught);
+    expect(onlyExchange().status).toBe(401);
+    expect(error).toBeInstanceOf(PayoutNetworkAccessDenied);
+    expect((error as Error).message).not.toContain(liveKey);
   });
 });
 

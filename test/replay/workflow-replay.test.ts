@@ -61,6 +61,7 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'automatic-payout-run.json',
         'automatic-payout-already-started.json',
         'data-retention-before-events.json',
+        'stripe-payout-reconciliation.json',
       ]),
     );
   });

@@ -1,5 +1,13 @@
 import Stripe from 'stripe';
-import type { PayoutNetwork, RefusedTransfer, SubmittedTransfer, TransferRequest, TransferStatus } from '../../payouts/payout-network';
+import {
+  PayoutNetworkAccessDenied,
+  type PayoutNetwork,
+  type RefusedTransfer,
+  type StatementMovement,
+  type SubmittedTransfer,
+  type TransferRequest,
+  type TransferStatus,
+} from '../../payouts/payout-network';
 import type { PayoutFailureCode } from '../../payouts/payout-state';
 import type { StripeApiBase } from './stripe-api-base';
 import { scrubSecrets, type StripeErrorLike } from './stripe-mapping';
@@ -33,6 +41,10 @@ export interface StripePayoutsOptions {
 
 // Stripe's search does not cover payouts: a lost submission is looked for among the payouts created since shortly before it.
 const FIND_WINDOW_SLACK_S = 3600;
+const DAY_MS = 86_400_000;
+// A bank may return a payout weeks after it arrived (Stripe reports it as the payout's failure): a day's statement looks
+// this far back among arrivals for returns dated that day.
+const RETURN_LOOKBACK_MS = 30 * DAY_MS;
 
 /**
  * Payouts from a merchant's Stripe account to that account's own bank account. Stripe chooses the
@@ -120,6 +132,43 @@ export class StripePayoutNetwork implements PayoutNetwork {
       throw failureOf((error ?? {}) as StripeErrorLike, 'look for the payout');
     }
     return null;
+  }
+
+  /**
+   * The account's payouts that moved money on `day`, as Stripe records them: a payout paid on its arrival date
+   * left the balance for the bank (negative, even if it came back later), and a return came back on the day its
+   * failure's balance transaction is dated (positive). A payout that failed before it arrived, or was canceled,
+   * never reached a bank and is not listed. Payouts made outside Ledgerflow (the Dashboard, Stripe's own
+   * schedule) are listed too: they are exactly what a reconciliation must show.
+   */
+  async statement(day: string): Promise<StatementMovement[]> {
+    const from = Date.parse(`${day}T00:00:00Z`);
+    const to = from + DAY_MS;
+    const within = (at: number | undefined): at is number => at !== undefined && at >= from && at < to;
+    const movements: { at: number; movement: StatementMovement }[] = [];
+    try {
+      const payouts = this.stripe.payouts.list({
+        arrival_date: { gte: Math.floor((from - RETURN_LOOKBACK_MS) / 1000), lt: Math.floor(to / 1000) },
+        limit: 100,
+        expand: ['data.failure_balance_transaction'],
+      });
+      for await (const payout of payouts) {
+        const arrival = arrivalOf(payout).getTime();
+        const back = moneyBackAt(payout)?.getTime();
+        const returned = payout.status === 'failed' && back !== undefined && back >= arrival;
+        const money = { reference: payout.id, currency: payout.currency.toUpperCase(), date: day };
+        if (within(arrival) && (payout.status === 'paid' || returned))
+          movements.push({ at: arrival, movement: { ...money, amountMinor: -payout.amount } });
+        if (returned && within(back)) movements.push({ at: back, movement: { ...money, amountMinor: payout.amount } });
+      }
+    } catch (error) {
+      const stripeError = (error ?? {}) as StripeErrorLike;
+      if (stripeError.type === 'StripeAuthenticationError' || stripeError.type === 'StripePermissionError')
+        throw new PayoutNetworkAccessDenied(`Stripe refused to list this account's payouts (${stripeError.type})`);
+      throw failureOf(stripeError, "list the account's payouts");
+    }
+    movements.sort((a, b) => a.at - b.at || a.movement.reference.localeCompare(b.movement.reference));
+    return movements.map(({ movement }) => movement);
   }
 }
 

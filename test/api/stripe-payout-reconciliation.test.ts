@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { randomBase62 } from '../../src/shared/ids';
+import { makeAvailable } from '../support/ledger';
+import { eventually, startTestStack, type TestStack } from '../support/test-stack';
+
+/**
+ * The daily reconciliation of payouts sent through merchants' Stripe accounts: each account's payouts as
+ * Stripe lists them (our stateful fake) against that merchant's ledger, one merchant-scoped run per account,
+ * through the real workflow, activity, ledger and PostgreSQL.
+ */
+
+let stack: TestStack;
+let fake: StripeFake;
+
+beforeAll(async () => {
+  fake = await startStripeFake({ payoutInTransitAfterMs: 0, payoutTransitMs: 1500, payoutReturnAfterMs: 1500 });
+  stack = await startTestStack({
+    schedules: true,
+    env: {
+      STRIPE_API_BASE: fake.url,
+      PAYOUT_SUBMIT_DELAY_MS: '200ms',
+      PAYOUT_RETURN_CHECK_EVERY_MS: '1s',
+      PAYOUT_RETURN_WATCH_MS: '6s',
+    },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await fake?.stop();
+});
+
+interface StripeMerchant {
+  id: string;
+  apiKey: string;
+  account: string;
+  secretKey: string;
+}
+
+async function stripeMerchant(payoutAccountNumber?: string): Promise<StripeMerchant> {
+  const merchant = await stack.createMerchant('Stripe payout reconciliation', { payout_fee_minor: 0 });
+  const secretKey = `sk_test_${randomBase62(24)}`;
+  fake.addAccount({ secretKey, balance: { usd: 100_000 }, payoutAccountNumber });
+  const created = await stack.request('POST', '/v1/gateway_accounts', {
+    apiKey: merchant.apiKey,
+    body: { gateway: 'stripe', credentials: { secret_key: secretKey } },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  await makeAvailable(stack.orm, merchant.id, 'USD', 100_000);
+  return { ...merchant, account: created.body.id, secretKey };
+}
+
+/** A payout through the merchant's Stripe account, followed until it reaches `status` (and `returned`, when asked). */
+async function payout(merchant: StripeMerchant, amount: string, status: string, returned = false) {
+  const created = await stack.request('POST', '/v1/payouts', {
+    apiKey: merchant.apiKey,
+    body: { amount, currency: 'USD', gateway_account: merchant.account },
+    headers: { 'Idempotency-Key': `recon-${randomBase62(10)}` },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return eventually(async () => {
+    const { body } = await stack.request('GET', `/v1/payouts/${created.body.id}`, { apiKey: merchant.apiKey });
+    return body.status === status && body.returned === returned ? body : undefined;
+  }, 30_000);
+}
+
+/** A payout the merchant made in Stripe's Dashboard, outside Ledgerflow: money left the account our books never moved. */
+async function dashboardPayout(merchant: StripeMerchant, amountMinor: number): Promise<string> {
+  const response = await fetch(`${fake.url}/v1/payouts`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${merchant.secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ amount: String(amountMinor), currency: 'usd' }),
+  });
+  const body = (await response.json()) as { id: string };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  await eventually(async () => fake.payouts().find((one) => one.id === body.id && one.status === 'paid'), 10_000);
+  return body.id;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Runs the day's reconciliation; with RECORD_HISTORIES=1 and `recordAs`, keeps its history for the replay test. */
+async function reconcileDay(input: { day: string; gatewayAccount?: string }, recordAs?: string) {
+  const handle = await stack.client.workflow.start('dailyGatewayPayoutReconciliationWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `test-stripe-payout-reconciliation-${randomBase62(8)}`,
+    args: [input],
+  });
+  const result = await handle.result();
+  if (recordAs && process.env.RECORD_HISTORIES === '1')
+    fs.writeFileSync(
+      path.join(__dirname, '..', 'replay', 'histories', `${recordAs}.json`),
+      `${historyToJSON(await handle.fetchHistory())}\n`,
+    );
+  return result;
+}
+
+const runOf = async (merchant: StripeMerchant, id: string) => {
+  const response = await stack.request('GET', `/v1/reconciliations/${id}`, { apiKey: merchant.apiKey });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body;
+};
+
+const categories = (run: { items: { category: string; gateway_reference: string | null; settlement: any; ledger: any }[] }) =>
+  run.items.map((item) => [item.category, item.gateway_reference, item.settlement?.amount ?? null, item.ledger?.amount ?? null]);
+
+describe("the daily reconciliation of Stripe accounts' payouts", () => {
+  it('when a paid payout and one made in the Dashboard are reconciled, then ours matches, the other is missing in the ledger, and the merchant sees and is told of the run', async () => {
+    const merchant = await stripeMerchant();
+    const paid = await payout(merchant, '120.00', 'paid');
+    const outside = await dashboardPayout(merchant, 4_500);
+
+    const result = await reconcileDay({ day: today(), gatewayAccount: merchant.account }, 'stripe-payout-reconciliation');
+    expect(result.unreadable).toEqual([]);
+    expect(result.runs).toEqual([
+      expect.objectContaining({ gatewayAccountId: merchant.account, merchantId: merchant.id, status: 'discrepancies_found', fileRows: 2 }),
+    ]);
+    const run = await runOf(merchant, result.runs[0].reconciliationId);
+    expect(run).toMatchObject({
+      kind: 'payouts',
+      source: 'bank_statement',
+      gateway: 'stripe',
+      gateway_account: merchant.account,
+      merchant_id: merchant.id,
+      period_start: today(),
+      period_end: today(),
+      summary: { matched: 1, amount_mismatch: 0, missing_in_ledger: 1, missing_in_settlement: 0 },
+    });
+    expect(categories(run)).toEqual([
+      ['matched', paid.bank_reference, -120, -120],
+      ['missing_in_ledger', outside, -45, null],
+    ]);
+    const events = await stack.orm.em
+      .getConnection()
+      .execute<{ type: string }[]>(`select type from events where object_id = ? order by type`, [run.id]);
+    expect(events.map((event) => event.type)).toEqual(['reconciliation.completed', 'reconciliation.discrepancies_found']);
+
+    // The same day run again by the schedule's next attempt is a new run, of the same findings.
+    const again = await reconcileDay({ day: today(), gatewayAccount: merchant.account });
+    expect(again.runs[0].reconciliationId).not.toBe(run.id);
+    expect(again.runs[0].summary).toEqual(run.summary);
+  });
+
+  it('when a paid payout comes back and another fails before it arrives, then the return matches both ways and the failure is on neither side', async () => {
+    const returning = await stripeMerchant('000999999991');
+    const back = await payout(returning, '70.00', 'failed', true);
+    expect(back).toMatchObject({ failure_code: 'account_closed' });
+    const refusing = await stripeMerchant('000111111113');
+    await payout(refusing, '30.00', 'failed');
+
+    const returned = await reconcileDay({ day: today(), gatewayAccount: returning.account });
+    const returnedRun = await runOf(returning, returned.runs[0].reconciliationId);
+    expect(returnedRun.status).toBe('reconciled');
+    expect(categories(returnedRun)).toEqual([
+      ['matched', back.bank_reference, -70, -70],
+      ['matched', back.bank_reference, 70, 70],
+    ]);
+
+    const failed = await reconcileDay({ day: today(), gatewayAccount: refusing.account });
+    const failedRun = await runOf(refusing, failed.runs[0].reconciliationId);
+    expect(failedRun).toMatchObject({ status: 'reconciled', file_rows: 0, items: [] });
+  });
+
+  it('when our books tie a payout to a Stripe payout Stripe does not list that day, then it is missing in the settlement', async () => {
+    const merchant = await stripeMerchant();
+    const paid = await payout(merchant, '15.00', 'paid');
+    // Another day's statement: Stripe lists nothing for the account then, while our payout counts on its paid day only.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const quiet = await reconcileDay({ day: yesterday, gatewayAccount: merchant.account });
+    expect(quiet.runs[0]).toMatchObject({ status: 'reconciled', fileRows: 0 });
+
+    // Our record now names a Stripe payout that does not exist (a bug, or a row edited by hand).
+    await stack.orm.em.getConnection().execute(`update payouts set bank_reference = 'po_unknown_at_stripe' where id = ?`, [paid.id]);
+    const result = await reconcileDay({ day: today(), gatewayAccount: merchant.account });
+    const run = await runOf(merchant, result.runs[0].reconciliationId);
+    expect(categories(run)).toEqual([
+      ['missing_in_ledger', paid.bank_reference, -15, null],
+      ['missing_in_settlement', 'po_unknown_at_stripe', null, -15],
+    ]);
+  });
+
+  it('when an account’s key is revoked, then the day’s run reports it unreadable, stores nothing for it, and still reconciles the other accounts', async () => {
+    const revoked = await stripeMerchant();
+    await payout(revoked, '10.00', 'paid');
+    const healthy = await stripeMerchant();
+    await payout(healthy, '11.00', 'paid');
+    fake.revokeKey(revoked.secretKey);
+
+    const result = await reconcileDay({ day: today() });
+    expect(result.unreadable).toContainEqual(expect.objectContaining({ gatewayAccountId: revoked.account, merchantId: revoked.id }));
+    expect(result.runs.map((run: { gatewayAccountId: string }) => run.gatewayAccountId)).not.toContain(revoked.account);
+    const healthyRun = result.runs.find((run: { gatewayAccountId: string }) => run.gatewayAccountId === healthy.account);
+    expect(healthyRun).toMatchObject({ merchantId: healthy.id, status: 'reconciled', summary: { matched: 1 } });
+    const stored = await stack.orm.em
+      .getConnection()
+      .execute(`select count(*)::int as count from reconciliations where gateway_account_id = ?`, [revoked.account]);
+    expect(stored[0].count).toBe(0);
+    // A merchant sees only its own runs.
+    expect((await stack.request('GET', `/v1/reconciliations/${healthyRun.reconciliationId}`, { apiKey: revoked.apiKey })).status).toBe(404);
+  });
+
+  it('when the worker starts, then the daily Stripe payout reconciliation is scheduled', async () => {
+    const description = await stack.client.schedule.getHandle(`${stack.taskQueue}-stripe-payout-reconciliation`).describe();
+    expect(description.action).toMatchObject({ workflowType: 'dailyGatewayPayoutReconciliationWorkflow' });
+  });
+});
