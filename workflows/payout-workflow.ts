@@ -4,11 +4,11 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -24,6 +24,17 @@ export const getPayoutStateQuery = defineQuery<PayoutState>('getPayoutState');
 export const waitForPayoutDecisionUpdate = defineUpdate<PayoutState>('waitForPayoutDecision');
 /** Cancels a payout not yet sent to the bank; refused (validator) once it was. */
 export const cancelPayoutUpdate = defineUpdate<PayoutState>('cancelPayout');
+
+/** What a gateway's event about the payout said changed: its id and type, and nothing the workflow would act on. */
+export interface PayoutTransferUpdate {
+  eventId: string;
+  type: string;
+}
+/**
+ * The gateway says the payout changed (Stripe's payout.paid, .failed, ...): the workflow asks the gateway at once
+ * instead of at its next scheduled check. A nudge, never the answer: only what the gateway then says moves the payout.
+ */
+export const payoutTransferUpdatedSignal = defineSignal<[PayoutTransferUpdate]>('payoutTransferUpdated');
 
 /** The failure type the validator refuses a late cancel with; the API answers 400 payout_not_cancelable. */
 export const PAYOUT_NOT_CANCELABLE = 'PayoutNotCancelable';
@@ -62,7 +73,12 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   let reserved = false;
   let cancelRequested = false;
   let sentToBank = false;
+  // Set by a gateway's event and cleared by each ask; one that comes before the transfer is sent ends the first wait.
+  let nudged = false;
   setHandler(getPayoutStateQuery, () => state);
+  setHandler(payoutTransferUpdatedSignal, () => {
+    nudged = true;
+  });
   setHandler(waitForPayoutDecisionUpdate, async () => {
     await condition(() => reserved || state.status === 'rejected');
     return state;
@@ -153,13 +169,23 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     `${money} sent to ${destination} (${transfer.reference}); expected ${transfer.arrivalDate}`,
   );
 
-  // Until the bank says otherwise the money is in transit: ask at the arrival time, then hourly.
+  // Each wait is a timer that a nudge cuts short: condition-with-timeout starts the same timer sleep did, so histories
+  // without nudges replay unchanged. Never 0, which condition() alone would mark with an SDK patch (sleep makes it 1).
+  const waitUntil = (at: number) => condition(() => nudged, Math.max(at - Date.now(), 1));
+  const askBank = () => {
+    nudged = false;
+    return payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+  };
+
+  // Until the bank says otherwise the money is in transit: ask at the arrival time, then hourly. A nudge asks in
+  // between without moving the schedule, so an early event that changed nothing still leaves the arrival-time check.
   let outcome: TransferStatus | null = null;
-  await sleep(Math.max(Date.parse(transfer.arrivesAt) - Date.now(), 0));
+  let nextAsk = Date.parse(transfer.arrivesAt);
   for (;;) {
-    outcome = await payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+    await waitUntil(nextAsk);
+    outcome = await askBank();
     if (outcome && outcome.status !== 'in_transit') break;
-    await sleep(IN_TRANSIT_RECHECK_MS);
+    if (Date.now() >= nextAsk) nextAsk = Date.now() + IN_TRANSIT_RECHECK_MS;
   }
   if (outcome.status === 'failed') {
     const failure = { failureCode: outcome.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[outcome.failureCode] };
@@ -173,14 +199,18 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   await step({ status: 'paid', paidAt: outcome.paidAt }, 'paid', `${money} arrived at ${destination}`);
 
   // A bank may send a paid transfer back days later (account closed): the late failure gives the money back.
+  // The watch ends by workflow time, not by counting asks: nudges neither end it early nor stretch it.
   const watch = input.returnWatch ?? DEFAULT_RETURN_WATCH;
+  const watchEnds = Date.now() + watch.forMs;
+  nextAsk = Date.now() + watch.everyMs;
   let later: TransferStatus | null = outcome;
-  for (let watched = 0; later?.status !== 'returned' && watched < watch.forMs; watched += watch.everyMs) {
-    await sleep(watch.everyMs);
-    later = await payoutTransferStatus({ ...target, reference: transfer.reference, asOf: nowIso() });
+  while (later?.status !== 'returned' && Date.now() < watchEnds) {
+    await waitUntil(nextAsk);
+    later = await askBank();
     // A gateway reports a paid payout that came back simply as failed (Stripe does): after paid, that is a return.
     if (later?.status === 'failed')
       later = { status: 'returned', failureCode: later.failureCode, paidAt: outcome.paidAt, returnedAt: nowIso() };
+    if (Date.now() >= nextAsk) nextAsk = Date.now() + watch.everyMs;
   }
   if (later?.status === 'returned') {
     const failure = { failureCode: later.failureCode, failureMessage: PAYOUT_FAILURE_MESSAGES[later.failureCode] };

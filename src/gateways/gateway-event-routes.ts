@@ -50,7 +50,7 @@ export function gatewayEventRoutes(
       auth: 'none',
       summary: "Receive a Stripe account's webhook event",
       description:
-        "The URL to enter as the webhook endpoint in the Stripe account (the account's `webhook_url_path`). Verified with Stripe's own library against the account's webhook_secret on the raw body (header Stripe-Signature). payment_intent.succeeded, .amount_capturable_updated, .payment_failed and .canceled settle payments waiting for the customer's authentication; charge.refund.updated, refund.updated and refund.failed settle refunds Stripe accepted as pending; charge.dispute.created and charge.dispute.closed open and decide disputes. Other types are acknowledged; a redelivered event changes nothing.",
+        "The URL to enter as the webhook endpoint in the Stripe account (the account's `webhook_url_path`). Verified with Stripe's own library against the account's webhook_secret on the raw body (header Stripe-Signature). payment_intent.succeeded, .amount_capturable_updated, .payment_failed and .canceled settle payments waiting for the customer's authentication; charge.refund.updated, refund.updated and refund.failed settle refunds Stripe accepted as pending; payout.paid, .failed, .canceled and .updated make the payout's workflow ask Stripe about it at once (the event alone changes nothing); charge.dispute.created and charge.dispute.closed open and decide disputes. Other types are acknowledged; a redelivered event changes nothing.",
       params: z.strictObject({ account: z.string().max(255).describe('The gateway account id, gwa_...') }),
       body: z.object({ id: z.string(), type: z.string() }).loose().describe('A Stripe event object.'),
       responses: {
@@ -62,6 +62,7 @@ export function gatewayEventRoutes(
               'payment_signalled',
               'refund_signalled',
               'refund_failed_after_success',
+              'payout_signalled',
               'dispute_opened',
               'dispute_closed',
               'ignored',

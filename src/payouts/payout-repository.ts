@@ -101,6 +101,16 @@ export class PayoutRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The payout sent through this gateway account as the gateway's `reference`, if `id` names it. */
+  async findGatewayTransfer(id: string, gatewayAccountId: string, reference: string): Promise<PayoutRecord | null> {
+    const [row] = await this.sql.query<Row>(`select * from payouts where id = ? and gateway_account_id = ? and bank_reference = ?`, [
+      id,
+      gatewayAccountId,
+      reference,
+    ]);
+    return row ? toRecord(row) : null;
+  }
+
   async listForMerchant(
     merchantId: string,
     filter: { status?: PayoutStatus; bankAccountId?: string; gatewayAccountId?: string },

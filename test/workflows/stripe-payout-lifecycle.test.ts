@@ -7,7 +7,7 @@ import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../sup
 import type { Activities } from '../../activities';
 import type { Orm } from '../../src/db/orm';
 import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
-import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { startStripeFake, type FakeEvent, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { MerchantService } from '../../src/merchants/merchant-service';
@@ -17,7 +17,7 @@ import type { PayoutNetwork } from '../../src/payouts/payout-network';
 import { PayoutService } from '../../src/payouts/payout-service';
 import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-state';
 import { newId, randomBase62 } from '../../src/shared/ids';
-import { getPayoutStateQuery, type payoutWorkflow } from '../../workflows/payout-workflow';
+import { getPayoutStateQuery, payoutTransferUpdatedSignal, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
 
 /**
@@ -220,5 +220,154 @@ describe('a payout through a Stripe account, days skipped', () => {
       ['create_payout', 'lost'],
       ['list_payouts', 'answered'],
     ]);
+  });
+});
+
+/** How often the workflow has asked Stripe about this account's payouts (each ask reads the payout). */
+const statusReads = (stripeAccount: string) =>
+  fake.requestLog().filter((entry) => entry.account === stripeAccount && entry.operation === 'retrieve_payout').length;
+
+/**
+ * Stripe's clock moves to `atMs` (never back), its due payout changes happen with their events, and the newest
+ * event of `type` about our payout is answered, as Stripe would send it to the account's endpoint.
+ */
+async function stripeEventAt(atMs: number, stripeAccount: string, payoutId: string, type: string): Promise<FakeEvent> {
+  fakeNow = Math.max(fakeNow, atMs);
+  fake.advancePayouts();
+  const events = fake
+    .events({ type, account: stripeAccount })
+    .filter((event) => (event.data.object as { metadata?: Record<string, string> }).metadata?.ledgerflow_payout === payoutId);
+  expect(events, `a ${type} event for ${payoutId}`).not.toHaveLength(0);
+  return events[events.length - 1];
+}
+
+/** What the event receiver does for an event about one of our payouts: it wakes the workflow, and tells it nothing more. */
+const nudge = (payoutId: string, event: FakeEvent) =>
+  handleOf(payoutId).signal(payoutTransferUpdatedSignal, { eventId: event.id, type: event.type });
+
+/** Polls (in real time; queries skip no workflow time) until `check` holds. */
+async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('Stripe payout events wake the payout workflow, which asks Stripe', () => {
+  it('when Stripe pays the payout and says so before the arrival time, then it is paid at the event, without waiting for the arrival', async () => {
+    const { merchant, gatewayAccount, stripeAccount } = await fixture(100_000, 100_000);
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'USD', gateway_account: gatewayAccount });
+        await env.sleep(SUBMIT_DELAY + 2 * 60_000);
+        expect((await handleOf(created.payout.id).query(getPayoutStateQuery)).status).toBe('in_transit');
+        const [stripePayout] = atStripe(created.payout.id);
+        const arrivesAt = stripePayout.arrival_date * 1000;
+        const readsBefore = statusReads(stripeAccount);
+
+        // Stripe's clock runs ahead of the workflow's: it pays the payout while the workflow still waits for the arrival.
+        await nudge(created.payout.id, await stripeEventAt(arrivesAt, stripeAccount, created.payout.id, 'payout.paid'));
+        const paid = await until('paid', async () => {
+          const state = await handleOf(created.payout.id).query(getPayoutStateQuery);
+          return state.status === 'paid' && state;
+        });
+        expect(paid.paidAt).toBe(new Date(arrivesAt).toISOString());
+        expect(statusReads(stripeAccount)).toBe(readsBefore + 1);
+        expect(await env.currentTimeMs()).toBeLessThan(arrivesAt - 12 * HOUR);
+        const [row] = await sql(`select status from payouts where id = ?`, [created.payout.id]);
+        expect(row.status).toBe('paid');
+        const result: PayoutState = await handleOf(created.payout.id).result();
+        await recordHistory('payout-stripe-paid-by-event', created.payout.id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'paid', returned: false });
+    expect(await entryKeys(final.payoutId)).toEqual([`payout:${final.payoutId}`, `payout:${final.payoutId}:paid`]);
+    await expectLedgerBalanced(orm);
+  });
+
+  it('when an event comes while Stripe still says in_transit, or paid during the return watch, then the ask changes nothing and the schedule stands', async () => {
+    const { merchant, gatewayAccount, stripeAccount } = await fixture(100_000, 100_000);
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'USD', gateway_account: gatewayAccount });
+        const id = created.payout.id;
+        await env.sleep(SUBMIT_DELAY + 2 * 60_000);
+
+        // Stripe moved it from pending to in_transit (payout.updated): asked at once, still in transit.
+        await nudge(id, await stripeEventAt(await env.currentTimeMs(), stripeAccount, id, 'payout.updated'));
+        await until('the ask', async () => statusReads(stripeAccount) === 1);
+        const state = await handleOf(id).query(getPayoutStateQuery);
+        expect(state.status).toBe('in_transit');
+        expect(state.paidAt ?? null).toBeNull();
+        const [row] = await sql(`select status from payouts where id = ?`, [id]);
+        expect(row.status).toBe('in_transit');
+
+        // The arrival-time check still happens, and pays it there.
+        await env.sleep(DAY);
+        const paid = await handleOf(id).query(getPayoutStateQuery);
+        expect(paid.status).toBe('paid');
+        expect(statusReads(stripeAccount)).toBe(2);
+
+        // Halfway between two daily return checks, a redelivered payout.paid: asked, still paid.
+        await env.sleep(DAY + 12 * HOUR);
+        expect(statusReads(stripeAccount)).toBe(3);
+        await nudge(id, await stripeEventAt(await env.currentTimeMs(), stripeAccount, id, 'payout.paid'));
+        await until('the ask', async () => statusReads(stripeAccount) === 4);
+        expect((await handleOf(id).query(getPayoutStateQuery)).status).toBe('paid');
+        const result: PayoutState = await handleOf(id).result();
+        await recordHistory('payout-stripe-nudged-unchanged', id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'paid', returned: false });
+    // The watch kept its five days from paid, asked daily: the nudge neither ended it nor started it again.
+    const closedAt = (await handleOf(final.payoutId).describe()).closeTime as Date;
+    expect(closedAt.getTime() - Date.parse(final.paidAt as string)).toBeGreaterThanOrEqual(5 * DAY);
+    expect(closedAt.getTime() - Date.parse(final.paidAt as string)).toBeLessThan(5 * DAY + HOUR);
+    expect(statusReads(stripeAccount)).toBe(1 + 1 + 1 + 5);
+    expect(await entryKeys(final.payoutId)).toEqual([`payout:${final.payoutId}`, `payout:${final.payoutId}:paid`]);
+  });
+
+  it('when Stripe reports a paid payout failed during the return watch, then the event makes it returned at once, not at the next daily check', async () => {
+    const { merchant, gatewayAccount, stripeAccount } = await fixture(100_000, 100_000, '000999999991');
+    const final = await withWorker(
+      async (taskQueue) => {
+        const created = await payouts(taskQueue).create(merchant, { amount: 100, currency: 'USD', gateway_account: gatewayAccount });
+        const id = created.payout.id;
+        await env.sleep(SUBMIT_DELAY + DAY + HOUR);
+        const paid = await handleOf(id).query(getPayoutStateQuery);
+        expect(paid.status).toBe('paid');
+        const readsBefore = statusReads(stripeAccount);
+
+        // Stripe's clock runs ahead to the return (two days after the arrival); the workflow's next check is a day after paid.
+        const returnedAt = Date.parse(paid.paidAt as string) + 2 * DAY;
+        await nudge(id, await stripeEventAt(returnedAt, stripeAccount, id, 'payout.failed'));
+        const returned = await until('returned', async () => {
+          const state = await handleOf(id).query(getPayoutStateQuery);
+          return state.returned && state;
+        });
+        expect(returned).toMatchObject({ status: 'failed', failureCode: 'account_closed' });
+        expect(statusReads(stripeAccount)).toBe(readsBefore + 1);
+        expect(await env.currentTimeMs()).toBeLessThan(Date.parse(paid.paidAt as string) + DAY);
+        expect(await available(merchant.id)).toBe(100_000 - 25);
+        const result: PayoutState = await handleOf(id).result();
+        await recordHistory('payout-stripe-returned-by-event', id);
+        return result;
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+    expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
+    expect(await entryKeys(final.payoutId)).toEqual([
+      `payout:${final.payoutId}`,
+      `payout:${final.payoutId}:paid`,
+      `payout:${final.payoutId}:returned`,
+    ]);
+    await expectLedgerBalanced(orm);
   });
 });

@@ -18,6 +18,9 @@ import { RefundRepository } from '../../refunds/refund-repository';
 import { refundWorkflowId } from '../../refunds/refund-state';
 import { gatewayRefundEventSignal } from '../../../workflows/refund-workflow';
 import { refundsFailedAfterSuccess } from '../../metrics/metrics';
+import { PayoutRepository } from '../../payouts/payout-repository';
+import { payoutWorkflowId } from '../../payouts/payout-state';
+import { payoutTransferUpdatedSignal } from '../../../workflows/payout-workflow';
 
 /** The fields of a Stripe Refund the receiver reads. */
 interface StripeRefundLike {
@@ -26,11 +29,24 @@ interface StripeRefundLike {
   metadata?: Record<string, string> | null;
 }
 
+/** The fields of a Stripe Payout the receiver reads. */
+interface StripePayoutLike {
+  id: string;
+  metadata?: Record<string, string> | null;
+}
+
 /** What the receiver did with an event, for the answer to Stripe and for tests. */
 export interface StripeEventReceipt {
   received: true;
   /** `ignored`: a type we do not act on, or an object that is not ours. */
-  action: 'payment_signalled' | 'refund_signalled' | 'refund_failed_after_success' | 'dispute_opened' | 'dispute_closed' | 'ignored';
+  action:
+    | 'payment_signalled'
+    | 'refund_signalled'
+    | 'refund_failed_after_success'
+    | 'payout_signalled'
+    | 'dispute_opened'
+    | 'dispute_closed'
+    | 'ignored';
   dispute?: unknown;
 }
 
@@ -99,6 +115,11 @@ export class StripeEventReceiver {
       case 'refund.updated':
       case 'refund.failed':
         return this.settleRefund(accountId, event.id, event.data.object as unknown as StripeRefundLike);
+      case 'payout.paid':
+      case 'payout.failed':
+      case 'payout.canceled':
+      case 'payout.updated':
+        return this.nudgePayout(accountId, event.id, event.type, event.data.object as unknown as StripePayoutLike);
       case 'charge.dispute.created':
         return this.openDispute(accountId, event.data.object);
       case 'charge.dispute.closed':
@@ -177,6 +198,29 @@ export class StripeEventReceiver {
       return { received: true, action: 'refund_failed_after_success' };
     }
     return { received: true, action: 'ignored' };
+  }
+
+  /**
+   * Wakes the payout's workflow to ask Stripe about the payout now rather than at its next check. The event is not
+   * trusted for the outcome (events arrive late, twice and out of order): the workflow's own answer from Stripe decides.
+   */
+  private async nudgePayout(accountId: string, eventId: string, type: string, payout: StripePayoutLike): Promise<StripeEventReceipt> {
+    // The metadata key lives beside the payouts adapter, which loads Stripe's SDK: imported with the first event, as the SDK is.
+    const { PAYOUT_ID_METADATA } = await import('./stripe-payouts');
+    const payoutId = payout.metadata?.[PAYOUT_ID_METADATA];
+    // Only the very payout one of ours sent through this account: metadata alone can be copied onto any payout.
+    const ours = payoutId
+      ? await new PayoutRepository(sqlFor(this.deps.orm.em.fork())).findGatewayTransfer(payoutId, accountId, payout.id)
+      : null;
+    if (!ours) return { received: true, action: 'ignored' };
+    try {
+      await this.deps.temporal.workflow.getHandle(payoutWorkflowId(ours.id)).signal(payoutTransferUpdatedSignal, { eventId, type });
+    } catch (error) {
+      // The payout's workflow has finished (its return watch is over): nothing is asking Stripe any more.
+      if (error instanceof WorkflowNotFoundError) return { received: true, action: 'ignored' };
+      throw error;
+    }
+    return { received: true, action: 'payout_signalled' };
   }
 
   private async openDispute(accountId: string, object: unknown): Promise<StripeEventReceipt> {
