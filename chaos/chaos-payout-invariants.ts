@@ -1,6 +1,7 @@
 import type { Client as PgClient } from 'pg';
 import type { InvariantResult, OpenWorkflow } from './chaos-invariants';
 import type { TrackedPayout } from './chaos-payout-load';
+import type { StripePayoutReconciliationFigures } from './chaos-stripe-payout-reconciliation';
 import {
   stripePayoutInvariants,
   type StripePayoutBooks,
@@ -31,6 +32,8 @@ export interface PayoutFigures {
   negativeAvailableAfterOtherEntries: number;
   /** The payouts through Stripe gateway accounts (counted in the figures above too), when the run has Stripe merchants. */
   stripe?: StripePayoutFigures;
+  /** The daily Stripe payout reconciliation run over the chaos days (run-chaos adds it). */
+  stripeReconciliation?: StripePayoutReconciliationFigures;
 }
 
 interface PayoutRow extends StripePayoutRow {

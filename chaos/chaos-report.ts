@@ -42,6 +42,14 @@ export function formatReport(report: ChaosReport): string {
           ),
         ]
       : []),
+    ...(report.payouts.stripeReconciliation
+      ? [
+          line(
+            '  reconciled with Stripe',
+            `${report.payouts.stripeReconciliation.runs} account runs over ${report.payouts.stripeReconciliation.days.join(', ')}: ${report.payouts.stripeReconciliation.matched} matched, ${report.payouts.stripeReconciliation.dashboardRows} Dashboard payouts missing in the ledger, ${report.payouts.stripeReconciliation.stillWatchedRows} returns not yet seen by an open workflow`,
+          ),
+        ]
+      : []),
     line('gateway operations', `${entries(report.gateway.operations)}; ${report.gateway.retriedOperations} answered again to a retry`),
     line('stripe merchants', report.stripe.merchants),
     line('  their payments', entries(report.stripe.payments)),

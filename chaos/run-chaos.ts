@@ -20,6 +20,7 @@ import { stripeBooksMatch, stripeEventsDelivered } from './chaos-stripe-invarian
 import { waitUntilHealed } from './chaos-heal';
 import { StripeLoad } from './chaos-stripe-load';
 import { StripePayoutLoad } from './chaos-stripe-payout-load';
+import { stripePayoutsReconcile } from './chaos-stripe-payout-reconciliation';
 import { replayAllHistories, type ReplayOutcome } from './chaos-replay';
 import { ChaosStack } from './chaos-stack';
 import { ChaosWebhookReceiver } from './chaos-webhooks';
@@ -200,6 +201,12 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     // The full proof: every account, entry and merchant recomputed from the postings.
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance?verify=postings', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
+    // After the webhook check: the runs record reconciliation.* events that are delivered from now on.
+    const stripeReconciliation = await stripePayoutsReconcile(stack, db, stripe.fake, {
+      loadStartedAt: loadStarted,
+      openWorkflowIds: new Set(open.map((workflow) => workflow.workflowId)),
+    });
+    payouts.figures.stripeReconciliation = stripeReconciliation.figures;
     const stripeBooks = await stripeBooksMatch(db, stripe.fake);
     const adyenBooks = await adyenBooksMatch(
       db,
@@ -215,6 +222,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       adyenNotificationsDelivered(adyen),
       await ledgerConsistent(db, trialBalance.body),
       ...payouts.results,
+      stripeReconciliation.result,
       webhooks.result,
       {
         name: 'what the merchant systems saw holds (one payment per Idempotency-Key, final states stay final)',
