@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
+import { GatewayAccountRepository } from '../src/gateway-accounts/gateway-account-repository';
+import { gatewayAccountDestination, gatewayAccountPayoutRefusal, type PayoutDestination } from '../src/payouts/payout-gateway-account';
 import { isPayoutDay } from '../src/payouts/payout-schedule-calendar';
-import { PayoutScheduleRepository, type PayoutCurrencySource } from '../src/payouts/payout-schedule-repository';
+import { PayoutScheduleRepository, type PayoutBalanceSource } from '../src/payouts/payout-schedule-repository';
 import type { PayoutWorkflowInput } from '../src/payouts/payout-state';
 import { base62FromHex } from '../src/shared/base62';
 
@@ -19,7 +21,8 @@ const DAY_MS = 86_400_000;
 const DEFAULT_TIMINGS = { submitDelayMs: 300_000 };
 
 export interface AutomaticPayoutPlan {
-  skipped: 'paused' | 'manual' | 'not_payout_day' | 'merchant_missing' | null;
+  /** `gateway_account_unavailable`: the schedule's gateway account was disabled (or is otherwise unusable) since it was saved. */
+  skipped: 'paused' | 'manual' | 'not_payout_day' | 'merchant_missing' | 'gateway_account_unavailable' | null;
   payouts: PayoutWorkflowInput[];
   belowMinimum: { currency: string; payableMinor: number; minimumMinor: number }[];
 }
@@ -40,7 +43,7 @@ export function automaticPayoutId(merchantId: string, runAt: string, currency: s
  * last `delay_days` (funds not yet old enough). Anything taken from the balance meanwhile (refunds,
  * disputes, earlier payouts) comes out of the older funds first, so a new credit is never paid out early.
  */
-export function payableMinor(source: Pick<PayoutCurrencySource, 'availableMinor' | 'creditedSinceMinor'>): number {
+export function payableMinor(source: Pick<PayoutBalanceSource, 'availableMinor' | 'creditedSinceMinor'>): number {
   return Math.max(0, source.availableMinor - source.creditedSinceMinor);
 }
 
@@ -48,11 +51,13 @@ export function createAutomaticPayoutActivities({ orm, payoutTimings = DEFAULT_T
   return {
     /**
      * Plans a merchant's automatic payouts as of the run's time (never the wall clock, so a retry and a
-     * time-skipping test plan alike): per currency with a default bank account, what is payable less
+     * time-skipping test plan alike): per currency with a default bank account (or, through the
+     * schedule's gateway account, per currency of the balance the account takes), what is payable less
      * the payout fee, when that reaches the currency's minimum. Writes nothing.
      */
     async planAutomaticPayouts({ merchantId, runAt }: { merchantId: string; runAt: string }): Promise<AutomaticPayoutPlan> {
-      const repository = new PayoutScheduleRepository(sqlFor(orm.em.fork()));
+      const sql = sqlFor(orm.em.fork());
+      const repository = new PayoutScheduleRepository(sql);
       const none = (skipped: AutomaticPayoutPlan['skipped']): AutomaticPayoutPlan => ({ skipped, payouts: [], belowMinimum: [] });
       const [settings, terms] = await Promise.all([repository.find(merchantId), repository.merchantTerms(merchantId)]);
       if (!terms) return none('merchant_missing');
@@ -61,7 +66,24 @@ export function createAutomaticPayoutActivities({ orm, payoutTimings = DEFAULT_T
       if (!settings || settings.interval === 'manual') return none('manual');
       const at = new Date(runAt);
       if (!isPayoutDay(settings, at)) return none('not_payout_day');
-      const sources = await repository.currencySources(merchantId, new Date(at.getTime() - settings.delayDays * DAY_MS));
+      const cutoff = new Date(at.getTime() - settings.delayDays * DAY_MS);
+      let sources: (PayoutBalanceSource & { destination: PayoutDestination })[];
+      if (settings.gatewayAccountId) {
+        const account = await new GatewayAccountRepository(sql).findForMerchant(merchantId, settings.gatewayAccountId);
+        // Checked as when it was saved: disabled since, no payout goes anywhere else instead.
+        if (!account || gatewayAccountPayoutRefusal(account, { id: merchantId, livemode: terms.livemode }, settings.gatewayAccountId))
+          return none('gateway_account_unavailable');
+        const destination = gatewayAccountDestination(account);
+        // A currency the account does not take stays in the balance, as one without a bank account does.
+        sources = (await repository.balanceSources(merchantId, cutoff))
+          .filter((source) => account.currencies.length === 0 || account.currencies.includes(source.currency))
+          .map((source) => ({ ...source, destination }));
+      } else {
+        sources = (await repository.currencySources(merchantId, cutoff)).map((source) => ({
+          ...source,
+          destination: { bankAccountId: source.bankAccountId, bankAccountLast4: source.bankAccountLast4, network: 'sandbox_bank' as const },
+        }));
+      }
       const plan: AutomaticPayoutPlan = { skipped: null, payouts: [], belowMinimum: [] };
       for (const source of sources) {
         const payable = payableMinor(source);
@@ -79,9 +101,7 @@ export function createAutomaticPayoutActivities({ orm, payoutTimings = DEFAULT_T
           amountMinor,
           feeMinor: terms.payoutFeeMinor,
           currency: source.currency,
-          bankAccountId: source.bankAccountId,
-          bankAccountLast4: source.bankAccountLast4,
-          network: 'sandbox_bank',
+          ...source.destination,
           description: `Automatic payout of ${at.toISOString().slice(0, 10)}`,
           metadata: {},
           automatic: true,

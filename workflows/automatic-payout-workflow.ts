@@ -21,13 +21,18 @@ export interface AutomaticPayoutRunInput {
 export interface AutomaticPayoutRunResult {
   merchantId: string;
   runAt: string;
-  /** Why nothing was planned at all, if so. */
-  skipped: 'paused' | 'manual' | 'not_payout_day' | 'merchant_missing' | null;
+  /** Why nothing was planned at all, if so; `gateway_account_unavailable`: the schedule's gateway account was disabled since. */
+  skipped: 'paused' | 'manual' | 'not_payout_day' | 'merchant_missing' | 'gateway_account_unavailable' | null;
   /** The payouts this run made; `alreadyStarted` when an earlier attempt of the same run had made it. */
   payouts: { payoutId: string; currency: string; amountMinor: number; alreadyStarted: boolean }[];
   /** Currencies with funds to pay out, but less than the payout fee or the merchant's minimum. */
   belowMinimum: { currency: string; payableMinor: number; minimumMinor: number }[];
 }
+
+/** What the details line adds to a skip whose code alone would leave ops guessing. */
+const SKIP_EXPLANATIONS: Partial<Record<NonNullable<AutomaticPayoutRunResult['skipped']>, string>> = {
+  gateway_account_unavailable: " (the schedule's gateway account is disabled or gone; nothing was paid out elsewhere instead)",
+};
 
 /**
  * A merchant's scheduled payout run: plans one payout per currency from the balance as of the run's
@@ -71,7 +76,7 @@ export async function automaticPayoutWorkflow(input: AutomaticPayoutRunInput): P
   const made = result.payouts.map((payout) => `${payout.currency} ${formatMinor(payout.amountMinor, payout.currency)}`);
   setCurrentDetails(
     result.skipped
-      ? `Run of **${runAt}** skipped: ${result.skipped}`
+      ? `Run of **${runAt}** skipped: ${result.skipped}${SKIP_EXPLANATIONS[result.skipped] ?? ''}`
       : `Run of **${runAt}**: ${made.length ? made.join(', ') : 'nothing to pay out'}`,
   );
   return result;

@@ -17,6 +17,11 @@ export interface PayoutScheduleRecord {
   delayDays: number;
   /** Per currency (upper case), the smallest payout worth sending, in minor units; a currency not listed has none. */
   minimumAmounts: Record<string, number>;
+  /**
+   * The Stripe gateway account automatic payouts go through (its gateway pays that account's own bank
+   * account); null: the merchant's default bank account of each currency.
+   */
+  gatewayAccountId: string | null;
   /** Set by ops: no automatic payout runs and POST /v1/payouts answers 400 payouts_paused. */
   paused: boolean;
   pausedReason: string | null;
@@ -32,6 +37,7 @@ export function defaultPayoutSchedule(merchantId: string, now: Date): PayoutSche
     monthlyAnchor: null,
     delayDays: 0,
     minimumAmounts: {},
+    gatewayAccountId: null,
     paused: false,
     pausedReason: null,
     updatedAt: now,

@@ -12,22 +12,33 @@ function toRecord(row: Row): PayoutScheduleRecord {
     monthlyAnchor: row.monthly_anchor ?? null,
     delayDays: row.delay_days,
     minimumAmounts: row.minimum_amounts ?? {},
+    gatewayAccountId: row.gateway_account_id ?? null,
     paused: row.paused,
     pausedReason: row.paused_reason ?? null,
     updatedAt: new Date(row.updated_at),
   };
 }
 
-/** What an automatic payout run needs to know about one currency the merchant can be paid out in. */
-export interface PayoutCurrencySource {
+/** One currency of the merchant's available balance, as an automatic payout run plans from it. */
+export interface PayoutBalanceSource {
   currency: string;
-  bankAccountId: string;
-  bankAccountLast4: string;
   /** The available balance now. */
   availableMinor: number;
   /** What was credited to the available balance after the cut-off: funds too new to pay out. */
   creditedSinceMinor: number;
 }
+
+/** A currency the merchant can be paid out in to its default bank account for that currency. */
+export interface PayoutCurrencySource extends PayoutBalanceSource {
+  bankAccountId: string;
+  bankAccountLast4: string;
+}
+
+const toBalanceSource = (row: Row): PayoutBalanceSource => ({
+  currency: row.currency,
+  availableMinor: Number(row.available),
+  creditedSinceMinor: Number(row.credited),
+});
 
 /** The merchant's facts a run copies onto each payout. */
 export interface PayoutMerchantTerms {
@@ -70,12 +81,13 @@ export class PayoutScheduleRepository {
   /** Writes the whole row, whether or not the merchant had one. */
   async save(record: PayoutScheduleRecord): Promise<PayoutScheduleRecord> {
     const [row] = await this.sql.query<Row>(
-      `insert into payout_schedules (merchant_id, interval, weekly_anchor, monthly_anchor, delay_days, minimum_amounts, paused, paused_reason, updated_at)
-       values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)
+      `insert into payout_schedules (merchant_id, interval, weekly_anchor, monthly_anchor, delay_days, minimum_amounts, gateway_account_id,
+         paused, paused_reason, updated_at)
+       values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
        on conflict (merchant_id) do update set
          interval = excluded.interval, weekly_anchor = excluded.weekly_anchor, monthly_anchor = excluded.monthly_anchor,
-         delay_days = excluded.delay_days, minimum_amounts = excluded.minimum_amounts, paused = excluded.paused,
-         paused_reason = excluded.paused_reason, updated_at = excluded.updated_at
+         delay_days = excluded.delay_days, minimum_amounts = excluded.minimum_amounts, gateway_account_id = excluded.gateway_account_id,
+         paused = excluded.paused, paused_reason = excluded.paused_reason, updated_at = excluded.updated_at
        returning *`,
       [
         record.merchantId,
@@ -84,6 +96,7 @@ export class PayoutScheduleRepository {
         record.monthlyAnchor,
         record.delayDays,
         JSON.stringify(record.minimumAmounts),
+        record.gatewayAccountId,
         record.paused,
         record.pausedReason,
         record.updatedAt,
@@ -113,12 +126,24 @@ export class PayoutScheduleRepository {
         order by b.currency`,
       [account, account, cutoff, merchantId],
     );
-    return rows.map((row) => ({
-      currency: row.currency,
-      bankAccountId: row.id,
-      bankAccountLast4: row.last4,
-      availableMinor: Number(row.available),
-      creditedSinceMinor: Number(row.credited),
-    }));
+    return rows.map((row) => ({ ...toBalanceSource(row), bankAccountId: row.id, bankAccountLast4: row.last4 }));
+  }
+
+  /**
+   * Each currency the merchant has an available balance in, bank account or not (a gateway account pays
+   * out to its own), with that balance now and what was credited to it after `cutoff`.
+   */
+  async balanceSources(merchantId: string, cutoff: Date): Promise<PayoutBalanceSource[]> {
+    const account = ledgerAccounts.merchantAvailable(merchantId);
+    const rows = await this.sql.query<Row>(
+      `select a.currency, a.balance_minor as available,
+              coalesce((select sum(amount_minor) from ledger_postings
+                         where account = a.account and currency = a.currency and amount_minor > 0 and created_at > ?), 0) as credited
+         from ledger_account_balances a
+        where a.account = ?
+        order by a.currency`,
+      [cutoff, account],
+    );
+    return rows.map(toBalanceSource);
   }
 }

@@ -36,8 +36,10 @@ export function payoutScheduleRoutes(schedules: PayoutScheduleService): ApiRoute
       summary: 'Change the automatic payout settings',
       description:
         'Fields not sent keep their values. `daily`, `weekly` (on `weekly_anchor`) and `monthly` (on `monthly_anchor`; a shorter month pays on its last day) ' +
-        'pay out at `run_hour_utc`, per currency with a default bank account: the available balance less what became available in the last `delay_days`, ' +
+        'pay out at `run_hour_utc`, per currency with a default bank account (or, with `gateway_account`, per currency that Stripe account takes, through it): ' +
+        'the available balance less what became available in the last `delay_days`, ' +
         "less the payout fee, when that reaches the currency's minimum. An anchor is needed when its interval is chosen and refused with another interval. " +
+        '`gateway_account` is checked as POST /v1/payouts checks it; null clears it. ' +
         'Repeating the same request changes nothing.',
       body: updatePayoutScheduleBody,
       responses: { 200: { description: 'The settings now.', schema: payoutScheduleSchema }, ...errorResponses },

@@ -36,6 +36,15 @@ export const updatePayoutScheduleBody = z.strictObject({
     .describe(
       'Per currency, in major units, the smallest payout worth sending: a run with less leaves the money for the next. Replaces the whole map; a currency not listed has no minimum.',
     ),
+  gateway_account: z
+    .string()
+    .min(1)
+    .max(255)
+    .nullable()
+    .optional()
+    .describe(
+      "Pay out through this Stripe gateway account (gwa_...): each run pays each currency the account takes out of its Stripe balance to the account's own bank account, as POST /v1/payouts with `gateway_account` would, and needs no bank account here. Null: the merchant's default bank account of each currency (the default).",
+    ),
 });
 export type UpdatePayoutScheduleBody = z.output<typeof updatePayoutScheduleBody>;
 
@@ -59,6 +68,10 @@ export const payoutScheduleSchema = z
     monthly_anchor: z.number().int().nullable(),
     delay_days: z.number().int(),
     minimum_amounts: z.record(z.string(), z.number()).describe('Per currency, the smallest automatic payout, in major units.'),
+    gateway_account: z
+      .string()
+      .nullable()
+      .describe('The Stripe gateway account automatic payouts go through; null: the default bank account of each currency.'),
     paused: z.boolean().describe('Paused by the platform: no payout is made, automatic or requested, until it is resumed.'),
     run_hour_utc: z.number().int().describe('The hour (UTC) automatic payouts run on their day.'),
     updated_at: z.string().nullable().describe('Null while the merchant has never changed the defaults.'),

@@ -1,9 +1,11 @@
 import type { Orm } from '../db/orm';
-import { inTransaction, sqlFor } from '../db/sql';
+import { inTransaction, sqlFor, type Sql } from '../db/sql';
+import { GatewayAccountRepository } from '../gateway-accounts/gateway-account-repository';
 import type { Logger } from '../logger';
 import type { Merchant } from '../merchants/merchant-record';
 import { apiErrors } from '../shared/api-error';
 import { parseMajorAmount } from '../shared/money';
+import { payoutGatewayAccount } from './payout-gateway-account';
 import { defaultPayoutSchedule, type PayoutScheduleRecord } from './payout-schedule-record';
 import { PayoutScheduleRepository } from './payout-schedule-repository';
 import type { UpdatePayoutScheduleBody } from './payout-schedule-schemas';
@@ -27,12 +29,13 @@ export class PayoutScheduleService {
 
   /**
    * Changes the settings (absent fields keep their values) and brings the Temporal Schedule in line:
-   * created or updated for daily, weekly and monthly, deleted for manual.
-   * @throws 400 parameter_missing (weekly_anchor, monthly_anchor), 400 parameter_invalid
+   * created or updated for daily, weekly and monthly, deleted for manual. A gateway account is checked
+   * as POST /v1/payouts checks it; null clears it.
+   * @throws 400 parameter_missing (weekly_anchor, monthly_anchor), 400 parameter_invalid, 400 resource_missing (gateway_account)
    */
-  async update(merchant: Pick<Merchant, 'id'>, body: UpdatePayoutScheduleBody): Promise<PayoutScheduleJson> {
+  async update(merchant: Pick<Merchant, 'id' | 'livemode'>, body: UpdatePayoutScheduleBody): Promise<PayoutScheduleJson> {
     const minimums = body.minimum_amounts === undefined ? undefined : minimumAmountsMinor(body.minimum_amounts);
-    const saved = await this.change(merchant.id, (current) => {
+    const saved = await this.change(merchant.id, async (current, sql) => {
       const interval = body.interval ?? current.interval;
       const weeklyAnchor = anchorFor('weekly', interval, body.weekly_anchor, current.weeklyAnchor);
       const monthlyAnchor = anchorFor('monthly', interval, body.monthly_anchor, current.monthlyAnchor);
@@ -43,9 +46,13 @@ export class PayoutScheduleService {
         monthlyAnchor,
         delayDays: body.delay_days ?? current.delayDays,
         minimumAmounts: minimums ?? current.minimumAmounts,
+        gatewayAccountId: await gatewayAccountFor(sql, merchant, body.gateway_account, current.gatewayAccountId),
       };
     });
-    this.deps.logger.info({ merchantId: merchant.id, interval: saved.interval, delayDays: saved.delayDays }, 'payout schedule changed');
+    this.deps.logger.info(
+      { merchantId: merchant.id, interval: saved.interval, delayDays: saved.delayDays, gatewayAccountId: saved.gatewayAccountId },
+      'payout schedule changed',
+    );
     return renderPayoutSchedule(saved, true);
   }
 
@@ -74,14 +81,17 @@ export class PayoutScheduleService {
    * per merchant. The schedule is changed before the commit: if Temporal cannot be reached, the row
    * stays as it was (nothing half-written) and a retry of the same request completes both.
    */
-  private async change(merchantId: string, next: (current: PayoutScheduleRecord) => PayoutScheduleRecord): Promise<PayoutScheduleRecord> {
+  private async change(
+    merchantId: string,
+    next: (current: PayoutScheduleRecord, sql: Sql) => PayoutScheduleRecord | Promise<PayoutScheduleRecord>,
+  ): Promise<PayoutScheduleRecord> {
     return inTransaction(this.deps.orm, async (sql) => {
       const repository = new PayoutScheduleRepository(sql);
       if (!(await repository.merchantExists(merchantId))) throw apiErrors.notFound('Merchant');
       await repository.lockMerchant(merchantId);
       const now = new Date();
       const current = (await repository.find(merchantId)) ?? defaultPayoutSchedule(merchantId, now);
-      const saved = await repository.save({ ...next(current), merchantId, updatedAt: now });
+      const saved = await repository.save({ ...(await next(current, sql)), merchantId, updatedAt: now });
       await syncPayoutSchedule(this.deps, saved);
       return saved;
     });
@@ -102,6 +112,22 @@ function anchorFor<T>(kind: 'weekly' | 'monthly', interval: string, sent: T | un
   const anchor = sent ?? stored;
   if (anchor === null) throw apiErrors.missingParameter(param, `Missing required param: ${param} (interval ${kind} needs one)`);
   return anchor;
+}
+
+/**
+ * The gateway account payouts go through: the one sent (checked, inside the change's transaction, to be
+ * usable), none when null is sent, else the stored one as it is (each run checks it again).
+ * @throws 400 resource_missing, 400 parameter_invalid (both on gateway_account)
+ */
+async function gatewayAccountFor(
+  sql: Sql,
+  merchant: Pick<Merchant, 'id' | 'livemode'>,
+  sent: string | null | undefined,
+  stored: string | null,
+): Promise<string | null> {
+  if (sent === undefined) return stored;
+  if (sent === null) return null;
+  return payoutGatewayAccount(await new GatewayAccountRepository(sql).findForMerchant(merchant.id, sent), merchant, sent).id;
 }
 
 /** The minimums in minor units by upper-case currency. @throws 400 parameter_invalid on minimum_amounts */

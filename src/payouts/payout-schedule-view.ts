@@ -9,6 +9,7 @@ export interface PayoutScheduleJson {
   monthly_anchor: number | null;
   delay_days: number;
   minimum_amounts: Record<string, number>;
+  gateway_account: string | null;
   paused: boolean;
   run_hour_utc: number;
   updated_at: string | null;
@@ -25,6 +26,7 @@ export function renderPayoutSchedule(record: PayoutScheduleRecord, stored: boole
     minimum_amounts: Object.fromEntries(
       Object.entries(record.minimumAmounts).map(([currency, minor]) => [currency, minorToMajorNumber(minor, currency)]),
     ),
+    gateway_account: record.gatewayAccountId,
     paused: record.paused,
     run_hour_utc: PAYOUT_RUN_HOUR_UTC,
     updated_at: stored ? record.updatedAt.toISOString() : null,

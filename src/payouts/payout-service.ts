@@ -15,6 +15,7 @@ import { AmountMinorKey, CurrencyKey, MerchantIdKey, PayoutStatusKey } from '../
 import { isWorkflowGone, temporalUnavailable } from '../temporal/temporal-errors';
 import { executeUpdateWithin } from '../temporal/wait-for-update';
 import { cancelPayoutUpdate, payoutWorkflow, waitForPayoutDecisionUpdate } from '../../workflows/payout-workflow';
+import { gatewayAccountDestination, payoutGatewayAccount, type PayoutDestination } from './payout-gateway-account';
 import { PayoutRepository } from './payout-repository';
 import { arePayoutsPaused, PayoutScheduleRepository } from './payout-schedule-repository';
 import type { CreatePayoutBody } from './payout-schemas';
@@ -39,13 +40,6 @@ export interface CreatedPayout {
   payout: PayoutJson;
   decided: boolean;
 }
-
-/** The gateways whose accounts can pay out (their connectors have payouts). */
-const PAYOUT_GATEWAYS = ['stripe'] as const;
-type PayoutGateway = (typeof PAYOUT_GATEWAYS)[number];
-
-/** Where a payout goes: one of our bank accounts over the sandbox bank, or a gateway account's own payouts. */
-type PayoutDestination = Pick<PayoutWorkflowInput, 'bankAccountId' | 'bankAccountLast4' | 'gatewayAccountId' | 'network'>;
 
 const sandboxBankDestination = (account: BankAccountRecord): PayoutDestination => ({
   bankAccountId: account.id,
@@ -184,17 +178,10 @@ export class PayoutService {
     id: string,
     currency: string,
   ): Promise<PayoutDestination> {
-    const account = await accounts.findForMerchant(merchant.id, id);
-    if (!account || account.livemode !== merchant.livemode) throw apiErrors.noSuch('gateway account', id, 'gateway_account');
-    if (!(PAYOUT_GATEWAYS as readonly string[]).includes(account.gateway))
-      throw apiErrors.invalidParameter(
-        'gateway_account',
-        `A ${account.gateway} account cannot pay out; gateway payouts go through ${PAYOUT_GATEWAYS.join(', ')} accounts.`,
-      );
-    if (account.status !== 'verified') throw apiErrors.invalidParameter('gateway_account', 'This gateway account is disabled.');
+    const account = payoutGatewayAccount(await accounts.findForMerchant(merchant.id, id), merchant, id);
     if (account.currencies.length > 0 && !account.currencies.includes(currency))
       throw apiErrors.invalidParameter('currency', `This gateway account takes ${account.currencies.join(', ')}, not ${currency}.`);
-    return { bankAccountId: null, bankAccountLast4: null, gatewayAccountId: account.id, network: account.gateway as PayoutGateway };
+    return gatewayAccountDestination(account);
   }
 
   /** The named account, or the merchant's default for the currency; checked to be usable for this payout. */

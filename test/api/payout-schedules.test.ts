@@ -3,6 +3,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { sqlFor } from '../../src/db/sql';
 import { arePayoutsPaused } from '../../src/payouts/payout-schedule-repository';
 import { payoutScheduleId } from '../../src/payouts/payout-state';
+import { newId } from '../../src/shared/ids';
 import { eventually, TEST_ADMIN_KEY, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { makeAvailable } from '../support/ledger';
 
@@ -39,6 +40,20 @@ const scheduleOf = (merchantId: string) => stack.client.schedule.getHandle(payou
 const paused = (merchantId: string) => arePayoutsPaused(sqlFor(stack.orm.em.fork()), merchantId);
 const daysInMonth = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
 
+const sql = <T = any>(text: string, params: unknown[] = []): Promise<T[]> => stack.orm.em.getConnection().execute(text, params);
+const storedRow = async (merchantId: string) => (await sql(`select * from payout_schedules where merchant_id = ?`, [merchantId]))[0];
+
+/** A Stripe gateway account of the merchant's as the API stores one; the schedule reads only the row, never Stripe. */
+async function stripeAccountOf(merchantId: string, options: { livemode?: boolean } = {}): Promise<string> {
+  const id = newId('gwa');
+  await sql(
+    `insert into gateway_accounts (id, merchant_id, gateway, livemode, status, currencies, priority, created_at, updated_at)
+     values (?, ?, 'stripe', ?, 'verified', '{}', 100, now(), now())`,
+    [id, merchantId, options.livemode ?? false],
+  );
+  return id;
+}
+
 async function scheduleExists(merchantId: string): Promise<boolean> {
   try {
     await scheduleOf(merchantId).describe();
@@ -61,6 +76,7 @@ describe('payout settings', () => {
       monthly_anchor: null,
       delay_days: 0,
       minimum_amounts: {},
+      gateway_account: null,
       paused: false,
       run_hour_utc: 4,
       updated_at: null,
@@ -173,6 +189,72 @@ describe('payout settings', () => {
     expect(await scheduleExists(merchant.id)).toBe(false);
     // Saying manual again is no error, with or without a schedule.
     expect((await save(merchant, { interval: 'manual' })).status).toBe(200);
+  });
+});
+
+describe('the destination of automatic payouts', () => {
+  it('when a Stripe gateway account is named, then it is stored and read back, kept by changes that leave it out, and null clears it', async () => {
+    const merchant = await fresh();
+    const account = await stripeAccountOf(merchant.id);
+    const saved = await save(merchant, { interval: 'daily', gateway_account: account });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body).toMatchObject({ interval: 'daily', gateway_account: account });
+    expect((await getSettings(merchant)).body).toEqual(saved.body);
+    expect((await storedRow(merchant.id)).gateway_account_id).toBe(account);
+
+    const other = await save(merchant, { delay_days: 2 });
+    expect(other.body).toMatchObject({ delay_days: 2, gateway_account: account });
+    // Ops see it too.
+    expect((await admin(merchant.id, 'pause', { reason: 'Checking' })).body).toMatchObject({ gateway_account: account });
+    await admin(merchant.id, 'resume');
+
+    const cleared = await save(merchant, { gateway_account: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ interval: 'daily', delay_days: 2, gateway_account: null });
+    expect((await getSettings(merchant)).body.gateway_account).toBeNull();
+    expect((await storedRow(merchant.id)).gateway_account_id).toBeNull();
+  });
+
+  it('when gateway_account is unknown, not the merchant’s, not Stripe, disabled or malformed, then a 400 names it and the stored schedule is unchanged', async () => {
+    const merchant = await fresh();
+    const good = await stripeAccountOf(merchant.id);
+    const before = await save(merchant, { interval: 'weekly', weekly_anchor: 'friday', gateway_account: good });
+    expect(before.status).toBe(200);
+    const row = await storedRow(merchant.id);
+    const scheduled = (await scheduleOf(merchant.id).describe()).spec;
+
+    const someoneElse = await fresh();
+    const othersAccount = await stripeAccountOf(someoneElse.id);
+    const liveAccount = await stripeAccountOf(merchant.id, { livemode: true });
+    const sandbox = await stack.request('POST', '/v1/gateway_accounts', { apiKey: merchant.apiKey, body: { gateway: 'sandbox' } });
+    expect(sandbox.status, JSON.stringify(sandbox.body)).toBe(201);
+    const disabled = await stripeAccountOf(merchant.id);
+    expect((await stack.request('DELETE', `/v1/gateway_accounts/${disabled}`, { apiKey: merchant.apiKey })).status).toBe(200);
+
+    const cases: [unknown, string, string?][] = [
+      ['gwa_nope', 'resource_missing'],
+      [othersAccount, 'resource_missing'],
+      // A test-mode merchant cannot pay out through a live account.
+      [liveAccount, 'resource_missing'],
+      [sandbox.body.id, 'parameter_invalid', 'cannot pay out'],
+      [disabled, 'parameter_invalid', 'disabled'],
+      ['', 'parameter_invalid'],
+      [42, 'parameter_invalid'],
+      [{ id: good }, 'parameter_invalid'],
+      ['g'.repeat(256), 'parameter_invalid'],
+    ];
+    const answers = [];
+    for (const [value] of cases) {
+      // Beside a valid change, which must not be saved either.
+      const answer = await save(merchant, { interval: 'daily', gateway_account: value });
+      answers.push([answer.status, answer.body.code, answer.body.param, answer.body.error]);
+    }
+    expect(answers).toEqual(
+      cases.map(([, code, says]) => [400, code, 'gateway_account', says ? expect.stringContaining(says) : expect.any(String)]),
+    );
+    expect((await getSettings(merchant)).body).toEqual(before.body);
+    expect(await storedRow(merchant.id)).toEqual(row);
+    expect((await scheduleOf(merchant.id).describe()).spec).toEqual(scheduled);
   });
 });
 

@@ -62,6 +62,10 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'automatic-payout-already-started.json',
         'data-retention-before-events.json',
         'stripe-payout-reconciliation.json',
+        'automatic-payout-stripe.json',
+        'payout-stripe-paid-by-event.json',
+        'payout-stripe-nudged-unchanged.json',
+        'payout-stripe-returned-by-event.json',
       ]),
     );
   });

@@ -1,17 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
+import type { Activities } from '../../activities';
 import type { Orm } from '../../src/db/orm';
 import { inTransaction } from '../../src/db/sql';
+import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { MerchantService } from '../../src/merchants/merchant-service';
+import type { PayoutNetworks } from '../../src/payouts/payout-network';
+import { PayoutNetworkDirectory } from '../../src/payouts/payout-network-directory';
+import { SandboxBank } from '../../src/payouts/sandbox-bank/sandbox-bank';
 import { defaultPayoutSchedule, type PayoutScheduleRecord } from '../../src/payouts/payout-schedule-record';
 import { PayoutScheduleRepository } from '../../src/payouts/payout-schedule-repository';
 import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-state';
-import { newId } from '../../src/shared/ids';
+import { newId, randomBase62 } from '../../src/shared/ids';
 import { automaticPayoutId } from '../../activities/automatic-payout-activities';
 import { automaticPayoutWorkflow, type AutomaticPayoutRunResult } from '../../workflows/automatic-payout-workflow';
 import { cancelPayoutUpdate, waitForPayoutDecisionUpdate, type payoutWorkflow } from '../../workflows/payout-workflow';
@@ -23,9 +30,45 @@ const FEE = 25;
 let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
-useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), {
+let fake: StripeFake;
+let fakeNow = Date.now();
+/** Gateway account id → the Stripe key of its fake account (what the real worker would open from the sealed credentials). */
+const stripeKeys = new Map<string, string>();
+/** The real sandbox bank, and each gateway account's payouts at the Stripe fake. */
+const payoutNetworks: PayoutNetworks = {
+  resolve: (target) =>
+    new PayoutNetworkDirectory({
+      sandboxBank: new SandboxBank(orm),
+      gatewayPayouts: async (gatewayAccountId) => {
+        const secretKey = stripeKeys.get(gatewayAccountId);
+        if (!secretKey) throw new Error(`No fake Stripe account for ${gatewayAccountId}`);
+        return new StripePayoutNetwork({ secretKey, apiBase: parseStripeApiBase(fake.url) });
+      },
+    }).resolve(target),
+};
+beforeAll(async () => {
+  fake = await startStripeFake({ now: () => fakeNow, payoutInTransitAfterMs: 60_000, payoutTransitMs: DAY, payoutReturnAfterMs: 2 * DAY });
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+const ENVIRONMENT = {
   taskQueuePrefix: 'automatic-payouts',
-  activities: { payoutTimings: { submitDelayMs: 10 * 60_000, returnWatch: { everyMs: DAY, forMs: 2 * DAY } } },
+  activities: { payoutTimings: { submitDelayMs: 10 * 60_000, returnWatch: { everyMs: DAY, forMs: 2 * DAY } }, payoutNetworks },
+};
+useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), ENVIRONMENT);
+
+/** The fake's clock moves to the workflow's before each payout call, as a real Stripe's clock and ours would agree. */
+const followWorkflowClock = (activities: Activities): Activities => ({
+  ...activities,
+  submitPayoutTransfer: (input) => {
+    fakeNow = Math.max(fakeNow, Date.parse(input.request.requestedAt));
+    return activities.submitPayoutTransfer(input);
+  },
+  payoutTransferStatus: (input) => {
+    fakeNow = Math.max(fakeNow, Date.parse(input.asOf));
+    return activities.payoutTransferStatus(input);
+  },
 });
 
 const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
@@ -75,6 +118,30 @@ async function fund(merchantId: string, currency: string, amountMinor: number, a
   });
 }
 
+/**
+ * A verified Stripe gateway account of the merchant's taking `currencies` (none: every one), whose fake
+ * Stripe account holds `stripeUsdMinor`, and the merchant's schedule set to pay out through it.
+ */
+async function payingThroughStripe(merchantId: string, stripeUsdMinor: number, currencies = '{}'): Promise<string> {
+  const gatewayAccount = newId('gwa');
+  await sql(
+    `insert into gateway_accounts (id, merchant_id, gateway, livemode, status, currencies, priority, created_at, updated_at)
+     values (?, ?, 'stripe', false, 'verified', ?::text[], 100, now(), now())`,
+    [gatewayAccount, merchantId, currencies],
+  );
+  const secretKey = `sk_test_${randomBase62(24)}`;
+  fake.addAccount({ secretKey, balance: { usd: stripeUsdMinor } });
+  stripeKeys.set(gatewayAccount, secretKey);
+  await inTransaction(orm, async (tx) => {
+    const schedules = new PayoutScheduleRepository(tx);
+    const current = await schedules.find(merchantId);
+    await schedules.save({ ...(current ?? defaultPayoutSchedule(merchantId, new Date())), gatewayAccountId: gatewayAccount });
+  });
+  return gatewayAccount;
+}
+
+const atStripe = (payoutId: string) => fake.payouts().filter((payout) => payout.metadata.ledgerflow_payout === payoutId);
+
 async function available(merchantId: string, currency = 'EUR'): Promise<number> {
   const [row] = await sql(`select balance_minor from ledger_account_balances where account = ? and currency = ?`, [
     ledgerAccounts.merchantAvailable(merchantId),
@@ -87,6 +154,8 @@ const payoutRows = (merchantId: string) =>
   sql(`select id, amount_minor::int as amount, fee_minor::int as fee, currency, automatic, status from payouts where merchant_id = ?`, [
     merchantId,
   ]);
+const destinationsOf = (merchantId: string) =>
+  sql(`select bank_account_id, gateway_account_id, network from payouts where merchant_id = ?`, [merchantId]);
 
 /** Runs the scheduled workflow once, as the merchant's schedule would (the run's time is the workflow's clock unless given). */
 async function run(taskQueue: string, merchantId: string, runAt?: string, recordAs?: string): Promise<AutomaticPayoutRunResult> {
@@ -222,6 +291,78 @@ describe('an automatic payout run', () => {
     ]);
     expect(await available(merchantId)).toBe(70_000);
     await expectLedgerBalanced(orm);
+  });
+});
+
+describe('an automatic payout run through a Stripe gateway account', () => {
+  // The test server stops skipping time for good once a payout has closed after the run that started it
+  // (temporalio/sdk-typescript#1101), as the first lifecycle test's does: these tests get a server of their own.
+  let outer: Pick<TimeSkippingEnvironment, 'env' | 'orm' | 'withWorker'>;
+  beforeAll(() => {
+    outer = { env, orm, withWorker };
+  });
+  useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), ENVIRONMENT);
+  afterAll(() => {
+    ({ env, orm, withWorker } = outer);
+  });
+
+  it('when the schedule names a Stripe account, then each currency it takes is paid out through it, no bank account needed, and reaches paid at Stripe', async () => {
+    const merchantId = await merchantWith({ interval: 'daily', delayDays: 1 });
+    // The account takes USD only; the merchant has no USD bank account, and its EUR bank account is not used.
+    const gatewayAccount = await payingThroughStripe(merchantId, 500_000, '{USD}');
+    const now = await env.currentTimeMs();
+    await fund(merchantId, 'USD', 100_000, now - 5 * DAY);
+    await fund(merchantId, 'EUR', 60_000, now - 5 * DAY);
+
+    const { result, final } = await withWorker(
+      async (taskQueue) => {
+        const result = await run(taskQueue, merchantId, undefined, 'automatic-payout-stripe');
+        const final: PayoutState = await childOf(result.payouts[0].payoutId).result();
+        return { result, final };
+      },
+      { adaptActivities: followWorkflowClock },
+    );
+
+    expect(result.skipped).toBeNull();
+    expect(result.payouts).toEqual([
+      { payoutId: automaticPayoutId(merchantId, result.runAt, 'USD'), currency: 'USD', amountMinor: 100_000 - FEE, alreadyStarted: false },
+    ]);
+    expect(final).toMatchObject({
+      status: 'paid',
+      automatic: true,
+      network: 'stripe',
+      gatewayAccountId: gatewayAccount,
+      bankAccountId: null,
+      amountMinor: 100_000 - FEE,
+      feeMinor: FEE,
+      currency: 'USD',
+      returned: false,
+    });
+    const [stripePayout, ...more] = atStripe(final.payoutId);
+    expect(more).toEqual([]);
+    expect(stripePayout).toMatchObject({ amount: 100_000 - FEE, currency: 'usd', status: 'paid' });
+    expect(final.bankReference).toBe(stripePayout.id);
+    expect(await destinationsOf(merchantId)).toEqual([{ bank_account_id: null, gateway_account_id: gatewayAccount, network: 'stripe' }]);
+    expect(await available(merchantId, 'USD')).toBe(0);
+    expect(await available(merchantId, 'EUR')).toBe(60_000);
+    await expectLedgerBalanced(orm);
+  });
+
+  it('when the Stripe account was disabled after the schedule was saved, then the run is skipped with gateway_account_unavailable and writes nothing', async () => {
+    const merchantId = await merchantWith({ interval: 'daily' });
+    const gatewayAccount = await payingThroughStripe(merchantId, 500_000);
+    await sql(`update gateway_accounts set status = 'disabled', disabled_at = now() where id = ?`, [gatewayAccount]);
+    await fund(merchantId, 'EUR', 80_000, (await env.currentTimeMs()) - 5 * DAY);
+    await fund(merchantId, 'USD', 40_000, (await env.currentTimeMs()) - 5 * DAY);
+    const payoutsAtStripe = fake.payouts().length;
+
+    const result = await withWorker(async (taskQueue) => run(taskQueue, merchantId), { adaptActivities: followWorkflowClock });
+
+    // Not paid to the EUR bank account instead: the merchant chose the Stripe account.
+    expect(result).toMatchObject({ skipped: 'gateway_account_unavailable', payouts: [], belowMinimum: [] });
+    expect(await payoutRows(merchantId)).toEqual([]);
+    expect(fake.payouts()).toHaveLength(payoutsAtStripe);
+    expect([await available(merchantId, 'EUR'), await available(merchantId, 'USD')]).toEqual([80_000, 40_000]);
   });
 });
 

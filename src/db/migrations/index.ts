@@ -37,6 +37,7 @@ const MIGRATIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   Migration20261207010000IdempotencyKeyRetention: () => import('./Migration20261207010000IdempotencyKeyRetention'),
   Migration20261207030000EventRetention: () => import('./Migration20261207030000EventRetention'),
   Migration20261207040000LedgerStatementTriggers: () => import('./Migration20261207040000LedgerStatementTriggers'),
+  Migration20261207050000PayoutScheduleGatewayAccount: () => import('./Migration20261207050000PayoutScheduleGatewayAccount'),
   Migration20261207060000ReconciliationGatewayAccount: () => import('./Migration20261207060000ReconciliationGatewayAccount'),
 };
 
