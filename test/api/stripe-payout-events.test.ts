@@ -10,7 +10,8 @@ import { startStripeFake, type FakeEvent, type StripeFake } from '../../src/gate
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { payoutWorkflowId } from '../../src/payouts/payout-state';
 import { randomBase62 } from '../../src/shared/ids';
-import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
+import { expectLedgerBalanced } from '../support/ledger';
+import { stripePayoutMerchant, type StripePayoutMerchant } from '../support/stripe-payouts';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -48,30 +49,10 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-interface StripeMerchant {
-  id: string;
-  apiKey: string;
-  account: string;
-  secretKey: string;
-  webhookSecret: string;
-  stripeAccount: string;
-}
-
+type StripeMerchant = StripePayoutMerchant & { webhookSecret: string };
 /** A merchant with 1,000.00 USD available, and a verified Stripe account whose events reach our endpoint for it. */
-async function stripeMerchant(payoutAccountNumber?: string): Promise<StripeMerchant> {
-  const merchant = await stack.createMerchant('Stripe payout events', { payout_fee_minor: 0 });
-  const secretKey = `sk_test_${randomBase62(24)}`;
-  const webhookSecret = `whsec_${randomBase62(32)}`;
-  const stripeAccount = fake.addAccount({ secretKey, webhookSecret, balance: { usd: 100_000 }, payoutAccountNumber }).id;
-  const created = await stack.request('POST', '/v1/gateway_accounts', {
-    apiKey: merchant.apiKey,
-    body: { gateway: 'stripe', credentials: { secret_key: secretKey, webhook_secret: webhookSecret } },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  fake.updateAccount(secretKey, { webhookUrl: `${stack.baseUrl}${created.body.webhook_url_path}` });
-  await makeAvailable(stack.orm, merchant.id, 'USD', 100_000);
-  return { ...merchant, account: created.body.id, secretKey, webhookSecret, stripeAccount };
-}
+const stripeMerchant = async (payoutAccountNumber?: string) =>
+  (await stripePayoutMerchant(stack, fake, { name: 'Stripe payout events', payoutAccountNumber, events: true })) as StripeMerchant;
 
 /** A payout of 40.00 USD through the merchant's Stripe account, once our side has sent it (in_transit). */
 async function payoutInTransit(merchant: StripeMerchant): Promise<{ id: string; bank_reference: string }> {

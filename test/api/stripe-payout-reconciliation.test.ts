@@ -4,7 +4,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { randomBase62 } from '../../src/shared/ids';
-import { makeAvailable } from '../support/ledger';
+import { SECONDS_STRIPE_PAYOUTS, secondsStripePayoutEnv, stripePayoutMerchant, type StripePayoutMerchant } from '../support/stripe-payouts';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -17,15 +17,10 @@ let stack: TestStack;
 let fake: StripeFake;
 
 beforeAll(async () => {
-  fake = await startStripeFake({ payoutInTransitAfterMs: 0, payoutTransitMs: 1500, payoutReturnAfterMs: 1500 });
+  fake = await startStripeFake(SECONDS_STRIPE_PAYOUTS);
   stack = await startTestStack({
     schedules: true,
-    env: {
-      STRIPE_API_BASE: fake.url,
-      PAYOUT_SUBMIT_DELAY_MS: '200ms',
-      PAYOUT_RETURN_CHECK_EVERY_MS: '1s',
-      PAYOUT_RETURN_WATCH_MS: '6s',
-    },
+    env: secondsStripePayoutEnv(fake.url),
   });
 });
 afterAll(async () => {
@@ -33,25 +28,9 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-interface StripeMerchant {
-  id: string;
-  apiKey: string;
-  account: string;
-  secretKey: string;
-}
-
-async function stripeMerchant(payoutAccountNumber?: string): Promise<StripeMerchant> {
-  const merchant = await stack.createMerchant('Stripe payout reconciliation', { payout_fee_minor: 0 });
-  const secretKey = `sk_test_${randomBase62(24)}`;
-  fake.addAccount({ secretKey, balance: { usd: 100_000 }, payoutAccountNumber });
-  const created = await stack.request('POST', '/v1/gateway_accounts', {
-    apiKey: merchant.apiKey,
-    body: { gateway: 'stripe', credentials: { secret_key: secretKey } },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  await makeAvailable(stack.orm, merchant.id, 'USD', 100_000);
-  return { ...merchant, account: created.body.id, secretKey };
-}
+type StripeMerchant = StripePayoutMerchant;
+const stripeMerchant = (payoutAccountNumber?: string) =>
+  stripePayoutMerchant(stack, fake, { name: 'Stripe payout reconciliation', payoutAccountNumber });
 
 /** A payout through the merchant's Stripe account, followed until it reaches `status` (and `returned`, when asked). */
 async function payout(merchant: StripeMerchant, amount: string, status: string, returned = false) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
-import { randomBase62 } from '../../src/shared/ids';
-import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
+import { expectLedgerBalanced } from '../support/ledger';
+import { SECONDS_STRIPE_PAYOUTS, secondsStripePayoutEnv, stripePayoutMerchant, type StripePayoutMerchant } from '../support/stripe-payouts';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -15,14 +15,9 @@ let stack: TestStack;
 let fake: StripeFake;
 
 beforeAll(async () => {
-  fake = await startStripeFake({ payoutInTransitAfterMs: 0, payoutTransitMs: 1500, payoutReturnAfterMs: 1500 });
+  fake = await startStripeFake(SECONDS_STRIPE_PAYOUTS);
   stack = await startTestStack({
-    env: {
-      STRIPE_API_BASE: fake.url,
-      PAYOUT_SUBMIT_DELAY_MS: '200ms',
-      PAYOUT_RETURN_CHECK_EVERY_MS: '1s',
-      PAYOUT_RETURN_WATCH_MS: '6s',
-    },
+    env: secondsStripePayoutEnv(fake.url),
   });
 });
 afterAll(async () => {
@@ -30,30 +25,13 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-interface StripeMerchant {
-  id: string;
-  apiKey: string;
-  account: string;
-  secretKey: string;
-}
-
+type StripeMerchant = StripePayoutMerchant;
 /** A merchant with `availableMinor` USD available in our ledger and a verified Stripe account holding `stripeMinor` USD. */
-async function stripeMerchant(
+const stripeMerchant = (
   availableMinor: number,
   stripeMinor: number,
   options: { payoutAccountNumber?: string; payoutFeeMinor?: number } = {},
-): Promise<StripeMerchant> {
-  const merchant = await stack.createMerchant('Stripe payouts', { payout_fee_minor: options.payoutFeeMinor ?? 0 });
-  const secretKey = `sk_test_${randomBase62(24)}`;
-  fake.addAccount({ secretKey, balance: { usd: stripeMinor }, payoutAccountNumber: options.payoutAccountNumber });
-  const created = await stack.request('POST', '/v1/gateway_accounts', {
-    apiKey: merchant.apiKey,
-    body: { gateway: 'stripe', credentials: { secret_key: secretKey } },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  await makeAvailable(stack.orm, merchant.id, 'USD', availableMinor);
-  return { ...merchant, account: created.body.id, secretKey };
-}
+): Promise<StripeMerchant> => stripePayoutMerchant(stack, fake, { availableMinor, stripeMinor, ...options });
 
 const post = (merchant: { apiKey: string }, path: string, body: unknown, key?: string) =>
   stack.request('POST', path, { apiKey: merchant.apiKey, body, headers: key ? { 'Idempotency-Key': key } : {} });
