@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { Orm } from '../src/db/orm';
 import { sqlFor } from '../src/db/sql';
+import { CredentialsUnreadable } from '../src/gateway-accounts/gateway-account-credentials';
 import { sandboxSettlementReport } from '../src/gateways/sandbox/sandbox-settlement-report';
-import { PayoutNetworkAccessDenied, type PayoutNetworks } from '../src/payouts/payout-network';
+import { PayoutNetworkAccessDenied, type PayoutNetworks, type StatementMovement } from '../src/payouts/payout-network';
 import type { PayoutNetworkName } from '../src/payouts/payout-state';
 import { sandboxBankStatement } from '../src/payouts/sandbox-bank/sandbox-bank-statement';
 import { ReconciliationLedgerRepository } from '../src/reconciliation/reconciliation-ledger-repository';
+import { ReconciliationRepository } from '../src/reconciliation/reconciliation-repository';
 import type { ReconciliationSummary } from '../src/reconciliation/reconcile';
 import type { ReconciliationKind, ReconciliationSource, ReconciliationStatus } from '../src/reconciliation/reconciliation-record';
 import { runReconciliation } from '../src/reconciliation/run-reconciliation';
@@ -125,49 +127,69 @@ export function createReconciliationActivities({ orm, payoutNetworks }: Reconcil
         input.gatewayAccountId,
       );
       const result: GatewayPayoutsReconciliation = { runs: [], unreadable: [] };
+      // One account's trouble never holds up the others: an account that cannot be read is reported, and a failure
+      // that may pass (the gateway or the database down) fails the activity only after every other account is done.
+      const retryable: string[] = [];
       for (const { gatewayAccountId, merchantId } of accounts) {
-        const networkOfAccount = await payoutNetworks.resolve({ network, gatewayAccount: gatewayAccountId });
-        if (!networkOfAccount.statement) throw new Error(`${network} keeps no payout statement to reconcile against`);
-        let report: string;
+        const idempotencyKey = `bank_statement:${network}:${gatewayAccountId}:${runKey}`;
+        const unreadable = (reason: string) => {
+          log.warn('payout reconciliation could not read a gateway account', { gatewayAccountId, merchantId, day, reason });
+          result.unreadable.push({ gatewayAccountId, merchantId, reason });
+        };
         try {
-          report = formatSettlementCsv(await networkOfAccount.statement(day));
-        } catch (error) {
-          if (!(error instanceof PayoutNetworkAccessDenied)) throw error;
-          log.warn('payout reconciliation could not read a gateway account', { gatewayAccountId, merchantId, day, reason: error.message });
-          result.unreadable.push({ gatewayAccountId, merchantId, reason: error.message });
-          continue;
-        }
-        const rows = parseSettlementCsv(report, { returns: true });
-        const { run } = await runReconciliation(orm, {
-          id: newId('rec'),
-          merchantId,
-          kind: 'payouts',
-          source: 'bank_statement',
-          gateway: network,
-          gatewayAccountId,
-          periodStart: day,
-          periodEnd: day,
-          rows,
-          fileSha256: createHash('sha256').update(report).digest('hex'),
-          idempotencyKey: `bank_statement:${network}:${gatewayAccountId}:${runKey}`,
-        });
-        if (run.status === 'discrepancies_found')
-          log.warn('payout reconciliation found discrepancies', {
-            reconciliationId: run.id,
+          // A retried activity keeps the runs its earlier attempt stored, without asking the gateway again.
+          let run = await new ReconciliationRepository(sqlFor(orm.em.fork())).findStored({ id: '', idempotencyKey });
+          if (!run) {
+            let statement: StatementMovement[];
+            try {
+              const networkOfAccount = await payoutNetworks.resolve({ network, gatewayAccount: gatewayAccountId });
+              if (!networkOfAccount.statement) throw new PayoutNetworkAccessDenied(`${network} keeps no payout statement`);
+              statement = await networkOfAccount.statement(day);
+            } catch (error) {
+              // Access refused, or credentials this worker cannot open: asking again will not help until someone acts.
+              if (error instanceof PayoutNetworkAccessDenied || error instanceof CredentialsUnreadable) {
+                unreadable(error.message);
+                continue;
+              }
+              throw error;
+            }
+            const report = formatSettlementCsv(statement);
+            ({ run } = await runReconciliation(orm, {
+              id: newId('rec'),
+              merchantId,
+              kind: 'payouts',
+              source: 'bank_statement',
+              gateway: network,
+              gatewayAccountId,
+              periodStart: day,
+              periodEnd: day,
+              rows: parseSettlementCsv(report, { returns: true }),
+              fileSha256: createHash('sha256').update(report).digest('hex'),
+              idempotencyKey,
+            }));
+            if (run.status === 'discrepancies_found')
+              log.warn('payout reconciliation found discrepancies', {
+                reconciliationId: run.id,
+                gatewayAccountId,
+                merchantId,
+                day,
+                ...run.summary,
+              });
+          }
+          result.runs.push({
             gatewayAccountId,
             merchantId,
-            day,
-            ...run.summary,
+            reconciliationId: run.id,
+            status: run.status,
+            fileRows: run.fileRows,
+            summary: run.summary,
           });
-        result.runs.push({
-          gatewayAccountId,
-          merchantId,
-          reconciliationId: run.id,
-          status: run.status,
-          fileRows: run.fileRows,
-          summary: run.summary,
-        });
+        } catch (error) {
+          retryable.push(`${gatewayAccountId}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
+      if (retryable.length > 0)
+        throw new Error(`Could not reconcile ${retryable.length} gateway account(s) yet, to be retried: ${retryable.join('; ')}`);
       return result;
     },
   };

@@ -201,7 +201,8 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
     // The full proof: every account, entry and merchant recomputed from the postings.
     const trialBalance = await client.call('GET', '/v1/ledger/trial_balance?verify=postings', { apiKey: stack.adminKey });
     const webhooks = await webhooksDelivered(db, receiver, endpoints);
-    // After the webhook check: the runs record reconciliation.* events that are delivered from now on.
+    // After the webhook and nothing-stuck checks: the runs record reconciliation.* events that are delivered from now on.
+    const stuck = await nothingStuck(db, open, load.outcome.leftWaitingForAction);
     const stripeReconciliation = await stripePayoutsReconcile(stack, db, stripe.fake, {
       loadStartedAt: loadStarted,
       openWorkflowIds: new Set(open.map((workflow) => workflow.workflowId)),
@@ -214,7 +215,7 @@ export async function runChaos(profile: ChaosProfile, log: (message: string) => 
       adyen.merchants.map((merchant) => merchant.id),
     );
     const invariants: InvariantResult[] = [
-      await nothingStuck(db, open, load.outcome.leftWaitingForAction),
+      stuck,
       await gatewayBooksMatch(db),
       stripeBooks.result,
       stripeEventsDelivered(stripe),

@@ -3,6 +3,14 @@ import { openSecret, sealSecret, type SealedSecret } from '../vault/sealed-secre
 import type { VaultKeyRing } from '../vault/vault-keys';
 import { credentialsBinding, type GatewayAccountRecord } from './gateway-account-record';
 
+/** An account's sealed credentials this process cannot open: its vault key is gone, or none is configured. */
+export class CredentialsUnreadable extends Error {
+  constructor(accountId: string, why: string) {
+    super(`Gateway account ${accountId}'s credentials cannot be opened: ${why}`);
+    this.name = 'CredentialsUnreadable';
+  }
+}
+
 /** Seals and opens gateway accounts' credentials with the vault's key ring; the clear form lives only in memory. */
 export class GatewayAccountCredentials {
   constructor(private readonly keys: Pick<VaultKeyRing, 'keys'> | undefined) {}
@@ -28,11 +36,24 @@ export class GatewayAccountCredentials {
     return this.keys;
   }
 
-  /** The account's credentials in clear, for an adapter about to call the gateway; {} for an account that has none. */
+  /**
+   * The account's credentials in clear, for an adapter about to call the gateway; {} for an account that has none.
+   * @throws CredentialsUnreadable
+   */
   open(account: Pick<GatewayAccountRecord, 'id' | 'credentialsKeyId' | 'credentialsCiphertext'>): Record<string, string> {
     if (!account.credentialsKeyId || !account.credentialsCiphertext) return {};
-    if (!this.keys) throw new Error(`Gateway account ${account.id} has sealed credentials, and no vault keys are configured`);
+    if (!this.keys) throw new CredentialsUnreadable(account.id, 'no vault keys are configured');
     const sealed = { keyId: account.credentialsKeyId, ciphertext: account.credentialsCiphertext };
-    return JSON.parse(openSecret(this.keys, sealed, credentialsBinding(account.id))) as Record<string, string>;
+    let clear: string;
+    try {
+      clear = openSecret(this.keys, sealed, credentialsBinding(account.id));
+    } catch {
+      // Never the cause's text: it could quote what it failed to read.
+      throw new CredentialsUnreadable(
+        account.id,
+        `vault key ${account.credentialsKeyId} is not in the key ring, or the sealed bytes were altered`,
+      );
+    }
+    return JSON.parse(clear) as Record<string, string>;
   }
 }

@@ -181,6 +181,20 @@ describe("the daily reconciliation of Stripe accounts' payouts", () => {
     expect((await stack.request('GET', `/v1/reconciliations/${healthyRun.reconciliationId}`, { apiKey: revoked.apiKey })).status).toBe(404);
   });
 
+  it('when an account’s credentials cannot be opened (its vault key is gone), then it is reported unreadable without its secrets, and nothing is stored', async () => {
+    const merchant = await stripeMerchant();
+    await payout(merchant, '12.00', 'paid');
+    await stack.orm.em
+      .getConnection()
+      .execute(`update gateway_accounts set credentials_key_id = 'retired-key', updated_at = now() where id = ?`, [merchant.account]);
+    const result = await reconcileDay({ day: today(), gatewayAccount: merchant.account });
+    expect(result.runs).toEqual([]);
+    expect(result.unreadable).toEqual([
+      { gatewayAccountId: merchant.account, merchantId: merchant.id, reason: expect.stringMatching(/credentials cannot be opened/) },
+    ]);
+    expect(JSON.stringify(result)).not.toContain(merchant.secretKey);
+  });
+
   it('when the worker starts, then the daily Stripe payout reconciliation is scheduled', async () => {
     const description = await stack.client.schedule.getHandle(`${stack.taskQueue}-stripe-payout-reconciliation`).describe();
     expect(description.action).toMatchObject({ workflowType: 'dailyGatewayPayoutReconciliationWorkflow' });

@@ -170,8 +170,10 @@ const UNSTATABLE: UnstatableRefusal[] = [
       'parameter_invalid weekly_anchor',
       'parameter_invalid monthly_anchor',
       'parameter_invalid minimum_amounts',
+      'resource_missing gateway_account',
+      'parameter_invalid gateway_account',
     ],
-    why: 'an anchor goes with its interval (weekly_anchor with weekly, monthly_anchor with monthly; fields not sent keep the stored ones), and a minimum has no more decimals than its currency (JPY none, USD two), each currency given once in either case',
+    why: "an anchor goes with its interval (weekly_anchor with weekly, monthly_anchor with monthly; fields not sent keep the stored ones), a minimum has no more decimals than its currency (JPY none, USD two), each currency given once in either case, and a gateway_account is an enabled Stripe gateway account of the merchant's, as for a payout",
   },
   {
     operationIds: ['putRouting'],
