@@ -9,6 +9,8 @@ export interface BenchReport {
   activityCount: number;
   workflowsB: LevelResult[];
   workflowsBWithVisibility: LevelResult;
+  /** B(0): a workflow with no activity at B(N)'s best level, the orchestration floor of any workflow (absent in older reports). */
+  workflowsB0?: LevelResult;
   paymentsE: LevelResult[];
   halfRate: LevelResult & { targetPerSecond: number };
   peak: { bPerSecond: number; ePerSecond: number; ratio: number; bP50Ms: number; eP50Ms: number; p50Ratio: number };
@@ -35,6 +37,7 @@ export function formatTable(report: BenchReport): string {
     );
   for (const level of report.workflowsB) row(`B(${report.activityCount}) empty workflow`, level);
   row(`B(${report.activityCount}) + search attrs`, report.workflowsBWithVisibility);
+  if (report.workflowsB0) row('B(0) no activity', report.workflowsB0);
   for (const level of report.paymentsE) row('E payment over HTTP', level);
   row(`E at half peak (${report.halfRate.targetPerSecond}/s)`, report.halfRate);
   lines.push('');
@@ -69,12 +72,21 @@ export function formatTable(report: BenchReport): string {
   const bestOf = (levels: LevelResult[]) => levels.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   cpuRow(`B(${report.activityCount}) workflow`, bestOf(report.workflowsB));
   cpuRow(`B(${report.activityCount}) workflow with search attributes`, report.workflowsBWithVisibility);
+  if (report.workflowsB0) cpuRow('B(0) workflow', report.workflowsB0);
   cpuRow('E payment', bestOf(report.paymentsE));
   const split = orchestrationSplit(report);
   if (split)
     lines.push(
       `Orchestration (Temporal server + worker) CPU per operation at peak: B(${report.activityCount}) ${split.bMs} ms, E ${split.eMs} ms ` +
         `(E / B by orchestration cost = ${split.ratio}); E also pays the API ${split.eApiMs} ms and PostgreSQL ${split.ePostgresMs} ms more than B, which B's no-op activities do not`,
+    );
+  if (split?.floor)
+    lines.push(
+      `For E/B(${report.activityCount}) = 1.0 a payment's orchestration would have to fit in ${split.floor.eOrchestrationAllowanceMs} ms ` +
+        `(B(${report.activityCount})'s ${split.floor.bTotalMs} ms less the ${split.floor.eOutsideOrchestrationMs} ms E spends outside orchestration). ` +
+        `A workflow with no activity costs ${split.floor.b0OrchestrationMs} ms and each ordinary activity ${split.floor.perOrdinaryActivityMs} ms more, ` +
+        `which leaves ${split.floor.leftForLocalStepsAndVisibilityMs} ms for the local database steps, search attributes and encrypted payloads ` +
+        `that cost the payment ${split.floor.eLocalStepsAndVisibilityMs} ms today`,
     );
   lines.push(
     `Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`,
@@ -98,7 +110,33 @@ export function orchestrationSplit(report: BenchReport) {
   const orchestration = (cpu: Record<string, number>) =>
     (cpu['temporal server'] ?? 0) + Object.entries(cpu).reduce((sum, [role, ms]) => sum + (role.startsWith('worker') ? ms : 0), 0);
   const round1 = (value: number) => Math.round(value * 10) / 10;
+  // The CPU records carry their own 'total'; it is the sum of the roles, not another role.
+  const total = (cpu: Record<string, number>) => cpu.total ?? Object.values(cpu).reduce((sum, ms) => sum + ms, 0);
+  const b0 = report.workflowsB0?.cpuMsPerOperation;
+  // What E's orchestration could cost at most for E/B(N) = 1.0 on a CPU-bound host (B(N)'s whole cost less what E
+  // spends outside orchestration: the API, PostgreSQL, the load generator), set against what orchestration costs
+  // at the least: B(0), a workflow with no activity, plus one ordinary activity (the gateway call) at B(N)'s rate.
+  // The worker's share of E also runs the local activities' database work and the payloads' encryption. Exact on the dev
+  // server only: on the production engine PostgreSQL also holds Temporal's histories, which this counts outside orchestration.
+  const floor = b0
+    ? (() => {
+        const perActivity = (orchestration(b) - orchestration(b0)) / Math.max(report.activityCount, 1);
+        const outsideOrchestration = total(e) - orchestration(e);
+        const allowance = total(b) - outsideOrchestration;
+        const withGatewayActivity = orchestration(b0) + perActivity;
+        return {
+          bTotalMs: round1(total(b)),
+          eOutsideOrchestrationMs: round1(outsideOrchestration),
+          eOrchestrationAllowanceMs: round1(allowance),
+          b0OrchestrationMs: round1(orchestration(b0)),
+          perOrdinaryActivityMs: round1(perActivity),
+          leftForLocalStepsAndVisibilityMs: round1(allowance - withGatewayActivity),
+          eLocalStepsAndVisibilityMs: round1(orchestration(e) - withGatewayActivity),
+        };
+      })()
+    : undefined;
   return {
+    floor,
     bMs: round1(orchestration(b)),
     eMs: round1(orchestration(e)),
     ratio: Math.round((100 * orchestration(b)) / Math.max(orchestration(e), 0.001)) / 100,

@@ -266,6 +266,12 @@ async function main(): Promise<void> {
       });
       return { completeMs: performance.now() - started, ok: true };
     };
+    // B(0): a workflow that only starts and completes, the least orchestration any durable payment can cost.
+    const bareWorkflow = async (): Promise<Sample> => {
+      const started = performance.now();
+      await client.workflow.execute('benchEmptyWorkflow', { workflowId: `bench-${randomBase62(16)}`, taskQueue: 'bench', args: [0] });
+      return { completeMs: performance.now() - started, ok: true };
+    };
     // The same empty workflow carrying what a payment carries for ops: its search attributes, summary and one status upsert.
     const emptyWorkflowWithVisibility = async (): Promise<Sample> => {
       const started = performance.now();
@@ -325,6 +331,8 @@ async function main(): Promise<void> {
     const bestB = workflowsB.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     say(`B(${PAYMENT_ACTIVITIES}) with the payment's search attributes at ${bestB.inFlight} in flight...`);
     const workflowsBWithVisibility = await measured(() => closedLoop(bestB.inFlight, SECONDS * 1000, emptyWorkflowWithVisibility));
+    say(`B(0), a workflow with no activity, at ${bestB.inFlight} in flight...`);
+    const workflowsB0 = await measured(() => closedLoop(bestB.inFlight, SECONDS * 1000, bareWorkflow));
     const bestE = paymentsE.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     const targetPerSecond = round(bestE.perSecond / 2);
     say(`E open loop at half the peak, ${targetPerSecond}/s...`);
@@ -387,6 +395,7 @@ async function main(): Promise<void> {
       activityCount: PAYMENT_ACTIVITIES,
       workflowsB,
       workflowsBWithVisibility,
+      workflowsB0,
       paymentsE,
       halfRate,
       peak,
