@@ -47,8 +47,8 @@ interface DailyReport {
 export interface ReconcileGatewayPayoutsInput extends ReconcileSettlementInput {
   /** A gateway whose accounts pay out (stripe). */
   network: Exclude<PayoutNetworkName, 'sandbox_bank'>;
-  /** Only this gateway account; by default every account that paid out over the network lately. */
-  gatewayAccountId?: string;
+  /** Only these gateway accounts; by default every account that paid out over the network lately. */
+  gatewayAccountIds?: string[];
 }
 
 export interface GatewayPayoutsReconciliation {
@@ -124,7 +124,7 @@ export function createReconciliationActivities({ orm, payoutNetworks }: Reconcil
       const accounts = await new ReconciliationLedgerRepository(sqlFor(orm.em.fork())).payoutGatewayAccounts(
         network,
         since,
-        input.gatewayAccountId,
+        input.gatewayAccountIds,
       );
       const result: GatewayPayoutsReconciliation = { runs: [], unreadable: [] };
       // One account's trouble never holds up the others: an account that cannot be read is reported, and a failure
@@ -185,7 +185,14 @@ export function createReconciliationActivities({ orm, payoutNetworks }: Reconcil
             summary: run.summary,
           });
         } catch (error) {
-          retryable.push(`${gatewayAccountId}: ${error instanceof Error ? error.message : String(error)}`);
+          const reason = error instanceof Error ? error.message : String(error);
+          log.warn('payout reconciliation of a gateway account failed; retried after the others', {
+            gatewayAccountId,
+            merchantId,
+            day,
+            reason,
+          });
+          retryable.push(`${gatewayAccountId}: ${reason}`);
         }
       }
       if (retryable.length > 0)

@@ -17,6 +17,8 @@ export interface GatewayPayoutReconciliationInput {
   day?: string;
   /** Only this gateway account (a re-run for one merchant); by default every account that paid out lately. */
   gatewayAccount?: string;
+  /** Only these gateway accounts (with gatewayAccount, all of them). */
+  gatewayAccounts?: string[];
 }
 
 export interface GatewayPayoutReconciliationResult extends GatewayPayoutsReconciliation {
@@ -38,7 +40,9 @@ export async function dailyGatewayPayoutReconciliationWorkflow(
     day,
     runKey: `${info.workflowId}:${info.runId}`,
     network: 'stripe',
-    ...(input.gatewayAccount ? { gatewayAccountId: input.gatewayAccount } : {}),
+    ...(input.gatewayAccount || input.gatewayAccounts
+      ? { gatewayAccountIds: [...(input.gatewayAccount ? [input.gatewayAccount] : []), ...(input.gatewayAccounts ?? [])] }
+      : {}),
   });
   const flagged = result.runs.filter((run) => run.status === 'discrepancies_found');
   setCurrentDetails(

@@ -79,15 +79,16 @@ export class ReconciliationLedgerRepository {
   /**
    * The gateway accounts whose payouts a day's run checks, with their merchants: each account that sent a
    * payout over `network` on or after `since` (older payouts have arrived and could have come back by then),
-   * or only `gatewayAccountId` when given (and it sent any).
+   * or only those of `gatewayAccountIds` when given (that sent any).
    */
   async payoutGatewayAccounts(
     network: string,
     since: Date,
-    gatewayAccountId?: string,
+    gatewayAccountIds?: string[],
   ): Promise<{ gatewayAccountId: string; merchantId: string }[]> {
-    const [filter, params] = gatewayAccountId
-      ? ['p.gateway_account_id = ?', [network, gatewayAccountId]]
+    const [filter, params] = gatewayAccountIds
+      ? // One placeholder per id: an array parameter would be expanded by one Sql handle and not by the other.
+        [`p.gateway_account_id in (${gatewayAccountIds.map(() => '?').join(', ') || 'null'})`, [network, ...gatewayAccountIds]]
       : ['p.gateway_account_id is not null and p.created_at >= ?', [network, since]];
     const rows = await this.sql.query<{ gateway_account_id: string; merchant_id: string }>(
       `select distinct p.gateway_account_id, p.merchant_id from payouts p where p.network = ? and ${filter} order by 1`,

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import { sqlFor } from '../../src/db/sql';
+import { ReconciliationLedgerRepository } from '../../src/reconciliation/reconciliation-ledger-repository';
 import { randomBase62 } from '../../src/shared/ids';
 import { SECONDS_STRIPE_PAYOUTS, secondsStripePayoutEnv, stripePayoutMerchant, type StripePayoutMerchant } from '../support/stripe-payouts';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
@@ -62,7 +64,7 @@ async function dashboardPayout(merchant: StripeMerchant, amountMinor: number): P
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** Runs the day's reconciliation; with RECORD_HISTORIES=1 and `recordAs`, keeps its history for the replay test. */
-async function reconcileDay(input: { day: string; gatewayAccount?: string }, recordAs?: string) {
+async function reconcileDay(input: { day: string; gatewayAccount?: string; gatewayAccounts?: string[] }, recordAs?: string) {
   const handle = await stack.client.workflow.start('dailyGatewayPayoutReconciliationWorkflow', {
     taskQueue: stack.taskQueue,
     workflowId: `test-stripe-payout-reconciliation-${randomBase62(8)}`,
@@ -168,7 +170,19 @@ describe("the daily reconciliation of Stripe accounts' payouts", () => {
     await payout(healthy, '11.00', 'paid');
     fake.revokeKey(revoked.secretKey);
 
-    const result = await reconcileDay({ day: today() });
+    // A day's run takes every account that paid out lately: these two among them.
+    const lately = await new ReconciliationLedgerRepository(sqlFor(stack.orm.em.fork())).payoutGatewayAccounts(
+      'stripe',
+      new Date(Date.now() - 86_400_000),
+    );
+    expect(lately).toEqual(
+      expect.arrayContaining([
+        { gatewayAccountId: revoked.account, merchantId: revoked.id },
+        { gatewayAccountId: healthy.account, merchantId: healthy.id },
+      ]),
+    );
+    // The two accounts by name: the test database holds other files' accounts, which this stack's fake does not know.
+    const result = await reconcileDay({ day: today(), gatewayAccounts: [revoked.account, healthy.account] });
     expect(result.unreadable).toContainEqual(expect.objectContaining({ gatewayAccountId: revoked.account, merchantId: revoked.id }));
     expect(result.runs.map((run: { gatewayAccountId: string }) => run.gatewayAccountId)).not.toContain(revoked.account);
     const healthyRun = result.runs.find((run: { gatewayAccountId: string }) => run.gatewayAccountId === healthy.account);
