@@ -14,6 +14,7 @@ import { createReceiptEmailActivities, type ReceiptEmailActivityDeps } from './r
 import { createPayoutActivities, type PayoutActivityDeps } from './payout-activities';
 import { createAutomaticPayoutActivities, type AutomaticPayoutActivityDeps } from './automatic-payout-activities';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention-activities';
+import { createReportRunActivities, type ReportRunActivityDeps } from './report-run-activities';
 
 export type ActivityDeps = FraudActivityDeps &
   GatewayActivityDeps &
@@ -30,7 +31,8 @@ export type ActivityDeps = FraudActivityDeps &
   ReceiptEmailActivityDeps &
   PayoutActivityDeps &
   AutomaticPayoutActivityDeps &
-  RetentionActivityDeps;
+  RetentionActivityDeps &
+  ReportRunActivityDeps;
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -51,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutActivities(deps),
     ...createAutomaticPayoutActivities(deps),
     ...createRetentionActivities(deps),
+    ...createReportRunActivities(deps),
   };
 }
 

@@ -73,5 +73,26 @@ export function createRetentionActivities({ orm }: RetentionActivityDeps) {
         return deleted.length;
       });
     },
+
+    /**
+     * Empties up to `limit` report files that expired before `expiredBefore`, oldest first: their chunks
+     * are deleted and the file is marked expired (its row stays, so its run still shows the result it
+     * had, and the download answers 410). Answers how many files were emptied; a retry after a commit
+     * finds them expired already.
+     */
+    async pruneExpiredFiles({ expiredBefore, limit }: { expiredBefore: string; limit: number }): Promise<number> {
+      return inTransaction(orm, async (sql) => {
+        // Locked first: a download that started before the file expired has its first chunk or finds none.
+        const doomed = await sql.query<{ id: string }>(
+          `select id from files where status = 'ready' and expires_at < ? order by expires_at limit ? for update skip locked`,
+          [expiredBefore, limit],
+        );
+        if (doomed.length === 0) return 0;
+        const ids = doomed.map((row) => row.id);
+        await sql.query(`delete from file_chunks where file_id = any(?::text[])`, [ids]);
+        await sql.query(`update files set status = 'expired' where id = any(?::text[])`, [ids]);
+        return ids.length;
+      });
+    },
   };
 }

@@ -37,6 +37,7 @@ import { SandboxBank } from './payouts/sandbox-bank/sandbox-bank';
 import { PayoutScheduleService } from './payouts/payout-schedule-service';
 import { AuditService } from './audit/audit-service';
 import { TransactionReportService } from './reports/transaction-report-service';
+import { ReportRunService } from './report-runs/report-run-service';
 import { SubscriptionRevenueService } from './subscription-reports/revenue-service';
 import { SubscriptionCheckService } from './subscription-reports/subscription-check-service';
 import { temporalDescriber } from './subscription-reports/workflow-describer';
@@ -276,6 +277,7 @@ export function createApiServices(config: AppConfig, orm: MikroORM, temporal: Cl
     bankAccounts,
     payouts,
     payoutSchedules,
+    reportRuns: new ReportRunService({ orm, temporal, taskQueue: config.temporal.taskQueue }),
     apiKeys,
     keyRevocations,
     oauthTokens,

@@ -2,7 +2,7 @@ import { patched, proxyActivities, setCurrentDetails } from '@temporalio/workflo
 import type { Activities } from '../activities';
 import { scheduledTime } from './scheduled-time';
 
-const { pruneIdempotencyKeys, pruneEvents } = proxyActivities<Activities>({
+const { pruneIdempotencyKeys, pruneEvents, pruneExpiredFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
@@ -20,24 +20,34 @@ export interface DataRetentionResult {
   /** Absent when events were not pruned (a run before the `prune-events` patch, or no EVENT_RETENTION in its input). */
   eventsBefore?: string;
   eventsDeleted?: number;
+  /** Report files past their expires_at as of the run's slot, emptied (absent in a run before the `prune-expired-files` patch). */
+  expiredFilesBefore?: string;
+  expiredFilesDeleted?: number;
 }
 
 const BATCH = 5000;
+// A report file is up to 1 GiB of chunks: few files per transaction keep each one short beside live traffic.
+const FILE_BATCH = 20;
 
-/** Calls `prune` with batches of BATCH until one comes back short, reporting progress; answers how many went. */
-async function pruneInBatches(prune: (limit: number) => Promise<number>, progress: (deleted: number) => string): Promise<number> {
+/** Calls `prune` with batches of `batch` until one comes back short, reporting progress; answers how many went. */
+async function pruneInBatches(
+  prune: (limit: number) => Promise<number>,
+  progress: (deleted: number) => string,
+  batch = BATCH,
+): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const batch = await prune(BATCH);
-    deleted += batch;
+    const count = await prune(batch);
+    deleted += count;
     setCurrentDetails(`**pruning**: ${progress(deleted)}`);
-    if (batch < BATCH) return deleted;
+    if (count < batch) return deleted;
   }
 }
 
 /**
  * The daily clean-up of what is kept only for a while: Idempotency-Keys and events older than their
- * retention, as of the run's own slot (a run caught up after an outage deletes what was due then, no more).
+ * retention, and report files past their expiry, as of the run's own slot (a run caught up after an
+ * outage deletes what was due then, no more).
  */
 export async function dataRetentionWorkflow(input: DataRetentionInput): Promise<DataRetentionResult> {
   const slot = scheduledTime().getTime();
@@ -45,6 +55,7 @@ export async function dataRetentionWorkflow(input: DataRetentionInput): Promise<
   const keys = (deleted: number) => `${deleted} Idempotency-Keys recorded before ${before} deleted`;
   const deleted = await pruneInBatches((limit) => pruneIdempotencyKeys({ createdBefore: before, limit }), keys);
   const result: DataRetentionResult = { idempotencyKeysBefore: before, idempotencyKeysDeleted: deleted };
+  const done = [keys(deleted)];
   // Patch 'prune-events': runs recorded before events were pruned replay without this step.
   if (input.eventRetentionMs !== undefined && patched('prune-events')) {
     const eventsBefore = new Date(slot - input.eventRetentionMs).toISOString();
@@ -52,11 +63,22 @@ export async function dataRetentionWorkflow(input: DataRetentionInput): Promise<
     result.eventsBefore = eventsBefore;
     result.eventsDeleted = await pruneInBatches(
       (limit) => pruneEvents({ createdBefore: eventsBefore, limit }),
-      (count) => `${keys(deleted)}; ${events(count)}`,
+      (count) => `${done.join('; ')}; ${events(count)}`,
     );
-    setCurrentDetails(`**done**: ${keys(deleted)}; ${events(result.eventsDeleted)}`);
-    return result;
+    done.push(events(result.eventsDeleted));
   }
-  setCurrentDetails(`**done**: ${keys(deleted)}`);
+  // Patch 'prune-expired-files': runs recorded before report files existed replay without this step.
+  if (patched('prune-expired-files')) {
+    const expiredBefore = new Date(slot).toISOString();
+    const files = (count: number) => `${count} report files expired before ${expiredBefore} emptied`;
+    result.expiredFilesBefore = expiredBefore;
+    result.expiredFilesDeleted = await pruneInBatches(
+      (limit) => pruneExpiredFiles({ expiredBefore, limit }),
+      (count) => `${done.join('; ')}; ${files(count)}`,
+      FILE_BATCH,
+    );
+    done.push(files(result.expiredFilesDeleted));
+  }
+  setCurrentDetails(`**done**: ${done.join('; ')}`);
   return result;
 }

@@ -15,3 +15,4 @@ export * from './receipt-email-workflow';
 export * from './payout-workflow';
 export * from './automatic-payout-workflow';
 export * from './data-retention-workflow';
+export * from './report-run-workflow';

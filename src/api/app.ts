@@ -21,6 +21,7 @@ import { webhookRoutes } from '../webhooks/webhook-routes';
 import { reconciliationRoutes } from '../reconciliation/reconciliation-routes';
 import { ledgerRoutes } from '../ledger/ledger-routes';
 import { reportRoutes } from '../reports/report-routes';
+import { reportRunRoutes } from '../report-runs/report-run-routes';
 import { subscriptionReportRoutes } from '../subscription-reports/subscription-report-routes';
 import { feeInvoiceRoutes } from '../billing/fee-invoice-routes';
 import { customerRoutes } from '../customers/customer-routes';
@@ -92,6 +93,7 @@ export function apiRoutes(deps: AppDeps): ApiRoute[] {
     ...webhookRoutes(deps.webhooks),
     ...ledgerRoutes(deps.balances, deps.ledgerChecks),
     ...reportRoutes(deps.transactionReports),
+    ...reportRunRoutes(deps.reportRuns),
     ...subscriptionReportRoutes({ revenue: deps.subscriptionRevenue, checks: deps.subscriptionChecks }),
     ...feeInvoiceRoutes(deps.feeInvoices),
     ...customerRoutes(deps.customers),

@@ -27,7 +27,8 @@ export interface ReportDownload {
   body: Readable;
 }
 
-interface Rendering {
+/** A report's bytes as text: what comes before the rows, the rows batch by batch, what comes after. Also a report run's file. */
+export interface Rendering {
   headers: Record<string, string>;
   prefix: string;
   /** Rows as text; `first` for the report's first rows. */
@@ -95,13 +96,19 @@ export class TransactionReportService {
   }
 }
 
-function csvRendering(range: ReportRange): Rendering {
+/** `transactions_<from>_<to>.<extension>`, the name the CSV report is downloaded as. */
+export function transactionReportFilename(range: Pick<ReportRange, 'from' | 'to'>, extension: 'csv' | 'json'): string {
   // Validated bounds hold only digits, - + : . T and Z; without the colons they are ISO 8601's basic format.
   const name = (bound: string) => bound.replace(/[^0-9A-Za-z.+-]/g, '');
+  return `transactions_${name(range.from)}_${name(range.to)}.${extension}`;
+}
+
+/** The CSV report: a header, then one record per row. */
+export function csvRendering(range: ReportRange): Rendering {
   return {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="transactions_${name(range.from)}_${name(range.to)}.csv"`,
+      'Content-Disposition': `attachment; filename="${transactionReportFilename(range, 'csv')}"`,
     },
     prefix: transactionCsvHeader(),
     rows: (rows) => rows.map(transactionCsvRecord).join(''),
@@ -109,7 +116,8 @@ function csvRendering(range: ReportRange): Rendering {
   };
 }
 
-function jsonRendering(range: ReportRange, totals: TransactionTotal[]): Rendering {
+/** The JSON report: the head with its totals, then the rows as its data array. */
+export function jsonRendering(range: ReportRange, totals: TransactionTotal[]): Rendering {
   const head = { object: 'report', type: 'transactions', from: range.from, to: range.to, totals: totals.map(transactionTotalJson) };
   return {
     headers: { 'Content-Type': 'application/json; charset=utf-8' },

@@ -81,6 +81,7 @@ export const API_ERROR_CODES = {
     status: 410,
     meaning: 'A 3-D Secure challenge whose payment stopped waiting for the customer (PAYMENT_ACTION_TIMEOUT).',
   },
+  file_expired: { status: 410, meaning: "A report run's file past its expires_at: its contents are gone; create a new run." },
   // 413, 415, 422, 429
   body_too_large: { status: 413, meaning: 'The body is over the limit (API_BODY_LIMIT).' },
   unsupported_media_type: { status: 415, meaning: 'A body that is not JSON (or the text type the operation also takes), or not UTF-8.' },

@@ -115,6 +115,7 @@ export const OPERATION_FAILURES = {
   CheckoutPaymentInProgress: "A checkout session's payment is still being decided.",
   CheckoutAttemptsExhausted: 'A checkout session has taken all the card attempts it allows.',
   CheckoutPaymentRefused: 'The payment of a checkout session was refused before it started (details: { code, param }).',
+  ReportRunFileTooLarge: "A report run's file would be larger than the largest file a run may store.",
 } as const;
 
 export type OperationFailureType = keyof typeof OPERATION_FAILURES;

@@ -48,7 +48,9 @@ export type IdPrefix =
   | 'otf'
   | 'ba'
   | 'po'
-  | 'sbt';
+  | 'sbt'
+  | 'frr'
+  | 'file';
 
 /** A new object id such as `pay_3kTMd9x...`: the prefix says what it is, as Stripe's ids do. */
 export function newId(prefix: IdPrefix): string {

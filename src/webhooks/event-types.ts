@@ -31,6 +31,9 @@ export const EVENT_TYPES = [
   'payout.paid',
   'payout.failed',
   'payout.canceled',
+  // A report run's file is ready to download (result), or could not be built (error).
+  'reporting.report_run.succeeded',
+  'reporting.report_run.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

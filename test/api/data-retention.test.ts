@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../src/shared/ids';
 import { dataRetentionWorkflow } from '../../workflows/data-retention-workflow';
-import { useTestStack, type TestStack } from '../support/test-stack';
+import { keepHistoryWhenRecording } from '../support/recorded-histories';
+import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
 useTestStack((started) => ({ stack } = started));
@@ -50,5 +51,59 @@ describe('data retention', () => {
     const retriedExpired = await create('old-key');
     expect(retriedExpired.status).toBe(201);
     expect(retriedExpired.body.id).not.toBe(expired.body.id);
+  });
+
+  it("when a report run's file passes its expiry, then the daily run empties it and only it: the download is 410 and the run keeps its result", async () => {
+    const merchant = await stack.createMerchant('Retention files');
+    const today = new Date().toISOString().slice(0, 10);
+    const report = async (caller: TestMerchant) => {
+      const created = await stack.request('POST', '/v1/reporting/report_runs', {
+        apiKey: caller.apiKey,
+        body: { report_type: 'transactions', parameters: { from: today, to: today } },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return eventually(async () => {
+        const run = await stack.request('GET', `/v1/reporting/report_runs/${created.body.id}`, { apiKey: caller.apiKey });
+        return run.body.status === 'succeeded' ? run.body : undefined;
+      }, 60_000);
+    };
+    const expired = await report(merchant);
+    const kept = await report(merchant);
+    const download = (run: { result: { url: string } }) => stack.request('GET', run.result.url, { apiKey: merchant.apiKey });
+    expect((await download(expired)).status).toBe(200);
+    // As if built 31 days ago (its 30 days are over) and 29 days ago.
+    await sql(`update files set expires_at = now() - interval '1 day' where id = ?`, [expired.result.id]);
+    await sql(`update files set expires_at = now() + interval '1 day' where id = ?`, [kept.result.id]);
+    const chunks = async (fileId: string) =>
+      (await sql<{ n: number }>(`select count(*)::int as n from file_chunks where file_id = ?`, [fileId]))[0].n;
+    expect(await chunks(expired.result.id)).toBeGreaterThan(0);
+
+    const handle = await stack.client.workflow.start(dataRetentionWorkflow, {
+      taskQueue: stack.taskQueue,
+      workflowId: `data-retention-test-${randomBase62(8)}`,
+      args: [{ idempotencyKeyRetentionMs: 7 * DAY, eventRetentionMs: 30 * DAY }],
+    });
+    const result = await handle.result();
+    await keepHistoryWhenRecording(handle, 'data-retention-expired-files');
+    expect(result.expiredFilesDeleted).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(result.expiredFilesBefore as string)).toBeLessThanOrEqual(Date.now());
+
+    expect(await chunks(expired.result.id)).toBe(0);
+    expect(await chunks(kept.result.id)).toBeGreaterThan(0);
+    const [{ status }] = await sql<{ status: string }>(`select status from files where id = ?`, [expired.result.id]);
+    expect(status).toBe('expired');
+    const gone = await download(expired);
+    expect([gone.status, gone.body.code]).toEqual([410, 'file_expired']);
+    expect((await download(kept)).status).toBe(200);
+    // The run still says what it made, and its file's expires_at says why the bytes are gone.
+    const after = await stack.request('GET', `/v1/reporting/report_runs/${expired.id}`, { apiKey: merchant.apiKey });
+    expect(after.body).toMatchObject({ status: 'succeeded', result: { id: expired.result.id, url: expired.result.url } });
+    expect(Date.parse(after.body.result.expires_at)).toBeLessThan(Date.now());
+    // No file anywhere in the database is left ready past its expiry.
+    const [overdue] = await sql<{ n: number }>(
+      `select count(*)::int as n from files where status = 'ready' and expires_at < ?::timestamptz`,
+      [result.expiredFilesBefore],
+    );
+    expect(overdue.n).toBe(0);
   });
 });

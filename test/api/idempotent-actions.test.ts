@@ -170,6 +170,7 @@ describe('an Idempotency-Key on other actions', () => {
       'createPlan',
       'createReconciliation',
       'createRefund',
+      'createReportRun',
       'createSubscription',
       'expireCheckoutSession',
       'pauseSubscription',

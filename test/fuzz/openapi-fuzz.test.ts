@@ -105,6 +105,16 @@ const UNSTATABLE: UnstatableRefusal[] = [
     refusals: ['date_in_future from', 'date_in_future to', 'date_range_invalid from', 'date_range_too_long to'],
     why: 'from may not follow to, neither may be after today, and the range is at most 90 days',
   },
+  {
+    operationIds: ['createReportRun'],
+    refusals: [
+      'date_in_future parameters[from]',
+      'date_in_future parameters[to]',
+      'date_range_invalid parameters[from]',
+      'date_range_too_long parameters[to]',
+    ],
+    why: "a report run's period has the synchronous report's rules: from may not follow to, neither may be after today, and the range is at most 90 days",
+  },
   { operationIds: ['getSubscriptionReport'], refusals: ['date_in_future month'], why: 'the month may not be after the current one' },
   {
     operationIds: ['createPayment'],

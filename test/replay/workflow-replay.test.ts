@@ -66,6 +66,10 @@ describe('recorded payment, refund, dispute, webhook and finance histories repla
         'payout-stripe-paid-by-event.json',
         'payout-stripe-nudged-unchanged.json',
         'payout-stripe-returned-by-event.json',
+        'report-run-succeeded-csv.json',
+        'report-run-succeeded-json.json',
+        'report-run-failed.json',
+        'data-retention-expired-files.json',
       ]),
     );
   });

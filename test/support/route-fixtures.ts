@@ -1,6 +1,6 @@
 import { apiRoutes, type AppDeps } from '../../src/api/app';
 import type { ApiRoute } from '../../src/api/route';
-import type { TestStack } from './test-stack';
+import { eventually, type TestStack } from './test-stack';
 import { makeAvailable } from './ledger';
 import {
   createCustomer,
@@ -49,6 +49,9 @@ export interface MerchantObjects {
   payout: string;
   /** A merchant of its own for the admin routes that act on a merchant (pausing payouts), so they never change this one's. */
   adminTargetMerchant: string;
+  /** A succeeded report run (frr_...) and its file (file_...). */
+  reportRun: string;
+  file: string;
   feeInvoice?: string;
 }
 
@@ -103,6 +106,15 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
   const adminTargetMerchant = await stack.createMerchant('Admin route fixture');
   // Made on first read: made here, so reading it later writes nothing.
   await call('GET', '/v1/checkout_settings');
+  const createdRun = await call('POST', '/v1/reporting/report_runs', {
+    report_type: 'transactions',
+    parameters: { from: today, to: today },
+  });
+  const reportRun = await eventually(async () => {
+    const run = await call('GET', `/v1/reporting/report_runs/${createdRun.id}`);
+    return run.status === 'pending' ? undefined : run;
+  });
+  if (reportRun.status !== 'succeeded') throw new Error(`the fixture report run ${reportRun.status}: ${reportRun.error}`);
   const webhookEndpoint = await createWebhookEndpoint(stack, caller, {
     url: 'http://127.0.0.1:9/hook',
     enabled_events: ['payment.requires_review'],
@@ -126,6 +138,8 @@ export async function createMerchantObjects(stack: TestStack, apiKey: string): P
     bankAccount: bankAccount.id,
     payout: payout.id,
     adminTargetMerchant: adminTargetMerchant.id,
+    reportRun: reportRun.id,
+    file: reportRun.result.id,
   };
 }
 
@@ -158,6 +172,8 @@ export function objectForPath(path: string, objects: MerchantObjects): string | 
     '/v1/bank_accounts': objects.bankAccount,
     '/v1/admin/merchants': objects.adminTargetMerchant,
     '/v1/payouts': objects.payout,
+    '/v1/reporting/report_runs': objects.reportRun,
+    '/v1/files': objects.file,
     '/v1/currencies': 'EUR',
   };
   return byPrefix[prefix];
@@ -212,6 +228,7 @@ export function validBodies(objects: MerchantObjects): Record<string, unknown> {
     'POST /v1/admin/merchants/:id/payouts/pause': { reason: 'Fixture pause' },
     'POST /v1/payouts': { amount: 1, currency: 'EUR' },
     'POST /v1/payouts/:id/cancel': {},
+    'POST /v1/reporting/report_runs': { report_type: 'transactions', parameters: { from: today, to: today } },
     'POST /v1/gateway_events/adyen/:account': {
       live: 'false',
       notificationItems: [{ NotificationRequestItem: { eventCode: 'REPORT_AVAILABLE', pspReference: 'FIXTURE', success: 'true' } }],

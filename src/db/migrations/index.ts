@@ -39,6 +39,7 @@ const MIGRATIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   Migration20261207040000LedgerStatementTriggers: () => import('./Migration20261207040000LedgerStatementTriggers'),
   Migration20261207050000PayoutScheduleGatewayAccount: () => import('./Migration20261207050000PayoutScheduleGatewayAccount'),
   Migration20261207060000ReconciliationGatewayAccount: () => import('./Migration20261207060000ReconciliationGatewayAccount'),
+  Migration20261207070000ReportRuns: () => import('./Migration20261207070000ReportRuns'),
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
