@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { sqlFor } from '../../src/db/sql';
@@ -8,6 +5,7 @@ import { ReconciliationLedgerRepository } from '../../src/reconciliation/reconci
 import { randomBase62 } from '../../src/shared/ids';
 import { SECONDS_STRIPE_PAYOUTS, secondsStripePayoutEnv, stripePayoutMerchant, type StripePayoutMerchant } from '../support/stripe-payouts';
 import { eventually, startTestStack, type TestStack } from '../support/test-stack';
+import { keepHistoryWhenRecording } from '../support/recorded-histories';
 
 /**
  * The daily reconciliation of payouts sent through merchants' Stripe accounts: each account's payouts as
@@ -71,11 +69,7 @@ async function reconcileDay(input: { day: string; gatewayAccount?: string; gatew
     args: [input],
   });
   const result = await handle.result();
-  if (recordAs && process.env.RECORD_HISTORIES === '1')
-    fs.writeFileSync(
-      path.join(__dirname, '..', 'replay', 'histories', `${recordAs}.json`),
-      `${historyToJSON(await handle.fetchHistory())}\n`,
-    );
+  if (recordAs) await keepHistoryWhenRecording(handle, recordAs);
   return result;
 }
 

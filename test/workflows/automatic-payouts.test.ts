@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Activities } from '../../activities';
@@ -23,6 +20,7 @@ import { automaticPayoutId } from '../../activities/automatic-payout-activities'
 import { automaticPayoutWorkflow, type AutomaticPayoutRunResult } from '../../workflows/automatic-payout-workflow';
 import { cancelPayoutUpdate, waitForPayoutDecisionUpdate, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced } from '../support/ledger';
+import { keepHistoryWhenRecording } from '../support/recorded-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -165,12 +163,7 @@ async function run(taskQueue: string, merchantId: string, runAt?: string, record
     args: [{ merchantId, runAt }],
   });
   const result = await handle.result();
-  // With RECORD_HISTORIES=1, the run's history is kept for the replay test (test/replay/workflow-replay.test.ts).
-  if (recordAs && process.env.RECORD_HISTORIES === '1')
-    fs.writeFileSync(
-      path.join(__dirname, '..', 'replay', 'histories', `${recordAs}.json`),
-      `${historyToJSON(await handle.fetchHistory())}\n`,
-    );
+  if (recordAs) await keepHistoryWhenRecording(handle, recordAs);
   return result;
 }
 

@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Orm } from '../../src/db/orm';
@@ -16,6 +13,7 @@ import { newId } from '../../src/shared/ids';
 import { ApiError } from '../../src/shared/api-error';
 import { getPayoutStateQuery, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
+import { keepHistoryWhenRecording } from '../support/recorded-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -77,12 +75,7 @@ const transactions = async (id: string) =>
   (
     await sql(`select type, amount_minor, fee_minor, net_minor from balance_transactions where source_id = ? order by created_at`, [id])
   ).map((t) => [t.type, Number(t.amount_minor), Number(t.fee_minor), Number(t.net_minor)]);
-/** With RECORD_HISTORIES=1 (`npm run record:histories`), keeps the payout's history for the replay test. */
-async function recordHistory(name: string, payoutId: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handleOf(payoutId).fetchHistory();
-  fs.writeFileSync(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), `${historyToJSON(history)}\n`);
-}
+const recordHistory = (name: string, payoutId: string) => keepHistoryWhenRecording(handleOf(payoutId), name);
 const handleOf = (id: string) => env.client.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(id));
 
 describe('a payout, from the available balance to the bank', () => {

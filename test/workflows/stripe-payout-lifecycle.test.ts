@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Activities } from '../../activities';
@@ -19,6 +16,7 @@ import { payoutWorkflowId, type PayoutState } from '../../src/payouts/payout-sta
 import { newId, randomBase62 } from '../../src/shared/ids';
 import { getPayoutStateQuery, payoutTransferUpdatedSignal, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
+import { keepHistoryWhenRecording } from '../support/recorded-histories';
 
 /**
  * Payouts through a Stripe account with the days skipped: the real workflow and activities, the
@@ -119,11 +117,7 @@ const entryKeys = async (id: string) =>
   );
 const atStripe = (payoutId: string) => fake.payouts().filter((payout) => payout.metadata.ledgerflow_payout === payoutId);
 
-async function recordHistory(name: string, payoutId: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handleOf(payoutId).fetchHistory();
-  fs.writeFileSync(path.join(__dirname, '..', 'replay', 'histories', `${name}.json`), `${historyToJSON(history)}\n`);
-}
+const recordHistory = (name: string, payoutId: string) => keepHistoryWhenRecording(handleOf(payoutId), name);
 
 describe('a payout through a Stripe account, days skipped', () => {
   it('when Stripe pays it, then pending → in_transit (destination last 4 from Stripe) → paid on the arrival day', async () => {
