@@ -138,7 +138,7 @@ export function createReconciliationActivities({ orm, payoutNetworks }: Reconcil
         };
         try {
           // A retried activity keeps the runs its earlier attempt stored, without asking the gateway again.
-          let run = await new ReconciliationRepository(sqlFor(orm.em.fork())).findStored({ id: '', idempotencyKey });
+          let run = await new ReconciliationRepository(sqlFor(orm.em.fork())).findByIdempotencyKey(idempotencyKey);
           if (!run) {
             let statement: StatementMovement[];
             try {

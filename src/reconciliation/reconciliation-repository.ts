@@ -163,6 +163,12 @@ export class ReconciliationRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The run stored under this idempotency key, whoever's it is: what a retried activity finds its earlier attempt's run by. */
+  async findByIdempotencyKey(idempotencyKey: string): Promise<ReconciliationRecord | null> {
+    const [row] = await this.sql.query<RunRow>(`select ${RUN_COLUMNS} from reconciliations where idempotency_key = ?`, [idempotencyKey]);
+    return row ? toRecord(row) : null;
+  }
+
   /** A run the reader may see, or null (another merchant's run is null too). */
   async find(scope: ReconciliationScope, id: string): Promise<ReconciliationRecord | null> {
     const [clause, ...values] = scopeCondition(scope);

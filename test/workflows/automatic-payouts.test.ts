@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
-import type { Activities } from '../../activities';
 import type { Orm } from '../../src/db/orm';
 import { inTransaction } from '../../src/db/sql';
 import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
@@ -21,6 +20,7 @@ import { automaticPayoutWorkflow, type AutomaticPayoutRunResult } from '../../wo
 import { cancelPayoutUpdate, waitForPayoutDecisionUpdate, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced } from '../support/ledger';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
+import { stripeFakeClock } from '../support/stripe-fake-clock';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -29,7 +29,8 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
 let fake: StripeFake;
-let fakeNow = Date.now();
+/** The fake's clock, following the workflow's (test/support/stripe-fake-clock.ts). */
+const stripeClock = stripeFakeClock();
 /** Gateway account id → the Stripe key of its fake account (what the real worker would open from the sealed credentials). */
 const stripeKeys = new Map<string, string>();
 /** The real sandbox bank, and each gateway account's payouts at the Stripe fake. */
@@ -45,7 +46,12 @@ const payoutNetworks: PayoutNetworks = {
     }).resolve(target),
 };
 beforeAll(async () => {
-  fake = await startStripeFake({ now: () => fakeNow, payoutInTransitAfterMs: 60_000, payoutTransitMs: DAY, payoutReturnAfterMs: 2 * DAY });
+  fake = await startStripeFake({
+    now: stripeClock.now,
+    payoutInTransitAfterMs: 60_000,
+    payoutTransitMs: DAY,
+    payoutReturnAfterMs: 2 * DAY,
+  });
 });
 afterAll(async () => {
   await fake?.stop();
@@ -55,19 +61,6 @@ const ENVIRONMENT = {
   activities: { payoutTimings: { submitDelayMs: 10 * 60_000, returnWatch: { everyMs: DAY, forMs: 2 * DAY } }, payoutNetworks },
 };
 useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), ENVIRONMENT);
-
-/** The fake's clock moves to the workflow's before each payout call, as a real Stripe's clock and ours would agree. */
-const followWorkflowClock = (activities: Activities): Activities => ({
-  ...activities,
-  submitPayoutTransfer: (input) => {
-    fakeNow = Math.max(fakeNow, Date.parse(input.request.requestedAt));
-    return activities.submitPayoutTransfer(input);
-  },
-  payoutTransferStatus: (input) => {
-    fakeNow = Math.max(fakeNow, Date.parse(input.asOf));
-    return activities.payoutTransferStatus(input);
-  },
-});
 
 const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(text, params);
 
@@ -313,7 +306,7 @@ describe('an automatic payout run through a Stripe gateway account', () => {
         const final: PayoutState = await childOf(result.payouts[0].payoutId).result();
         return { result, final };
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
 
     expect(result.skipped).toBeNull();
@@ -349,7 +342,7 @@ describe('an automatic payout run through a Stripe gateway account', () => {
     await fund(merchantId, 'USD', 40_000, (await env.currentTimeMs()) - 5 * DAY);
     const payoutsAtStripe = fake.payouts().length;
 
-    const result = await withWorker(async (taskQueue) => run(taskQueue, merchantId), { adaptActivities: followWorkflowClock });
+    const result = await withWorker(async (taskQueue) => run(taskQueue, merchantId), { adaptActivities: stripeClock.followWorkflow });
 
     // Not paid to the EUR bank account instead: the merchant chose the Stripe account.
     expect(result).toMatchObject({ skipped: 'gateway_account_unavailable', payouts: [], belowMinimum: [] });

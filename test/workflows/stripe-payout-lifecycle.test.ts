@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
-import type { Activities } from '../../activities';
 import type { Orm } from '../../src/db/orm';
 import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
 import { startStripeFake, type FakeEvent, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
@@ -17,6 +16,7 @@ import { newId, randomBase62 } from '../../src/shared/ids';
 import { getPayoutStateQuery, payoutTransferUpdatedSignal, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
+import { stripeFakeClock } from '../support/stripe-fake-clock';
 
 /**
  * Payouts through a Stripe account with the days skipped: the real workflow and activities, the
@@ -33,12 +33,18 @@ let env: TestWorkflowEnvironment;
 let orm: Orm;
 let withWorker: TimeSkippingEnvironment['withWorker'];
 let fake: StripeFake;
-let fakeNow = Date.now();
+/** The fake's clock, following the workflow's (test/support/stripe-fake-clock.ts). */
+const stripeClock = stripeFakeClock();
 /** Gateway account id → the Stripe key of its fake account (what the real worker would open from the sealed credentials). */
 const stripeKeys = new Map<string, string>();
 
 beforeAll(async () => {
-  fake = await startStripeFake({ now: () => fakeNow, payoutInTransitAfterMs: 60_000, payoutTransitMs: DAY, payoutReturnAfterMs: 2 * DAY });
+  fake = await startStripeFake({
+    now: stripeClock.now,
+    payoutInTransitAfterMs: 60_000,
+    payoutTransitMs: DAY,
+    payoutReturnAfterMs: 2 * DAY,
+  });
 });
 afterAll(async () => {
   await fake?.stop();
@@ -56,19 +62,6 @@ useTimeSkippingEnvironment((started) => ({ env, orm, withWorker } = started), {
         return new StripePayoutNetwork({ secretKey, apiBase: parseStripeApiBase(fake.url) });
       },
     }),
-  },
-});
-
-/** The fake's clock moves to the workflow's before each payout call, as a real Stripe's clock and ours would agree. */
-const followWorkflowClock = (activities: Activities): Activities => ({
-  ...activities,
-  submitPayoutTransfer: (input) => {
-    fakeNow = Math.max(fakeNow, Date.parse(input.request.requestedAt));
-    return activities.submitPayoutTransfer(input);
-  },
-  payoutTransferStatus: (input) => {
-    fakeNow = Math.max(fakeNow, Date.parse(input.asOf));
-    return activities.payoutTransferStatus(input);
   },
 });
 
@@ -136,7 +129,7 @@ describe('a payout through a Stripe account, days skipped', () => {
         await recordHistory('payout-stripe-paid', created.payout.id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'paid', network: 'stripe', returned: false });
     const [stripePayout] = atStripe(final.payoutId);
@@ -157,7 +150,7 @@ describe('a payout through a Stripe account, days skipped', () => {
         await recordHistory('payout-stripe-refused', created.payout.id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'failed', failureCode: 'gateway_balance_insufficient', bankReference: null });
     expect(atStripe(final.payoutId)).toEqual([]);
@@ -178,7 +171,7 @@ describe('a payout through a Stripe account, days skipped', () => {
         await recordHistory('payout-stripe-returned', created.payout.id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
     expect(Date.parse(final.returnedAt as string) - Date.parse(final.paidAt as string)).toBeGreaterThanOrEqual(2 * DAY);
@@ -200,7 +193,7 @@ describe('a payout through a Stripe account, days skipped', () => {
         const created = await payouts(taskQueue).create(merchant, { amount: 50, currency: 'USD', gateway_account: gatewayAccount });
         return (await handleOf(created.payout.id).result()) as PayoutState;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final.status).toBe('paid');
     expect(atStripe(final.payoutId)).toHaveLength(1);
@@ -226,7 +219,7 @@ const statusReads = (stripeAccount: string) =>
  * event of `type` about our payout is answered, as Stripe would send it to the account's endpoint.
  */
 async function stripeEventAt(atMs: number, stripeAccount: string, payoutId: string, type: string): Promise<FakeEvent> {
-  fakeNow = Math.max(fakeNow, atMs);
+  stripeClock.advanceTo(atMs);
   fake.advancePayouts();
   const events = fake
     .events({ type, account: stripeAccount })
@@ -277,7 +270,7 @@ describe('Stripe payout events wake the payout workflow, which asks Stripe', () 
         await recordHistory('payout-stripe-paid-by-event', created.payout.id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'paid', returned: false });
     expect(await entryKeys(final.payoutId)).toEqual([`payout:${final.payoutId}`, `payout:${final.payoutId}:paid`]);
@@ -317,7 +310,7 @@ describe('Stripe payout events wake the payout workflow, which asks Stripe', () 
         await recordHistory('payout-stripe-nudged-unchanged', id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'paid', returned: false });
     // The watch kept its five days from paid, asked daily: the nudge neither ended it nor started it again.
@@ -354,7 +347,7 @@ describe('Stripe payout events wake the payout workflow, which asks Stripe', () 
         await recordHistory('payout-stripe-returned-by-event', id);
         return result;
       },
-      { adaptActivities: followWorkflowClock },
+      { adaptActivities: stripeClock.followWorkflow },
     );
     expect(final).toMatchObject({ status: 'failed', returned: true, failureCode: 'account_closed' });
     expect(await entryKeys(final.payoutId)).toEqual([
