@@ -64,7 +64,8 @@ export async function createPaymentWorker(options: PaymentWorkerOptions): Promis
     maxCachedWorkflows: options.maxCachedWorkflows ?? 500,
     interceptors: {
       activity: tracing ? [tracingInterceptor, activityMetricsInterceptor] : [activityMetricsInterceptor],
-      workflowModules: workflowInterceptorModules(Boolean(tracing)),
+      // A prebuilt bundle carries its interceptor modules (bundleWorkflowCode's workflowInterceptorModules); the SDK ignores these then, with a warning.
+      ...(workflowBundle ? {} : { workflowModules: workflowInterceptorModules(Boolean(tracing)) }),
     },
     sinks: {
       ...workflowMetricsSinks,
