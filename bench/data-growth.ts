@@ -2,19 +2,26 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { Client } from 'pg';
 import { startApi } from '../src/api-bootstrap';
-import { loadConfig } from '../src/config';
-import { initOrm, migrate } from '../src/db/orm';
+import { loadConfig, type AppConfig } from '../src/config';
+import { initOrm, migrate, type Orm } from '../src/db/orm';
 import { stopAllManagedChildren } from '../src/infra/child-processes';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres';
-import { findFreePort } from '../src/infra/temporal-dev-server';
+import { ensureTemporalCli } from '../src/infra/temporal-cli';
+import { findFreePort, startTemporalDevServer } from '../src/infra/temporal-dev-server';
 import { startupFailureText } from '../src/infra/dependency-start-error';
 import { createLogger } from '../src/logger';
 import { randomBase62 } from '../src/shared/ids';
-import { temporalDataConverter } from '../src/temporal/data-converter';
-import { formatPayloadKeys } from '../src/temporal/payload-keys';
+import { connectTemporalWorker } from '../src/temporal/connection';
+import { createPaymentWorker, workflowInterceptorModules, WORKFLOWS_PATH } from '../src/temporal/create-worker';
+import { FAILURE_CONVERTER_PATH, temporalDataConverter } from '../src/temporal/data-converter';
+import { formatPayloadKeys, type PayloadKey } from '../src/temporal/payload-keys';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
+import { installTemporalRuntime, workerOptions } from '../src/worker-bootstrap';
 import { percentiles, round, type Percentiles } from './load';
+import { measureReportRunBuilds, measureReportRunCreation, type ReportRunGrowth, type ReportRunSide } from './report-run-growth';
 import { FULL_SEED, seedDataGrowth, type SeedResult, type SeedSize } from './seed-data-growth';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -149,9 +156,11 @@ async function measurePair(empty: Target, seeded: Target): Promise<{ empty: Read
   return { empty: result('empty'), seeded: result('seeded') };
 }
 
-/** The API in this process, as `startApi` runs it; these reads never reach Temporal, so its client connects lazily to nothing. */
-async function startInProcessApi(url: string, adminKey: string) {
-  const payloadKeys = [{ id: 'data-growth', key: randomBytes(32) }];
+// One key for every process of the run: the API's client and the workers read each other's payloads.
+const PAYLOAD_KEYS: PayloadKey[] = [{ id: 'data-growth', key: randomBytes(32) }];
+
+/** The API in this process, as `startApi` runs it, on its database and its own task queue of the shared Temporal dev server. */
+async function startInProcessApi(url: string, adminKey: string, temporalAddress: string, taskQueue: string) {
   const config = loadConfig({
     NODE_ENV: 'production',
     DATABASE_URL: url,
@@ -161,22 +170,44 @@ async function startInProcessApi(url: string, adminKey: string) {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     // Hundreds of sequential requests a second from one key: the limiter would answer 429.
     RATE_LIMIT_PER_SECOND: '0',
-    TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(payloadKeys),
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_PAYLOAD_KEYS: formatPayloadKeys(PAYLOAD_KEYS),
+    WORKFLOW_BUNDLE_PATH: path.join(DATA_DIR, 'workflow-bundle.js'),
     CARD_VAULT_KEYS: `data-growth:${randomBytes(32).toString('base64')}`,
     CARD_FINGERPRINT_KEY: randomBytes(32).toString('base64'),
     MAIL_DIR: path.join(DATA_DIR, 'mail'),
   });
   const orm = await initOrm({ url, poolMax: config.database.poolMax });
   const temporal = new TemporalClient({
-    connection: Connection.lazy({ address: '127.0.0.1:1' }),
-    dataConverter: temporalDataConverter(payloadKeys),
+    connection: await Connection.connect({ address: temporalAddress }),
+    dataConverter: temporalDataConverter(PAYLOAD_KEYS),
   });
   const api = await startApi(config, orm, temporal, createLogger(config.logLevel, 'api'));
   return {
     url: api.url,
+    config,
+    orm,
+    temporal,
     stop: async () => {
       await api.stop();
+      await temporal.connection.close();
       await orm.close();
+    },
+  };
+}
+
+/** The production worker on a side's database and task queue (report runs are built by it), polling until stopped. */
+async function startInProcessWorker(config: AppConfig, orm: Orm): Promise<{ stop(): Promise<void> }> {
+  const settings = { ...config.temporal, address: config.temporal.address as string };
+  const connection = await connectTemporalWorker(settings);
+  const worker: Worker = await createPaymentWorker(workerOptions({ ...config, temporal: settings }, orm, connection));
+  const running = worker.run();
+  return {
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }
@@ -194,7 +225,7 @@ async function createMerchant(baseUrl: string, adminKey: string): Promise<{ id: 
 
 interface PreparedPhase {
   state: PhaseState;
-  api: { url: string; stop(): Promise<void> };
+  api: Awaited<ReturnType<typeof startInProcessApi>>;
   adminKey: string;
   reads: Read[];
 }
@@ -223,7 +254,7 @@ async function recreateDatabase(adminUrl: string, database: string): Promise<voi
  * Migrates, starts the API on the database, and seeds it unless its state file says it holds this
  * size already (seeding a million payments takes minutes; the new migrations still apply).
  */
-async function preparePhase(phase: Phase, url: string, adminUrl: string): Promise<PreparedPhase> {
+async function preparePhase(phase: Phase, url: string, adminUrl: string, temporalAddress: string): Promise<PreparedPhase> {
   const stateFile = path.join(DATA_DIR, `${phase.database}.json`);
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as PhaseState) : undefined;
   const reuse = saved !== undefined && JSON.stringify(saved.size) === JSON.stringify(phase.size);
@@ -233,7 +264,7 @@ async function preparePhase(phase: Phase, url: string, adminUrl: string): Promis
   }
   await migrate(url);
   const adminKey = `data_growth_admin_${randomBase62(16)}`;
-  const api = await startInProcessApi(url, adminKey);
+  const api = await startInProcessApi(url, adminKey, temporalAddress, `data-growth-${phase.name}`);
   try {
     let state: PhaseState;
     if (reuse) {
@@ -267,7 +298,7 @@ function seededSize(): SeedSize {
   return { ...FULL_SEED, payments, idempotencyKeys: Math.min(FULL_SEED.idempotencyKeys, Math.floor(payments / 10)) };
 }
 
-function formatTable(reads: Record<string, { empty: ReadResult; seeded: ReadResult; p99Ratio: number }>): string {
+function formatTable(reads: Record<string, { empty: Percentiles; seeded: Percentiles; p99Ratio: number }>): string {
   const lines = ['| read | empty p50 / p99 ms | seeded p50 / p99 ms | p99 ratio | within 1.5x? |', '| --- | --- | --- | --- | --- |'];
   for (const [name, { empty, seeded, p99Ratio }] of Object.entries(reads)) {
     lines.push(
@@ -290,9 +321,28 @@ async function main(): Promise<void> {
     databases: phases.map((phase) => phase.database),
     log: say,
   });
+  // Report runs are workflows: an in-memory dev server, and the workflows bundled once for both sides' workers.
+  const temporalServer = await startTemporalDevServer({
+    cliPath: await ensureTemporalCli({ toolsDir: path.join(ROOT, '.tools'), explicitPath: process.env.TEMPORAL_CLI_PATH, log: say }),
+    port: await findFreePort(),
+    headless: true,
+    searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+    logFile: path.join(DATA_DIR, 'temporal.log'),
+  });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: workflowInterceptorModules(false),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: say, error: say },
+  });
+  fs.writeFileSync(path.join(DATA_DIR, 'workflow-bundle.js'), code);
+  // The workers' own log lines (state changes) at the bench's level, not the SDK's default INFO on the console.
+  installTemporalRuntime(createLogger(process.env.LOG_LEVEL ?? 'warn', 'worker'));
   const prepared: PreparedPhase[] = [];
+  const workers: Array<{ stop(): Promise<void> }> = [];
   try {
-    for (const phase of phases) prepared.push(await preparePhase(phase, postgres.url(phase.database), postgres.url('postgres')));
+    for (const phase of phases)
+      prepared.push(await preparePhase(phase, postgres.url(phase.database), postgres.url('postgres'), temporalServer.address));
     const [empty, seeded] = prepared;
     const target = (side: PreparedPhase, index: number): Target => {
       const read = side.reads[index];
@@ -300,12 +350,37 @@ async function main(): Promise<void> {
       return { baseUrl: side.api.url, key, read };
     };
     const reads: Record<string, { empty: ReadResult; seeded: ReadResult; p99Ratio: number }> = {};
-    for (const [index, read] of empty.reads.entries()) {
+    // DATA_GROWTH_READS=0 measures the report runs alone (a quick check); nothing is written then.
+    const measureReads = process.env.DATA_GROWTH_READS !== '0';
+    for (const [index, read] of measureReads ? empty.reads.entries() : []) {
       const pair = await measurePair(target(empty, index), target(seeded, index));
       reads[read.name] = { ...pair, p99Ratio: round(pair.seeded.p99 / Math.max(pair.empty.p99, 0.1), 2) };
       say(`${read.name}: p99 ${pair.empty.p99} -> ${pair.seeded.p99} ms (${pair.seeded.requests} requests each)`);
     }
-    const table = formatTable(reads);
+    // The 30-day report for the measured merchant as a report run: the request, then the build in the background.
+    const side = (phase: PreparedPhase, database: string): ReportRunSide => ({
+      baseUrl: phase.api.url,
+      apiKey: phase.state.apiKey,
+      databaseUrl: postgres.url(database),
+      merchantId: phase.state.merchantId,
+      temporal: phase.api.temporal,
+    });
+    const [emptySide, seededSide] = [side(empty, phases[0].database), side(seeded, phases[1].database)];
+    const today = new Date();
+    const reportDay = (offset: number) => new Date(today.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
+    const runBody = { report_type: 'transactions', parameters: { from: reportDay(REPORT_DAYS - 1), to: reportDay(0), format: 'csv' } };
+    const createName = `POST /v1/reporting/report_runs (${REPORT_DAYS} days, answered pending)`;
+    const create = await measureReportRunCreation(emptySide, seededSide, runBody);
+    say(`${createName}: p99 ${create.empty.p99} -> ${create.seeded.p99} ms (${create.seeded.requests} requests each)`);
+    for (const phase of prepared) workers.push(await startInProcessWorker(phase.api.config, phase.api.orm));
+    const build = await measureReportRunBuilds(emptySide, seededSide, runBody);
+    const reportRuns: ReportRunGrowth = { create, build };
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const builtLine = (name: 'empty' | 'seeded') =>
+      `${name} ${median(build[name].ms)} ms for ${build[name].fileBytes} bytes (download ${median(build[name].downloadMs)} ms)`;
+    say(`report run built in the background, median of ${build.empty.ms.length}: ${builtLine('empty')}; ${builtLine('seeded')}`);
+
+    const table = formatTable({ ...reads, [createName]: create });
     say(`\n${table}\n`);
     const report = {
       measuredAt: new Date().toISOString(),
@@ -314,13 +389,18 @@ async function main(): Promise<void> {
       seed: { seconds: seeded.state.seed.seconds, rows: seeded.state.seed.rows },
       emptyRows: empty.state.seed.rows,
       reads,
+      reportRuns,
       table,
     };
-    fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-    fs.writeFileSync(RESULT_FILE, `${JSON.stringify(report, null, 2)}\n`);
-    say(`Written: ${path.relative(ROOT, RESULT_FILE)}`);
+    if (measureReads) {
+      fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
+      fs.writeFileSync(RESULT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+      say(`Written: ${path.relative(ROOT, RESULT_FILE)}`);
+    }
   } finally {
+    for (const worker of workers) await worker.stop();
     for (const phase of prepared) await phase.api.stop();
+    await temporalServer.stop();
     await postgres.stop();
     await stopAllManagedChildren();
   }

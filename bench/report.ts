@@ -1,5 +1,6 @@
 import type { LedgerBenchResult } from './ledger-bench';
 import type { LevelResult } from './load';
+import { formatAnswerBreakdown, type AnswerBreakdown } from './answer-breakdown';
 
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
@@ -19,6 +20,8 @@ export interface BenchReport {
   targets: Record<string, { value: number; target: string; met: boolean }>;
   /** E and B(N)'s orchestration CPU at their peaks, and what only E pays (see orchestrationSplit). */
   orchestration?: ReturnType<typeof orchestrationSplit>;
+  /** Where the half-peak answers spent their time, from their histories (absent in older reports). */
+  answerBreakdown?: AnswerBreakdown;
 }
 
 const pad = (value: unknown, width: number) => String(value).padStart(width);
@@ -88,6 +91,7 @@ export function formatTable(report: BenchReport): string {
         `which leaves ${split.floor.leftForLocalStepsAndVisibilityMs} ms for the local database steps, search attributes and encrypted payloads ` +
         `that cost the payment ${split.floor.eLocalStepsAndVisibilityMs} ms today`,
     );
+  if (report.answerBreakdown) lines.push(formatAnswerBreakdown(report.answerBreakdown));
   lines.push(
     `Peak RSS: API ${report.memory.apiPeakRssMb} MB + worker ${report.memory.workerPeakRssMb} MB = ${report.memory.totalPeakRssMb} MB (after start: API ${report.memory.apiIdleRssMb} MB, worker ${report.memory.workerIdleRssMb} MB)`,
   );

@@ -23,6 +23,7 @@ import {
   PaymentStatusKey,
 } from '../src/temporal/search-attributes';
 import { paymentWorkflowId } from '../src/payments/payment-state';
+import { answerBreakdown, type AnswerTrace } from './answer-breakdown';
 import { benchLedger } from './ledger-bench';
 import { startProductionEngine, TEMPORAL_SERVER_VERSION } from './production-engine';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
@@ -292,8 +293,11 @@ async function main(): Promise<void> {
       });
       return { completeMs: performance.now() - started, ok: true };
     };
+    // Set during the half-peak run: each payment's request and answer times, for answerBreakdown.
+    let traces: AnswerTrace[] | undefined;
     const payment = async (): Promise<Sample> => {
       const started = performance.now();
+      const sentAt = Date.now();
       const response = await fetch(`${apiUrl}/v1/payments`, {
         method: 'POST',
         headers: { authorization: `Bearer ${merchants[next++ % merchants.length].api_key}`, 'content-type': 'application/json' },
@@ -301,6 +305,7 @@ async function main(): Promise<void> {
       });
       const body = (await response.json()) as { id: string; status: string };
       const answerMs = performance.now() - started;
+      traces?.push({ workflowId: paymentWorkflowId(body.id), sentAt, answeredAt: Date.now() });
       // Counted when the workflow completes, not when the API answers: a 202 (slower than the synchronous wait) still counts once it succeeds.
       const outcome = (await client.workflow.getHandle(paymentWorkflowId(body.id)).result()) as { status: string };
       return {
@@ -337,7 +342,10 @@ async function main(): Promise<void> {
     const targetPerSecond = round(bestE.perSecond / 2);
     say(`E open loop at half the peak, ${targetPerSecond}/s...`);
     // Three times as long as a level: a p99 needs a few hundred samples to mean anything.
+    traces = [];
     const halfRate = { ...(await openLoop(targetPerSecond, 3 * SECONDS * 1000, payment)), targetPerSecond };
+    const halfRateTraces = traces;
+    traces = undefined;
 
     say('Ledger postings...');
     const merchantIds = Array.from({ length: 1000 }, (_, i) => `mer_bench_${i}`);
@@ -419,12 +427,18 @@ async function main(): Promise<void> {
       },
     };
     report.orchestration = orchestrationSplit(report);
+    // Read after every measurement: fetching histories costs the engine CPU of its own.
+    report.answerBreakdown = await answerBreakdown(client, halfRateTraces);
     fs.mkdirSync(RESULTS, { recursive: true });
     const stamp = report.startedAt.replace(/[:.]/g, '-');
     fs.writeFileSync(path.join(RESULTS, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    fs.writeFileSync(path.join(RESULTS, 'latest.svg'), renderSvg(report));
-    say(`\n${formatTable(report)}\n\nWritten: bench/results/latest.json, bench/results/latest.svg, bench/results/bench-${stamp}.json`);
+    // Each engine keeps its own latest run: a production-shape run does not replace the dev server's figures.
+    const latest = PRODUCTION_ENGINE ? 'production-latest' : 'latest';
+    fs.writeFileSync(path.join(RESULTS, `${latest}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(path.join(RESULTS, `${latest}.svg`), renderSvg(report));
+    say(
+      `\n${formatTable(report)}\n\nWritten: bench/results/${latest}.json, bench/results/${latest}.svg, bench/results/bench-${stamp}.json`,
+    );
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(
