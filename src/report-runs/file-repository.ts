@@ -93,6 +93,13 @@ export class FileRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The files of a page of runs, in one query. */
+  async findByIds(ids: string[]): Promise<Map<string, FileRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.sql.query<Row>(`select * from files where id = any(?::text[])`, [ids]);
+    return new Map(rows.map((row) => [row.id, toRecord(row)]));
+  }
+
   async findForMerchant(merchantId: string, id: string): Promise<FileRecord | null> {
     const [row] = await this.sql.query<Row>(`select * from files where id = ? and merchant_id = ?`, [id, merchantId]);
     return row ? toRecord(row) : null;

@@ -123,10 +123,9 @@ export class ReportRunService {
       if (query.startingAfter && !(await runs.findForMerchant(merchant.id, query.startingAfter)))
         throw apiErrors.noSuch('report run', query.startingAfter);
       const page = await runs.listForMerchant(merchant.id, query.limit, query.startingAfter);
-      const files = new FileRepository(sql);
-      const data = [];
-      for (const run of page.data) data.push(renderReportRun(run, run.status === 'succeeded' ? await files.findById(run.fileId) : null));
-      return { data, hasMore: page.hasMore };
+      const succeeded = page.data.filter((run) => run.status === 'succeeded').map((run) => run.fileId);
+      const files = await new FileRepository(sql).findByIds(succeeded);
+      return { data: page.data.map((run) => renderReportRun(run, files.get(run.fileId) ?? null)), hasMore: page.hasMore };
     });
   }
 
