@@ -16,6 +16,7 @@ import { createPaymentWorker } from '../../src/temporal/create-worker';
 import { createPayment, createRefund } from '../support/api-calls';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
+import { insertBulkPayments } from '../support/bulk-payments';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -267,7 +268,12 @@ describe('POST /v1/reporting/report_runs', () => {
     const badLimit = await stack.request('GET', '/v1/reporting/report_runs?limit=0', { apiKey: caller.apiKey });
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.param).toBe('limit');
-    for (const id of ids) await decided(id, caller);
+    // Once built, each listed run carries its file, as retrieving it one by one shows.
+    const built = [];
+    for (const id of ids) built.push(await decided(id, caller));
+    const listed = await stack.request('GET', '/v1/reporting/report_runs?limit=3', { apiKey: caller.apiKey });
+    expect(listed.body.data).toEqual([...built].reverse());
+    expect(listed.body.data.every((run: any) => run.status === 'succeeded' && run.result?.object === 'file')).toBe(true);
   });
 });
 
@@ -364,17 +370,13 @@ describe('a report run of 40,000 payments', () => {
     const base = new Date(Date.now() - 2 * DAY_MS);
     base.setUTCMilliseconds(0);
     // Three payments share each created_at, to the microsecond, so batches end inside a tie.
-    await stack.orm.em.getConnection().execute(
-      `insert into payments (id, merchant_id, amount_minor, currency, status, capture_method, source, description, amount_captured_minor,
-          amount_refunded_minor, fee_minor, gateway, gateway_reference, failure_code, created_at)
-        select 'pay_bulkrun' || lpad(i::text, 6, '0'), ?, 1000 + i, 'USD', case when i % 10 = 0 then 'failed' else 'succeeded' end, 'automatic', 'tok_visa',
-          'Order ' || i || ', "bulk" ' || repeat('x', ${DESCRIPTION_LENGTH}),
-          case when i % 10 = 0 then 0 else 1000 + i end, case when i % 7 = 0 and i % 10 <> 0 then 1000 + i else 0 end,
-          case when i % 10 = 0 then 0 else 30 + i % 50 end, 'sandbox', 'gw_' || i, case when i % 10 = 0 then 'card_declined' end,
-          ?::timestamptz + (i / 3) * interval '1 second' + interval '123456 microseconds'
-        from generate_series(1, ${COUNT}) as i`,
-      [bulk.id, base.toISOString()],
-    );
+    await insertBulkPayments(stack, {
+      merchantId: bulk.id,
+      count: COUNT,
+      idPrefix: 'pay_bulkrun',
+      descriptionLength: DESCRIPTION_LENGTH,
+      base,
+    });
     const range = resolveReportRange({ from: day(-3), to: day(0) }, new Date());
     input = {
       runId: `frr_${randomBase62(22)}`,

@@ -7,6 +7,7 @@ import { batchQuery } from '../../src/reports/transaction-report-repository';
 import { CURRENCY_EXPONENTS, formatMinor } from '../../src/shared/money';
 import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { createPayment, createRefund, getPayment } from '../support/api-calls';
+import { insertBulkPayments } from '../support/bulk-payments';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -341,17 +342,13 @@ describe('a report of 40,000 payments', () => {
     base = new Date(Date.now() - 2 * 86_400_000);
     base.setUTCMilliseconds(0);
     // Three payments share each created_at, to the microsecond, so batches of 1,000 end inside a tie.
-    await stack.orm.em.getConnection().execute(
-      `insert into payments (id, merchant_id, amount_minor, currency, status, capture_method, source, description, amount_captured_minor,
-          amount_refunded_minor, fee_minor, gateway, gateway_reference, failure_code, created_at)
-        select 'pay_bulk' || lpad(i::text, 6, '0'), ?, 1000 + i, 'USD', case when i % 10 = 0 then 'failed' else 'succeeded' end, 'automatic', 'tok_visa',
-          'Order ' || i || ', "bulk" ' || repeat('x', ${DESCRIPTION_LENGTH}),
-          case when i % 10 = 0 then 0 else 1000 + i end, case when i % 7 = 0 and i % 10 <> 0 then 1000 + i else 0 end,
-          case when i % 10 = 0 then 0 else 30 + i % 50 end, 'sandbox', 'gw_' || i, case when i % 10 = 0 then 'card_declined' end,
-          ?::timestamptz + (i / 3) * interval '1 second' + interval '123456 microseconds'
-        from generate_series(1, ${COUNT}) as i`,
-      [bulk.id, base.toISOString()],
-    );
+    await insertBulkPayments(stack, {
+      merchantId: bulk.id,
+      count: COUNT,
+      idPrefix: 'pay_bulk',
+      descriptionLength: DESCRIPTION_LENGTH,
+      base,
+    });
   });
 
   it('when CSV is read slowly, then the first bytes come before the last rows are read, every row comes once in order, and the heap stays far below the report size', async () => {
