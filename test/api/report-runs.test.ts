@@ -1,5 +1,3 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -17,6 +15,7 @@ import { createPayment, createRefund } from '../support/api-calls';
 import { eventually, useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
 import { insertBulkPayments } from '../support/bulk-payments';
+import { liveMemory } from '../support/live-memory';
 
 let stack: TestStack;
 let merchant: TestMerchant;
@@ -348,16 +347,6 @@ describe('a report run whose file would be too large', () => {
     await recordHistory(reportRunWorkflowId(runId), 'report-run-failed');
   });
 });
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-/** This process's live memory, after collecting garbage twice. */
-function liveMemory(): number {
-  gc();
-  gc();
-  const memory = process.memoryUsage();
-  return memory.heapUsed + memory.arrayBuffers;
-}
 
 describe('a report run of 40,000 payments', () => {
   const COUNT = 40_000;

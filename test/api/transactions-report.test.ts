@@ -1,6 +1,4 @@
 import http, { type IncomingMessage } from 'node:http';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/sql';
 import { batchQuery } from '../../src/reports/transaction-report-repository';
@@ -8,20 +6,11 @@ import { CURRENCY_EXPONENTS, formatMinor } from '../../src/shared/money';
 import { useTestStack, type TestMerchant, type TestStack } from '../support/test-stack';
 import { createPayment, createRefund, getPayment } from '../support/api-calls';
 import { insertBulkPayments } from '../support/bulk-payments';
+import { liveMemory } from '../support/live-memory';
 
 let stack: TestStack;
 let merchant: TestMerchant;
 useTestStack((started) => ({ stack, merchant } = started));
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-/** This process's live memory (the API runs in it), after collecting garbage twice: the second also frees the Buffers the first found dead. */
-function liveMemory(): number {
-  gc();
-  gc();
-  const memory = process.memoryUsage();
-  return memory.heapUsed + memory.arrayBuffers;
-}
 
 const COLUMNS = [
   'id',

@@ -1,4 +1,5 @@
 import type { Activities } from '../../activities';
+import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
 
 /**
  * The Stripe fake's clock in a time-skipping test, kept at the workflow's time: the test server skips days the
@@ -39,4 +40,14 @@ export function stripeFakeClock(startMs = Date.now()): StripeFakeClock {
       },
     }),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The Stripe fake on `clock`, with payouts timed in workflow days as the time-skipping tests skip them: in
+ * transit a minute after they are made, paid a day later, and a returned one failing two days after that.
+ */
+export function startStripeFakeOnClock(clock: StripeFakeClock): Promise<StripeFake> {
+  return startStripeFake({ now: clock.now, payoutInTransitAfterMs: 60_000, payoutTransitMs: DAY_MS, payoutReturnAfterMs: 2 * DAY_MS });
 }

@@ -4,7 +4,7 @@ import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../sup
 import type { Orm } from '../../src/db/orm';
 import { inTransaction } from '../../src/db/sql';
 import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
-import { startStripeFake, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import type { StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { MerchantService } from '../../src/merchants/merchant-service';
@@ -20,7 +20,7 @@ import { automaticPayoutWorkflow, type AutomaticPayoutRunResult } from '../../wo
 import { cancelPayoutUpdate, waitForPayoutDecisionUpdate, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced } from '../support/ledger';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
-import { stripeFakeClock } from '../support/stripe-fake-clock';
+import { startStripeFakeOnClock, stripeFakeClock } from '../support/stripe-fake-clock';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -46,12 +46,7 @@ const payoutNetworks: PayoutNetworks = {
     }).resolve(target),
 };
 beforeAll(async () => {
-  fake = await startStripeFake({
-    now: stripeClock.now,
-    payoutInTransitAfterMs: 60_000,
-    payoutTransitMs: DAY,
-    payoutReturnAfterMs: 2 * DAY,
-  });
+  fake = await startStripeFakeOnClock(stripeClock);
 });
 afterAll(async () => {
   await fake?.stop();

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTimeSkippingEnvironment, type TimeSkippingEnvironment } from '../support/time-skipping';
 import type { Orm } from '../../src/db/orm';
 import { parseStripeApiBase } from '../../src/gateways/stripe/stripe-api-base';
-import { startStripeFake, type FakeEvent, type StripeFake } from '../../src/gateways/stripe/stripe-fake';
+import type { FakeEvent, StripeFake } from '../../src/gateways/stripe/stripe-fake';
 import { StripePayoutNetwork } from '../../src/gateways/stripe/stripe-payouts';
 import { ledgerAccounts } from '../../src/ledger/ledger-accounts';
 import { MerchantService } from '../../src/merchants/merchant-service';
@@ -16,7 +16,7 @@ import { newId, randomBase62 } from '../../src/shared/ids';
 import { getPayoutStateQuery, payoutTransferUpdatedSignal, type payoutWorkflow } from '../../workflows/payout-workflow';
 import { expectLedgerBalanced, makeAvailable } from '../support/ledger';
 import { keepHistoryWhenRecording } from '../support/recorded-histories';
-import { stripeFakeClock } from '../support/stripe-fake-clock';
+import { startStripeFakeOnClock, stripeFakeClock } from '../support/stripe-fake-clock';
 
 /**
  * Payouts through a Stripe account with the days skipped: the real workflow and activities, the
@@ -39,12 +39,7 @@ const stripeClock = stripeFakeClock();
 const stripeKeys = new Map<string, string>();
 
 beforeAll(async () => {
-  fake = await startStripeFake({
-    now: stripeClock.now,
-    payoutInTransitAfterMs: 60_000,
-    payoutTransitMs: DAY,
-    payoutReturnAfterMs: 2 * DAY,
-  });
+  fake = await startStripeFakeOnClock(stripeClock);
 });
 afterAll(async () => {
   await fake?.stop();
