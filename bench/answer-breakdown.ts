@@ -80,18 +80,25 @@ function stretchNames(events: HistoryEvent[]): Array<{ at: number; ends: string 
   return points;
 }
 
-/** One answer cut into its stretches: each ends at a history event, the last at the answer itself. */
+/**
+ * One answer cut into its stretches: each ends at a history event, up to the start of the last task (workflow or
+ * activity) the answer waited on; from that start to the answer is one stretch, whether the task completed
+ * before the answer or after it (the payment answers from inside its recording step).
+ */
 function stretchesOf(trace: AnswerTrace, events: HistoryEvent[]): Map<string, number> {
+  const points = stretchNames(events).filter((point) => point.at <= trace.answeredAt);
+  let lastStart = -1;
+  points.forEach((point, index) => {
+    if (point.ends.endsWith(': waiting for a worker')) lastStart = index;
+  });
   const stretches = new Map<string, number>();
   let from = trace.sentAt;
-  let last = 'the request';
-  for (const point of stretchNames(events)) {
-    if (point.at > trace.answeredAt) break;
+  for (const point of lastStart >= 0 ? points.slice(0, lastStart + 1) : points) {
     stretches.set(point.ends, (stretches.get(point.ends) ?? 0) + Math.max(0, point.at - from));
     from = Math.max(from, point.at);
-    last = point.ends;
   }
-  stretches.set(`from "${last}" to the HTTP answer`, trace.answeredAt - from);
+  const task = lastStart >= 0 ? points[lastStart].ends.replace(': waiting for a worker', '') : 'the last step';
+  stretches.set(`${task}: from its start to the HTTP answer`, trace.answeredAt - from);
   return stretches;
 }
 
